@@ -1,0 +1,25 @@
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+
+from ayni.accounts.models import User
+from ayni.lib.phone import normalize_phone
+
+
+class PhoneOrUsernameBackend(ModelBackend):
+    """Log in with the username or the phone number, whichever the leader remembers."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if not username or password is None:
+            return None
+        user = User.objects.filter(username__iexact=username.strip()).first()
+        if user is None:
+            try:
+                user = User.objects.filter(phone=normalize_phone(username)).first()
+            except ValidationError:
+                user = None
+        if user is None:
+            User().set_password(password)  # same work as a real check: no timing hint
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

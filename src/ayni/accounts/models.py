@@ -1,0 +1,86 @@
+"""Accounts and roles. A role is granted on an organisation and holds for its subtree
+(except a kitchen leader's, which holds for her organisation alone)."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ayni.orgs.models import Organisation
+from ayni.people.models import Person
+
+
+class User(AbstractUser):
+    """A person who logs in, with a username or her phone number."""
+
+    phone = models.CharField(_("celular"), max_length=15, unique=True, null=True, blank=True)
+    person = models.OneToOneField(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="account",
+        verbose_name=_("persona"),
+    )
+    must_change_password = models.BooleanField(default=False)
+    created_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("cuenta")
+        verbose_name_plural = _("cuentas")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    LEADER = "leader", _("Dirigenta de organización")
+    COORDINATOR = "coordinator", _("Coordinadora")
+    NATIONAL_ADMIN = "national_admin", _("Administración nacional")
+    VIEWER = "viewer", _("Observadora (solo cifras)")
+    PLATFORM_ADMIN = "platform_admin", _("Administración de la plataforma")
+
+
+class RoleGrant(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="grants",
+                                     verbose_name=_("organización"))
+    role = models.CharField(_("rol"), max_length=20, choices=Role.choices)
+    granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rol asignado")
+        verbose_name_plural = _("roles asignados")
+        constraints = [models.UniqueConstraint(fields=["user", "organisation", "role"], name="one_grant")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} — {self.organisation}"
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept for throttling. Old rows are pruned by the periodic job."""
+
+    identifier = models.CharField(max_length=150, db_index=True)
+    address = models.GenericIPAddressField(null=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class OneTimeCode(models.Model):
+    """A code a coordinator hands to a leader (on paper, by voice, later by SMS) so she can set
+    her own password: for a new account or a forgotten password. Stored hashed."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
+    code_hash = models.CharField(max_length=128)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()
+
+    @staticmethod
+    def default_expiry() -> datetime.datetime:
+        return timezone.now() + datetime.timedelta(hours=settings.AYNI_RESET_CODE_HOURS)

@@ -1,0 +1,128 @@
+"""The one place where "what may this user see and do" is decided.
+
+A user's roles become, per capability, a list of organisation paths: a prefix (the whole
+subtree) or an exact path (a kitchen leader's own organisation). Selectors turn that into one
+`Q` on `path`, so no view filters by hand and no query forgets the scope.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+
+from ayni.accounts.models import Role
+
+
+class Can(StrEnum):
+    VIEW = "view"  # the organisation and its aggregates: counts, never names
+    VIEW_PERSONAL = "view_personal"  # names, DNI, phones of its people
+    EDIT = "edit"  # the organisation's own data, members and board
+    CREATE_CHILD = "create_child"  # register organisations below it, move them
+    MANAGE_ACCOUNTS = "manage_accounts"  # create, reset and deactivate accounts below it
+    VALIDATE = "validate"  # verify documents, validate monthly reports
+    AUDIT = "audit"  # read the audit trail
+
+
+# For each role: the capabilities it gives, and whether they hold on the subtree (True) or on
+# the organisation alone (False).
+ROLE_CAPABILITIES: dict[str, tuple[set[Can], bool]] = {
+    Role.LEADER: ({Can.VIEW, Can.VIEW_PERSONAL, Can.EDIT}, False),
+    Role.COORDINATOR: (set(Can), True),
+    Role.NATIONAL_ADMIN: (set(Can), True),
+    Role.VIEWER: ({Can.VIEW}, True),
+    Role.PLATFORM_ADMIN: (set(Can), True),
+}
+
+# Which roles each role may hand out (never more than it holds itself).
+GRANTABLE = {
+    Role.COORDINATOR: [Role.LEADER, Role.COORDINATOR, Role.VIEWER],
+    Role.NATIONAL_ADMIN: [Role.LEADER, Role.COORDINATOR, Role.VIEWER, Role.NATIONAL_ADMIN],
+    Role.PLATFORM_ADMIN: list(Role),
+}
+
+
+@dataclass
+class Scope:
+    user_id: int | None
+    grants: list[tuple[str, str]] = field(default_factory=list)  # (role, path)
+    is_superuser: bool = False
+
+    @classmethod
+    def for_user(cls, user) -> "Scope":
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return cls(user_id=None)
+        grants = [
+            (role, path)
+            for role, path in user.grants.values_list("role", "organisation__path")
+        ]
+        return cls(user_id=user.pk, grants=grants, is_superuser=user.is_superuser)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    @cached_property
+    def roles(self) -> set[str]:
+        return {role for role, _path in self.grants}
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.is_superuser or Role.PLATFORM_ADMIN in self.roles
+
+    def reach(self, can: Can) -> list[tuple[str, bool]]:
+        """(path, whole_subtree) pairs where the capability holds."""
+        out = []
+        for role, path in self.grants:
+            caps, subtree = ROLE_CAPABILITIES[role]
+            if can in caps:
+                out.append((path, subtree))
+        return out
+
+    def q(self, can: Can, prefix: str = "") -> Q:
+        """A filter on `<prefix>path` for the organisations where the capability holds."""
+        if self.is_platform_admin:
+            return Q()
+        reach = self.reach(can)
+        if not reach:
+            return Q(pk__in=[])
+        query = Q()
+        for path, subtree in reach:
+            query |= Q(**{f"{prefix}path__startswith" if subtree else f"{prefix}path": path})
+        return query
+
+    def allows(self, can: Can, org) -> bool:
+        if self.is_anonymous:
+            return False
+        if self.is_platform_admin:
+            return True
+        return any(org.path.startswith(p) if sub else org.path == p for p, sub in self.reach(can))
+
+    def require(self, can: Can, org) -> None:
+        """Raise 404 when the organisation is out of sight, 403 when seen but not allowed."""
+        if self.allows(can, org):
+            return
+        if can is not Can.VIEW and self.allows(Can.VIEW, org):
+            raise PermissionDenied(_("No tiene permiso para esta acción en %(org)s.") % {"org": org.name})
+        raise Http404(_("Organización no encontrada."))
+
+    def grantable_roles(self, org) -> list[str]:
+        """Roles this user may grant on `org` (already known to be in her account scope)."""
+        if self.is_platform_admin:
+            return list(Role)
+        roles: list[str] = []
+        for role, path in self.grants:
+            if org.path.startswith(path) and ROLE_CAPABILITIES[role][1]:
+                roles += [r for r in GRANTABLE.get(role, []) if r not in roles]
+        return roles
+
+    @property
+    def home_role(self) -> str | None:
+        """The broadest role, which picks the home page."""
+        for role in (Role.PLATFORM_ADMIN, Role.NATIONAL_ADMIN, Role.COORDINATOR, Role.LEADER, Role.VIEWER):
+            if role in self.roles:
+                return role
+        return Role.PLATFORM_ADMIN if self.is_superuser else None

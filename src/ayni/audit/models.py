@@ -1,0 +1,41 @@
+"""Audit trail: who changed what registry data, when, with the values before and after.
+
+Each entry carries the materialized path of the organisation it concerns, so a coordinator's
+audit page is the same one-prefix query as every other scoped read.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    at = models.DateTimeField(_("fecha"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("quién")
+    )
+    action = models.CharField(_("acción"), max_length=40)
+    object_type = models.CharField(_("tipo"), max_length=40)
+    object_id = models.CharField(max_length=40)
+    object_label = models.CharField(_("objeto"), max_length=200)
+    org_path = models.CharField(max_length=255, db_index=True, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("registro de auditoría")
+        verbose_name_plural = _("registros de auditoría")
+        indexes = [
+            models.Index(fields=["org_path", "at"], name="audit_path_at"),
+            models.Index(
+                fields=["org_path"], name="audit_path_like", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_label}"
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        keys = sorted(set(self.before) | set(self.after))
+        return [(k, self.before.get(k), self.after.get(k)) for k in keys if self.before.get(k) != self.after.get(k)]

@@ -1,0 +1,75 @@
+"""Scoped reads of the organisation tree. Every page and report reads through here."""
+
+from django.db.models import Count, Q, QuerySet
+
+from ayni.accounts.scope import Can, Scope
+from ayni.lib.text import fold
+from ayni.orgs.models import Organisation
+
+
+def visible_organisations(scope: Scope, can: Can = Can.VIEW) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(scope.q(can)).select_related("kind", "district")
+
+
+def get_organisation(scope: Scope, pk, can: Can = Can.VIEW) -> Organisation:
+    """The organisation if the user may `can` it; 404 out of sight, 403 seen but not allowed."""
+    from django.http import Http404
+
+    try:
+        org = Organisation.objects.select_related("kind", "parent", "district__province__department").get(pk=pk)
+    except (Organisation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    scope.require(can, org)
+    return org
+
+
+def scope_roots(scope: Scope) -> QuerySet[Organisation]:
+    """The top organisations of the user's view: where her grants sit, without nesting."""
+    if scope.is_platform_admin:
+        return Organisation.objects.filter(parent__isnull=True).select_related("kind")
+    paths = sorted({p for p, _sub in scope.reach(Can.VIEW)})
+    tops = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    return Organisation.objects.filter(path__in=tops).select_related("kind")
+
+
+def search_organisations(scope: Scope, *, text: str = "", kind: str = "", status: str = "",
+                         within: Organisation | None = None) -> QuerySet[Organisation]:
+    qs = visible_organisations(scope)
+    if within is not None:
+        qs = qs.filter(path__startswith=within.path)
+    if kind:
+        qs = qs.filter(kind_id=kind)
+    if status:
+        qs = qs.filter(status=status)
+    for word in fold(text).split():
+        qs = qs.filter(
+            Q(name__icontains=word) | Q(district__name__icontains=word) | Q(ruos_number__icontains=word)
+        )
+    return qs.order_by("path")
+
+
+def children_with_counts(org: Organisation) -> QuerySet[Organisation]:
+    """Direct children with their own direct-child counts, in one query."""
+    return (
+        org.children.select_related("kind", "district")
+        .annotate(n_children=Count("children", distinct=True))
+        .order_by("kind__level", "name")
+    )
+
+
+def subtree_summary(org: Organisation) -> dict:
+    """Counts by kind and status across the subtree: one grouped query."""
+    rows = (
+        Organisation.objects.filter(path__startswith=org.path)
+        .exclude(pk=org.pk)
+        .values("kind__name_plural", "kind__level", "status")
+        .annotate(n=Count("id"))
+        .order_by("kind__level", "kind__name_plural")
+    )
+    by_kind: dict[str, dict[str, int]] = {}
+    for row in rows:
+        entry = by_kind.setdefault(row["kind__name_plural"], {"total": 0, "active": 0})
+        entry["total"] += row["n"]
+        if row["status"] == Organisation.Status.ACTIVE:
+            entry["active"] += row["n"]
+    return by_kind

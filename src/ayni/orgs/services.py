@@ -1,0 +1,162 @@
+"""State changes of the organisation tree. Views, API, imports and the demo all call these."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ayni.accounts.scope import Can, Scope
+from ayni.audit.services import record, snapshot
+from ayni.orgs.models import PATH_STEP, Organisation, OrgKind, RequirementCheck, RequirementItem, path_segment
+
+EDITABLE_FIELDS = (
+    "name", "district", "address", "latitude", "longitude", "founded_on",
+    "ruos_number", "municipal_resolution", "sunarp_entry",
+)
+
+
+def check_containment(parent: Organisation | None, kind: OrgKind) -> None:
+    if parent is None:
+        if kind.level != 1:
+            raise ValidationError({"parent": _("Solo una confederación puede estar en la raíz del árbol.")})
+        return
+    if not parent.kind.may_contain.filter(pk=kind.pk).exists():
+        raise ValidationError(
+            {"kind": _("Un(a) %(child)s no puede estar dentro de un(a) %(parent)s.")
+             % {"child": kind.name.lower(), "parent": parent.kind.name.lower()}}
+        )
+
+
+def _full_clean(org: Organisation) -> None:
+    # `path` is computed after the insert, so it is not validated here.
+    org.full_clean(exclude=["path", "parent", "kind"], validate_unique=False)
+
+
+@transaction.atomic
+def create_organisation(*, actor, kind: OrgKind, parent: Organisation | None, name: str,
+                        **fields) -> Organisation:
+    """Register an organisation under `parent` (which the actor must be allowed to extend)."""
+    if actor is not None:  # None: the system itself (demo, imports run by an administrator)
+        scope = Scope.for_user(actor)
+        if parent is not None:
+            scope.require(Can.CREATE_CHILD, parent)
+        elif not scope.is_platform_admin:
+            raise ValidationError({"parent": _("Solo la administración de la plataforma crea confederaciones.")})
+    check_containment(parent, kind)
+    if kind.level >= 3 and not fields.get("district"):
+        raise ValidationError({"district": _("Indique el distrito (UBIGEO) de la organización.")})
+    org = Organisation(kind=kind, parent=parent, name=name.strip(), **fields)
+    org.path = f"tmp-{uuid.uuid4().hex}"
+    _full_clean(org)
+    org.save()
+    org.path = (parent.path if parent else "") + path_segment(org.pk)
+    org.depth = parent.depth + 1 if parent else 0
+    Organisation.objects.filter(pk=org.pk).update(path=org.path, depth=org.depth)
+    record(actor=actor, action="org.create", obj=org, org_path=org.path, after=snapshot(org))
+    return org
+
+
+@transaction.atomic
+def update_organisation(*, actor, organisation: Organisation, **fields) -> Organisation:
+    org = Organisation.objects.select_for_update().select_related("kind").get(pk=organisation.pk)
+    if actor is not None:
+        Scope.for_user(actor).require(Can.EDIT, org)
+    before = snapshot(org)
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValueError(f"{name} is not editable here")
+        setattr(org, name, value.strip() if isinstance(value, str) else value)
+    if org.kind.level >= 3 and org.district_id is None:
+        raise ValidationError({"district": _("Indique el distrito (UBIGEO) de la organización.")})
+    _full_clean(org)
+    org.save()
+    record(actor=actor, action="org.update", obj=org, org_path=org.path, before=before, after=snapshot(org))
+    return org
+
+
+@transaction.atomic
+def set_status(*, actor, organisation: Organisation, status: str, on, reason: str = "") -> Organisation:
+    org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if actor is not None:
+        Scope.for_user(actor).require(Can.CREATE_CHILD if org.parent_id else Can.EDIT, org.parent or org)
+    if status not in Organisation.Status.values:
+        raise ValidationError({"status": _("Estado desconocido.")})
+    if status != Organisation.Status.ACTIVE and not reason.strip():
+        raise ValidationError({"reason": _("Indique el motivo del cambio de estado.")})
+    if on and on > timezone.localdate():
+        raise ValidationError({"on": _("La fecha del cambio de estado no puede ser futura.")})
+    before = snapshot(org)
+    org.status, org.status_changed_on, org.status_reason = status, on or timezone.localdate(), reason.strip()
+    org.save(update_fields=["status", "status_changed_on", "status_reason", "updated_at"])
+    record(actor=actor, action="org.status", obj=org, org_path=org.path, before=before, after=snapshot(org))
+    return org
+
+
+@transaction.atomic
+def move_organisation(*, actor, organisation: Organisation, new_parent: Organisation) -> Organisation:
+    """Move an organisation and its whole subtree under `new_parent` with one UPDATE."""
+    org = Organisation.objects.select_for_update().select_related("kind", "parent").get(pk=organisation.pk)
+    new_parent = Organisation.objects.select_related("kind").get(pk=new_parent.pk)
+    if actor is not None:
+        scope = Scope.for_user(actor)
+        scope.require(Can.CREATE_CHILD, org.parent or org)
+        scope.require(Can.CREATE_CHILD, new_parent)
+    if new_parent.path.startswith(org.path):
+        raise ValidationError(
+            {"new_parent": _("No se puede mover %(org)s dentro de sí misma o de una organización que depende de ella.")
+             % {"org": org.name}}
+        )
+    check_containment(new_parent, org.kind)
+    if org.parent_id == new_parent.pk:
+        return org
+    old_path, new_path = org.path, new_parent.path + path_segment(org.pk)
+    delta = new_parent.depth + 1 - org.depth
+    before = {"parent": org.parent_id, "path": old_path}
+    Organisation.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + delta,
+    )
+    Organisation.objects.filter(pk=org.pk).update(parent=new_parent)
+    # Audit entries of the subtree follow it, so the new coordinator reads its history.
+    from ayni.audit.models import AuditEntry
+
+    AuditEntry.objects.filter(org_path__startswith=old_path).update(
+        org_path=Concat(Value(new_path), Substr("org_path", len(old_path) + 1))
+    )
+    org.refresh_from_db()
+    record(actor=actor, action="org.move", obj=org, org_path=org.path, before=before,
+           after={"parent": new_parent.pk, "path": org.path})
+    return org
+
+
+@transaction.atomic
+def verify_requirement(*, actor, organisation: Organisation, item: RequirementItem, verified_on,
+                       note: str = "", verified: bool = True) -> RequirementCheck | None:
+    """Mark a checklist document as seen (or take the mark back)."""
+    if actor is not None:
+        Scope.for_user(actor).require(Can.VALIDATE, organisation)
+    if verified and verified_on > timezone.localdate():
+        raise ValidationError({"verified_on": _("La fecha de verificación no puede ser futura.")})
+    existing = RequirementCheck.objects.filter(organisation=organisation, item=item).first()
+    before = snapshot(existing) if existing else {}
+    if not verified:
+        if existing:
+            existing.delete()
+            record(actor=actor, action="org.requirement.remove", obj=organisation, org_path=organisation.path,
+                   before=before)
+        return None
+    check, _created = RequirementCheck.objects.update_or_create(
+        organisation=organisation, item=item,
+        defaults={"verified_on": verified_on, "verified_by": actor, "note": note.strip()},
+    )
+    record(actor=actor, action="org.requirement", obj=organisation, org_path=organisation.path,
+           before=before, after=snapshot(check))
+    return check
+
+
+def depth_of(path: str) -> int:
+    return len(path) // PATH_STEP - 1

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("ayni.core.urls")),
+    path("cuenta/", include("ayni.accounts.urls")),
+    path("organizaciones/", include("ayni.orgs.urls")),
+    path("personas/", include("ayni.people.urls")),
+    path("geo/", include("ayni.geo.urls")),
+    path("auditoria/", include("ayni.audit.urls")),
+    path("admin/", admin.site.urls),
+]
