@@ -162,6 +162,11 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("AYNI_MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_MAX_AGE = 31536000
+# Serve straight from the apps' static folders in development and tests (no collectstatic).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+if DEBUG or TESTING:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Background work --------------------------------------------------------------------------
 # The database backend needs no broker; tests run every task immediately in-process.

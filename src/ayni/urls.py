@@ -9,4 +9,5 @@ urlpatterns = [
     path("geo/", include("ayni.geo.urls")),
     path("auditoria/", include("ayni.audit.urls")),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

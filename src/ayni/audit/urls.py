@@ -1,2 +1,6 @@
+from django.urls import path
+
+from ayni.audit import views
+
 app_name = "audit"
-urlpatterns = []
+urlpatterns = [path("", views.entries, name="entries")]

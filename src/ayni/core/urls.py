@@ -1,2 +1,9 @@
+from django.urls import path
+
+from ayni.core import views
+
 app_name = "core"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+]

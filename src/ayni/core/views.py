@@ -1,0 +1,48 @@
+"""Home pages per role, and the health check."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from ayni.accounts.models import Role
+from ayni.accounts.scope import Can
+from ayni.audit.models import AuditEntry
+from ayni.orgs import selectors as org_selectors
+from ayni.people import selectors as people_selectors
+
+
+@login_required
+def home(request):
+    scope = request.scope
+    role = scope.home_role
+    today = timezone.localdate()
+    context = {"role": role, "Role": Role}
+    roots = list(org_selectors.scope_roots(scope))
+    context["roots"] = [(org, org_selectors.subtree_summary(org)) for org in roots[:10]]
+    if role == Role.LEADER:
+        from ayni.orgs.models import RequirementItem
+
+        n_items = RequirementItem.objects.count()
+        own = roots
+        context["own"] = [
+            {"org": org, "board": list(people_selectors.board_of(org, today)),
+             "members": people_selectors.members_of(org, today).count(),
+             "missing": n_items - org.requirement_checks.count()}
+            for org in own[:5]
+        ]
+    if scope.reach(Can.VIEW_PERSONAL) and role != Role.LEADER:
+        context["terms_ending"] = people_selectors.terms_ending(scope, days=60, on=today)[:20]
+        context["without_board"] = people_selectors.organisations_without_board(scope, on=today).count()
+    if scope.reach(Can.AUDIT) or scope.is_platform_admin:
+        context["recent"] = AuditEntry.objects.filter(scope.q(Can.AUDIT, prefix="org_")).select_related(
+            "actor")[:8]
+    return render(request, "core/home.html", context)
+
+
+def healthz(request):
+    """For the reverse proxy and monitoring: the process answers and the database too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,176 @@
+"""Organisation pages: authorise, parse, call a service or selector, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ayni.accounts.scope import Can
+from ayni.lib.forms import apply_validation_error
+from ayni.orgs import selectors, services
+from ayni.orgs.forms import MoveForm, OrganisationForm, RequirementForm, StatusForm, TreeFilterForm
+from ayni.orgs.models import RequirementItem
+from ayni.people import selectors as people_selectors
+
+
+@login_required
+def tree(request):
+    """Browse the tree from the user's roots, or search it."""
+    scope = request.scope
+    form = TreeFilterForm(request.GET or None)
+    within = None
+    if request.GET.get("dentro"):
+        within = selectors.get_organisation(scope, request.GET["dentro"])
+    searching = form.is_valid() and any(form.cleaned_data.values())
+    context = {"form": form, "within": within, "searching": searching}
+    if searching:
+        data = form.cleaned_data
+        results = selectors.search_organisations(
+            scope, text=data["q"], kind=data["kind"].code if data["kind"] else "", status=data["status"],
+            within=within,
+        )
+        page = Paginator(results, 50).get_page(request.GET.get("pagina"))
+        context["page"] = page
+    else:
+        context["roots"] = selectors.scope_roots(scope)
+    return render(request, "orgs/tree.html", context)
+
+
+@login_required
+def detail(request, pk):
+    scope = request.scope
+    org = selectors.get_organisation(scope, pk)
+    personal = scope.allows(Can.VIEW_PERSONAL, org)
+    today = timezone.localdate()
+    checks = {c.item_id: c for c in org.requirement_checks.select_related("verified_by")}
+    context = {
+        "org": org,
+        "ancestors": [a for a in org.ancestors() if scope.allows(Can.VIEW, a)],
+        "children": selectors.children_with_counts(org),
+        "summary": selectors.subtree_summary(org),
+        "requirements": [(item, checks.get(item.code)) for item in RequirementItem.objects.all()],
+        "personal": personal,
+        "can_edit": scope.allows(Can.EDIT, org),
+        "can_create": scope.allows(Can.CREATE_CHILD, org) and org.kind.may_contain.exists(),
+        "can_validate": scope.allows(Can.VALIDATE, org),
+        "can_manage": scope.allows(Can.MANAGE_ACCOUNTS, org),
+        "can_audit": scope.allows(Can.AUDIT, org),
+        "can_move": org.parent_id is not None and scope.allows(Can.CREATE_CHILD, org.parent),
+        "member_count": people_selectors.members_of(org, today).count(),
+    }
+    if personal:
+        context["board"] = list(people_selectors.board_of(org, today))
+        context["members"] = people_selectors.members_of(org, today)[:200]
+    return render(request, "orgs/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request, pk):
+    parent = selectors.get_organisation(request.scope, pk, Can.CREATE_CHILD)
+    form = OrganisationForm(request.POST or None, parent=parent)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.create_organisation(actor=request.user, parent=parent, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Se registró %(org)s.") % {"org": org.name})
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "parent": parent, "title": _("Registrar organización")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    org = selectors.get_organisation(request.scope, pk, Can.EDIT)
+    form = OrganisationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organisation(actor=request.user, organisation=org, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Se guardaron los cambios."))
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "org": org, "title": _("Editar organización")})
+
+
+def _require_on_parent(request, org) -> None:
+    """Status and placement are decided by whoever registers organisations above this one."""
+    target = org.parent or org
+    if not request.scope.allows(Can.CREATE_CHILD if org.parent_id else Can.EDIT, target):
+        raise PermissionDenied(_("Solo la coordinación de la organización superior puede hacer este cambio."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_status(request, pk):
+    org = selectors.get_organisation(request.scope, pk)
+    _require_on_parent(request, org)
+    form = StatusForm(request.POST or None, initial={"status": org.status, "reason": org.status_reason})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_status(actor=request.user, organisation=org, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Se actualizó el estado."))
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "org": org, "title": _("Cambiar estado")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move(request, pk):
+    org = selectors.get_organisation(request.scope, pk)
+    if org.parent is None:
+        raise PermissionDenied(_("La organización raíz no se mueve."))
+    _require_on_parent(request, org)
+    choices = (
+        selectors.visible_organisations(request.scope, Can.CREATE_CHILD)
+        .filter(kind__in=org.kind.may_be_inside.all())
+        .exclude(path__startswith=org.path)
+        .order_by("name")
+    )
+    form = MoveForm(request.POST or None, choices=choices, initial={"new_parent": org.parent_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.move_organisation(actor=request.user, organisation=org, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Se movió %(org)s con todas sus organizaciones.") % {"org": org.name})
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "org": org, "title": _("Mover organización")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requirements(request, pk):
+    org = selectors.get_organisation(request.scope, pk, Can.VALIDATE)
+    checks = {c.item_id: c for c in org.requirement_checks.all()}
+    form = RequirementForm(request.POST or None, checks=checks)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            for item in form.items:
+                ok, on, note = data[f"{item.code}__ok"], data[f"{item.code}__on"], data[f"{item.code}__note"]
+                existing = checks.get(item.code)
+                unchanged = (ok and existing and existing.verified_on == on and existing.note == note) or \
+                    (not ok and not existing)
+                if not unchanged:
+                    services.verify_requirement(actor=request.user, organisation=org, item=item,
+                                                verified_on=on, note=note, verified=ok)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Se guardó la lista de requisitos."))
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/requirements.html", {"form": form, "org": org})
+
+

@@ -1,0 +1,107 @@
+"""Every page × every persona, in and out of scope, declared in one table.
+
+Columns: rosa (leader, Lima kitchen), juana (leader, Cusco kitchen), carmen (coordinator,
+Lima), elena (coordinator, Cusco), nora (national admin), vera (viewer), ada (platform admin),
+olga (account without role), anon (not logged in). Targets are all in Lima, so Juana and Elena
+are the out-of-scope cases. A URL added to the project without a row here fails the suite.
+"""
+
+import datetime
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from ayni.accounts.models import RoleGrant
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["leader", "leader_other", "coordinator", "coordinator_other", "national", "viewer", "platform",
+            "outsider", "anon"]
+L = 302  # redirect (to the login page for anon; to the next page after a POST)
+
+# name: (method, target builder, expected codes in PERSONAS order)
+MATRIX = {
+    "core:home": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    "core:healthz": ("get", lambda w: {}, [200] * 9),
+    "orgs:tree": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    "orgs:detail": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "orgs:create": ("get", lambda w: {"pk": w.ves.pk}, [404, 404, 200, 404, 200, 403, 200, 404, L]),
+    "orgs:edit": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "orgs:status": ("get", lambda w: {"pk": w.kitchen.pk}, [403, 404, 200, 404, 200, 403, 200, 404, L]),
+    "orgs:move": ("get", lambda w: {"pk": w.kitchen.pk}, [403, 404, 200, 404, 200, 403, 200, 404, L]),
+    "orgs:requirements": ("get", lambda w: {"pk": w.kitchen.pk}, [403, 404, 200, 404, 200, 403, 200, 404, L]),
+    "orgs:members": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "orgs:register_member": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "orgs:add_member": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "orgs:assign_position": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "people:search": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    "people:detail": ("get", lambda w: {"pk": w.member.pk}, [200, 404, 200, 404, 200, 404, 200, 404, L]),
+    "people:edit": ("get", lambda w: {"pk": w.member.pk}, [200, 404, 200, 404, 200, 404, 200, 404, L]),
+    "people:end_membership": ("post", lambda w: {"pk": w.member.memberships.get().pk},
+                              [L, 404, L, 404, L, 403, L, 404, L]),
+    "people:end_position": ("post", lambda w: {"pk": w.member.positions.get().pk},
+                            [L, 404, L, 404, L, 403, L, 404, L]),
+    "accounts:login": ("get", lambda w: {}, [L, L, L, L, L, L, L, L, 200]),
+    "accounts:logout": ("post", lambda w: {}, [L] * 9),
+    "accounts:password": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    "accounts:redeem": ("get", lambda w: {}, [200] * 9),
+    "accounts:list": ("get", lambda w: {}, [403, 403, 200, 200, 200, 403, 200, 403, L]),
+    "accounts:detail": ("get", lambda w: {"pk": w.leader.pk}, [404, 404, 200, 404, 200, 404, 200, 404, L]),
+    "accounts:reset_code": ("post", lambda w: {"pk": w.leader.pk}, [404, 404, L, 404, L, 404, L, 404, L]),
+    "accounts:set_active": ("post", lambda w: {"pk": w.leader.pk}, [404, 404, L, 404, L, 404, L, 404, L]),
+    "accounts:revoke": ("post", lambda w: {"pk": RoleGrant.objects.get(user=w.leader).pk},
+                        [404, 404, L, 404, L, 404, L, 404, L]),
+    "accounts:create": ("get", lambda w: {"org_pk": w.kitchen.pk}, [403, 404, 200, 404, 200, 403, 200, 404, L]),
+    "accounts:grant": ("get", lambda w: {"org_pk": w.kitchen.pk}, [403, 404, 200, 404, 200, 403, 200, 404, L]),
+    "audit:entries": ("get", lambda w: {}, [403, 403, 200, 200, 200, 403, 200, 403, L]),
+    "geo:districts": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    "set_language": ("post", lambda w: {}, [L] * 9),
+}
+# Django's own admin (platform administrators only) is covered by its own tests.
+NOT_OURS = ("admin:",)
+
+CASES = [(name, persona, expected[i]) for name, (_m, _t, expected) in MATRIX.items()
+         for i, persona in enumerate(PERSONAS)]
+
+
+@pytest.mark.parametrize("name,persona,expected", CASES, ids=[f"{n}-{p}" for n, p, _e in CASES])
+def test_access(client, world, name, persona, expected):
+    method, target, _codes = MATRIX[name]
+    if persona != "anon":
+        client.force_login(getattr(world, persona))
+    url = reverse(name, kwargs=target(world))
+    data = {"on": datetime.date.today().isoformat(), "active": "0", "language": "es"} if method == "post" else None
+    response = getattr(client, method)(url, data)
+    assert response.status_code == expected, f"{name} as {persona}: got {response.status_code}, expected {expected}"
+    if persona == "anon" and expected == L and name not in ("accounts:logout", "set_language"):
+        assert reverse("accounts:login") in response["Location"]
+
+
+def _names(resolver, prefix=""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{entry.namespace}:" if entry.namespace else ""
+            yield from _names(entry, prefix + ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield prefix + entry.name
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    names = {n for n in _names(get_resolver()) if not n.startswith(NOT_OURS)}
+    missing = sorted(names - set(MATRIX))
+    assert not missing, f"URLs without a row in the access matrix: {missing}"
+
+
+def test_a_viewer_sees_counts_but_never_a_name(client, world):
+    client.force_login(world.viewer)
+    page = client.get(reverse("orgs:detail", kwargs={"pk": world.kitchen.pk})).content.decode()
+    assert "Socias activas" in page
+    assert "Quispe" not in page and "45678912" not in page
+    assert "Quispe" not in client.get(reverse("people:search"), {"q": "quispe"}).content.decode()
+
+
+def test_a_leader_cannot_find_people_of_another_kitchen(client, world):
+    client.force_login(world.leader_other)
+    assert "Quispe" not in client.get(reverse("people:search"), {"q": "quispe"}).content.decode()
+    client.force_login(world.leader)
+    assert "Quispe" in client.get(reverse("people:search"), {"q": "quispe"}).content.decode()
