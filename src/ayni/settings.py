@@ -192,3 +192,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("AYNI_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+CSRF_FAILURE_VIEW = "ayni.core.views.csrf_failure"
