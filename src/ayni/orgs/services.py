@@ -99,7 +99,7 @@ def set_status(*, actor, organisation: Organisation, status: str, on, reason: st
 @transaction.atomic
 def move_organisation(*, actor, organisation: Organisation, new_parent: Organisation) -> Organisation:
     """Move an organisation and its whole subtree under `new_parent` with one UPDATE."""
-    org = Organisation.objects.select_for_update().select_related("kind", "parent").get(pk=organisation.pk)
+    org = Organisation.objects.select_for_update(of=("self",)).select_related("kind", "parent").get(pk=organisation.pk)
     new_parent = Organisation.objects.select_related("kind").get(pk=new_parent.pk)
     if actor is not None:
         scope = Scope.for_user(actor)
