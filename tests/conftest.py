@@ -9,6 +9,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from ayni.accounts.models import Role, RoleGrant, User
 from ayni.geo.models import District
@@ -49,7 +50,7 @@ def build_world():
                                    name="Federación Distrital de Santiago", district=d(code="080108"))
     kitchen_other = create_organisation(actor=None, kind=kind("comedor-popular"), parent=santiago,
                                         name="Comedor Virgen de Belén", district=d(code="080108"))
-    today = datetime.date.today()
+    today = timezone.localdate()
     member = register_person(actor=None, organisation=kitchen, given_names="María Elena",
                              paternal_surname="Quispe", maternal_surname="Mamani", dni="45678912",
                              birth_date=datetime.date(1975, 3, 14), phone="987654321")

@@ -6,10 +6,10 @@ olga (account without role), anon (not logged in). Targets are all in Lima, so J
 are the out-of-scope cases. A URL added to the project without a row here fails the suite.
 """
 
-import datetime
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from ayni.accounts.models import RoleGrant
 
@@ -70,7 +70,7 @@ def test_access(client, world, name, persona, expected):
     if persona != "anon":
         client.force_login(getattr(world, persona))
     url = reverse(name, kwargs=target(world))
-    data = {"on": datetime.date.today().isoformat(), "active": "0", "language": "es"} if method == "post" else None
+    data = {"on": timezone.localdate().isoformat(), "active": "0", "language": "es"} if method == "post" else None
     response = getattr(client, method)(url, data)
     assert response.status_code == expected, f"{name} as {persona}: got {response.status_code}, expected {expected}"
     if persona == "anon" and expected == L and name not in ("accounts:logout", "set_language"):

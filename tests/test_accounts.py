@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 
 from ayni.accounts import services
@@ -52,7 +53,7 @@ def test_a_coordinator_creates_an_account_for_a_leader_who_sets_her_password_wit
 
 
 def test_a_coordinator_cannot_grant_outside_her_subtree_or_above_her_role(world):
-    with pytest.raises(Exception):
+    with pytest.raises(Http404):
         services.create_account(actor=world.coordinator, username="x1", organisation=world.kitchen_other,
                                 role=Role.LEADER)
     with pytest.raises(PermissionDenied):

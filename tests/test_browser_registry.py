@@ -1,10 +1,10 @@
 """In real Chromium: a coordinator registers a kitchen with its board and finds it in the tree;
 a leader of another province cannot open it."""
 
-import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
 from ayni.orgs.models import Organisation
 from tests.browser import browser, log_in, page  # noqa: F401 - fixtures
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_coordinator_registers_a_kitchen_with_its_board_and_another_province_cannot_open_it(page):  # noqa: F811
     world = build_world()
-    today = datetime.date.today()
+    today = timezone.localdate()
 
     log_in(page, "carmen", PASSWORD)
     page.get_by_role("link", name="Organizaciones", exact=True).first.click()

@@ -27,8 +27,9 @@ def test_a_wrong_check_character_is_refused_in_spanish():
     assert "no corresponde" in err.value.messages[0]
 
 
-@pytest.mark.parametrize("raw,expected", [("1234567", "8 dígitos"), ("123456789", "no corresponde"), ("ABCDEFGH", "8 dígitos"),
-                                          ("", "8 dígitos")])
+@pytest.mark.parametrize("raw,expected", [
+    ("1234567", "8 dígitos"), ("123456789", "no corresponde"), ("ABCDEFGH", "8 dígitos"), ("", "8 dígitos"),
+])
 def test_malformed_dnis_are_refused(raw, expected):
     with pytest.raises(ValidationError) as err:
         parse_dni(raw)
