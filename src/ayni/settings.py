@@ -193,3 +193,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "ayni.core.views.csrf_failure"
+# HSTS preload is a commitment for the whole domain that a federation's volunteer technician
+# should make knowingly, not a default.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
