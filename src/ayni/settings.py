@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ayni.accounts",
     "ayni.audit",
     "ayni.demo",
+    "ayni.ops",
 ]
 
 MIDDLEWARE = [
