@@ -136,8 +136,8 @@ def _plan(*rows) -> tuple[PlannedFederation, ...]:
 
 
 SCALES = {
-    # The first federation of every scale is Lima Sur and the first outside Lima is Arequipa's:
-    # the demo accounts (coordinadora, coordinadora2) are granted on them.
+    # Every scale has Lima Sur first and Arequipa's provincial federation: the demo accounts
+    # coordinadora and coordinadora2 are granted on them (see accounts.py).
     "small": Scale("small", _plan(
         ("lima-sur", 3, 40), ("sjl", 3, 30), ("arequipa", 2, 28), ("cusco", 2, 22),
     ), base_organisations=120),
@@ -167,7 +167,7 @@ SCALES = {
         ("huancavelica", 2, 0.7), ("tayacaja", 0, 0.5),
         ("santa", 3, 1.3), ("huaraz", 2, 0.7),
         ("huanuco", 2, 0.8), ("leoncio-prado", 0, 0.5),
-    ), base_organisations=5400),
+    ), base_organisations=5500),
 }
 
 CONFEDERATION_NAME = "Confederación Nacional de Mujeres Organizadas por la Vida y el Desarrollo Integral"
