@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 SCALE ?= small
+# The local install runs like production (debug off, our own error pages) except for HTTPS:
+# a secret key is made once in var/, and cookies work over plain http on 127.0.0.1.
+SECRET_FILE := var/secret-key
+LOCAL := AYNI_SECRET_KEY="$$(cat $(SECRET_FILE))" AYNI_SECURE=0
 
 .PHONY: demo serve install dev messages migrate test test-fast lint bench clean
 
@@ -27,17 +31,22 @@ dev: $(DEVSTAMP) messages
 messages: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d src/ayni/locale -D django --statistics 2>&1 | grep -v "^$$" || true
 
-migrate: install
-	$(AYNI) migrate --no-input
+$(SECRET_FILE):
+	@mkdir -p var
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@chmod 600 $@
+
+migrate: install $(SECRET_FILE)
+	$(LOCAL) $(AYNI) migrate --no-input
 
 # Migrate, load the geography, generate the demo federation, and serve it with a task worker.
 demo: migrate
-	AYNI_DEBUG=1 $(AYNI) demo --scale $(SCALE) --if-empty
-	AYNI_DEBUG=1 $(AYNI) collectstatic --no-input -v 0
+	$(LOCAL) $(AYNI) demo --scale $(SCALE) --if-empty
+	$(LOCAL) $(AYNI) collectstatic --no-input -v 0
 	@echo "Ayni en http://127.0.0.1:$(PORT)/  (Ctrl-C para detener)"
 	@trap 'kill 0' INT TERM EXIT; \
-	AYNI_DEBUG=1 $(AYNI) db_worker --interval 2 & \
-	AYNI_DEBUG=1 $(BIN)/gunicorn ayni.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - & \
+	$(LOCAL) $(AYNI) db_worker --interval 2 & \
+	$(LOCAL) $(BIN)/gunicorn ayni.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - & \
 	wait
 
 serve: demo

@@ -36,3 +36,9 @@ def test_the_periodic_job_prunes_old_login_failures(world):
     LoginFailure.objects.create(identifier="rosa")
     call_command("runperiodic")
     assert LoginFailure.objects.count() == 1
+
+
+def test_an_english_phone_still_gets_spanish_until_she_chooses(client, world):
+    client.force_login(world.leader)
+    page = client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Hola" in page and 'lang="es' in page

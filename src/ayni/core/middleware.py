@@ -30,3 +30,16 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith("/admin/"):
             response.headers.setdefault("Content-Security-Policy", self.POLICY)
         return response
+
+
+class SpanishFirstMiddleware:
+    """The interface is Spanish unless the person chooses another language (the footer's
+    switch sets a cookie). A borrowed or second-hand phone set to English should not turn
+    the kitchen's app into English, so the browser's Accept-Language is not consulted."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
