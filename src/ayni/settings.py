@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ayni.geo",
     "ayni.orgs",
     "ayni.people",
+    "ayni.rolls",
     "ayni.accounts",
     "ayni.audit",
     "ayni.demo",

@@ -6,6 +6,7 @@ urlpatterns = [
     path("cuenta/", include("ayni.accounts.urls")),
     path("organizaciones/", include("ayni.orgs.urls")),
     path("personas/", include("ayni.people.urls")),
+    path("padron/", include("ayni.rolls.urls")),
     path("geo/", include("ayni.geo.urls")),
     path("auditoria/", include("ayni.audit.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,304 @@
+"""State changes of the roll. The pages, the import, the demo and the tasks all call these."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ayni.accounts.scope import Can, Scope
+from ayni.audit.services import record, snapshot
+from ayni.lib.dni import parse_dni
+from ayni.orgs.models import Organisation
+from ayni.people.models import Membership, Person, Position
+from ayni.people.services import PERSON_FIELDS, validate_person
+from ayni.rolls.models import (
+    Category,
+    ConsentMethod,
+    DuplicatePair,
+    ExitReason,
+    ExportLog,
+    Household,
+    PersonMerge,
+    Ration,
+    RollEntry,
+)
+
+ENTRY_FIELDS = ("category", "ration", "social_case_reason", "consent_on", "consent_method", "consent_witness",
+                "notes", "since")
+
+
+def _require(actor, can: Can, org: Organisation) -> None:
+    if actor is not None:  # None: the system itself (demo, tasks)
+        Scope.for_user(actor).require(can, org)
+
+
+def validate_entry(entry: RollEntry, person: Person, on: datetime.date | None = None) -> None:
+    """Rules on one entry, as a field-keyed ValidationError the form can show."""
+    today = on or timezone.localdate()
+    errors: dict[str, str] = {}
+    if not entry.kitchen.kind.is_kitchen:
+        errors["kitchen"] = _("Solo los comedores y ollas comunes llevan padrón de usuarios.")
+    if entry.since and entry.since > today:
+        errors["since"] = _("La fecha de ingreso no puede ser futura.")
+    if entry.ration == Ration.FREE and not entry.social_case_reason.strip():
+        errors["social_case_reason"] = _("Indique el motivo del caso social (por ejemplo: orfandad, discapacidad, "
+                                         "adulto mayor en abandono).")
+    if entry.ration != Ration.FREE:
+        entry.social_case_reason = ""
+    if entry.consent_method:
+        if not entry.consent_on:
+            errors["consent_on"] = _("Indique la fecha del consentimiento.")
+        elif entry.consent_on > today:
+            errors["consent_on"] = _("La fecha del consentimiento no puede ser futura.")
+        if entry.consent_method == ConsentMethod.VERBAL and not entry.consent_witness.strip():
+            errors["consent_witness"] = _("Un consentimiento verbal necesita el nombre de quien lo presenció.")
+    elif entry.consent_on:
+        errors["consent_method"] = _("Indique cómo se dio el consentimiento: hoja firmada o verbal con testigo.")
+    category: Category = entry.category
+    age = person.age(today)
+    if age is not None and not category.fits_age(age):
+        errors["category"] = _("Según su fecha de nacimiento tiene %(age)s años, y «%(cat)s» no corresponde a esa "
+                               "edad.") % {"age": age, "cat": category.name}
+    if category.code == "gestante-lactante" and person.sex == Person.Sex.MALE:
+        errors["category"] = _("La categoría «%(cat)s» es solo para mujeres.") % {"cat": category.name}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_dni(fields: dict) -> None:
+    raw = fields["dni"] + (f"-{fields['dni_check']}" if fields.get("dni_check") else "")
+    try:
+        parse_dni(raw)
+    except ValidationError as exc:
+        raise ValidationError({"dni": exc.messages}) from exc
+
+
+def _save_new_person(fields: dict) -> Person:
+    person = Person(**{k: v for k, v in fields.items() if k in PERSON_FIELDS})
+    validate_person(person)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:  # two people saving the same DNI at once
+        raise ValidationError({"dni": _("Ya hay una persona registrada con este DNI.")}) from exc
+    return person
+
+
+def _household(kitchen: Organisation, head: Person | None) -> Household | None:
+    if head is None:
+        return None
+    if not RollEntry.objects.current().filter(kitchen=kitchen, person=head).exists():
+        raise ValidationError({"household_head": _("La jefa o jefe de hogar debe estar en el padrón de este "
+                                                   "comedor.")})
+    household, _created = Household.objects.get_or_create(kitchen=kitchen, head=head)
+    return household
+
+
+@transaction.atomic
+def register_entry(*, actor, kitchen: Organisation, category: Category, person: Person | None = None,
+                   since: datetime.date | None = None, ration: str = Ration.SUBSIDISED,
+                   social_case_reason: str = "", consent_on: datetime.date | None = None, consent_method: str = "",
+                   consent_witness: str = "", notes: str = "", household_head: Person | None = None,
+                   import_batch=None, audit: bool = True, **person_fields) -> RollEntry:
+    """Put a person on a kitchen's roll: an existing `person`, or a new one from `person_fields`."""
+    _require(actor, Can.EDIT, kitchen)
+    entry = RollEntry(
+        kitchen=kitchen, category=category, since=since or timezone.localdate(), ration=ration,
+        social_case_reason=(social_case_reason or "").strip(), consent_on=consent_on,
+        consent_method=consent_method or "", consent_witness=(consent_witness or "").strip(),
+        notes=(notes or "").strip(), import_batch=import_batch,
+        consent_recorded_by=actor if consent_method and getattr(actor, "pk", None) else None,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if person is None and person_fields.get("dni"):
+        _check_dni(person_fields)
+    probe = person or Person(**{k: v for k, v in person_fields.items() if k in PERSON_FIELDS})
+    validate_entry(entry, probe)
+    if person is None:
+        person = _save_new_person(person_fields)
+    elif RollEntry.objects.filter(person=person, kitchen=kitchen, until__isnull=True).exists():
+        raise ValidationError(_("%(person)s ya está en el padrón de %(org)s.") % {"person": person, "org": kitchen})
+    entry.person = person
+    entry.household = _household(kitchen, household_head)
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError as exc:  # the same person added twice at the same moment
+        raise ValidationError(_("%(person)s ya está en el padrón de %(org)s.")
+                              % {"person": person, "org": kitchen}) from exc
+    if audit:
+        record(actor=actor, action="roll.register", obj=entry, org_path=kitchen.path, after=snapshot(entry))
+    return entry
+
+
+@transaction.atomic
+def update_entry(*, actor, entry: RollEntry, household_head: Person | None = None, **fields) -> RollEntry:
+    entry = RollEntry.objects.select_for_update().select_related("kitchen__kind", "person", "category").get(
+        pk=entry.pk)
+    _require(actor, Can.EDIT, entry.kitchen)
+    if entry.until is not None:
+        raise ValidationError(_("Esta inscripción ya está cerrada; registre un nuevo ingreso."))
+    before = snapshot(entry)
+    for name, value in fields.items():
+        if name not in ENTRY_FIELDS:
+            raise ValueError(f"{name} is not editable here")
+        setattr(entry, name, value.strip() if isinstance(value, str) else value)
+    if fields.get("consent_method") and before.get("consent_method") != fields["consent_method"]:
+        entry.consent_recorded_by = actor if getattr(actor, "pk", None) else None
+    validate_entry(entry, entry.person)
+    if household_head is not None or "household_head" in fields:
+        entry.household = _household(entry.kitchen, household_head)
+    entry.save()
+    record(actor=actor, action="roll.update", obj=entry, org_path=entry.kitchen.path, before=before,
+           after=snapshot(entry))
+    return entry
+
+
+@transaction.atomic
+def exit_entry(*, actor, entry: RollEntry, until: datetime.date, reason: str, note: str = "") -> RollEntry:
+    """Close an entry: the person no longer eats here. The entry stays, for her history."""
+    entry = RollEntry.objects.select_for_update().select_related("kitchen", "person").get(pk=entry.pk)
+    _require(actor, Can.EDIT, entry.kitchen)
+    if entry.until is not None:
+        raise ValidationError(_("%(person)s ya salió del padrón el %(on)s.")
+                              % {"person": entry.person, "on": entry.until.strftime("%d/%m/%Y")})
+    if reason not in ExitReason.values:
+        raise ValidationError({"reason": _("Elija el motivo de salida.")})
+    if until < entry.since:
+        raise ValidationError({"until": _("La fecha de salida no puede ser anterior a la de ingreso.")})
+    if until > timezone.localdate():
+        raise ValidationError({"until": _("La fecha de salida no puede ser futura.")})
+    before = snapshot(entry)
+    entry.until, entry.exit_reason, entry.exit_note = until, reason, (note or "").strip()
+    entry.save(update_fields=["until", "exit_reason", "exit_note", "updated_at"])
+    record(actor=actor, action="roll.exit", obj=entry, org_path=entry.kitchen.path, before=before,
+           after=snapshot(entry))
+    return entry
+
+
+def log_export(*, actor, organisation: Organisation, fmt: str, rows: int) -> ExportLog:
+    """Every export of names and DNIs is written down: who, which roll, when."""
+    with transaction.atomic():
+        log = ExportLog.objects.create(user=actor if getattr(actor, "pk", None) else None, organisation=organisation,
+                                       org_path=organisation.path, fmt=fmt, rows=rows)
+        record(actor=actor, action="roll.export", obj=log, org_path=organisation.path,
+               after={"organisation": organisation.name, "format": fmt, "rows": rows})
+    return log
+
+
+# --- Duplicates ----------------------------------------------------------------------------------
+
+def _last_kitchen(person: Person) -> Organisation | None:
+    entry = person.roll_entries.select_related("kitchen").order_by("until", "-since").first()
+    return entry.kitchen if entry else None
+
+
+def suggest_pair(*, a: Person, b: Person, kind: str, score: float, reason: str) -> DuplicatePair | None:
+    """Queue a pair for review, unless it was already suggested or decided (remembered forever)."""
+    if a.pk == b.pk:
+        return None
+    if a.pk > b.pk:
+        a, b = b, a
+    kitchen_a, kitchen_b = _last_kitchen(a), _last_kitchen(b)
+    if kitchen_a is None or kitchen_b is None:
+        return None
+    pair, created = DuplicatePair.objects.get_or_create(
+        a_id_kept=a.pk, b_id_kept=b.pk,
+        defaults={"person_a": a, "person_b": b, "kind": kind, "score": round(score, 1), "reason": reason[:200],
+                  "kitchen_a": kitchen_a, "kitchen_b": kitchen_b},
+    )
+    return pair if created else None
+
+
+@transaction.atomic
+def decide_pair(*, actor, pair: DuplicatePair, same: bool, keep: Person | None = None) -> DuplicatePair:
+    """A coordinator's decision: the same person (merge, keeping every entry) or two people."""
+    pair = DuplicatePair.objects.select_for_update().select_related("kitchen_a", "kitchen_b").get(pk=pair.pk)
+    _require(actor, Can.VALIDATE, pair.kitchen_a)
+    _require(actor, Can.VALIDATE, pair.kitchen_b)
+    if pair.status != DuplicatePair.Status.OPEN:
+        raise ValidationError(_("Este par ya fue revisado."))
+    if same:
+        if pair.person_a is None or pair.person_b is None:
+            raise ValidationError(_("Uno de los registros ya no existe."))
+        keep = keep or pair.person_a
+        if keep.pk not in (pair.person_a_id, pair.person_b_id):
+            raise ValidationError(_("Elija cuál de los dos registros se conserva."))
+        remove = pair.person_b if keep.pk == pair.person_a_id else pair.person_a
+        merge_people(actor=actor, keep=keep, remove=remove)
+        pair.refresh_from_db()
+    pair.status = DuplicatePair.Status.SAME if same else DuplicatePair.Status.DIFFERENT
+    pair.decided_by = actor if getattr(actor, "pk", None) else None
+    pair.decided_at = timezone.now()
+    pair.save()
+    record(actor=actor, action="roll.pair_decided", obj=pair, org_path=pair.kitchen_a.path,
+           after={"status": pair.status, "a": pair.a_id_kept, "b": pair.b_id_kept})
+    return pair
+
+
+@transaction.atomic
+def merge_people(*, actor, keep: Person, remove: Person) -> PersonMerge:
+    """Join two records of one person. Every roll entry, membership and position of `remove`
+    moves to `keep`; her data fills what `keep` lacks; a snapshot of `remove` is kept."""
+    keep = Person.objects.select_for_update().get(pk=keep.pk)
+    remove = Person.objects.select_for_update().get(pk=remove.pk)
+    if keep.pk == remove.pk:
+        raise ValidationError(_("No se puede unir un registro consigo mismo."))
+    removed_data = snapshot(remove)
+    today = timezone.localdate()
+    moved = {"roll_entries": [], "memberships": [], "positions": []}
+    for entry in RollEntry.objects.filter(person=remove).select_related("kitchen"):
+        if entry.until is None and RollEntry.objects.filter(person=keep, kitchen=entry.kitchen,
+                                                            until__isnull=True).exists():
+            # Both records eat at the same kitchen: one open entry is enough.
+            entry.until = max(today, entry.since)
+            entry.exit_reason = ExitReason.DUPLICATE
+        entry.person = keep
+        entry.save()
+        moved["roll_entries"].append(entry.pk)
+    moved["memberships"] = list(Membership.objects.filter(person=remove).values_list("pk", flat=True))
+    Membership.objects.filter(person=remove).update(person=keep)
+    moved["positions"] = list(Position.objects.filter(person=remove).values_list("pk", flat=True))
+    Position.objects.filter(person=remove).update(person=keep)
+    for household in Household.objects.filter(head=remove):
+        if Household.objects.filter(kitchen=household.kitchen, head=keep).exists():
+            target = Household.objects.get(kitchen=household.kitchen, head=keep)
+            household.entries.update(household=target)
+            household.delete()
+        else:
+            household.head = keep
+            household.save(update_fields=["head"])
+    account = getattr(remove, "account", None)
+    if account is not None and getattr(keep, "account", None) is None:
+        account.person = keep
+        account.save(update_fields=["person"])
+    remove_dni, remove_check = remove.dni, remove.dni_check
+    filled = []
+    for name in ("birth_date", "phone", "district_id", "maternal_surname"):
+        if not getattr(keep, name) and getattr(remove, name):
+            setattr(keep, name, getattr(remove, name))
+            filled.append(name)
+    keep_languages = set(keep.languages.values_list("pk", flat=True))
+    languages = keep_languages | set(remove.languages.values_list("pk", flat=True))
+    DuplicatePair.objects.filter(person_a=remove).update(person_a=None)
+    DuplicatePair.objects.filter(person_b=remove).update(person_b=None)
+    remove_pk = remove.pk
+    try:
+        remove.delete()
+    except ProtectedError as exc:  # another domain still points at the removed record
+        raise ValidationError(_("No se pudo unir: el registro a quitar todavía se usa en otra parte.")) from exc
+    if not keep.dni and remove_dni:
+        keep.dni, keep.dni_check = remove_dni, remove_check
+        filled.append("dni")
+    keep.save()
+    keep.languages.set(languages)
+    merge = PersonMerge.objects.create(kept=keep, kept_id_kept=keep.pk, removed_id=remove_pk,
+                                       removed_data=removed_data, moved=moved | {"filled": filled},
+                                       by=actor if getattr(actor, "pk", None) else None)
+    kitchen = _last_kitchen(keep)
+    record(actor=actor, action="person.merge", obj=keep, org_path=kitchen.path if kitchen else "",
+           before=removed_data, after=snapshot(keep))
+    return merge
