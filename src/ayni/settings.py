@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ayni.rolls",
     "ayni.accounts",
     "ayni.audit",
+    "ayni.kitchens",
     "ayni.demo",
     "ayni.ops",
 ]

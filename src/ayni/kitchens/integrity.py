@@ -1,0 +1,109 @@
+"""The invariants of kitchen operations, recomputed from scratch.
+
+Stored balances and monthly summaries are kept incrementally by the services; these functions
+recompute them from the raw rows with grouped queries and name every place where the two
+disagree. `ayni check-integrity` runs them; the tests use them as the oracle.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from ayni.kitchens.models import (
+    STATE_FOOD,
+    SUMMARY_FIELDS,
+    DailyReport,
+    DeliveryReceipt,
+    MonthlySummary,
+    MovementKind,
+    StockBalance,
+    StockCount,
+    StockMovement,
+    SubsidyPayment,
+)
+
+
+def recompute_summaries() -> dict[tuple[int, object], dict]:
+    """(kitchen id, month) → totals, from the reports, movements and subsidies themselves."""
+    out: dict[tuple[int, object], dict] = defaultdict(lambda: dict.fromkeys(SUMMARY_FIELDS, 0))
+    reports = (
+        DailyReport.objects.annotate(m=TruncMonth("date")).values("kitchen_id", "m")
+        .annotate(days_reported=Count("id"), days_cooked=Count("id", filter=Q(is_closed=False)),
+                  rations_prepared=Sum("rations_prepared"), served_paying=Sum("served_paying"),
+                  served_subsidised=Sum("served_subsidised"), served_free=Sum("served_free"),
+                  cash_received=Sum("cash_received"))
+    )
+    for row in reports:
+        out[row["kitchen_id"], row["m"]].update({k: row[k] for k in SUMMARY_FIELDS if k in row})
+    movements = (
+        StockMovement.objects.annotate(m=TruncMonth("date")).values("kitchen_id", "m")
+        .annotate(purchases_cost=Sum("value", filter=Q(kind=MovementKind.PURCHASE)),
+                  state_food_value=Sum("value", filter=Q(kind__in=STATE_FOOD)))
+    )
+    for row in movements:
+        totals = out[row["kitchen_id"], row["m"]]
+        totals["purchases_cost"] = row["purchases_cost"] or 0
+        totals["state_food_value"] = row["state_food_value"] or 0
+    for row in SubsidyPayment.objects.values("kitchen_id", "month").annotate(total=Sum("amount")):
+        out[row["kitchen_id"], row["month"]]["subsidy_received"] = row["total"]
+    return dict(out)
+
+
+def stored_summaries() -> dict[tuple[int, object], dict]:
+    return {(s.kitchen_id, s.month): s.as_totals() for s in MonthlySummary.objects.all()}
+
+
+def _same(a: dict, b: dict) -> bool:
+    return all(Decimal(a.get(f) or 0) == Decimal(b.get(f) or 0) for f in SUMMARY_FIELDS)
+
+
+def summary_violations() -> list[str]:
+    fresh, stored = recompute_summaries(), stored_summaries()
+    zero = dict.fromkeys(SUMMARY_FIELDS, 0)
+    out = []
+    for key in sorted(set(fresh) | set(stored), key=lambda k: (k[0], str(k[1]))):
+        want, have = fresh.get(key, zero), stored.get(key, zero)
+        if not _same(want, have):
+            diff = ", ".join(f"{f}: {have.get(f)} ≠ {want.get(f)}" for f in SUMMARY_FIELDS
+                             if Decimal(have.get(f) or 0) != Decimal(want.get(f) or 0))
+            out.append(f"monthly summary of kitchen {key[0]} for {key[1]:%Y-%m} differs from its rows ({diff})")
+    stale = MonthlySummary.objects.exclude(path=F("kitchen__path")).values_list("kitchen_id", "month", "path")
+    for kitchen_id, month, path in stale:
+        out.append(f"monthly summary of kitchen {kitchen_id} for {month:%Y-%m} has a stale path {path!r}")
+    return out
+
+
+def balance_violations() -> list[str]:
+    sums = {(r["kitchen_id"], r["item_id"]): r["total"]
+            for r in StockMovement.objects.values("kitchen_id", "item_id").annotate(total=Sum("delta"))}
+    stored = {(b.kitchen_id, b.item_id): b.quantity for b in StockBalance.objects.all()}
+    out = []
+    for key in sorted(set(sums) | set(stored), key=str):
+        want, have = sums.get(key) or Decimal(0), stored.get(key)
+        if have is None:
+            out.append(f"kitchen {key[0]} has movements of {key[1]} but no stored balance")
+        elif have != want:
+            out.append(f"stock balance of {key[1]} in kitchen {key[0]} is {have}, its movements add up to {want}")
+    return out
+
+
+def orphan_violations() -> list[str]:
+    out = []
+    for receipt_id in DeliveryReceipt.objects.filter(movement__isnull=True).values_list("pk", flat=True):
+        out.append(f"delivery receipt {receipt_id} has no stock movement")
+    for count_id in StockCount.objects.filter(movement__isnull=True).exclude(difference=0).values_list("pk", flat=True):
+        out.append(f"stock count {count_id} has a difference but no adjustment movement")
+    orphan_counts = StockMovement.objects.filter(kind=MovementKind.COUNT, count__isnull=True)
+    for movement_id in orphan_counts.values_list("pk", flat=True):
+        out.append(f"count adjustment {movement_id} belongs to no stock count")
+    for model, label in ((DailyReport, "daily report"), (StockMovement, "stock movement"),
+                         (MonthlySummary, "monthly summary")):
+        for pk in model.objects.filter(kitchen__kind__is_kitchen=False).values_list("pk", flat=True):
+            out.append(f"{label} {pk} belongs to an organisation that is not a kitchen")
+    return out
+
+
+def violations() -> list[str]:
+    return balance_violations() + summary_violations() + orphan_violations()

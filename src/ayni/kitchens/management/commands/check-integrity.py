@@ -1,0 +1,28 @@
+"""`ayni check-integrity`: verify every stored total against its rows; exit 1 naming each
+violation. Later domains add their own checks to `CHECKS`."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ayni.kitchens import integrity
+
+CHECKS = [
+    ("stock balances", integrity.balance_violations),
+    ("monthly summaries", integrity.summary_violations),
+    ("orphan rows", integrity.orphan_violations),
+]
+
+
+class Command(BaseCommand):
+    help = "Verifica los invariantes: saldos = suma de movimientos, resúmenes mensuales = recálculo, sin huérfanos."
+
+    def handle(self, *args, **options):
+        found = []
+        for label, check in CHECKS:
+            problems = check()
+            self.stdout.write(f"{label}: {'ok' if not problems else f'{len(problems)} violation(s)'}")
+            found += problems
+        for problem in found:
+            self.stderr.write(f"VIOLATION: {problem}")
+        if found:
+            raise CommandError(f"{len(found)} integrity violation(s)", returncode=1)
+        self.stdout.write(self.style.SUCCESS("integrity ok"))

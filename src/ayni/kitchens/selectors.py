@@ -1,0 +1,311 @@
+"""Scoped reads of kitchen operations. Pages, reports and the home page's alerts read here."""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from ayni.accounts.scope import Can, Scope
+from ayni.kitchens.models import (
+    SUMMARY_FIELDS,
+    DailyReport,
+    DeliverySchedule,
+    FoodItem,
+    MonthClose,
+    MonthlySummary,
+    MovementKind,
+    StockBalance,
+    StockMovement,
+    month_start,
+)
+from ayni.orgs.models import Organisation
+from ayni.orgs.selectors import get_organisation
+
+USE_WINDOW_DAYS = 14  # "recent" average use
+LOW_STOCK_DAYS = 7  # a staple with this many days or fewer left raises an alert
+SILENT_DAYS = 3  # a kitchen with no report for this many days raises an alert
+
+
+def get_kitchen(scope: Scope, pk, can: Can = Can.VIEW) -> Organisation:
+    """A kitchen the user may `can`; 404 if it is out of sight or is not a kitchen."""
+    org = get_organisation(scope, pk, can)
+    if not org.kind.is_kitchen:
+        raise Http404
+    return org
+
+
+def visible_kitchens(scope: Scope, can: Can = Can.VIEW) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(scope.q(can), kind__is_kitchen=True)
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def parse_month(year: int, month: int) -> datetime.date:
+    try:
+        return datetime.date(year, month, 1)
+    except ValueError:
+        raise Http404 from None
+
+
+# --- Days of food left ------------------------------------------------------------------------
+
+def days_left(balance: Decimal, used_in_window: Decimal, window: int = USE_WINDOW_DAYS) -> Decimal | None:
+    """Days of food left = book balance ÷ average daily use.
+
+    The average daily use is everything recorded as *used in cooking* during the last
+    `window` calendar days (14, today included) divided by `window` — calendar days, not
+    cooking days, because the stock has to last through the days the kitchen does not cook
+    too. Losses and transfers out are not use: they do not repeat at the kitchen's pace.
+    Nothing left (balance ≤ 0) is 0 days whatever the use; a positive balance with no recent
+    use has no estimate (None), since it is not being eaten.
+    """
+    if balance <= 0:
+        return Decimal(0)
+    if used_in_window <= 0:
+        return None
+    return (balance * window / used_in_window).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _recent_use(kitchens, today: datetime.date, items=None) -> dict[tuple[int, str], Decimal]:
+    since = today - datetime.timedelta(days=USE_WINDOW_DAYS - 1)
+    qs = StockMovement.objects.filter(kitchen__in=kitchens, kind=MovementKind.USED, date__gte=since, date__lte=today)
+    if items is not None:
+        qs = qs.filter(item__in=items)
+    return {(r["kitchen_id"], r["item_id"]): -r["used"]
+            for r in qs.values("kitchen_id", "item_id").annotate(used=Sum("delta"))}
+
+
+@dataclass
+class StockLine:
+    item: FoodItem
+    balance: Decimal
+    used_recently: Decimal
+    days_left: Decimal | None
+    flagged: int = 0
+
+    @property
+    def is_low(self) -> bool:
+        return self.item.is_staple and self.days_left is not None and self.days_left <= LOW_STOCK_DAYS
+
+
+def stock_of(kitchen: Organisation, today: datetime.date | None = None) -> list[StockLine]:
+    """Each item the kitchen has ever moved: balance, recent use, days left, open flags."""
+    today = today or timezone.localdate()
+    use = _recent_use([kitchen.pk], today)
+    flagged = dict(
+        StockMovement.objects.filter(kitchen=kitchen, over_balance=True, reviewed_by_count__isnull=True)
+        .values("item_id").annotate(n=Count("id")).values_list("item_id", "n")
+    )
+    lines = []
+    for bal in StockBalance.objects.filter(kitchen=kitchen).select_related("item").order_by("item__order"):
+        used = use.get((kitchen.pk, bal.item_id), Decimal(0))
+        lines.append(StockLine(bal.item, bal.quantity, used, days_left(bal.quantity, used),
+                               flagged.get(bal.item_id, 0)))
+    return lines
+
+
+# --- Coordinators' alerts ---------------------------------------------------------------------
+
+@dataclass
+class LowStock:
+    kitchen: Organisation
+    item: FoodItem
+    balance: Decimal
+    days_left: Decimal
+
+
+def low_stock_alerts(scope: Scope, today: datetime.date | None = None, limit: int = 50) -> list[LowStock]:
+    """Kitchens the user validates that have ≤ 7 days of a staple left (0 when it ran out)."""
+    today = today or timezone.localdate()
+    kitchens = visible_kitchens(scope, Can.VALIDATE).filter(status=Organisation.Status.ACTIVE)
+    staples = FoodItem.objects.filter(is_staple=True)
+    balances = list(
+        StockBalance.objects.filter(kitchen__in=kitchens, item__in=staples)
+        .select_related("kitchen", "item").order_by("kitchen__name", "item__order")
+    )
+    use = _recent_use(kitchens, today, staples)
+    out = []
+    for bal in balances:
+        left = days_left(bal.quantity, use.get((bal.kitchen_id, bal.item_id), Decimal(0)))
+        if left is not None and left <= LOW_STOCK_DAYS:
+            out.append(LowStock(bal.kitchen, bal.item, bal.quantity, left))
+    out.sort(key=lambda a: (a.days_left, a.kitchen.name))
+    return out[:limit]
+
+
+def silent_kitchens(scope: Scope, today: datetime.date | None = None) -> QuerySet[Organisation]:
+    """Active kitchens the user validates with no report in the last 3 days (today included)."""
+    today = today or timezone.localdate()
+    recent = DailyReport.objects.filter(kitchen=OuterRef("pk"), date__gt=today - datetime.timedelta(days=SILENT_DAYS))
+    return (
+        visible_kitchens(scope, Can.VALIDATE).filter(status=Organisation.Status.ACTIVE)
+        .exclude(Exists(recent))
+        .annotate(last_report=Max("daily_reports__date"))
+        .order_by("name")
+    )
+
+
+def kitchen_alerts(scope: Scope, today: datetime.date | None = None) -> dict | None:
+    """The home page's alert list, or None for users who validate no kitchen."""
+    if not scope.reach(Can.VALIDATE) and not scope.is_platform_admin:
+        return None
+    today = today or timezone.localdate()
+    silent = silent_kitchens(scope, today)
+    return {"low_stock": low_stock_alerts(scope, today), "silent": silent[:50], "silent_count": silent.count(),
+            "low_stock_days": LOW_STOCK_DAYS, "silent_days": SILENT_DAYS}
+
+
+# --- Month totals, completeness, close ---------------------------------------------------------
+
+def _zero() -> dict:
+    return dict.fromkeys(SUMMARY_FIELDS, 0)
+
+
+def with_ratios(totals: dict) -> dict:
+    """Add served rations and the cost per ration (purchases plus state food at reference
+    prices, over rations served), the subsidy per ration, and the gap between them."""
+    t = dict(totals)
+    served = (t.get("served_paying") or 0) + (t.get("served_subsidised") or 0) + (t.get("served_free") or 0)
+    t["rations_served"] = served
+    cost = Decimal(t.get("purchases_cost") or 0) + Decimal(t.get("state_food_value") or 0)
+    t["food_cost"] = cost
+    cent = Decimal("0.01")
+    if served:
+        t["cost_per_ration"] = (cost / served).quantize(cent, ROUND_HALF_UP)
+        t["subsidy_per_ration"] = (Decimal(t.get("subsidy_received") or 0) / served).quantize(cent, ROUND_HALF_UP)
+        t["cash_per_ration"] = (Decimal(t.get("cash_received") or 0) / served).quantize(cent, ROUND_HALF_UP)
+        t["gap_per_ration"] = t["cost_per_ration"] - t["subsidy_per_ration"]
+    else:
+        t["cost_per_ration"] = t["subsidy_per_ration"] = t["cash_per_ration"] = t["gap_per_ration"] = None
+    return t
+
+
+def kitchen_month(kitchen: Organisation, month: datetime.date) -> dict:
+    summary = MonthlySummary.objects.filter(kitchen=kitchen, month=month).first()
+    return with_ratios(summary.as_totals() if summary else _zero())
+
+
+def month_close(kitchen: Organisation, month: datetime.date) -> MonthClose | None:
+    return MonthClose.objects.filter(kitchen=kitchen, month=month).select_related("closed_by", "reviewed_by").first()
+
+
+def month_is_locked(kitchen: Organisation, day: datetime.date) -> bool:
+    return MonthClose.objects.filter(kitchen=kitchen, month=month_start(day),
+                                     status__in=[MonthClose.Status.CLOSED, MonthClose.Status.VALIDATED]).exists()
+
+
+def month_days(kitchen: Organisation, month: datetime.date, today: datetime.date | None = None) -> list[dict]:
+    """Each day of the month up to today with its report (or None), for the month page."""
+    today = today or timezone.localdate()
+    reports = {r.date: r for r in DailyReport.objects.filter(kitchen=kitchen, date__gte=month,
+                                                             date__lte=month_end(month))}
+    last = min(month_end(month), today)
+    return [{"date": d, "report": reports.get(d)} for d in
+            (month + datetime.timedelta(days=i) for i in range((last - month).days + 1))]
+
+
+def subtree_totals(org: Organisation, first: datetime.date, last: datetime.date) -> dict:
+    """Totals of every kitchen under `org` (itself included) for the months first..last: one
+    aggregate over the summary table by path prefix."""
+    row = (MonthlySummary.objects.filter(path__startswith=org.path, month__gte=first, month__lte=last)
+           .aggregate(**{f: Sum(f) for f in SUMMARY_FIELDS}))
+    return with_ratios({f: row[f] or 0 for f in SUMMARY_FIELDS})
+
+
+def completeness(org: Organisation, month: datetime.date, today: datetime.date | None = None,
+                 limit: int = 500) -> dict:
+    """How many days each kitchen under `org` reported in the month, the laggards first."""
+    today = today or timezone.localdate()
+    days_in_month = (min(month_end(month), today) - month).days + 1 if month <= today else 0
+    kitchens = list(
+        Organisation.objects.filter(path__startswith=org.path, kind__is_kitchen=True,
+                                    status=Organisation.Status.ACTIVE)
+        .order_by("name").values("pk", "name")[:limit]
+    )
+    by_kitchen = dict(MonthlySummary.objects.filter(path__startswith=org.path, month=month)
+                      .values_list("kitchen_id", "days_reported"))
+    closes = dict(MonthClose.objects.filter(kitchen__path__startswith=org.path, month=month)
+                  .values_list("kitchen_id", "status"))
+    rows = [{"pk": k["pk"], "name": k["name"], "days": by_kitchen.get(k["pk"], 0),
+             "close": closes.get(k["pk"])} for k in kitchens]
+    rows.sort(key=lambda r: (r["days"], r["name"]))
+    complete = sum(1 for r in rows if days_in_month and r["days"] >= days_in_month)
+    return {"rows": rows, "days_in_month": days_in_month, "complete": complete, "total": len(rows),
+            "to_validate": sum(1 for r in rows if r["close"] == MonthClose.Status.CLOSED)}
+
+
+def cost_by_kitchen(org: Organisation, first: datetime.date, last: datetime.date, limit: int = 200) -> list[dict]:
+    """Cost per ration vs subsidy per kitchen under `org` for months first..last."""
+    rows = (MonthlySummary.objects.filter(path__startswith=org.path, month__gte=first, month__lte=last)
+            .values("kitchen_id", "kitchen__name").annotate(**{f: Sum(f) for f in SUMMARY_FIELDS})
+            .order_by("kitchen__name")[:limit])
+    return [{"pk": r["kitchen_id"], "name": r["kitchen__name"], **with_ratios(r)} for r in rows]
+
+
+# --- Deliveries promised vs received ------------------------------------------------------------
+
+def delivery_status(schedule: DeliverySchedule, today: datetime.date | None = None) -> dict:
+    """Received, shortfall and days late of one promised delivery.
+
+    Days late count from the promised date to the first receipt, or to today while nothing has
+    arrived; the shortfall is what was promised minus everything received for it.
+    """
+    today = today or timezone.localdate()
+    receipts = list(schedule.receipts.all())
+    received = sum((r.quantity for r in receipts), Decimal(0))
+    first = min((r.received_on for r in receipts), default=None)
+    late = max(0, ((first or today) - schedule.due_on).days)
+    return {"schedule": schedule, "received": received, "shortfall": max(Decimal(0), schedule.quantity - received),
+            "first_receipt": first, "days_late": late, "pending": first is None,
+            "receipts": receipts}
+
+
+def kitchen_deliveries(kitchen: Organisation, today: datetime.date | None = None) -> list[dict]:
+    schedules = (DeliverySchedule.objects.filter(kitchen=kitchen).select_related("item", "municipality")
+                 .prefetch_related("receipts")[:100])
+    return [delivery_status(s, today) for s in schedules]
+
+
+def deliveries_by_municipality(org: Organisation, first: datetime.date, last: datetime.date,
+                               today: datetime.date | None = None) -> list[dict]:
+    """Promised vs received per municipality and item, for schedules due in first..last under
+    `org`: the evidence the organisations take to the authorities."""
+    today = today or timezone.localdate()
+    schedules = (DeliverySchedule.objects.filter(kitchen__path__startswith=org.path, due_on__gte=first,
+                                                 due_on__lte=last)
+                 .select_related("item", "municipality").prefetch_related("receipts"))
+    groups: dict[tuple, dict] = {}
+    for schedule in schedules:
+        status = delivery_status(schedule, today)
+        key = (schedule.municipality_id, schedule.item_id)
+        g = groups.setdefault(key, {"municipality": schedule.municipality, "item": schedule.item, "deliveries": 0,
+                                    "promised": Decimal(0), "received": Decimal(0), "late": 0, "days_late": 0,
+                                    "pending": 0})
+        g["deliveries"] += 1
+        g["promised"] += schedule.quantity
+        g["received"] += status["received"]
+        g["late"] += 1 if status["days_late"] > 0 else 0
+        g["days_late"] += status["days_late"]
+        g["pending"] += 1 if status["pending"] else 0
+    out = []
+    for g in groups.values():
+        g["shortfall"] = max(Decimal(0), g["promised"] - g["received"])
+        g["received_pct"] = int(g["received"] * 100 / g["promised"]) if g["promised"] else 0
+        g["average_days_late"] = round(g["days_late"] / g["deliveries"], 1)
+        out.append(g)
+    out.sort(key=lambda g: (g["municipality"].name, g["item"].order))
+    return out
+
+
+def open_schedules(kitchen: Organisation) -> QuerySet[DeliverySchedule]:
+    """Promised deliveries not yet fully received, for the receipt form."""
+    return (DeliverySchedule.objects.filter(kitchen=kitchen).select_related("item")
+            .annotate(got=Coalesce(Sum("receipts__quantity"), Decimal(0))).filter(got__lt=F("quantity"))
+            .order_by("due_on"))

@@ -1,0 +1,495 @@
+"""State changes of kitchen operations. Views, imports, the demo and (later) SMS and sync all
+call these.
+
+Every function that changes a report, a movement or a subsidy also changes, in the same
+transaction, the stored balance and the kitchen's monthly summary by the difference it makes
+(`_bump`), so dashboards read small tables and never recompute. The month's summary row is
+locked first (`_lock_open_month`): that one lock serialises two leaders saving the same day,
+a save racing the monthly close, and two movements of the same month.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ayni.accounts.scope import Can, Scope
+from ayni.audit.services import record, snapshot
+from ayni.kitchens.models import (
+    INBOUND,
+    OUTBOUND,
+    STATE_FOOD,
+    SUMMARY_FIELDS,
+    DailyReport,
+    DailyReportRevision,
+    DeliveryReceipt,
+    DeliverySchedule,
+    FoodItem,
+    MonthClose,
+    MonthlySummary,
+    MovementKind,
+    StockBalance,
+    StockCount,
+    StockMovement,
+    SubsidyPayment,
+    month_start,
+)
+from ayni.orgs.models import Organisation
+
+REPORT_FIELDS = (
+    "is_closed", "closed_reason", "rations_prepared", "served_paying", "served_subsidised", "served_free",
+    "price_per_ration", "menu", "cooks", "cooks_count", "cash_received", "notes",
+)
+RATION_FIELDS = ("rations_prepared", "served_paying", "served_subsidised", "served_free")
+# Above these a number is more likely a typing slip than a fact: the leader is asked to confirm.
+ABSURD_RATIONS = 1000
+ABSURD_MULTIPLE = 3  # times the most the kitchen prepared on any day of the last 60
+ABSURD_PRICE = Decimal("30")
+ABSURD_QUANTITY = Decimal("5000")
+CENT = Decimal("0.01")
+
+
+class ReportConflict(ValidationError):
+    """Someone else saved the day since this form was opened: nothing is overwritten."""
+
+
+class NeedsConfirmation(ValidationError):
+    """Possible but unusual numbers: saved only when the leader confirms them."""
+
+
+def _authorise(actor, can: Can, org: Organisation) -> None:
+    if actor is not None:  # None: the system itself (demo, imports run by an administrator)
+        Scope.for_user(actor).require(can, org)
+
+
+def _require_kitchen(org: Organisation) -> None:
+    if not org.kind.is_kitchen:
+        raise ValidationError(_("%(org)s no es una cocina: no lleva parte diario ni almacén.") % {"org": org.name})
+
+
+def _require_past(day: datetime.date, field: str = "date") -> None:
+    if day > timezone.localdate():
+        raise ValidationError({field: _("La fecha %(day)s es futura; solo se registra lo que ya pasó.")
+                               % {"day": day.strftime("%d/%m/%Y")}})
+
+
+def month_label(month: datetime.date) -> str:
+    return month.strftime("%m/%Y")
+
+
+# --- Monthly summaries -------------------------------------------------------------------------
+
+def report_contribution(report: DailyReport | None) -> dict:
+    if report is None:
+        return {}
+    return {
+        "days_reported": 1, "days_cooked": 0 if report.is_closed else 1,
+        "rations_prepared": report.rations_prepared, "served_paying": report.served_paying,
+        "served_subsidised": report.served_subsidised, "served_free": report.served_free,
+        "cash_received": report.cash_received,
+    }
+
+
+def movement_contribution(movement: StockMovement | None) -> dict:
+    if movement is None:
+        return {}
+    if movement.kind == MovementKind.PURCHASE:
+        return {"purchases_cost": movement.value}
+    if movement.kind in STATE_FOOD:
+        return {"state_food_value": movement.value}
+    return {}
+
+
+def subsidy_contribution(payment: SubsidyPayment | None) -> dict:
+    return {"subsidy_received": payment.amount} if payment is not None else {}
+
+
+def _lock_month(kitchen: Organisation, month: datetime.date) -> MonthlySummary:
+    MonthlySummary.objects.get_or_create(kitchen=kitchen, month=month, defaults={"path": kitchen.path})
+    return MonthlySummary.objects.select_for_update().get(kitchen=kitchen, month=month)
+
+
+def _lock_open_month(kitchen: Organisation, day: datetime.date) -> MonthlySummary:
+    """Lock the month's summary row and refuse the change if the month is closed."""
+    month = month_start(day)
+    summary = _lock_month(kitchen, month)
+    close = MonthClose.objects.filter(kitchen=kitchen, month=month).first()
+    if close is not None and close.is_locked:
+        if close.status == MonthClose.Status.VALIDATED:
+            message = _("El mes %(month)s ya fue validado por la coordinación y no se puede modificar.")
+        else:
+            message = _("El mes %(month)s está cerrado. Para corregirlo, pida a la coordinación que lo devuelva.")
+        raise ValidationError(message % {"month": month_label(month)}, code="month_closed")
+    return summary
+
+
+def _bump(summary: MonthlySummary, old: dict, new: dict) -> None:
+    """Add to the locked summary row the difference between a row's new and old contribution."""
+    delta = {f: new.get(f, 0) - old.get(f, 0) for f in SUMMARY_FIELDS}
+    delta = {f: v for f, v in delta.items() if v}
+    if delta:
+        MonthlySummary.objects.filter(pk=summary.pk).update(**{f: F(f) + v for f, v in delta.items()})
+
+
+# --- Daily report ------------------------------------------------------------------------------
+
+def unusual_quantities(report: DailyReport) -> list[str]:
+    """Numbers that are possible but more likely slips: the leader confirms before saving."""
+    warnings = []
+    biggest = max(getattr(report, f) for f in RATION_FIELDS)
+    usual = (
+        DailyReport.objects.filter(kitchen_id=report.kitchen_id, is_closed=False,
+                                   date__gte=report.date - datetime.timedelta(days=60))
+        .exclude(date=report.date).aggregate(m=Max("rations_prepared"))["m"]
+    )
+    if biggest > ABSURD_RATIONS:
+        warnings.append(_("%(n)s raciones en un día es muchísimo para una cocina. ¿Está bien la cifra?")
+                        % {"n": biggest})
+    elif usual and usual >= 10 and biggest > ABSURD_MULTIPLE * usual:
+        warnings.append(_("%(n)s raciones es más del triple de lo que esta cocina preparó en los últimos dos "
+                          "meses (máximo %(usual)s). ¿Está bien la cifra?") % {"n": biggest, "usual": usual})
+    if report.price_per_ration > ABSURD_PRICE:
+        warnings.append(_("S/ %(price)s por ración es un precio muy alto. ¿Está bien la cifra?")
+                        % {"price": report.price_per_ration})
+    return warnings
+
+
+def _report_data(report: DailyReport) -> dict:
+    return snapshot(report, exclude=("kitchen", "updated_by"))
+
+
+@transaction.atomic
+def save_daily_report(*, actor, kitchen: Organisation, date: datetime.date, version: int,
+                      confirm: bool = False, **fields) -> DailyReport:
+    """Create or edit the day's report. `version` is the version the form was opened on (0 for
+    a new day): if someone saved the day since, the save is refused with a conflict instead of
+    overwriting her numbers."""
+    _authorise(actor, Can.EDIT, kitchen)
+    _require_kitchen(kitchen)
+    _require_past(date)
+    summary = _lock_open_month(kitchen, date)
+    existing = DailyReport.objects.select_for_update().filter(kitchen=kitchen, date=date).first()
+    current = existing.version if existing else 0
+    if version != current:
+        raise ReportConflict(
+            _("Otra persona guardó el parte de este día mientras usted lo llenaba. Revise los datos que se "
+              "muestran ahora y vuelva a guardar sus cambios."), code="conflict")
+    report = existing or DailyReport(kitchen=kitchen, date=date)
+    before = _report_data(existing) if existing else {}
+    old = report_contribution(existing)
+    for name, value in fields.items():
+        if name not in REPORT_FIELDS:
+            raise ValueError(f"{name} is not a report field")
+        setattr(report, name, value.strip() if isinstance(value, str) else value)
+    errors = {}
+    if report.is_closed:
+        if not report.closed_reason:
+            errors["closed_reason"] = _("Indique por qué no se cocinó (sin alimentos, sin gas, feriado…).")
+        for name in RATION_FIELDS:
+            setattr(report, name, 0)
+        report.cash_received = Decimal(0)
+    else:
+        report.closed_reason = ""
+        if report.rations_served > report.rations_prepared:
+            errors["rations_prepared"] = _("Se sirvieron %(served)s raciones pero se prepararon %(prepared)s: "
+                                           "las servidas no pueden ser más que las preparadas.") % {
+                "served": report.rations_served, "prepared": report.rations_prepared}
+    if errors:
+        raise ValidationError(errors)
+    warnings = unusual_quantities(report)
+    if warnings and not confirm:
+        raise NeedsConfirmation(warnings)
+    report.version = current + 1
+    report.updated_by = actor if getattr(actor, "pk", None) else None
+    report.full_clean(exclude=["kitchen", "updated_by"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as exc:  # created at the same instant by someone else
+        raise ReportConflict(_("Otra persona acaba de registrar el parte de este día. Vuelva a abrirlo."),
+                              code="conflict") from exc
+    after = _report_data(report)
+    DailyReportRevision.objects.create(report=report, version=report.version, data=after,
+                                       saved_by=report.updated_by)
+    _bump(summary, old, report_contribution(report))
+    record(actor=actor, action="kitchen.report", obj=report, org_path=kitchen.path, before=before, after=after)
+    return report
+
+
+@transaction.atomic
+def delete_daily_report(*, actor, report: DailyReport) -> None:
+    kitchen = report.kitchen
+    _authorise(actor, Can.EDIT, kitchen)
+    summary = _lock_open_month(kitchen, report.date)
+    report = DailyReport.objects.select_for_update().get(pk=report.pk)
+    before = _report_data(report)
+    _bump(summary, report_contribution(report), {})
+    record(actor=actor, action="kitchen.report.delete", obj=report, org_path=kitchen.path, before=before)
+    report.delete()
+
+
+# --- Stock ledger ------------------------------------------------------------------------------
+
+def _lock_balance(kitchen: Organisation, item: FoodItem) -> StockBalance:
+    StockBalance.objects.get_or_create(kitchen=kitchen, item=item)
+    return StockBalance.objects.select_for_update().get(kitchen=kitchen, item=item)
+
+
+def _move_balance(balance: StockBalance, delta: Decimal) -> None:
+    StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + delta)
+    balance.quantity += delta
+
+
+def movement_value(kind: str, quantity: Decimal, item: FoodItem, unit_price: Decimal | None) -> Decimal:
+    if kind == MovementKind.PURCHASE:
+        return (quantity * (unit_price or 0)).quantize(CENT, ROUND_HALF_UP)
+    if kind in STATE_FOOD:
+        return (quantity * item.reference_price).quantize(CENT, ROUND_HALF_UP)
+    return Decimal(0)
+
+
+@transaction.atomic
+def record_movement(*, actor, kitchen: Organisation, item: FoodItem, date: datetime.date, kind: str,
+                    quantity: Decimal, unit_price: Decimal | None = None, party: str = "", note: str = "",
+                    receipt: DeliveryReceipt | None = None) -> StockMovement:
+    """Food in or out of the kitchen's store. Using more than the book balance is allowed — the
+    paper count may be late — but the line is flagged for the next physical count."""
+    _authorise(actor, Can.EDIT, kitchen)
+    _require_kitchen(kitchen)
+    _require_past(date)
+    party = party.strip()
+    errors = {}
+    if kind not in INBOUND and kind not in OUTBOUND:
+        errors["kind"] = _("Tipo de movimiento desconocido.")
+    if quantity is None or quantity <= 0:
+        errors["quantity"] = _("La cantidad debe ser mayor que cero.")
+    elif quantity > ABSURD_QUANTITY:
+        errors["quantity"] = _("%(q)s %(unit)s es demasiado para un almacén de cocina; revise la cifra.") % {
+            "q": quantity, "unit": item.unit}
+    if kind == MovementKind.PURCHASE:
+        if unit_price is None or unit_price < 0:
+            errors["unit_price"] = _("Indique el precio unitario de la compra.")
+        if not party:
+            errors["party"] = _("Indique a quién se compró.")
+    elif kind == MovementKind.DONATION and not party:
+        errors["party"] = _("Indique quién donó.")
+    elif kind in (MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT) and not party:
+        errors["party"] = _("Indique la otra cocina.")
+    if errors:
+        raise ValidationError(errors)
+    summary = _lock_open_month(kitchen, date)
+    balance = _lock_balance(kitchen, item)
+    delta = quantity if kind in INBOUND else -quantity
+    movement = StockMovement.objects.create(
+        kitchen=kitchen, item=item, date=date, kind=kind, delta=delta,
+        unit_price=unit_price if kind == MovementKind.PURCHASE else None,
+        value=movement_value(kind, quantity, item, unit_price), party=party, note=note.strip(), receipt=receipt,
+        over_balance=kind in OUTBOUND and quantity > balance.quantity,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    _move_balance(balance, delta)
+    _bump(summary, {}, movement_contribution(movement))
+    record(actor=actor, action="kitchen.movement", obj=movement, org_path=kitchen.path,
+           after=snapshot(movement))
+    return movement
+
+
+@transaction.atomic
+def delete_movement(*, actor, movement: StockMovement) -> None:
+    """Take back a line typed by mistake. A count's adjustment and a delivery's receipt are
+    taken back with their count or receipt, never alone."""
+    kitchen = movement.kitchen
+    _authorise(actor, Can.EDIT, kitchen)
+    if movement.kind == MovementKind.COUNT or movement.receipt_id:
+        raise ValidationError(_("Este movimiento viene de un conteo o de una recepción de entrega; anule ese "
+                                "registro en su lugar."))
+    summary = _lock_open_month(kitchen, movement.date)
+    balance = _lock_balance(kitchen, movement.item)
+    movement = StockMovement.objects.select_for_update().get(pk=movement.pk)
+    _move_balance(balance, -movement.delta)
+    _bump(summary, movement_contribution(movement), {})
+    record(actor=actor, action="kitchen.movement.delete", obj=movement, org_path=kitchen.path,
+           before=snapshot(movement))
+    movement.delete()
+
+
+@transaction.atomic
+def record_count(*, actor, kitchen: Organisation, item: FoodItem, date: datetime.date, counted: Decimal,
+                 note: str = "") -> StockCount:
+    """A physical count: the difference from the book balance becomes a `count` movement, so
+    the balance equals what is on the shelf, and lines flagged as over the balance are marked
+    as seen by this count."""
+    _authorise(actor, Can.EDIT, kitchen)
+    _require_kitchen(kitchen)
+    _require_past(date)
+    if counted is None or counted < 0:
+        raise ValidationError({"counted": _("La cantidad contada no puede ser negativa.")})
+    summary = _lock_open_month(kitchen, date)
+    balance = _lock_balance(kitchen, item)
+    difference = counted - balance.quantity
+    user = actor if getattr(actor, "pk", None) else None
+    count = StockCount.objects.create(kitchen=kitchen, item=item, date=date, counted=counted,
+                                      book_balance=balance.quantity, difference=difference, note=note.strip(),
+                                      created_by=user)
+    if difference:
+        count.movement = StockMovement.objects.create(
+            kitchen=kitchen, item=item, date=date, kind=MovementKind.COUNT, delta=difference,
+            note=note.strip(), created_by=user,
+        )
+        count.save(update_fields=["movement"])
+        _move_balance(balance, difference)
+        _bump(summary, {}, movement_contribution(count.movement))
+    StockMovement.objects.filter(kitchen=kitchen, item=item, over_balance=True, reviewed_by_count__isnull=True,
+                                 date__lte=date).update(reviewed_by_count=count)
+    record(actor=actor, action="kitchen.count", obj=count, org_path=kitchen.path, after=snapshot(count))
+    return count
+
+
+# --- Deliveries and subsidies ------------------------------------------------------------------
+
+@transaction.atomic
+def create_schedule(*, actor, kitchen: Organisation, municipality, item: FoodItem, quantity: Decimal,
+                    period_start: datetime.date, period_end: datetime.date, due_on: datetime.date,
+                    programme: str = "PCA", kind: str = MovementKind.STATE_DELIVERY) -> DeliverySchedule:
+    """Record what the municipality's programme promised this kitchen."""
+    _authorise(actor, Can.EDIT, kitchen)
+    _require_kitchen(kitchen)
+    errors = {}
+    if quantity is None or quantity <= 0:
+        errors["quantity"] = _("La cantidad prometida debe ser mayor que cero.")
+    if period_end < period_start:
+        errors["period_end"] = _("El periodo termina antes de empezar: revise las fechas.")
+    if kind not in STATE_FOOD:
+        errors["kind"] = _("Tipo de entrega desconocido.")
+    if errors:
+        raise ValidationError(errors)
+    schedule = DeliverySchedule.objects.create(
+        kitchen=kitchen, municipality=municipality, item=item, quantity=quantity, period_start=period_start,
+        period_end=period_end, due_on=due_on, programme=programme.strip() or "PCA", kind=kind,
+    )
+    record(actor=actor, action="kitchen.schedule", obj=schedule, org_path=kitchen.path, after=snapshot(schedule))
+    return schedule
+
+
+@transaction.atomic
+def record_receipt(*, actor, schedule: DeliverySchedule | None, received_on: datetime.date, quantity: Decimal,
+                   condition: str = DeliveryReceipt.Condition.GOOD, note: str = "") -> DeliveryReceipt:
+    """What arrived for a promised delivery; the food enters the ledger in the same step."""
+    if schedule is None:
+        raise ValidationError({"schedule": _("Esa entrega programada no existe. Elija una de la lista o pida a "
+                                             "la coordinación que la registre.")})
+    kitchen = schedule.kitchen
+    _authorise(actor, Can.EDIT, kitchen)
+    _require_past(received_on, "received_on")
+    if quantity is None or quantity <= 0:
+        raise ValidationError({"quantity": _("La cantidad recibida debe ser mayor que cero.")})
+    if condition not in DeliveryReceipt.Condition.values:
+        raise ValidationError({"condition": _("Estado desconocido.")})
+    receipt = DeliveryReceipt.objects.create(
+        schedule=schedule, received_on=received_on, quantity=quantity, condition=condition, note=note.strip(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record_movement(actor=None, kitchen=kitchen, item=schedule.item, date=received_on, kind=schedule.kind,
+                    quantity=quantity, party=schedule.programme, note=note, receipt=receipt)
+    record(actor=actor, action="kitchen.receipt", obj=receipt, org_path=kitchen.path, after=snapshot(receipt))
+    return receipt
+
+
+@transaction.atomic
+def record_subsidy(*, actor, kitchen: Organisation, month: datetime.date, amount: Decimal,
+                   received_on: datetime.date, note: str = "") -> SubsidyPayment:
+    _authorise(actor, Can.EDIT, kitchen)
+    _require_kitchen(kitchen)
+    _require_past(received_on, "received_on")
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("El monto debe ser mayor que cero.")})
+    month = month_start(month)
+    summary = _lock_open_month(kitchen, month)
+    payment = SubsidyPayment.objects.create(kitchen=kitchen, month=month, amount=amount, received_on=received_on,
+                                            note=note.strip())
+    _bump(summary, {}, subsidy_contribution(payment))
+    record(actor=actor, action="kitchen.subsidy", obj=payment, org_path=kitchen.path, after=snapshot(payment))
+    return payment
+
+
+@transaction.atomic
+def delete_subsidy(*, actor, payment: SubsidyPayment) -> None:
+    kitchen = payment.kitchen
+    _authorise(actor, Can.EDIT, kitchen)
+    summary = _lock_open_month(kitchen, payment.month)
+    _bump(summary, subsidy_contribution(payment), {})
+    record(actor=actor, action="kitchen.subsidy.delete", obj=payment, org_path=kitchen.path,
+           before=snapshot(payment))
+    payment.delete()
+
+
+# --- Monthly close -----------------------------------------------------------------------------
+
+def _json_totals(summary: MonthlySummary) -> dict:
+    return {f: str(v) for f, v in summary.as_totals().items()}
+
+
+@transaction.atomic
+def close_month(*, actor, kitchen: Organisation, month: datetime.date) -> MonthClose:
+    """The leader closes a finished month: its totals are frozen for the coordination to validate."""
+    _authorise(actor, Can.EDIT, kitchen)
+    _require_kitchen(kitchen)
+    month = month_start(month)
+    if month > month_start(timezone.localdate()):
+        raise ValidationError(_("El mes %(month)s aún no empieza.") % {"month": month_label(month)})
+    summary = _lock_month(kitchen, month)
+    close = MonthClose.objects.select_for_update().filter(kitchen=kitchen, month=month).first()
+    if close is not None and close.is_locked:
+        raise ValidationError(_("El mes %(month)s ya está cerrado.") % {"month": month_label(month)})
+    before = snapshot(close) if close else {}
+    close = close or MonthClose(kitchen=kitchen, month=month)
+    close.status = MonthClose.Status.CLOSED
+    close.totals = _json_totals(summary)
+    close.closed_by = actor if getattr(actor, "pk", None) else None
+    close.closed_at = timezone.now()
+    close.save()
+    record(actor=actor, action="kitchen.month.close", obj=kitchen, org_path=kitchen.path, before=before,
+           after={"month": month.isoformat(), **close.totals})
+    return close
+
+
+def _review(actor, kitchen: Organisation, month: datetime.date) -> MonthClose:
+    _authorise(actor, Can.VALIDATE, kitchen)
+    month = month_start(month)
+    _lock_month(kitchen, month)
+    close = MonthClose.objects.select_for_update().filter(kitchen=kitchen, month=month).first()
+    if close is None or close.status != MonthClose.Status.CLOSED:
+        raise ValidationError(_("El mes %(month)s no está cerrado por la cocina: no hay nada que revisar.")
+                              % {"month": month_label(month)})
+    close.reviewed_by = actor if getattr(actor, "pk", None) else None
+    close.reviewed_at = timezone.now()
+    return close
+
+
+@transaction.atomic
+def validate_month(*, actor, kitchen: Organisation, month: datetime.date) -> MonthClose:
+    """The coordination validates the month: from now on it is locked."""
+    close = _review(actor, kitchen, month)
+    close.status = MonthClose.Status.VALIDATED
+    close.save()
+    record(actor=actor, action="kitchen.month.validate", obj=kitchen, org_path=kitchen.path,
+           after={"month": close.month.isoformat()})
+    return close
+
+
+@transaction.atomic
+def return_month(*, actor, kitchen: Organisation, month: datetime.date, comment: str) -> MonthClose:
+    """The coordination sends the month back with a comment; the kitchen can correct it."""
+    if not comment.strip():
+        raise ValidationError({"comment": _("Escriba qué debe corregir la cocina.")})
+    close = _review(actor, kitchen, month)
+    close.status = MonthClose.Status.RETURNED
+    close.comment = comment.strip()
+    close.save()
+    record(actor=actor, action="kitchen.month.return", obj=kitchen, org_path=kitchen.path,
+           after={"month": close.month.isoformat(), "comment": close.comment})
+    return close

@@ -1,0 +1,47 @@
+"""Helpers shared by the kitchen-operations tests."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from ayni.kitchens import services
+from ayni.kitchens.models import FoodItem
+
+TODAY = timezone.localdate()
+
+
+def days_ago(n: int) -> datetime.date:
+    return TODAY - datetime.timedelta(days=n)
+
+
+def last_month() -> datetime.date:
+    return (TODAY.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def item(code: str) -> FoodItem:
+    return FoodItem.objects.get(code=code)
+
+
+def report(kitchen, day=None, *, actor=None, version=None, **over):
+    from ayni.kitchens.models import DailyReport
+
+    day = day or TODAY
+    fields = {"rations_prepared": 60, "served_paying": 40, "served_subsidised": 12, "served_free": 5,
+              "price_per_ration": Decimal("3.50"), "menu": "Arroz con lentejas", "cooks": "Rosa, Juana",
+              "cooks_count": 2, "cash_received": Decimal("140.00")}
+    fields.update(over)
+    if version is None:
+        existing = DailyReport.objects.filter(kitchen=kitchen, date=day).first()
+        version = existing.version if existing else 0
+    return services.save_daily_report(actor=actor, kitchen=kitchen, date=day, version=version, **fields)
+
+
+def move(kitchen, code, kind, quantity, day=None, *, actor=None, **extra):
+    if kind == "purchase":
+        extra.setdefault("unit_price", Decimal("4.00"))
+        extra.setdefault("party", "Mercado Unicachi")
+    if kind in ("donation", "transfer_in", "transfer_out"):
+        extra.setdefault("party", "Parroquia San Martín")
+    return services.record_movement(actor=actor, kitchen=kitchen, item=item(code), date=day or TODAY, kind=kind,
+                                    quantity=Decimal(str(quantity)), **extra)

@@ -1,0 +1,101 @@
+"""Property: whatever sequence of creates, edits and deletes of reports, movements, counts and
+subsidies happens (refused ones included), the incrementally kept monthly summaries and stock
+balances equal a from-scratch recomputation."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ayni.kitchens import integrity, services
+from ayni.kitchens.models import DailyReport, MonthlySummary, StockMovement, SubsidyPayment
+from tests.kitchens import TODAY, item
+
+pytestmark = pytest.mark.django_db
+
+KINDS = ["state", "municipal", "purchase", "donation", "harvest", "transfer_in", "used", "lost", "transfer_out"]
+days = st.integers(min_value=0, max_value=75)
+kitchens = st.integers(min_value=0, max_value=1)
+money = st.decimals(min_value=0, max_value=500, places=2)
+qty = st.decimals(min_value=Decimal("0.5"), max_value=200, places=1)
+
+ops = st.one_of(
+    st.tuples(st.just("report"), kitchens, days, st.integers(0, 80), st.integers(0, 80), st.integers(0, 20),
+              st.integers(0, 10), money, st.booleans()),
+    st.tuples(st.just("delete_report"), kitchens, days),
+    st.tuples(st.just("move"), kitchens, days, st.sampled_from(["arroz", "aceite", "gas"]), st.sampled_from(KINDS),
+              qty, money),
+    st.tuples(st.just("delete_move"), st.integers(0, 30)),
+    st.tuples(st.just("count"), kitchens, days, st.sampled_from(["arroz", "aceite"]), qty),
+    st.tuples(st.just("subsidy"), kitchens, days, money),
+    st.tuples(st.just("delete_subsidy"), st.integers(0, 10)),
+    st.tuples(st.just("close"), kitchens, days),
+    st.tuples(st.just("review"), kitchens, days, st.booleans()),
+)
+
+
+def run(world, op):
+    kitchen = [world.kitchen, world.olla][op[1]] if op[0] not in ("delete_move", "delete_subsidy") else None
+    day = TODAY - datetime.timedelta(days=op[2]) if kitchen else None
+    match op:
+        case ("report", _, _, paying, subsidised, free, extra, cash, closed):
+            existing = DailyReport.objects.filter(kitchen=kitchen, date=day).first()
+            services.save_daily_report(
+                actor=None, kitchen=kitchen, date=day, version=existing.version if existing else 0, confirm=True,
+                is_closed=closed, closed_reason="Sin gas" if closed else "", served_paying=paying,
+                served_subsidised=subsidised, served_free=free, rations_prepared=paying + subsidised + free + extra,
+                cash_received=cash, price_per_ration=Decimal("3.00"))
+        case ("delete_report", _, _):
+            existing = DailyReport.objects.filter(kitchen=kitchen, date=day).first()
+            if existing:
+                services.delete_daily_report(actor=None, report=existing)
+        case ("move", _, _, code, kind, quantity, price):
+            services.record_movement(actor=None, kitchen=kitchen, item=item(code), date=day, kind=kind,
+                                     quantity=quantity, unit_price=price, party="Mercado")
+        case ("delete_move", n):
+            lines = list(StockMovement.objects.exclude(kind="count").order_by("pk"))
+            if lines:
+                services.delete_movement(actor=None, movement=lines[n % len(lines)])
+        case ("count", _, _, code, counted):
+            services.record_count(actor=None, kitchen=kitchen, item=item(code), date=day, counted=counted)
+        case ("subsidy", _, _, amount):
+            if amount > 0:
+                services.record_subsidy(actor=None, kitchen=kitchen, month=day, amount=amount, received_on=day)
+        case ("delete_subsidy", n):
+            payments = list(SubsidyPayment.objects.order_by("pk"))
+            if payments:
+                services.delete_subsidy(actor=None, payment=payments[n % len(payments)])
+        case ("close", _, _):
+            services.close_month(actor=None, kitchen=kitchen, month=day)
+        case ("review", _, _, validate):
+            if validate:
+                services.validate_month(actor=None, kitchen=kitchen, month=day)
+            else:
+                services.return_month(actor=None, kitchen=kitchen, month=day, comment="Revisar")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(sequence=st.lists(ops, max_size=30))
+def test_summaries_and_balances_always_equal_a_recomputation(world, sequence):
+    with transaction.atomic():
+        for op in sequence:
+            try:
+                run(world, op)
+            except ValidationError:
+                pass  # refused (closed month, bad input): it must leave nothing half-saved
+        assert integrity.violations() == []
+        # The subtree's totals read from the summaries equal the raw rows too.
+        from ayni.kitchens.selectors import subtree_totals
+
+        first = (TODAY - datetime.timedelta(days=80)).replace(day=1)
+        totals = subtree_totals(world.ves, first, TODAY)
+        raw = DailyReport.objects.filter(kitchen__path__startswith=world.ves.path)
+        assert totals["rations_prepared"] == sum(r.rations_prepared for r in raw)
+        assert totals["days_reported"] == raw.count()
+        assert MonthlySummary.objects.exclude(path__startswith=world.ves.path).count() == 0
+        transaction.set_rollback(True)
