@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ayni.accounts.models import RoleGrant
+from tests.rolls_helpers import open_pair, roll_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,16 @@ MATRIX = {
     "accounts:grant": ("get", lambda w: {"org_pk": w.kitchen.pk}, [403, 404, 200, 404, 200, 403, 200, 404, L]),
     "audit:entries": ("get", lambda w: {}, [403, 403, 200, 200, 200, 403, 200, 403, L]),
     "geo:districts": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    "rolls:roll": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "rolls:summary": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "rolls:print": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "rolls:add": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "rolls:scan": ("post", lambda w: {"pk": w.ves.pk}, [404, 404, L, 404, L, 403, L, 404, L]),
+    "rolls:edit": ("get", lambda w: {"pk": roll_entry(w).pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "rolls:exit": ("get", lambda w: {"pk": roll_entry(w).pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "rolls:person": ("get", lambda w: {"pk": roll_entry(w).person_id}, [200, 404, 200, 404, 200, 404, 200, 404, L]),
+    "rolls:duplicates": ("get", lambda w: {}, [403, 403, 200, 200, 200, 403, 200, 403, L]),
+    "rolls:decide": ("get", lambda w: {"pk": open_pair(w).pk}, [403, 404, 200, 404, 200, 403, 200, 404, L]),
     "set_language": ("post", lambda w: {}, [L] * 9),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.

@@ -82,7 +82,8 @@ class Household(models.Model):
 class RollEntryQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
-        return self.filter(since__lte=on).filter(models.Q(until__isnull=True) | models.Q(until__gte=on))
+        # `until` is the day she left: from that day on she is no longer on the roll.
+        return self.filter(since__lte=on).filter(models.Q(until__isnull=True) | models.Q(until__gt=on))
 
 
 class RollEntry(models.Model):
@@ -135,7 +136,7 @@ class RollEntry(models.Model):
 
     def is_current(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
-        return self.since <= on and (self.until is None or self.until >= on)
+        return self.since <= on and (self.until is None or self.until > on)
 
     @property
     def has_consent(self) -> bool:

@@ -98,3 +98,34 @@ def household_heads(org: Organisation, on: datetime.date | None = None) -> Query
     """People on this kitchen's roll who may head a household (the caller has checked scope)."""
     on = on or timezone.localdate()
     return Person.objects.filter(pk__in=RollEntry.objects.current(on).filter(kitchen=org).values("person"))
+
+
+def similar_people(scope: Scope, kitchen: Organisation, fields: dict, limit: int = 5) -> list[tuple]:
+    """"Is this the same person as …?": people the user may see, on any roll in her scope, who
+    look like the one about to be registered. (person, kind, score, reason), best first."""
+    from ayni.rolls import dedupe
+
+    new = dedupe.make_record(0, fields.get("given_names", ""), fields.get("paternal_surname", ""),
+                             fields.get("maternal_surname", ""), fields.get("birth_date"), fields.get("dni") or "",
+                             kitchen.district_id)
+    block = Q()
+    for surname in (new.paternal, new.maternal):
+        if len(surname) >= 3:
+            block |= Q(search_name__contains=surname[:3])
+    if new.birth:
+        block |= Q(birth_date=new.birth)
+    if not block:
+        return []
+    candidates = (visible_roll_people(scope).filter(block)
+                  .prefetch_related("roll_entries__kitchen").order_by("pk")[:2000])
+    found = []
+    for person in candidates:
+        entries = list(person.roll_entries.all())
+        district = person.district_id or (entries[0].kitchen.district_id if entries else "")
+        other = dedupe.make_record(person.pk, person.given_names, person.paternal_surname, person.maternal_surname,
+                                   person.birth_date, person.dni, district)
+        result = dedupe.classify(new, other)
+        if result:
+            found.append((person, *result))
+    found.sort(key=lambda row: -row[2])
+    return found[:limit]

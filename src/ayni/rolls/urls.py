@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ayni.rolls import views
 
 app_name = "rolls"
-urlpatterns = []
+urlpatterns = [
+    path("<int:pk>/", views.roll, name="roll"),
+    path("<int:pk>/resumen/", views.summary, name="summary"),
+    path("<int:pk>/imprimir/", views.print_roll, name="print"),
+    path("<int:pk>/agregar/", views.add, name="add"),
+    path("<int:pk>/buscar-duplicados/", views.scan, name="scan"),
+    path("inscripcion/<int:pk>/editar/", views.edit, name="edit"),
+    path("inscripcion/<int:pk>/salida/", views.exit_view, name="exit"),
+    path("persona/<int:pk>/", views.person, name="person"),
+    path("duplicados/", views.duplicates, name="duplicates"),
+    path("duplicados/<int:pk>/", views.decide, name="decide"),
+]

@@ -1,0 +1,203 @@
+"""Pages of the roll: authorise, parse, call a service or selector, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ayni.accounts.scope import Can
+from ayni.lib.forms import apply_validation_error
+from ayni.orgs.selectors import get_organisation
+from ayni.people.models import Person
+from ayni.rolls import selectors, services
+from ayni.rolls.forms import AddToRollForm, DecisionForm, EditEntryForm, ExitForm, RollFilterForm
+from ayni.rolls.models import DuplicatePair
+
+
+def _kitchen(request, pk, can: Can):
+    org = get_organisation(request.scope, pk, can)
+    if not org.kind.is_kitchen:
+        raise Http404
+    return org
+
+
+@login_required
+def roll(request, pk):
+    """A kitchen's roll: search, filters, and the counts by category and ration type."""
+    org = _kitchen(request, pk, Can.VIEW_PERSONAL)
+    form = RollFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.roll_entries(
+        request.scope, org, text=filters.get("q", ""),
+        category=filters["categoria"].code if filters.get("categoria") else "", ration=filters.get("racion", ""))
+    page = Paginator(entries, 100).get_page(request.GET.get("pagina"))
+    return render(request, "rolls/roll.html", {
+        "org": org, "form": form, "page": page, "counts": selectors.roll_counts(request.scope, org),
+        "can_edit": request.scope.allows(Can.EDIT, org), "can_validate": request.scope.allows(Can.VALIDATE, org),
+        "filtered": any(filters.values()) if filters else False,
+    })
+
+
+@login_required
+def summary(request, pk):
+    """Counts only, for an organisation and everything below it: what a viewer may read."""
+    org = get_organisation(request.scope, pk, Can.VIEW)
+    return render(request, "rolls/summary.html", {
+        "org": org, "counts": selectors.roll_counts(request.scope, org),
+        "personal": request.scope.allows(Can.VIEW_PERSONAL, org),
+    })
+
+
+@login_required
+def print_roll(request, pk):
+    """The roll on A4 paper with a column to sign, as municipalities ask for it."""
+    org = _kitchen(request, pk, Can.VIEW_PERSONAL)
+    entries = list(selectors.roll_entries(request.scope, org))
+    return render(request, "rolls/print.html", {"org": org, "entries": entries, "today": timezone.localdate()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add(request, pk):
+    """Put one person on the roll, fast, from a phone. Before creating someone new it asks
+    whether she is the same as a similar person already on a roll in the user's scope."""
+    org = _kitchen(request, pk, Can.EDIT)
+    today = timezone.localdate()
+    heads = selectors.household_heads(org)
+    form = AddToRollForm(request.POST or None, heads=heads, initial={"since": today, "consent_on": today})
+    candidates = []
+    if request.method == "POST" and form.is_valid():
+        fields = form.person_fields()
+        person = None
+        choice = request.POST.get("misma", "")
+        if fields["dni"]:
+            person = Person.objects.filter(dni=fields["dni"]).first()
+        if person is None and choice.isdigit():
+            person = selectors.visible_roll_people(request.scope).filter(pk=choice).first()
+        if person is None and choice != "nueva":
+            candidates = selectors.similar_people(request.scope, org, fields)
+        if not candidates:
+            try:
+                entry = services.register_entry(actor=request.user, kitchen=org, person=person,
+                                                **form.entry_fields(), **({} if person else fields))
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("Se agregó a %(person)s al padrón.") % {"person": entry.person.full_name})
+                if "otra" in request.POST:
+                    return redirect("rolls:add", pk=org.pk)
+                return redirect("rolls:roll", pk=org.pk)
+    return render(request, "rolls/add.html", {"org": org, "form": form, "candidates": candidates})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    entry = selectors.get_entry(request.scope, pk, Can.EDIT)
+    if entry.until is not None:
+        raise Http404
+    initial = {f: getattr(entry, f) for f in ("category", "ration", "social_case_reason", "consent_method",
+                                              "consent_witness", "consent_on", "notes", "since")}
+    initial["household_head"] = entry.household.head_id if entry.household_id else None
+    initial["consent_on"] = entry.consent_on or timezone.localdate()
+    form = EditEntryForm(request.POST or None, heads=selectors.household_heads(entry.kitchen), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = form.entry_fields()
+        head = fields.pop("household_head", None)
+        try:
+            services.update_entry(actor=request.user, entry=entry, household_head=head, **fields)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Se guardaron los cambios de %(person)s.") % {"person": entry.person})
+            return redirect("rolls:roll", pk=entry.kitchen_id)
+    return render(request, "rolls/form.html", {"org": entry.kitchen, "form": form, "entry": entry,
+                                               "title": _("Editar inscripción")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exit_view(request, pk):
+    """Record that a person no longer eats here (the entry is kept for her history)."""
+    entry = selectors.get_entry(request.scope, pk, Can.EDIT)
+    form = ExitForm(request.POST or None, initial={"until": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.exit_entry(actor=request.user, entry=entry, until=form.cleaned_data["until"],
+                                reason=form.cleaned_data["reason"], note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Se registró la salida de %(person)s.") % {"person": entry.person})
+            return redirect("rolls:roll", pk=entry.kitchen_id)
+    return render(request, "rolls/form.html", {"org": entry.kitchen, "form": form, "entry": entry,
+                                               "title": _("Registrar salida del padrón")})
+
+
+@login_required
+def person(request, pk):
+    """A person's history across the kitchens the user may see names of."""
+    person, entries = selectors.person_history(request.scope, pk)
+    return render(request, "rolls/person.html", {
+        "person": person, "entries": entries, "today": timezone.localdate()})
+
+
+@login_required
+def duplicates(request):
+    """The review queue: pairs that may be one person, for coordinators."""
+    if not (request.scope.is_platform_admin or request.scope.reach(Can.VALIDATE)):
+        raise PermissionDenied(_("Solo las coordinadoras revisan posibles duplicados."))
+    status = request.GET.get("estado", DuplicatePair.Status.OPEN)
+    if status not in DuplicatePair.Status.values:
+        status = DuplicatePair.Status.OPEN
+    page = Paginator(selectors.duplicate_queue(request.scope, status), 50).get_page(request.GET.get("pagina"))
+    return render(request, "rolls/duplicates.html", {"page": page, "status": status,
+                                                     "statuses": DuplicatePair.Status.choices})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decide(request, pk):
+    try:
+        pair = DuplicatePair.objects.select_related("person_a", "person_b", "kitchen_a", "kitchen_b").get(pk=pk)
+    except DuplicatePair.DoesNotExist:
+        raise Http404 from None
+    get_organisation(request.scope, pair.kitchen_a_id, Can.VALIDATE)
+    get_organisation(request.scope, pair.kitchen_b_id, Can.VALIDATE)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        same = form.cleaned_data["decision"] == "same"
+        keep = None
+        if same and form.cleaned_data.get("keep") in (pair.person_a_id, pair.person_b_id):
+            keep = pair.person_a if form.cleaned_data["keep"] == pair.person_a_id else pair.person_b
+        try:
+            services.decide_pair(actor=request.user, pair=pair, same=same, keep=keep)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Se unieron los dos registros; se conserva toda su historia.") if same
+                             else _("Quedó registrado que son personas distintas; no se volverán a sugerir."))
+            return redirect("rolls:duplicates")
+    sides = []
+    for person in (pair.person_a, pair.person_b):
+        entries = list(person.roll_entries.select_related("kitchen", "category")) if person else []
+        sides.append((person, entries))
+    return render(request, "rolls/decide.html", {"pair": pair, "form": form, "sides": sides})
+
+
+@login_required
+@require_POST
+def scan(request, pk):
+    """Start the duplicate search over an organisation's whole subtree, in the background."""
+    from ayni.rolls.tasks import find_duplicates
+
+    org = get_organisation(request.scope, pk, Can.VALIDATE)
+    find_duplicates.enqueue(org.pk)
+    messages.success(request, _("Se inició la búsqueda de duplicados en %(org)s. Los pares encontrados aparecerán "
+                                "en la lista de revisión.") % {"org": org.name})
+    return redirect("rolls:duplicates")

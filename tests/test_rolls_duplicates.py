@@ -1,0 +1,150 @@
+"""Duplicates across kitchens: the finder on tricky pairs, the background search, the review
+queue, merges that keep every entry, and "different people" remembered."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ayni.audit.models import AuditEntry
+from ayni.people.models import Person
+from ayni.rolls import dedupe
+from ayni.rolls.models import DuplicatePair, PersonMerge, RollEntry
+from ayni.rolls.tasks import find_duplicates
+from tests.rolls_helpers import put_on_roll
+
+B = datetime.date(1961, 8, 23)
+
+
+def rec(given, paternal, maternal="", birth=B, dni="", district="150142", pk=1):
+    return dedupe.make_record(pk, given, paternal, maternal, birth, dni, district)
+
+
+BASE = rec("María Elena", "Quispe", "Mamani", dni="")
+
+
+@pytest.mark.parametrize("other,kind", [
+    (rec("MARIA ELENA", "QUISPE", "MAMANI"), dedupe.NAMES),  # case and accents
+    (rec("María Elena", "Mamani", "Quispe"), dedupe.NAMES),  # surnames swapped
+    (rec("Maria Elena", "Quispe", "Mamaní"), dedupe.NAMES),
+    (rec("Maria Elena", "Qispe", "Mamani"), dedupe.NAMES),  # a typo
+    (rec("M. Elena", "Quispe", "Mamani"), dedupe.NAMES),  # an initial
+    (rec("Elena", "Quispe", "Mamani"), dedupe.NAMES),  # one of the compound given names
+    (rec("María Elena", "Quispe", "Mamani", birth=datetime.date(1961, 8, 28)), dedupe.NAMES),  # wrong day
+    (rec("María Elena", "Quispe", "Mamani", birth=None), dedupe.NAMES),  # no birth date, same district
+])
+def test_probable_matches(other, kind):
+    found = dedupe.classify(BASE, other)
+    assert found is not None and found[0] == kind, found
+
+
+@pytest.mark.parametrize("other", [
+    rec("Juana", "Quispe", "Mamani"),  # a sister: other given name
+    rec("María Elena", "Quispe", "Mamani", birth=datetime.date(1985, 8, 23)),  # a daughter with the same name
+    rec("María Elena", "Quispe", "Mamani", birth=None, district="080108"),  # no birth date, far away
+    rec("Rosa", "Huamán", "Ccori"),
+])
+def test_not_matches(other):
+    assert dedupe.classify(BASE, other) is None
+
+
+def test_same_dni_and_dni_typos():
+    a = rec("Rosa", "Pari", "Condori", dni="41234567")
+    assert dedupe.classify(a, rec("Rosa", "Pari", "Condori", dni="41234567"))[0] == dedupe.SAME_DNI
+    assert dedupe.classify(a, rec("Rosa", "Pari", "Condori", dni="41243567"))[0] == dedupe.DNI_TYPO  # transposed
+    assert dedupe.classify(a, rec("Rosa", "Pari", "Condori", dni="41234568"))[0] == dedupe.DNI_TYPO  # one digit
+    # Two different valid DNIs are two people, however alike the names.
+    assert dedupe.classify(a, rec("Rosa", "Pari", "Condori", dni="49934511")) is None
+    assert dedupe.classify(a, rec("Luis", "Vargas", "Soto", dni="41243567")) is None
+
+
+def test_find_pairs_uses_blocks_and_skips_known_pairs():
+    records = [rec("María Elena", "Quispe", "Mamani", pk=1), rec("Maria Elena", "Mamani", "Quispe", pk=2),
+               rec("Juana", "Torres", "Ccori", pk=3), rec("Juana", "Torres", "Ccori", dni="41234567", pk=4)]
+    pairs = dedupe.find_pairs(records)
+    assert {(a, b) for a, b, *_rest in pairs} == {(1, 2), (3, 4)}
+    assert {(a, b) for a, b, *_rest in dedupe.find_pairs(records, skip={(1, 2)})} == {(3, 4)}
+
+
+@pytest.mark.django_db
+def test_the_background_search_queues_pairs_within_the_scope(world):
+    a = put_on_roll(world.kitchen, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán")
+    b = put_on_roll(world.olla, given_names="Dionicia", paternal_surname="Huaman", maternal_surname="Quispe")
+    put_on_roll(world.kitchen_other, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán")
+    assert find_duplicates.enqueue(world.lima.pk).return_value == 1
+    pair = DuplicatePair.objects.get()
+    assert {pair.person_a, pair.person_b} == {a.person, b.person}
+    assert find_duplicates.enqueue(world.lima.pk).return_value == 0  # nothing new the second time
+
+
+@pytest.fixture
+def pair(world):
+    a = put_on_roll(world.kitchen, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán",
+                    since=timezone.localdate() - datetime.timedelta(days=60), dni="41234567")
+    b = put_on_roll(world.olla, given_names="Dionicia", paternal_surname="Quispe", maternal_surname="Huaman")
+    find_duplicates.enqueue(world.ves.pk)
+    return DuplicatePair.objects.get(person_a=a.person, person_b=b.person)
+
+
+@pytest.mark.django_db
+def test_the_queue_is_for_coordinators_in_scope(login, world, pair):
+    page = login(world.coordinator).get(reverse("rolls:duplicates")).content.decode()
+    assert "Dionisia Quispe Huamán" in page
+    page = login(world.coordinator_other).get(reverse("rolls:duplicates")).content.decode()
+    assert "Dionisia" not in page
+
+
+@pytest.mark.django_db
+def test_same_person_merges_keeping_every_entry(login, world, pair):
+    a, b = pair.person_a, pair.person_b
+    client = login(world.coordinator)
+    response = client.post(reverse("rolls:decide", kwargs={"pk": pair.pk}), {"decision": "same", "keep": b.pk})
+    assert response.status_code == 302
+    assert not Person.objects.filter(pk=a.pk).exists()
+    b.refresh_from_db()
+    assert b.dni == "41234567"  # the kept record takes what it lacked
+    assert set(RollEntry.objects.filter(person=b).values_list("kitchen", flat=True)) == {world.kitchen.pk,
+                                                                                        world.olla.pk}
+    merge = PersonMerge.objects.get()
+    assert merge.removed_id == a.pk and merge.removed_data["given_names"] == "Dionisia"
+    assert AuditEntry.objects.filter(action="person.merge").exists()
+    pair.refresh_from_db()
+    assert pair.status == DuplicatePair.Status.SAME
+
+
+@pytest.mark.django_db
+def test_merging_two_records_on_the_same_kitchen_closes_one_entry(world):
+    from ayni.rolls.services import merge_people
+
+    a = put_on_roll(world.kitchen, given_names="Aurelia")
+    b = put_on_roll(world.kitchen, given_names="Aurelia", paternal_surname="Kondori")
+    merge_people(actor=None, keep=a.person, remove=b.person)
+    entries = RollEntry.objects.filter(person=a.person)
+    assert entries.count() == 2 and entries.filter(until__isnull=True).count() == 1
+    assert entries.get(until__isnull=False).exit_reason == "duplicate"
+
+
+@pytest.mark.django_db
+def test_different_people_are_never_suggested_again(login, world, pair):
+    login(world.coordinator).post(reverse("rolls:decide", kwargs={"pk": pair.pk}), {"decision": "different"})
+    pair.refresh_from_db()
+    assert pair.status == DuplicatePair.Status.DIFFERENT and pair.decided_by == world.coordinator
+    assert find_duplicates.enqueue(world.confed.pk).return_value == 0
+    assert DuplicatePair.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_leader_cannot_decide(login, world, pair):
+    response = login(world.leader).post(reverse("rolls:decide", kwargs={"pk": pair.pk}), {"decision": "different"})
+    assert response.status_code == 403
+    pair.refresh_from_db()
+    assert pair.status == DuplicatePair.Status.OPEN
+
+
+@pytest.mark.django_db
+def test_a_coordinator_starts_the_search_from_a_page(login, world):
+    put_on_roll(world.kitchen, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán")
+    put_on_roll(world.olla, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huaman")
+    response = login(world.coordinator).post(reverse("rolls:scan", kwargs={"pk": world.ves.pk}))
+    assert response.status_code == 302 and DuplicatePair.objects.count() == 1
