@@ -98,3 +98,10 @@ def test_the_settings_mask_every_log_line_on_the_console():
     finally:
         handler.setStream(old)
     assert "[dni]" in stream.getvalue() and "45678912" not in stream.getvalue()
+
+
+def test_an_empty_database_url_means_the_sqlite_file_in_var(tmp_path):
+    # The env templates leave DATABASE_URL= empty; systemd passes that on as an empty string.
+    code = "from django.conf import settings as s; print(s.DATABASES['default']['NAME'])"
+    result = ayni(production_env(tmp_path, DATABASE_URL=""), "shell", "-c", code)
+    assert result.stdout.strip().splitlines()[-1] == str(tmp_path / "ayni.sqlite3"), result.stderr

@@ -89,7 +89,8 @@ TEMPLATES = [
 # SQLite is the default: one file, no service to run, enough for a federation. WAL lets the
 # web server read while the task worker writes; the busy timeout makes a writer wait instead of
 # failing with "database is locked" when two leaders save at once.
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ayni.sqlite3'}")
+# An empty DATABASE_URL (as in .env.example and deploy/ayni.env.example) means the default too.
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ayni.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("AYNI_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,27 @@
+"""gunicorn settings for Ayni behind nginx (see docs/deploy.md). Flags on the command line win."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("AYNI_WEB_BIND", "127.0.0.1:8000")
+# Sync workers: the pages are short database reads; 2 per core keeps memory (≤ 200 MB per
+# worker) bounded on a small server.
+workers = int(os.environ.get("AYNI_WEB_WORKERS", min(2 * multiprocessing.cpu_count(), 8)))
+worker_class = "sync"
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+# Restart each worker after a while so that a slow leak never grows without bound; the jitter
+# keeps them from restarting all at once.
+max_requests = 2000
+max_requests_jitter = 200
+# nginx on the same machine sets X-Forwarded-Proto; trust it from there only.
+forwarded_allow_ips = "127.0.0.1"
+# Logs go to the journal. The access log has the path without the query string: searches carry
+# names and DNIs in the query string, and those must never reach a log.
+accesslog = "-"
+errorlog = "-"
+# systemd manages the server (reload is `systemctl reload ayni-web`); a control socket in the
+# home folder would be one more door to guard, and the home folder is read-only to the service.
+control_socket_disable = True
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
