@@ -45,3 +45,16 @@ def move(kitchen, code, kind, quantity, day=None, *, actor=None, **extra):
         extra.setdefault("party", "Parroquia San Martín")
     return services.record_movement(actor=actor, kitchen=kitchen, item=item(code), date=day or TODAY, kind=kind,
                                     quantity=Decimal(str(quantity)), **extra)
+
+
+# Targets for the access matrix (tests/test_access.py).
+def kitchen_report(w):
+    return report(w.kitchen, TODAY)
+
+
+def kitchen_move(w):
+    return move(w.kitchen, "arroz", "state", 5)
+
+
+def kitchen_month(w):
+    return {"pk": w.kitchen.pk, "year": TODAY.year, "month": TODAY.month}

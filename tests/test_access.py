@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ayni.accounts.models import RoleGrant
 from tests.rolls_helpers import open_pair, roll_entry
+from tests.kitchens import kitchen_month, kitchen_move, kitchen_report
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,23 @@ MATRIX = {
     "rolls:person": ("get", lambda w: {"pk": roll_entry(w).person_id}, [200, 404, 200, 404, 200, 404, 200, 404, L]),
     "rolls:duplicates": ("get", lambda w: {}, [403, 403, 200, 200, 200, 403, 200, 403, L]),
     "rolls:decide": ("get", lambda w: {"pk": open_pair(w).pk}, [403, 404, 200, 404, 200, 403, 200, 404, L]),
+    "kitchens:kitchen": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "kitchens:report": ("get", lambda w: {"pk": w.kitchen.pk, "day": timezone.localdate().isoformat()},
+                        [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "kitchens:report_history": ("get", lambda w: {"pk": w.kitchen.pk, "day": kitchen_report(w).date.isoformat()},
+                                [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "kitchens:movement": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "kitchens:movement_delete": ("post", lambda w: {"pk": w.kitchen.pk, "movement": kitchen_move(w).pk},
+                                 [L, 404, L, 404, L, 403, L, 404, L]),
+    "kitchens:count": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "kitchens:month": ("get", lambda w: kitchen_month(w), [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "kitchens:month_close": ("post", lambda w: kitchen_month(w), [L, 404, L, 404, L, 403, L, 404, L]),
+    "kitchens:month_review": ("post", lambda w: kitchen_month(w), [403, 404, L, 404, L, 403, L, 404, L]),
+    "kitchens:deliveries": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "kitchens:schedule_create": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "kitchens:receipt": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "kitchens:subsidy": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "kitchens:overview": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 200, 200, 404, L]),
     "set_language": ("post", lambda w: {}, [L] * 9),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.

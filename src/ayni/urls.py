@@ -8,6 +8,7 @@ urlpatterns = [
     path("personas/", include("ayni.people.urls")),
     path("padron/", include("ayni.rolls.urls")),
     path("geo/", include("ayni.geo.urls")),
+    path("cocina/", include("ayni.kitchens.urls")),
     path("auditoria/", include("ayni.audit.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ayni.accounts.models import Role
 from ayni.accounts.scope import Can
 from ayni.audit.models import AuditEntry
+from ayni.kitchens.selectors import home_panel as kitchens_home_panel
 from ayni.orgs import selectors as org_selectors
 from ayni.people import selectors as people_selectors
 
@@ -38,6 +39,7 @@ def home(request):
     if scope.reach(Can.AUDIT) or scope.is_platform_admin:
         context["recent"] = AuditEntry.objects.filter(scope.q(Can.AUDIT, prefix="org_")).select_related(
             "actor")[:8]
+    context["kitchens_home"] = kitchens_home_panel(scope, today)
     return render(request, "core/home.html", context)
 
 

@@ -309,3 +309,20 @@ def open_schedules(kitchen: Organisation) -> QuerySet[DeliverySchedule]:
     return (DeliverySchedule.objects.filter(kitchen=kitchen).select_related("item")
             .annotate(got=Coalesce(Sum("receipts__quantity"), Decimal(0))).filter(got__lt=F("quantity"))
             .order_by("due_on"))
+
+
+def home_panel(scope: Scope, today: datetime.date | None = None) -> dict:
+    """What the home page shows of kitchen operations: a leader's kitchens with today's report
+    (or its absence), and for those who validate, the alert list and the way to the summaries."""
+    from ayni.accounts.models import Role
+    from ayni.orgs.selectors import scope_roots
+
+    today = today or timezone.localdate()
+    panel = {"today": today, "alerts": kitchen_alerts(scope, today), "own": [], "roots": []}
+    if scope.home_role == Role.LEADER:
+        reported = DailyReport.objects.filter(kitchen=OuterRef("pk"), date=today)
+        panel["own"] = list(visible_kitchens(scope, Can.EDIT).annotate(reported=Exists(reported))
+                            .order_by("name")[:5])
+    elif scope.home_role:
+        panel["roots"] = list(scope_roots(scope)[:5])
+    return panel
