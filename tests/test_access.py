@@ -12,8 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ayni.accounts.models import RoleGrant
-from tests.rolls_helpers import open_pair, roll_entry
 from tests.kitchens import kitchen_month, kitchen_move, kitchen_report
+from tests.rolls_helpers import open_pair, roll_entry
 
 pytestmark = pytest.mark.django_db
 
