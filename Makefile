@@ -60,7 +60,7 @@ test-fast: dev
 	AYNI_TESTING=1 $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	AYNI_TESTING=1 $(AYNI) makemigrations --check --dry-run
 	AYNI_TESTING=1 $(AYNI) check
 
