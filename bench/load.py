@@ -1,0 +1,246 @@
+"""Load: many people using Ayni at once, against gunicorn on 127.0.0.1 with PostgreSQL.
+
+Each simulated person logs in with one of the demo accounts (kitchen leaders, coordinators, the
+national board, a viewer), then clicks around like a person does — home, the tree, an
+organisation, a member, a search — with a pause between clicks, and now and then registers a
+new socia through the HTML form. We measure what she would feel (errors, p50/p95 latency) and
+what the server pays (resident memory of each gunicorn worker).
+
+    python bench/load.py --quick          # 20 people, 20 s, small demo (a smoke run)
+    python bench/load.py                  # 200 people, 5 minutes, province demo
+
+Budget (PRODUCT.md, issue 7): 0 errors, p95 ≤ 500 ms, ≤ 200 MB RSS per worker. Threads and the
+standard library's http.client rather than locust: nothing to install, and 200 people who mostly
+wait are well within what threads do. Traffic goes to 127.0.0.1 only; the run is bounded in
+time and in requests.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support.server import Gunicorn, Install, log  # noqa: E402
+from support.web import Client, links  # noqa: E402
+
+PASSWORD = "bench-clave-2026"  # noqa: S105 - demo accounts of a scratch database
+# Who is online, by demo account. Leaders are most of the people; the viewer never writes.
+PEOPLE = [("dirigenta", 30), ("dirigenta2", 20), ("coordinadora", 15), ("coordinadora2", 10),
+          ("coord.distrital", 10), ("nacional", 10), ("observadora", 5)]
+WRITERS = {"dirigenta", "dirigenta2", "coordinadora", "coordinadora2", "coord.distrital", "nacional"}
+SURNAMES = ["Quispe", "Mamani", "Huamán", "Condori", "Flores", "Rojas", "Ccahuana", "Torres"]
+MAX_REQUESTS = 2_000_000  # a hard stop, whatever the other settings say
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latency: dict[str, list[float]] = defaultdict(list)
+        self.errors: Counter = Counter()
+        self.requests = 0
+
+    def add(self, kind: str, ms: float, ok: bool, why: str = "") -> None:
+        with self.lock:
+            self.requests += 1
+            self.latency[kind].append(ms)
+            if not ok:
+                self.errors[f"{kind}: {why}"] += 1
+
+    def all_latencies(self) -> list[float]:
+        return [ms for values in self.latency.values() for ms in values]
+
+
+class Person(threading.Thread):
+    def __init__(self, n: int, base: str, username: str, stats: Stats, start_at: float, deadline: float,
+                 think: float, write_share: float, seed: int):
+        super().__init__(daemon=True, name=f"persona-{n}")
+        self.n, self.base, self.username, self.stats = n, base, username, stats
+        self.start_at, self.deadline, self.think, self.write_share = start_at, deadline, think, write_share
+        self.rng = random.Random(seed)
+        self.orgs: list[int] = []
+        self.people: list[int] = []
+        self.writes = 0
+
+    def hit(self, client: Client, kind: str, path: str, expect=(200,)):
+        try:
+            response = client.get(path)
+        except OSError as exc:
+            self.stats.add(kind, 0.0, False, type(exc).__name__)
+            client.close()
+            return None
+        ok = response.status in expect
+        self.stats.add(kind, response.ms, ok, str(response.status))
+        return response if ok else None
+
+    def learn(self, html: str) -> None:
+        # Follow the links on the page, as a person would: only what she was shown.
+        for pk in links(html, r"/organizaciones/(\d+)/"):
+            if pk not in self.orgs:
+                self.orgs.append(pk)
+        for pk in links(html, r"/personas/(\d+)/"):
+            if pk not in self.people:
+                self.people.append(pk)
+        del self.orgs[:-200], self.people[:-200]
+
+    def run(self) -> None:
+        time.sleep(max(0.0, self.start_at - time.monotonic()))
+        client = Client(self.base)
+        try:
+            try:
+                start = time.perf_counter()
+                ok = client.login(self.username, PASSWORD)
+                self.stats.add("ingreso", (time.perf_counter() - start) * 1000, ok, "no ingresó")
+            except OSError as exc:
+                self.stats.add("ingreso", 0.0, False, type(exc).__name__)
+                return
+            if not ok:
+                return
+            page = self.hit(client, "inicio", "/")
+            if page:
+                self.learn(page.body)
+            while time.monotonic() < self.deadline and self.stats.requests < MAX_REQUESTS:
+                time.sleep(min(10.0, self.rng.expovariate(1 / self.think)))
+                if time.monotonic() >= self.deadline:
+                    break
+                self.click(client)
+        finally:
+            client.close()
+
+    def click(self, client: Client) -> None:
+        r, page = self.rng.random(), None
+        if self.username in WRITERS and self.orgs and r < self.write_share:
+            self.register_member(client)
+        elif r < 0.25 or not self.orgs:
+            page = self.hit(client, "inicio", "/")
+        elif r < 0.40:
+            page = self.hit(client, "árbol", "/organizaciones/")
+        elif r < 0.65:
+            page = self.hit(client, "organización", f"/organizaciones/{self.rng.choice(self.orgs)}/")
+        elif r < 0.72:
+            page = self.hit(client, "buscar org.", "/organizaciones/?q=" + self.rng.choice(["comedor", "olla", "club"]))
+        elif r < 0.85 and self.people:
+            page = self.hit(client, "persona", f"/personas/{self.rng.choice(self.people)}/")
+        else:
+            page = self.hit(client, "buscar persona", "/personas/?q=" + quote(self.rng.choice(SURNAMES).lower()))
+        if page:
+            self.learn(page.body)
+
+    def register_member(self, client: Client) -> None:
+        org = self.rng.choice(self.orgs)
+        path = f"/organizaciones/{org}/socias/nueva/"
+        self.writes += 1
+        name = {"given_names": f"Carga {self.n}-{self.writes}", "paternal_surname": self.rng.choice(SURNAMES)}
+        try:
+            page, response = client.submit(path, name)
+        except OSError as exc:
+            self.stats.add("registrar socia", 0.0, False, type(exc).__name__)
+            client.close()
+            return
+        if page.status in (403, 404):
+            # Not every organisation she sees is one she may edit (a federation above her).
+            self.stats.add("formulario", page.ms, True)
+            self.orgs.remove(org)
+            return
+        self.stats.add("formulario", page.ms, page.status == 200, str(page.status))
+        if page is not response:
+            self.stats.add("registrar socia", response.ms, response.status == 302, str(response.status))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=max(2, 2 * (os.cpu_count() or 1)))
+    parser.add_argument("--scale", default="province", choices=["small", "province", "national"])
+    parser.add_argument("--engine", default="postgres", choices=["postgres", "sqlite"])
+    parser.add_argument("--think", type=float, default=3.0, help="mean pause between clicks, seconds")
+    parser.add_argument("--write-share", type=float, default=0.05, help="share of clicks that register a socia")
+    parser.add_argument("--quick", action="store_true", help="20 people, 20 s, small demo")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    args = parser.parse_args()
+    if args.quick:
+        args.users, args.seconds, args.scale = min(args.users, 20), min(args.seconds, 20), "small"
+    args.users = max(1, min(args.users, 1000))
+    args.seconds = max(5, min(args.seconds, 3600))
+
+    workdir = Path(tempfile.mkdtemp(prefix="ayni-bench-load-"))
+    install = Install(engine=args.engine, name="ayni_bench_load", workdir=workdir)
+    install.prepare(scale=args.scale, password=PASSWORD)
+    server = Gunicorn(install, workers=args.workers)
+    server.start()
+    log(f"gunicorn {args.workers} workers en {server.base}; {args.users} personas durante {args.seconds} s")
+
+    stats = Stats()
+    rss_max: dict[int, float] = {}
+    stop = threading.Event()
+
+    def sample_memory():
+        while not stop.wait(1.0):
+            for pid, mb in server.rss_mb().items():
+                rss_max[pid] = max(rss_max.get(pid, 0.0), mb)
+
+    sampler = threading.Thread(target=sample_memory, daemon=True)
+    sampler.start()
+    weights = [w for _u, w in PEOPLE]
+    rng = random.Random(7)
+    ramp = min(15.0, args.seconds / 4)
+    t0 = time.monotonic()
+    deadline = t0 + args.seconds
+    people = [
+        Person(i, server.base, rng.choices([u for u, _w in PEOPLE], weights)[0], stats,
+               t0 + ramp * i / args.users, deadline, args.think, args.write_share, seed=i)
+        for i in range(args.users)
+    ]
+    try:
+        for person in people:
+            person.start()
+        for person in people:
+            person.join(timeout=max(1.0, deadline + 60 - time.monotonic()))
+        elapsed = time.monotonic() - t0
+    finally:
+        stop.set()
+        sampler.join()
+        for pid, mb in server.rss_mb().items():
+            rss_max[pid] = max(rss_max.get(pid, 0.0), mb)
+        server.stop()
+        if not args.keep:
+            install.drop()
+
+    all_ms = stats.all_latencies()
+    errors = sum(stats.errors.values())
+    print(f"\n{'página':<18}{'pedidos':>9}{'p50 ms':>9}{'p95 ms':>9}{'máx ms':>9}")
+    for kind, values in sorted(stats.latency.items(), key=lambda kv: -len(kv[1])):
+        print(f"{kind:<18}{len(values):>9}{percentile(values, 50):>9.0f}{percentile(values, 95):>9.0f}"
+              f"{max(values):>9.0f}")
+    print(f"{'total':<18}{len(all_ms):>9}{percentile(all_ms, 50):>9.0f}{percentile(all_ms, 95):>9.0f}"
+          f"{max(all_ms or [0]):>9.0f}")
+    print(f"\nmotor {args.engine}, demo {args.scale}, {args.workers} workers, {len(all_ms) / elapsed:.1f} pedidos/s")
+    print("RSS máx. por worker (MB): " + ", ".join(f"{mb:.0f}" for mb in sorted(rss_max.values())))
+    for why, n in stats.errors.most_common(10):
+        print(f"error: {why} × {n}")
+    result = {
+        "users": args.users, "seconds": round(elapsed, 1), "requests": stats.requests, "errors": errors,
+        "p50_ms": round(percentile(all_ms, 50), 1), "p95_ms": round(percentile(all_ms, 95), 1),
+        "rss_mb_max": round(max(rss_max.values() or [0.0]), 1),
+    }
+    print("RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
