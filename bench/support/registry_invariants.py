@@ -1,0 +1,113 @@
+"""Registry invariants after a crash, run under the install's environment by bench/crash.py.
+
+    python registry_invariants.py MARKER ACKNOWLEDGED.json
+
+Prints one JSON object: `violations` (broken invariants anywhere in the registry), `lost`
+(writes the server acknowledged with a redirect that are not in the database) and `counts`.
+"""
+
+import json
+import os
+import sys
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ayni.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from ayni.audit.models import AuditEntry  # noqa: E402
+from ayni.orgs.models import Organisation, path_segment  # noqa: E402
+from ayni.people.models import Membership, Person, Position  # noqa: E402
+
+
+def orphans(child_model, field: str, parent_model) -> list[int]:
+    # LEFT JOIN by hand: the ORM would trust the foreign key, and that trust is what we test.
+    child, parent = child_model._meta.db_table, parent_model._meta.db_table
+    column = child_model._meta.get_field(field).column
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT c.id FROM {child} c LEFT JOIN {parent} p ON p.id = c.{column} "  # noqa: S608
+                       f"WHERE c.{column} IS NOT NULL AND p.id IS NULL")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def audited(action: str, object_id, **after) -> bool:
+    entries = AuditEntry.objects.filter(action=action, object_id=str(object_id))
+    for key, value in after.items():
+        entries = entries.filter(**{f"after__{key}": value})
+    return entries.exists()
+
+
+def check(marker: str, acknowledged: list[dict]) -> dict:
+    violations, lost = [], []
+
+    # The tree: every path is its parent's path plus its own segment, and depth matches.
+    orgs = {o.pk: o for o in Organisation.objects.only("pk", "parent_id", "path", "depth", "name")}
+    for org in orgs.values():
+        if org.parent_id is not None and org.parent_id not in orgs:
+            violations.append(f"organización {org.pk}: su organización superior {org.parent_id} no existe")
+            continue
+        expected = (orgs[org.parent_id].path if org.parent_id else "") + path_segment(org.pk)
+        if org.path != expected:
+            violations.append(f"organización {org.pk}: ruta {org.path!r}, debería ser {expected!r}")
+        if org.depth != expected.count("/") - 1:
+            violations.append(f"organización {org.pk}: profundidad {org.depth}, debería ser {expected.count('/') - 1}")
+
+    # No row pointing at nothing.
+    for model, field, parent in [(Membership, "person", Person), (Membership, "organisation", Organisation),
+                                 (Position, "person", Person), (Position, "organisation", Organisation),
+                                 (Organisation, "parent", Organisation)]:
+        for pk in orphans(model, field, parent):
+            violations.append(f"{model._meta.model_name} {pk}: {field} no existe")
+
+    # Everything this run wrote is whole: a registered person has her membership, and every
+    # change has its audit entry (and no audit entry describes a change that is not there).
+    run_orgs = [o for o in orgs.values() if o.name.startswith(marker)]
+    for org in run_orgs:
+        if not audited("org.create", org.pk):
+            violations.append(f"organización {org.pk} sin registro de auditoría de su creación")
+    run_people = list(Person.objects.filter(given_names__startswith=marker))
+    with_membership = set(Membership.objects.filter(person__in=run_people).values_list("person_id", flat=True))
+    for person in run_people:
+        if person.pk not in with_membership:
+            violations.append(f"persona {person.pk} registrada sin membresía")
+        if not audited("person.create", person.pk):
+            violations.append(f"persona {person.pk} sin registro de auditoría de su registro")
+    for entry in AuditEntry.objects.filter(action="org.create", object_label__startswith=marker):
+        if int(entry.object_id) not in orgs:
+            violations.append(f"auditoría {entry.pk}: registra la creación de {entry.object_id}, que no existe")
+    for entry in AuditEntry.objects.filter(action="person.create", object_label__startswith=marker):
+        if not Person.objects.filter(pk=entry.object_id).exists():
+            violations.append(f"auditoría {entry.pk}: registra a la persona {entry.object_id}, que no existe")
+
+    # Nothing acknowledged is lost.
+    org_names = {o.name for o in run_orgs}
+    people_names = {p.given_names for p in run_people}
+    for write in acknowledged:
+        kind = write["kind"]
+        if kind == "org" and write["name"] not in org_names:
+            lost.append(write)
+        elif kind == "person" and write["name"] not in people_names:
+            lost.append(write)
+        elif kind == "edit" and not audited("org.update", write["org"], address=write["address"]):
+            lost.append(write)
+        elif kind == "move" and not audited("org.move", write["org"], parent=write["parent"]):
+            lost.append(write)
+
+    return {
+        "violations": violations, "lost": lost,
+        "counts": {"organisations": len(orgs), "run_organisations": len(run_orgs), "run_people": len(run_people)},
+    }
+
+
+def main() -> None:
+    marker, acknowledged_file = sys.argv[1], sys.argv[2]
+    with open(acknowledged_file) as fh:
+        acknowledged = json.load(fh)
+    print(json.dumps(check(marker, acknowledged)))
+
+
+if __name__ == "__main__":
+    main()
