@@ -71,5 +71,10 @@ makemessages: dev
 bench: dev
 	@for b in bench/*.py; do echo "== $$b"; AYNI_TESTING=1 $(BIN)/python $$b $(BENCH_ARGS) || exit 1; done
 
+# Every benchmark, short and small: a smoke run that they still work (PostgreSQL must be up).
+.PHONY: bench-quick
+bench-quick: dev
+	@for b in bench/*.py; do echo "== $$b --quick"; AYNI_TESTING=1 $(BIN)/python $$b --quick $(BENCH_ARGS) || exit 1; done
+
 clean:
 	rm -rf $(VENV) var build src/*.egg-info
