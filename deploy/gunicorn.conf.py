@@ -3,10 +3,10 @@
 import multiprocessing
 import os
 
-bind = os.environ.get("AYNI_WEB_BIND", "127.0.0.1:8000")
+bind = os.environ.get("AYNI_WEB_BIND") or "127.0.0.1:8000"
 # Sync workers: the pages are short database reads; 2 per core keeps memory (≤ 200 MB per
 # worker) bounded on a small server.
-workers = int(os.environ.get("AYNI_WEB_WORKERS", min(2 * multiprocessing.cpu_count(), 8)))
+workers = int(os.environ.get("AYNI_WEB_WORKERS") or min(2 * multiprocessing.cpu_count(), 8))
 worker_class = "sync"
 timeout = 60
 graceful_timeout = 30
