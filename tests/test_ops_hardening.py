@@ -105,3 +105,23 @@ def test_an_empty_database_url_means_the_sqlite_file_in_var(tmp_path):
     code = "from django.conf import settings as s; print(s.DATABASES['default']['NAME'])"
     result = ayni(production_env(tmp_path, DATABASE_URL=""), "shell", "-c", code)
     assert result.stdout.strip().splitlines()[-1] == str(tmp_path / "ayni.sqlite3"), result.stderr
+
+
+def test_every_setting_read_from_the_environment_is_in_env_example():
+    import re
+
+    # A technician configures what .env.example shows her; a variable missing there is one she
+    # will not know to set (or to keep secret).
+    read = set()
+    for folder in ("src", "deploy"):
+        for path in (REPO / folder).rglob("*.py"):
+            read |= set(re.findall(r'(?:env_(?:str|bool|int|list)|environ\.get)\("(AYNI_[A-Z_]+)"', path.read_text()))
+    listed = set(re.findall(r"^(AYNI_[A-Z_]+)=", (REPO / ".env.example").read_text(), re.MULTILINE))
+    assert read and read - listed == set()
+
+
+def test_no_secret_key_is_committed_in_the_env_templates():
+    for name in (".env.example", "deploy/ayni.env.example"):
+        for line in (REPO / name).read_text().splitlines():
+            if line.startswith("AYNI_SECRET_KEY="):
+                assert line.split("=", 1)[1] in ("", "CHANGE-ME"), name
