@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from ayni.accounts.scope import Can
 from ayni.lib.forms import apply_validation_error
+from ayni.lib.views import form_page, to
 from ayni.orgs import selectors, services
 from ayni.orgs.forms import MoveForm, OrganisationForm, RequirementForm, StatusForm, TreeFilterForm
 from ayni.orgs.models import RequirementItem
@@ -72,32 +73,25 @@ def detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def create(request, pk):
     parent = selectors.get_organisation(request.scope, pk, Can.CREATE_CHILD)
-    form = OrganisationForm(request.POST or None, parent=parent)
-    if request.method == "POST" and form.is_valid():
-        try:
-            org = services.create_organisation(actor=request.user, parent=parent, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se registró %(org)s.") % {"org": org.name})
-            return redirect("orgs:detail", pk=org.pk)
-    return render(request, "orgs/form.html", {"form": form, "parent": parent, "title": _("Registrar organización")})
+    return form_page(
+        request, OrganisationForm(request.POST or None, parent=parent),
+        action=lambda data: services.create_organisation(actor=request.user, parent=parent, **data),
+        success=lambda org: _("Se registró %(org)s.") % {"org": org.name},
+        then=lambda org: redirect("orgs:detail", pk=org.pk),
+        template="orgs/form.html", context={"parent": parent, "title": _("Registrar organización")},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request, pk):
     org = selectors.get_organisation(request.scope, pk, Can.EDIT)
-    form = OrganisationForm(request.POST or None, instance=org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_organisation(actor=request.user, organisation=org, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se guardaron los cambios."))
-            return redirect("orgs:detail", pk=org.pk)
-    return render(request, "orgs/form.html", {"form": form, "org": org, "title": _("Editar organización")})
+    return form_page(
+        request, OrganisationForm(request.POST or None, instance=org),
+        action=lambda data: services.update_organisation(actor=request.user, organisation=org, **data),
+        success=_("Se guardaron los cambios."), then=to("orgs:detail", pk=org.pk),
+        template="orgs/form.html", context={"org": org, "title": _("Editar organización")},
+    )
 
 
 def _require_on_parent(request, org) -> None:
@@ -112,16 +106,12 @@ def _require_on_parent(request, org) -> None:
 def change_status(request, pk):
     org = selectors.get_organisation(request.scope, pk)
     _require_on_parent(request, org)
-    form = StatusForm(request.POST or None, initial={"status": org.status, "reason": org.status_reason})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_status(actor=request.user, organisation=org, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se actualizó el estado."))
-            return redirect("orgs:detail", pk=org.pk)
-    return render(request, "orgs/form.html", {"form": form, "org": org, "title": _("Cambiar estado")})
+    return form_page(
+        request, StatusForm(request.POST or None, initial={"status": org.status, "reason": org.status_reason}),
+        action=lambda data: services.set_status(actor=request.user, organisation=org, **data),
+        success=_("Se actualizó el estado."), then=to("orgs:detail", pk=org.pk),
+        template="orgs/form.html", context={"org": org, "title": _("Cambiar estado")},
+    )
 
 
 @login_required
@@ -137,16 +127,13 @@ def move(request, pk):
         .exclude(path__startswith=org.path)
         .order_by("name")
     )
-    form = MoveForm(request.POST or None, choices=choices, initial={"new_parent": org.parent_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.move_organisation(actor=request.user, organisation=org, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se movió %(org)s con todas sus organizaciones.") % {"org": org.name})
-            return redirect("orgs:detail", pk=org.pk)
-    return render(request, "orgs/form.html", {"form": form, "org": org, "title": _("Mover organización")})
+    return form_page(
+        request, MoveForm(request.POST or None, choices=choices, initial={"new_parent": org.parent_id}),
+        action=lambda data: services.move_organisation(actor=request.user, organisation=org, **data),
+        success=_("Se movió %(org)s con todas sus organizaciones.") % {"org": org.name},
+        then=to("orgs:detail", pk=org.pk),
+        template="orgs/form.html", context={"org": org, "title": _("Mover organización")},
+    )
 
 
 @login_required

@@ -1,5 +1,7 @@
 """Pages for people, memberships and board positions."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
 from ayni.lib.forms import apply_validation_error
+from ayni.lib.views import form_page, to
 from ayni.orgs.selectors import get_organisation
 from ayni.people import selectors, services
 from ayni.people.forms import AddExistingMemberForm, EndDateForm, MemberForm, PersonForm, PositionForm
@@ -87,16 +90,12 @@ def add_existing_member(request, pk):
 def assign_position(request, pk):
     org = get_organisation(request.scope, pk, Can.EDIT)
     people = Person.objects.filter(pk__in=selectors.members_of(org).values("person"))
-    form = PositionForm(request.POST or None, people=people, initial={"person": request.GET.get("persona")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assign_position(actor=request.user, organisation=org, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se registró el cargo."))
-            return redirect("orgs:detail", pk=org.pk)
-    return render(request, "people/simple_form.html", {"form": form, "org": org, "title": _("Registrar cargo")})
+    return form_page(
+        request, PositionForm(request.POST or None, people=people, initial={"person": request.GET.get("persona")}),
+        action=lambda data: services.assign_position(actor=request.user, organisation=org, **data),
+        success=_("Se registró el cargo."), then=to("orgs:detail", pk=org.pk),
+        template="people/simple_form.html", context={"org": org, "title": _("Registrar cargo")},
+    )
 
 
 @login_required
@@ -130,16 +129,27 @@ def detail(request, pk):
 def edit(request, pk):
     person = selectors.get_person(request.scope, pk)
     form = PersonForm(request.POST or None, instance=person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_person(actor=request.user, person=person, **form.person_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se guardaron los datos de %(person)s.") % {"person": person.full_name})
-            return redirect("people:detail", pk=person.pk)
-    return render(request, "people/simple_form.html", {"form": form, "person": person,
-                                                        "title": _("Editar datos personales")})
+    return form_page(
+        request, form,
+        action=lambda _data: services.update_person(actor=request.user, person=person, **form.person_fields()),
+        success=lambda saved: _("Se guardaron los datos de %(person)s.") % {"person": saved.full_name},
+        then=to("people:detail", pk=person.pk),
+        template="people/simple_form.html", context={"person": person, "title": _("Editar datos personales")},
+    )
+
+
+def _end(request, end: Callable, success: str, person_id: int):
+    """Close a membership or a position on the date posted; errors come back as a message."""
+    form = EndDateForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["on"])
+        end(form.cleaned_data["on"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+    return redirect("people:detail", pk=person_id)
 
 
 @login_required
@@ -147,16 +157,9 @@ def edit(request, pk):
 def end_membership(request, pk):
     membership = get_object_or_404(Membership.objects.select_related("organisation", "person"), pk=pk)
     get_organisation(request.scope, membership.organisation_id, Can.EDIT)
-    form = EndDateForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors["on"])
-        services.end_membership(actor=request.user, membership=membership, until=form.cleaned_data["on"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Se registró la salida de %(person)s.") % {"person": membership.person})
-    return redirect("people:detail", pk=membership.person_id)
+    return _end(request,
+                lambda on: services.end_membership(actor=request.user, membership=membership, until=on),
+                _("Se registró la salida de %(person)s.") % {"person": membership.person}, membership.person_id)
 
 
 @login_required
@@ -164,13 +167,5 @@ def end_membership(request, pk):
 def end_position(request, pk):
     position = get_object_or_404(Position.objects.select_related("organisation", "person"), pk=pk)
     get_organisation(request.scope, position.organisation_id, Can.EDIT)
-    form = EndDateForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors["on"])
-        services.end_position(actor=request.user, position=position, on=form.cleaned_data["on"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Se registró el fin del cargo."))
-    return redirect("people:detail", pk=position.person_id)
+    return _end(request, lambda on: services.end_position(actor=request.user, position=position, on=on),
+                _("Se registró el fin del cargo."), position.person_id)
