@@ -16,21 +16,10 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-
 from ayni.audit.models import AuditEntry  # noqa: E402
-from ayni.orgs.models import Organisation, path_segment  # noqa: E402
-from ayni.people.models import Membership, Person, Position  # noqa: E402
-
-
-def orphans(child_model, field: str, parent_model) -> list[int]:
-    # LEFT JOIN by hand: the ORM would trust the foreign key, and that trust is what we test.
-    child, parent = child_model._meta.db_table, parent_model._meta.db_table
-    column = child_model._meta.get_field(field).column
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT c.id FROM {child} c LEFT JOIN {parent} p ON p.id = c.{column} "  # noqa: S608
-                       f"WHERE c.{column} IS NOT NULL AND p.id IS NULL")
-        return [row[0] for row in cursor.fetchall()]
+from ayni.ops.integrity import registry_violations  # noqa: E402
+from ayni.orgs.models import Organisation  # noqa: E402
+from ayni.people.models import Membership, Person  # noqa: E402
 
 
 def audited(action: str, object_id, **after) -> bool:
@@ -43,24 +32,9 @@ def audited(action: str, object_id, **after) -> bool:
 def check(marker: str, acknowledged: list[dict]) -> dict:
     violations, lost = [], []
 
-    # The tree: every path is its parent's path plus its own segment, and depth matches.
-    orgs = {o.pk: o for o in Organisation.objects.only("pk", "parent_id", "path", "depth", "name")}
-    for org in orgs.values():
-        if org.parent_id is not None and org.parent_id not in orgs:
-            violations.append(f"organización {org.pk}: su organización superior {org.parent_id} no existe")
-            continue
-        expected = (orgs[org.parent_id].path if org.parent_id else "") + path_segment(org.pk)
-        if org.path != expected:
-            violations.append(f"organización {org.pk}: ruta {org.path!r}, debería ser {expected!r}")
-        if org.depth != expected.count("/") - 1:
-            violations.append(f"organización {org.pk}: profundidad {org.depth}, debería ser {expected.count('/') - 1}")
-
-    # No row pointing at nothing.
-    for model, field, parent in [(Membership, "person", Person), (Membership, "organisation", Organisation),
-                                 (Position, "person", Person), (Position, "organisation", Organisation),
-                                 (Organisation, "parent", Organisation)]:
-        for pk in orphans(model, field, parent):
-            violations.append(f"{model._meta.model_name} {pk}: {field} no existe")
+    # The whole registry: paths follow parents, nothing points at nothing.
+    violations += registry_violations()
+    orgs = {o.pk: o for o in Organisation.objects.only("pk", "name")}
 
     # Everything this run wrote is whole: a registered person has her membership, and every
     # change has its audit entry (and no audit entry describes a change that is not there).
