@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support.server import BIN, Gunicorn, Install, log  # noqa: E402
+from support.server import BIN, Gunicorn, Install, exit_on_sigterm, log  # noqa: E402
 from support.web import Client  # noqa: E402
 
 PASSWORD = "bench-clave-2026"  # noqa: S105 - demo accounts of a scratch database
@@ -182,6 +182,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     parser.add_argument("--quick", action="store_true", help="3 kills per engine")
     args = parser.parse_args()
+    exit_on_sigterm()
     if args.quick:
         args.kills = min(args.kills, 3)
     args.kills = max(1, min(args.kills, 500))

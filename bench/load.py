@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support.server import Gunicorn, Install, log  # noqa: E402
+from support.server import Gunicorn, Install, exit_on_sigterm, log  # noqa: E402
 from support.web import Client, links  # noqa: E402
 
 PASSWORD = "bench-clave-2026"  # noqa: S105 - demo accounts of a scratch database
@@ -178,6 +178,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 people, 20 s, small demo")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     args = parser.parse_args()
+    exit_on_sigterm()
     if args.quick:
         args.users, args.seconds, args.scale = min(args.users, 20), min(args.seconds, 20), "small"
         args.think = min(args.think, 2.0)  # enough clicks in 20 s to see every page

@@ -37,3 +37,11 @@ def open_pair(w) -> DuplicatePair:
     b = put_on_roll(w.olla, given_names="Teodocia", paternal_surname="Condori", maternal_surname="Apasa",
                     birth_date=datetime.date(1950, 6, 1)).person
     return suggest_pair(a=a, b=b, kind=DuplicatePair.Kind.NAMES, score=95, reason="prueba")
+
+
+def import_batch(w):
+    """A stored upload for the Lima kitchen, for the access matrix."""
+    from ayni.rolls.imports import upload_import
+
+    content = "Apellido paterno;Apellido materno;Nombres;DNI;Categoría\nCondori;Apaza;Teodosia;10293847;Otro\n"
+    return upload_import(actor=None, kitchen=w.kitchen, filename="padron.csv", content=content.encode())

@@ -12,8 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ayni.accounts.models import RoleGrant
+from tests.rolls_helpers import import_batch, open_pair, roll_entry
 from tests.kitchens import kitchen_month, kitchen_move, kitchen_report
-from tests.rolls_helpers import open_pair, roll_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,9 @@ MATRIX = {
     "rolls:edit": ("get", lambda w: {"pk": roll_entry(w).pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "rolls:exit": ("get", lambda w: {"pk": roll_entry(w).pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "rolls:person": ("get", lambda w: {"pk": roll_entry(w).person_id}, [200, 404, 200, 404, 200, 404, 200, 404, L]),
+    "rolls:export": ("get", lambda w: {"pk": w.kitchen.pk, "fmt": "xlsx"}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "rolls:import": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "rolls:import_preview": ("get", lambda w: {"pk": import_batch(w).pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "rolls:duplicates": ("get", lambda w: {}, [403, 403, 200, 200, 200, 403, 200, 403, L]),
     "rolls:decide": ("get", lambda w: {"pk": open_pair(w).pk}, [403, 404, 200, 404, 200, 403, 200, 404, L]),
     "kitchens:kitchen": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),

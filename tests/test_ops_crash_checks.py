@@ -52,3 +52,13 @@ def test_an_acknowledged_write_missing_from_the_database_is_lost(world):
     lost = check(MARKER, [{"kind": "org", "name": f"{MARKER} 9-9"},
                           {"kind": "edit", "org": world.kitchen.pk, "address": "Jr. Nunca Guardado 1"}])["lost"]
     assert len(lost) == 2
+
+
+def test_a_move_onto_the_parent_it_already_had_is_not_lost(world):
+    from ayni.orgs.services import move_organisation
+
+    org, _person = register(world, f"{MARKER} 0-1")
+    move_organisation(actor=None, organisation=org, new_parent=world.ves)  # a no-op: no entry
+    moved = {"kind": "move", "org": org.pk, "parent": world.ves.pk}
+    assert check(MARKER, [moved])["lost"] == []
+    assert check(MARKER, [{**moved, "parent": world.santiago.pk}])["lost"] != []

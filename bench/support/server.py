@@ -24,6 +24,12 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def exit_on_sigterm() -> None:
+    """Let `kill PID` run the benchmark's clean-up (stop gunicorn, drop the database) as Ctrl-C does:
+    gunicorn runs in its own session and would otherwise outlive the script."""
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

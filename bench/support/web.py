@@ -117,6 +117,11 @@ class Client:
                 self.close()
                 if attempt == 2 or method != "GET":
                     raise
+            except http.client.HTTPException as exc:
+                # A response cut short (the server was killed mid-answer): to the caller it is
+                # a broken connection like any other.
+                self.close()
+                raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
         ms = (time.perf_counter() - start) * 1000
         for header in raw.headers.get_all("Set-Cookie") or []:
             cookie = SimpleCookie()

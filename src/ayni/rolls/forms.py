@@ -97,7 +97,7 @@ class ImportForm(forms.Form):
                            help_text=_("Una fila por persona; la primera fila con los títulos de las columnas."))
     consent_method = forms.ChoiceField(
         label=_("Consentimiento de las personas de la lista"), required=False,
-        choices=[("", _("Aún no registrado")), *ConsentMethod.choices])
+        choices=[("", _("Aún no registrado")), (ConsentMethod.SIGNED, _("Tenemos la hoja firmada por cada persona"))])
 
 
 class DecisionForm(forms.Form):

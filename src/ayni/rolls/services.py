@@ -102,9 +102,12 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
                    since: datetime.date | None = None, ration: str = Ration.SUBSIDISED,
                    social_case_reason: str = "", consent_on: datetime.date | None = None, consent_method: str = "",
                    consent_witness: str = "", notes: str = "", household_head: Person | None = None,
-                   import_batch=None, audit: bool = True, **person_fields) -> RollEntry:
-    """Put a person on a kitchen's roll: an existing `person`, or a new one from `person_fields`."""
-    _require(actor, Can.EDIT, kitchen)
+                   import_batch=None, audit: bool = True, scope_checked: bool = False,
+                   **person_fields) -> RollEntry:
+    """Put a person on a kitchen's roll: an existing `person`, or a new one from `person_fields`.
+    An import checks the scope once for the file (`scope_checked`) and audits once for it."""
+    if not scope_checked:
+        _require(actor, Can.EDIT, kitchen)
     entry = RollEntry(
         kitchen=kitchen, category=category, since=since or timezone.localdate(), ration=ration,
         social_case_reason=(social_case_reason or "").strip(), consent_on=consent_on,

@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,9 +15,9 @@ from ayni.accounts.scope import Can
 from ayni.lib.forms import apply_validation_error
 from ayni.orgs.selectors import get_organisation
 from ayni.people.models import Person
-from ayni.rolls import selectors, services
-from ayni.rolls.forms import AddToRollForm, DecisionForm, EditEntryForm, ExitForm, RollFilterForm
-from ayni.rolls.models import DuplicatePair
+from ayni.rolls import imports, selectors, services, spreadsheet
+from ayni.rolls.forms import AddToRollForm, DecisionForm, EditEntryForm, ExitForm, ImportForm, RollFilterForm
+from ayni.rolls.models import DuplicatePair, ImportBatch
 
 
 def _kitchen(request, pk, can: Can):
@@ -50,6 +51,7 @@ def summary(request, pk):
     return render(request, "rolls/summary.html", {
         "org": org, "counts": selectors.roll_counts(request.scope, org),
         "personal": request.scope.allows(Can.VIEW_PERSONAL, org),
+        "can_validate": request.scope.allows(Can.VALIDATE, org),
     })
 
 
@@ -201,3 +203,88 @@ def scan(request, pk):
     messages.success(request, _("Se inició la búsqueda de duplicados en %(org)s. Los pares encontrados aparecerán "
                                 "en la lista de revisión.") % {"org": org.name})
     return redirect("rolls:duplicates")
+
+
+@login_required
+def export(request, pk, fmt):
+    """A kitchen's roll, or a district's (every kitchen below it), as XLSX or CSV. Logged."""
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    org = get_organisation(request.scope, pk, Can.VIEW_PERSONAL)
+    today = timezone.localdate()
+    entries = list(selectors.roll_entries(request.scope, org).order_by(
+        "kitchen__name", "person__paternal_surname", "person__maternal_surname", "person__given_names"))
+    services.log_export(actor=request.user, organisation=org, fmt=fmt, rows=len(entries))
+    stem = slugify(f"padron {org.name} {today:%Y-%m-%d}")
+    if fmt == "xlsx":
+        body = spreadsheet.write_xlsx(_("Padrón de usuarios — %(org)s — al %(d)s")
+                                      % {"org": org.name, "d": today.strftime("%d/%m/%Y")}, entries, today)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, content_type = spreadsheet.write_csv(entries, today), "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request, pk):
+    """Step one: the file is stored as it came, then read for the preview."""
+    org = _kitchen(request, pk, Can.EDIT)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > spreadsheet.MAX_BYTES:
+            form.add_error("file", _("El archivo pesa %(mb).1f MB; el máximo es %(max)s MB. Divídalo en varios "
+                                     "archivos.") % {"mb": upload.size / 1024 / 1024,
+                                                     "max": spreadsheet.MAX_BYTES // 1024 // 1024})
+        else:
+            try:
+                batch = imports.upload_import(actor=request.user, kitchen=org, filename=upload.name,
+                                              content=upload.read(),
+                                              consent_method=form.cleaned_data["consent_method"])
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                return redirect("rolls:import_preview", pk=batch.pk)
+    recent = org.roll_imports.defer("content")[:5]
+    return render(request, "rolls/import.html", {"org": org, "form": form, "recent": recent,
+                                                 "max_rows": spreadsheet.MAX_ROWS,
+                                                 "max_mb": spreadsheet.MAX_BYTES // 1024 // 1024})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_preview(request, pk):
+    """Step two: every row's outcome and every error; confirming applies the valid rows."""
+    try:
+        batch = ImportBatch.objects.select_related("kitchen__kind").get(pk=pk)
+    except ImportBatch.DoesNotExist:
+        raise Http404 from None
+    org = _kitchen(request, batch.kitchen_id, Can.EDIT)
+    if request.method == "POST":
+        try:
+            created = imports.apply_import(actor=request.user, batch=batch)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Se agregaron %(n)s personas al padrón.") % {"n": created})
+            return redirect("rolls:roll", pk=org.pk)
+    preview, problem = None, ""
+    if batch.status != ImportBatch.Status.APPLIED:
+        try:
+            preview = imports.preview_import(batch)
+        except spreadsheet.SheetError as exc:
+            problem = str(exc)
+            if batch.status != ImportBatch.Status.REJECTED:
+                ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.REJECTED, message=problem)
+        else:
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportBatch.Status.PREVIEWED, rows_total=len(preview.rows), rows_valid=len(preview.valid))
+    return render(request, "rolls/import_preview.html", {
+        "org": org, "batch": batch, "preview": preview, "problem": problem,
+        "counts": preview and {s: preview.count(s) for s in (imports.NEW, imports.EXISTING, imports.ALREADY,
+                                                            imports.ERROR)},
+    })

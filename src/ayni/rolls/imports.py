@@ -1,0 +1,386 @@
+"""Importing a roll from a spreadsheet, in two steps.
+
+`upload_import` stores the file raw before reading a byte of it (nothing typed is lost, and a
+file that cannot be read stays there to be looked at). `preview_import` reads it and says, for
+every row, what will happen and every error (row, column, why). `apply_import` reads it again and
+applies the valid rows in one transaction. A person already on this kitchen's roll is skipped, so
+importing the same file twice creates nothing the second time.
+"""
+
+import datetime
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
+
+from ayni.accounts.scope import Can, Scope
+from ayni.audit.services import record
+from ayni.lib.dni import parse_dni
+from ayni.lib.text import fold
+from ayni.orgs.models import Organisation
+from ayni.people.models import Person
+from ayni.rolls import spreadsheet
+from ayni.rolls.models import Category, ConsentMethod, ImportBatch, Ration, RollEntry
+from ayni.rolls.services import register_entry, validate_entry
+
+NEW, EXISTING, ALREADY, ERROR = "new", "existing", "already", "error"
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+CATEGORY_WORDS = {
+    "nino-menor-6": ["menor de 6", "menor de 6 anos", "nino menor", "nina menor", "nino", "nina", "menor", "infante",
+                     "ninos 0 a 6", "0 a 5", "nino menor de 6", "nina menor de 6", "ninos menores de 6",
+                     "nino menor de 6 anos", "menores de 6 anos"],
+    "nino-escolar": ["escolar", "nino escolar", "edad escolar", "6 a 17", "6 a 14", "adolescente"],
+    "gestante-lactante": ["gestante", "lactante", "madre gestante", "madre lactante", "gestante lactante",
+                          "embarazada", "madre que da de lactar"],
+    "adulto-mayor": ["adulto mayor", "adulta mayor", "am", "anciano", "anciana", "tercera edad", "adulto mayor 60"],
+    "discapacidad": ["discapacidad", "discapacitado", "discapacitada", "pcd", "persona con discapacidad"],
+    "pantbc": ["tbc", "pantbc", "tuberculosis", "paciente tbc"],
+    "riesgo": ["riesgo", "en riesgo", "riesgo moral", "riesgo social", "victima de violencia"],
+    "otro": ["otro", "otra", "otros", "adulto", "adulta"],
+}
+RATION_WORDS = {
+    Ration.PAYING: ["pagante", "paga", "pago", "pagada"],
+    Ration.SUBSIDISED: ["subsidiada", "subsidiado", "subsidio", "subvencionada", "subsidiada pca"],
+    Ration.FREE: ["gratuita", "gratis", "caso social", "social", "exonerada", "exonerado"],
+}
+SEX_WORDS = {"f": "F", "femenino": "F", "mujer": "F", "m": "M", "masculino": "M", "hombre": "M", "varon": "M"}
+
+
+@dataclass
+class RowOutcome:
+    number: int
+    status: str = NEW
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    name: str = ""
+    person: Person | None = None
+    person_fields: dict = field(default_factory=dict)
+    entry_fields: dict = field(default_factory=dict)
+
+    def error(self, column: str, message: str) -> None:
+        self.status = ERROR
+        self.errors.append((column, message))
+
+
+@dataclass
+class Preview:
+    rows: list[RowOutcome]
+    notes: list[str]
+    ignored: list[str]
+    letters: dict[str, str]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def valid(self) -> list[RowOutcome]:
+        return [r for r in self.rows if r.status in (NEW, EXISTING)]
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())
+
+
+def _index(words: dict) -> dict[str, str]:
+    return {_key(w): key for key, ws in words.items() for w in ws}
+
+
+def _lookup(text: str, index: dict[str, str]) -> str | None:
+    key = _key(text)
+    if key in index:
+        return index[key]
+    best = process.extractOne(key, list(index), scorer=fuzz.ratio, score_cutoff=85)
+    return index[best[0]] if best else None
+
+
+def _text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return " ".join(str(cell).split())
+
+
+def parse_date(cell, *, two_digit_past: bool = True) -> datetime.date:
+    """A date as Excel stores it, as an Excel serial number, or typed dd/mm/aaaa."""
+    if isinstance(cell, datetime.datetime):
+        return cell.date()
+    if isinstance(cell, datetime.date):
+        return cell
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        if 1 <= cell < 2958466:
+            return EXCEL_EPOCH + datetime.timedelta(days=int(cell))
+        raise ValueError
+    text = _text(cell)
+    if re.fullmatch(r"\d{4,5}", text):
+        return EXCEL_EPOCH + datetime.timedelta(days=int(text))
+    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        if year < 100:
+            this = timezone.localdate().year % 100
+            year += 1900 if (two_digit_past and year > this) else 2000
+        return datetime.date(year, month, day)
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return datetime.date(year, month, day)
+    raise ValueError
+
+
+def _split_full_name(text: str, surnames_first: bool) -> tuple[str, str, str]:
+    if "," in text:
+        surnames, given = (part.strip() for part in text.split(",", 1))
+        parts = surnames.split()
+        return given, parts[0] if parts else "", " ".join(parts[1:])
+    parts = text.split()
+    if len(parts) < 2:
+        return "", text, ""
+    if surnames_first:
+        if len(parts) == 2:
+            return parts[1], parts[0], ""
+        return " ".join(parts[2:]), parts[0], parts[1]
+    if len(parts) == 2:
+        return parts[0], parts[1], ""
+    return " ".join(parts[:-2]), parts[-2], parts[-1]
+
+
+def _cells(table: spreadsheet.Table, cells: list) -> dict:
+    return {name: (cells[i] if i < len(cells) else None) for i, name in table.columns.items()}
+
+
+def read_rows(table: spreadsheet.Table, kitchen: Organisation, today: datetime.date) -> list[RowOutcome]:
+    categories = {c.code: c for c in Category.objects.all()}
+    category_index = _index(CATEGORY_WORDS) | {_key(c.name): c.code for c in categories.values()} | {
+        _key(c.short_name): c.code for c in categories.values()} | {_key(c.code): c.code for c in categories.values()}
+    ration_index = _index(RATION_WORDS)
+    col = table.letters
+    out = []
+    for number, cells in table.rows:
+        row = RowOutcome(number=number)
+        raw = _cells(table, cells)
+        for name, value in raw.items():
+            if isinstance(value, spreadsheet.Formula):
+                if value.value is None:
+                    row.error(col[name], _("La celda tiene una fórmula (%(f)s) sin valor calculado; copie y pegue "
+                                           "solo los valores.") % {"f": value.text[:30]})
+                    raw[name] = None
+                else:
+                    raw[name] = value.value
+        given, paternal, maternal = (_text(raw.get(k)) for k in ("given_names", "paternal_surname",
+                                                                 "maternal_surname"))
+        if "full_name" in raw and not (given and paternal):
+            surnames_first = not fold(table.headers["full_name"]).startswith("nombre")
+            given, paternal, maternal = _split_full_name(_text(raw["full_name"]), surnames_first)
+        if "surnames" in raw and not paternal:
+            parts = _text(raw["surnames"]).split()
+            paternal, maternal = (parts[0], " ".join(parts[1:])) if parts else ("", "")
+        row.name = " ".join(p for p in (paternal, maternal) if p) + (f", {given}" if given else "")
+        if not given:
+            row.error(col.get("given_names", col.get("full_name", "")), _("Faltan los nombres."))
+        if not paternal:
+            row.error(col.get("paternal_surname", col.get("full_name", col.get("surnames", ""))),
+                      _("Falta el apellido paterno."))
+        for value, name, limit in ((given, "given_names", 80), (paternal, "paternal_surname", 60),
+                                   (maternal, "maternal_surname", 60)):
+            if len(value) > limit:
+                row.error(col.get(name, ""), _("Texto demasiado largo (más de %(n)s letras).") % {"n": limit})
+        person = {"given_names": given.title() if given.isupper() else given,
+                  "paternal_surname": paternal.title() if paternal.isupper() else paternal,
+                  "maternal_surname": maternal.title() if maternal.isupper() else maternal,
+                  "dni": None, "dni_check": "", "birth_date": None, "sex": Person.Sex.OTHER}
+
+        dni_cell = raw.get("dni")
+        if dni_cell not in (None, ""):
+            if isinstance(dni_cell, int | float) and not isinstance(dni_cell, bool):
+                digits = str(int(dni_cell))
+                if len(digits) < 8:
+                    # Excel turned "04567891" into the number 4567891: the zero is put back.
+                    row.notes.append(_("El DNI llegó como número; se completó con ceros a la izquierda."))
+                    digits = digits.zfill(8)
+                dni_text = digits
+            else:
+                dni_text = _text(dni_cell).replace(".", "").replace(" ", "")
+            try:
+                dni = parse_dni(dni_text)
+            except ValidationError as exc:
+                row.error(col["dni"], exc.messages[0] + f" («{dni_text[:14]}»)")
+            else:
+                person["dni"], person["dni_check"] = dni.number, dni.check
+
+        birth_cell = raw.get("birth_date")
+        if birth_cell not in (None, ""):
+            try:
+                birth = parse_date(birth_cell)
+            except (ValueError, OverflowError):
+                row.error(col["birth_date"], _("No se entiende la fecha «%(v)s»; escríbala como dd/mm/aaaa.")
+                          % {"v": _text(birth_cell)[:20]})
+            else:
+                if birth > today:
+                    row.error(col["birth_date"], _("La fecha de nacimiento %(d)s es futura.")
+                              % {"d": birth.strftime("%d/%m/%Y")})
+                elif birth < datetime.date(1900, 1, 1):
+                    row.error(col["birth_date"], _("La fecha de nacimiento %(d)s es anterior a 1900.")
+                              % {"d": birth.strftime("%d/%m/%Y")})
+                else:
+                    person["birth_date"] = birth
+
+        sex_text = fold(_text(raw.get("sex")))
+        if sex_text:
+            if sex_text in SEX_WORDS:
+                person["sex"] = SEX_WORDS[sex_text]
+            else:
+                row.error(col["sex"], _("Sexo «%(v)s» no reconocido: escriba F o M.") % {"v": _text(raw["sex"])[:20]})
+
+        entry = {"ration": Ration.SUBSIDISED, "social_case_reason": _text(raw.get("social_case_reason"))[:200],
+                 "notes": _text(raw.get("notes"))[:1000], "since": today, "category": categories["otro"]}
+        category_text = _text(raw.get("category"))
+        if "category" in table.columns.values():
+            code = _lookup(category_text, category_index) if category_text else None
+            if not category_text:
+                row.error(col["category"], _("Falta la categoría."))
+            elif code is None:
+                row.error(col["category"], _("Categoría «%(v)s» desconocida. Use una de: %(list)s.")
+                          % {"v": category_text[:40], "list": ", ".join(c.short_name for c in categories.values())})
+            else:
+                entry["category"] = categories[code]
+        ration_text = _text(raw.get("ration"))
+        if ration_text:
+            ration = _lookup(ration_text, ration_index)
+            if ration is None:
+                row.error(col["ration"], _("Tipo de ración «%(v)s» no reconocido: pagante, subsidiada o caso "
+                                           "social.") % {"v": ration_text[:30]})
+            else:
+                entry["ration"] = ration
+        since_cell = raw.get("since")
+        if since_cell not in (None, ""):
+            try:
+                entry["since"] = parse_date(since_cell)
+            except (ValueError, OverflowError):
+                row.error(col["since"], _("No se entiende la fecha «%(v)s»; escríbala como dd/mm/aaaa.")
+                          % {"v": _text(since_cell)[:20]})
+        if row.status != ERROR:
+            probe = Person(**{k: v for k, v in person.items() if k not in ("dni", "dni_check")})
+            try:
+                validate_entry(RollEntry(kitchen=kitchen, **entry), probe, on=today)
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    column = col.get({"consent_on": "", "kitchen": ""}.get(key, key), "")
+                    for message in messages:
+                        row.error(column, message)
+        row.person_fields, row.entry_fields = person, entry
+        out.append(row)
+    return out
+
+
+def _resolve(rows: list[RowOutcome], kitchen: Organisation, today: datetime.date) -> None:
+    """Match rows to people already registered, in a few queries for the whole file."""
+    dnis = {r.person_fields["dni"] for r in rows if r.person_fields.get("dni")}
+    by_dni = {}
+    for chunk in [sorted(dnis)[i:i + 500] for i in range(0, len(dnis), 500)]:
+        by_dni.update({p.dni: p for p in Person.objects.filter(dni__in=chunk)})
+    on_roll = set(RollEntry.objects.current(today).filter(kitchen=kitchen).values_list("person_id", flat=True))
+    # People on this roll without a DNI, by name and birth date: what makes a re-import idempotent.
+    by_name = {(p.search_name, p.birth_date): p for p in Person.objects.filter(pk__in=on_roll)}
+    seen_dni: dict[str, int] = {}
+    seen_name: dict[tuple, int] = {}
+    for row in rows:
+        if row.status == ERROR:
+            continue
+        fields = row.person_fields
+        dni = fields.get("dni")
+        key = (fold(f"{fields['given_names']} {fields['paternal_surname']} {fields['maternal_surname']}"),
+               fields.get("birth_date"))
+        if dni and dni in seen_dni:
+            row.error("", _("El DNI %(dni)s ya aparece en la fila %(n)s.") % {"dni": dni, "n": seen_dni[dni]})
+            continue
+        if not dni and key in seen_name:
+            row.error("", _("Esta persona ya aparece en la fila %(n)s.") % {"n": seen_name[key]})
+            continue
+        if dni:
+            seen_dni[dni] = row.number
+        else:
+            seen_name[key] = row.number
+        person = by_dni.get(dni) if dni else by_name.get(key)
+        if person is not None:
+            row.person = person
+            row.status = ALREADY if person.pk in on_roll else EXISTING
+
+
+def preview_import(batch: ImportBatch, today: datetime.date | None = None) -> Preview:
+    """Read the stored file and say what would happen to every row. Raises SheetError."""
+    today = today or timezone.localdate()
+    table = spreadsheet.read_table(batch.filename, bytes(batch.content))
+    rows = read_rows(table, batch.kitchen, today)
+    _resolve(rows, batch.kitchen, today)
+    notes = list(table.notes)
+    earlier = (ImportBatch.objects.filter(kitchen=batch.kitchen, sha256=batch.sha256,
+                                          status=ImportBatch.Status.APPLIED).exclude(pk=batch.pk).first())
+    if earlier:
+        notes.append(_("Este mismo archivo ya se importó el %(d)s; las personas que ya están en el padrón no se "
+                       "vuelven a agregar.") % {"d": timezone.localtime(earlier.applied_at).strftime("%d/%m/%Y")})
+    return Preview(rows=rows, notes=notes, ignored=table.ignored, letters=table.letters)
+
+
+@transaction.atomic
+def upload_import(*, actor, kitchen: Organisation, filename: str, content: bytes,
+                  consent_method: str = "") -> ImportBatch:
+    """Keep the file exactly as it came, before reading it."""
+    if actor is not None:
+        Scope.for_user(actor).require(Can.EDIT, kitchen)
+    if not kitchen.kind.is_kitchen:
+        raise ValidationError(_("Solo los comedores y ollas comunes llevan padrón de usuarios."))
+    if len(content) > spreadsheet.MAX_BYTES:
+        raise ValidationError(_("El archivo pesa %(mb).1f MB; el máximo es %(max)s MB. Divídalo en varios archivos.")
+                              % {"mb": len(content) / 1024 / 1024, "max": spreadsheet.MAX_BYTES // 1024 // 1024})
+    if consent_method not in ("", ConsentMethod.SIGNED):
+        raise ValidationError(_("Para una lista importada, el consentimiento es la hoja firmada o queda pendiente."))
+    batch = ImportBatch.objects.create(
+        kitchen=kitchen, uploaded_by=actor if getattr(actor, "pk", None) else None, filename=filename[:200],
+        content=content, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+        consent_method=consent_method)
+    record(actor=actor, action="roll.import_upload", obj=batch, org_path=kitchen.path,
+           after={"filename": batch.filename, "size": batch.size, "sha256": batch.sha256})
+    return batch
+
+
+@transaction.atomic
+def apply_import(*, actor, batch: ImportBatch) -> int:
+    """Apply every valid row in one transaction; the rows with errors are left out (and stay
+    visible in the preview). Returns how many people were added to the roll."""
+    batch = ImportBatch.objects.select_for_update().select_related("kitchen__kind").get(pk=batch.pk)
+    kitchen = batch.kitchen
+    if actor is not None:
+        Scope.for_user(actor).require(Can.EDIT, kitchen)
+    if batch.status == ImportBatch.Status.APPLIED:
+        raise ValidationError(_("Esta importación ya se aplicó."))
+    today = timezone.localdate()
+    try:
+        preview = preview_import(batch, today)
+    except spreadsheet.SheetError as exc:
+        raise ValidationError(str(exc)) from exc
+    consent = {"consent_method": batch.consent_method, "consent_on": today if batch.consent_method else None}
+    created = 0
+    for row in preview.valid:
+        try:
+            register_entry(actor=actor, kitchen=kitchen, person=row.person, import_batch=batch, audit=False,
+                           scope_checked=True, **row.entry_fields, **consent,
+                           **({} if row.person else row.person_fields))
+        except ValidationError as exc:  # changed since the preview (someone registered the same DNI)
+            raise ValidationError(_("Fila %(n)s: %(why)s. No se importó nada; revise y confirme de nuevo.")
+                                  % {"n": row.number, "why": " ".join(exc.messages)}) from exc
+        created += 1
+    batch.status = ImportBatch.Status.APPLIED
+    batch.applied_at = timezone.now()
+    batch.rows_total, batch.rows_valid, batch.rows_created = len(preview.rows), len(preview.valid), created
+    batch.save()
+    record(actor=actor, action="roll.import", obj=batch, org_path=kitchen.path,
+           after={"filename": batch.filename, "rows": len(preview.rows), "added": created,
+                  "skipped": preview.count(ALREADY), "errors": preview.count(ERROR)})
+    return created
