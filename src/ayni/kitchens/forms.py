@@ -5,7 +5,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ayni.kitchens.models import INBOUND, OUTBOUND, DeliveryReceipt, DeliverySchedule, FoodItem, MovementKind
+from ayni.kitchens.models import (
+    INBOUND,
+    OUTBOUND,
+    DeliveryReceipt,
+    DeliverySchedule,
+    FoodItem,
+    MovementKind,
+    plain,
+)
 from ayni.lib.forms import DateField, DistrictField
 
 
@@ -85,7 +93,7 @@ class ScheduleForm(forms.Form):
 
 class ReceiptForm(forms.Form):
     schedule = forms.ModelChoiceField(
-        DeliverySchedule.objects.none(), label=_("Entrega programada"),
+        DeliverySchedule.objects.none(), label=_("Entrega programada"), empty_label=None,
         error_messages={"invalid_choice": _("Esa entrega programada no existe. Elija una de la lista o pida a la "
                                             "coordinación que la registre.")},
     )
@@ -99,7 +107,7 @@ class ReceiptForm(forms.Form):
         self.fields["schedule"].queryset = schedules
         self.fields["schedule"].label_from_instance = lambda s: _(
             "%(programme)s: %(q)s %(unit)s de %(item)s para el %(due)s") % {
-            "programme": s.programme, "q": s.quantity.normalize(), "unit": s.item.unit, "item": s.item.name,
+            "programme": s.programme, "q": plain(s.quantity), "unit": s.item.unit, "item": s.item.name,
             "due": s.due_on.strftime("%d/%m/%Y")}
 
 

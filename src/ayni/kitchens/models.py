@@ -20,6 +20,11 @@ QTY = {"max_digits": 12, "decimal_places": 3}
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+def plain(value: Decimal) -> str:
+    """A quantity without trailing zeros or exponent: 20, 12.5, 0.25."""
+    return format(value.normalize(), "f")
+
+
 def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
@@ -159,7 +164,7 @@ class StockMovement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.delta} {self.item.unit} {self.item.name}"
+        return f"{self.get_kind_display()}: {plain(abs(self.delta))} {self.item.unit} {self.item.name}"
 
     @property
     def quantity(self) -> Decimal:
@@ -231,7 +236,7 @@ class DeliverySchedule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.programme}: {self.quantity} {self.item.unit} {self.item.name} ({self.due_on:%d/%m/%Y})"
+        return f"{self.programme}: {plain(self.quantity)} {self.item.unit} {self.item.name} ({self.due_on:%d/%m/%Y})"
 
 
 class DeliveryReceipt(models.Model):

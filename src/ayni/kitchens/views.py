@@ -23,7 +23,7 @@ from ayni.kitchens.forms import (
     ScheduleForm,
     SubsidyForm,
 )
-from ayni.kitchens.models import DailyReport, MonthClose, StockMovement, month_start
+from ayni.kitchens.models import DailyReport, MonthClose, StockMovement, month_start, plain
 from ayni.kitchens.services import NeedsConfirmation, ReportConflict
 from ayni.lib.forms import apply_validation_error
 from ayni.orgs.selectors import get_organisation
@@ -173,8 +173,8 @@ def count(request, pk):
         else:
             messages.success(request, _("Conteo guardado: el kárdex decía %(book)s, se contó %(counted)s "
                                         "(diferencia %(diff)s).") % {
-                "book": result.book_balance.normalize(), "counted": result.counted.normalize(),
-                "diff": result.difference.normalize()})
+                "book": plain(result.book_balance), "counted": plain(result.counted),
+                "diff": plain(result.difference)})
             return redirect("kitchens:kitchen", pk=org.pk)
     return render(request, "kitchens/form.html", {"org": org, "form": form, "title": _("Conteo físico")})
 
