@@ -54,9 +54,11 @@ serve: demo
 # The whole suite. Installs Debian's Chromium for the browser tests when it can.
 test: dev
 	@bash scripts/ensure-chromium || true
+	@bash scripts/ensure-pango || true
 	AYNI_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: dev
+	@bash scripts/ensure-pango || true
 	AYNI_TESTING=1 $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: dev

@@ -87,6 +87,12 @@ MATRIX = {
     "kitchens:receipt": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "kitchens:subsidy": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "kitchens:overview": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 200, 200, 404, L]),
+    "evidence:dashboard": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
+    "evidence:kitchens": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
+    "evidence:export": ("get", lambda w: {"table": "unidades", "fmt": "csv"},
+                        [200, 200, 200, 200, 200, 200, 200, 403, L]),
+    "evidence:map": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
+    "evidence:brief": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
     "set_language": ("post", lambda w: {}, [L] * 9),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ayni.accounts",
     "ayni.audit",
     "ayni.kitchens",
+    "ayni.evidence",
     "ayni.demo",
     "ayni.ops",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("geo/", include("ayni.geo.urls")),
     path("cocina/", include("ayni.kitchens.urls")),
     path("auditoria/", include("ayni.audit.urls")),
+    path("evidencia/", include("ayni.evidence.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,0 +1,186 @@
+"""A choropleth map of Peru by department or by province, as inline SVG made on the server.
+
+The shapes come from `data/peru_map.json` (made by `ayni build_map` from the geo polygons:
+projected, simplified as a coverage, rounded to whole units). Paths are grouped by colour
+class, so each path carries only its outline — that is what keeps the province map, 195
+shapes, under 15 KB. Colours are presentation attributes (`fill=`), never `style=`, for the
+Content-Security-Policy and for the PDF.
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.db.models import Count
+from django.db.models.functions import Substr
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ayni.evidence.charts import fmt
+from ayni.geo.models import Department, Province
+
+MAP_FILE = Path(__file__).resolve().parent / "data" / "peru_map.json"
+# Light to dark: more of the indicator is darker. Checked for contrast against white borders.
+CLASSES = ("#f7e4d4", "#eeb892", "#dc8461", "#b9503f", "#842231")
+NO_DATA = "#e9e5e1"
+LEVELS = {"departamento": ("departments", Department, 2), "provincia": ("provinces", Province, 4)}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: object
+    field: str | None  # a Place field, or None for the coverage computed from the kitchens
+    decimals: int
+    unit: str = ""
+    need_when_low: bool = False  # the HDI: less is worse
+
+
+INDICATORS = {
+    i.key: i for i in (
+        Indicator("pobreza", gettext_lazy("Pobreza total (%)"), "poverty_pct", 1, " %"),
+        Indicator("pobreza-extrema", gettext_lazy("Pobreza extrema (%)"), "extreme_poverty_pct", 1, " %"),
+        Indicator("vulnerabilidad", gettext_lazy("Vulnerabilidad alimentaria (índice 0–1)"), "food_vulnerability", 2),
+        Indicator("idh", gettext_lazy("Índice de desarrollo humano 2019"), "hdi", 2, "", True),
+        Indicator("cocinas", gettext_lazy("Cocinas por 10.000 habitantes"), None, 2),
+    )
+}
+NEED = [k for k in INDICATORS if k != "cocinas"]
+
+
+@cache
+def shapes() -> dict:
+    return json.loads(MAP_FILE.read_text())
+
+
+def breaks(values: list[float], n: int = len(CLASSES)) -> list[float]:
+    """Upper bounds of at most n classes with about as many places in each (quantiles). Ties
+    are common — the department poverty figures come in bands — so equal bounds merge, and a
+    handful of distinct values get one class each."""
+    distinct = sorted(set(values))
+    if len(distinct) <= n:
+        return distinct
+    ordered = sorted(values)
+    bounds: list[float] = []
+    for i in range(n):
+        top = ordered[(len(ordered) * (i + 1)) // n - 1] if i < n - 1 else ordered[-1]
+        if not bounds or top > bounds[-1]:
+            bounds.append(top)
+    return bounds
+
+
+def colours(k: int) -> list[str]:
+    """k colours spread over the palette, so the lowest class is always the lightest and the
+    highest the darkest, however many classes there are."""
+    if k <= 1:
+        return [CLASSES[-1]] * k
+    return [CLASSES[round(i * (len(CLASSES) - 1) / (k - 1))] for i in range(k)]
+
+
+def class_of(value: float | None, bounds: list[float]) -> int | None:
+    if value is None:
+        return None
+    for i, top in enumerate(bounds):
+        if value <= top:
+            return i
+    return len(bounds) - 1
+
+
+@dataclass
+class MapData:
+    level: str
+    indicator: Indicator
+    values: dict[str, float | None]
+    names: dict[str, str]
+
+
+def kitchens_per_place(kitchens_qs, digits: int) -> dict[str, int]:
+    """Active kitchens counted per department (2) or province (4) code, in one query."""
+    return dict(kitchens_qs.annotate(place=Substr("district_id", 1, digits)).values("place")
+                .annotate(n=Count("id")).values_list("place", "n"))
+
+
+def map_data(level: str, indicator_key: str, kitchens_qs) -> tuple[MapData, MapData]:
+    """The chosen need indicator and the kitchens' coverage, per place (two queries)."""
+    _key, model, digits = LEVELS[level]
+    indicator = INDICATORS.get(indicator_key) or INDICATORS["pobreza"]
+    places = list(model.objects.values("code", "name", "population", *[i.field for i in INDICATORS.values()
+                                                                       if i.field]))
+    counts = kitchens_per_place(kitchens_qs, digits)
+    names = {p["code"]: p["name"].title() for p in places}
+    coverage = {p["code"]: (counts.get(p["code"], 0) * 10_000 / p["population"]
+                            if p["population"] else None) for p in places}
+    if indicator.field is None:
+        need_values = coverage
+    else:
+        need_values = {p["code"]: p[indicator.field] for p in places}
+    return (MapData(level, indicator, need_values, names),
+            MapData(level, INDICATORS["cocinas"], coverage, names))
+
+
+def choropleth(data: MapData, *, title: str = "", titles: bool | None = None) -> SafeString:
+    """The map, its legend at the right, and the values as a table in `<details>`. Paths get a
+    `<title>` (a tooltip) only on the department map: 195 of them would double the province
+    map's weight, and the table says the same."""
+    geo = shapes()
+    key = LEVELS[data.level][0]
+    width, height = geo["width"], geo["height"]
+    titles = (data.level == "departamento") if titles is None else titles
+    known = [v for v in data.values.values() if v is not None]
+    bounds = breaks(known)
+    palette = colours(len(bounds))
+    groups: dict[int | None, list[str]] = {}
+    for code, d in geo[key].items():
+        value = data.values.get(code)
+        cls = class_of(value, bounds)
+        tip = f"<title>{escape(data.names.get(code, code))}: {fmt(value, data.indicator.decimals)}</title>" \
+            if titles else ""
+        groups.setdefault(cls, []).append(f'<path d="{d}">{tip}</path>' if tip else f'<path d="{d}"/>')
+    title = title or str(data.indicator.label)
+    body = []
+    for cls, paths in sorted(groups.items(), key=lambda kv: -1 if kv[0] is None else kv[0]):
+        fill = NO_DATA if cls is None else palette[cls]
+        body.append(f'<g fill="{fill}">{"".join(paths)}</g>')
+    legend, y, low = [], 40, min(known) if known else 0
+    for i, top in enumerate(bounds):
+        legend.append(f'<rect x="{width + 6}" y="{y}" width="12" height="12" fill="{palette[i]}"/>'
+                      f'<text x="{width + 22}" y="{y + 10}" font-size="10">{escape(fmt(low, data.indicator.decimals))}'
+                      f"–{escape(fmt(top, data.indicator.decimals))}</text>")
+        low, y = top, y + 16
+    legend.append(f'<rect x="{width + 6}" y="{y}" width="12" height="12" fill="{NO_DATA}"/>'
+                  f'<text x="{width + 22}" y="{y + 10}" font-size="10">{escape(_("sin dato"))}</text>')
+    cid = f"map-{data.level}-{data.indicator.key}"
+    desc = _("Mapa del Perú por %(level)s: cuanto más oscuro, mayor el valor. Los valores están en la tabla.") % {
+        "level": data.level}
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 84} {height}" width="100%" role="img" '
+           f'aria-labelledby="{cid}-t {cid}-d" font-family="system-ui,sans-serif">'
+           f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(desc)}</desc>'
+           f'<g stroke="#fff" stroke-width=".5" stroke-linejoin="round">{"".join(body)}</g>'
+           f'<g fill="#1f1a17">{"".join(legend)}</g></svg>')
+    rows = sorted(((data.names.get(c, c), v) for c, v in data.values.items()),
+                  key=lambda r: (r[1] is None, -(r[1] or 0), r[0]))
+    table = ("<table><thead><tr><th>" + escape(_("Lugar")) + "</th><th>" + escape(title) + "</th></tr></thead><tbody>"
+             + "".join(f"<tr><td>{escape(n)}</td><td>{escape(fmt(v, data.indicator.decimals))}</td></tr>"
+                       for n, v in rows) + "</tbody></table>")
+    return mark_safe(  # noqa: S308 — names and numbers went through escape()
+        f'<div class="map">{svg}<details><summary>{escape(_("Ver los datos"))}</summary>'
+        f'<div class="scroll">{table}</div></details></div>')
+
+
+def svg_only(figure: str) -> str:
+    """The `<svg>` element of a figure, as the size test and the brief count it."""
+    return figure[figure.index("<svg"):figure.index("</svg>") + len("</svg>")]
+
+
+def need_without_coverage(need: MapData, coverage: MapData, limit: int = 10) -> list[dict]:
+    """Places among the neediest third with the fewest kitchens per inhabitant: where to look."""
+    ranked = [(c, v) for c, v in need.values.items() if v is not None]
+    ranked.sort(key=lambda cv: cv[1], reverse=not need.indicator.need_when_low)
+    needy = ranked[: max(1, len(ranked) // 3)]
+    rows = [{"code": c, "name": need.names.get(c, c), "need": v, "coverage": coverage.values.get(c)}
+            for c, v in needy]
+    rows.sort(key=lambda r: (r["coverage"] is None, r["coverage"] or 0, r["name"]))
+    return rows[:limit]

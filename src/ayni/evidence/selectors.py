@@ -1,0 +1,344 @@
+"""Scoped reads for the evidence pages: dashboards by organisation subtree and by geography.
+
+Every figure is read from the monthly summaries (`kitchens.MonthlySummary`, one row per kitchen
+per month, kept incrementally with the kitchen's path), never from the daily reports: the
+national dashboard sums about 13,600 × 36 rows instead of 15 million. A dashboard is a fixed
+number of grouped queries whatever the size of the subtree, which the tests pin.
+
+The user's scope is applied here, once, to every query (`Scope.q` on the summary's `path`), so
+a coordinator asking for another department's geography gets her own kitchens in it, if any,
+and nothing else.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Length, Substr
+from django.utils import timezone
+
+from ayni.accounts.scope import Can, Scope
+from ayni.geo.models import Department, District, Province
+from ayni.kitchens.models import (
+    SUMMARY_FIELDS,
+    DeliverySchedule,
+    FoodItem,
+    MonthlySummary,
+    MovementKind,
+    StockBalance,
+    StockMovement,
+)
+from ayni.kitchens.selectors import LOW_STOCK_DAYS, USE_WINDOW_DAYS, days_left, with_ratios
+from ayni.orgs.models import PATH_STEP, Organisation
+from ayni.rolls.models import RollEntry
+
+# Geography codes are INEI UBIGEO: 2 digits a department, 4 a province, 6 a district.
+PLACE_LEVELS = {2: Department, 4: Province, 6: District}
+NEXT_LEVEL = {0: 2, 2: 4, 4: 6, 6: 6}
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    out, m = [], first.replace(day=1)
+    while m <= last:
+        out.append(m)
+        m = (m + datetime.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def days_due(month: datetime.date, today: datetime.date) -> int:
+    """Days of the month a kitchen could have reported by today (0 for a future month)."""
+    if month > today:
+        return 0
+    return (min(month_end(month), today) - month).days + 1
+
+
+def pct(part, whole) -> float | None:
+    if not whole:
+        return None
+    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def get_place(code: str):
+    """The department, province or district with this UBIGEO code, or None."""
+    model = PLACE_LEVELS.get(len(code or ""))
+    if model is None or not code.isdigit():
+        return None
+    return model.objects.filter(code=code).first()
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a dashboard covers: the kitchens the user may see, under `org` (a subtree) if given,
+    in `place` (a department, province or district) if given, for the months first..last."""
+
+    scope: Scope
+    org: Organisation | None
+    place: object | None
+    first: datetime.date
+    last: datetime.date
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+    @property
+    def place_code(self) -> str:
+        return self.place.code if self.place is not None else ""
+
+    @property
+    def months(self) -> list[datetime.date]:
+        return months_between(self.first, self.last)
+
+    @property
+    def days_due(self) -> int:
+        """Report-days one kitchen owes over the whole range."""
+        return sum(days_due(m, self.today) for m in self.months)
+
+    def on_path(self, prefix: str = "") -> Q:
+        """The filter on `<prefix>path` (scope and subtree)."""
+        q = self.scope.q(Can.VIEW, prefix=prefix)
+        if self.org is not None:
+            q &= Q(**{f"{prefix}path__startswith": self.org.path})
+        return q
+
+    def on_kitchen(self, prefix: str) -> Q:
+        """The filter on a row whose kitchen is reached through `<prefix>` (e.g. "kitchen__")."""
+        q = self.on_path(prefix)
+        if self.place is not None:
+            q &= Q(**{f"{prefix}district__code__startswith": self.place.code})
+        return q
+
+    def summaries(self) -> QuerySet[MonthlySummary]:
+        qs = MonthlySummary.objects.filter(self.on_path(), month__gte=self.first, month__lte=self.last)
+        if self.place is not None:
+            qs = qs.filter(kitchen__district__code__startswith=self.place.code)
+        return qs
+
+    def kitchens(self) -> QuerySet[Organisation]:
+        """Active kitchens in the selection now."""
+        return Organisation.objects.filter(self.on_kitchen(""), kind__is_kitchen=True,
+                                           status=Organisation.Status.ACTIVE)
+
+    def querystring(self, **extra) -> str:
+        from urllib.parse import urlencode
+
+        params = {"org": self.org.pk if self.org else "", "lugar": self.place_code,
+                  "desde": self.first.strftime("%Y-%m"), "hasta": self.last.strftime("%Y-%m"), **extra}
+        return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+
+def _sums():
+    # Aliased, because an aggregate named like its field could not be filtered on in the same query.
+    return {f"sum_{f}": Sum(f) for f in SUMMARY_FIELDS}
+
+
+def _clean(row: dict) -> dict:
+    return {f: row.get(f"sum_{f}") or 0 for f in SUMMARY_FIELDS}
+
+
+def _shares(t: dict) -> dict:
+    t["free_pct"] = pct(t["served_free"], t["rations_served"])
+    return t
+
+
+# --- The dashboard ------------------------------------------------------------------------------
+
+def totals(sel: Selection) -> dict:
+    """Sums over the selection and months, with cost, subsidy and gap per ration (one query)."""
+    row = sel.summaries().aggregate(**_sums(), kitchens_reporting=Count("kitchen_id", distinct=True,
+                                                                        filter=Q(days_reported__gt=0)))
+    t = _shares(with_ratios(_clean(row)))
+    t["kitchens_reporting"] = row["kitchens_reporting"]
+    return t
+
+
+def trend(sel: Selection, active_kitchens: int) -> list[dict]:
+    """One row per month of the range, months without data included (one query)."""
+    rows = {r["month"]: r for r in sel.summaries().values("month").annotate(
+        **_sums(), kitchens_reporting=Count("kitchen_id", filter=Q(days_reported__gt=0)))}
+    out = []
+    for month in sel.months:
+        r = rows.get(month, {})
+        t = _shares(with_ratios(_clean(r)))
+        t["month"] = month
+        t["kitchens_reporting"] = r.get("kitchens_reporting", 0)
+        t["completeness_pct"] = pct(t["days_reported"], active_kitchens * days_due(month, sel.today))
+        out.append(t)
+    return out
+
+
+def _roll_in_range(sel: Selection) -> QuerySet[RollEntry]:
+    """Roll entries open at some time in the range (an entry ends the day she left)."""
+    return (RollEntry.objects.filter(sel.on_kitchen("kitchen__"), since__lte=month_end(sel.last))
+            .filter(Q(until__isnull=True) | Q(until__gt=sel.first)))
+
+
+def people_fed(sel: Selection) -> int:
+    """People on the roll of the selection's kitchens at any time in the range, each counted
+    once even if she ate at two kitchens (one query)."""
+    return _roll_in_range(sel).values("person_id").distinct().count()
+
+
+def food_alerts(sel: Selection) -> list[dict]:
+    """Kitchens with a staple food at ≤ 7 days left (0 when it ran out), as the kitchen page
+    computes it: book balance over the last 14 days' use (two queries)."""
+    balances = list(StockBalance.objects.filter(sel.on_kitchen("kitchen__"), item__is_staple=True,
+                                                kitchen__status=Organisation.Status.ACTIVE)
+                    .values_list("kitchen_id", "kitchen__name", "item_id", "quantity"))
+    if not balances:
+        return []
+    since = sel.today - datetime.timedelta(days=USE_WINDOW_DAYS - 1)
+    use = {(k, i): -u for k, i, u in StockMovement.objects.filter(
+        sel.on_kitchen("kitchen__"), kind=MovementKind.USED, item__is_staple=True, date__gte=since,
+        date__lte=sel.today).values("kitchen_id", "item_id").annotate(u=Sum("delta")).values_list(
+        "kitchen_id", "item_id", "u")}
+    items = dict(FoodItem.objects.filter(is_staple=True).values_list("code", "name"))
+    by_kitchen: dict[int, dict] = {}
+    for kitchen_id, name, item_id, quantity in balances:
+        left = days_left(quantity, use.get((kitchen_id, item_id), Decimal(0)))
+        if left is None or left > LOW_STOCK_DAYS:
+            continue
+        entry = by_kitchen.setdefault(kitchen_id, {"pk": kitchen_id, "name": name, "items": [], "days_left": left})
+        entry["items"].append(items.get(item_id, item_id))
+        entry["days_left"] = min(entry["days_left"], left)
+    return sorted(by_kitchen.values(), key=lambda a: (a["days_left"], a["name"]))
+
+
+def deliveries(sel: Selection) -> list[dict]:
+    """Promised deliveries due in the range, per municipality: how many arrived late, short or
+    not at all (one query). Days late count from the promised date to the first receipt, or to
+    today while nothing has arrived — as on the kitchen's deliveries page."""
+    rows = (DeliverySchedule.objects.filter(sel.on_kitchen("kitchen__"), due_on__gte=sel.first,
+                                            due_on__lte=month_end(sel.last))
+            .values("pk", "municipality_id", "municipality__name", "quantity", "due_on")
+            .annotate(received=Coalesce(Sum("receipts__quantity"), Decimal(0)), first=Min("receipts__received_on")))
+    groups: dict[str, dict] = {}
+    for r in rows:
+        g = groups.setdefault(r["municipality_id"], {
+            "code": r["municipality_id"], "name": r["municipality__name"].title(), "deliveries": 0, "late": 0,
+            "short": 0, "pending": 0, "days_late": 0})
+        late = max(0, ((r["first"] or sel.today) - r["due_on"]).days)
+        g["deliveries"] += 1
+        g["late"] += late > 0
+        g["days_late"] += late
+        g["short"] += r["received"] < r["quantity"]
+        g["pending"] += r["first"] is None
+    out = []
+    for g in groups.values():
+        g["late_pct"] = pct(g["late"], g["deliveries"])
+        g["short_pct"] = pct(g["short"], g["deliveries"])
+        g["average_days_late"] = round(g["days_late"] / g["deliveries"], 1)
+        out.append(g)
+    out.sort(key=lambda g: (-(g["late"] + g["short"]), g["name"]))
+    return out
+
+
+@dataclass
+class SubUnit:
+    key: str
+    name: str
+    org: Organisation | None = None
+    place: object | None = None
+    active_kitchens: int = 0
+    figures: dict = field(default_factory=dict)
+
+
+def _org_subunits(sel: Selection) -> list[SubUnit]:
+    root = sel.org
+    cut = len(root.path) + PATH_STEP
+    key = Substr("path", 1, cut)
+    children = {o.path: o for o in Organisation.objects.filter(sel.on_path(), parent=root)}
+    sums = {r["key"]: r for r in sel.summaries().filter(path__startswith=root.path)
+            .annotate(n=Length("path")).filter(n__gt=len(root.path))
+            .annotate(key=key).values("key").annotate(**_sums())}
+    active = dict(sel.kitchens().filter(path__startswith=root.path).annotate(key=Substr("path", 1, cut))
+                  .values("key").annotate(n=Count("id")).values_list("key", "n"))
+    units = [SubUnit(key=p, name=o.name, org=o) for p, o in children.items()]
+    for u in units:
+        u.active_kitchens = active.get(u.key, 0)
+        u.figures = _clean(sums.get(u.key, {}))
+    return [u for u in units if u.active_kitchens or u.figures["days_reported"]]
+
+
+def _geo_subunits(sel: Selection) -> list[SubUnit]:
+    level = NEXT_LEVEL[len(sel.place_code)]
+    key = Substr("kitchen__district_id", 1, level)
+    sums = {r["key"]: r for r in sel.summaries().annotate(key=key).values("key").annotate(**_sums())}
+    active = dict(sel.kitchens().annotate(key=Substr("district_id", 1, level)).values("key")
+                  .annotate(n=Count("id")).values_list("key", "n"))
+    codes = sorted(k for k in set(sums) | set(active) if k)
+    places = {p.code: p for p in PLACE_LEVELS[level].objects.filter(code__in=codes)}
+    units = []
+    for code in codes:
+        place = places.get(code)
+        units.append(SubUnit(key=code, name=place.name.title() if place else code, place=place,
+                             active_kitchens=active.get(code, 0), figures=_clean(sums.get(code, {}))))
+    return units
+
+
+def subunits(sel: Selection, by: str = "org") -> list[SubUnit]:
+    """The selection split one level down — the organisation's children, or the next level of
+    geography — with the same figures, those that report least first (three or four queries)."""
+    units = _org_subunits(sel) if by == "org" and sel.org is not None else _geo_subunits(sel)
+    due = sel.days_due
+    for u in units:
+        f = _shares(with_ratios(u.figures))
+        f["completeness_pct"] = pct(f["days_reported"], u.active_kitchens * due)
+        u.figures = f
+    units.sort(key=lambda u: (u.figures["completeness_pct"] is None, u.figures["completeness_pct"] or 0, u.name))
+    return units
+
+
+def dashboard(sel: Selection, by: str = "org") -> dict:
+    """Everything the dashboard shows, in a fixed number of queries."""
+    active = sel.kitchens().count()
+    t = totals(sel)
+    t["active_kitchens"] = active
+    t["completeness_pct"] = pct(t["days_reported"], active * sel.days_due)
+    t["days_due"] = active * sel.days_due
+    alerts = food_alerts(sel)
+    return {
+        "totals": t,
+        "people_fed": people_fed(sel),
+        "trend": trend(sel, active),
+        "alerts": alerts,
+        "deliveries": deliveries(sel),
+        "subunits": subunits(sel, by),
+    }
+
+
+# --- The lists behind the figures ------------------------------------------------------------------
+
+KITCHEN_LISTS = ("todas", "sin-partes", "gratuitas", "costo", "alertas")
+
+
+def kitchen_rows(sel: Selection, view: str = "todas", limit: int = 500) -> list[dict]:
+    """The kitchens behind a dashboard's figures, one row each with the same figures (three
+    queries, five for the alerts): all of them, those that owe reports first, by share of free rations, by the gap
+    between cost and subsidy, or those with a food alert."""
+    kitchens = list(sel.kitchens().order_by("name").values("pk", "name", "district_id")[:5000])
+    sums = {r["kitchen_id"]: r for r in sel.summaries().values("kitchen_id").annotate(**_sums())}
+    people = dict(_roll_in_range(sel).values("kitchen_id").annotate(n=Count("person_id", distinct=True))
+                  .values_list("kitchen_id", "n"))
+    due = sel.days_due
+    rows = []
+    for k in kitchens:
+        f = _shares(with_ratios(_clean(sums.get(k["pk"], {}))))
+        f["completeness_pct"] = pct(f["days_reported"], due)
+        rows.append({**k, **f, "people": people.get(k["pk"], 0)})
+    if view == "sin-partes":
+        rows = [r for r in rows if r["days_reported"] < due]
+        rows.sort(key=lambda r: (r["days_reported"], r["name"]))
+    elif view == "gratuitas":
+        rows.sort(key=lambda r: (-(r["free_pct"] or 0), r["name"]))
+    elif view == "costo":
+        rows = [r for r in rows if r["gap_per_ration"] is not None]
+        rows.sort(key=lambda r: (-r["gap_per_ration"], r["name"]))
+    elif view == "alertas":
+        alerted = {a["pk"]: a for a in food_alerts(sel)}
+        rows = [{**r, "alert": alerted[r["pk"]]} for r in rows if r["pk"] in alerted]
+        rows.sort(key=lambda r: (r["alert"]["days_left"], r["name"]))
+    return rows[:limit]

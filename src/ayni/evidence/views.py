@@ -1,0 +1,218 @@
+"""Evidence pages: authorise, parse the selection, call the selectors, render."""
+
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from ayni.evidence import charts, maps, selectors, tables
+from ayni.evidence.forms import SelectionForm
+from ayni.orgs.selectors import get_organisation, scope_roots
+
+
+def selection_from(request) -> tuple[selectors.Selection, SelectionForm, str]:
+    """The selection a request asks for, within the user's scope (404 for an organisation out of
+    sight or an unknown place). Without an organisation it is the user's own top one."""
+    scope = request.scope
+    if scope.is_anonymous or not (scope.grants or scope.is_platform_admin):
+        raise PermissionDenied(_("Su cuenta no tiene un rol asignado."))
+    form = SelectionForm(request.GET or None)
+    first, last = form.months()
+    org_pk = form.value("org")
+    if org_pk:
+        org = get_organisation(scope, org_pk)
+    else:
+        roots = list(scope_roots(scope)[:2])
+        org = roots[0] if len(roots) == 1 else None
+    code = (request.GET.get("lugar") or "").strip()
+    place = selectors.get_place(code) if code else None
+    if code and place is None:
+        raise Http404(_("Lugar no encontrado."))
+    by = form.value("por", "geo" if place is not None else "org")
+    return selectors.Selection(scope=scope, org=org, place=place, first=first, last=last), form, by
+
+
+def _title(sel: selectors.Selection) -> str:
+    parts = [sel.org.name if sel.org else _("Todo lo que puede ver")]
+    if sel.place is not None:
+        parts.append(sel.place.name.title())
+    return " · ".join(parts)
+
+
+def _month_label(month) -> str:
+    return date_format(month, "M y")
+
+
+def dashboard_charts(data: dict) -> dict:
+    """The dashboard's charts, shared by the page and the PDF brief."""
+    trend = data["trend"]
+    labels = [_month_label(t["month"]) for t in trend]
+    units = data["subunits"][:15]
+    return {
+        "rations": charts.stacked_bar_chart(
+            _("Raciones servidas por mes, por tipo"), labels,
+            [(_("Pagantes"), [t["served_paying"] for t in trend]),
+             (_("Subsidiadas"), [t["served_subsidised"] for t in trend]),
+             (_("Gratuitas (casos sociales)"), [t["served_free"] for t in trend])],
+            desc=_("Columnas apiladas: raciones pagantes, subsidiadas y gratuitas de cada mes.")),
+        "completeness": charts.line_chart(
+            _("Partes diarios recibidos (%)"), labels,
+            [(_("Partes completos"), [t["completeness_pct"] for t in trend])], unit=" %", decimals=1,
+            desc=_("Porcentaje de los días que las cocinas activas debían reportar y reportaron, cada mes.")),
+        "cost": charts.line_chart(
+            _("Costo por ración y subsidio por ración (S/)"), labels,
+            [(_("Costo"), [t["cost_per_ration"] for t in trend]),
+             (_("Subsidio"), [t["subsidy_per_ration"] for t in trend])],
+            decimals=2, desc=_("Lo que cuesta una ración en alimentos frente al subsidio recibido por ración.")),
+        "deliveries": charts.bar_chart(
+            _("Entregas del Estado con retraso, por municipalidad (%)"),
+            [(d["name"], d["late_pct"]) for d in data["deliveries"][:12]], unit=" %", decimals=1,
+            desc=_("Parte de las entregas programadas que llegaron tarde o aún no llegan.")),
+        "subunits": charts.bar_chart(
+            _("Partes completos por unidad (%)"),
+            [(u.name, u.figures["completeness_pct"]) for u in units], unit=" %", decimals=1,
+            desc=_("Las unidades que menos reportan, primero.")),
+        "free": charts.bar_chart(
+            _("Raciones gratuitas por unidad (%)"),
+            sorted(((u.name, u.figures["free_pct"]) for u in units), key=lambda r: -(r[1] or 0)),
+            unit=" %", decimals=1, desc=_("Parte de las raciones servidas a casos sociales, sin pago.")),
+    }
+
+
+@login_required
+def dashboard(request):
+    """Any subtree and any place, for any range of months: the figures, the trend, the sub-units."""
+    sel, form, by = selection_from(request)
+    data = selectors.dashboard(sel, by)
+    return render(request, "evidence/dashboard.html", {
+        "sel": sel, "form": form, "by": by, "qs": sel.querystring(), "title": _title(sel), **data,
+        "charts": dashboard_charts(data),
+    })
+
+
+@login_required
+def kitchens(request):
+    """The list behind a figure: the selection's kitchens, one row each, within scope."""
+    sel, _form, _by = selection_from(request)
+    view = request.GET.get("ver", "todas")
+    if view not in selectors.KITCHEN_LISTS:
+        view = "todas"
+    return render(request, "evidence/kitchens.html", {
+        "sel": sel, "qs": sel.querystring(), "title": _title(sel), "view": view,
+        "rows": selectors.kitchen_rows(sel, view), "views": selectors.KITCHEN_LISTS,
+    })
+
+
+EXPORTS = ("unidades", "meses", "entregas", "cocinas", "alertas")
+
+
+def export_table(sel: selectors.Selection, name: str, by: str) -> tuple[list[str], list[list]]:
+    if name == "unidades":
+        return tables.subunits_table(selectors.subunits(sel, by))
+    if name == "meses":
+        return tables.trend_table(selectors.trend(sel, sel.kitchens().count()))
+    if name == "entregas":
+        return tables.deliveries_table(selectors.deliveries(sel))
+    if name == "cocinas":
+        return tables.kitchens_table(selectors.kitchen_rows(sel, "todas", limit=5000))
+    return tables.alerts_table(selectors.food_alerts(sel))
+
+
+def write_csv(headers, rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode()  # the BOM makes Excel read the accents right
+
+
+def write_xlsx(title: str, headers, rows) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def file_response(content: bytes, fmt: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@login_required
+def export(request, table, fmt):
+    """Any dashboard table as CSV or XLSX, for the same selection. Aggregates and kitchen names
+    only: no personal data leaves through here."""
+    if table not in EXPORTS or fmt not in CONTENT_TYPES:
+        raise Http404
+    sel, _form, by = selection_from(request)
+    headers, rows = export_table(sel, table, by)
+    stamp = timezone.localdate().isoformat()
+    content = write_csv(headers, rows) if fmt == "csv" else write_xlsx(table, headers, rows)
+    return file_response(content, fmt, f"ayni-{table}-{stamp}")
+
+
+@login_required
+def map_page(request):
+    """Need beside coverage: a need indicator and the kitchens per inhabitant, by department or
+    province, for the kitchens of the selection, and the needy places with the fewest kitchens."""
+    sel, form, _by = selection_from(request)
+    level = request.GET.get("nivel", "departamento")
+    if level not in maps.LEVELS:
+        level = "departamento"
+    key = request.GET.get("indicador", "pobreza")
+    if key not in maps.NEED:
+        key = "pobreza"
+    need, coverage = maps.map_data(level, key, sel.kitchens())
+    return render(request, "evidence/map.html", {
+        "sel": sel, "form": form, "qs": sel.querystring(), "title": _title(sel), "level": level, "indicator": key,
+        "indicators": [(k, maps.INDICATORS[k].label) for k in maps.NEED], "levels": maps.LEVELS,
+        "need_map": maps.choropleth(need), "coverage_map": maps.choropleth(coverage),
+        "gaps": maps.need_without_coverage(need, coverage), "need": need,
+    })
+
+
+def render_brief(request, sel: selectors.Selection, by: str) -> bytes:
+    """The A4 brief as PDF bytes: the dashboard's figures, charts, the map, the tables, notes
+    and an honest statement of how complete the data is."""
+    from weasyprint import HTML
+
+    data = selectors.dashboard(sel, by)
+    need, coverage = maps.map_data("departamento", "pobreza", sel.kitchens())
+    html = render(request, "evidence/brief.html", {
+        "sel": sel, "title": _title(sel), "generated": timezone.localtime(), **data,
+        "charts": dashboard_charts(data), "need_map": maps.choropleth(need),
+        "coverage_map": maps.choropleth(coverage),
+        "subunit_table": tables.subunits_table(data["subunits"]),
+        "delivery_table": tables.deliveries_table(data["deliveries"]),
+    }).content.decode()
+    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+
+
+@login_required
+def brief(request):
+    sel, _form, by = selection_from(request)
+    response = HttpResponse(render_brief(request, sel, by), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="ayni-informe-{timezone.localdate().isoformat()}.pdf"'
+    return response
