@@ -95,8 +95,9 @@ def test_a_good_file_previews_then_applies_in_one_step(world):
 
 
 def test_reimporting_the_same_file_creates_nothing(world):
-    apply_import(actor=world.leader, batch=upload(world, xlsx(GOOD)))
-    again = upload(world, xlsx(GOOD))
+    content = xlsx(GOOD)
+    apply_import(actor=world.leader, batch=upload(world, content))
+    again = upload(world, content)
     preview = preview_import(again)
     assert [r.status for r in preview.rows] == ["already"] * 3
     assert any("ya se importó" in n for n in preview.notes)
