@@ -1,7 +1,8 @@
 """Load: many people using Ayni at once, against gunicorn on 127.0.0.1 with PostgreSQL.
 
-Each simulated person logs in with one of the demo accounts (kitchen leaders, coordinators, the
-national board, a viewer), then clicks around like a person does — home, the tree, an
+Each simulated person uses one of the demo accounts (kitchen leaders, coordinators, the national
+board, a viewer) — a fifth of them log in with their password, the rest come back with the session
+they left open, as sessions last two weeks — then clicks around like a person does — home, the tree, an
 organisation, a member, a search — with a pause between clicks, and now and then registers a
 new socia through the HTML form. We measure what she would feel (errors, p50/p95 latency) and
 what the server pays (resident memory of each gunicorn worker).
@@ -68,9 +69,10 @@ class Stats:
 
 class Person(threading.Thread):
     def __init__(self, n: int, base: str, username: str, stats: Stats, start_at: float, deadline: float,
-                 think: float, write_share: float, seed: int):
+                 think: float, write_share: float, seed: int, session: dict | None = None):
         super().__init__(daemon=True, name=f"persona-{n}")
         self.n, self.base, self.username, self.stats = n, base, username, stats
+        self.session = session
         self.start_at, self.deadline, self.think, self.write_share = start_at, deadline, think, write_share
         self.rng = random.Random(seed)
         self.orgs: list[int] = []
@@ -103,11 +105,14 @@ class Person(threading.Thread):
     def run(self) -> None:
         time.sleep(max(0.0, self.start_at - time.monotonic()))
         client = Client(self.base)
+        if self.session:
+            client.cookies.update(self.session)
         try:
             start = time.perf_counter()
             try:
-                ok = client.login(self.username, PASSWORD)
-                self.stats.add("ingreso", (time.perf_counter() - start) * 1000, ok, "no ingresó")
+                ok = bool(self.session) or client.login(self.username, PASSWORD)
+                if not self.session:
+                    self.stats.add("ingreso", (time.perf_counter() - start) * 1000, ok, "no ingresó")
             except OSError as exc:
                 self.stats.add("ingreso", (time.perf_counter() - start) * 1000, False, type(exc).__name__)
                 return
@@ -175,6 +180,8 @@ def main() -> None:
     # A leader on a phone reads the page and types before the next click: 10 s on average.
     parser.add_argument("--think", type=float, default=10.0, help="mean pause between clicks, seconds")
     parser.add_argument("--write-share", type=float, default=0.05, help="share of clicks that register a socia")
+    parser.add_argument("--login-share", type=float, default=0.2,
+                        help="share of people who log in with their password during the run")
     parser.add_argument("--quick", action="store_true", help="20 people, 20 s, small demo")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     args = parser.parse_args()
@@ -191,6 +198,17 @@ def main() -> None:
     server = Gunicorn(install, workers=args.workers)
     server.start()
     log(f"gunicorn {args.workers} workers en {server.base}; {args.users} personas durante {args.seconds} s")
+
+    # Sessions last AYNI_SESSION_SECONDS (14 days): most people of a day come back still logged
+    # in, so only `--login-share` of them type their password during the run; the others reuse
+    # a session of their account opened before the clock starts.
+    sessions = {}
+    for username, _w in PEOPLE:
+        opener = Client(server.base, timeout=120)
+        if not opener.login(username, PASSWORD):
+            raise SystemExit(f"no se pudo ingresar como {username}")
+        sessions[username] = dict(opener.cookies)
+        opener.close()
 
     stats = Stats()
     rss_max: dict[int, float] = {}
@@ -210,11 +228,12 @@ def main() -> None:
     ramp = min(60.0, args.seconds / 5)
     t0 = time.monotonic()
     deadline = t0 + args.seconds
-    people = [
-        Person(i, server.base, rng.choices([u for u, _w in PEOPLE], weights)[0], stats,
-               t0 + ramp * i / args.users, deadline, args.think, args.write_share, seed=i)
-        for i in range(args.users)
-    ]
+    people = []
+    for i in range(args.users):
+        username = rng.choices([u for u, _w in PEOPLE], weights)[0]
+        session = sessions[username] if rng.random() >= args.login_share else None
+        people.append(Person(i, server.base, username, stats, t0 + ramp * i / args.users, deadline, args.think,
+                             args.write_share, seed=i, session=session))
     try:
         for person in people:
             person.start()
@@ -239,7 +258,8 @@ def main() -> None:
     print(f"{'total':<18}{len(all_ms):>9}{percentile(all_ms, 50):>9.0f}{percentile(all_ms, 95):>9.0f}"
           f"{max(all_ms or [0]):>9.0f}")
     # The machine's load tells whether the figures are the server's or a busy neighbour's.
-    print(f"\nmotor {args.engine}, demo {args.scale}, {args.workers} workers, {len(all_ms) / elapsed:.1f} pedidos/s, "
+    print(f"\nmotor {args.engine}, demo {args.scale}, {args.workers} workers, ingresan {args.login_share:.0%}, "
+          f"pausa media {args.think:.0f} s, {len(all_ms) / elapsed:.1f} pedidos/s, "
           f"{os.cpu_count()} núcleos, carga del sistema {os.getloadavg()[0]:.1f}")
     print("RSS máx. por worker (MB): " + ", ".join(f"{mb:.0f}" for mb in sorted(rss_max.values())))
     for why, n in stats.errors.most_common(10):

@@ -111,7 +111,7 @@ class Gunicorn:
         self.proc: subprocess.Popen | None = None
         self.base = f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 180) -> None:
         out = open(self.install.workdir / "gunicorn.log", "ab")  # noqa: SIM115 - lives as long as the server
         self.proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "ayni.wsgi", "--config", str(REPO / "deploy" / "gunicorn.conf.py"),
@@ -123,7 +123,8 @@ class Gunicorn:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn terminó al arrancar; vea {self.install.workdir / 'gunicorn.log'}")
             try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:  # noqa: S310 - 127.0.0.1
+                # A generous timeout: right after a restart the workers face every client's retry at once.
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=15) as response:  # noqa: S310 - 127.0.0.1
                     if response.status == 200 and len(self.worker_pids()) >= self.workers:
                         return
             except OSError:
