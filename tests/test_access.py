@@ -12,8 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ayni.accounts.models import RoleGrant
-from tests.rolls_helpers import import_batch, open_pair, roll_entry
+from tests.capture_helpers import api_token
 from tests.kitchens import kitchen_month, kitchen_move, kitchen_report
+from tests.rolls_helpers import import_batch, open_pair, roll_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,19 @@ MATRIX = {
     "evidence:map": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
     "evidence:brief": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
     "set_language": ("post", lambda w: {}, [L] * 9),
+    "capture:service_worker": ("get", lambda w: {}, [200] * 9),
+    "capture:manifest": ("get", lambda w: {}, [200] * 9),
+    "capture:tokens": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    "capture:token_revoke": ("post", lambda w: {"pk": api_token(w).pk}, [L, 404, 404, 404, 404, 404, 404, 404, L]),
+    "capture:sync_status": ("get", lambda w: {}, [403, 403, 200, 200, 200, 403, 200, 403, L]),
+    # Gateways sign their webhooks; with no secret configured every post is refused.
+    "capture:webhook": ("post", lambda w: {"gateway": "android"}, [403] * 9),
+    # The JSON API answers 401 rather than redirecting to the login page. A form post is not the
+    # JSON it expects (400); kitchen scope and tokens are tested in tests/test_capture_api.py.
+    "api-v1:openapi-json": ("get", lambda w: {}, [200] * 9),
+    "api-v1:api-root": ("get", lambda w: {}, [404] * 9),
+    "api-v1:me": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, 401]),
+    "api-v1:batch": ("post", lambda w: {"kitchen_id": w.kitchen.pk}, [400, 400, 400, 400, 400, 400, 400, 400, 401]),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.
 NOT_OURS = ("admin:",)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ayni.evidence",
     "ayni.demo",
     "ayni.ops",
+    "ayni.capture",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ayni.core.context_processors.scope",
+                "ayni.capture.context_processors.outbox",
             ],
         },
     },
@@ -185,6 +187,20 @@ TASKS = {
         )
     }
 }
+
+# --- Text messages (SMS, WhatsApp) -------------------------------------------------------------
+# Which gateway sends replies and reminders: "android" (an SMS-gateway app on a phone in the
+# office, reached over HTTP) or "twilio" (SMS and WhatsApp). Webhooks are refused until their
+# secret is set.
+AYNI_SMS_GATEWAY = env_str("AYNI_SMS_GATEWAY", "android")
+AYNI_SMS_GATEWAY_URL = env_str("AYNI_SMS_GATEWAY_URL")
+AYNI_SMS_GATEWAY_USER = env_str("AYNI_SMS_GATEWAY_USER")
+AYNI_SMS_GATEWAY_PASSWORD = env_str("AYNI_SMS_GATEWAY_PASSWORD")
+AYNI_SMS_GATEWAY_SECRET = env_str("AYNI_SMS_GATEWAY_SECRET")
+AYNI_TWILIO_ACCOUNT_SID = env_str("AYNI_TWILIO_ACCOUNT_SID")
+AYNI_TWILIO_AUTH_TOKEN = env_str("AYNI_TWILIO_AUTH_TOKEN")
+AYNI_TWILIO_FROM = env_str("AYNI_TWILIO_FROM")
+AYNI_TWILIO_WHATSAPP_FROM = env_str("AYNI_TWILIO_WHATSAPP_FROM")
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

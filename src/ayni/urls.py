@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ayni.capture.api import api
+
 urlpatterns = [
     path("", include("ayni.core.urls")),
     path("cuenta/", include("ayni.accounts.urls")),
@@ -11,6 +13,8 @@ urlpatterns = [
     path("cocina/", include("ayni.kitchens.urls")),
     path("auditoria/", include("ayni.audit.urls")),
     path("evidencia/", include("ayni.evidence.urls")),
+    path("api/v1/", api.urls),
+    path("", include("ayni.capture.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

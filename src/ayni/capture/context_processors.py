@@ -1,0 +1,38 @@
+"""Which pages get the offline outbox script: only the three forms a leader fills on the go.
+Every other page stays script-free (and lighter)."""
+
+import json
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+OUTBOX_VIEWS = {"kitchens:report": "report", "kitchens:movement": "movement", "rolls:add": "roll_entry"}
+
+
+def outbox(request):
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name not in OUTBOX_VIEWS or not request.user.is_authenticated:
+        return {}
+    return {"outbox": {
+        "kind": OUTBOX_VIEWS[match.view_name], "kitchen": match.kwargs.get("pk"), "date": match.kwargs.get("day", ""),
+        "api": reverse("api-v1:batch", kwargs={"kitchen_id": match.kwargs.get("pk")}),
+        "worker": reverse("capture:service_worker"), "user": request.user.pk,
+        "i18n": json.dumps(_strings(), ensure_ascii=False),
+    }}
+
+
+def _strings() -> dict:
+    """The outbox script's words, translated here so the script carries none of its own."""
+    return {
+        "saved": _("Sin señal: guardado en el teléfono, se enviará cuando vuelva la conexión."),
+        "waiting": _("Esperando para enviar: %(n)s"),
+        "sending": _("Enviando lo guardado…"),
+        "sent": _("Se envió lo guardado en el teléfono: %(n)s"),
+        "conflict": _("No se envió: otra persona guardó este día mientras usted estaba sin señal."),
+        "invalid": _("No se guardó, revise los datos:"),
+        "mine": _("Guardar el mío de todos modos"),
+        "discard": _("Descartar el mío"),
+        "server": _("En el servidor"),
+        "yours": _("El suyo"),
+        "offline": _("Sin conexión. Lo que guarde se enviará cuando vuelva la señal."),
+    }

@@ -1,0 +1,150 @@
+"""Capture: everything that arrives from outside a web form — the JSON API, the phone's offline
+outbox, text messages — is first stored raw here (`Inbound`), then processed by the same
+service functions the pages call. Processing is idempotent and can be replayed, so nothing
+typed is ever lost: a crash, a bug or a closed month leaves the raw row to retry or correct.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ayni.orgs.models import Organisation
+
+
+def content_hash(payload) -> str:
+    """The same content gives the same hash whatever the key order the phone used."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Channel(models.TextChoices):
+    API = "api", _("API")
+    OUTBOX = "outbox", _("Celular sin conexión")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class Inbound(models.Model):
+    """One submission exactly as it arrived: an API item, an offline form, a text message."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Parte diario")
+        MOVEMENT = "movement", _("Movimiento de almacén")
+        ROLL_ENTRY = "roll_entry", _("Ingreso al padrón")
+        MESSAGE = "message", _("Mensaje de texto")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Recibido, por procesar")
+        ACCEPTED = "accepted", _("Aceptado")
+        REJECTED = "rejected", _("Rechazado con error")
+        CONFLICT = "conflict", _("Conflicto")
+        FAILED = "failed", _("Falló, se reintentará")
+        THROTTLED = "throttled", _("Demasiados mensajes")
+        DUPLICATE = "duplicate", _("Repetido")
+
+    # Final states are never processed again; RECEIVED, FAILED and THROTTLED are replayable.
+    PENDING = (Status.RECEIVED, Status.FAILED, Status.THROTTLED)
+
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    kind = models.CharField(_("tipo"), max_length=12, choices=Kind.choices)
+    gateway = models.CharField(_("pasarela"), max_length=20, blank=True)
+    client_id = models.CharField(_("identificador del cliente"), max_length=64, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    kitchen = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="inbound", verbose_name=_("cocina"))
+    sender = models.CharField(_("remitente"), max_length=32, blank=True)
+    payload = models.JSONField(default=dict)
+    payload_hash = models.CharField(max_length=64)
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("envío recibido")
+        verbose_name_plural = _("envíos recibidos")
+        constraints = [
+            # A resend of the same item (same user, same client id) finds the first one instead of
+            # creating a second record; the database is the referee when two resends race.
+            models.UniqueConstraint(fields=["user", "client_id"],
+                                    condition=~models.Q(client_id="") & ~models.Q(kind="message"),
+                                    name="one_inbound_per_client_id"),
+            # A gateway that retries its webhook sends the same message id again.
+            models.UniqueConstraint(fields=["gateway", "client_id"],
+                                    condition=~models.Q(client_id="") & models.Q(kind="message"),
+                                    name="one_inbound_per_gateway_message"),
+        ]
+        indexes = [
+            models.Index(fields=["kitchen", "channel", "received_at"], name="inbound_kitchen_channel"),
+            models.Index(fields=["status", "received_at"], name="inbound_status"),
+            models.Index(fields=["sender", "received_at"], name="inbound_sender"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.get_kind_display()} #{self.pk}"
+
+
+class OutboundMessage(models.Model):
+    """A text message to send (a reply or a reminder), sent by a task that retries."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En cola")
+        SENT = "sent", _("Enviado")
+        FAILED = "failed", _("No se pudo enviar")
+
+    class Purpose(models.TextChoices):
+        REPLY = "reply", _("Respuesta")
+        REMINDER = "reminder", _("Recordatorio")
+        THROTTLE = "throttle", _("Aviso de demasiados mensajes")
+
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    gateway = models.CharField(_("pasarela"), max_length=20, blank=True)
+    to = models.CharField(_("destinatario"), max_length=32)
+    body = models.TextField(_("texto"))
+    purpose = models.CharField(_("motivo"), max_length=10, choices=Purpose.choices, default=Purpose.REPLY)
+    kitchen = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    inbound = models.ForeignKey(Inbound, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
+    status = models.CharField(_("estado"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kitchen", "purpose", "created_at"], name="outbound_kitchen_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} → {self.to}"
+
+
+class ApiToken(models.Model):
+    """A personal key for the JSON API. Only its SHA-256 is stored: the key is shown once, when it
+    is made; a stolen database does not give working keys. It acts with its owner's scope."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("nombre"), max_length=60)
+    prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("clave de la API")
+        verbose_name_plural = _("claves de la API")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

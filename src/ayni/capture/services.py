@@ -1,0 +1,436 @@
+"""Capture's state changes: store every submission raw, then process it with the domains'
+own services. API items, the phone's offline outbox and text messages all come through here.
+
+Two rules make a resend or a replay harmless:
+- a submission is stored (and committed) before it is processed, keyed by its client id;
+- processing writes the domain row and the submission's final state in one transaction, so
+  after a crash either both exist or neither, and a replay finishes the job exactly once.
+"""
+
+import datetime
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ayni.accounts.models import Role, User
+from ayni.capture import sms
+from ayni.capture.models import Channel, Inbound, OutboundMessage, content_hash
+from ayni.kitchens import services as kitchens
+from ayni.kitchens.forms import DailyReportForm, MovementForm
+from ayni.kitchens.models import DailyReport, FoodItem, plain
+from ayni.lib.phone import normalize_phone
+from ayni.orgs.models import Organisation
+from ayni.people.models import Person, Position
+from ayni.rolls import services as rolls
+from ayni.rolls.forms import AddToRollForm
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+# Text messages: more than this many from one number within the window are stored but not
+# processed (a phone stuck resending, or someone flooding us), and answered with one notice.
+RATE_LIMIT = 5
+RATE_WINDOW = datetime.timedelta(seconds=60)
+DUPLICATE_WINDOW = datetime.timedelta(minutes=10)
+# Nobody types two texts within a few seconds: a burst is a machine, and gets one answer.
+REPLY_GAP = datetime.timedelta(seconds=5)
+REMINDER_AFTER_DAYS = 2
+
+
+class Outcome:
+    ACCEPTED = "accepted"
+    INVALID = "invalid"
+    NEEDS_CONFIRMATION = "needs_confirmation"
+    CONFLICT = "conflict"
+    ID_REUSED = "id_reused"
+    FORBIDDEN = "forbidden"
+    FAILED = "failed"
+
+
+# The HTTP-like code of each per-item outcome, so a client can branch on a number.
+CODES = {Outcome.ACCEPTED: 201, Outcome.INVALID: 422, Outcome.NEEDS_CONFIRMATION: 422, Outcome.CONFLICT: 409,
+         Outcome.ID_REUSED: 409, Outcome.FORBIDDEN: 403, Outcome.FAILED: 500}
+STATUS_OF = {Outcome.ACCEPTED: Inbound.Status.ACCEPTED, Outcome.CONFLICT: Inbound.Status.CONFLICT,
+             Outcome.FAILED: Inbound.Status.FAILED}
+
+
+def _result(inbound: Inbound | None, outcome: str, client_id: str = "", **extra) -> dict:
+    return {"client_id": inbound.client_id if inbound else client_id, "status": outcome, "code": CODES[outcome],
+            **extra}
+
+
+def _errors(source) -> dict[str, list[str]]:
+    """Field → messages, from a form's errors or a ValidationError; '__all__' for the rest."""
+    if hasattr(source, "error_dict") or hasattr(source, "error_list"):
+        return ({f: [str(m) for m in msgs] for f, msgs in source.message_dict.items()}
+                if hasattr(source, "error_dict") else {"__all__": [str(m) for m in source.messages]})
+    return {f: [str(m) for m in msgs] for f, msgs in source.items()}
+
+
+# --- Storing ---------------------------------------------------------------------------------
+
+def store(*, channel: str, kind: str, payload, user=None, kitchen: Organisation | None = None, sender: str = "",
+          client_id: str = "", gateway: str = "") -> tuple[Inbound, bool]:
+    """Store one submission raw and commit it, or find the one already stored under the same
+    client id. Returns (inbound, created)."""
+    client_id = (client_id or "")[:64]
+    lookup = None
+    if client_id:
+        lookup = ({"kind": kind, "gateway": gateway, "client_id": client_id} if kind == Inbound.Kind.MESSAGE
+                  else {"user": user, "client_id": client_id})
+        existing = Inbound.objects.filter(**lookup).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            inbound = Inbound.objects.create(
+                channel=channel, kind=kind, payload=payload, payload_hash=content_hash(payload), user=user,
+                kitchen=kitchen, sender=sender, client_id=client_id, gateway=gateway,
+            )
+    except IntegrityError:
+        if lookup is None:
+            raise
+        return Inbound.objects.get(**lookup), False  # the same resend, a moment earlier
+    return inbound, True
+
+
+# --- Processing ------------------------------------------------------------------------------
+
+def _date(payload: dict) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(str(payload.get("date", "")))
+    except ValueError:
+        raise ValidationError({"date": _("Falta la fecha o no se entiende; escríbala como AAAA-MM-DD.")}) from None
+
+
+def _apply_report(inbound: Inbound) -> dict:
+    payload, kitchen = inbound.payload, inbound.kitchen
+    day = _date(payload)
+    # Counts and money left out mean zero, as on the paper form; the version never defaults to
+    # "whatever is there now", so an old copy cannot overwrite a newer report.
+    data = {"rations_prepared": 0, "served_paying": 0, "served_subsidised": 0, "served_free": 0,
+            "price_per_ration": 0, "cash_received": 0, "cooks_count": 0, "version": 0}
+    data.update({k: v for k, v in payload.items() if v is not None})
+    form = DailyReportForm(data, ask_confirm=True)
+    if not form.is_valid():
+        raise ValidationError(_errors(form.errors))
+    fields = dict(form.cleaned_data)
+    version, confirm = fields.pop("version"), fields.pop("confirm")
+    report = kitchens.save_daily_report(actor=inbound.user, kitchen=kitchen, date=day, version=version,
+                                        confirm=confirm, **fields)
+    return {"id": report.pk, "version": report.version}
+
+
+def _apply_movement(inbound: Inbound) -> dict:
+    form = MovementForm(inbound.payload)
+    if not form.is_valid():
+        raise ValidationError(_errors(form.errors))
+    line = kitchens.record_movement(actor=inbound.user, kitchen=inbound.kitchen, **form.cleaned_data)
+    return {"id": line.pk}
+
+
+def _apply_roll_entry(inbound: Inbound) -> dict:
+    form = AddToRollForm(inbound.payload)
+    if not form.is_valid():
+        raise ValidationError(_errors(form.errors))
+    fields = form.person_fields()
+    # The same DNI is the same person; without a DNI a new person is created and the duplicate
+    # finder suggests a merge later, as for an Excel import.
+    person = Person.objects.filter(dni=fields["dni"]).first() if fields["dni"] else None
+    entry = rolls.register_entry(actor=inbound.user, kitchen=inbound.kitchen, person=person,
+                                 **form.entry_fields(), **({} if person else fields))
+    return {"id": entry.pk}
+
+
+HANDLERS = {
+    Inbound.Kind.REPORT: _apply_report,
+    Inbound.Kind.MOVEMENT: _apply_movement,
+    Inbound.Kind.ROLL_ENTRY: _apply_roll_entry,
+}
+
+
+def _current_report(inbound: Inbound) -> dict:
+    """What the server holds for the day, so the leader can choose between the two."""
+    try:
+        day = _date(inbound.payload)
+    except ValidationError:
+        return {}
+    report = DailyReport.objects.filter(kitchen=inbound.kitchen, date=day).first()
+    if report is None:
+        return {}
+    data = {f: getattr(report, f) for f in kitchens.REPORT_FIELDS}
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in data.items()} | {"version": report.version}
+
+
+def process(inbound: Inbound) -> Inbound:
+    """Apply one stored submission, once. A submission already in a final state is left as it is,
+    so calling this again (a resend, a replay) returns the first result."""
+    if inbound.kind == Inbound.Kind.MESSAGE:
+        return process_message(inbound)
+    with transaction.atomic():
+        inbound = Inbound.objects.select_for_update().select_related("kitchen", "user").get(pk=inbound.pk)
+        if inbound.status not in Inbound.PENDING:
+            return inbound
+        inbound.attempts += 1
+        try:
+            with transaction.atomic():
+                result = _result(inbound, Outcome.ACCEPTED, **HANDLERS[inbound.kind](inbound))
+        except kitchens.ReportConflict as exc:
+            result = _result(inbound, Outcome.CONFLICT, message=exc.messages[0], current=_current_report(inbound))
+        except kitchens.NeedsConfirmation as exc:
+            result = _result(inbound, Outcome.NEEDS_CONFIRMATION, warnings=exc.messages,
+                             message=_("Cifras poco comunes: revíselas y envíe de nuevo con la confirmación."))
+        except ValidationError as exc:
+            result = _result(inbound, Outcome.INVALID, errors=_errors(exc),
+                             message=_("No se guardó: revise los datos marcados."))
+        except (PermissionDenied, Http404):
+            result = _result(inbound, Outcome.FORBIDDEN, message=_("No tiene permiso para registrar en esta cocina."))
+        except Exception:  # a bug or an outage: keep the raw row, retry with `ayni replay-inbound`
+            log.exception("capture: inbound %s failed", inbound.pk)
+            result = _result(inbound, Outcome.FAILED,
+                             message=_("Error del servidor; el envío quedó guardado y se volverá a procesar."))
+        inbound.status = STATUS_OF.get(result["status"], Inbound.Status.REJECTED)
+        inbound.result = result
+        details = [m for msgs in (result.get("errors") or {}).values() for m in msgs] + result.get("warnings", [])
+        inbound.error = (" ".join([result.get("message", ""), *details]).strip()
+                         if result["status"] != Outcome.ACCEPTED else "")
+        inbound.processed_at = timezone.now()
+        inbound.save(update_fields=["status", "result", "error", "attempts", "processed_at"])
+    return inbound
+
+
+def submit(*, channel: str, user, kitchen: Organisation, kind: str, client_id: str, payload: dict) -> dict:
+    """Store and process one item of a batch. The same client id with the same content gives
+    the original result; with different content, a conflict — never a second record."""
+    inbound, created = store(channel=channel, kind=kind, payload=payload, user=user, kitchen=kitchen,
+                             client_id=client_id)
+    if not created and (inbound.payload_hash != content_hash(payload) or inbound.kitchen_id != kitchen.pk
+                        or inbound.kind != kind):
+        return _result(None, Outcome.ID_REUSED, client_id=client_id,
+                       message=_("Este identificador ya se usó para otro envío con datos distintos; no se "
+                                 "guardó nada. Use un identificador nuevo."))
+    return process(inbound).result
+
+
+def replay(*, statuses=Inbound.PENDING, ids=None, limit: int | None = None) -> dict[str, int]:
+    """Process stored submissions again, oldest first: the ones that failed, were throttled or
+    never got processed (the server died in between). Final ones are untouched."""
+    query = Inbound.objects.filter(status__in=statuses).order_by("received_at", "id")
+    if ids:
+        query = query.filter(pk__in=ids)
+    counts: dict[str, int] = {}
+    for inbound in query[:limit]:
+        if inbound.kind == Inbound.Kind.MESSAGE:
+            inbound = process_message(inbound, replay=True)
+        else:
+            inbound = process(inbound)
+        counts[inbound.status] = counts.get(inbound.status, 0) + 1
+    return counts
+
+
+# --- Text messages ---------------------------------------------------------------------------
+
+def e164(phone: str) -> str:
+    """'912345678' → '+51912345678', what gateways expect."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"+51{digits}" if len(digits) == 9 else (f"+{digits}" if digits else phone)
+
+
+def identify(sender: str) -> tuple[User | None, Organisation | None, str]:
+    """The leader and her kitchen from the phone number: her account's phone, or the phone of a
+    person holding a current board position in a kitchen. Returns (actor, kitchen, error)."""
+    try:
+        phone = normalize_phone(sender)
+    except ValidationError:
+        phone = ""
+    unknown = _("Este número no está registrado en Ayni. Pida a su coordinadora que anote su celular.")
+    if not phone:
+        return None, None, unknown
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if user is not None:
+        kitchens_of_user = list(Organisation.objects.filter(
+            grants__user=user, grants__role__in=[Role.LEADER, Role.COORDINATOR], kind__is_kitchen=True).distinct())
+        if len(kitchens_of_user) == 1:
+            return user, kitchens_of_user[0], ""
+        if len(kitchens_of_user) > 1:
+            return user, None, _("Su número está en varias cocinas; registre desde la web o pida ayuda a su "
+                                 "coordinadora.")
+    positions = (Position.objects.current().filter(person__phone=phone, organisation__kind__is_kitchen=True)
+                 .select_related("organisation", "person").order_by("organisation_id"))
+    kitchens_of_person = {p.organisation_id: p for p in positions}
+    if len(kitchens_of_person) == 1:
+        position = next(iter(kitchens_of_person.values()))
+        account = User.objects.filter(person=position.person, is_active=True).first()
+        # Without an account she acts through her board position: the system writes for her.
+        return account, position.organisation, ""
+    if len(kitchens_of_person) > 1:
+        return None, None, _("Su número está en varias cocinas; registre desde la web o pida ayuda a su "
+                             "coordinadora.")
+    return (user, None, _("Su cuenta no dirige ninguna cocina; los mensajes son para las cocinas.")) if user \
+        else (None, None, unknown)
+
+
+def receive_text(*, gateway: str, channel: str, sender: str, text: str, external_id: str = "") -> Inbound:
+    """A text from a gateway: stored raw first, then processed, and the reply queued."""
+    inbound, created = store(channel=channel, kind=Inbound.Kind.MESSAGE, gateway=gateway, sender=sender,
+                             client_id=external_id, payload={"from": sender, "text": text, "id": external_id})
+    if not created:  # the gateway retried a webhook we already have
+        return inbound
+    return process_message(inbound)
+
+
+def _throttled(inbound: Inbound) -> tuple[bool, bool]:
+    """(over the limit, a notice already went out in this window)."""
+    since = inbound.received_at - RATE_WINDOW
+    earlier = Inbound.objects.filter(sender=inbound.sender, kind=Inbound.Kind.MESSAGE, received_at__gte=since,
+                                     id__lt=inbound.pk)
+    if earlier.exclude(status=Inbound.Status.THROTTLED).count() < RATE_LIMIT:
+        return False, False
+    return True, earlier.filter(status=Inbound.Status.THROTTLED).exists()
+
+
+def _sms_apply(command: sms.Command, actor, kitchen: Organisation) -> str:
+    today = timezone.localdate()
+    if command.action in ("report", "closed"):
+        existing = DailyReport.objects.filter(kitchen=kitchen, date=today).first()
+        fields = {f: getattr(existing, f) for f in kitchens.REPORT_FIELDS} if existing else {}
+        if command.action == "report":
+            served = command.paying + command.subsidised + command.free
+            fields.update(is_closed=False, closed_reason="", served_paying=command.paying,
+                          served_subsidised=command.subsidised, served_free=command.free,
+                          rations_prepared=max(served, fields.get("rations_prepared", 0)))
+        else:
+            fields.update(is_closed=True, closed_reason=command.reason)
+        # A text states today's numbers as they are now: it corrects the day, and the report's
+        # history keeps what was there before.
+        kitchens.save_daily_report(actor=actor, kitchen=kitchen, date=today,
+                                   version=existing.version if existing else 0, confirm=command.confirm, **fields)
+        if command.action == "closed":
+            return _("%(org)s, %(day)s: anotado que hoy no se cocinó (%(reason)s).") % {
+                "org": kitchen.name, "day": today.strftime("%d/%m"), "reason": command.reason}
+        return _("%(org)s, %(day)s: %(total)s raciones (%(p)s pagantes, %(s)s subsidiadas, %(f)s gratuitas). "
+                 "Gracias.") % {"org": kitchen.name, "day": today.strftime("%d/%m"), "total": served,
+                                "p": command.paying, "s": command.subsidised, "f": command.free}
+    item = FoodItem.objects.get(code=command.item)
+    line = kitchens.record_movement(actor=actor, kitchen=kitchen, item=item, date=today, kind=command.kind,
+                                    quantity=command.quantity, party=command.party, note=_("Por mensaje de texto"))
+    verb = _("recibido") if command.action == "received" else _("usado")
+    return _("%(org)s: %(verb)s %(q)s %(unit)s de %(item)s. Gracias.") % {
+        "org": kitchen.name, "verb": verb, "q": plain(command.quantity), "unit": item.unit, "item": item.name.lower(),
+        **({"verb": f"{verb} ({line.get_kind_display().lower()})"} if command.action == "received" else {})}
+
+
+def process_message(inbound: Inbound, replay: bool = False) -> Inbound:
+    """Parse and apply one text; its reply (or none) is decided here and queued after commit."""
+    reply, purpose = "", OutboundMessage.Purpose.REPLY
+    with transaction.atomic():
+        inbound = Inbound.objects.select_for_update().get(pk=inbound.pk)
+        if inbound.status not in Inbound.PENDING or (inbound.status == Inbound.Status.THROTTLED and not replay):
+            return inbound
+        inbound.attempts += 1
+        text = str(inbound.payload.get("text", ""))
+        actor, kitchen, error = identify(inbound.sender)
+        inbound.user, inbound.kitchen = actor, kitchen
+        over, noticed = (False, False) if replay else _throttled(inbound)
+        # Checked on a replay too: nine throttled copies of one text must not become nine records.
+        repeated = Inbound.objects.filter(
+            sender=inbound.sender, kind=Inbound.Kind.MESSAGE, payload_hash=inbound.payload_hash,
+            status=Inbound.Status.ACCEPTED, received_at__gte=inbound.received_at - DUPLICATE_WINDOW,
+        ).exclude(pk=inbound.pk).exists()
+        if over:
+            inbound.status = Inbound.Status.THROTTLED
+            if not noticed:
+                reply, purpose = _("Recibimos muchos mensajes seguidos de su número. Espere un minuto; los "
+                                   "guardamos y la coordinación los revisará."), OutboundMessage.Purpose.THROTTLE
+        elif repeated:  # the phone sent the same text twice: it was already applied
+            inbound.status = Inbound.Status.DUPLICATE
+            reply = _("Este mensaje ya estaba anotado hace un momento; no se registró dos veces.")
+        elif error:
+            inbound.status, reply = Inbound.Status.REJECTED, error
+        else:
+            try:
+                command = sms.parse(text)
+                if command.action == "help":
+                    reply = sms.help_text()
+                else:
+                    with transaction.atomic():
+                        reply = _sms_apply(command, actor, kitchen)
+                inbound.status = Inbound.Status.ACCEPTED
+            except sms.ParseError as exc:
+                inbound.status, reply = Inbound.Status.REJECTED, exc.message
+            except kitchens.NeedsConfirmation as exc:
+                inbound.status = Inbound.Status.REJECTED
+                reply = " ".join(exc.messages) + " " + _("Si está bien, envíe el mismo mensaje con OK al final.")
+            except ValidationError as exc:
+                inbound.status = Inbound.Status.REJECTED
+                reply = " ".join(m for msgs in _errors(exc).values() for m in msgs)
+            except (PermissionDenied, Http404):
+                inbound.status, reply = Inbound.Status.REJECTED, _("No tiene permiso para registrar en esta cocina.")
+            except Exception:
+                log.exception("capture: message %s failed", inbound.pk)
+                inbound.status = Inbound.Status.FAILED
+        answer = bool(reply) and (replay or not OutboundMessage.objects.filter(
+            to=inbound.sender, created_at__gte=timezone.now() - REPLY_GAP).exists())  # a burst gets one answer
+        inbound.result = {"status": inbound.status, "reply": reply, "answered": answer}
+        inbound.error = reply if inbound.status == Inbound.Status.REJECTED else ""
+        inbound.processed_at = timezone.now()
+        inbound.save(update_fields=["status", "result", "error", "attempts", "processed_at", "user", "kitchen"])
+    if answer:
+        queue_message(to=inbound.sender, body=reply, channel=inbound.channel, gateway=inbound.gateway,
+                      kitchen=inbound.kitchen, inbound=inbound, purpose=purpose)
+    return inbound
+
+
+# --- Outgoing messages -----------------------------------------------------------------------
+
+def queue_message(*, to: str, body: str, channel: str = Channel.SMS, gateway: str = "", kitchen=None,
+                  inbound: Inbound | None = None, purpose: str = OutboundMessage.Purpose.REPLY) -> OutboundMessage:
+    """Store the message, then hand it to the task queue, which sends it and retries."""
+    from ayni.capture.tasks import send_message
+
+    message = OutboundMessage.objects.create(to=to, body=body[:1000], channel=channel,
+                                             gateway=gateway or settings.AYNI_SMS_GATEWAY, kitchen=kitchen,
+                                             inbound=inbound, purpose=purpose)
+    send_message.enqueue(message.pk)
+    return message
+
+
+def kitchens_to_remind(on: datetime.date | None = None):
+    """Kitchens whose leader has a phone and that sent no report for the last
+    `REMINDER_AFTER_DAYS` days (nor was reminded in the last day): (kitchen, phone, channel)."""
+    on = on or timezone.localdate()
+    since = on - datetime.timedelta(days=REMINDER_AFTER_DAYS)
+    recently = timezone.now() - datetime.timedelta(hours=20)
+    leaders = (User.objects.filter(is_active=True, phone__isnull=False, grants__role=Role.LEADER,
+                                   grants__organisation__kind__is_kitchen=True)
+               .exclude(phone="").values_list("phone", "grants__organisation"))
+    by_kitchen: dict[int, str] = {}
+    for phone, kitchen_id in leaders:
+        by_kitchen.setdefault(kitchen_id, phone)
+    reported = set(DailyReport.objects.filter(kitchen_id__in=by_kitchen, date__gte=since, date__lt=on)
+                   .values_list("kitchen_id", flat=True))
+    reminded = set(OutboundMessage.objects.filter(kitchen_id__in=by_kitchen, purpose=OutboundMessage.Purpose.REMINDER,
+                                                  created_at__gte=recently).values_list("kitchen_id", flat=True))
+    due = [k for k in by_kitchen if k not in reported and k not in reminded]
+    last_channel = dict(Inbound.objects.filter(kitchen_id__in=due, kind=Inbound.Kind.MESSAGE)
+                        .order_by("kitchen_id", "received_at").values_list("kitchen_id", "channel"))
+    for kitchen in Organisation.objects.filter(pk__in=due).order_by("pk"):
+        yield kitchen, by_kitchen[kitchen.pk], last_channel.get(kitchen.pk, Channel.SMS)
+
+
+def send_reminders(on: datetime.date | None = None) -> int:
+    sent = 0
+    for kitchen, phone, channel in kitchens_to_remind(on):
+        body = _("Ayni: %(org)s no tiene parte diario de los últimos %(n)s días. Envíe por ejemplo R 120 30 10 "
+                 "(pagantes, subsidiadas, gratuitas) o C y el motivo si no cocinaron.") % {
+            "org": kitchen.name, "n": REMINDER_AFTER_DAYS}
+        queue_message(to=e164(phone), body=body, channel=channel, kitchen=kitchen,
+                      purpose=OutboundMessage.Purpose.REMINDER)
+        sent += 1
+    return sent

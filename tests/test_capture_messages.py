@@ -1,0 +1,236 @@
+"""Text messages end to end: both gateway formats, the leader known by her phone, replies and
+reminders through the task queue with retries, and floods rate-limited. Only the network edge
+(`gateways._post`) is replaced."""
+
+import datetime
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from ayni.capture import gateways, services
+from ayni.capture.gateways import GatewayError, twilio_signature
+from ayni.capture.models import Channel, Inbound, OutboundMessage
+from ayni.capture.tasks import MAX_ATTEMPTS
+from ayni.kitchens.models import DailyReport, StockMovement
+from tests.kitchens import TODAY, days_ago, report
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "secreto-de-la-pasarela"
+TWILIO = {"AYNI_TWILIO_ACCOUNT_SID": "AC123", "AYNI_TWILIO_AUTH_TOKEN": "tw-token", "AYNI_TWILIO_FROM": "+15550001",
+          "AYNI_TWILIO_WHATSAPP_FROM": "+15550002"}
+ROSA = "+51912345678"  # world.leader's account phone
+
+
+@pytest.fixture(autouse=True)
+def gateway_settings(settings):
+    settings.AYNI_SMS_GATEWAY_SECRET = SECRET
+    settings.AYNI_SMS_GATEWAY_URL = "https://gateway.example/message"
+    settings.AYNI_SMS_GATEWAY = "android"
+    for key, value in TWILIO.items():
+        setattr(settings, key, value)
+
+
+@pytest.fixture
+def network(monkeypatch):
+    """The network edge: records what would be posted; `fail` makes the next N posts fail."""
+    class Sent(list):
+        state = {"fail": 0}
+
+    sent = Sent()
+    state = sent.state = {"fail": 0}
+
+    def fake_post(url, data, headers):
+        if state["fail"]:
+            state["fail"] -= 1
+            raise GatewayError("timeout")
+        sent.append({"url": url, "data": data, "headers": headers})
+
+    monkeypatch.setattr(gateways, "_post", fake_post)
+    return sent
+
+
+def android(client, sender, text, ident="", secret=SECRET):
+    return client.post(reverse("capture:webhook", kwargs={"gateway": "android"}),
+                       json.dumps({"event": "sms:received", "id": ident,
+                                   "payload": {"phoneNumber": sender, "message": text}}),
+                       content_type="application/json", HTTP_X_AYNI_SECRET=secret)
+
+
+def twilio(client, sender, text, sid="SM1", sign=True):
+    url = "http://testserver" + reverse("capture:webhook", kwargs={"gateway": "twilio"})
+    data = {"From": sender, "To": "+15550001", "Body": text, "MessageSid": sid}
+    signature = twilio_signature(url, data, TWILIO["AYNI_TWILIO_AUTH_TOKEN"]) if sign else "wrong"
+    return client.post(url, data, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def replies(network):
+    return [json.loads(m["data"])["message"] if m["url"].startswith("https://gateway") else m["data"].decode()
+            for m in network]
+
+
+def test_a_leader_reports_todays_rations_by_sms_and_gets_a_confirmation(client, world, network):
+    response = android(client, ROSA, "R 120 30 10", ident="a-1")
+    assert response.status_code == 204
+    saved = DailyReport.objects.get(kitchen=world.kitchen, date=TODAY)
+    assert (saved.served_paying, saved.served_subsidised, saved.served_free) == (120, 30, 10)
+    assert saved.rations_prepared == 160
+    assert saved.updated_by == world.leader
+    inbound = Inbound.objects.get()
+    assert inbound.channel == Channel.SMS and inbound.payload["text"] == "R 120 30 10"
+    assert inbound.status == Inbound.Status.ACCEPTED and inbound.kitchen == world.kitchen
+    [sent] = network
+    assert json.loads(sent["data"]) == {"phoneNumbers": [ROSA], "message": replies(network)[0]}
+    assert "160 raciones" in replies(network)[0] and "Santa Rosa" in replies(network)[0]
+    assert OutboundMessage.objects.get().status == OutboundMessage.Status.SENT
+
+
+def test_the_android_gateway_form_format_works_too(client, world, network):
+    response = client.post(reverse("capture:webhook", kwargs={"gateway": "android"}),
+                           {"from": "912345678", "message": "S ARROZ 50", "message_id": "9", "secret": SECRET})
+    assert response.status_code == 204
+    line = StockMovement.objects.get(kitchen=world.kitchen)
+    assert (line.item_id, line.delta, line.kind) == ("arroz", 50, "state")
+    assert "recibido" in replies(network)[0] and "50 kg de arroz" in replies(network)[0]
+
+
+def test_a_webhook_without_the_secret_is_refused_and_stores_nothing(client, world, network, settings):
+    assert android(client, ROSA, "R 1 1 1", secret="otro").status_code == 403
+    settings.AYNI_SMS_GATEWAY_SECRET = ""
+    assert android(client, ROSA, "R 1 1 1", secret="").status_code == 403
+    assert not Inbound.objects.exists() and not network
+
+
+def test_twilio_sms_with_a_valid_signature(client, world, network):
+    response = twilio(client, ROSA, "U aceite 3")
+    assert response.status_code == 200 and response["Content-Type"] == "text/xml"
+    assert b"<Response></Response>" in response.content
+    assert StockMovement.objects.get().kind == "used"
+    [sent] = network
+    assert sent["url"] == "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json"
+    assert b"From=%2B15550001" in sent["data"] and b"To=%2B51912345678" in sent["data"]
+
+
+def test_twilio_whatsapp_replies_on_whatsapp(client, world, network):
+    twilio(client, "whatsapp:" + ROSA, "C sin gas", sid="SM2")
+    saved = DailyReport.objects.get(kitchen=world.kitchen, date=TODAY)
+    assert saved.is_closed and saved.closed_reason == "sin gas"
+    assert Inbound.objects.get().channel == Channel.WHATSAPP
+    [sent] = network
+    assert b"From=whatsapp%3A%2B15550002" in sent["data"] and b"To=whatsapp%3A%2B51912345678" in sent["data"]
+
+
+def test_a_bad_twilio_signature_is_refused(client, world, network):
+    assert twilio(client, ROSA, "R 1 1 1", sign=False).status_code == 403
+    assert not Inbound.objects.exists()
+
+
+def test_a_gateway_retrying_its_webhook_does_not_record_twice(client, world, network):
+    twilio(client, ROSA, "S arroz 10", sid="SM9")
+    twilio(client, ROSA, "S arroz 10", sid="SM9")
+    assert Inbound.objects.count() == 1 and StockMovement.objects.count() == 1 and len(network) == 1
+
+
+def test_an_unknown_number_is_stored_and_told_what_to_do(client, world, network):
+    android(client, "+51999888777", "R 120 30 10")
+    inbound = Inbound.objects.get()
+    assert inbound.status == Inbound.Status.REJECTED and inbound.kitchen is None
+    assert "no está registrado" in replies(network)[0]
+    assert not DailyReport.objects.exists()
+
+
+def test_a_board_member_without_an_account_is_known_by_her_phone(client, world, network):
+    android(client, "987654321", "R 40 10 2")  # María Elena, presidenta, Person.phone only
+    saved = DailyReport.objects.get(kitchen=world.kitchen, date=TODAY)
+    assert saved.served_paying == 40 and saved.updated_by is None
+
+
+def test_a_garbled_text_gets_told_exactly_what_was_wrong(client, world, network):
+    android(client, ROSA, "R 120 30")
+    assert "Faltan números" in replies(network)[0]
+    assert Inbound.objects.get().status == Inbound.Status.REJECTED
+
+
+def test_help_by_sms(client, world, network):
+    android(client, ROSA, "?")
+    assert "R 120 30 10" in replies(network)[0]
+
+
+def test_a_second_report_the_same_day_corrects_it_and_keeps_the_history(client, world, network, monkeypatch):
+    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    android(client, ROSA, "R 120 30 10")
+    android(client, ROSA, "R 100 30 10")
+    saved = DailyReport.objects.get(kitchen=world.kitchen, date=TODAY)
+    assert saved.served_paying == 100 and saved.version == 2 and saved.revisions.count() == 2
+
+
+def test_unusual_numbers_are_confirmed_with_ok(client, world, network, monkeypatch):
+    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    android(client, ROSA, "R 1500 0 0")
+    assert not DailyReport.objects.exists()
+    assert "OK al final" in replies(network)[0]
+    android(client, ROSA, "R 1500 0 0 OK")
+    assert DailyReport.objects.get().served_paying == 1500
+
+
+def test_ten_identical_texts_in_a_second_are_recorded_and_answered_once(client, world, network):
+    for _i in range(10):
+        android(client, ROSA, "S ARROZ 50")
+    assert Inbound.objects.count() == 10  # every one stored
+    assert StockMovement.objects.count() == 1
+    assert len(network) == 1
+
+
+def test_a_flood_of_different_texts_is_throttled_answered_once_and_replayable(client, world, network):
+    for n in range(10):
+        android(client, ROSA, f"U arroz {n + 1}")
+    statuses = list(Inbound.objects.order_by("id").values_list("status", flat=True))
+    assert statuses == ["accepted"] * services.RATE_LIMIT + ["throttled"] * (10 - services.RATE_LIMIT)
+    assert len(network) == 1
+    out = io.StringIO()
+    call_command("replay-inbound", "--status", "throttled", stdout=out)
+    assert f"accepted={10 - services.RATE_LIMIT}" in out.getvalue()
+    assert StockMovement.objects.count() == 10
+
+
+def test_a_reply_is_retried_when_the_gateway_fails(client, world, network):
+    network.state["fail"] = 2
+    android(client, ROSA, "R 120 30 10")
+    message = OutboundMessage.objects.get()
+    assert message.status == OutboundMessage.Status.SENT and message.attempts == 3
+    assert len(network) == 1
+
+
+def test_a_reply_that_never_goes_out_is_marked_failed_for_the_coordination(client, world, network):
+    network.state["fail"] = 100
+    android(client, ROSA, "R 120 30 10")
+    message = OutboundMessage.objects.get()
+    assert message.status == OutboundMessage.Status.FAILED and message.attempts == MAX_ATTEMPTS
+    assert message.last_error == "timeout"
+    assert DailyReport.objects.exists()  # the report itself is safe
+
+
+def test_kitchens_without_a_report_for_two_days_get_one_reminder(world, network):
+    out = io.StringIO()
+    call_command("send-reminders", stdout=out)
+    assert "reminders=1" in out.getvalue()
+    reminder = OutboundMessage.objects.get(purpose=OutboundMessage.Purpose.REMINDER)
+    assert reminder.kitchen == world.kitchen and reminder.to == ROSA and reminder.status == "sent"
+    assert "no tiene parte diario" in replies(network)[0]
+    call_command("send-reminders", stdout=io.StringIO())  # the same day again: no second reminder
+    assert OutboundMessage.objects.filter(purpose=OutboundMessage.Purpose.REMINDER).count() == 1
+
+
+def test_a_kitchen_that_reported_yesterday_is_not_reminded(world, network):
+    report(world.kitchen, days_ago(1))
+    assert services.send_reminders() == 0
+
+
+def test_the_reminder_goes_on_the_channel_she_last_used(client, world, network):
+    twilio(client, "whatsapp:" + ROSA, "?", sid="SM5")
+    OutboundMessage.objects.all().delete()
+    assert services.send_reminders() == 1
+    assert OutboundMessage.objects.get().channel == Channel.WHATSAPP
