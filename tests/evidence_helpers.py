@@ -56,3 +56,15 @@ def raw_totals(kitchens, first: datetime.date, last_day: datetime.date) -> dict:
         out["by_month"][r.date.replace(day=1)] = out["by_month"].get(r.date.replace(day=1), 0) + r.rations_served
     out["rations_served"] = out["served_paying"] + out["served_subsidised"] + out["served_free"]
     return out
+
+
+def publish(org, enabled=True):
+    from ayni.evidence.services import set_public_profile
+
+    return set_public_profile(actor=None, organisation=org, enabled=enabled, note="Cifras de nuestra federación.")
+
+
+def public_lima(w):
+    """Lima's federation with its open-data page switched on (for the access matrix)."""
+    publish(w.lima)
+    return {"pk": w.lima.pk}

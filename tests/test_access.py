@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ayni.accounts.models import RoleGrant
 from tests.capture_helpers import api_token
+from tests.evidence_helpers import public_lima
 from tests.kitchens import kitchen_month, kitchen_move, kitchen_report
 from tests.rolls_helpers import import_batch, open_pair, roll_entry
 
@@ -94,6 +95,10 @@ MATRIX = {
                         [200, 200, 200, 200, 200, 200, 200, 403, L]),
     "evidence:map": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
     "evidence:brief": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
+    # Open data: no login once the federation publishes it (tests/test_evidence_opendata.py for the rest).
+    "evidence:public": ("get", public_lima, [200] * 9),
+    "evidence:public_data": ("get", lambda w: {**public_lima(w), "fmt": "json"}, [200] * 9),
+    "evidence:public_settings": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 403, 200, 404, L]),
     "set_language": ("post", lambda w: {}, [L] * 9),
     "capture:service_worker": ("get", lambda w: {}, [200] * 9),
     "capture:manifest": ("get", lambda w: {}, [200] * 9),

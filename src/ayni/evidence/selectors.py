@@ -176,6 +176,13 @@ def _roll_in_range(sel: Selection) -> QuerySet[RollEntry]:
             .filter(Q(until__isnull=True) | Q(until__gt=sel.first)))
 
 
+def roll_reach(sel: Selection) -> dict:
+    """People fed (each once) and the kitchens whose rolls they are on, in one query: the open
+    data needs both to know whether the count is safe to publish."""
+    return _roll_in_range(sel).aggregate(people=Count("person_id", distinct=True),
+                                         kitchens=Count("kitchen_id", distinct=True))
+
+
 def people_fed(sel: Selection) -> int:
     """People on the roll of the selection's kitchens at any time in the range, each counted
     once even if she ate at two kitchens (one query)."""
@@ -263,8 +270,8 @@ def _org_subunits(sel: Selection) -> list[SubUnit]:
     return [u for u in units if u.active_kitchens or u.figures["days_reported"]]
 
 
-def _geo_subunits(sel: Selection) -> list[SubUnit]:
-    level = NEXT_LEVEL[len(sel.place_code)]
+def _geo_subunits(sel: Selection, level: int | None = None) -> list[SubUnit]:
+    level = level or NEXT_LEVEL[len(sel.place_code)]
     key = Substr("kitchen__district_id", 1, level)
     sums = {r["key"]: r for r in sel.summaries().annotate(key=key).values("key").annotate(**_sums())}
     active = dict(sel.kitchens().annotate(key=Substr("district_id", 1, level)).values("key")
@@ -279,10 +286,11 @@ def _geo_subunits(sel: Selection) -> list[SubUnit]:
     return units
 
 
-def subunits(sel: Selection, by: str = "org") -> list[SubUnit]:
+def subunits(sel: Selection, by: str = "org", level: int | None = None) -> list[SubUnit]:
     """The selection split one level down — the organisation's children, or the next level of
-    geography — with the same figures, those that report least first (three or four queries)."""
-    units = _org_subunits(sel) if by == "org" and sel.org is not None else _geo_subunits(sel)
+    geography (or the `level` given: 2 departments, 4 provinces, 6 districts) — with the same
+    figures, those that report least first (three or four queries)."""
+    units = _org_subunits(sel) if by == "org" and sel.org is not None else _geo_subunits(sel, level)
     due = sel.days_due
     for u in units:
         f = _shares(with_ratios(u.figures))

@@ -10,3 +10,8 @@ urlpatterns = [
     path("informe.pdf", views.brief, name="brief"),
     path("exportar/<str:table>.<str:fmt>", views.export, name="export"),
 ]
+urlpatterns += [
+    path("abierta/<int:pk>/", views.public_page, name="public"),
+    path("abierta/<int:pk>/datos.<str:fmt>", views.public_data, name="public_data"),
+    path("abierta/<int:pk>/ajustes/", views.public_settings, name="public_settings"),
+]

@@ -1,18 +1,23 @@
 """Evidence pages: authorise, parse the selection, call the selectors, render."""
 
 import csv
+import datetime
 import io
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from ayni.evidence import charts, maps, selectors, tables
-from ayni.evidence.forms import SelectionForm
+from ayni.accounts.scope import Can
+from ayni.evidence import charts, maps, opendata, selectors, services, tables
+from ayni.evidence.forms import PublicProfileForm, SelectionForm
+from ayni.evidence.models import PublicProfile
 from ayni.orgs.selectors import get_organisation, scope_roots
 
 
@@ -93,6 +98,7 @@ def dashboard(request):
     return render(request, "evidence/dashboard.html", {
         "sel": sel, "form": form, "by": by, "qs": sel.querystring(), "title": _title(sel), **data,
         "charts": dashboard_charts(data),
+        "can_publish": sel.org is not None and not sel.org.kind.is_kitchen and request.scope.allows(Can.EDIT, sel.org),
     })
 
 
@@ -216,3 +222,71 @@ def brief(request):
     response = HttpResponse(render_brief(request, sel, by), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="ayni-informe-{timezone.localdate().isoformat()}.pdf"'
     return response
+
+
+# --- Open data -------------------------------------------------------------------------------------
+
+def _public_request(request, pk):
+    org = opendata.published(pk)
+    if org is None:
+        raise Http404(_("Esta organización no publica datos abiertos."))
+    form = SelectionForm(request.GET or None)
+    first, last = form.months()
+    level = request.GET.get("nivel", "departamento")
+    if level not in maps.LEVELS:
+        level = "departamento"
+    return org, first, last, level
+
+
+def public_page(request, pk):
+    """A federation's open-data page: no login, aggregated figures and the map only."""
+    org, first, last, level = _public_request(request, pk)
+    data = opendata.public_figures(org, first, last, level)
+    need, coverage = opendata.coverage_map(org, level)
+    months = data["months"]
+    labels = [_month_label(datetime.date.fromisoformat(m["month"] + "-01")) for m in months]
+    rations = charts.stacked_bar_chart(
+        _("Raciones servidas por mes, por tipo"), labels,
+        [(_("Pagantes"), [m["served_paying"] for m in months]),
+         (_("Subsidiadas"), [m["served_subsidised"] for m in months]),
+         (_("Gratuitas (casos sociales)"), [m["served_free"] for m in months])],
+        desc=_("Meses con menos de 3 cocinas que reportaron quedan en blanco."))
+    return render(request, "evidence/public.html", {
+        "org": org, "data": data, "level": level, "levels": maps.LEVELS, "rations": rations,
+        "need_map": maps.choropleth(need), "coverage_map": maps.choropleth(coverage),
+        "profile": org.public_profile, "qs": request.GET.urlencode(),
+    })
+
+
+def public_data(request, pk, fmt):
+    """The same figures as the public page, as JSON or CSV (schema: docs/open-data.md)."""
+    if fmt not in ("json", "csv"):
+        raise Http404
+    org, first, last, level = _public_request(request, pk)
+    data = opendata.public_figures(org, first, last, level)
+    if fmt == "json":
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    else:
+        response = HttpResponse(write_csv(opendata.CSV_COLUMNS, opendata.csv_rows(data)),
+                                content_type=CONTENT_TYPES["csv"])
+        response["Content-Disposition"] = f'attachment; filename="ayni-datos-abiertos-{org.pk}.csv"'
+    response["Access-Control-Allow-Origin"] = "*"  # open data: any site may read it
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def public_settings(request, pk):
+    """The federation's board switches its open-data page on or off (an organisation that can
+    be published: not a single kitchen, whose totals would be one kitchen's books)."""
+    org = get_organisation(request.scope, pk, Can.EDIT)
+    if org.kind.is_kitchen:
+        raise Http404
+    profile = PublicProfile.objects.filter(organisation=org).first()
+    form = PublicProfileForm(request.POST or None, initial={"enabled": bool(profile and profile.enabled),
+                                                            "note": profile.note if profile else ""})
+    if request.method == "POST" and form.is_valid():
+        services.set_public_profile(actor=request.user, organisation=org, **form.cleaned_data)
+        messages.success(request, _("Guardado."))
+        return redirect("evidence:public_settings", pk=org.pk)
+    return render(request, "evidence/public_settings.html", {"org": org, "form": form, "profile": profile})
