@@ -10,30 +10,9 @@ from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport, MonthClose, StockBalance
 from tests.browser import ARGS, CHROMIUM, log_in, page, require_chromium  # noqa: F401 - fixtures
 from tests.conftest import PASSWORD, build_world
-from tests.kitchens import TODAY, days_ago, item, last_month, move, report
+from tests.kitchens import TODAY, days_ago, item, last_month, move, report, restore_catalogues  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def restore_catalogues(django_db_setup, django_db_blocker):
-    """A transactional test ends by emptying every table, and only what post_migrate makes
-    comes back; put back the data migrations' catalogues (kinds of organisation, foods…) from
-    the snapshot taken when the test database was made, so the browser tests that run after
-    this module find them."""
-    from django.core import serializers
-    from django.db import connection, transaction
-
-    contents = connection._test_serialized_contents
-    yield
-    with django_db_blocker.unblock(), transaction.atomic():
-        empty: dict[type, bool] = {}
-        for obj in serializers.deserialize("json", contents):
-            model = type(obj.object)
-            if model not in empty:
-                empty[model] = not model._default_manager.exists()
-            if empty[model]:
-                obj.save()
 
 
 @pytest.fixture(scope="module")

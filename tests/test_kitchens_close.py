@@ -79,3 +79,16 @@ def test_completeness_shows_how_many_days_each_kitchen_reported(world):
     assert [(r["name"], r["days"]) for r in result["rows"]] == [
         ("Olla Común Los Jardines", 1), ("Comedor Popular Santa Rosa", 5)]
     assert result["days_in_month"] == selectors.month_end(month).day
+
+
+def test_moving_a_kitchen_takes_its_monthly_summaries_along(world):
+    from ayni.kitchens.integrity import violations
+    from ayni.orgs.services import move_organisation
+
+    report(world.kitchen)
+    first = TODAY.replace(day=1)
+    assert selectors.subtree_totals(world.ves, first, first)["days_reported"] == 1
+    move_organisation(actor=None, organisation=world.kitchen, new_parent=world.santiago)
+    assert selectors.subtree_totals(world.ves, first, first)["days_reported"] == 0
+    assert selectors.subtree_totals(world.cusco, first, first)["days_reported"] == 1
+    assert violations() == []

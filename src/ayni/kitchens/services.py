@@ -13,7 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -493,3 +494,14 @@ def return_month(*, actor, kitchen: Organisation, month: datetime.date, comment:
     record(actor=actor, action="kitchen.month.return", obj=kitchen, org_path=kitchen.path,
            after={"month": close.month.isoformat(), "comment": close.comment})
     return close
+
+
+def follow_moved_subtree(sender, instance, created, **kwargs) -> None:
+    """When a subtree moves, its kitchens' monthly summaries take the new path (same
+    transaction as the move), so a federation's totals keep being one prefix query."""
+    if not created or instance.action != "org.move":
+        return
+    old, new = instance.before.get("path"), instance.after.get("path")
+    if old and new and old != new:
+        MonthlySummary.objects.filter(path__startswith=old).update(
+            path=Concat(Value(new), Substr("path", len(old) + 1)))

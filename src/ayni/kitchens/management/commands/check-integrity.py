@@ -4,8 +4,10 @@ violation. Later domains add their own checks to `CHECKS`."""
 from django.core.management.base import BaseCommand, CommandError
 
 from ayni.kitchens import integrity
+from ayni.ops import integrity as registry
 
 CHECKS = [
+    ("registry", registry.registry_violations),
     ("stock balances", integrity.balance_violations),
     ("monthly summaries", integrity.summary_violations),
     ("orphan rows", integrity.orphan_violations),
