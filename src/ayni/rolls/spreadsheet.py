@@ -185,56 +185,74 @@ def _read_csv(content: bytes) -> Table:
 
 # --- XLSX -------------------------------------------------------------------------------------
 
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 def _read_xlsx(content: bytes) -> Table:
+    """One streaming pass (openpyxl's read-only mode), stopped as soon as the row cap is passed,
+    so a 200,000-row file is refused without being loaded. Merged ranges and formulas are found
+    in the sheet's XML."""
     from openpyxl import load_workbook
 
     broken = _("No se pudo abrir el archivo como Excel (.xlsx): está dañado o no es una hoja de cálculo. Ábralo en "
                "Excel o LibreOffice y guárdelo de nuevo como .xlsx, o como CSV.")
+    too_many = _("El archivo tiene más de %(max)s filas; se pueden importar hasta %(max)s a la vez. Divídalo en "
+                 "varios archivos.") % {"max": f"{MAX_ROWS:,}".replace(",", " ")}
+    limit = MAX_ROWS + HEADER_SCAN + 1
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
                 raise SheetError(_("El archivo es demasiado grande una vez descomprimido; divídalo en varios."))
-            has_formulas = any(b"<f" in archive.read(info) for info in archive.infolist()
-                               if info.filename.startswith("xl/worksheets/"))
-        # Count the rows cheaply (streaming) before loading the whole sheet into memory.
-        probe = load_workbook(io.BytesIO(content), read_only=True)
-        if not probe.worksheets:
+        values = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        if not values.worksheets:
             raise SheetError(_("El archivo está vacío."))
-        limit, count = MAX_ROWS + HEADER_SCAN + 1, 0
-        for _row in probe.worksheets[0].iter_rows(values_only=True):
-            count += 1
-            if count > limit:
-                raise SheetError(_("El archivo tiene más de %(max)s filas; se pueden importar hasta %(max)s a la "
-                                   "vez. Divídalo en varios archivos.") % {"max": f"{MAX_ROWS:,}".replace(",", " ")})
-        probe.close()
-        values = load_workbook(io.BytesIO(content), data_only=True)
-        formulas = load_workbook(io.BytesIO(content), read_only=True) if has_formulas else None
+        sheet = values.worksheets[0]
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            xml = archive.read(sheet._worksheet_path) if hasattr(sheet, "_worksheet_path") else b""
+        grid = []
+        for row in sheet.iter_rows(values_only=True):
+            grid.append(list(row))
+            if len(grid) > limit:
+                raise SheetError(too_many)
+        formulas = None
+        if b"<f>" in xml or b"<f " in xml:
+            formulas = load_workbook(io.BytesIO(content), read_only=True)
     except SheetError:
         raise
     except Exception as exc:  # openpyxl raises many kinds on a broken file: all mean the same to her
         raise SheetError(broken) from exc
-    sheet = values.worksheets[0]
     notes = []
     if len(values.worksheets) > 1:
         notes.append(_("El archivo tiene varias hojas; se leyó solo la primera, «%(name)s».") % {"name": sheet.title})
-    grid = [list(row) for row in sheet.iter_rows(values_only=True)]
+    values.close()
     merged = []
-    for rng in sheet.merged_cells.ranges:
-        top = grid[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(grid) else None
-        for r in range(rng.min_row - 1, min(rng.max_row, len(grid))):
-            for c in range(rng.min_col - 1, rng.max_col):
+    for c1, r1, c2, r2 in _MERGE.findall(xml):
+        min_col, max_col, min_row, max_row = _col_index(c1), _col_index(c2), int(r1) - 1, int(r2) - 1
+        if min_row >= len(grid):
+            continue
+        top = grid[min_row][min_col] if min_col < len(grid[min_row]) else None
+        for r in range(min_row, min(max_row + 1, len(grid))):
+            for c in range(min_col, max_col + 1):
                 if c < len(grid[r]):
                     grid[r][c] = top
-        if rng.max_row > rng.min_row:
-            merged.append(rng.coord)
+        if max_row > min_row:
+            merged.append(f"{c1.decode()}{r1.decode()}:{c2.decode()}{r2.decode()}")
     if merged:
         notes.append(_("Había celdas combinadas (%(cells)s); se repitió su valor en cada fila.")
                      % {"cells": ", ".join(merged[:5])})
     if formulas is not None:
-        fsheet = formulas.worksheets[0]
-        for r, row in enumerate(fsheet.iter_rows(values_only=True)):
+        for r, row in enumerate(formulas.worksheets[0].iter_rows(values_only=True)):
+            if r >= len(grid):
+                break
             for c, cell in enumerate(row):
-                if isinstance(cell, str) and cell.startswith("=") and r < len(grid) and c < len(grid[r]):
+                if isinstance(cell, str) and cell.startswith("=") and c < len(grid[r]):
                     grid[r][c] = Formula(cell, grid[r][c])
         formulas.close()
     rows = [(i + 1, cells) for i, cells in enumerate(grid)]
