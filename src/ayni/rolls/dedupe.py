@@ -153,25 +153,29 @@ def block_keys(r: Record) -> Iterator[tuple]:
 
 def find_pairs(records: Iterable[Record], skip: set[tuple[int, int]] | None = None,
                ) -> list[tuple[int, int, str, float, str]]:
-    """Every pair (pk_a < pk_b, kind, score, reason) among `records`, compared within blocks."""
+    """Every pair (pk_a < pk_b, kind, score, reason) among `records`, compared within blocks.
+
+    A pair sharing several keys is compared once per key rather than remembered in a set of
+    every pair compared: that set would be the largest thing in memory at 800,000 people."""
     blocks: dict[tuple, list[Record]] = defaultdict(list)
     for r in records:
         for key in block_keys(r):
             blocks[key].append(r)
-    seen: set[tuple[int, int]] = set(skip or ())
-    out = []
+    skip = skip or set()
+    found: dict[tuple[int, int], tuple[str, float, str]] = {}
     for key, members in blocks.items():
         if len(members) < 2:
             continue
         if len(members) > MAX_BLOCK and key[0] != "d":
-            continue  # the same people also share a tighter key (birth date), compared there
+            continue  # a common name in a big place: the same people also share a tighter key
         for i, a in enumerate(members):
             for b in members[i + 1:]:
-                pair = (a.pk, b.pk) if a.pk < b.pk else (b.pk, a.pk)
-                if pair in seen or a.pk == b.pk:
+                if a.pk == b.pk:
                     continue
-                seen.add(pair)
-                found = classify(a, b)
-                if found:
-                    out.append((*pair, *found))
-    return out
+                pair = (a.pk, b.pk) if a.pk < b.pk else (b.pk, a.pk)
+                if pair in found or pair in skip:
+                    continue
+                result = classify(a, b)
+                if result:
+                    found[pair] = result
+    return [(*pair, *result) for pair, result in found.items()]

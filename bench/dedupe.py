@@ -1,0 +1,165 @@
+"""Duplicate search over a national-size roll, with labelled duplicates.
+
+Generates a synthetic roll of PEOPLE people (Peruvian names, DNIs with most people, birth dates,
+districts), plants about 2% duplicates with realistic errors — a typo in a name, the two
+surnames swapped, the DNI missing, a wrong birth day, two DNI digits transposed, a second given
+name dropped or written as an initial — and runs Ayni's scope-wide duplicate finder
+(`ayni.rolls.dedupe.find_pairs`, rapidfuzz with blocking) on it, as the background task does.
+Prints time, peak memory (RSS), precision, recall and F1 against the labels.
+
+    python bench/dedupe.py            # 800,000 people
+    python bench/dedupe.py --quick    # 50,000 people
+    python bench/dedupe.py --people 200000 --seed 7
+
+The splink comparison (its DuckDB backend) is not part of this run yet: splink_seconds and
+splink_f1 are null in the RESULT line. The last line is `RESULT {...}`.
+"""
+
+import argparse
+import datetime
+import json
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from ayni.rolls.dedupe import Record, find_pairs, make_record  # noqa: E402
+
+SURNAMES = """Quispe Mamani Huamán Flores Condori Rojas Sánchez García Chávez Ramos Torres Vargas Mendoza Castillo
+Ccori Huarcaya Apaza Cruz Gutiérrez Díaz Pérez López Rodríguez Gonzales Ramírez Espinoza Fernández Vásquez Salazar
+Ticona Choque Cusi Ccahuana Layme Puma Yupanqui Huanca Ayala Cárdenas Paredes Medina Aguilar Romero Herrera Silva
+Morales Ríos Núñez Castro Ortiz Cáceres Palomino Mendoza Zapata Soto Valdivia Pari Coaquira Limachi Ñahui
+Carhuamaca Huaylla Tupa Chambi Quilla Villca Arias Benites Campos Cueva Delgado Escobar Farfán Gamarra Inga
+Jara Lazo Luna Meza Navarro Olivera Pacheco Quiroz Reyes Salas Tello Ugarte Velásquez Yauri Zúñiga""".split()
+FEMALE = """María Rosa Juana Carmen Luz Elena Ana Teodora Dionisia Felícita Margarita Julia Victoria Gloria Martha
+Lucía Isabel Paulina Francisca Eulogia Nélida Yolanda Sonia Marleny Yesenia Milagros Flor Gladys Norma Silvia
+Aurelia Benita Celestina Delia Epifania Gregoria Hilda Irma Jesusa Lidia Maximiliana Nieves Olga Petronila Quintina
+Raquel Saturnina Teófila Ursula Valentina Wilma Zenaida Kelly Katherine Jhoselyn Shirley Mayumi Nayeli Sheyla""".split()
+MALE = """José Juan Luis Carlos Jorge Pedro Miguel Víctor Julio César Manuel Alberto Raúl Fernando Ricardo Jesús
+Wilber Edwin Elmer Percy Freddy Ronald Richard Jhon Kevin Brayan Anthony Jhonatan Alex Hugo Teodoro Dionisio Félix
+Marcelino Aurelio Benito Celestino Daniel Eusebio Faustino Gregorio Hilario Isidro Jacinto Leoncio Máximo""".split()
+DISTRICTS = [f"{d:06d}" for d in range(150101, 150144)] + [f"{d:06d}" for d in range(80101, 80109)] + \
+    [f"{d:06d}" for d in range(40101, 40129)] + [f"{d:06d}" for d in range(200101, 200120)]
+
+
+def person(rng: random.Random, pk: int, today: datetime.date) -> list:
+    female = rng.random() < 0.62
+    names = FEMALE if female else MALE
+    given = rng.choice(names) + (f" {rng.choice(names)}" if rng.random() < 0.45 else "")
+    age_days = rng.randint(0, 95 * 365)
+    birth = today - datetime.timedelta(days=age_days)
+    dni = f"{rng.randint(0, 79_999_999):08d}" if rng.random() < 0.88 else ""
+    return [pk, given, rng.choice(SURNAMES), rng.choice(SURNAMES) if rng.random() < 0.95 else "", birth, dni,
+            rng.choice(DISTRICTS)]
+
+
+def typo(rng: random.Random, word: str) -> str:
+    if len(word) < 3:
+        return word
+    i = rng.randrange(1, len(word))
+    kind = rng.random()
+    if kind < 0.4:
+        return word[:i] + rng.choice("aeiourlnsc") + word[i + 1:]  # substitution
+    if kind < 0.7:
+        return word[:i] + word[i + 1:]  # deletion
+    return word[:i] + rng.choice("aeiouhs") + word[i:]  # insertion
+
+
+def corrupt(rng: random.Random, row: list, pk: int) -> tuple[list, str]:
+    dup = list(row)
+    dup[0] = pk
+    kind = rng.choice(["typo", "swap", "no_dni", "birth_day", "dni_transposed", "initial"])
+    if kind == "typo":
+        field = rng.choice([1, 2, 3])
+        if dup[field]:
+            dup[field] = typo(rng, dup[field])
+    elif kind == "swap" and dup[3]:
+        dup[2], dup[3] = dup[3], dup[2]
+    elif kind == "birth_day":
+        b = dup[4]
+        day = rng.choice([d for d in range(1, 29) if d != b.day])
+        dup[4] = b.replace(day=day)
+    elif kind == "dni_transposed" and dup[5]:
+        d = dup[5]
+        i = rng.randrange(0, 7)
+        if d[i] == d[i + 1]:
+            dup[5] = d[:i] + str((int(d[i]) + 1) % 10) + d[i + 1:]
+        else:
+            dup[5] = d[:i] + d[i + 1] + d[i] + d[i + 2:]
+    elif kind == "initial":
+        parts = dup[1].split()
+        dup[1] = parts[0] + (f" {parts[1][0]}." if len(parts) > 1 and rng.random() < 0.5 else "")
+    if kind == "no_dni" or rng.random() < 0.25:
+        dup[5] = ""  # a kitchen that did not ask for the DNI
+    if rng.random() < 0.5:
+        dup[6] = rng.choice(DISTRICTS[:43])  # she eats at a kitchen of another district
+    if rng.random() < 0.3:
+        dup[1], dup[2], dup[3] = dup[1].upper(), dup[2].upper(), dup[3].upper()  # written in capitals
+    return dup, kind
+
+
+def generate(n: int, seed: int) -> tuple[list[Record], set[tuple[int, int]]]:
+    rng = random.Random(seed)
+    today = datetime.date(2026, 6, 30)
+    originals = int(n / 1.02)
+    rows = [person(rng, pk, today) for pk in range(1, originals + 1)]
+    # DNIs are unique in reality: the generator's random ones may collide; drop the clash.
+    seen_dni = set()
+    for row in rows:
+        if row[5] in seen_dni:
+            row[5] = ""
+        elif row[5]:
+            seen_dni.add(row[5])
+    truth = set()
+    pk = originals
+    for original in rng.sample(rows, n - originals):
+        pk += 1
+        dup, _kind = corrupt(rng, original, pk)
+        rows.append(dup)
+        truth.add((original[0], pk))
+    rng.shuffle(rows)
+    return [make_record(*row) for row in rows], truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=800_000)
+    parser.add_argument("--quick", action="store_true", help="50,000 people")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    n = 50_000 if args.quick else args.people
+
+    t0 = time.perf_counter()
+    records, truth = generate(n, args.seed)
+    generated = time.perf_counter() - t0
+    print(f"generated {len(records):,} people, {len(truth):,} labelled duplicates in {generated:.1f} s", flush=True)
+
+    t0 = time.perf_counter()
+    pairs = find_pairs(records)
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    found = {(a, b) for a, b, *_rest in pairs}
+    tp = len(found & truth)
+    precision = tp / len(found) if found else 0.0
+    recall = tp / len(truth) if truth else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    by_kind = {}
+    for _a, _b, kind, *_rest in pairs:
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    print(f"duplicate search: {seconds:.1f} s, peak {peak_mb:.0f} MB (whole process, generator included)")
+    print(f"pairs found {len(found):,} ({by_kind}); true {tp:,}; false {len(found) - tp:,}; missed {len(truth) - tp:,}")
+    print(f"precision {precision:.4f}  recall {recall:.4f}  F1 {f1:.4f}")
+    print("splink: not run in this version of the benchmark")
+    print("RESULT " + json.dumps({
+        "people": len(records), "seconds": round(seconds, 2), "peak_mb": round(peak_mb, 1),
+        "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+        "splink_seconds": None, "splink_f1": None,
+    }))
+
+
+if __name__ == "__main__":
+    main()
