@@ -11,8 +11,12 @@ Prints time, peak memory (RSS), precision, recall and F1 against the labels.
     python bench/dedupe.py --quick    # 50,000 people
     python bench/dedupe.py --people 200000 --seed 7
 
-The splink comparison (its DuckDB backend) is not part of this run yet: splink_seconds and
-splink_f1 are null in the RESULT line. The last line is `RESULT {...}`.
+In the same run, the same search with splink (its DuckDB backend; a bench-only extra:
+`pip install -e '.[bench]'`): exact DNI, name comparisons per name column, date of birth and
+district, blocked on the DNI, the birth date with a surname prefix, and the birth month with both
+surname prefixes; u by random sampling, m by expectation maximisation; pairs above a 0.9 match
+probability. Without splink installed, or with `--no-splink`, its figures are null. The last line
+is `RESULT {...}`.
 """
 
 import argparse
@@ -124,11 +128,65 @@ def generate(n: int, seed: int) -> tuple[list[Record], set[tuple[int, int]]]:
     return [make_record(*row) for row in rows], truth
 
 
+def run_splink(records: list[Record]) -> set[tuple[int, int]]:
+    import logging
+
+    import pyarrow as pa
+    import splink.comparison_library as cl
+    from splink import Linker, SettingsCreator, block_on
+    from splink.backends.duckdb import DuckDBAPI
+
+    table = pa.table({
+        "unique_id": [r.pk for r in records],
+        "given": [r.given or None for r in records],
+        "paternal": [r.paternal or None for r in records],
+        "maternal": [r.maternal or None for r in records],
+        "birth": [r.birth.isoformat() if r.birth else None for r in records],
+        "dni": [r.dni or None for r in records],
+        "district": [r.district or None for r in records],
+    })
+    db_api = DuckDBAPI()
+    df = db_api.register(table)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.ExactMatch("dni"),
+            cl.NameComparison("given"),
+            cl.NameComparison("paternal"),
+            cl.NameComparison("maternal"),
+            cl.DateOfBirthComparison("birth", input_is_string=True),
+            cl.ExactMatch("district"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("dni"),
+            block_on("birth", "substr(paternal, 1, 3)"),
+            block_on("birth", "substr(maternal, 1, 3)"),
+            block_on("substr(birth, 1, 7)", "substr(paternal, 1, 3)", "substr(maternal, 1, 3)"),
+        ],
+    )
+    linker = Linker(df, settings, log_level=logging.WARNING)
+    linker.training.estimate_probability_two_random_records_match([block_on("dni")], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("paternal", "maternal"))
+    predictions = linker.inference.predict(threshold_match_probability=0.9)
+    rows = predictions.as_duckdbpyrelation().select("unique_id_l, unique_id_r").fetchall()
+    return {(a, b) if a < b else (b, a) for a, b in rows}
+
+
+def scores(found: set, truth: set) -> tuple[float, float, float]:
+    tp = len(found & truth)
+    precision = tp / len(found) if found else 0.0
+    recall = tp / len(truth) if truth else 0.0
+    return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=800_000)
     parser.add_argument("--quick", action="store_true", help="50,000 people")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-splink", action="store_true", help="skip the splink comparison")
     args = parser.parse_args()
     n = 50_000 if args.quick else args.people
 
@@ -144,20 +202,34 @@ def main() -> None:
 
     found = {(a, b) for a, b, *_rest in pairs}
     tp = len(found & truth)
-    precision = tp / len(found) if found else 0.0
-    recall = tp / len(truth) if truth else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall, f1 = scores(found, truth)
     by_kind = {}
     for _a, _b, kind, *_rest in pairs:
         by_kind[kind] = by_kind.get(kind, 0) + 1
     print(f"duplicate search: {seconds:.1f} s, peak {peak_mb:.0f} MB (whole process, generator included)")
     print(f"pairs found {len(found):,} ({by_kind}); true {tp:,}; false {len(found) - tp:,}; missed {len(truth) - tp:,}")
     print(f"precision {precision:.4f}  recall {recall:.4f}  F1 {f1:.4f}")
-    print("splink: not run in this version of the benchmark")
+    splink_seconds = splink_f1 = None
+    if args.no_splink:
+        print("splink: skipped (--no-splink)")
+    else:
+        try:
+            import splink  # noqa: F401
+        except ImportError:
+            print("splink: not installed (pip install -e '.[bench]'); skipped")
+        else:
+            t0 = time.perf_counter()
+            splink_found = run_splink(records)
+            splink_seconds = time.perf_counter() - t0
+            sp, sr, splink_f1 = scores(splink_found, truth)
+            print(f"splink: {splink_seconds:.1f} s; precision {sp:.4f}  recall {sr:.4f}  F1 {splink_f1:.4f}")
+            print(f"ratios: Ayni time / splink time {seconds / splink_seconds:.2f}; "
+                  f"Ayni F1 / splink F1 {f1 / splink_f1 if splink_f1 else float('inf'):.3f}")
+            splink_seconds, splink_f1 = round(splink_seconds, 2), round(splink_f1, 4)
     print("RESULT " + json.dumps({
         "people": len(records), "seconds": round(seconds, 2), "peak_mb": round(peak_mb, 1),
         "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-        "splink_seconds": None, "splink_f1": None,
+        "splink_seconds": splink_seconds, "splink_f1": splink_f1,
     }))
 
 
