@@ -146,5 +146,8 @@ def test_a_leader_cannot_decide(login, world, pair):
 def test_a_coordinator_starts_the_search_from_a_page(login, world):
     put_on_roll(world.kitchen, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán")
     put_on_roll(world.olla, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huaman")
-    response = login(world.coordinator).post(reverse("rolls:scan", kwargs={"pk": world.ves.pk}))
+    client = login(world.coordinator)
+    page = client.get(reverse("rolls:summary", kwargs={"pk": world.ves.pk})).content.decode()
+    assert reverse("rolls:scan", kwargs={"pk": world.ves.pk}) in page and reverse("rolls:duplicates") in page
+    response = client.post(reverse("rolls:scan", kwargs={"pk": world.ves.pk}))
     assert response.status_code == 302 and DuplicatePair.objects.count() == 1
