@@ -19,6 +19,7 @@ from ayni.audit.services import record
 from ayni.demo.accounts import generate_accounts
 from ayni.demo.boards import generate_boards
 from ayni.demo.context import DemoContext
+from ayni.demo.kitchens import generate_kitchens
 from ayni.demo.people import generate_people
 from ayni.demo.plan import SCALES, Scale
 from ayni.demo.tree import build_tree, generate_requirements
@@ -46,6 +47,7 @@ STEPS: list[Step] = [
     Step(_("Juntas directivas"), generate_boards, _org_count),
     Step(_("Requisitos"), generate_requirements, _org_count),
     Step(_("Cuentas"), generate_accounts, lambda s: 1),
+    Step(_("Cocinas: partes diarios y almacén"), generate_kitchens, lambda s: s.base_organisations),
 ]
 
 

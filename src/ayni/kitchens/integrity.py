@@ -55,8 +55,13 @@ def stored_summaries() -> dict[tuple[int, object], dict]:
     return {(s.kitchen_id, s.month): s.as_totals() for s in MonthlySummary.objects.all()}
 
 
+def _num(value, places: str = "0.01") -> Decimal:
+    # SQLite sums decimals as floating point: compare at the columns' own precision.
+    return Decimal(str(value or 0)).quantize(Decimal(places))
+
+
 def _same(a: dict, b: dict) -> bool:
-    return all(Decimal(a.get(f) or 0) == Decimal(b.get(f) or 0) for f in SUMMARY_FIELDS)
+    return all(_num(a.get(f)) == _num(b.get(f)) for f in SUMMARY_FIELDS)
 
 
 def summary_violations() -> list[str]:
@@ -67,7 +72,7 @@ def summary_violations() -> list[str]:
         want, have = fresh.get(key, zero), stored.get(key, zero)
         if not _same(want, have):
             diff = ", ".join(f"{f}: {have.get(f)} ≠ {want.get(f)}" for f in SUMMARY_FIELDS
-                             if Decimal(have.get(f) or 0) != Decimal(want.get(f) or 0))
+                             if _num(have.get(f)) != _num(want.get(f)))
             out.append(f"monthly summary of kitchen {key[0]} for {key[1]:%Y-%m} differs from its rows ({diff})")
     stale = MonthlySummary.objects.exclude(path=F("kitchen__path")).values_list("kitchen_id", "month", "path")
     for kitchen_id, month, path in stale:
@@ -81,10 +86,10 @@ def balance_violations() -> list[str]:
     stored = {(b.kitchen_id, b.item_id): b.quantity for b in StockBalance.objects.all()}
     out = []
     for key in sorted(set(sums) | set(stored), key=str):
-        want, have = sums.get(key) or Decimal(0), stored.get(key)
+        want, have = _num(sums.get(key), "0.001"), stored.get(key)
         if have is None:
             out.append(f"kitchen {key[0]} has movements of {key[1]} but no stored balance")
-        elif have != want:
+        elif _num(have, "0.001") != want:
             out.append(f"stock balance of {key[1]} in kitchen {key[0]} is {have}, its movements add up to {want}")
     return out
 
