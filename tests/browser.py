@@ -23,7 +23,9 @@ def require_chromium() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+# One Playwright per test module, closed at its end: Playwright's sync API cannot run two at
+# once in a thread, and several browser modules bring their own.
+@pytest.fixture(scope="module")
 def browser():
     require_chromium()
     from playwright.sync_api import sync_playwright

@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "ayni.core"
     verbose_name = _("Núcleo")
+
+    def ready(self) -> None:
+        from ayni.core.catalogues import reload_empty_catalogues
+
+        # Once per migrate/flush (dispatch_uid), not once per installed app.
+        post_migrate.connect(reload_empty_catalogues, dispatch_uid="ayni.reload_empty_catalogues")
