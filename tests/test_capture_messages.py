@@ -234,3 +234,11 @@ def test_the_reminder_goes_on_the_channel_she_last_used(client, world, network):
     OutboundMessage.objects.all().delete()
     assert services.send_reminders() == 1
     assert OutboundMessage.objects.get().channel == Channel.WHATSAPP
+
+
+def test_a_leader_with_another_role_elsewhere_is_reminded_only_for_her_kitchen(world, network):
+    from ayni.accounts.models import Role, RoleGrant
+
+    RoleGrant.objects.create(user=world.leader, organisation=world.ves, role=Role.VIEWER)
+    assert services.send_reminders() == 1
+    assert OutboundMessage.objects.get().kitchen == world.kitchen

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ayni.accounts.models import Role, User
+from ayni.accounts.models import Role, RoleGrant, User
 from ayni.capture import sms
 from ayni.capture.models import Channel, Inbound, OutboundMessage, content_hash
 from ayni.kitchens import services as kitchens
@@ -407,9 +407,12 @@ def kitchens_to_remind(on: datetime.date | None = None):
     on = on or timezone.localdate()
     since = on - datetime.timedelta(days=REMINDER_AFTER_DAYS)
     recently = timezone.now() - datetime.timedelta(hours=20)
-    leaders = (User.objects.filter(is_active=True, phone__isnull=False, grants__role=Role.LEADER,
-                                   grants__organisation__kind__is_kitchen=True)
-               .exclude(phone="").values_list("phone", "grants__organisation"))
+    # From the grants themselves, so a leader who also holds another role elsewhere is reminded
+    # only for her kitchen.
+    leaders = (RoleGrant.objects.filter(role=Role.LEADER, organisation__kind__is_kitchen=True, user__is_active=True,
+                                        user__phone__isnull=False)
+               .exclude(user__phone="").order_by("organisation_id", "user_id")
+               .values_list("user__phone", "organisation_id"))
     by_kitchen: dict[int, str] = {}
     for phone, kitchen_id in leaders:
         by_kitchen.setdefault(kitchen_id, phone)
