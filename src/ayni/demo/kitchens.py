@@ -170,7 +170,7 @@ def generate_kitchens(ctx: DemoContext) -> None:
                         arrivals[arrives].append((code, receipt))
             if day.weekday() == 2 and not (short_of_rice and (today - day).days < 45):
                 # A mid-week purchase at the market tops up what the State did not bring.
-                for code in ("arroz", "aceite", "azucar", "gas", "menestras"):
+                for code in ("arroz", "aceite", "azucar", "gas", "menestras", "conserva-pescado"):
                     weekly = USE_PER_RATION[code] * base * 6
                     if balances[org.pk, code] < weekly * 3:
                         unit = items[code].reference_price * Decimal(rng.choice(["0.95", "1.0", "1.1"]))
