@@ -14,13 +14,22 @@ from ayni.people.models import Membership, Person, Position
 
 def visible_people(scope: Scope) -> QuerySet[Person]:
     """People with a membership or a position in an organisation where names may be seen."""
-    allowed = Organisation.objects.filter(scope.q(Can.VIEW_PERSONAL))
-    if scope.is_platform_admin:
+    if scope.is_platform_admin or _covers_every_tree(scope):
+        # The national board sees everyone: skip a per-row EXISTS over 100,000 people.
         return Person.objects.all()
+    allowed = Organisation.objects.filter(scope.q(Can.VIEW_PERSONAL))
     return Person.objects.filter(
         Exists(Membership.objects.filter(person=OuterRef("pk"), organisation__in=allowed))
         | Exists(Position.objects.filter(person=OuterRef("pk"), organisation__in=allowed))
     )
+
+
+def _covers_every_tree(scope: Scope) -> bool:
+    whole = {path for path, subtree in scope.reach(Can.VIEW_PERSONAL) if subtree}
+    if not whole:
+        return False
+    roots = set(Organisation.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    return bool(roots) and roots <= whole
 
 
 def get_person(scope: Scope, pk) -> Person:
