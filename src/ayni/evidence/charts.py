@@ -71,8 +71,9 @@ def _figure(kind: str, title: str, desc: str, height: float, body: list[str], ta
            f'role="img" aria-labelledby="{cid}-t {cid}-d" font-family="system-ui,sans-serif">'
            f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(desc)}</desc>'
            + "".join(body) + "</svg>")
+    # The title is also shown above the drawing: the SVG's own <title> is only read aloud.
     return mark_safe(  # noqa: S308 — every piece of text above went through escape()
-        f'<div class="chart">{svg}<details><summary>{escape(_("Ver los datos"))}</summary>'
+        f'<div class="chart"><p><b>{escape(title)}</b></p>{svg}<details><summary>{escape(_("Ver los datos"))}</summary>'
         f'<div class="scroll">{table}</div></details></div>')
 
 
@@ -132,7 +133,8 @@ def _x_labels(labels: Sequence[str], xs: Sequence[float], y: float) -> list[str]
     # is always labelled.
     step = max(1, math.ceil(len(labels) / 6))
     last = len(labels) - 1
-    return [_text(x, y, lab, anchor="middle", size=10, fill=MUTED)
+    # A label near the right edge ends there instead of being cut.
+    return [_text(min(x, WIDTH - 1), y, lab, anchor="end" if x + 16 > WIDTH else "middle", size=10, fill=MUTED)
             for i, (lab, x) in enumerate(zip(labels, xs, strict=True)) if (last - i) % step == 0]
 
 

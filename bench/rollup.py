@@ -1,0 +1,350 @@
+"""Roll-up: the evidence dashboards at national scale, on SQLite and on PostgreSQL.
+
+A scratch database gets the national dataset — 13,600 kitchens under 58 provincial federations
+and three years of daily reports, about 15 million rows — written in the database itself (SQL
+over a calendar), then the monthly summaries the kitchens' services would have kept. We time
+the national, a department and a province dashboard as a person gets them (the Django test
+client: the view, its queries, the template), p50 and p95 over --requests requests each. In
+the same run, the same figures are computed (a) by a plain GROUP BY over the raw daily table of
+the same database and (b) by DuckDB scanning the same raw rows in memory, and the ratios are
+printed.
+
+    python bench/rollup.py --quick    # 400 kitchens × 6 months: a smoke run (PostgreSQL must be up)
+    python bench/rollup.py            # 13,600 kitchens × 36 months
+
+Budget (PRODUCT.md, issue 5): p95 ≤ 200 ms on both engines, and faster than the DuckDB scan.
+The last line is `RESULT {json}`. DuckDB is optional (`pip install duckdb`); without it its
+figures are null.
+"""
+
+# The SQL below is built from this script's own constants and ids, never from input.
+# ruff: noqa: S608
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support.server import Install, exit_on_sigterm, log  # noqa: E402
+
+DB_NAME = "ayni_bench_rollup"
+# Where the kitchens are: (province code, share). Weighted toward Lima like the real confederation.
+PROVINCES = ["1501"] * 14 + ["0801", "0401", "2101", "1301", "1401", "2001", "0501", "1101", "1201", "0201",
+                             "0601", "2201", "1001", "0301", "0901", "2501", "1601", "1901", "2301", "0101",
+                             "0701", "1701", "1801", "2401", "1502", "1505", "1506", "1507", "0802", "0805",
+                             "0806", "0808", "0402", "2104", "2105", "1302", "1402", "2002", "0502", "1102",
+                             "1202", "0202", "0602", "2202"]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+# --- The child: runs inside Django, on one database ---------------------------------------------
+
+def _calendar_sql(vendor: str, first: str, days: int) -> str:
+    if vendor == "postgresql":
+        return (f"SELECT (DATE '{first}' + g)::date AS day, g AS d FROM generate_series(0, {days - 1}) AS g")
+    return (f"WITH RECURSIVE cal(day, d) AS (SELECT DATE('{first}'), 0 UNION ALL "
+            f"SELECT DATE(day, '+1 day'), d + 1 FROM cal WHERE d < {days - 1}) SELECT day, d FROM cal")
+
+
+# The daily numbers are a function of (kitchen, day), the same on every engine and in DuckDB, so
+# the three computations must agree to the ration. About one day in eleven has no report.
+REPORT_COLUMNS = ("kitchen_id, date, is_closed, closed_reason, rations_prepared, served_paying, served_subsidised, "
+                  "served_free, price_per_ration, menu, cooks, cooks_count, cash_received, notes, version, "
+                  "created_at, updated_at")
+REPORT_VALUES = ("k.id, c.day, FALSE, '', 60 + (k.id * 7 + c.d * 3) % 40, 20 + (k.id * 31 + c.d * 17) % 40, "
+                 "10 + (k.id * 13 + c.d * 5) % 15, (k.id + c.d) % 9, 3.5, '', '', 2, "
+                 "3.5 * (20 + (k.id * 31 + c.d * 17) % 40), '', 1, {now}, {now}")
+REPORT_WHERE = "(k.id * 13 + c.d * 7) % 11 <> 0"
+
+
+def child_build(kitchens: int, months: int) -> dict:
+    import datetime
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from ayni.accounts.models import Role, RoleGrant, User
+    from ayni.geo.models import District
+    from ayni.orgs.models import Organisation, OrgKind, path_segment
+
+    vendor = connection.vendor
+    today = timezone.localdate()
+    last = today.replace(day=1)
+    first = last
+    for _i in range(months - 1):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    days = (today - first).days + 1
+    districts = {}
+    for code in set(PROVINCES):
+        districts[code] = list(District.objects.filter(province_id=code).values_list("code", flat=True)[:20])
+    started = time.monotonic()
+    with transaction.atomic():
+        kind = OrgKind.objects.get
+        confed = Organisation(kind=kind(code="confederacion"), name="Confederación (bench)", depth=0,
+                              district_id="150101")
+        confed.path = "tmp"
+        confed.save()
+        confed.path = path_segment(confed.pk)
+        confed.save()
+        next_id = confed.pk + 1
+        feds, orgs = {}, []
+        for i, province in enumerate(dict.fromkeys(PROVINCES)):
+            fed = Organisation(pk=next_id, kind=kind(code="federacion-provincial"), name=f"Federación {province} {i}",
+                               parent=confed, path=confed.path + path_segment(next_id), depth=1,
+                               district_id=districts[province][0])
+            feds[province] = fed
+            orgs.append(fed)
+            next_id += 1
+        kitchen_kind = kind(code="comedor-popular")
+        for n in range(kitchens):
+            province = PROVINCES[n % len(PROVINCES)]
+            fed = feds[province]
+            district = districts[province][n % len(districts[province])]
+            orgs.append(Organisation(pk=next_id, kind=kitchen_kind, name=f"Comedor {n}", parent=fed,
+                                     path=fed.path + path_segment(next_id), depth=2, district_id=district))
+            next_id += 1
+        Organisation.objects.bulk_create(orgs, batch_size=2000)
+        user = User.objects.create_user(username="bench-nacional", password="x")  # noqa: S106
+        RoleGrant.objects.create(user=user, organisation=confed, role=Role.NATIONAL_ADMIN)
+    now = "CURRENT_TIMESTAMP"
+    kitchen_filter = f"k.kind_id = 'comedor-popular' AND k.path LIKE '{confed.path}%'"
+    with connection.cursor() as cur, transaction.atomic():
+        cur.execute(f"INSERT INTO kitchens_dailyreport ({REPORT_COLUMNS}) "
+                    f"SELECT {REPORT_VALUES.format(now=now)} FROM orgs_organisation k "
+                    f"CROSS JOIN ({_calendar_sql(vendor, first.isoformat(), days)}) c "
+                    f"WHERE {kitchen_filter} AND {REPORT_WHERE}")
+        reports = cur.rowcount
+        month = "date_trunc('month', r.date)::date" if vendor == "postgresql" else "DATE(r.date, 'start of month')"
+        # What the services keep incrementally, written at once: one row per kitchen and month.
+        cur.execute("INSERT INTO kitchens_monthlysummary (kitchen_id, path, month, days_reported, days_cooked, "
+                    "rations_prepared, served_paying, served_subsidised, served_free, cash_received, purchases_cost, "
+                    "state_food_value, subsidy_received) "
+                    f"SELECT r.kitchen_id, k.path, {month}, COUNT(*), COUNT(*), SUM(r.rations_prepared), "
+                    "SUM(r.served_paying), SUM(r.served_subsidised), SUM(r.served_free), SUM(r.cash_received), 0, 0, 0 "
+                    "FROM kitchens_dailyreport r JOIN orgs_organisation k ON k.id = r.kitchen_id "
+                    f"WHERE {kitchen_filter} GROUP BY r.kitchen_id, k.path, {month}")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    return {"kitchens": kitchens, "daily_reports": reports, "first": first.isoformat(), "days": days,
+            "dashboard_first": (last - datetime.timedelta(days=334)).replace(day=1).isoformat(),
+            "last": last.isoformat(), "confed": confed.pk,
+            "confed_path": confed.path, "build_s": round(time.monotonic() - started, 1)}
+
+
+def _naive_sql(vendor: str, where: str, first: str) -> str:
+    month = "date_trunc('month', r.date)::date" if vendor == "postgresql" else "DATE(r.date, 'start of month')"
+    return (f"SELECT {month} AS m, COUNT(*), SUM(r.served_paying), SUM(r.served_subsidised), SUM(r.served_free) "
+            f"FROM kitchens_dailyreport r JOIN orgs_organisation k ON k.id = r.kitchen_id "
+            f"WHERE {where} AND r.date >= '{first}' GROUP BY m ORDER BY m")
+
+
+def child_time(info: dict, requests: int) -> dict:
+    import datetime
+
+    from django.db import connection
+    from django.test import Client
+
+    from ayni.accounts.models import User
+    from ayni.accounts.scope import Scope
+    from ayni.evidence import selectors
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(User.objects.get(username="bench-nacional"))
+    first = info["dashboard_first"]
+    cases = {"national": {}, "department": {"lugar": "08"}, "province": {"lugar": "0801"}}
+    where = {"national": f"k.path LIKE '{info['confed_path']}%'",
+             "department": f"k.path LIKE '{info['confed_path']}%' AND k.district_id LIKE '08%'",
+             "province": f"k.path LIKE '{info['confed_path']}%' AND k.district_id LIKE '0801%'"}
+    out = {"p50_ms": {}, "p95_ms": {}, "naive_groupby_ms": {}, "summary_query_ms": {}, "rations": {}}
+    scope = Scope.for_user(User.objects.get(username="bench-nacional"))
+    for name, params in cases.items():
+        client.get("/evidencia/", params)  # warm: the first request loads templates and the map
+        times = []
+        for _i in range(requests):
+            t0 = time.perf_counter()
+            response = client.get("/evidencia/", params)
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, response.status_code
+        out["p50_ms"][name] = round(statistics.median(times), 1)
+        out["p95_ms"][name] = round(percentile(times, 95), 1)
+        naive = []
+        for _i in range(3):
+            with connection.cursor() as cur:
+                t0 = time.perf_counter()
+                cur.execute(_naive_sql(connection.vendor, where[name], first))
+                rows = cur.fetchall()
+                naive.append((time.perf_counter() - t0) * 1000)
+        out["naive_groupby_ms"][name] = round(statistics.median(naive), 1)
+        sel = selectors.Selection(scope=scope, org=None, place=selectors.get_place(params.get("lugar", "")),
+                                  first=datetime.date.fromisoformat(first),
+                                  last=datetime.date.fromisoformat(info["last"]))
+        # The same figures from the summaries alone (what the page reads), for a like-for-like ratio.
+        summary = []
+        for _i in range(5):
+            t0 = time.perf_counter()
+            trend = selectors.trend(sel, 1)
+            summary.append((time.perf_counter() - t0) * 1000)
+        out["summary_query_ms"][name] = round(statistics.median(summary), 1)
+        assert sum(t["rations_served"] for t in trend) == sum(int(r[2]) + int(r[3]) + int(r[4]) for r in rows)
+        dashboard_rations = selectors.totals(sel)["rations_served"]
+        naive_rations = sum(int(r[2]) + int(r[3]) + int(r[4]) for r in rows)
+        assert dashboard_rations == naive_rations, (name, dashboard_rations, naive_rations)
+        out["rations"][name] = naive_rations
+    return out
+
+
+def child(args) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ayni.settings")
+    django.setup()
+    if args.child == "build":
+        print(json.dumps(child_build(args.kitchens, args.months)))
+    else:
+        print(json.dumps(child_time(json.loads(args.info), args.requests)))
+
+
+# --- DuckDB: the same raw rows, scanned in memory -----------------------------------------------------
+
+def duckdb_scan(kitchens: list[tuple[int, str, str]], first: str, days: int, dashboard_first: str,
+                confed_path: str) -> dict | None:
+    try:
+        import duckdb
+    except ImportError:
+        log("duckdb no está instalado: se omite (pip install duckdb)")
+        return None
+    con = duckdb.connect()
+    con.execute("CREATE TABLE org (id INTEGER, path VARCHAR, district_id VARCHAR, kind_id VARCHAR)")
+    con.executemany("INSERT INTO org VALUES (?, ?, ?, 'comedor-popular')", kitchens)
+    con.execute(f"CREATE TABLE kitchens_dailyreport AS SELECT k.id AS kitchen_id, c.day AS date, "
+                f"20 + (k.id * 31 + c.d * 17) % 40 AS served_paying, "
+                f"10 + (k.id * 13 + c.d * 5) % 15 AS served_subsidised, "
+                f"(k.id + c.d) % 9 AS served_free FROM org k CROSS JOIN "
+                f"(SELECT DATE '{first}' + CAST(g AS INTEGER) AS day, g AS d FROM range(0, {days}) t(g)) c "
+                f"WHERE {REPORT_WHERE}")
+    wheres = {"national": f"k.path LIKE '{confed_path}%'",
+              "department": f"k.path LIKE '{confed_path}%' AND k.district_id LIKE '08%'",
+              "province": f"k.path LIKE '{confed_path}%' AND k.district_id LIKE '0801%'"}
+    out = {"ms": {}, "rations": {}}
+    for name, where in wheres.items():
+        sql = (f"SELECT date_trunc('month', r.date) AS m, COUNT(*), SUM(r.served_paying), SUM(r.served_subsidised), "
+               f"SUM(r.served_free) FROM kitchens_dailyreport r JOIN org k ON k.id = r.kitchen_id "
+               f"WHERE {where} AND r.date >= DATE '{dashboard_first}' GROUP BY m ORDER BY m")
+        times = []
+        for _i in range(5):
+            t0 = time.perf_counter()
+            rows = con.execute(sql).fetchall()
+            times.append((time.perf_counter() - t0) * 1000)
+        out["ms"][name] = round(statistics.median(times), 1)
+        out["rations"][name] = sum(int(r[2]) + int(r[3]) + int(r[4]) for r in rows)
+    return out
+
+
+# --- The parent ----------------------------------------------------------------------------------------
+
+def run_child(install: Install, *args: str, timeout: float = 7200) -> dict:
+    env = install.env
+    result = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True,
+                            timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-4000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="400 kitchens, 6 months, 30 requests")
+    parser.add_argument("--kitchens", type=int, default=13_600)
+    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--child", choices=["build", "time"], help=argparse.SUPPRESS)
+    parser.add_argument("--info", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    exit_on_sigterm()
+    if args.quick:
+        args.kitchens, args.months = 400, 6
+    results: dict = {"kitchens": args.kitchens}
+    with tempfile.TemporaryDirectory(prefix="ayni-rollup-") as tmp:
+        build = None
+        for engine in args.engines.split(","):
+            install = Install(engine=engine, name=DB_NAME, workdir=Path(tmp) / engine)
+            try:
+                install.create()
+                log(f"{engine}: migrate")
+                install.ayni("migrate", "--no-input", "-v", "0")
+                install.ayni("collectstatic", "--no-input", "-v", "0")  # the pages run as in production
+                log(f"{engine}: {args.kitchens} cocinas × {args.months} meses de partes diarios")
+                build = run_child(install, "--child", "build", "--kitchens", str(args.kitchens),
+                                  "--months", str(args.months))
+                log(f"{engine}: {build['daily_reports']:,} partes en {build['build_s']} s; midiendo")
+                info = build
+                timing = run_child(install, "--child", "time", "--requests", str(args.requests),
+                                   "--info", json.dumps(info))
+                results["daily_reports"] = build["daily_reports"]
+                results[f"{engine}_p50_ms"] = timing["p50_ms"]
+                results[f"{engine}_p95_ms"] = timing["p95_ms"]
+                results.setdefault("naive_groupby_ms", {})[engine] = timing["naive_groupby_ms"]
+                results.setdefault("summary_query_ms", {})[engine] = timing["summary_query_ms"]
+                results.setdefault("rations", {})[engine] = timing["rations"]
+                if engine == "sqlite" and "kitchens_rows" not in results:
+                    import sqlite3
+
+                    db = install.database_url.removeprefix("sqlite:///")
+                    with sqlite3.connect(db) as conn:
+                        results["kitchens_rows"] = conn.execute(
+                            "SELECT id, path, district_id FROM orgs_organisation WHERE kind_id = 'comedor-popular'"
+                        ).fetchall()
+                    results["_first"], results["_dashboard_first"] = build["first"], build["dashboard_first"]
+                    results["_days"] = build["days"]
+                    results["_confed_path"] = build["confed_path"]
+            finally:
+                install.drop()
+    duck = None
+    if "kitchens_rows" in results:
+        duck = duckdb_scan(results.pop("kitchens_rows"), results.pop("_first"), results.pop("_days"),
+                           results.pop("_dashboard_first"),
+                           results.pop("_confed_path"))
+    results["duckdb_scan_ms"] = duck["ms"] if duck else None
+    if duck:
+        for engine, rations in results.get("rations", {}).items():
+            assert rations == duck["rations"], ("DuckDB y la base no coinciden", engine, rations, duck["rations"])
+    print(f"\nDashboards on {results['kitchens']:,} kitchens, {results.get('daily_reports', 0):,} daily reports "
+          "(last 12 months shown)")
+    for engine in args.engines.split(","):
+        p95 = results.get(f"{engine}_p95_ms", {})
+        for name, ms in p95.items():
+            naive = results["naive_groupby_ms"][engine][name]
+            summ = results["summary_query_ms"][engine][name]
+            line = (f"  {engine:8} {name:10} page p50 {results[f'{engine}_p50_ms'][name]:7.1f} ms  p95 {ms:7.1f} ms"
+                    f" | same figures: summaries {summ:7.1f} ms, GROUP BY raw {naive:8.1f} ms "
+                    f"(×{naive / max(summ, 0.1):.1f})")
+            if duck:
+                line += f", DuckDB scan {duck['ms'][name]:7.1f} ms (×{duck['ms'][name] / max(summ, 0.1):.1f})"
+            print(line)
+    results.pop("rations", None)
+    print("RESULT " + json.dumps({
+        "kitchens": results["kitchens"], "daily_reports": results.get("daily_reports"),
+        "sqlite_p95_ms": results.get("sqlite_p95_ms"), "postgres_p95_ms": results.get("postgres_p95_ms"),
+        "sqlite_p50_ms": results.get("sqlite_p50_ms"), "postgres_p50_ms": results.get("postgres_p50_ms"),
+        "naive_groupby_ms": results.get("naive_groupby_ms"), "duckdb_scan_ms": results["duckdb_scan_ms"],
+        "summary_query_ms": results.get("summary_query_ms"),
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""In real Chromium: the national board opens the dashboard and the map on a 360-px phone and on
+a laptop; both fit the screen without sideways scrolling, and the screenshots the README shows
+are written to docs/screenshots/. Run with AYNI_SCREENSHOTS=1."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.browser import ARGS, CHROMIUM, log_in, require_chromium
+from tests.conftest import PASSWORD, build_world, kind
+from tests.evidence_helpers import add_activity
+from tests.kitchens import days_ago, report
+
+# Run on purpose, to refresh the README's screenshots: its transactional database flush would
+# otherwise take the data migrations' catalogues away from the browser modules that follow.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.skipif(not os.environ.get("AYNI_SCREENSHOTS"), reason="AYNI_SCREENSHOTS=1 to run")]
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+WIDTHS = {"telefono": 360, "laptop": 1280}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for this module only: a session-wide Playwright left running would stop the
+    next module from starting its own."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def more_kitchens(w):
+    """A few kitchens in other departments, so the national picture has something to compare."""
+    from ayni.geo.models import District
+    from ayni.orgs.services import create_organisation
+
+    for n, code in enumerate(["040101", "210101", "130101", "200101", "050101"]):
+        district = District.objects.get(code=code)
+        fed = create_organisation(actor=None, kind=kind("federacion-provincial"), parent=w.confed,
+                                  name=f"Federación Provincial de {district.province.name.title()}", district=district)
+        for k in range(3):
+            kitchen = create_organisation(actor=None, kind=kind("comedor-popular"), parent=fed,
+                                          name=f"Comedor {district.name.title()} {k + 1}", district=district)
+            for d in range(0, 50, 1 + (n + k) % 3):
+                report(kitchen, days_ago(d), served_paying=25 + 5 * n, served_subsidised=10 + k, served_free=2 + n,
+                       rations_prepared=80)
+
+
+def test_the_national_dashboard_and_the_map_fit_a_phone_and_a_laptop(browser, live_server, tmp_path):
+    world = build_world()
+    add_activity(world)
+    more_kitchens(world)
+    out = DOCS
+    out.mkdir(parents=True, exist_ok=True)
+    for label, width in WIDTHS.items():
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 800},
+                                      locale="es-PE")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        log_in(page, "nora", PASSWORD)
+        page.get_by_role("link", name="Evidencia", exact=True).click()
+        page.get_by_role("heading", name="Evidencia: Confederación de Prueba").wait_for()
+        assert page.locator("svg[role=img]").count() >= 5
+        # Every figure is a link to the list behind it.
+        assert page.locator("a.stat").count() == 8
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(out / f"tablero-{label}.png"), full_page=True)
+        # The data behind a chart opens without JavaScript.
+        page.get_by_text("Ver los datos").first.click()
+        assert page.locator("details[open] table").first.is_visible()
+
+        page.get_by_role("link", name="Mapa: necesidad y cobertura").click()
+        page.get_by_label("Nivel").select_option("provincia")
+        page.get_by_role("button", name="Ver").click()
+        page.get_by_role("heading", name="Mucha necesidad, pocas cocinas").wait_for()
+        assert page.locator("svg[role=img] path").count() > 300  # two maps of 195 provinces
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(out / f"mapa-{label}.png"), full_page=True)
+        context.close()
+    for name in ("tablero-telefono", "tablero-laptop", "mapa-telefono", "mapa-laptop"):
+        assert (out / f"{name}.png").stat().st_size > 10_000
