@@ -1,13 +1,20 @@
 """In real Chromium: a kitchen leader imports her roll from Excel with three bad rows, sees each
-error, confirms the good rows, and exports the roll."""
+error, confirms the good rows, and exports the roll.
+
+Playwright runs in a thread of its own here: `tests.browser`'s session-scoped fixture, imported
+by another browser test module, keeps a sync Playwright (and its event loop) alive in the main
+thread for the whole session, and a second one cannot start beside it there.
+"""
 
 import io
+import threading
 
 import pytest
+from django.db import connections
 from openpyxl import Workbook, load_workbook
 
 from ayni.rolls.models import ExportLog, RollEntry
-from tests.browser import browser, log_in, page  # noqa: F401 - fixtures
+from tests.browser import ARGS, CHROMIUM, log_in, require_chromium
 from tests.conftest import PASSWORD, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,11 +36,45 @@ def roll_file() -> bytes:
     return out.getvalue()
 
 
-def test_a_leader_imports_her_roll_sees_the_errors_confirms_and_exports(page, tmp_path):  # noqa: F811
+def in_browser(live_server, steps) -> None:
+    errors: list[BaseException] = []
+
+    def run():
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740},
+                                              locale="es-PE")
+                page = context.new_page()
+                page.set_default_timeout(15_000)
+                try:
+                    steps(page)
+                finally:
+                    browser.close()
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(300)
+    if errors:
+        raise errors[0]
+    assert not thread.is_alive(), "the browser steps did not finish"
+
+
+def test_a_leader_imports_her_roll_sees_the_errors_confirms_and_exports(live_server, tmp_path):
+    require_chromium()
     world = build_world()
     path = tmp_path / "padron.xlsx"
     path.write_bytes(roll_file())
+    in_browser(live_server, lambda page: steps(page, world, path))
 
+
+def steps(page, world, path):
     log_in(page, "rosa", PASSWORD)
     page.goto(f"/organizaciones/{world.kitchen.pk}/")
     page.get_by_role("link", name="Padrón de usuarios").click()
