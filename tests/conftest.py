@@ -18,6 +18,9 @@ from ayni.orgs.services import create_organisation
 from ayni.people.models import PositionKind
 from ayni.people.services import assign_position, register_person
 
+# Browser fixtures (`browser`, `page`) for every test module, registered once.
+pytest_plugins = ["tests.browser"]
+
 PASSWORD = "clave-de-prueba-2026"
 
 

@@ -3,7 +3,6 @@
 import datetime
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
 
 from ayni.kitchens import services
@@ -61,22 +60,3 @@ def kitchen_month(w):
     return {"pk": w.kitchen.pk, "year": TODAY.year, "month": TODAY.month}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def restore_catalogues(django_db_setup, django_db_blocker):
-    """A transactional test ends by emptying every table, and only what post_migrate makes
-    comes back; put back the data migrations' catalogues (kinds of organisation, foods…) from
-    the snapshot taken when the test database was made, so the transactional tests that run
-    after this module find them. Modules using it mark their tests serialized_rollback=True."""
-    from django.core import serializers
-    from django.db import connection, transaction
-
-    contents = connection._test_serialized_contents
-    yield
-    with django_db_blocker.unblock(), transaction.atomic():
-        empty: dict[type, bool] = {}
-        for obj in serializers.deserialize("json", contents):
-            model = type(obj.object)
-            if model not in empty:
-                empty[model] = not model._default_manager.exists()
-            if empty[model]:
-                obj.save()

@@ -10,60 +10,13 @@ import pytest
 
 from ayni.capture.models import Inbound
 from ayni.kitchens.models import DailyReport
-from tests.browser import ARGS, CHROMIUM, log_in, require_chromium
+from tests.browser import log_in
 from tests.conftest import PASSWORD, build_world
 from tests.kitchens import TODAY, report
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 YESTERDAY = TODAY - datetime.timedelta(days=1)
-
-
-def _restore(contents, django_db_blocker):
-    """Put back the rows of every table that a transactional test left empty."""
-    from django.core import serializers
-    from django.db import transaction
-
-    with django_db_blocker.unblock(), transaction.atomic():
-        empty: dict[type, bool] = {}
-        for obj in serializers.deserialize("json", contents):
-            model = type(obj.object)
-            if model not in empty:
-                empty[model] = not model._default_manager.exists()
-            if empty[model]:
-                obj.save()
-
-
-@pytest.fixture(scope="module")
-def catalogue_snapshot(django_db_setup, django_db_blocker):
-    """The data migrations' catalogues (kinds of organisation, foods, geography…) as the test
-    database was made. A transactional test ends by emptying every table, so they are put back
-    before each test here and, at the end, for the modules that run after this one."""
-    from django.db import connection
-
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents is None:
-        with django_db_blocker.unblock():
-            contents = connection.creation.serialize_db_to_string()
-    yield contents
-    _restore(contents, django_db_blocker)
-
-
-@pytest.fixture(autouse=True)
-def catalogues(catalogue_snapshot, transactional_db, django_db_blocker):
-    _restore(catalogue_snapshot, django_db_blocker)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """This module's own Chromium (Playwright's sync API allows one instance per thread)."""
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

@@ -8,25 +8,11 @@ import pytest
 
 from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport, MonthClose, StockBalance
-from tests.browser import ARGS, CHROMIUM, log_in, page, require_chromium  # noqa: F401 - fixtures
+from tests.browser import log_in
 from tests.conftest import PASSWORD, build_world
-from tests.kitchens import TODAY, days_ago, item, last_month, move, report, restore_catalogues  # noqa: F401
+from tests.kitchens import TODAY, days_ago, item, last_month, move, report
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """This module's own Chromium, closed when the module ends: Playwright's sync API allows
-    one running instance per thread, and tests/browser.py's session-scoped one, imported by
-    two modules, would otherwise be started twice."""
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_leader_reports_today_and_a_delivery_and_the_coordinator_sees_the_alert_and_validates(page):  # noqa: F811

@@ -8,9 +8,8 @@ import pytest
 
 from tests.conftest import PASSWORD, build_world
 from tests.kitchens import TODAY
-from tests.test_browser_capture import browser, catalogue_snapshot, catalogues  # noqa: F401 - fixtures
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FIRST_KB, REPEAT_KB = 25, 8
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from ayni.orgs.models import Organisation
-from tests.browser import browser, log_in, page  # noqa: F401 - fixtures
+from tests.browser import log_in
 from tests.conftest import PASSWORD, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,10 +12,10 @@ from ayni.kitchens.integrity import violations
 from ayni.kitchens.models import DailyReport, StockBalance
 from ayni.kitchens.services import ReportConflict
 from tests.conftest import build_world
-from tests.kitchens import move, report, restore_catalogues  # noqa: F401 - fixture
+from tests.kitchens import move, report
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers are tested on PostgreSQL"),
 ]
 
