@@ -29,7 +29,7 @@ dev: $(DEVSTAMP) messages
 
 # Compile the translation catalogs (pure Python, no system gettext needed).
 messages: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d src/ayni/locale -D django --statistics 2>&1 | grep -v "^$$" || true
+	$(BIN)/pybabel compile -d src/ayni/locale -D django --statistics 2>&1 | grep -v "^$$" || true
 
 $(SECRET_FILE):
 	@mkdir -p var
