@@ -163,3 +163,11 @@ def test_the_organisation_page_is_a_fixed_number_of_queries(login, world, django
     with django_assert_max_num_queries(25):
         response = client.get(reverse("orgs:detail", kwargs={"pk": world.kitchen.pk}))
     assert response.content.decode().count("Apaza") == 15
+
+
+def test_the_organisation_page_leads_to_its_kitchen_work(login, world):
+    client = login(world.leader)
+    page = client.get(reverse("orgs:detail", kwargs={"pk": world.kitchen.pk})).content.decode()
+    assert reverse("kitchens:kitchen", kwargs={"pk": world.kitchen.pk}) in page
+    page = login(world.coordinator).get(reverse("orgs:detail", kwargs={"pk": world.lima.pk})).content.decode()
+    assert reverse("kitchens:overview", kwargs={"pk": world.lima.pk}) in page
