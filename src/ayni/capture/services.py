@@ -174,7 +174,7 @@ def process(inbound: Inbound) -> Inbound:
     if inbound.kind == Inbound.Kind.MESSAGE:
         return process_message(inbound)
     with transaction.atomic():
-        inbound = Inbound.objects.select_for_update().select_related("kitchen", "user").get(pk=inbound.pk)
+        inbound = Inbound.objects.select_for_update(of=("self",)).select_related("kitchen", "user").get(pk=inbound.pk)
         if inbound.status not in Inbound.PENDING:
             return inbound
         inbound.attempts += 1

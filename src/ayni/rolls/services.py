@@ -139,7 +139,7 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
 
 @transaction.atomic
 def update_entry(*, actor, entry: RollEntry, household_head: Person | None = None, **fields) -> RollEntry:
-    entry = RollEntry.objects.select_for_update().select_related("kitchen__kind", "person", "category").get(
+    entry = RollEntry.objects.select_for_update(of=("self",)).select_related("kitchen__kind", "person", "category").get(
         pk=entry.pk)
     _require(actor, Can.EDIT, entry.kitchen)
     if entry.until is not None:
@@ -163,7 +163,7 @@ def update_entry(*, actor, entry: RollEntry, household_head: Person | None = Non
 @transaction.atomic
 def exit_entry(*, actor, entry: RollEntry, until: datetime.date, reason: str, note: str = "") -> RollEntry:
     """Close an entry: the person no longer eats here. The entry stays, for her history."""
-    entry = RollEntry.objects.select_for_update().select_related("kitchen", "person").get(pk=entry.pk)
+    entry = RollEntry.objects.select_for_update(of=("self",)).select_related("kitchen", "person").get(pk=entry.pk)
     _require(actor, Can.EDIT, entry.kitchen)
     if entry.until is not None:
         raise ValidationError(_("%(person)s ya salió del padrón el %(on)s.")
