@@ -29,6 +29,7 @@ from ayni.kitchens.models import (
     month_start,
 )
 from ayni.kitchens.services import movement_value
+from ayni.kitchens.summaries import bulk_create as bulk_summaries
 from ayni.orgs.models import OrgKind
 
 DAYS = 365
@@ -213,7 +214,7 @@ def generate_kitchens(ctx: DemoContext) -> None:
              for k, code, day, kind, delta, price, value, party, receipt in movements])
     SubsidyPayment.objects.bulk_create(subsidies, batch_size=BATCH)
     paths = {n.org.pk: n.org.path for n in kitchens}
-    MonthlySummary.objects.bulk_create(
+    bulk_summaries(
         [MonthlySummary(kitchen_id=k, month=m, path=paths[k], **totals) for (k, m), totals in summaries.items()],
         batch_size=BATCH)
     StockBalance.objects.bulk_create(

@@ -9,7 +9,7 @@ class KitchensConfig(AppConfig):
 
     def ready(self) -> None:
         from ayni.audit.models import AuditEntry
-        from ayni.kitchens.services import follow_moved_subtree
+        from ayni.kitchens.summaries import follow_moved_subtree
 
         # Moving an organisation rewrites the paths of its subtree with one UPDATE (no model
         # signal) and records an "org.move" audit entry in the same transaction: that entry is

@@ -3,8 +3,8 @@ call these.
 
 Every function that changes a report, a movement or a subsidy also changes, in the same
 transaction, the stored balance and the kitchen's monthly summary by the difference it makes
-(`_bump`), so dashboards read small tables and never recompute. The month's summary row is
-locked first (`_lock_open_month`): that one lock serialises two leaders saving the same day,
+(`summaries.bump`), so dashboards read small tables and never recompute. The month's summary row is
+locked first (`summaries.lock_open_month`): that one lock serialises two leaders saving the same day,
 a save racing the monthly close, and two movements of the same month.
 """
 
@@ -13,8 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +23,6 @@ from ayni.kitchens.models import (
     INBOUND,
     OUTBOUND,
     STATE_FOOD,
-    SUMMARY_FIELDS,
     DailyReport,
     DailyReportRevision,
     DeliveryReceipt,
@@ -39,6 +37,10 @@ from ayni.kitchens.models import (
     SubsidyPayment,
     month_start,
 )
+from ayni.kitchens.summaries import bump as _bump
+from ayni.kitchens.summaries import lock_month as _lock_month
+from ayni.kitchens.summaries import lock_open_month as _lock_open_month
+from ayni.kitchens.summaries import month_label
 from ayni.orgs.models import Organisation
 
 REPORT_FIELDS = (
@@ -78,10 +80,6 @@ def _require_past(day: datetime.date, field: str = "date") -> None:
                                % {"day": day.strftime("%d/%m/%Y")}})
 
 
-def month_label(month: datetime.date) -> str:
-    return month.strftime("%m/%Y")
-
-
 # --- Monthly summaries -------------------------------------------------------------------------
 
 def report_contribution(report: DailyReport | None) -> dict:
@@ -107,33 +105,6 @@ def movement_contribution(movement: StockMovement | None) -> dict:
 
 def subsidy_contribution(payment: SubsidyPayment | None) -> dict:
     return {"subsidy_received": payment.amount} if payment is not None else {}
-
-
-def _lock_month(kitchen: Organisation, month: datetime.date) -> MonthlySummary:
-    MonthlySummary.objects.get_or_create(kitchen=kitchen, month=month, defaults={"path": kitchen.path})
-    return MonthlySummary.objects.select_for_update().get(kitchen=kitchen, month=month)
-
-
-def _lock_open_month(kitchen: Organisation, day: datetime.date) -> MonthlySummary:
-    """Lock the month's summary row and refuse the change if the month is closed."""
-    month = month_start(day)
-    summary = _lock_month(kitchen, month)
-    close = MonthClose.objects.filter(kitchen=kitchen, month=month).first()
-    if close is not None and close.is_locked:
-        if close.status == MonthClose.Status.VALIDATED:
-            message = _("El mes %(month)s ya fue validado por la coordinación y no se puede modificar.")
-        else:
-            message = _("El mes %(month)s está cerrado. Para corregirlo, pida a la coordinación que lo devuelva.")
-        raise ValidationError(message % {"month": month_label(month)}, code="month_closed")
-    return summary
-
-
-def _bump(summary: MonthlySummary, old: dict, new: dict) -> None:
-    """Add to the locked summary row the difference between a row's new and old contribution."""
-    delta = {f: new.get(f, 0) - old.get(f, 0) for f in SUMMARY_FIELDS}
-    delta = {f: v for f, v in delta.items() if v}
-    if delta:
-        MonthlySummary.objects.filter(pk=summary.pk).update(**{f: F(f) + v for f, v in delta.items()})
 
 
 # --- Daily report ------------------------------------------------------------------------------
@@ -494,14 +465,3 @@ def return_month(*, actor, kitchen: Organisation, month: datetime.date, comment:
     record(actor=actor, action="kitchen.month.return", obj=kitchen, org_path=kitchen.path,
            after={"month": close.month.isoformat(), "comment": close.comment})
     return close
-
-
-def follow_moved_subtree(sender, instance, created, **kwargs) -> None:
-    """When a subtree moves, its kitchens' monthly summaries take the new path (same
-    transaction as the move), so a federation's totals keep being one prefix query."""
-    if not created or instance.action != "org.move":
-        return
-    old, new = instance.before.get("path"), instance.after.get("path")
-    if old and new and old != new:
-        MonthlySummary.objects.filter(path__startswith=old).update(
-            path=Concat(Value(new), Substr("path", len(old) + 1)))
