@@ -60,3 +60,19 @@ def kitchen_month(w):
     return {"pk": w.kitchen.pk, "year": TODAY.year, "month": TODAY.month}
 
 
+
+
+def kitchen_count(w):
+    move(w.kitchen, "arroz", "state", 5)
+    return services.record_count(actor=None, kitchen=w.kitchen, item=item("arroz"), date=TODAY, counted=Decimal(4))
+
+
+def kitchen_receipt(w):
+    schedule = services.create_schedule(actor=None, kitchen=w.kitchen, municipality=w.kitchen.district,
+                                        item=item("arroz"), quantity=Decimal(10), period_start=days_ago(30),
+                                        period_end=days_ago(1), due_on=days_ago(1))
+    return services.record_receipt(actor=None, schedule=schedule, received_on=TODAY, quantity=Decimal(10))
+
+
+def kitchen_subsidy(w):
+    return services.record_subsidy(actor=None, kitchen=w.kitchen, month=TODAY, amount=Decimal(100), received_on=TODAY)

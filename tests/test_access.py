@@ -14,7 +14,14 @@ from django.utils import timezone
 from ayni.accounts.models import RoleGrant
 from tests.capture_helpers import api_token
 from tests.evidence_helpers import public_lima
-from tests.kitchens import kitchen_month, kitchen_move, kitchen_report
+from tests.kitchens import (
+    kitchen_count,
+    kitchen_month,
+    kitchen_move,
+    kitchen_receipt,
+    kitchen_report,
+    kitchen_subsidy,
+)
 from tests.rolls_helpers import import_batch, open_pair, roll_entry
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +88,12 @@ MATRIX = {
     "kitchens:movement_delete": ("post", lambda w: {"pk": w.kitchen.pk, "movement": kitchen_move(w).pk},
                                  [L, 404, L, 404, L, 403, L, 404, L]),
     "kitchens:count": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "kitchens:count_delete": ("post", lambda w: {"pk": w.kitchen.pk, "count": kitchen_count(w).pk},
+                              [L, 404, L, 404, L, 403, L, 404, L]),
+    "kitchens:receipt_delete": ("post", lambda w: {"pk": w.kitchen.pk, "receipt": kitchen_receipt(w).pk},
+                                [L, 404, L, 404, L, 403, L, 404, L]),
+    "kitchens:subsidy_delete": ("post", lambda w: {"pk": w.kitchen.pk, "payment": kitchen_subsidy(w).pk},
+                                [L, 404, L, 404, L, 403, L, 404, L]),
     "kitchens:month": ("get", lambda w: kitchen_month(w), [200, 404, 200, 404, 200, 200, 200, 404, L]),
     "kitchens:month_close": ("post", lambda w: kitchen_month(w), [L, 404, L, 404, L, 403, L, 404, L]),
     "kitchens:month_review": ("post", lambda w: kitchen_month(w), [403, 404, L, 404, L, 403, L, 404, L]),

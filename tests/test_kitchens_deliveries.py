@@ -71,3 +71,28 @@ def test_cost_per_ration_is_purchases_plus_state_food_over_rations_served(world)
     assert [(r["name"], r["cost_per_ration"]) for r in rows] == [("Comedor Popular Santa Rosa", Decimal("2.89"))]
     federation = selectors.subtree_totals(world.lima, TODAY.replace(day=1), TODAY.replace(day=1))
     assert federation["cost_per_ration"] == Decimal("2.89")
+
+
+def test_a_receipt_typed_by_mistake_is_taken_back_with_its_food(world):
+    from ayni.kitchens.integrity import balance_violations
+    from ayni.kitchens.models import DeliveryReceipt, StockBalance
+
+    schedule = promise(world.kitchen, 100, days_ago(10))
+    wrong = receive(schedule, 1000, days_ago(3))
+    assert StockBalance.objects.get(kitchen=world.kitchen, item_id="arroz").quantity == 1000
+    services.delete_receipt(actor=world.leader, receipt=wrong)
+    assert StockBalance.objects.get(kitchen=world.kitchen, item_id="arroz").quantity == 0
+    assert not DeliveryReceipt.objects.exists() and selectors.delivery_status(schedule, TODAY)["pending"]
+    assert not balance_violations()
+
+
+def test_the_deliveries_page_takes_back_a_receipt(client, world):
+    schedule = promise(world.kitchen, 100, days_ago(10))
+    wrong = receive(schedule, 90, days_ago(3))
+    client.force_login(world.leader)
+    url = f"/cocina/{world.kitchen.pk}/entregas/recepcion/{wrong.pk}/anular/"
+    assert url in client.get(f"/cocina/{world.kitchen.pk}/entregas/").content.decode()
+    response = client.post(url, follow=True)
+    assert "Se anuló la recepción" in response.content.decode()
+    client.force_login(world.viewer)
+    assert client.post(url).status_code in (403, 404)

@@ -105,3 +105,45 @@ def test_a_count_adjustment_cannot_be_deleted_alone(world):
     with pytest.raises(ValidationError, match="conteo"):
         services.delete_movement(actor=None, movement=count.movement)
     assert StockCount.objects.count() == 1 and balance(world.kitchen) == 18
+
+
+def test_a_count_typed_by_mistake_is_taken_back_with_its_adjustment(world):
+    move(world.kitchen, "arroz", "purchase", 10, days_ago(3))
+    over = move(world.kitchen, "arroz", "used", 14, days_ago(2))
+    count = services.record_count(actor=world.leader, kitchen=world.kitchen, item=item("arroz"), date=TODAY,
+                                  counted=Decimal(25))
+    assert balance(world.kitchen) == 25
+    services.delete_count(actor=world.leader, count=count)
+    over.refresh_from_db()
+    assert balance(world.kitchen) == -4 and over.reviewed_by_count is None
+    assert not StockCount.objects.exists() and not StockMovement.objects.filter(kind=MovementKind.COUNT).exists()
+    assert not balance_violations()
+
+
+def test_a_count_in_a_closed_month_cannot_be_taken_back(world):
+    from tests.kitchens import last_month
+
+    day = last_month()
+    move(world.kitchen, "arroz", "state", 20, day)
+    count = services.record_count(actor=None, kitchen=world.kitchen, item=item("arroz"), date=day,
+                                  counted=Decimal(18))
+    services.close_month(actor=world.leader, kitchen=world.kitchen, month=day)
+    with pytest.raises(ValidationError, match="cerrado"):
+        services.delete_count(actor=world.leader, count=count)
+    assert StockCount.objects.count() == 1 and balance(world.kitchen) == 18
+
+
+def test_the_pages_take_back_a_count_and_a_subsidy(client, world):
+    move(world.kitchen, "arroz", "state", 20)
+    count = services.record_count(actor=None, kitchen=world.kitchen, item=item("arroz"), date=TODAY,
+                                  counted=Decimal(18))
+    payment = services.record_subsidy(actor=None, kitchen=world.kitchen, month=TODAY, amount=Decimal(300),
+                                      received_on=TODAY)
+    client.force_login(world.leader)
+    page = client.get(f"/cocina/{world.kitchen.pk}/").content.decode()
+    assert f"/cocina/{world.kitchen.pk}/conteo/{count.pk}/anular/" in page
+    response = client.post(f"/cocina/{world.kitchen.pk}/conteo/{count.pk}/anular/", follow=True)
+    assert "Se anuló el conteo" in response.content.decode() and balance(world.kitchen) == 20
+    response = client.post(f"/cocina/{world.kitchen.pk}/subsidio/{payment.pk}/anular/", follow=True)
+    assert "Se anuló el subsidio" in response.content.decode()
+    assert MonthlySummary.objects.get().subsidy_received == 0

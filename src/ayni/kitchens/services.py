@@ -321,6 +321,45 @@ def record_count(*, actor, kitchen: Organisation, item: FoodItem, date: datetime
     return count
 
 
+def _take_back_movement(kitchen: Organisation, movement: StockMovement, summary) -> None:
+    """Undo a ledger line's effect on the stored balance and the month's summary, then delete it."""
+    balance = _lock_balance(kitchen, movement.item)
+    _move_balance(balance, -movement.delta)
+    _bump(summary, movement_contribution(movement), {})
+    movement.delete()
+
+
+@transaction.atomic
+def delete_count(*, actor, count: StockCount) -> None:
+    """Take back a count typed by mistake: its adjustment leaves the ledger with it, and the
+    lines it had marked as reviewed wait again for the next count."""
+    kitchen = count.kitchen
+    _authorise(actor, Can.EDIT, kitchen)
+    summary = _lock_open_month(kitchen, count.date)
+    count = StockCount.objects.select_for_update(of=("self",)).select_related("movement").get(pk=count.pk)
+    record(actor=actor, action="kitchen.count.delete", obj=count, org_path=kitchen.path, before=snapshot(count))
+    StockMovement.objects.filter(reviewed_by_count=count).update(reviewed_by_count=None)
+    movement = count.movement
+    count.delete()
+    if movement is not None:
+        _take_back_movement(kitchen, movement, summary)
+
+
+@transaction.atomic
+def delete_receipt(*, actor, receipt: DeliveryReceipt) -> None:
+    """Take back a receipt typed by mistake: the food it put in the ledger leaves with it, and
+    the delivery counts as not received again."""
+    kitchen = receipt.schedule.kitchen
+    _authorise(actor, Can.EDIT, kitchen)
+    summary = _lock_open_month(kitchen, receipt.received_on)
+    movement = StockMovement.objects.select_for_update(of=("self",)).filter(receipt=receipt).first()
+    record(actor=actor, action="kitchen.receipt.delete", obj=receipt, org_path=kitchen.path,
+           before=snapshot(receipt))
+    if movement is not None:
+        _take_back_movement(kitchen, movement, summary)
+    receipt.delete()
+
+
 # --- Deliveries and subsidies ------------------------------------------------------------------
 
 @transaction.atomic

@@ -23,7 +23,16 @@ from ayni.kitchens.forms import (
     ScheduleForm,
     SubsidyForm,
 )
-from ayni.kitchens.models import DailyReport, MonthClose, StockMovement, month_start, plain
+from ayni.kitchens.models import (
+    DailyReport,
+    DeliveryReceipt,
+    MonthClose,
+    StockCount,
+    StockMovement,
+    SubsidyPayment,
+    month_start,
+    plain,
+)
 from ayni.kitchens.services import NeedsConfirmation, ReportConflict
 from ayni.lib.forms import apply_validation_error
 from ayni.orgs.selectors import get_organisation
@@ -65,7 +74,7 @@ def kitchen(request, pk):
         "today_report": DailyReport.objects.filter(kitchen=org, date=today).first(),
         "recent_reports": DailyReport.objects.filter(kitchen=org).order_by("-date")[:7],
         "stock": selectors.stock_of(org, today),
-        "movements": StockMovement.objects.filter(kitchen=org).select_related("item")[:15],
+        "movements": StockMovement.objects.filter(kitchen=org).select_related("item", "count")[:15],
         "months": [(m, selectors.kitchen_month(org, m), closes.get(m)) for m in months],
         "can_edit": scope.allows(Can.EDIT, org),
         "low_days": selectors.LOW_STOCK_DAYS,
@@ -146,18 +155,51 @@ def movement(request, pk):
                                                   "title": _("Entrada o salida de alimentos")})
 
 
+def _take_back(request, org, undo, done: str, to: str):
+    """POST-only "anular" buttons: call the service, say what happened, go back to the page."""
+    try:
+        undo()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(to, pk=org.pk)
+
+
 @login_required
 @require_POST
 def movement_delete(request, pk, movement):
     org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
     line = get_object_or_404(StockMovement, pk=movement, kitchen=org)
-    try:
-        services.delete_movement(actor=request.user, movement=line)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Se anuló el movimiento."))
-    return redirect("kitchens:kitchen", pk=org.pk)
+    return _take_back(request, org, lambda: services.delete_movement(actor=request.user, movement=line),
+                      _("Se anuló el movimiento."), "kitchens:kitchen")
+
+
+@login_required
+@require_POST
+def count_delete(request, pk, count):
+    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
+    line = get_object_or_404(StockCount, pk=count, kitchen=org)
+    return _take_back(request, org, lambda: services.delete_count(actor=request.user, count=line),
+                      _("Se anuló el conteo; el saldo vuelve a lo que dice el kárdex."), "kitchens:kitchen")
+
+
+@login_required
+@require_POST
+def receipt_delete(request, pk, receipt):
+    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
+    line = get_object_or_404(DeliveryReceipt, pk=receipt, schedule__kitchen=org)
+    return _take_back(request, org, lambda: services.delete_receipt(actor=request.user, receipt=line),
+                      _("Se anuló la recepción; sus alimentos salieron del kárdex."), "kitchens:deliveries")
+
+
+@login_required
+@require_POST
+def subsidy_delete(request, pk, payment):
+    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
+    line = get_object_or_404(SubsidyPayment, pk=payment, kitchen=org)
+    return _take_back(request, org, lambda: services.delete_subsidy(actor=request.user, payment=line),
+                      _("Se anuló el subsidio."), "kitchens:deliveries")
 
 
 @login_required
