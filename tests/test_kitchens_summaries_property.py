@@ -1,6 +1,7 @@
 """Property: whatever sequence of creates, edits and deletes of reports, movements, counts and
-subsidies happens (refused ones included), the incrementally kept monthly summaries and stock
-balances equal a from-scratch recomputation."""
+subsidies happens (refused ones included), with kitchens moving to another federation or
+district in between, the incrementally kept monthly summaries, their roll-up per federation
+and district, and the stock balances equal a from-scratch recomputation."""
 
 import datetime
 from decimal import Decimal
@@ -11,8 +12,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ayni.geo.models import District
 from ayni.kitchens import integrity, services
-from ayni.kitchens.models import DailyReport, MonthlySummary, StockMovement, SubsidyPayment
+from ayni.kitchens.models import DailyReport, MonthlyRollup, MonthlySummary, StockMovement, SubsidyPayment
+from ayni.orgs.services import move_organisation, update_organisation
 from tests.kitchens import TODAY, item
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +38,17 @@ ops = st.one_of(
     st.tuples(st.just("delete_subsidy"), st.integers(0, 10)),
     st.tuples(st.just("close"), kitchens, days),
     st.tuples(st.just("review"), kitchens, days, st.booleans()),
+    # Another provincial federation (another roll-up row) and back; another district.
+    st.tuples(st.just("transfer"), kitchens, st.booleans()),
+    st.tuples(st.just("relocate"), kitchens, st.sampled_from(["150142", "150143", "080108"])),
 )
 
 
 def run(world, op):
     kitchen = [world.kitchen, world.olla][op[1]] if op[0] not in ("delete_move", "delete_subsidy") else None
-    day = TODAY - datetime.timedelta(days=op[2]) if kitchen else None
+    if kitchen is not None:
+        kitchen.refresh_from_db()  # a transfer rewrote its path
+    day = TODAY - datetime.timedelta(days=op[2]) if kitchen and op[0] not in ("transfer", "relocate") else None
     match op:
         case ("report", _, _, paying, subsidised, free, extra, cash, closed):
             existing = DailyReport.objects.filter(kitchen=kitchen, date=day).first()
@@ -76,6 +84,10 @@ def run(world, op):
                 services.validate_month(actor=None, kitchen=kitchen, month=day)
             else:
                 services.return_month(actor=None, kitchen=kitchen, month=day, comment="Revisar")
+        case ("transfer", _, away):
+            move_organisation(actor=None, organisation=kitchen, new_parent=world.santiago if away else world.ves)
+        case ("relocate", _, code):
+            update_organisation(actor=None, organisation=kitchen, district=District.objects.get(code=code))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -93,9 +105,11 @@ def test_summaries_and_balances_always_equal_a_recomputation(world, sequence):
         from ayni.kitchens.selectors import subtree_totals
 
         first = (TODAY - datetime.timedelta(days=80)).replace(day=1)
-        totals = subtree_totals(world.ves, first, TODAY)
-        raw = DailyReport.objects.filter(kitchen__path__startswith=world.ves.path)
+        totals = subtree_totals(world.confed, first, TODAY)
+        raw = DailyReport.objects.filter(kitchen__path__startswith=world.confed.path)
         assert totals["rations_prepared"] == sum(r.rations_prepared for r in raw)
         assert totals["days_reported"] == raw.count()
-        assert MonthlySummary.objects.exclude(path__startswith=world.ves.path).count() == 0
+        assert MonthlySummary.objects.exclude(path__startswith=world.confed.path).count() == 0
+        # And the roll-up rows, summed, equal the raw rows.
+        assert sum(r.days_reported for r in MonthlyRollup.objects.all()) == raw.count()
         transaction.set_rollback(True)

@@ -1,9 +1,13 @@
 """Scoped reads for the evidence pages: dashboards by organisation subtree and by geography.
 
-Every figure is read from the monthly summaries (`kitchens.MonthlySummary`, one row per kitchen
-per month, kept incrementally with the kitchen's path), never from the daily reports: the
-national dashboard sums about 13,600 × 36 rows instead of 15 million. A dashboard is a fixed
-number of grouped queries whatever the size of the subtree, which the tests pin.
+Every figure is read from summaries kept incrementally, never from the daily reports. When the
+selection's paths are all a federation or above (the national board, a provincial coordinator,
+the platform), sums come from the roll-up (`kitchens.MonthlyRollup`: one row per provincial
+federation, district and month — a few thousand rows for the whole country and a year);
+deeper selections read the kitchens' own monthly summaries (`kitchens.MonthlySummary`), which
+for a district federation are a few thousand rows too. Only the count of distinct kitchens that
+reported in the range needs the per-kitchen rows. A dashboard is a fixed number of grouped
+queries whatever the size of the subtree, which the tests pin.
 
 The user's scope is applied here, once, to every query (`Scope.q` on the summary's `path`), so
 a coordinator asking for another department's geography gets her own kitchens in it, if any,
@@ -25,12 +29,14 @@ from ayni.kitchens.models import (
     SUMMARY_FIELDS,
     DeliverySchedule,
     FoodItem,
+    MonthlyRollup,
     MonthlySummary,
     MovementKind,
     StockBalance,
     StockMovement,
 )
 from ayni.kitchens.selectors import LOW_STOCK_DAYS, USE_WINDOW_DAYS, days_left, with_ratios
+from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH
 from ayni.orgs.models import PATH_STEP, Organisation
 from ayni.rolls.models import RollEntry
 
@@ -117,6 +123,36 @@ class Selection:
             qs = qs.filter(kitchen__district__code__startswith=self.place.code)
         return qs
 
+    @property
+    def uses_rollup(self) -> bool:
+        """Whether every path the selection filters on is a whole subtree no deeper than a
+        roll-up row's path, so that the roll-up rows under it are exactly its kitchens."""
+        if self.org is not None and len(self.org.path) > ROLLUP_PATH_LENGTH:
+            return False
+        if self.scope.is_platform_admin:
+            return True
+        return all(subtree and len(path) <= ROLLUP_PATH_LENGTH for path, subtree in self.scope.reach(Can.VIEW))
+
+    def figures(self) -> QuerySet:
+        """The rows whose sums are the selection's figures: roll-up rows when they can answer,
+        the kitchens' summaries otherwise. Both have the summary fields and a `path`."""
+        if not self.uses_rollup:
+            return self.summaries()
+        qs = MonthlyRollup.objects.filter(self.on_path(), month__gte=self.first, month__lte=self.last)
+        if self.place is not None:
+            qs = qs.filter(district__startswith=self.place.code)
+        return qs
+
+    @property
+    def district_field(self) -> str:
+        return "district" if self.uses_rollup else "kitchen__district_id"
+
+    def reporting_count(self):
+        """Per group of `figures()` rows: how many kitchens reported at least one day."""
+        if self.uses_rollup:
+            return Sum("kitchens_reporting")
+        return Count("kitchen_id", filter=Q(days_reported__gt=0))
+
     def kitchens(self) -> QuerySet[Organisation]:
         """Active kitchens in the selection now."""
         return Organisation.objects.filter(self.on_kitchen(""), kind__is_kitchen=True,
@@ -147,18 +183,20 @@ def _shares(t: dict) -> dict:
 # --- The dashboard ------------------------------------------------------------------------------
 
 def totals(sel: Selection) -> dict:
-    """Sums over the selection and months, with cost, subsidy and gap per ration (one query)."""
-    row = sel.summaries().aggregate(**_sums(), kitchens_reporting=Count("kitchen_id", distinct=True,
-                                                                        filter=Q(days_reported__gt=0)))
+    """Sums over the selection and months, with cost, subsidy and gap per ration, and the
+    kitchens that reported at least once in the range (two queries: that count is the one
+    figure that is not a sum, so it reads the kitchens' summaries, one index range)."""
+    row = sel.figures().aggregate(**_sums())
     t = _shares(with_ratios(_clean(row)))
-    t["kitchens_reporting"] = row["kitchens_reporting"]
+    t["kitchens_reporting"] = sel.summaries().filter(days_reported__gt=0).aggregate(
+        n=Count("kitchen_id", distinct=True))["n"]
     return t
 
 
 def trend(sel: Selection, active_kitchens: int) -> list[dict]:
     """One row per month of the range, months without data included (one query)."""
-    rows = {r["month"]: r for r in sel.summaries().values("month").annotate(
-        **_sums(), kitchens_reporting=Count("kitchen_id", filter=Q(days_reported__gt=0)))}
+    rows = {r["month"]: r for r in sel.figures().values("month").annotate(
+        **_sums(), kitchens_reporting=sel.reporting_count())}
     out = []
     for month in sel.months:
         r = rows.get(month, {})
@@ -258,7 +296,9 @@ def _org_subunits(sel: Selection) -> list[SubUnit]:
     cut = len(root.path) + PATH_STEP
     key = Substr("path", 1, cut)
     children = {o.path: o for o in Organisation.objects.filter(sel.on_path(), parent=root)}
-    sums = {r["key"]: r for r in sel.summaries().filter(path__startswith=root.path)
+    # Roll-up paths are cut at a federation: they answer only if the children are that deep.
+    rows = sel.figures() if cut <= ROLLUP_PATH_LENGTH else sel.summaries()
+    sums = {r["key"]: r for r in rows.filter(path__startswith=root.path)
             .annotate(n=Length("path")).filter(n__gt=len(root.path))
             .annotate(key=key).values("key").annotate(**_sums())}
     active = dict(sel.kitchens().filter(path__startswith=root.path).annotate(key=Substr("path", 1, cut))
@@ -272,8 +312,8 @@ def _org_subunits(sel: Selection) -> list[SubUnit]:
 
 def _geo_subunits(sel: Selection, level: int | None = None) -> list[SubUnit]:
     level = level or NEXT_LEVEL[len(sel.place_code)]
-    key = Substr("kitchen__district_id", 1, level)
-    sums = {r["key"]: r for r in sel.summaries().annotate(key=key).values("key").annotate(**_sums())}
+    key = Substr(sel.district_field, 1, level)
+    sums = {r["key"]: r for r in sel.figures().annotate(key=key).values("key").annotate(**_sums())}
     active = dict(sel.kitchens().annotate(key=Substr("district_id", 1, level)).values("key")
                   .annotate(n=Count("id")).values_list("key", "n"))
     codes = sorted(k for k in set(sums) | set(active) if k)

@@ -16,6 +16,7 @@ from ayni.kitchens.models import (
     SUMMARY_FIELDS,
     DailyReport,
     DeliveryReceipt,
+    MonthlyRollup,
     MonthlySummary,
     MovementKind,
     StockBalance,
@@ -80,6 +81,38 @@ def summary_violations() -> list[str]:
     return out
 
 
+def recompute_rollups() -> dict[tuple[str, str, object], dict]:
+    """(roll-up path, district, month) → totals, from the kitchens' monthly summaries."""
+    from ayni.kitchens.summaries import ROLLUP_FIELDS, rollup_path
+
+    out: dict[tuple[str, str, object], dict] = defaultdict(lambda: dict.fromkeys(ROLLUP_FIELDS, 0))
+    rows = MonthlySummary.objects.values_list("path", "kitchen__district_id", "month", *SUMMARY_FIELDS)
+    for path, district, month, *values in rows.iterator(chunk_size=5000):
+        cell = out[rollup_path(path), district or "", month]
+        for f, v in zip(SUMMARY_FIELDS, values, strict=True):
+            cell[f] += v
+        cell["kitchens_reporting"] += values[0] > 0
+    return dict(out)
+
+
+def rollup_violations() -> list[str]:
+    """Each roll-up row equals the sum of its kitchens' summaries (a missing row counts as zeros)."""
+    from ayni.kitchens.summaries import ROLLUP_FIELDS
+
+    fresh = recompute_rollups()
+    stored = {(r.path, r.district, r.month): r.as_totals() for r in MonthlyRollup.objects.all()}
+    zero = dict.fromkeys(ROLLUP_FIELDS, 0)
+    out = []
+    for key in sorted(set(fresh) | set(stored), key=lambda k: (k[0], k[1], str(k[2]))):
+        want, have = fresh.get(key, zero), stored.get(key, zero)
+        diff = ", ".join(f"{f}: {have.get(f)} ≠ {want.get(f)}" for f in ROLLUP_FIELDS
+                         if _num(have.get(f)) != _num(want.get(f)))
+        if diff:
+            out.append(f"roll-up of {key[0]} in district {key[1] or '-'} for {key[2]:%Y-%m} differs from its "
+                       f"kitchens' summaries ({diff})")
+    return out
+
+
 def balance_violations() -> list[str]:
     sums = {(r["kitchen_id"], r["item_id"]): r["total"]
             for r in StockMovement.objects.values("kitchen_id", "item_id").annotate(total=Sum("delta"))}
@@ -111,4 +144,4 @@ def orphan_violations() -> list[str]:
 
 
 def violations() -> list[str]:
-    return balance_violations() + summary_violations() + orphan_violations()
+    return balance_violations() + summary_violations() + rollup_violations() + orphan_violations()

@@ -339,3 +339,39 @@ class MonthlySummary(models.Model):
 
     def as_totals(self) -> dict:
         return {f: getattr(self, f) for f in SUMMARY_FIELDS}
+
+
+# Roll-up rows group kitchens by the organisation at this depth of the tree (0 the
+# confederation, 1 a provincial federation) and by district: a national or federation
+# dashboard reads a few thousand of them instead of one summary per kitchen and month.
+ROLLUP_DEPTH = 1
+
+
+class MonthlyRollup(models.Model):
+    """The totals of the kitchens under one organisation at `ROLLUP_DEPTH` (their path cut to
+    that depth) and in one district, for one month: the sums of their `MonthlySummary` rows and
+    how many of them reported at all. Changed by the same difference as the summary, in the
+    same transaction (`summaries.bump`). One row per federation and district, not one per
+    department or country, so that kitchens saving at once rarely wait for each other."""
+
+    path = models.CharField(max_length=255)
+    district = models.CharField(max_length=6, blank=True)  # UBIGEO; "" for a kitchen without one
+    month = models.DateField()
+    kitchens_reporting = models.IntegerField(default=0)
+    days_reported = models.IntegerField(default=0)
+    days_cooked = models.IntegerField(default=0)
+    rations_prepared = models.IntegerField(default=0)
+    served_paying = models.IntegerField(default=0)
+    served_subsidised = models.IntegerField(default=0)
+    served_free = models.IntegerField(default=0)
+    cash_received = models.DecimalField(default=Decimal(0), **MONEY)
+    purchases_cost = models.DecimalField(default=Decimal(0), **MONEY)
+    state_food_value = models.DecimalField(default=Decimal(0), **MONEY)
+    subsidy_received = models.DecimalField(default=Decimal(0), **MONEY)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path", "district", "month"], name="one_rollup_per_cell_month")]
+        indexes = [models.Index(fields=["month"], name="rollup_month")]
+
+    def as_totals(self) -> dict:
+        return {f: getattr(self, f) for f in (*SUMMARY_FIELDS, "kitchens_reporting")}

@@ -1,27 +1,51 @@
 """The monthly summaries: one row per kitchen and month, changed by the difference each save
 makes, in the saving transaction. Everything that writes `MonthlySummary` goes through here
 (the services, the sync batch path, the demo), so whatever else is kept beside the summaries
-stays in step with them.
+stays in step with them: the roll-up (`MonthlyRollup`, one row per federation, district and
+month) moves by the same difference in the same transaction.
+
+Lock order is always the kitchen's summary row first, then its roll-up row; a roll-up row is
+only changed with `F()` arithmetic, never read and written back, so writers of different
+kitchens in one federation and district wait for each other only until the first commits.
 """
 
 import datetime
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, Concat, Substr
 from django.utils.translation import gettext as _
 
-from ayni.kitchens.models import SUMMARY_FIELDS, MonthClose, MonthlySummary, month_start
-from ayni.orgs.models import Organisation
+from ayni.kitchens.models import (
+    ROLLUP_DEPTH,
+    SUMMARY_FIELDS,
+    MonthClose,
+    MonthlyRollup,
+    MonthlySummary,
+    month_start,
+)
+from ayni.orgs.models import PATH_STEP, Organisation
+
+# How much of a kitchen's path names its roll-up row.
+ROLLUP_PATH_LENGTH = (ROLLUP_DEPTH + 1) * PATH_STEP
+ROLLUP_FIELDS = (*SUMMARY_FIELDS, "kitchens_reporting")
 
 
 def month_label(month: datetime.date) -> str:
     return month.strftime("%m/%Y")
 
 
+def rollup_path(path: str) -> str:
+    return path[:ROLLUP_PATH_LENGTH]
+
+
 def lock_month(kitchen: Organisation, month: datetime.date) -> MonthlySummary:
     MonthlySummary.objects.get_or_create(kitchen=kitchen, month=month, defaults={"path": kitchen.path})
-    return MonthlySummary.objects.select_for_update().get(kitchen=kitchen, month=month)
+    summary = MonthlySummary.objects.select_for_update().get(kitchen=kitchen, month=month)
+    summary.kitchen = kitchen  # bump() needs its district: no second query
+    return summary
 
 
 def lock_open_month(kitchen: Organisation, day: datetime.date) -> MonthlySummary:
@@ -38,26 +62,132 @@ def lock_open_month(kitchen: Organisation, day: datetime.date) -> MonthlySummary
     return summary
 
 
+def _add_to_rollup(path: str, district: str | None, month: datetime.date, delta: dict) -> None:
+    """Add `delta` to one roll-up row, creating it the first time (a savepoint catches the
+    row another transaction created meanwhile, and the update is tried again)."""
+    delta = {f: v for f, v in delta.items() if v}
+    if not delta:
+        return
+    key = {"path": rollup_path(path), "district": district or "", "month": month}
+    change = {f: F(f) + v for f, v in delta.items()}
+    if MonthlyRollup.objects.filter(**key).update(**change):
+        return
+    try:
+        with transaction.atomic():
+            MonthlyRollup.objects.create(**key, **delta)
+    except IntegrityError:
+        MonthlyRollup.objects.filter(**key).update(**change)
+
+
 def bump(summary: MonthlySummary, old: dict, new: dict) -> None:
-    """Add to the locked summary row the difference between a row's new and old contribution."""
+    """Add to the locked summary row the difference between a row's new and old contribution,
+    and the same difference to its roll-up row."""
     delta = {f: new.get(f, 0) - old.get(f, 0) for f in SUMMARY_FIELDS}
     delta = {f: v for f, v in delta.items() if v}
-    if delta:
-        MonthlySummary.objects.filter(pk=summary.pk).update(**{f: F(f) + v for f, v in delta.items()})
+    if not delta:
+        return
+    if delta.get("days_reported"):
+        # Read under the row lock we hold, not from the instance: two instances of one row
+        # may be in play in one transaction.
+        before = MonthlySummary.objects.filter(pk=summary.pk).values_list("days_reported", flat=True).get()
+        after = before + delta["days_reported"]
+        delta["kitchens_reporting"] = (after > 0) - (before > 0)
+    MonthlySummary.objects.filter(pk=summary.pk).update(
+        **{f: F(f) + v for f, v in delta.items() if f != "kitchens_reporting"})
+    _add_to_rollup(summary.path, summary.kitchen.district_id, summary.month, delta)
+
+
+def _grouped(summaries, cell=None) -> list[dict]:
+    """Roll-up totals of some summary rows, grouped by (cell, district, month)."""
+    return list(summaries.values(cell=cell or Substr("path", 1, ROLLUP_PATH_LENGTH),
+                                 district=Coalesce("kitchen__district_id", Value("")), m=F("month"))
+                .annotate(**{f"sum_{f}": Sum(f) for f in SUMMARY_FIELDS},
+                          sum_kitchens_reporting=Count("id", filter=Q(days_reported__gt=0))))
+
+
+def _refile(summaries, old_cell=None, old_district=None) -> None:
+    """Move the contribution of these (already locked or just updated) summary rows from the
+    roll-up rows they were filed under to the ones they belong to now."""
+    for row in _grouped(summaries, old_cell):
+        totals = {f: row[f"sum_{f}"] or 0 for f in ROLLUP_FIELDS}
+        _add_to_rollup(row["cell"], row["district"] if old_district is None else old_district, row["m"],
+                       {f: -v for f, v in totals.items()})
+    for row in _grouped(summaries):
+        _add_to_rollup(row["cell"], row["district"], row["m"], {f: row[f"sum_{f}"] or 0 for f in ROLLUP_FIELDS})
 
 
 def follow_moved_subtree(sender, instance, created, **kwargs) -> None:
-    """When a subtree moves, its kitchens' monthly summaries take the new path (same
-    transaction as the move), so a federation's totals keep being one prefix query."""
-    if not created or instance.action != "org.move":
+    """When a subtree moves, its kitchens' monthly summaries take the new path, and their
+    totals move to the new federation's roll-up rows (same transaction as the move), so a
+    federation's totals keep being one prefix query. When a kitchen changes district, its
+    totals move to the new district's roll-up rows."""
+    if not created:
         return
-    old, new = instance.before.get("path"), instance.after.get("path")
-    if old and new and old != new:
-        MonthlySummary.objects.filter(path__startswith=old).update(
-            path=Concat(Value(new), Substr("path", len(old) + 1)))
+    before, after = instance.before or {}, instance.after or {}
+    if instance.action == "org.move":
+        old, new = before.get("path"), after.get("path")
+        if old and new and old != new:
+            moved = MonthlySummary.objects.filter(path__startswith=new)
+            MonthlySummary.objects.filter(path__startswith=old).update(
+                path=Concat(Value(new), Substr("path", len(old) + 1)))
+            # Each kitchen's old path is the old prefix and the same tail.
+            old_cell = Substr(Concat(Value(old), Substr("path", len(new) + 1)), 1, ROLLUP_PATH_LENGTH)
+            _refile(moved, old_cell=old_cell)
+    elif instance.action == "org.update" and before.get("district") != after.get("district"):
+        summaries = MonthlySummary.objects.filter(kitchen_id=instance.object_id)
+        list(summaries.select_for_update().values_list("pk", flat=True))
+        _refile(summaries, old_district=before.get("district") or "")
 
 
 def bulk_create(rows: list[MonthlySummary], batch_size: int = 2000) -> None:
-    """Insert finished summary rows in bulk (the demo and bulk loads). Callers build the totals
-    themselves; this is the one place bulk summary rows enter the database."""
+    """Insert finished summary rows in bulk (the demo and bulk loads), and add them to the
+    roll-up. Callers build the totals themselves; this is the one place bulk summary rows enter
+    the database."""
     MonthlySummary.objects.bulk_create(rows, batch_size=batch_size)
+    districts = dict(Organisation.objects.filter(pk__in={r.kitchen_id for r in rows})
+                     .values_list("pk", "district_id"))
+    cells: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(ROLLUP_FIELDS, 0))
+    for r in rows:
+        cell = cells[rollup_path(r.path), districts.get(r.kitchen_id) or "", r.month]
+        for f in SUMMARY_FIELDS:
+            cell[f] += getattr(r, f)
+        cell["kitchens_reporting"] += r.days_reported > 0
+    existing = set(MonthlyRollup.objects.filter(path__in={k[0] for k in cells}, month__in={k[2] for k in cells})
+                   .values_list("path", "district", "month"))
+    for key in existing & set(cells):
+        _add_to_rollup(*key, cells.pop(key))
+    MonthlyRollup.objects.bulk_create(
+        [MonthlyRollup(path=p, district=d, month=m, **t) for (p, d, m), t in cells.items()], batch_size=batch_size)
+
+
+def insert_from_reports(path_prefix: str) -> int:
+    """Write, in the database itself, the summaries and roll-up rows of the kitchens under
+    `path_prefix` from their daily reports alone (a bulk load with no stock movements or
+    subsidies yet, and no summary rows for those kitchens before). Returns the summary rows."""
+    month = ("date_trunc('month', r.date)::date" if connection.vendor == "postgresql"
+             else "DATE(r.date, 'start of month')")
+    substr = "SUBSTRING(s.path FROM 1 FOR %s)" if connection.vendor == "postgresql" else "SUBSTR(s.path, 1, %s)"
+    # Table and column names are the models' own; the values are parameters.
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO kitchens_monthlysummary (kitchen_id, path, month, days_reported, days_cooked, "  # noqa: S608
+            "rations_prepared, served_paying, served_subsidised, served_free, cash_received, purchases_cost, "
+            "state_food_value, subsidy_received) "
+            f"SELECT r.kitchen_id, k.path, {month}, COUNT(*), SUM(CASE WHEN r.is_closed THEN 0 ELSE 1 END), "
+            "SUM(r.rations_prepared), SUM(r.served_paying), SUM(r.served_subsidised), SUM(r.served_free), "
+            "SUM(r.cash_received), 0, 0, 0 "
+            "FROM kitchens_dailyreport r JOIN orgs_organisation k ON k.id = r.kitchen_id "
+            f"WHERE k.path LIKE %s GROUP BY r.kitchen_id, k.path, {month}", [path_prefix + "%"])
+        count = cur.rowcount
+        cur.execute(
+            "INSERT INTO kitchens_monthlyrollup (path, district, month, kitchens_reporting, days_reported, "  # noqa: S608
+            "days_cooked, rations_prepared, served_paying, served_subsidised, served_free, cash_received, "
+            "purchases_cost, state_food_value, subsidy_received) "
+            f"SELECT {substr}, COALESCE(k.district_id, ''), s.month, "
+            "SUM(CASE WHEN s.days_reported > 0 THEN 1 ELSE 0 END), SUM(s.days_reported), SUM(s.days_cooked), "
+            "SUM(s.rations_prepared), SUM(s.served_paying), SUM(s.served_subsidised), SUM(s.served_free), "
+            "SUM(s.cash_received), SUM(s.purchases_cost), SUM(s.state_food_value), SUM(s.subsidy_received) "
+            "FROM kitchens_monthlysummary s JOIN orgs_organisation k ON k.id = s.kitchen_id "
+            f"WHERE s.path LIKE %s GROUP BY {substr}, COALESCE(k.district_id, ''), s.month",
+            [ROLLUP_PATH_LENGTH, path_prefix + "%", ROLLUP_PATH_LENGTH])
+    return count
