@@ -75,6 +75,11 @@ def _insert(model, fields: list[str], rows: list[tuple]) -> None:
 
 
 def generate_kitchens(ctx: DemoContext) -> None:
+    if ctx.scale.sql_history:
+        from ayni.demo.national_full import generate_operations
+
+        generate_operations(ctx)
+        return
     rng, today = ctx.rng, ctx.today
     kitchen_kinds = set(OrgKind.objects.filter(is_kitchen=True).values_list("code", flat=True))
     kitchens = [n for n in ctx.base_nodes if n.kind in kitchen_kinds and n.is_active]

@@ -34,6 +34,9 @@ class Scale:
     name: str
     federations: tuple[PlannedFederation, ...]
     base_organisations: int
+    # Three years of daily reports written by the database (`national_full.py`) instead of a
+    # year of reports, stock and deliveries built here: for the dashboards' benchmark.
+    sql_history: bool = False
 
 
 def _specs(*rows) -> dict[str, FederationSpec]:
@@ -169,6 +172,9 @@ SCALES = {
         ("huanuco", 2, 0.8), ("leoncio-prado", 0, 0.5),
     ), base_organisations=5500),
 }
+# The national plan at the real confederation's size: about 13,600 kitchens (comedores and ollas).
+SCALES["national-full"] = Scale("national-full", SCALES["national"].federations, base_organisations=16_600,
+                                sql_history=True)
 
 CONFEDERATION_NAME = "Confederación Nacional de Mujeres Organizadas por la Vida y el Desarrollo Integral"
 CONFEDERATION_DISTRICT = "150101"  # Cercado de Lima

@@ -19,8 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--scale", choices=list(SCALES), default="small",
-            help=_("Tamaño: small (~120 organizaciones de base, segundos), province (~600) o national "
-                   "(58 federaciones provinciales, ~5.500 organizaciones de base, unos minutos)."),
+            help=_("Tamaño: small (~120 organizaciones de base, segundos), province (~600), national "
+                   "(58 federaciones provinciales, ~5.500 organizaciones de base, unos minutos) o national-full "
+                   "(~13.600 cocinas con tres años de partes diarios, para medir los tableros)."),
         )
         parser.add_argument("--seed", type=int, default=1,
                             help=_("Semilla: la misma semilla genera los mismos datos."))

@@ -1,0 +1,56 @@
+"""`ayni demo --scale national-full` writes its years of reports in SQL: the same generator,
+run here on the test world for a few months, leaves reports, summaries and roll-ups that agree
+(check-integrity) and dashboards that equal the reports summed from scratch."""
+
+import datetime
+
+import pytest
+
+from ayni.accounts.scope import Scope
+from ayni.demo import national_full
+from ayni.demo.plan import SCALES
+from ayni.evidence import selectors
+from ayni.kitchens import integrity
+from ayni.kitchens.models import DailyReport, MonthlyRollup, MonthlySummary
+from ayni.orgs.models import Organisation
+from tests.evidence_helpers import raw_totals
+from tests.kitchens import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_sql_history_is_consistent_and_the_dashboard_equals_the_reports(world):
+    first = national_full.first_month(TODAY, 3)
+    inactive = Organisation.objects.filter(pk=world.kitchen_other.pk)
+    inactive.update(status=Organisation.Status.INACTIVE)  # closed kitchens get no reports
+    written = national_full.write_reports(world.confed.path, first, TODAY)
+    assert written["days"] == (TODAY - first).days + 1
+    assert written["daily_reports"] == DailyReport.objects.count() > 0
+    assert not DailyReport.objects.filter(kitchen=world.kitchen_other).exists()
+    assert set(DailyReport.objects.values_list("kitchen_id", flat=True)) == {world.kitchen.pk, world.olla.pk}
+    # About one day in eleven has no report.
+    assert 0.85 < written["daily_reports"] / (2 * written["days"]) < 0.95
+    assert DailyReport.objects.filter(date__lt=first).count() == 0
+    assert written["monthly_summaries"] == MonthlySummary.objects.count() == 2 * 3
+    assert MonthlyRollup.objects.exists()
+    assert integrity.violations() == []
+
+    sel = selectors.Selection(scope=Scope.for_user(world.national), org=world.confed, place=None, first=first,
+                              last=TODAY.replace(day=1))
+    data = selectors.dashboard(sel)
+    raw = raw_totals([world.kitchen, world.olla], first, TODAY)
+    for f in ("days_reported", "served_paying", "served_subsidised", "served_free", "rations_served"):
+        assert data["totals"][f] == raw[f], f
+    assert {t["month"]: t["rations_served"] for t in data["trend"]} == raw["by_month"]
+
+
+def test_the_generator_refuses_what_is_not_a_path(world):
+    with pytest.raises(ValueError):
+        national_full.write_reports("x' OR 1=1 --", datetime.date(2026, 1, 1), TODAY)
+
+
+def test_the_national_full_scale_is_the_national_plan_at_full_size():
+    full, national = SCALES["national-full"], SCALES["national"]
+    assert full.sql_history and not national.sql_history
+    assert full.federations == national.federations
+    assert full.base_organisations > 3 * national.base_organisations
