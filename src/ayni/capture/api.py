@@ -155,6 +155,6 @@ def batch(request, kitchen_id: int, payload: BatchIn):
         return 413, {"detail": _("El lote tiene %(n)s ítems y el máximo es %(max)s: envíelo en partes.")
                      % {"n": len(payload.items), "max": services.MAX_BATCH}}
     channel = getattr(request, "capture_channel", Channel.OUTBOX)
-    results = [services.submit(channel=channel, user=request.user, kitchen=kitchen, kind=KINDS[item.type],
-                               client_id=item.client_id, payload=item.data) for item in payload.items]
+    results = services.submit_batch(channel=channel, user=request.user, kitchen=kitchen,
+                                    items=[(KINDS[item.type], item.client_id, item.data) for item in payload.items])
     return 200, {"kitchen": kitchen.pk, "results": results}

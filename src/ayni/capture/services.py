@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from ayni.accounts.models import Role, RoleGrant, User
 from ayni.capture import sms
 from ayni.capture.models import Channel, Inbound, OutboundMessage, content_hash
 from ayni.kitchens import services as kitchens
+from ayni.kitchens.batch import ReportItem, save_daily_reports
 from ayni.kitchens.forms import DailyReportForm, MovementForm
 from ayni.kitchens.models import DailyReport, FoodItem, plain
 from ayni.lib.phone import normalize_phone
@@ -109,8 +110,9 @@ def _date(payload: dict) -> datetime.date:
         raise ValidationError({"date": _("Falta la fecha o no se entiende; escríbala como AAAA-MM-DD.")}) from None
 
 
-def _apply_report(inbound: Inbound) -> dict:
-    payload, kitchen = inbound.payload, inbound.kitchen
+def _report_item(inbound: Inbound) -> ReportItem:
+    """The stored report as the arguments of a save, checked by the web form's own rules."""
+    payload = inbound.payload
     day = _date(payload)
     # Counts and money left out mean zero, as on the paper form; the version never defaults to
     # "whatever is there now", so an old copy cannot overwrite a newer report.
@@ -122,8 +124,13 @@ def _apply_report(inbound: Inbound) -> dict:
         raise ValidationError(_errors(form.errors))
     fields = dict(form.cleaned_data)
     version, confirm = fields.pop("version"), fields.pop("confirm")
-    report = kitchens.save_daily_report(actor=inbound.user, kitchen=kitchen, date=day, version=version,
-                                        confirm=confirm, **fields)
+    return ReportItem(date=day, version=version, confirm=confirm, fields=fields)
+
+
+def _apply_report(inbound: Inbound) -> dict:
+    item = _report_item(inbound)
+    report = kitchens.save_daily_report(actor=inbound.user, kitchen=inbound.kitchen, date=item.date,
+                                        version=item.version, confirm=item.confirm, **item.fields)
     return {"id": report.pk, "version": report.version}
 
 
@@ -155,17 +162,52 @@ HANDLERS = {
 }
 
 
+def _report_state(report: DailyReport | None) -> dict:
+    if report is None:
+        return {}
+    data = {f: getattr(report, f) for f in kitchens.REPORT_FIELDS}
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in data.items()} | {"version": report.version}
+
+
 def _current_report(inbound: Inbound) -> dict:
     """What the server holds for the day, so the leader can choose between the two."""
     try:
         day = _date(inbound.payload)
     except ValidationError:
         return {}
-    report = DailyReport.objects.filter(kitchen=inbound.kitchen, date=day).first()
-    if report is None:
-        return {}
-    data = {f: getattr(report, f) for f in kitchens.REPORT_FIELDS}
-    return {k: str(v) if isinstance(v, Decimal) else v for k, v in data.items()} | {"version": report.version}
+    return _report_state(DailyReport.objects.filter(kitchen=inbound.kitchen, date=day).first())
+
+
+def _refusal(inbound: Inbound, exc: Exception) -> dict:
+    """The result of an item its service refused (or that broke)."""
+    if isinstance(exc, kitchens.ReportConflict):
+        current = _report_state(exc.current) if hasattr(exc, "current") else _current_report(inbound)
+        return _result(inbound, Outcome.CONFLICT, message=exc.messages[0], current=current)
+    if isinstance(exc, kitchens.NeedsConfirmation):
+        return _result(inbound, Outcome.NEEDS_CONFIRMATION, warnings=exc.messages,
+                       message=_("Cifras poco comunes: revíselas y envíe de nuevo con la confirmación."))
+    if isinstance(exc, ValidationError):
+        return _result(inbound, Outcome.INVALID, errors=_errors(exc),
+                       message=_("No se guardó: revise los datos marcados."))
+    if isinstance(exc, PermissionDenied | Http404):
+        return _result(inbound, Outcome.FORBIDDEN, message=_("No tiene permiso para registrar en esta cocina."))
+    # A bug or an outage: keep the raw row, retry with `ayni replay-inbound`.
+    log.error("capture: inbound %s failed", inbound.pk, exc_info=exc)
+    return _result(inbound, Outcome.FAILED,
+                   message=_("Error del servidor; el envío quedó guardado y se volverá a procesar."))
+
+
+def _settle(inbound: Inbound, result: dict) -> None:
+    """Set the submission's final state from its result (the caller saves it)."""
+    inbound.status = STATUS_OF.get(result["status"], Inbound.Status.REJECTED)
+    inbound.result = result
+    details = [m for msgs in (result.get("errors") or {}).values() for m in msgs] + result.get("warnings", [])
+    inbound.error = (" ".join([result.get("message", ""), *details]).strip()
+                     if result["status"] != Outcome.ACCEPTED else "")
+    inbound.processed_at = timezone.now()
+
+
+SETTLED_FIELDS = ["status", "result", "error", "attempts", "processed_at"]
 
 
 def process(inbound: Inbound) -> Inbound:
@@ -181,28 +223,21 @@ def process(inbound: Inbound) -> Inbound:
         try:
             with transaction.atomic():
                 result = _result(inbound, Outcome.ACCEPTED, **HANDLERS[inbound.kind](inbound))
-        except kitchens.ReportConflict as exc:
-            result = _result(inbound, Outcome.CONFLICT, message=exc.messages[0], current=_current_report(inbound))
-        except kitchens.NeedsConfirmation as exc:
-            result = _result(inbound, Outcome.NEEDS_CONFIRMATION, warnings=exc.messages,
-                             message=_("Cifras poco comunes: revíselas y envíe de nuevo con la confirmación."))
-        except ValidationError as exc:
-            result = _result(inbound, Outcome.INVALID, errors=_errors(exc),
-                             message=_("No se guardó: revise los datos marcados."))
-        except (PermissionDenied, Http404):
-            result = _result(inbound, Outcome.FORBIDDEN, message=_("No tiene permiso para registrar en esta cocina."))
-        except Exception:  # a bug or an outage: keep the raw row, retry with `ayni replay-inbound`
-            log.exception("capture: inbound %s failed", inbound.pk)
-            result = _result(inbound, Outcome.FAILED,
-                             message=_("Error del servidor; el envío quedó guardado y se volverá a procesar."))
-        inbound.status = STATUS_OF.get(result["status"], Inbound.Status.REJECTED)
-        inbound.result = result
-        details = [m for msgs in (result.get("errors") or {}).values() for m in msgs] + result.get("warnings", [])
-        inbound.error = (" ".join([result.get("message", ""), *details]).strip()
-                         if result["status"] != Outcome.ACCEPTED else "")
-        inbound.processed_at = timezone.now()
-        inbound.save(update_fields=["status", "result", "error", "attempts", "processed_at"])
+        except Exception as exc:  # noqa: BLE001 - every refusal and failure becomes the item's result
+            result = _refusal(inbound, exc)
+        _settle(inbound, result)
+        inbound.save(update_fields=SETTLED_FIELDS)
     return inbound
+
+
+def _reused(inbound: Inbound, *, kitchen: Organisation, kind: str, payload) -> bool:
+    return inbound.payload_hash != content_hash(payload) or inbound.kitchen_id != kitchen.pk or inbound.kind != kind
+
+
+def _reused_result(client_id: str) -> dict:
+    return _result(None, Outcome.ID_REUSED, client_id=client_id,
+                   message=_("Este identificador ya se usó para otro envío con datos distintos; no se "
+                             "guardó nada. Use un identificador nuevo."))
 
 
 def submit(*, channel: str, user, kitchen: Organisation, kind: str, client_id: str, payload: dict) -> dict:
@@ -210,12 +245,128 @@ def submit(*, channel: str, user, kitchen: Organisation, kind: str, client_id: s
     the original result; with different content, a conflict — never a second record."""
     inbound, created = store(channel=channel, kind=kind, payload=payload, user=user, kitchen=kitchen,
                              client_id=client_id)
-    if not created and (inbound.payload_hash != content_hash(payload) or inbound.kitchen_id != kitchen.pk
-                        or inbound.kind != kind):
-        return _result(None, Outcome.ID_REUSED, client_id=client_id,
-                       message=_("Este identificador ya se usó para otro envío con datos distintos; no se "
-                                 "guardó nada. Use un identificador nuevo."))
+    if not created and _reused(inbound, kitchen=kitchen, kind=kind, payload=payload):
+        return _reused_result(client_id)
     return process(inbound).result
+
+
+# --- Batches ---------------------------------------------------------------------------------
+# A phone back in signal sends everything it kept, and all the phones of a district do it when
+# the antenna returns. A batch is stored in one transaction and its reports are saved in another
+# (`kitchens.batch`), instead of two transactions and a dozen statements per item; the results
+# are the ones `submit` would give item by item.
+
+def store_batch(*, channel: str, user, kitchen: Organisation,
+                items: list[tuple[str, str, dict]]) -> list[tuple[Inbound, bool]]:
+    """Store (kind, client id, payload) items raw and commit them, finding those already stored
+    under the same client id (an item repeated within the batch finds its first copy).
+    Returns (inbound, created) per item, as `store` does."""
+    items = [(kind, (client_id or "")[:64], payload) for kind, client_id, payload in items]
+    try:
+        with transaction.atomic():
+            seen = {i.client_id: i for i in Inbound.objects.filter(
+                user=user, client_id__in={c for _k, c, _p in items if c}).exclude(kind=Inbound.Kind.MESSAGE)}
+            stored, new = [], []
+            for kind, client_id, payload in items:
+                if client_id in seen:
+                    stored.append((seen[client_id], False))
+                    continue
+                inbound = Inbound(channel=channel, kind=kind, payload=payload, payload_hash=content_hash(payload),
+                                  user=user, kitchen=kitchen, client_id=client_id)
+                if client_id:
+                    seen[client_id] = inbound
+                stored.append((inbound, True))
+                new.append(inbound)
+            Inbound.objects.bulk_create(new)
+    except IntegrityError:  # a resend of the same items raced this one: one by one, the database decides
+        return [store(channel=channel, kind=kind, payload=payload, user=user, kitchen=kitchen, client_id=client_id)
+                for kind, client_id, payload in items]
+    return stored
+
+
+def process_reports(inbounds: list[Inbound]) -> dict[int, dict]:
+    """Apply stored reports together, once, in the order given (oldest first): one transaction
+    that saves the reports of each kitchen in bulk and settles their submissions. Those already
+    in a final state keep their first result. Returns the result per inbound id."""
+    order = {inbound.pk: n for n, inbound in enumerate(inbounds)}
+    results: dict[int, dict] = {}
+    with transaction.atomic():
+        rows = sorted(Inbound.objects.select_for_update(of=("self",)).select_related("kitchen__kind", "user")
+                      .filter(pk__in=order), key=lambda row: order[row.pk])
+        pending = [row for row in rows if row.status in Inbound.PENDING]
+        results.update({row.pk: row.result for row in rows if row.status not in Inbound.PENDING})
+        groups: dict[tuple, list[Inbound]] = {}
+        for row in pending:
+            row.attempts += 1
+            groups.setdefault((row.kitchen_id, row.user_id), []).append(row)
+        for group in groups.values():
+            results.update(_save_reports(group))
+        for row in pending:
+            _settle(row, results[row.pk])
+        _save_settled(pending)
+    return results
+
+
+def _save_settled(inbounds: list[Inbound]) -> None:
+    """Write the final state of many submissions: one prepared UPDATE run for all rows
+    (`bulk_update` builds a CASE per field and row, slower than the reports' own saving)."""
+    fields = [Inbound._meta.get_field(name) for name in SETTLED_FIELDS]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model, values bound
+        quote(Inbound._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote("id"))
+    rows = [[f.get_db_prep_save(getattr(inbound, f.attname), connection) for f in fields] + [inbound.pk]
+            for inbound in inbounds]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _save_reports(group: list[Inbound]) -> dict[int, dict]:
+    """One kitchen's and one sender's stored reports, saved together."""
+    results, items, parsed = {}, [], []
+    for inbound in group:
+        try:
+            items.append(_report_item(inbound))
+            parsed.append(inbound)
+        except ValidationError as exc:
+            results[inbound.pk] = _refusal(inbound, exc)
+    if not parsed:
+        return results
+    try:
+        with transaction.atomic():
+            outcomes = save_daily_reports(actor=parsed[0].user, kitchen=parsed[0].kitchen, items=items)
+    except (ValidationError, PermissionDenied, Http404) as exc:  # the whole batch: not her kitchen, not a kitchen
+        return results | {inbound.pk: _refusal(inbound, exc) for inbound in parsed}
+    except Exception:  # noqa: BLE001 - whatever broke the batch, the items get their own chance
+        log.exception("capture: batch of %s reports failed; saving them one by one", len(parsed))
+        for inbound in parsed:
+            try:
+                with transaction.atomic():
+                    results[inbound.pk] = _result(inbound, Outcome.ACCEPTED, **_apply_report(inbound))
+            except Exception as exc:  # noqa: BLE001
+                results[inbound.pk] = _refusal(inbound, exc)
+        return results
+    for inbound, outcome in zip(parsed, outcomes, strict=True):
+        results[inbound.pk] = (_refusal(inbound, outcome) if isinstance(outcome, Exception) else
+                               _result(inbound, Outcome.ACCEPTED, id=outcome.pk, version=outcome.version))
+    return results
+
+
+def submit_batch(*, channel: str, user, kitchen: Organisation, items: list[tuple[str, str, dict]]) -> list[dict]:
+    """Store and process the (kind, client id, payload) items of an API batch: one result per
+    item, in order, the same `submit` would give for each."""
+    stored = store_batch(channel=channel, user=user, kitchen=kitchen, items=items)
+    results: list[dict | None] = [None] * len(items)
+    reports: dict[int, Inbound] = {}  # in the batch's order; an item repeated in it is saved once
+    for n, ((kind, client_id, payload), (inbound, created)) in enumerate(zip(items, stored, strict=True)):
+        if not created and _reused(inbound, kitchen=kitchen, kind=kind, payload=payload):
+            results[n] = _reused_result(client_id)
+        elif inbound.kind == Inbound.Kind.REPORT:
+            reports.setdefault(inbound.pk, inbound)
+    saved = process_reports(list(reports.values())) if reports else {}
+    for n, (inbound, _created) in enumerate(stored):
+        if results[n] is None:
+            results[n] = saved[inbound.pk] if inbound.pk in saved else process(inbound).result
+    return results
 
 
 def replay(*, statuses=Inbound.PENDING, ids=None, limit: int | None = None) -> dict[str, int]:
