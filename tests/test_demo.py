@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+from collections import Counter
 
 import pytest
 from django.contrib.auth import authenticate
@@ -12,12 +13,17 @@ from django.utils import timezone
 
 from ayni.accounts.models import Role, RoleGrant, User
 from ayni.audit.models import AuditEntry
+from ayni.demo.generator import generate
 from ayni.demo.plan import CATALOGUE, CONFEDERATION_DISTRICT, SCALES
 from ayni.geo.models import District, Province
 from ayni.lib.dni import parse_dni
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation, OrgKind, path_segment
 from ayni.people.models import Membership, Person, Position
+from ayni.rolls.dedupe import find_pairs
+from ayni.rolls.models import Category, ExitReason, Household, Ration, RollEntry
+from ayni.rolls.services import validate_entry
+from ayni.rolls.tasks import records_under
 
 pytestmark = pytest.mark.django_db
 
@@ -79,11 +85,13 @@ def test_small_scale_builds_a_consistent_tree(demo):
 
 
 def test_people_have_valid_unique_dnis_and_plausible_data(demo):
-    people = list(Person.objects.all())
+    # The socias (members and boards); the people on the rolls are checked below.
+    people = list(Person.objects.filter(memberships__isnull=False).distinct())
     assert len(people) >= 120 * 10
     with_dni = [p for p in people if p.dni]
     assert 0.85 < len(with_dni) / len(people) < 0.95
-    assert len({p.dni for p in with_dni}) == len(with_dni)
+    assert Person.objects.exclude(dni=None).values("dni").distinct().count() == Person.objects.exclude(
+        dni=None).count()
     assert any(p.dni_check.isdigit() for p in with_dni) and any(p.dni_check.isalpha() for p in with_dni)
     today = timezone.localdate()
     for p in people:
@@ -98,6 +106,61 @@ def test_people_have_valid_unique_dnis_and_plausible_data(demo):
 
     for org in Organisation.objects.exclude(kind__in=FEDERATIONS):
         assert 10 <= org.memberships.count() <= 30
+
+
+def test_rolls_have_every_age_a_realistic_category_mix_and_valid_entries(demo):
+    today = timezone.localdate()
+    entries = list(RollEntry.objects.select_related("person", "category", "kitchen__kind"))
+    assert not Membership.objects.filter(person__roll_entries__isnull=False).exists()  # eaters, not socias
+    kitchens = Organisation.objects.filter(kind__is_kitchen=True, status="active")
+    per_kitchen = Counter(e.kitchen_id for e in entries if e.until is None)
+    for kitchen in kitchens:
+        # 50–80 each, plus the few planted copies and people who moved in.
+        assert 40 <= per_kitchen[kitchen.pk] <= 100, kitchen
+    assert {e.kitchen_id for e in entries} <= set(kitchens.values_list("pk", flat=True))
+    shares = Counter(e.category_id for e in entries)
+    total = len(entries)
+    assert set(shares) == set(Category.objects.values_list("code", flat=True))
+    for code, (low, high) in {"nino-menor-6": (0.12, 0.35), "nino-escolar": (0.15, 0.40),
+                              "adulto-mayor": (0.12, 0.30), "gestante-lactante": (0.02, 0.10),
+                              "discapacidad": (0.02, 0.08), "pantbc": (0.003, 0.04), "riesgo": (0.02, 0.10),
+                              "otro": (0.10, 0.30)}.items():
+        assert low < shares[code] / total < high, (code, shares[code] / total)
+    people = {e.person for e in entries}
+    ages = [p.age(today) for p in people]
+    assert min(ages) == 0 and max(ages) >= 85
+    assert 0.25 < sum(p.sex == "M" for p in people) / len(people) < 0.5
+    for e in entries:
+        validate_entry(e, e.person, on=today)  # category fits the age, a social case has its reason…
+        assert e.until is None or (e.since <= e.until <= today and e.exit_reason)
+    rations = Counter(e.ration for e in entries)
+    assert all(rations[r] / total > 0.05 for r in Ration.values)
+    assert 0.85 < sum(e.has_consent for e in entries) / total < 0.97
+    assert {e.consent_method for e in entries} == {"", "signed", "verbal"}
+    assert 0.03 < sum(e.until is not None for e in entries) / total < 0.15
+    assert Household.objects.count() > 0
+    for household in Household.objects.prefetch_related("entries"):
+        assert household.entries.filter(person=household.head).exists()
+        assert household.entries.count() >= 2
+    # Some people moved: one person, an entry closed at one kitchen and one open at another.
+    moved = RollEntry.objects.filter(exit_reason=ExitReason.OTHER_KITCHEN).values_list("person_id", flat=True)
+    assert moved and RollEntry.objects.filter(person_id__in=moved, until=None).count() == len(moved)
+
+
+def test_planted_duplicates_are_about_2_percent_and_the_finder_finds_them():
+    ctx = generate(scale="small", seed=3)
+    planted = {(min(a, b), max(a, b)): mistake for a, b, mistake in ctx.roll_duplicates}
+    people = ctx.counts["roll_people"]
+    assert 0.015 < len(planted) / people < 0.025
+    assert set(planted.values()) == {"swap", "dni_transposed", "no_dni", "birth_day", "accents", "typo"}
+    kitchens = dict(RollEntry.objects.values_list("person_id", "kitchen_id"))
+    assert all(kitchens[a] != kitchens[b] for a, b in planted)  # across kitchens
+    confederation = Organisation.objects.get(kind="confederacion")
+    found = {(a, b) for a, b, *_rest in find_pairs(records_under(confederation))}
+    assert len(set(planted) & found) / len(planted) >= 0.97
+    assert len(set(planted) & found) / len(found) >= 0.9
+    # The people were inserted with ids of their own: the next one saved still gets a fresh id.
+    assert Person.objects.create(given_names="Nueva", paternal_surname="Persona").pk > max(kitchens)
 
 
 def test_boards_are_current_expiring_or_lapsed(demo):

@@ -22,6 +22,7 @@ from ayni.demo.context import DemoContext
 from ayni.demo.kitchens import generate_kitchens
 from ayni.demo.people import generate_people
 from ayni.demo.plan import SCALES, Scale
+from ayni.demo.rolls import generate_rolls
 from ayni.demo.tree import build_tree, generate_requirements
 from ayni.orgs.models import Organisation
 
@@ -48,6 +49,7 @@ STEPS: list[Step] = [
     Step(_("Requisitos"), generate_requirements, _org_count),
     Step(_("Cuentas"), generate_accounts, lambda s: 1),
     Step(_("Cocinas: partes diarios y almacén"), generate_kitchens, lambda s: s.base_organisations),
+    Step(_("Padrones de usuarios"), generate_rolls, lambda s: s.base_organisations),
 ]
 
 
