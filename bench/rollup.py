@@ -2,7 +2,8 @@
 
 A scratch database gets the national dataset — 13,600 kitchens under 58 provincial federations
 and three years of daily reports, about 15 million rows — written in the database itself (SQL
-over a calendar), then the monthly summaries the kitchens' services would have kept. We time
+over a calendar), then the monthly summaries and roll-ups the kitchens' services would have
+kept: the generator of `ayni demo --scale national-full` (`src/ayni/demo/national_full.py`). We time
 the national, a department and a province dashboard as a person gets them (the Django test
 client: the view, its queries, the template), p50 and p95 over --requests requests each. In
 the same run, the same figures are computed (a) by a plain GROUP BY over the raw daily table of
@@ -50,24 +51,6 @@ def percentile(values: list[float], p: float) -> float:
 
 # --- The child: runs inside Django, on one database ---------------------------------------------
 
-def _calendar_sql(vendor: str, first: str, days: int) -> str:
-    if vendor == "postgresql":
-        return (f"SELECT (DATE '{first}' + g)::date AS day, g AS d FROM generate_series(0, {days - 1}) AS g")
-    return (f"WITH RECURSIVE cal(day, d) AS (SELECT DATE('{first}'), 0 UNION ALL "
-            f"SELECT DATE(day, '+1 day'), d + 1 FROM cal WHERE d < {days - 1}) SELECT day, d FROM cal")
-
-
-# The daily numbers are a function of (kitchen, day), the same on every engine and in DuckDB, so
-# the three computations must agree to the ration. About one day in eleven has no report.
-REPORT_COLUMNS = ("kitchen_id, date, is_closed, closed_reason, rations_prepared, served_paying, served_subsidised, "
-                  "served_free, price_per_ration, menu, cooks, cooks_count, cash_received, notes, version, "
-                  "created_at, updated_at")
-REPORT_VALUES = ("k.id, c.day, FALSE, '', 60 + (k.id * 7 + c.d * 3) % 40, 20 + (k.id * 31 + c.d * 17) % 40, "
-                 "10 + (k.id * 13 + c.d * 5) % 15, (k.id + c.d) % 9, 3.5, '', '', 2, "
-                 "3.5 * (20 + (k.id * 31 + c.d * 17) % 40), '', 1, {now}, {now}")
-REPORT_WHERE = "(k.id * 13 + c.d * 7) % 11 <> 0"
-
-
 def child_build(kitchens: int, months: int) -> dict:
     import datetime
 
@@ -75,15 +58,13 @@ def child_build(kitchens: int, months: int) -> dict:
     from django.utils import timezone
 
     from ayni.accounts.models import Role, RoleGrant, User
+    from ayni.demo import national_full
     from ayni.geo.models import District
     from ayni.orgs.models import Organisation, OrgKind, path_segment
 
-    vendor = connection.vendor
     today = timezone.localdate()
     last = today.replace(day=1)
-    first = last
-    for _i in range(months - 1):
-        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    first = national_full.first_month(today, months)
     days = (today - first).days + 1
     districts = {}
     for code in set(PROVINCES):
@@ -117,23 +98,9 @@ def child_build(kitchens: int, months: int) -> dict:
         Organisation.objects.bulk_create(orgs, batch_size=2000)
         user = User.objects.create_user(username="bench-nacional", password="x")  # noqa: S106
         RoleGrant.objects.create(user=user, organisation=confed, role=Role.NATIONAL_ADMIN)
-    now = "CURRENT_TIMESTAMP"
-    kitchen_filter = f"k.kind_id = 'comedor-popular' AND k.path LIKE '{confed.path}%'"
-    with connection.cursor() as cur, transaction.atomic():
-        cur.execute(f"INSERT INTO kitchens_dailyreport ({REPORT_COLUMNS}) "
-                    f"SELECT {REPORT_VALUES.format(now=now)} FROM orgs_organisation k "
-                    f"CROSS JOIN ({_calendar_sql(vendor, first.isoformat(), days)}) c "
-                    f"WHERE {kitchen_filter} AND {REPORT_WHERE}")
-        reports = cur.rowcount
-        month = "date_trunc('month', r.date)::date" if vendor == "postgresql" else "DATE(r.date, 'start of month')"
-        # What the services keep incrementally, written at once: one row per kitchen and month.
-        cur.execute("INSERT INTO kitchens_monthlysummary (kitchen_id, path, month, days_reported, days_cooked, "
-                    "rations_prepared, served_paying, served_subsidised, served_free, cash_received, purchases_cost, "
-                    "state_food_value, subsidy_received) "
-                    f"SELECT r.kitchen_id, k.path, {month}, COUNT(*), COUNT(*), SUM(r.rations_prepared), "
-                    "SUM(r.served_paying), SUM(r.served_subsidised), SUM(r.served_free), SUM(r.cash_received), 0, 0, 0 "
-                    "FROM kitchens_dailyreport r JOIN orgs_organisation k ON k.id = r.kitchen_id "
-                    f"WHERE {kitchen_filter} GROUP BY r.kitchen_id, k.path, {month}")
+    # The demo's generator (`ayni demo --scale national-full`): reports, then summaries and roll-ups.
+    written = national_full.write_reports(confed.path, first, today)
+    reports = written["daily_reports"]
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return {"kitchens": kitchens, "daily_reports": reports, "first": first.isoformat(), "days": days,
@@ -224,15 +191,21 @@ def duckdb_scan(kitchens: list[tuple[int, str, str]], first: str, days: int, das
     except ImportError:
         log("duckdb no está instalado: se omite (pip install duckdb)")
         return None
+    from ayni.demo import national_full
+
     con = duckdb.connect()
     con.execute("CREATE TABLE org (id INTEGER, path VARCHAR, district_id VARCHAR, kind_id VARCHAR)")
     con.executemany("INSERT INTO org VALUES (?, ?, ?, 'comedor-popular')", kitchens)
-    con.execute(f"CREATE TABLE kitchens_dailyreport AS SELECT k.id AS kitchen_id, c.day AS date, "
-                f"20 + (k.id * 31 + c.d * 17) % 40 AS served_paying, "
-                f"10 + (k.id * 13 + c.d * 5) % 15 AS served_subsidised, "
-                f"(k.id + c.d) % 9 AS served_free FROM org k CROSS JOIN "
+    # The same rows as the databases got: the demo generator's columns, values and gaps.
+    con.execute("CREATE TABLE kitchens_dailyreport (kitchen_id INTEGER, date DATE, is_closed BOOLEAN, "
+                "closed_reason VARCHAR, rations_prepared INTEGER, served_paying INTEGER, served_subsidised INTEGER, "
+                "served_free INTEGER, price_per_ration DECIMAL(12, 2), menu VARCHAR, cooks VARCHAR, "
+                "cooks_count INTEGER, cash_received DECIMAL(12, 2), notes VARCHAR, version INTEGER, "
+                "created_at TIMESTAMP, updated_at TIMESTAMP)")
+    con.execute(f"INSERT INTO kitchens_dailyreport ({national_full.REPORT_COLUMNS}) "
+                f"SELECT {national_full.REPORT_VALUES} FROM org k CROSS JOIN "
                 f"(SELECT DATE '{first}' + CAST(g AS INTEGER) AS day, g AS d FROM range(0, {days}) t(g)) c "
-                f"WHERE {REPORT_WHERE}")
+                f"WHERE {national_full.REPORT_WHERE}")
     wheres = {"national": f"k.path LIKE '{confed_path}%'",
               "department": f"k.path LIKE '{confed_path}%' AND k.district_id LIKE '08%'",
               "province": f"k.path LIKE '{confed_path}%' AND k.district_id LIKE '0801%'"}

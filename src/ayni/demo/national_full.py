@@ -17,11 +17,14 @@ subsidies: it exists to measure the dashboards, not to show the kitchen pages.
 # ruff: noqa: S608
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 
-from ayni.demo.context import DemoContext
-from ayni.kitchens.summaries import insert_from_reports
+if TYPE_CHECKING:
+    from ayni.demo.context import DemoContext
+
+# Nothing above needs Django set up: the benchmark's DuckDB side reads the constants below.
 
 YEARS = 3
 REPORT_COLUMNS = ("kitchen_id, date, is_closed, closed_reason, rations_prepared, served_paying, served_subsidised, "
@@ -53,6 +56,8 @@ def first_month(today: datetime.date, months: int) -> datetime.date:
 def write_reports(path: str, first: datetime.date, today: datetime.date) -> dict:
     """Daily reports from `first` to `today` for every active kitchen under `path` (which must
     have none yet), then their monthly summaries and roll-ups. One transaction."""
+    from ayni.kitchens.summaries import insert_from_reports
+
     days = (today - first).days + 1
     # `path` is an organisation path: base-36 digits and slashes only.
     if not all(ch.isalnum() or ch == "/" for ch in path):
@@ -68,7 +73,7 @@ def write_reports(path: str, first: datetime.date, today: datetime.date) -> dict
     return {"daily_reports": reports, "monthly_summaries": summaries, "days": days}
 
 
-def generate_operations(ctx: DemoContext) -> None:
+def generate_operations(ctx: "DemoContext") -> None:
     """The demo step for this scale, in place of a year of reports, movements and deliveries."""
     first = first_month(ctx.today, YEARS * 12)
     written = write_reports(ctx.confederation.org.path, first, ctx.today)
