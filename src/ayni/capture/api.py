@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
+from pydantic import field_validator
 
 from ayni.accounts.scope import Can, Scope
 from ayni.capture import services
@@ -105,6 +106,31 @@ class ItemIn(Schema):
         "birth_date, sex (F/M), category (código), ration (paying, subsidised, free), social_case_reason, since, "
         "consent_method (signed, verbal), consent_witness, consent_on, notes."))
 
+    @field_validator("client_id", "data")
+    @classmethod
+    def storable(cls, value):
+        return _storable(value)
+
+
+def _storable(value):
+    """Refuse (422) text no database can keep, before anything is stored: PostgreSQL's JSON has
+    no NUL character, and a lone surrogate (valid in JSON's \\u escapes) is not UTF-8."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(_("El texto tiene un carácter nulo (\\u0000)."))
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(_("El texto tiene caracteres que no son UTF-8 válido.")) from None
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            _storable(key)
+            _storable(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _storable(inner)
+    return value
+
 
 class BatchIn(Schema):
     items: list[ItemIn]
@@ -131,19 +157,29 @@ class Error(Schema):
     detail: str
 
 
+class InvalidOut(Schema):
+    detail: str
+    errors: list[dict[str, Any]] = Field(description="Qué parte del envío no tiene la forma esperada.")
+
+
+# What any call may answer besides its own responses: a body that is not JSON (400), a missing or
+# wrong key (401), a body of the wrong shape (422). Declared so that the schema lists every answer.
+ERRORS = {400: Error, 401: Error, 422: InvalidOut}
+
+
 KINDS = {"report": Inbound.Kind.REPORT, "movement": Inbound.Kind.MOVEMENT, "roll_entry": Inbound.Kind.ROLL_ENTRY}
 
 
 # --- Endpoints -------------------------------------------------------------------------------
 
-@api.get("/me", response=MeOut, url_name="me", summary="La cuenta de la clave y sus cocinas")
+@api.get("/me", response={200: MeOut, 401: Error}, url_name="me", summary="La cuenta de la clave y sus cocinas")
 def me(request):
     kitchens = visible_kitchens(_scope(request), Can.EDIT).order_by("path")[:200]
     return {"username": request.user.username, "name": request.user.get_full_name(),
             "kitchens": list(kitchens.values("id", "name", "path"))}
 
 
-@api.post("/kitchens/{kitchen_id}/batch", response={200: BatchOut, 403: Error, 413: Error}, url_name="batch",
+@api.post("/kitchens/{kitchen_id}/batch", response={200: BatchOut, 403: Error, 413: Error, **ERRORS}, url_name="batch",
           summary="Enviar un lote de partes, movimientos e ingresos al padrón")
 def batch(request, kitchen_id: int, payload: BatchIn):
     """Each item is stored as it arrived, then processed; the answer has one result per item,
