@@ -6,14 +6,17 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from ayni.audit.models import AuditEntry
+from ayni.people.models import Person
 from ayni.rolls import imports, spreadsheet
 from ayni.rolls.imports import apply_import, preview_import, upload_import
 from ayni.rolls.models import ExportLog, ImportBatch, RollEntry
+from ayni.rolls.services import register_entry
 from tests.rolls_helpers import put_on_roll
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +112,90 @@ def test_a_person_registered_elsewhere_is_linked_not_duplicated(world):
     rows = [[1, "Quispe", "Mamani", "María Elena", "45678912", "14/03/1975", "Otro", "", ""]]
     preview = preview_import(upload(world, xlsx(rows)))
     assert preview.rows[0].status == "existing" and preview.rows[0].person == world.member
+
+
+def _row_by_row(actor, batch):
+    """The confirm as it was before the bulk path: `register_entry` for every valid row."""
+    preview = preview_import(batch)
+    today = timezone.localdate()
+    consent = {"consent_method": batch.consent_method, "consent_on": today if batch.consent_method else None}
+    for row in preview.valid:
+        register_entry(actor=actor, kitchen=batch.kitchen, person=row.person, import_batch=batch, audit=False,
+                       scope_checked=True, **row.entry_fields, **consent, **({} if row.person else row.person_fields))
+    return len(preview.valid)
+
+
+def _roll_state(kitchen):
+    people = [(p.given_names, p.paternal_surname, p.maternal_surname, p.sex, p.birth_date, p.dni, p.dni_check,
+               p.phone, p.district_id, p.search_name) for p in Person.objects.order_by("search_name", "dni")]
+    # Entries and ids differ between two runs; what was written must not.
+    entries = sorted(
+        (e.person.search_name, e.person.dni or "", e.category_id, e.ration, e.social_case_reason, e.since, e.until,
+         e.consent_on, e.consent_method, e.consent_witness, e.consent_recorded_by_id, e.created_by_id, e.notes,
+         e.household_id, e.import_batch.filename if e.import_batch else "")
+        for e in RollEntry.objects.filter(kitchen=kitchen).select_related("person", "import_batch"))
+    return people, entries
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_the_bulk_confirm_gives_what_the_row_by_row_path_gave(world):
+    put_on_roll(world.kitchen, dni="10293847", given_names="Teodosia")  # already on this roll
+    rows = GOOD + [
+        [4, "Quispe", "Mamani", "María Elena", "45678912", "14/03/1975", "Otro", "", ""],  # a socia: linked
+        [5, "Condori", "Apaza", "Teodosia", "10293847", "01/06/1950", "Adulto mayor", "", ""],  # already here
+        [6, "Rojas", "Soto", "Ana", "1234567", "01/01/1980", "Otro", "", ""],  # an error: left out
+        [7, "Ñahui", "", "Lucía", "", "02/02/2015", "Escolar", "Caso social", "Orfandad"],
+    ]
+    content = xlsx(rows)
+    try:
+        with transaction.atomic():
+            batch = upload(world, content, consent_method="signed")
+            assert apply_import(actor=world.leader, batch=batch) == 5
+            bulk = _roll_state(world.kitchen)
+            raise _Undo
+    except _Undo:
+        pass
+    batch = upload(world, content, consent_method="signed")
+    assert _row_by_row(world.leader, batch) == 5
+    assert _roll_state(world.kitchen) == bulk
+    assert len(bulk[1]) == 6 and {e[10] for e in bulk[1] if e[14] == "padron.xlsx"} == {world.leader.pk}
+    assert {e[5] for e in bulk[1]} == {timezone.localdate()}
+
+
+def test_a_confirm_that_breaks_a_rule_on_the_registered_person_imports_nothing(world):
+    # The file says 1950, so the preview accepts "Adulto mayor"; the DNI belongs to a socia born
+    # in 1975, and the confirm checks the category against her.
+    rows = GOOD[:1] + [[4, "Quispe", "Mamani", "María Elena", "45678912", "14/03/1950", "Adulto mayor", "", ""]]
+    batch = upload(world, xlsx(rows))
+    assert [r.status for r in preview_import(batch).rows] == ["new", "existing"]
+    with pytest.raises(ValidationError) as exc:
+        apply_import(actor=world.leader, batch=batch)
+    assert exc.value.messages[0].startswith("Fila 3:") and "No se importó nada" in exc.value.messages[0]
+    assert not RollEntry.objects.exists() and not Person.objects.filter(dni="04567891").exists()
+
+
+def test_a_dni_registered_after_the_preview_stops_the_confirm(world):
+    batch = upload(world, xlsx(GOOD))
+    assert preview_import(batch).count("new") == 3
+    original = imports._resolve
+    imports_resolve_calls = []
+
+    def resolve_then_someone_registers(rows, kitchen, today):
+        original(rows, kitchen, today)
+        imports_resolve_calls.append(1)
+        Person.objects.create(given_names="Otra", paternal_surname="Persona", dni="71234560")
+
+    imports._resolve = resolve_then_someone_registers
+    try:
+        with pytest.raises(ValidationError) as exc:
+            apply_import(actor=world.leader, batch=batch)
+    finally:
+        imports._resolve = original
+    assert imports_resolve_calls and "Fila 3:" in exc.value.messages[0]
+    assert not RollEntry.objects.exists() and not Person.objects.filter(dni="04567891").exists()
 
 
 BAD = [
