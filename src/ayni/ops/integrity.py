@@ -1,14 +1,24 @@
-"""Invariants of the registry, recomputed from the rows, for `check-integrity` and bench/crash.py.
+"""Invariants across the product, recomputed from the rows, for `check-integrity` and bench/crash.py.
 
 The services keep them inside one transaction each; these checks are how we know that a crash,
-a restore or a hand-made SQL fix did not leave something half-done.
+a restore or a hand-made SQL fix did not leave something half-done: the organisation tree, no
+row pointing at nothing (every foreign key of every table), no half-applied roll import or
+merge of two people, no report saved without its revision, and an audit entry for every change
+the services made. All read-only.
 """
 
-from django.db import connection
+from collections import Counter
+
+from django.apps import apps
+from django.db import connection, models
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from ayni.audit.models import AuditEntry
+from ayni.kitchens.models import DailyReport, DailyReportRevision, MovementKind, StockMovement
 from ayni.orgs.models import Organisation, path_segment
-from ayni.people.models import Membership, Person, Position
+from ayni.people.models import Person
+from ayni.rolls.models import DuplicatePair, ImportBatch, PersonMerge, RollEntry
 
 
 def path_violations() -> list[str]:
@@ -32,28 +42,145 @@ def path_violations() -> list[str]:
     return out
 
 
-def _orphans(child_model, field: str, parent_model) -> list[int]:
+def _orphans(child_model, field: str, parent_model) -> list:
     # A LEFT JOIN written out: the ORM would trust the foreign key, and that trust is what we test
     # (SQLite enforces foreign keys only when the connection asks it to).
+    fk = child_model._meta.get_field(field)
     child, parent = child_model._meta.db_table, parent_model._meta.db_table
-    column = child_model._meta.get_field(field).column
+    pk, column, target = child_model._meta.pk.column, fk.column, fk.target_field.column
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT c.id FROM {child} c LEFT JOIN {parent} p ON p.id = c.{column} "  # noqa: S608 - names from _meta
-            f"WHERE c.{column} IS NOT NULL AND p.id IS NULL"
+            f"SELECT c.{pk} FROM {child} c LEFT JOIN {parent} p ON p.{target} = c.{column} "  # noqa: S608 - _meta
+            f"WHERE c.{column} IS NOT NULL AND p.{target} IS NULL"
         )
         return [row[0] for row in cursor.fetchall()]
 
 
+def _foreign_keys():
+    """(model, field) for every concrete foreign key and one-to-one of Ayni's own tables."""
+    for model in apps.get_models():
+        if not model.__module__.startswith("ayni.") or not model._meta.managed or model._meta.proxy:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.ForeignKey) and field.db_constraint:
+                yield model, field
+
+
 def orphan_violations() -> list[str]:
+    """No row anywhere points at a row that is not there (one LEFT JOIN per foreign key)."""
     out = []
-    for model, field, parent in [(Membership, "person", Person), (Membership, "organisation", Organisation),
-                                 (Position, "person", Person), (Position, "organisation", Organisation)]:
-        for pk in _orphans(model, field, parent):
+    for model, field in _foreign_keys():
+        for pk in _orphans(model, field.name, field.related_model):
             out.append(_("%(model)s %(pk)s: apunta a un(a) %(field)s que no existe")
-                       % {"model": model._meta.verbose_name, "pk": pk, "field": model._meta.get_field(field).name})
+                       % {"model": model._meta.verbose_name, "pk": pk, "field": field.name})
+    return out
+
+
+def import_violations() -> list[str]:
+    """A roll import is applied whole or not at all: only an applied batch has entries, exactly
+    as many as it says it added, a time it was applied and its audit entries."""
+    out = []
+    entries = dict(RollEntry.objects.filter(import_batch__isnull=False).values_list("import_batch")
+                   .annotate(n=Count("id")).values_list("import_batch", "n"))
+    audited_apply = _audited("roll.import")
+    audited_upload = _audited("roll.import_upload")
+    batches = ImportBatch.objects.values_list("pk", "status", "rows_created", "applied_at")
+    for pk, status, created, applied_at in batches.iterator(chunk_size=2000):
+        found = entries.get(pk, 0)
+        if str(pk) not in audited_upload:
+            out.append(_("importación %(pk)s: sin registro de auditoría de la subida") % {"pk": pk})
+        if status != ImportBatch.Status.APPLIED:
+            if found:
+                out.append(_("importación %(pk)s: no aplicada, pero %(n)s ingresos al padrón vienen de ella")
+                           % {"pk": pk, "n": found})
+            continue
+        if found != created:
+            out.append(_("importación %(pk)s: dice haber agregado %(created)s, hay %(found)s ingresos de ella")
+                       % {"pk": pk, "created": created, "found": found})
+        if applied_at is None:
+            out.append(_("importación %(pk)s: aplicada sin fecha de aplicación") % {"pk": pk})
+        if str(pk) not in audited_apply:
+            out.append(_("importación %(pk)s: aplicada sin registro de auditoría") % {"pk": pk})
+    return out
+
+
+def merge_violations() -> list[str]:
+    """Two records of one person are joined whole: the removed record is gone, a pair decided
+    'same' has its merge, and every merge its audit entry."""
+    out = []
+    merges = list(PersonMerge.objects.values_list("pk", "removed_id", "kept_id_kept"))
+    still_there = set(Person.objects.filter(pk__in=[m[1] for m in merges]).values_list("pk", flat=True))
+    merged_away = {m[1] for m in merges}
+    audited = Counter(AuditEntry.objects.filter(action="person.merge").values_list("object_id", flat=True))
+    expected = Counter(str(kept) for _pk, _removed, kept in merges)
+    for pk, removed, _kept in merges:
+        if removed in still_there:
+            out.append(_("unión %(pk)s: el registro %(removed)s debía quitarse y sigue ahí")
+                       % {"pk": pk, "removed": removed})
+    for kept, n in expected.items():
+        if audited[kept] < n:
+            out.append(_("persona %(kept)s: %(n)s unión(es) y %(a)s registro(s) de auditoría de unión")
+                       % {"kept": kept, "n": n, "a": audited[kept]})
+    same = DuplicatePair.objects.filter(status=DuplicatePair.Status.SAME).values_list("pk", "a_id_kept", "b_id_kept")
+    for pk, a, b in same:
+        if a not in merged_away and b not in merged_away:
+            out.append(_("par %(pk)s: marcado como la misma persona, pero no se unieron %(a)s y %(b)s")
+                       % {"pk": pk, "a": a, "b": b})
+    decided = DuplicatePair.objects.exclude(status=DuplicatePair.Status.OPEN)
+    audited_pairs = _audited("roll.pair_decided")
+    for pk, decided_at in decided.values_list("pk", "decided_at"):
+        if decided_at is None or str(pk) not in audited_pairs:
+            out.append(_("par %(pk)s: decidido sin fecha o sin registro de auditoría") % {"pk": pk})
+    return out
+
+
+def report_violations() -> list[str]:
+    """A daily report at version N was saved N times: N revisions, none missing."""
+    revisions = dict(DailyReportRevision.objects.values_list("report").annotate(n=Count("id"))
+                     .values_list("report", "n"))
+    out = []
+    for pk, version in _after_demo(DailyReport.objects.all()).values_list("pk", "version").iterator(chunk_size=5000):
+        if revisions.get(pk, 0) != version:
+            out.append(_("parte diario %(pk)s: versión %(v)s con %(n)s revisión(es)")
+                       % {"pk": pk, "v": version, "n": revisions.get(pk, 0)})
+    return out
+
+
+def _audited(action: str) -> set[str]:
+    return set(AuditEntry.objects.filter(action=action).values_list("object_id", flat=True))
+
+
+def _after_demo(query):
+    """`ayni demo` writes a year of rows in bulk (no revisions, one audit entry for the lot); only
+    what was written after it went through the services one change at a time."""
+    since = AuditEntry.objects.filter(action="demo.generate").order_by("-at").values_list("at", flat=True).first()
+    return query.filter(created_at__gt=since) if since else query
+
+
+def audit_violations() -> list[str]:
+    """Every change the services made has its audit entry (written in the same transaction)."""
+    after = _after_demo
+    out = []
+    checks = [
+        (after(Organisation.objects.all()), {"org.create"}, _("organización %(pk)s sin registro de auditoría")),
+        (after(RollEntry.objects.filter(import_batch__isnull=True)), {"roll.register"},
+         _("ingreso al padrón %(pk)s sin registro de auditoría")),
+        (after(DailyReport.objects.all()), {"kitchen.report"}, _("parte diario %(pk)s sin registro de auditoría")),
+        # A delivery's or a count's movement is audited as the delivery or the count.
+        (after(StockMovement.objects.filter(receipt__isnull=True).exclude(kind=MovementKind.COUNT)),
+         {"kitchen.movement"}, _("movimiento de almacén %(pk)s sin registro de auditoría")),
+    ]
+    for query, actions, message in checks:
+        audited = set(AuditEntry.objects.filter(action__in=actions, object_type=query.model._meta.model_name)
+                      .values_list("object_id", flat=True))
+        for pk in query.values_list("pk", flat=True).iterator(chunk_size=5000):
+            if str(pk) not in audited:
+                out.append(message % {"pk": pk})
     return out
 
 
 def registry_violations() -> list[str]:
-    return path_violations() + orphan_violations()
+    """Everything here: `ayni check-integrity` runs it under one heading, next to the stock and
+    monthly-summary checks of ayni.kitchens.integrity."""
+    return (path_violations() + orphan_violations() + import_violations() + merge_violations()
+            + report_violations() + audit_violations())
