@@ -3,11 +3,11 @@
 Every figure is read from summaries kept incrementally, never from the daily reports. When the
 selection's paths are all a federation or above (the national board, a provincial coordinator,
 the platform), sums come from the roll-up (`kitchens.MonthlyRollup`: one row per provincial
-federation, district and month — a few thousand rows for the whole country and a year);
+federation, district and month, a few thousand rows for the whole country and a year), and
+how many distinct kitchens reported in the range from `kitchens.ReportingGap` beside it;
 deeper selections read the kitchens' own monthly summaries (`kitchens.MonthlySummary`), which
-for a district federation are a few thousand rows too. Only the count of distinct kitchens that
-reported in the range needs the per-kitchen rows. A dashboard is a fixed number of grouped
-queries whatever the size of the subtree, which the tests pin.
+for a district federation are a few thousand rows too. A dashboard is a fixed number of
+grouped queries whatever the size of the subtree, which the tests pin.
 
 The user's scope is applied here, once, to every query (`Scope.q` on the summary's `path`), so
 a coordinator asking for another department's geography gets her own kitchens in it, if any,
@@ -32,6 +32,7 @@ from ayni.kitchens.models import (
     MonthlyRollup,
     MonthlySummary,
     MovementKind,
+    ReportingGap,
     StockBalance,
     StockMovement,
 )
@@ -193,9 +194,17 @@ def totals(sel: Selection) -> dict:
 
 
 def kitchens_reporting(sel: Selection) -> int:
-    """Kitchens with at least one report in the range (one query). Without a place, a distinct
-    count over the summaries' (kitchen, month) index; in a place, the place's kitchens probed
-    one by one — the join the other way round makes both engines read the whole country."""
+    """Kitchens with at least one report in the range (one query). From the roll-up's
+    `ReportingGap` rows when it can answer: the reporting months in the range that follow one
+    before it, one per kitchen. Otherwise per kitchen: without a place, a distinct count over the
+    summaries' (kitchen, month) index; in a place, the place's kitchens probed one by one — the
+    join the other way round makes both engines read the whole country."""
+    if sel.uses_rollup:
+        gaps = ReportingGap.objects.filter(sel.on_path(), month__gte=sel.first, month__lte=sel.last,
+                                           previous_month__lt=sel.first)
+        if sel.place is not None:
+            gaps = gaps.filter(district__startswith=sel.place.code)
+        return gaps.aggregate(n=Coalesce(Sum("kitchens"), 0))["n"]
     if sel.place is None:
         return sel.summaries().filter(days_reported__gt=0).aggregate(n=Count("kitchen_id", distinct=True))["n"]
     reported = MonthlySummary.objects.filter(kitchen_id=OuterRef("pk"), month__gte=sel.first, month__lte=sel.last,

@@ -19,6 +19,7 @@ from ayni.kitchens.models import (
     MonthlyRollup,
     MonthlySummary,
     MovementKind,
+    ReportingGap,
     StockBalance,
     StockCount,
     StockMovement,
@@ -113,6 +114,22 @@ def rollup_violations() -> list[str]:
     return out
 
 
+def gap_violations() -> list[str]:
+    """The chain of each kitchen's reporting months, counted per roll-up row, equals the stored
+    `ReportingGap` rows (rows at zero are the same as none)."""
+    from ayni.kitchens.summaries import gap_chain
+
+    fresh = {k: n for k, n in gap_chain(MonthlySummary.objects.all()).items() if n}
+    stored = {(g.path, g.district, g.month, g.previous_month): g.kitchens
+              for g in ReportingGap.objects.exclude(kitchens=0)}
+    out = []
+    for key in sorted(set(fresh) | set(stored), key=str):
+        if fresh.get(key, 0) != stored.get(key, 0):
+            out.append(f"reporting gaps of {key[0]} in district {key[1] or '-'}: {stored.get(key, 0)} kitchens "
+                       f"reported in {key[2]:%Y-%m} after {key[3]:%Y-%m}, their summaries say {fresh.get(key, 0)}")
+    return out
+
+
 def balance_violations() -> list[str]:
     sums = {(r["kitchen_id"], r["item_id"]): r["total"]
             for r in StockMovement.objects.values("kitchen_id", "item_id").annotate(total=Sum("delta"))}
@@ -144,4 +161,5 @@ def orphan_violations() -> list[str]:
 
 
 def violations() -> list[str]:
-    return balance_violations() + summary_violations() + rollup_violations() + orphan_violations()
+    return (balance_violations() + summary_violations() + rollup_violations() + gap_violations()
+            + orphan_violations())

@@ -375,3 +375,25 @@ class MonthlyRollup(models.Model):
 
     def as_totals(self) -> dict:
         return {f: getattr(self, f) for f in (*SUMMARY_FIELDS, "kitchens_reporting")}
+
+
+class ReportingGap(models.Model):
+    """How many kitchens of a roll-up row (federation and district) reported in `month` and,
+    before it, last reported in `previous_month` (null: never before). It answers "how many
+    kitchens reported at least once between F and L" without one row per kitchen: each such
+    kitchen has exactly one reporting month in the range whose previous one is before F, so the
+    answer is the sum of the rows with F ≤ month ≤ L and previous_month < F. Kept by
+    `summaries.bump` when a kitchen's month gains its first report or loses its last."""
+
+    path = models.CharField(max_length=255)
+    district = models.CharField(max_length=6, blank=True)
+    month = models.DateField()
+    previous_month = models.DateField()
+    kitchens = models.IntegerField(default=0)
+
+    NEVER = datetime.date(1900, 1, 1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path", "district", "month", "previous_month"],
+                                               name="one_gap_per_cell_months")]
+        indexes = [models.Index(fields=["month", "previous_month"], name="gap_month_previous")]

@@ -10,7 +10,7 @@ kitchens in one federation and district wait for each other only until the first
 """
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -24,6 +24,7 @@ from ayni.kitchens.models import (
     MonthClose,
     MonthlyRollup,
     MonthlySummary,
+    ReportingGap,
     month_start,
 )
 from ayni.orgs.models import PATH_STEP, Organisation
@@ -31,6 +32,7 @@ from ayni.orgs.models import PATH_STEP, Organisation
 # How much of a kitchen's path names its roll-up row.
 ROLLUP_PATH_LENGTH = (ROLLUP_DEPTH + 1) * PATH_STEP
 ROLLUP_FIELDS = (*SUMMARY_FIELDS, "kitchens_reporting")
+GAP_LOCK_SPACE = 4711  # the advisory-lock namespace of a kitchen's reporting months
 
 
 def month_label(month: datetime.date) -> str:
@@ -95,6 +97,84 @@ def bump(summary: MonthlySummary, old: dict, new: dict) -> None:
     MonthlySummary.objects.filter(pk=summary.pk).update(
         **{f: F(f) + v for f, v in delta.items() if f != "kitchens_reporting"})
     _add_to_rollup(summary.path, summary.kitchen.district_id, summary.month, delta)
+    if delta.get("kitchens_reporting"):
+        _link_month(summary, delta["kitchens_reporting"])
+
+
+def _lock_history(kitchen_id: int) -> None:
+    """Serialise, per kitchen, the changes to which of its months have reports: two saves in
+    different months each hold only their own month's row, and both read the other months.
+    (SQLite has one writer at a time already.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [GAP_LOCK_SPACE, kitchen_id])
+
+
+def _link_month(summary: MonthlySummary, sign: int) -> None:
+    """The kitchen's month gained its first report (sign 1) or lost its last (sign −1): it
+    enters or leaves the chain of its reporting months, between the one before and the one
+    after, in `ReportingGap`."""
+    _lock_history(summary.kitchen_id)
+    others = MonthlySummary.objects.filter(kitchen_id=summary.kitchen_id, days_reported__gt=0).exclude(pk=summary.pk)
+    before = others.filter(month__lt=summary.month).order_by("-month").values_list("month", flat=True).first()
+    after = others.filter(month__gt=summary.month).order_by("month").values_list("month", flat=True).first()
+    before = before or ReportingGap.NEVER
+    cell = (rollup_path(summary.path), summary.kitchen.district_id or "")
+    changes = Counter({(*cell, summary.month, before): sign})
+    if after is not None:
+        changes[(*cell, after, before)] -= sign
+        changes[(*cell, after, summary.month)] += sign
+    _apply_gaps(changes)
+
+
+def _add_gap(path: str, district: str, month, previous, n: int) -> None:
+    key = {"path": path, "district": district, "month": month, "previous_month": previous}
+    if ReportingGap.objects.filter(**key).update(kitchens=F("kitchens") + n):
+        return
+    try:
+        with transaction.atomic():
+            ReportingGap.objects.create(**key, kitchens=n)
+    except IntegrityError:
+        ReportingGap.objects.filter(**key).update(kitchens=F("kitchens") + n)
+
+
+def _apply_gaps(changes: Counter) -> None:
+    """Add these (path, district, month, previous month) → kitchens changes: existing rows by
+    `F()`, new ones in bulk."""
+    changes = {k: n for k, n in changes.items() if n}
+    if not changes:
+        return
+    if len(changes) <= 3:
+        for key, n in changes.items():
+            _add_gap(*key, n)
+        return
+    existing = set(ReportingGap.objects.filter(path__in={k[0] for k in changes}, month__in={k[2] for k in changes})
+                   .values_list("path", "district", "month", "previous_month"))
+    for key in existing & set(changes):
+        _add_gap(*key, changes.pop(key))
+    ReportingGap.objects.bulk_create([ReportingGap(path=p, district=d, month=m, previous_month=b, kitchens=n)
+                                      for (p, d, m, b), n in changes.items()], batch_size=2000)
+
+
+def gap_chain(summaries, district: str | None = None) -> Counter:
+    """(path, district, month, previous month) → kitchens, for the kitchens of these summary rows
+    (which must hold each kitchen's whole history): each reporting month linked to the one
+    before. `district` stands in for the kitchens' own (the one they had)."""
+    rows = (summaries.filter(days_reported__gt=0).order_by("kitchen_id", "month")
+            .values_list("kitchen_id", "path", "kitchen__district_id", "month"))
+    out: Counter = Counter()
+    last: dict[int, datetime.date] = {}
+    for kitchen_id, path, own_district, month in rows.iterator(chunk_size=5000):
+        where = (own_district if district is None else district) or ""
+        out[rollup_path(path), where, month, last.get(kitchen_id, ReportingGap.NEVER)] += 1
+        last[kitchen_id] = month
+    return out
+
+
+def _relink(before: Counter, after: Counter) -> None:
+    changes = Counter(after)
+    changes.subtract(before)
+    _apply_gaps(changes)
 
 
 def _grouped(summaries, cell=None) -> list[dict]:
@@ -128,22 +208,29 @@ def follow_moved_subtree(sender, instance, created, **kwargs) -> None:
         old, new = before.get("path"), after.get("path")
         if old and new and old != new:
             moved = MonthlySummary.objects.filter(path__startswith=new)
-            MonthlySummary.objects.filter(path__startswith=old).update(
-                path=Concat(Value(new), Substr("path", len(old) + 1)))
+            staying = MonthlySummary.objects.filter(path__startswith=old)
+            list(staying.select_for_update().values_list("pk", flat=True))  # no save slips in between
+            chain = gap_chain(staying)
+            staying.update(path=Concat(Value(new), Substr("path", len(old) + 1)))
             # Each kitchen's old path is the old prefix and the same tail.
             old_cell = Substr(Concat(Value(old), Substr("path", len(new) + 1)), 1, ROLLUP_PATH_LENGTH)
             _refile(moved, old_cell=old_cell)
+            _relink(chain, gap_chain(moved))
     elif instance.action == "org.update" and before.get("district") != after.get("district"):
         summaries = MonthlySummary.objects.filter(kitchen_id=instance.object_id)
         list(summaries.select_for_update().values_list("pk", flat=True))
         _refile(summaries, old_district=before.get("district") or "")
+        _relink(gap_chain(summaries, district=before.get("district") or ""), gap_chain(summaries))
 
 
 def bulk_create(rows: list[MonthlySummary], batch_size: int = 2000) -> None:
     """Insert finished summary rows in bulk (the demo and bulk loads), and add them to the
     roll-up. Callers build the totals themselves; this is the one place bulk summary rows enter
     the database."""
+    kitchens = MonthlySummary.objects.filter(kitchen_id__in={r.kitchen_id for r in rows})
+    chain = gap_chain(kitchens)
     MonthlySummary.objects.bulk_create(rows, batch_size=batch_size)
+    _relink(chain, gap_chain(kitchens))
     districts = dict(Organisation.objects.filter(pk__in={r.kitchen_id for r in rows})
                      .values_list("pk", "district_id"))
     cells: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(ROLLUP_FIELDS, 0))
@@ -190,4 +277,13 @@ def insert_from_reports(path_prefix: str) -> int:
             "FROM kitchens_monthlysummary s JOIN orgs_organisation k ON k.id = s.kitchen_id "
             f"WHERE s.path LIKE %s GROUP BY {substr}, COALESCE(k.district_id, ''), s.month",
             [ROLLUP_PATH_LENGTH, path_prefix + "%", ROLLUP_PATH_LENGTH])
+        never = "DATE '1900-01-01'" if connection.vendor == "postgresql" else "'1900-01-01'"
+        cur.execute(
+            "INSERT INTO kitchens_reportinggap (path, district, month, previous_month, kitchens) "  # noqa: S608
+            "SELECT cell, district, month, previous, COUNT(*) FROM ("
+            f"SELECT {substr} AS cell, COALESCE(k.district_id, '') AS district, s.month AS month, "
+            f"COALESCE(LAG(s.month) OVER (PARTITION BY s.kitchen_id ORDER BY s.month), {never}) AS previous "
+            "FROM kitchens_monthlysummary s JOIN orgs_organisation k ON k.id = s.kitchen_id "
+            "WHERE s.path LIKE %s AND s.days_reported > 0) AS t GROUP BY cell, district, month, previous",
+            [ROLLUP_PATH_LENGTH, path_prefix + "%"])
     return count
