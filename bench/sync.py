@@ -164,7 +164,8 @@ def main() -> None:
     parser.add_argument("--engine", default="sqlite", choices=["sqlite", "postgres"])
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--per-phone", type=int, default=50)
-    parser.add_argument("--batch", type=int, default=25)
+    # What the outbox sends per request (capture/static/capture/outbox.js, `run.length < 100`).
+    parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--drop", type=float, default=0.1, help="share of responses cut off")
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
