@@ -54,3 +54,23 @@ def test_the_national_full_scale_is_the_national_plan_at_full_size():
     assert full.sql_history and not national.sql_history
     assert full.federations == national.federations
     assert full.base_organisations > 3 * national.base_organisations
+
+
+def test_check_integrity_names_a_roll_up_that_drifted_from_its_kitchens(world):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.db.models import F
+
+    from ayni.audit.services import record
+
+    national_full.write_reports(world.confed.path, national_full.first_month(TODAY, 2), TODAY)
+    # As `ayni demo` does: the bulk rows are covered by one audit entry written after them.
+    record(actor=None, action="demo.generate", obj=world.confed, org_path=world.confed.path)
+    call_command("check-integrity", stdout=StringIO(), stderr=StringIO())
+    MonthlyRollup.objects.filter(pk=MonthlyRollup.objects.first().pk).update(served_free=F("served_free") + 1)
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError):
+        call_command("check-integrity", stdout=out, stderr=err)
+    assert "monthly roll-ups: 1 violation(s)" in out.getvalue()
+    assert "roll-up of" in err.getvalue() and "served_free" in err.getvalue()

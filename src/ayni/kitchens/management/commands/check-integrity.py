@@ -10,6 +10,8 @@ CHECKS = [
     ("registry", registry.registry_violations),
     ("stock balances", integrity.balance_violations),
     ("monthly summaries", integrity.summary_violations),
+    ("monthly roll-ups", integrity.rollup_violations),
+    ("reporting gaps", integrity.gap_violations),
     ("orphan rows", integrity.orphan_violations),
 ]
 
