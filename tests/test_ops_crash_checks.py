@@ -62,3 +62,23 @@ def test_a_move_onto_the_parent_it_already_had_is_not_lost(world):
     moved = {"kind": "move", "org": org.pk, "parent": world.ves.pk}
     assert check(MARKER, [moved])["lost"] == []
     assert check(MARKER, [{**moved, "parent": world.santiago.pk}])["lost"] != []
+
+
+def test_an_acknowledged_import_merge_report_or_api_item_missing_is_lost(world):
+    from tests.rolls_helpers import import_batch, open_pair
+
+    batch, pair = import_batch(world), open_pair(world)  # uploaded and suggested, never confirmed
+    lost = check(MARKER, [{"kind": "import", "batch": batch.pk}, {"kind": "merge", "pair": pair.pk},
+                          {"kind": "report", "menu": f"{MARKER} 1-1"}, {"kind": "movement", "party": f"{MARKER} 1-2"},
+                          {"kind": "api_movement", "name": f"Sinc {MARKER} 1-3.1"},
+                          {"kind": "api_roll_entry", "name": f"Sinc {MARKER} 1-3.0"}])["lost"]
+    assert len(lost) == 6
+
+
+def test_an_api_item_stored_but_never_processed_is_a_violation(world):
+    from ayni.capture.models import Channel, Inbound
+    from ayni.capture.services import store
+
+    inbound, _created = store(channel=Channel.API, kind=Inbound.Kind.MOVEMENT, payload={}, user=world.leader,
+                              kitchen=world.kitchen, client_id="x-1")
+    assert f"envío {inbound.pk} guardado y nunca procesado" in check(MARKER, [])["violations"]

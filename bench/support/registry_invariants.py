@@ -17,9 +17,12 @@ import django  # noqa: E402
 django.setup()
 
 from ayni.audit.models import AuditEntry  # noqa: E402
+from ayni.capture.models import Inbound  # noqa: E402
+from ayni.kitchens.models import StockMovement  # noqa: E402
 from ayni.ops.integrity import registry_violations  # noqa: E402
 from ayni.orgs.models import Organisation  # noqa: E402
 from ayni.people.models import Membership, Person  # noqa: E402
+from ayni.rolls.models import DuplicatePair, ImportBatch, RollEntry  # noqa: E402
 
 
 def audited(action: str, object_id, **after) -> bool:
@@ -56,7 +59,15 @@ def check(marker: str, acknowledged: list[dict]) -> dict:
         if not Person.objects.filter(pk=entry.object_id).exists():
             violations.append(f"auditoría {entry.pk}: registra a la persona {entry.object_id}, que no existe")
 
+    # Every API item stored was processed (by the server, or by `ayni replay-inbound` afterwards).
+    for pk in Inbound.objects.filter(status__in=Inbound.PENDING).values_list("pk", flat=True):
+        violations.append(f"envío {pk} guardado y nunca procesado")
+
     # Nothing acknowledged is lost.
+    parties = set(StockMovement.objects.filter(party__startswith=marker).values_list("party", flat=True))
+    parties |= set(StockMovement.objects.filter(party__startswith=f"Sinc {marker}").values_list("party", flat=True))
+    synced = set(RollEntry.objects.filter(person__given_names__startswith=f"Sinc {marker}")
+                 .values_list("person__given_names", flat=True))
     org_names = {o.name for o in run_orgs}
     people_names = {p.given_names for p in run_people}
     for write in acknowledged:
@@ -71,6 +82,21 @@ def check(marker: str, acknowledged: list[dict]) -> dict:
                                      or audited("org.create", write["org"], parent=write["parent"])):
             # A move onto the parent it already has is answered like any move but changes nothing;
             # then an earlier move or its creation put it there, and that has its entry.
+            lost.append(write)
+        elif kind == "report" and not AuditEntry.objects.filter(action="kitchen.report",
+                                                                 after__menu=write["menu"]).exists():
+            lost.append(write)
+        elif kind == "movement" and write["party"] not in parties:
+            lost.append(write)
+        elif kind == "api_movement" and write["name"] not in parties:
+            lost.append(write)
+        elif kind == "api_roll_entry" and write["name"] not in synced:
+            lost.append(write)
+        elif kind == "import" and not ImportBatch.objects.filter(pk=write["batch"],
+                                                                 status=ImportBatch.Status.APPLIED).exists():
+            lost.append(write)
+        elif kind == "merge" and not DuplicatePair.objects.filter(pk=write["pair"],
+                                                                  status=DuplicatePair.Status.SAME).exists():
             lost.append(write)
 
     return {
