@@ -17,6 +17,7 @@ from ayni.kitchens.models import (
     DeliverySchedule,
     FoodItem,
     MonthClose,
+    MonthlyRollup,
     MonthlySummary,
     MovementKind,
     StockBalance,
@@ -213,8 +214,12 @@ def month_days(kitchen: Organisation, month: datetime.date, today: datetime.date
 
 def subtree_totals(org: Organisation, first: datetime.date, last: datetime.date) -> dict:
     """Totals of every kitchen under `org` (itself included) for the months first..last: one
-    aggregate over the summary table by path prefix."""
-    row = (MonthlySummary.objects.filter(path__startswith=org.path, month__gte=first, month__lte=last)
+    aggregate by path prefix, over the roll-up rows for a federation or above (one per district
+    and month), over the kitchens' summaries below."""
+    from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH
+
+    rows = MonthlyRollup if len(org.path) <= ROLLUP_PATH_LENGTH else MonthlySummary
+    row = (rows.objects.filter(path__startswith=org.path, month__gte=first, month__lte=last)
            .aggregate(**{f: Sum(f) for f in SUMMARY_FIELDS}))
     return with_ratios({f: row[f] or 0 for f in SUMMARY_FIELDS})
 
