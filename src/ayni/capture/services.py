@@ -316,18 +316,27 @@ def process_reports(inbounds: list[Inbound]) -> dict[int, dict]:
     # database stays locked only while the reports are written.
     parsed = {inbound.pk: _parse_report(inbound) for inbound in inbounds}
     with transaction.atomic():
-        rows = sorted(Inbound.objects.select_for_update(of=("self",)).select_related("kitchen__kind", "user")
-                      .filter(pk__in=order), key=lambda row: order[row.pk])
-        pending = [row for row in rows if row.status in Inbound.PENDING]
-        results.update({row.pk: row.result for row in rows if row.status not in Inbound.PENDING})
+        # Their state read again under the lock: a resend racing this request may have settled them.
+        states = {pk: rest for pk, *rest in Inbound.objects.select_for_update().filter(pk__in=order)
+                  .values_list("pk", "status", "result", "attempts")}
+        pending = []
+        for inbound in inbounds:
+            inbound.status, inbound.result, inbound.attempts = states[inbound.pk]
+            if inbound.status in Inbound.PENDING:
+                pending.append(inbound)
+            else:
+                results[inbound.pk] = inbound.result
+        kitchens_of = Organisation.objects.select_related("kind").in_bulk({i.kitchen_id for i in pending})
+        users = User.objects.in_bulk({i.user_id for i in pending})
         groups: dict[tuple, list[Inbound]] = {}
-        for row in pending:
-            row.attempts += 1
-            groups.setdefault((row.kitchen_id, row.user_id), []).append(row)
+        for inbound in pending:
+            inbound.attempts += 1
+            inbound.kitchen, inbound.user = kitchens_of.get(inbound.kitchen_id), users.get(inbound.user_id)
+            groups.setdefault((inbound.kitchen_id, inbound.user_id), []).append(inbound)
         for group in groups.values():
             results.update(_save_reports(group, parsed))
-        for row in pending:
-            _settle(row, results[row.pk])
+        for inbound in pending:
+            _settle(inbound, results[inbound.pk])
         _save_settled(pending)
     return results
 
