@@ -55,6 +55,16 @@ def test_people_fed_counts_a_woman_on_two_rolls_once(active):
     assert selectors.people_fed(selection(w.coordinator, w.lima)) == 2
 
 
+def test_people_fed_in_a_place_counts_its_kitchens_rolls_within_scope(active):
+    # A place is reached through its kitchens first (the other query shape): same figures.
+    w = active
+    assert selectors.people_fed(selection(w.national, w.confed, "15")) == 2
+    assert selectors.people_fed(selection(w.national, None, "08")) == 1
+    assert selectors.people_fed(selection(w.coordinator, None, "15")) == 2
+    assert selectors.people_fed(selection(w.coordinator, None, "08")) == 0
+    assert selectors.roll_reach(selection(w.national, w.confed, "15")) == {"people": 2, "kitchens": 2}
+
+
 def test_sub_units_are_the_organisations_children_with_their_own_figures(active):
     w = active
     units = {u.name: u for u in selectors.subunits(selection(w.national, w.confed))}

@@ -228,9 +228,19 @@ def trend(sel: Selection, active_kitchens: int) -> list[dict]:
 
 
 def _roll_in_range(sel: Selection) -> QuerySet[RollEntry]:
-    """Roll entries open at some time in the range (an entry ends the day she left)."""
-    return (RollEntry.objects.filter(sel.on_kitchen("kitchen__"), since__lte=month_end(sel.last))
-            .filter(Q(until__isnull=True) | Q(until__gt=sel.first)))
+    """Roll entries open at some time in the range (an entry ends the day she left).
+
+    A department's, province's or federation's entries are reached through its kitchens (the
+    kitchens first, then their entries by the roll's kitchen index): joined the other way round,
+    both engines read every entry of the country to keep a province's — 600 ms instead of 35
+    on the national demo. A whole confederation reads them all anyway, and the join is then the
+    cheaper of the two."""
+    whole_tree = sel.place is None and (sel.org is None or sel.org.parent_id is None)
+    if whole_tree:
+        entries = RollEntry.objects.filter(sel.on_kitchen("kitchen__"))
+    else:
+        entries = RollEntry.objects.filter(kitchen_id__in=Organisation.objects.filter(sel.on_kitchen("")).values("pk"))
+    return entries.filter(since__lte=month_end(sel.last)).filter(Q(until__isnull=True) | Q(until__gt=sel.first))
 
 
 def roll_reach(sel: Selection) -> dict:
