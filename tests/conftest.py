@@ -6,10 +6,12 @@ platform administrator, and Olga has an account but no role. Access tests are on
 """
 
 import datetime
+import os
 from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, settings
 
 from ayni.accounts.models import Role, RoleGrant, User
 from ayni.geo.models import District
@@ -22,6 +24,13 @@ from ayni.people.services import assign_position, register_person
 pytest_plugins = ["tests.browser"]
 
 PASSWORD = "clave-de-prueba-2026"
+
+# Property tests on a shared 2-core machine: no per-example deadline (a loaded machine is not a
+# slow function) and no "too slow" health check. `AYNI_HYPOTHESIS=thorough` runs ten times the
+# examples of every test that does not fix its own number.
+settings.register_profile("ayni", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", parent=settings.get_profile("ayni"), max_examples=1000)
+settings.load_profile(os.environ.get("AYNI_HYPOTHESIS", "ayni"))
 
 
 def make_user(username, role=None, org=None, **extra):

@@ -8,11 +8,13 @@ are the out-of-scope cases. A URL added to the project without a row here fails 
 
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ayni.accounts.models import RoleGrant
 from tests.capture_helpers import api_token
+from tests.conftest import build_world
 from tests.evidence_helpers import public_lima
 from tests.kitchens import (
     kitchen_count,
@@ -25,6 +27,26 @@ from tests.kitchens import (
 from tests.rolls_helpers import import_batch, open_pair, roll_entry
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """The federation built once for the module's ~700 cases, in a transaction rolled back when
+    the module ends. Each case still runs in a savepoint of its own (pytest-django's `db`, inside
+    this one), so what a POST changes is gone before the next case."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(shared_world, db):
+    return shared_world
 
 PERSONAS = ["leader", "leader_other", "coordinator", "coordinator_other", "national", "viewer", "platform",
             "outsider", "anon"]
