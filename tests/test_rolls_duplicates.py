@@ -2,6 +2,7 @@
 queue, merges that keep every entry, and "different people" remembered."""
 
 import datetime
+import random
 
 import pytest
 from django.urls import reverse
@@ -65,6 +66,52 @@ def test_find_pairs_uses_blocks_and_skips_known_pairs():
     pairs = dedupe.find_pairs(records)
     assert {(a, b) for a, b, *_rest in pairs} == {(1, 2), (3, 4)}
     assert {(a, b) for a, b, *_rest in dedupe.find_pairs(records, skip={(1, 2)})} == {(3, 4)}
+
+
+def _pairs_one_by_one(records):
+    """The finder's definition, slowly: every pair sharing a key of `block_keys` (blocks over
+    MAX_BLOCK left out, except the DNI's), judged by `classify`."""
+    blocks = {}
+    for r in records:
+        for key in dedupe.block_keys(r):
+            blocks.setdefault(key, []).append(r)
+    found = {}
+    for key, members in blocks.items():
+        if len(members) > dedupe.MAX_BLOCK and key[0] != "d":
+            continue
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                pair = (min(a.pk, b.pk), max(a.pk, b.pk))
+                result = dedupe.classify(a, b)
+                if result and a.pk != b.pk:
+                    found[pair] = result
+    return found
+
+
+def _synthetic(seed, n):
+    """People with few names and birth dates, so blocks are crowded, and near copies of some."""
+    rng = random.Random(seed)
+    given = ["María Elena", "Rosa", "Juana", "M. Elena", "Elena", "Luz", "José", "Kevin", "Ñusta", ""]
+    surnames = ["Quispe", "Qispe", "Mamani", "Mamaní", "Huamán", "Huaman", "Ccori", "Apaza", "", "Pari"]
+    records = []
+    for pk in range(1, n + 1):
+        birth = None if rng.random() < 0.1 else datetime.date(1960 + rng.randrange(3), rng.randint(1, 3),
+                                                             rng.randint(1, 4))
+        dni = "" if rng.random() < 0.4 else rng.choice(["41234567", "41243567", "41234568", "4123456",
+                                                        f"{rng.randrange(10**8):08d}"])
+        records.append(dedupe.make_record(pk, rng.choice(given), rng.choice(surnames), rng.choice(surnames), birth,
+                                          dni, rng.choice(["", "150142", "080108"])))
+    return records
+
+
+@pytest.mark.parametrize("seed,max_block", [(1, dedupe.MAX_BLOCK), (2, dedupe.MAX_BLOCK), (3, 12)])
+def test_the_vectorised_search_finds_exactly_what_the_pair_by_pair_definition_finds(seed, max_block, monkeypatch):
+    monkeypatch.setattr(dedupe, "MAX_BLOCK", max_block)  # 12: many blocks too big, left to tighter keys
+    records = _synthetic(seed, 1200)
+    expected = _pairs_one_by_one(records)
+    found = {(a, b): (kind, score, reason) for a, b, kind, score, reason in dedupe.find_pairs(records)}
+    assert found == expected
+    assert len(found) > 100 and {kind for kind, *_r in found.values()} == {"same_dni", "dni_typo", "names"}
 
 
 @pytest.mark.django_db
