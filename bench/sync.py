@@ -18,6 +18,7 @@ import argparse
 import datetime
 import http.client
 import json
+import os
 import random
 import sys
 import tempfile
@@ -128,12 +129,25 @@ class Phone(threading.Thread):
             i += self.batch
 
 
+def server_cpu(server: Gunicorn) -> float:
+    """CPU seconds used so far by gunicorn's master and workers (from /proc): the server's own
+    cost, apart from the phones' threads and whatever else the machine is running."""
+    ticks = 0
+    for pid in [server.proc.pid, *server.worker_pids()] if server.proc else []:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str], *, per_phone: int, batch: int,
         drop: float, kills: int, seed: int) -> dict:
     phones = [Phone(n, server, k, key, per_phone, batch, drop, seed * 1000 + n)
               for n, (k, key) in enumerate(zip(kitchens, keys, strict=True))]
     rng = random.Random(seed)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), server_cpu(server)
     for phone in phones:
         phone.start()
     done = 0
@@ -146,6 +160,7 @@ def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str]
     for phone in phones:
         phone.join()
     seconds = time.perf_counter() - started
+    cpu = server_cpu(server) - cpu if not kills else None  # a killed server's CPU is lost with it
     counted = json.loads(install.ayni("shell", "-c", COUNT.replace("KITCHENS", json.dumps(kitchens)))
                          .stdout.strip().splitlines()[-1])
     queued = per_phone * len(phones)
@@ -155,7 +170,7 @@ def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str]
         "lost": queued - counted["stored"], "kills": done,
         "acknowledged": sum(p.accepted for p in phones), "other_results": sum(p.other for p in phones),
         "resends": sum(p.resends for p in phones), "cut_responses": sum(p.dropped for p in phones),
-        "inbound_rows": counted["inbound"],
+        "inbound_rows": counted["inbound"], "server_cpu_s": round(cpu, 2) if cpu is not None else None,
     }
 
 
@@ -200,7 +215,8 @@ def main() -> None:
         install.drop()
     print(f"calm:   {calm['reports']} reports in {calm['seconds']} s "
           f"({calm['reports'] / calm['seconds']:.0f}/s), stored {calm['stored']}, duplicates {calm['duplicates']}, "
-          f"resends {calm['resends']}")
+          f"resends {calm['resends']} (target for 10,000: <= 10 s)")
+    print(f"server: {calm['server_cpu_s']} CPU s, {calm['server_cpu_s'] * 1000 / calm['reports']:.2f} ms per report")
     print(f"killed: {killed['reports']} reports in {killed['seconds']} s with {killed['kills']} SIGKILL, "
           f"stored {killed['stored']}, duplicates {killed['duplicates']}, lost {killed['lost']}")
     result = {"reports": calm["reports"], "seconds": calm["seconds"], "stored": calm["stored"],
