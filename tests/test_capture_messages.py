@@ -224,6 +224,57 @@ def test_kitchens_without_a_report_for_two_days_get_one_reminder(world, network)
     assert OutboundMessage.objects.filter(purpose=OutboundMessage.Purpose.REMINDER).count() == 1
 
 
+def test_the_nightly_job_sends_the_reminders(world, network):
+    out = io.StringIO()
+    call_command("runperiodic", stdout=out)  # deploy/systemd/ayni-periodic.timer runs it every night
+    assert "reminders=1" in out.getvalue()
+    reminder = OutboundMessage.objects.get(purpose=OutboundMessage.Purpose.REMINDER)
+    assert reminder.kitchen == world.kitchen and reminder.status == "sent"
+    call_command("runperiodic", stdout=io.StringIO())
+    assert OutboundMessage.objects.filter(purpose=OutboundMessage.Purpose.REMINDER).count() == 1
+
+
+def at_lima(hour, minute=0, day=TODAY):
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def test_reminders_worked_out_at_night_wait_for_the_morning():
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    assert services.waking_hours(at_lima(3, 15)) == at_lima(8)
+    assert services.waking_hours(at_lima(22, 15)) == at_lima(8, day=tomorrow)
+    assert services.waking_hours(at_lima(10)) is None
+    assert services.waking_hours(at_lima(19, 59)) is None
+
+
+def test_a_queue_that_can_wait_holds_a_night_reminder_until_the_morning(world, monkeypatch):
+    import django_tasks
+
+    from ayni.capture import tasks
+
+    class Queue:
+        supports_defer = True
+
+    calls = []
+
+    class Task:
+        def using(self, **options):
+            calls.append(options)
+            return self
+
+        def enqueue(self, pk):
+            calls.append(pk)
+
+    monkeypatch.setattr(django_tasks, "default_task_backend", Queue())
+    monkeypatch.setattr(tasks, "send_message", Task())
+    monkeypatch.setattr(services, "waking_hours", lambda: at_lima(8, day=TODAY + datetime.timedelta(days=1)))
+    assert services.send_reminders() == 1
+    message = OutboundMessage.objects.get()
+    assert calls == [{"run_after": at_lima(8, day=TODAY + datetime.timedelta(days=1))}, message.pk]
+    assert message.status == OutboundMessage.Status.QUEUED
+
+
 def test_a_kitchen_that_reported_yesterday_is_not_reminded(world, network):
     report(world.kitchen, days_ago(1))
     assert services.send_reminders() == 0

@@ -43,6 +43,8 @@ DUPLICATE_WINDOW = datetime.timedelta(minutes=10)
 # Nobody types two texts within a few seconds: a burst is a machine, and gets one answer.
 REPLY_GAP = datetime.timedelta(seconds=5)
 REMINDER_AFTER_DAYS = 2
+# Reminders go out between these hours (local time); worked out at night, they wait for the morning.
+REMINDER_FROM, REMINDER_UNTIL = 8, 20
 
 
 class Outcome:
@@ -583,15 +585,33 @@ def process_message(inbound: Inbound, replay: bool = False) -> Inbound:
 # --- Outgoing messages -----------------------------------------------------------------------
 
 def queue_message(*, to: str, body: str, channel: str = Channel.SMS, gateway: str = "", kitchen=None,
-                  inbound: Inbound | None = None, purpose: str = OutboundMessage.Purpose.REPLY) -> OutboundMessage:
-    """Store the message, then hand it to the task queue, which sends it and retries."""
+                  inbound: Inbound | None = None, purpose: str = OutboundMessage.Purpose.REPLY,
+                  send_after: datetime.datetime | None = None) -> OutboundMessage:
+    """Store the message, then hand it to the task queue, which sends it (not before
+    `send_after`, when the queue can wait) and retries."""
+    from django_tasks import default_task_backend
+
     from ayni.capture.tasks import send_message
 
     message = OutboundMessage.objects.create(to=to, body=body[:1000], channel=channel,
                                              gateway=gateway or settings.AYNI_SMS_GATEWAY, kitchen=kitchen,
                                              inbound=inbound, purpose=purpose)
-    send_message.enqueue(message.pk)
+    task = send_message
+    if send_after is not None and send_after > timezone.now() and default_task_backend.supports_defer:
+        task = send_message.using(run_after=send_after)
+    task.enqueue(message.pk)
     return message
+
+
+def waking_hours(now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """When a reminder worked out now may go out: None in the day, else the next morning.
+    The nightly job (`ayni runperiodic`) finds the kitchens to remind; nobody's phone should
+    ring at three in the morning for it."""
+    local = timezone.localtime(now)
+    if REMINDER_FROM <= local.hour < REMINDER_UNTIL:
+        return None
+    day = local.date() if local.hour < REMINDER_FROM else local.date() + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(REMINDER_FROM)))
 
 
 def kitchens_to_remind(on: datetime.date | None = None):
@@ -621,12 +641,12 @@ def kitchens_to_remind(on: datetime.date | None = None):
 
 
 def send_reminders(on: datetime.date | None = None) -> int:
-    sent = 0
+    sent, send_after = 0, waking_hours()
     for kitchen, phone, channel in kitchens_to_remind(on):
         body = _("Ayni: %(org)s no tiene parte diario de los últimos %(n)s días. Envíe por ejemplo R 120 30 10 "
                  "(pagantes, subsidiadas, gratuitas) o C y el motivo si no cocinaron.") % {
             "org": kitchen.name, "n": REMINDER_AFTER_DAYS}
         queue_message(to=e164(phone), body=body, channel=channel, kitchen=kitchen,
-                      purpose=OutboundMessage.Purpose.REMINDER)
+                      purpose=OutboundMessage.Purpose.REMINDER, send_after=send_after)
         sent += 1
     return sent

@@ -1,16 +1,21 @@
-"""Daily housekeeping, run from cron or a systemd timer (see deploy/): no broker needed."""
+"""Daily housekeeping, run from cron or a systemd timer (see deploy/ayni-periodic.timer): no
+broker needed. It also works out the reminders for kitchens with no daily report for two days;
+the task worker (`ayni db_worker`) sends them, in the morning when the job runs at night."""
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from ayni.accounts.models import OneTimeCode
 from ayni.accounts.services import prune_login_failures
+from ayni.capture.services import send_reminders
 
 
 class Command(BaseCommand):
-    help = "Tareas diarias: depura intentos de ingreso fallidos antiguos y códigos vencidos."
+    help = ("Tareas diarias: depura intentos de ingreso fallidos antiguos y códigos vencidos, y envía los "
+            "recordatorios a las cocinas sin parte diario de dos días.")
 
     def handle(self, *args, **options):
         failures = prune_login_failures()
         codes, _ = OneTimeCode.objects.filter(expires_at__lt=timezone.now() - timezone.timedelta(days=30)).delete()
-        self.stdout.write(f"login_failures={failures} expired_codes={codes}")
+        reminders = send_reminders()
+        self.stdout.write(f"login_failures={failures} expired_codes={codes} reminders={reminders}")
