@@ -318,9 +318,10 @@ def process_reports(inbounds: list[Inbound]) -> dict[int, dict]:
     # database stays locked only while the reports are written.
     parsed = {inbound.pk: _parse_report(inbound) for inbound in inbounds}
     with transaction.atomic():
-        # Their state read again under the lock: a resend racing this request may have settled them.
+        # Their state read again under the lock (taken in id order, as every batch does, so two
+        # resends of overlapping items wait in turn): one of them may have settled them.
         states = {pk: rest for pk, *rest in Inbound.objects.select_for_update().filter(pk__in=order)
-                  .values_list("pk", "status", "result", "attempts")}
+                  .order_by("pk").values_list("pk", "status", "result", "attempts")}
         pending = []
         for inbound in inbounds:
             inbound.status, inbound.result, inbound.attempts = states[inbound.pk]

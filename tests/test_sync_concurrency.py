@@ -1,0 +1,40 @@
+"""A phone's resend racing its first send, on PostgreSQL (SQLite serialises writers with BEGIN
+IMMEDIATE): the same batch submitted several times at once is stored once and saved once, and
+every copy gets the same results."""
+
+import pytest
+from django.db import connection
+
+from ayni.capture.models import Inbound
+from ayni.capture.services import submit_batch
+from ayni.kitchens.integrity import violations
+from ayni.kitchens.models import DailyReport, DailyReportRevision
+from tests.conftest import build_world
+from tests.kitchens import days_ago
+from tests.test_kitchens_concurrency import run_at_once
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers are tested on PostgreSQL"),
+]
+
+
+def test_the_same_batch_sent_three_times_at_once_is_saved_once():
+    world = build_world()
+    items = [("report", f"r-{n}", {"date": days_ago(n + 1).isoformat(), "version": 0, "rations_prepared": 80,
+                                   "served_paying": 50, "served_subsidised": 20, "served_free": 5})
+             for n in range(30)]
+
+    def send():
+        return submit_batch(channel="api", user=world.leader, kitchen=world.kitchen, items=items)
+
+    results = run_at_once(send, send, send)
+    assert [kind for kind, _value in results] == ["ok"] * 3, results
+    first = results[0][1]
+    assert all(value == first for _kind, value in results)
+    assert [r["status"] for r in first] == ["accepted"] * 30
+    assert Inbound.objects.count() == 30
+    assert DailyReport.objects.filter(kitchen=world.kitchen).count() == 30
+    assert set(DailyReport.objects.values_list("version", flat=True)) == {1}
+    assert DailyReportRevision.objects.count() == 30
+    assert violations() == []
