@@ -249,6 +249,21 @@ def test_a_latin1_semicolon_csv(world):
     assert any("Latin-1" in n for n in preview.notes)
 
 
+def test_excel_unicode_text_and_lone_carriage_returns(world):
+    text = "Apellido paterno\tNombres\tDNI\tCategoría\r\nÑahui\tLucía\t04567891\tOtro\r\n"
+    row = preview_import(upload(world, text.encode("utf-16"), filename="padron.txt")).rows[0]
+    assert row.status == "new" and row.person_fields["paternal_surname"] == "Ñahui"
+    text = "Apellido paterno;Nombres;Categoría\rQuispe;Rosa;Otro\rPari;Juana;Otro\r"  # an old Mac file
+    assert [r.status for r in preview_import(upload(world, text.encode(), filename="mac.csv")).rows] == ["new"] * 2
+
+
+def test_an_unreadable_csv_cell_gets_a_spanish_message(world):
+    text = "Apellido paterno;Nombres;Categoría\nQuispe;" + "x" * 200_000 + ";Otro\n"
+    with pytest.raises(spreadsheet.SheetError) as exc:
+        preview_import(upload(world, text.encode(), filename="enorme.csv"))
+    assert "cerca de la fila 2" in str(exc.value)
+
+
 def test_a_comma_csv_with_full_names(world):
     text = "APELLIDOS Y NOMBRES,DNI,CATEGORIA\r\n\"QUISPE MAMANI, ROSA\",04567891,otro\r\n"
     row = preview_import(upload(world, text.encode(), filename="lista.csv")).rows[0]

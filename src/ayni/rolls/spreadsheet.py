@@ -161,25 +161,34 @@ def read_table(filename: str, content: bytes) -> Table:
 # --- CSV --------------------------------------------------------------------------------------
 
 def _read_csv(content: bytes) -> Table:
-    if b"\x00" in content[:4096]:
-        raise SheetError(_("El archivo no es una hoja de cálculo ni un CSV de texto."))
     notes = []
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")
-        notes.append(_("El CSV no estaba en UTF-8; se leyó como Latin-1 (Windows)."))
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # Excel's "Texto Unicode (.txt)": UTF-16 with its byte-order mark, separated by tabs.
+        text = content.decode("utf-16", errors="replace")
+    elif b"\x00" in content[:4096]:
+        raise SheetError(_("El archivo no es una hoja de cálculo ni un CSV de texto."))
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = content.decode("cp1252", errors="replace")
+            notes.append(_("El CSV no estaba en UTF-8; se leyó como Latin-1 (Windows)."))
+    text = text.replace("\x00", "")
     first = text[:5000].splitlines()[:HEADER_SCAN] or [""]
     delimiter = max((";", ",", "\t", "|"), key=lambda d: sum(line.count(d) for line in first))
     rows = []
     try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        # newline="": a lone carriage return (old Mac files, a cell typed with Alt+Enter) ends a
+        # line or stays inside its quoted cell, as the csv module expects.
+        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
             if number > MAX_ROWS + HEADER_SCAN + 1 and len(rows) > MAX_ROWS + HEADER_SCAN:
                 raise SheetError(_("El archivo tiene más de %(max)s filas; se pueden importar hasta %(max)s a la "
                                    "vez. Divídalo en varios archivos.") % {"max": f"{MAX_ROWS:,}".replace(",", " ")})
             rows.append((number, [(Formula(c, None) if c.startswith("=") else c) for c in cells]))
-    except csv.Error as exc:
-        raise SheetError(_("No se pudo leer el CSV: %(why)s") % {"why": exc}) from exc
+    except csv.Error as exc:  # its message is in English: she gets where and what to look at
+        raise SheetError(_("No se pudo leer el CSV cerca de la fila %(n)s: revise que las comillas de cada celda "
+                           "estén cerradas, o guárdelo de nuevo desde Excel o LibreOffice.")
+                         % {"n": len(rows) + 1}) from exc
     return _table(rows, lambda i: column_letter(i), notes)
 
 
