@@ -143,6 +143,16 @@ def test_the_queue_is_for_coordinators_in_scope(login, world, pair):
 
 
 @pytest.mark.django_db
+def test_the_home_page_links_coordinators_to_the_queue(login, world, pair):
+    page = login(world.coordinator).get(reverse("core:home")).content.decode()
+    assert reverse("rolls:duplicates") in page and "1 posible duplicado por revisar" in page
+    page = login(world.coordinator_other).get(reverse("core:home")).content.decode()
+    assert "0 posibles duplicados por revisar" in page  # hers to review: none in Cusco
+    for user in (world.leader, world.viewer):
+        assert reverse("rolls:duplicates") not in login(user).get(reverse("core:home")).content.decode()
+
+
+@pytest.mark.django_db
 def test_same_person_merges_keeping_every_entry(login, world, pair):
     a, b = pair.person_a, pair.person_b
     client = login(world.coordinator)
