@@ -3,6 +3,7 @@ queue, merges that keep every entry, and "different people" remembered."""
 
 import datetime
 import random
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -12,7 +13,8 @@ from ayni.audit.models import AuditEntry
 from ayni.people.models import Person
 from ayni.rolls import dedupe
 from ayni.rolls.models import DuplicatePair, PersonMerge, RollEntry
-from ayni.rolls.tasks import find_duplicates
+from ayni.rolls.services import _last_kitchen, exit_entry
+from ayni.rolls.tasks import find_duplicates, last_kitchens
 from tests.rolls_helpers import put_on_roll
 
 B = datetime.date(1961, 8, 23)
@@ -123,6 +125,21 @@ def test_the_background_search_queues_pairs_within_the_scope(world):
     pair = DuplicatePair.objects.get()
     assert {pair.person_a, pair.person_b} == {a.person, b.person}
     assert find_duplicates.enqueue(world.lima.pk).return_value == 0  # nothing new the second time
+
+
+@pytest.mark.django_db
+def test_a_pair_is_shown_where_each_person_eats_now_or_ate_last(world):
+    today = timezone.localdate()
+    entry = put_on_roll(world.kitchen, since=today - datetime.timedelta(days=300))
+    exit_entry(actor=None, entry=entry, until=today - datetime.timedelta(days=100), reason="other_kitchen")
+    put_on_roll(world.kitchen_other, person=entry.person, since=today - datetime.timedelta(days=200))
+    closed = put_on_roll(world.olla, person=entry.person, since=today - datetime.timedelta(days=250))
+    exit_entry(actor=None, entry=closed, until=today - datetime.timedelta(days=10), reason="moved")
+    other = put_on_roll(world.olla, given_names="Rosa", paternal_surname="Pari", since=today - timedelta(days=90))
+    exit_entry(actor=None, entry=other, until=today - timedelta(days=5), reason="moved")
+    assert last_kitchens({entry.person.pk, other.person.pk}) == {entry.person.pk: world.kitchen_other.pk,
+                                                                  other.person.pk: world.olla.pk}
+    assert _last_kitchen(entry.person) == world.kitchen_other and _last_kitchen(other.person) == world.olla
 
 
 @pytest.fixture

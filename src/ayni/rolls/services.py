@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,7 +195,10 @@ def log_export(*, actor, organisation: Organisation, fmt: str, rows: int) -> Exp
 # --- Duplicates ----------------------------------------------------------------------------------
 
 def _last_kitchen(person: Person) -> Organisation | None:
-    entry = person.roll_entries.select_related("kitchen").order_by("until", "-since").first()
+    """Her kitchen now (an open entry), else the one she left last. NULLs placed explicitly:
+    SQLite sorts them first and PostgreSQL last."""
+    entry = (person.roll_entries.select_related("kitchen")
+             .order_by(F("until").desc(nulls_first=True), "-since").first())
     return entry.kitchen if entry else None
 
 
