@@ -25,3 +25,12 @@ errorlog = "-"
 # home folder would be one more door to guard, and the home folder is read-only to the service.
 control_socket_disable = True
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def post_worker_init(worker):
+    """Import every URL and view before the worker takes its first request: otherwise the first
+    request after a start or a restart pays for it (a third of a second), just when every phone
+    that waited for the server sends at once."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - evaluated for its imports
