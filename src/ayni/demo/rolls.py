@@ -193,9 +193,11 @@ class RollMaker:
         mistake = rng.choice(MISTAKES)
         given, paternal, maternal = src.given_names, src.paternal_surname, src.maternal_surname
         birth, dni = src.birth_date, None  # a DNI is unique in the registry: the copy has none…
-        if mistake == "swap" and maternal:
+        if mistake in ("swap", "dni_transposed") and not (maternal if mistake == "swap" else src.dni):
+            mistake = "no_dni"  # nothing to swap or transpose: the copy only lacks the DNI
+        if mistake == "swap":
             paternal, maternal = maternal, paternal
-        elif mistake == "dni_transposed" and src.dni:
+        elif mistake == "dni_transposed":
             digits = src.dni
             for _try in range(8):
                 i = rng.randrange(0, 7)
@@ -204,6 +206,8 @@ class RollMaker:
                     dni = candidate  # …or two neighbouring digits swapped
                     self.ctx.used_dnis.add(dni)
                     break
+            else:
+                mistake = "no_dni"
         elif mistake == "birth_day":
             # Another day of the same month, keeping her age (and so her category) and in the past.
             days = [d for d in range(1, 29) if d != birth.day]
@@ -221,6 +225,8 @@ class RollMaker:
             if len(word) > 4:
                 i = rng.randrange(1, len(word) - 1)
                 given = given.replace(word, word[:i] + word[i + 1:], 1)  # a letter left out
+            else:
+                mistake = "no_dni"  # too short a name to misspell: the copy only lacks the DNI
         person = Eater(given, paternal, maternal, src.sex, birth, dni, node.org.district_id)
         return Beneficiary(person, node, original.category, self.since(node, birth)), mistake
 
@@ -284,7 +290,7 @@ def generate_rolls(ctx: DemoContext) -> None:
         by_province.setdefault(node.province, []).append(node)
     originals = [b for b in rolls if len(by_province[b.node.province]) > 1]
     n_planted = round(len(rolls) * DUPLICATE_SHARE)
-    heads = {id(b.head) for b in rolls if b.head is not None}
+    head_ids = {id(b.head) for b in rolls if b.head is not None}
     picked = rng.sample(originals, min(n_planted + round(len(rolls) * MOVED_SHARE), len(originals)))
     planted: list[tuple[Beneficiary, Beneficiary, str]] = []
     moves: list[Beneficiary] = []
@@ -294,7 +300,7 @@ def generate_rolls(ctx: DemoContext) -> None:
             copy, mistake = maker.copy_with_mistake(original, node)
             planted.append((original, copy, mistake))
             rolls.append(copy)
-        elif (original.until is None and original.head is None and id(original) not in heads
+        elif (original.until is None and original.head is None and id(original) not in head_ids
               and (ctx.today - original.since).days > 90):
             # She moved: her entry here closes, the same person opens one at the other kitchen.
             original.until = ctx.date_between(original.since + datetime.timedelta(days=30),
