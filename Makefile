@@ -70,13 +70,30 @@ lint: dev
 makemessages: dev
 	cd src/ayni && AYNI_TESTING=1 ../../$(AYNI) makemessages -l en -l es --no-obsolete
 
+# Every benchmark (load, crash consistency, the long fuzz, and the rest), one at a time under a
+# shared lock so two never measure each other; a failing one does not hide the others' figures.
+# At the end, each benchmark's RESULT line, and a non-zero exit if any failed.
+BENCH_LOCK ?= /tmp/ayni-bench.lock
+define run_benches
+	@mkdir -p var; : > var/bench-results.txt; failed=""; \
+	for b in bench/*.py; do \
+	  echo "== $$b $(1)"; \
+	  { flock $(BENCH_LOCK) env AYNI_TESTING=1 $(BIN)/python $$b $(1) $(BENCH_ARGS); echo $$? > var/bench-rc; } \
+	    | tee var/bench-last.txt; \
+	  [ "$$(cat var/bench-rc)" = 0 ] || failed="$$failed $$b"; \
+	  echo "$$b: $$(grep '^RESULT ' var/bench-last.txt | tail -1)" >> var/bench-results.txt; \
+	done; \
+	echo "== figures"; cat var/bench-results.txt; \
+	if [ -n "$$failed" ]; then echo "== failed:$$failed"; exit 1; fi
+endef
+
 bench: dev
-	@for b in bench/*.py; do echo "== $$b"; AYNI_TESTING=1 $(BIN)/python $$b $(BENCH_ARGS) || exit 1; done
+	$(call run_benches,)
 
 # Every benchmark, short and small: a smoke run that they still work (PostgreSQL must be up).
 .PHONY: bench-quick
 bench-quick: dev
-	@for b in bench/*.py; do echo "== $$b --quick"; AYNI_TESTING=1 $(BIN)/python $$b --quick $(BENCH_ARGS) || exit 1; done
+	$(call run_benches,--quick)
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

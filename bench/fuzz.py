@@ -74,7 +74,7 @@ def run_engine(engine: str, *, examples: int, seed: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", default="both", choices=["sqlite", "postgres", "both"])
-    parser.add_argument("--examples", type=int, default=3000, help="examples per operation")
+    parser.add_argument("--examples", type=int, default=2000, help="examples per operation")
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     parser.add_argument("--quick", action="store_true", help="100 examples per operation, SQLite only")
     args = parser.parse_args()
