@@ -125,3 +125,16 @@ def test_no_secret_key_is_committed_in_the_env_templates():
         for line in (REPO / name).read_text().splitlines():
             if line.startswith("AYNI_SECRET_KEY="):
                 assert line.split("=", 1)[1] in ("", "CHANGE-ME"), name
+
+
+@pytest.mark.django_db
+def test_sqlite_fsyncs_every_commit_so_a_power_cut_loses_nothing_acknowledged():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2  # FULL
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1

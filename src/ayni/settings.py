@@ -97,9 +97,13 @@ DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ayni.sqlite3'}
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("AYNI_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # synchronous=FULL: with WAL, NORMAL never corrupts the file but may lose the last commits on
+    # a power cut — a report the leader was told was saved. Nothing typed may be lost, and FULL
+    # (an fsync of the WAL at every commit) cost 7.6 instead of 7.0 ms per daily-report save
+    # (2,000 sequential saves through the service, ext4, 2 cores, load 2.3): no reason to risk it.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; "
+            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; "
             "PRAGMA busy_timeout=10000;"
         ),
         "transaction_mode": "IMMEDIATE",
