@@ -317,6 +317,8 @@ def process_reports(inbounds: list[Inbound]) -> dict[int, dict]:
     # Read and checked before the transaction (a stored payload never changes), so that the
     # database stays locked only while the reports are written.
     parsed = {inbound.pk: _parse_report(inbound) for inbound in inbounds}
+    kitchens_of = Organisation.objects.select_related("kind").in_bulk({i.kitchen_id for i in inbounds})
+    users = User.objects.in_bulk({i.user_id for i in inbounds})
     with transaction.atomic():
         # Their state read again under the lock (taken in id order, as every batch does, so two
         # resends of overlapping items wait in turn): one of them may have settled them.
@@ -329,8 +331,6 @@ def process_reports(inbounds: list[Inbound]) -> dict[int, dict]:
                 pending.append(inbound)
             else:
                 results[inbound.pk] = inbound.result
-        kitchens_of = Organisation.objects.select_related("kind").in_bulk({i.kitchen_id for i in pending})
-        users = User.objects.in_bulk({i.user_id for i in pending})
         groups: dict[tuple, list[Inbound]] = {}
         for inbound in pending:
             inbound.attempts += 1
