@@ -119,10 +119,12 @@ class Selection:
         return q
 
     def summaries(self) -> QuerySet[MonthlySummary]:
-        qs = MonthlySummary.objects.filter(self.on_path(), month__gte=self.first, month__lte=self.last)
-        if self.place is not None:
-            qs = qs.filter(kitchen__district__code__startswith=self.place.code)
-        return qs
+        """The kitchens' own monthly summaries, reached through the selection's kitchens and the
+        (kitchen, month) index: SQLite cannot range-scan a LIKE prefix, so a filter on the
+        summary's own path read the whole table (70 ms a query on the national demo, for a
+        district federation of a few dozen kitchens). A summary's path is its kitchen's."""
+        kitchens = Organisation.objects.filter(self.on_kitchen("")).values("pk")
+        return MonthlySummary.objects.filter(kitchen_id__in=kitchens, month__gte=self.first, month__lte=self.last)
 
     @property
     def uses_rollup(self) -> bool:
