@@ -39,6 +39,7 @@ from ayni.kitchens.services import (
     _report_data,
     _require_kitchen,
     _require_past,
+    check_report_fields,
     report_contribution,
     unusual_quantities,
 )
@@ -68,26 +69,6 @@ def _as_stored(report: DailyReport) -> DailyReport:
         if isinstance(value, Decimal | int):
             setattr(report, f.attname, Decimal(value).quantize(Decimal(1).scaleb(-f.decimal_places)))
     return report
-
-
-def _check(report: DailyReport) -> None:
-    """The single save's own checks of a report's fields (kept in step with
-    `services.save_daily_report`, which does them inline)."""
-    errors = {}
-    if report.is_closed:
-        if not report.closed_reason:
-            errors["closed_reason"] = _("Indique por qué no se cocinó (sin alimentos, sin gas, feriado…).")
-        for name in RATION_FIELDS:
-            setattr(report, name, 0)
-        report.cash_received = Decimal(0)
-    else:
-        report.closed_reason = ""
-        if report.rations_served > report.rations_prepared:
-            errors["rations_prepared"] = _("Se sirvieron %(served)s raciones pero se prepararon %(prepared)s: "
-                                           "las servidas no pueden ser más que las preparadas.") % {
-                "served": report.rations_served, "prepared": report.rations_prepared}
-    if errors:
-        raise ValidationError(errors)
 
 
 def _may_be_unusual(report: DailyReport, known: dict[datetime.date, DailyReport]) -> bool:
@@ -204,7 +185,7 @@ def save_daily_reports(*, actor, kitchen: Organisation,
                 raise ValueError(f"{name} is not a report field")
             setattr(report, name, value.strip() if isinstance(value, str) else value)
         try:
-            _check(report)
+            check_report_fields(report)
             if _may_be_unusual(report, known):
                 writes.flush()  # the check reads the database: it must hold this batch's saves
                 warnings = unusual_quantities(report)

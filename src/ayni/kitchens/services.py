@@ -135,6 +135,27 @@ def _report_data(report: DailyReport) -> dict:
 
 
 @transaction.atomic
+def check_report_fields(report: DailyReport) -> None:
+    """A report's own coherence, before anything is written: a closed day says why and serves
+    nothing; an open day serves no more than it prepared. The single save and the sync batch
+    (`kitchens.batch`) both call this, so they answer with the same messages."""
+    errors = {}
+    if report.is_closed:
+        if not report.closed_reason:
+            errors["closed_reason"] = _("Indique por qué no se cocinó (sin alimentos, sin gas, feriado…).")
+        for name in RATION_FIELDS:
+            setattr(report, name, 0)
+        report.cash_received = Decimal(0)
+    else:
+        report.closed_reason = ""
+        if report.rations_served > report.rations_prepared:
+            errors["rations_prepared"] = _("Se sirvieron %(served)s raciones pero se prepararon %(prepared)s: "
+                                           "las servidas no pueden ser más que las preparadas.") % {
+                "served": report.rations_served, "prepared": report.rations_prepared}
+    if errors:
+        raise ValidationError(errors)
+
+
 def save_daily_report(*, actor, kitchen: Organisation, date: datetime.date, version: int,
                       confirm: bool = False, **fields) -> DailyReport:
     """Create or edit the day's report. `version` is the version the form was opened on (0 for
@@ -157,21 +178,7 @@ def save_daily_report(*, actor, kitchen: Organisation, date: datetime.date, vers
         if name not in REPORT_FIELDS:
             raise ValueError(f"{name} is not a report field")
         setattr(report, name, value.strip() if isinstance(value, str) else value)
-    errors = {}
-    if report.is_closed:
-        if not report.closed_reason:
-            errors["closed_reason"] = _("Indique por qué no se cocinó (sin alimentos, sin gas, feriado…).")
-        for name in RATION_FIELDS:
-            setattr(report, name, 0)
-        report.cash_received = Decimal(0)
-    else:
-        report.closed_reason = ""
-        if report.rations_served > report.rations_prepared:
-            errors["rations_prepared"] = _("Se sirvieron %(served)s raciones pero se prepararon %(prepared)s: "
-                                           "las servidas no pueden ser más que las preparadas.") % {
-                "served": report.rations_served, "prepared": report.rations_prepared}
-    if errors:
-        raise ValidationError(errors)
+    check_report_fields(report)
     warnings = unusual_quantities(report)
     if warnings and not confirm:
         raise NeedsConfirmation(warnings)
