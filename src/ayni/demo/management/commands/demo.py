@@ -67,6 +67,14 @@ class Command(BaseCommand):
             (_("Organizaciones de base sin junta vigente"), counts["orgs_board_expired"]),
             (_("Requisitos verificados"), counts["requirement_checks"]),
             (_("Cuentas creadas"), counts["users"]),
+            (_("Padrón: personas usuarias"), counts["roll_people"]),
+            (_("  inscripciones (con retiros y traslados)"), counts["roll_entries"]),
+            (_("  hogares"), counts["roll_households"]),
+            (_("  duplicados sembrados entre cocinas"), counts["roll_duplicates_planted"]),
+            (_("Partes diarios"), counts["daily_reports"]),
+            (_("Movimientos de almacén"), counts["stock_movements"]),
+            (_("Entregas programadas"), counts["delivery_schedules"]),
+            (_("  recepciones"), counts["delivery_receipts"]),
         ]
         width = max(len(str(label)) for label, _n in rows)
         for label, n in rows:
