@@ -53,20 +53,22 @@ def run_engine(engine: str, *, examples: int, seed: int) -> dict:
     rows = {}
     for line in report.read_text().splitlines() if report.exists() else []:
         row = json.loads(line)
-        rows[row["operation"]] = {**row, "failures": 0}
+        rows[row["operation"]] = {**row, "kinds": [], "failures": 0}
     for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 - our own pytest's report
         failure = case.find("failure")
         if failure is None:
             failure = case.find("error")
         if failure is None:
             continue
-        operation = re.search(r"\[(.*)\]", case.get("name", ""))
-        label = operation.group(1) if operation else case.get("name", "?")
         text = (failure.get("message") or "") + (failure.text or "")
-        found = re.search(r"found (\d+) distinct failure", text)
-        row = rows.setdefault(label, {"operation": label, "examples": 0, "statuses": {}, "failures": 0})
-        row["failures"] += int(found.group(1)) if found else 1
-        log(f"FALLA ({engine}) {label}:\n{text[:4000]}")
+        log(f"FALLA ({engine}):\n{text[:4000]}")
+        # Schemathesis names the operation and lists each distinct failure as "- ST… title".
+        operation = re.search(r"operation='([^']+)'", text)
+        label = operation.group(1) if operation else "?"
+        kinds = sorted(set(re.findall(r"^[\s|]*- (ST\d+ [^\n]+)$", text, re.MULTILINE))) or ["?"]
+        row = rows.setdefault(label, {"operation": label, "examples": 0, "statuses": {}, "kinds": [], "failures": 0})
+        row["kinds"] = sorted(set(row["kinds"]) | set(kinds))
+        row["failures"] = len(row["kinds"])
     return {"engine": engine, "seconds": round(seconds, 1), "operations": sorted(rows.values(),
                                                                                key=lambda r: r["operation"])}
 
@@ -91,6 +93,8 @@ def main() -> None:
             statuses = ", ".join(f"{k}: {v}" for k, v in row["statuses"].items())
             print(f"{result['engine']:>8}  {row['operation']:<42} {row['examples']:>8} {row['failures']:>8}  "
                   f"{statuses}")
+            for kind in row["kinds"]:
+                print(f"{'':>10}falla: {kind}")
     total = {
         "engines": engines, "seed": args.seed, "examples_per_operation": args.examples,
         "operations": len({row["operation"] for r in results for row in r["operations"]}),

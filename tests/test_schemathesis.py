@@ -138,7 +138,9 @@ def test_the_api_answers_only_what_its_schema_documents(case, plausible, world, 
         pick = case.path_parameters["kitchen_id"] % 8
         case.path_parameters["kitchen_id"] = {0: world.kitchen_other.pk, 1: world.lima.pk}.get(pick, world.kitchen.pk)
     body = case.body
-    if isinstance(body, dict) and isinstance(body.get("items"), list):
+    # Only valid cases get a phone's items: a case made invalid on purpose must stay invalid.
+    positive = case.meta is None or case.meta.generation.mode.is_positive
+    if positive and isinstance(body, dict) and isinstance(body.get("items"), list):
         for item, (type_, data) in zip(body["items"], plausible, strict=False):
             if isinstance(item, dict) and "type" in item:
                 item["type"], item["data"] = type_, data
@@ -161,11 +163,12 @@ def test_text_no_database_can_keep_is_refused_whole_before_anything_is_stored(cl
 
 
 @pytest.mark.xfail(strict=True, reason="found by this fuzzer: capture.services binds the JSON values to the web "
-                   "forms as they are, and a DateField calls .strip() on a number (AttributeError → item "
+                   "forms as they are, and a DateField calls .strip() on a number or a boolean (AttributeError → item "
                    "'failed', 500). The fix belongs in capture/services.py (its owner is changing it).")
 @pytest.mark.parametrize("type_,data", [
     ("roll_entry", {**{k: "x" for k in ("given_names", "paternal_surname")}, "since": 1.5}),
     ("movement", {"date": 20260101, "item": "arroz", "kind": "state", "quantity": "5"}),
+    ("roll_entry", {"given_names": "x", "paternal_surname": "x", "sex": "F", "since": True}),
 ])
 def test_a_number_where_a_date_belongs_is_invalid_not_a_server_error(client, world, key, type_, data):
     response = client.post(f"/api/v1/kitchens/{world.kitchen.pk}/batch",
