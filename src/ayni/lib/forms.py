@@ -29,6 +29,13 @@ class DateField(forms.DateField):
         kwargs.setdefault("error_messages", {"invalid": _lazy("Escriba la fecha como dd/mm/aaaa.")})
         super().__init__(**kwargs)
 
+    def to_python(self, value):
+        # The API binds JSON to these forms: a number or true where a date belongs is a typing
+        # mistake to answer in Spanish, not something to call .strip() on.
+        if value not in self.empty_values and not isinstance(value, str | datetime.date):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
 
 class DistrictField(forms.CharField):
     """A district by its 6-digit UBIGEO code or by its name ("Villa El Salvador").
