@@ -147,7 +147,7 @@ def test_the_api_answers_only_what_its_schema_documents(case, plausible, world, 
         pick = case.path_parameters["kitchen_id"] % 8
         case.path_parameters["kitchen_id"] = {0: world.kitchen_other.pk, 1: world.lima.pk}.get(pick, world.kitchen.pk)
     body = case.body
-    if not _json_ready(body):
+    if isinstance(body, dict | list) and not _json_ready(body):
         reject()  # Infinity or NaN: not JSON, so no client can send it (requests refuses to encode it)
     # Only valid cases get a phone's items: a case made invalid on purpose must stay invalid.
     positive = case.meta is None or case.meta.generation.mode.is_positive
