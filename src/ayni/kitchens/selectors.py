@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -281,31 +281,43 @@ def kitchen_deliveries(kitchen: Organisation, today: datetime.date | None = None
 def deliveries_by_municipality(org: Organisation, first: datetime.date, last: datetime.date,
                                today: datetime.date | None = None) -> list[dict]:
     """Promised vs received per municipality and item, for schedules due in first..last under
-    `org`: the evidence the organisations take to the authorities."""
+    `org`: the evidence the organisations take to the authorities.
+
+    Each schedule's received quantity and first receipt are summed in the database, one row per
+    schedule, and the municipalities and items are read once per group: the confederation's
+    overview read 20,000 schedules and their receipts as objects, then each municipality's
+    province and department once per row of the table (province demo: 3.5 s and 267 queries)."""
+    from ayni.geo.models import District
+
     today = today or timezone.localdate()
-    schedules = (DeliverySchedule.objects.filter(kitchen__path__startswith=org.path, due_on__gte=first,
-                                                 due_on__lte=last)
-                 .select_related("item", "municipality").prefetch_related("receipts"))
+    rows = (DeliverySchedule.objects.filter(kitchen__path__startswith=org.path, due_on__gte=first,
+                                            due_on__lte=last)
+            .values("pk", "municipality_id", "item_id", "quantity", "due_on")
+            .annotate(got=Coalesce(Sum("receipts__quantity"), Decimal(0)), first=Min("receipts__received_on"))
+            .order_by())
     groups: dict[tuple, dict] = {}
-    for schedule in schedules:
-        status = delivery_status(schedule, today)
-        key = (schedule.municipality_id, schedule.item_id)
-        g = groups.setdefault(key, {"municipality": schedule.municipality, "item": schedule.item, "deliveries": 0,
-                                    "promised": Decimal(0), "received": Decimal(0), "late": 0, "days_late": 0,
-                                    "pending": 0})
+    for row in rows:
+        # As delivery_status: late from the promised date to the first receipt, or to today.
+        days_late = max(0, ((row["first"] or today) - row["due_on"]).days)
+        key = (row["municipality_id"], row["item_id"])
+        g = groups.setdefault(key, {"deliveries": 0, "promised": Decimal(0), "received": Decimal(0), "late": 0,
+                                    "days_late": 0, "pending": 0})
         g["deliveries"] += 1
-        g["promised"] += schedule.quantity
-        g["received"] += status["received"]
-        g["late"] += 1 if status["days_late"] > 0 else 0
-        g["days_late"] += status["days_late"]
-        g["pending"] += 1 if status["pending"] else 0
+        g["promised"] += row["quantity"]
+        g["received"] += row["got"]
+        g["late"] += 1 if days_late > 0 else 0
+        g["days_late"] += days_late
+        g["pending"] += 1 if row["first"] is None else 0
+    places = District.objects.select_related("province", "department").in_bulk({m for m, _i in groups})
+    items = FoodItem.objects.in_bulk({i for _m, i in groups})
     out = []
-    for g in groups.values():
+    for (municipality, item), g in groups.items():
+        g["municipality"], g["item"] = places.get(municipality), items[item]
         g["shortfall"] = max(Decimal(0), g["promised"] - g["received"])
         g["received_pct"] = int(g["received"] * 100 / g["promised"]) if g["promised"] else 0
         g["average_days_late"] = round(g["days_late"] / g["deliveries"], 1)
         out.append(g)
-    out.sort(key=lambda g: (g["municipality"].name, g["item"].order))
+    out.sort(key=lambda g: (g["municipality"].name if g["municipality"] else "", g["item"].order))
     return out
 
 

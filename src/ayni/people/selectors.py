@@ -40,7 +40,21 @@ def get_person(scope: Scope, pk) -> Person:
 
 
 def search_people(scope: Scope, text: str) -> QuerySet[Person]:
-    qs = visible_people(scope)
+    """People in the user's personal scope whose name contains every word (accents folded) or
+    whose DNI starts with the digits.
+
+    Not `visible_people`: its EXISTS suits one person looked up by id, but a search tests every
+    person whose name matches, and PostgreSQL ran both EXISTS once per matching row (a
+    coordinator's «quispe» on the province demo: 435 ms). Here the people of the scope's
+    memberships and positions are read once each, as hashed sets (13 ms)."""
+    if scope.is_platform_admin or _covers_every_tree(scope):
+        qs = Person.objects.all()
+    else:
+        allowed = Organisation.objects.filter(scope.q(Can.VIEW_PERSONAL))
+        qs = Person.objects.filter(
+            Q(pk__in=Membership.objects.filter(organisation__in=allowed).values("person_id"))
+            | Q(pk__in=Position.objects.filter(organisation__in=allowed).values("person_id"))
+        )
     text = text.strip()
     if text.isdigit():
         return qs.filter(dni__startswith=text)
