@@ -2,10 +2,11 @@
 
 Each simulated person uses one of the demo accounts (kitchen leaders, coordinators, the national
 board, a viewer) — a fifth of them log in with their password, the rest come back with the session
-they left open, as sessions last two weeks — then clicks around like a person does — home, the tree, an
-organisation, a member, a search — with a pause between clicks, and now and then registers a
-new socia through the HTML form. We measure what she would feel (errors, p50/p95 latency) and
-what the server pays (resident memory of each gunicorn worker).
+they left open, as sessions last two weeks — then clicks around as her role does, with a pause
+between clicks: a kitchen leader mostly opens her kitchen and today's report form, a coordinator
+her home page (the alerts), the dashboards and the tree; both now and then look at a socia or
+search, and now and then register a new socia through the HTML form. We measure what she would
+feel (errors, p50/p95 latency) and what the server pays (resident memory of each gunicorn worker).
 
     python bench/load.py --quick          # 20 people, 20 s, small demo (a smoke run)
     python bench/load.py                  # 200 people, 5 minutes, province demo
@@ -17,6 +18,7 @@ time and in requests.
 """
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -37,8 +39,10 @@ PASSWORD = "bench-clave-2026"  # noqa: S105 - demo accounts of a scratch databas
 # Who is online, by demo account. Leaders are most of the people; the viewer never writes.
 PEOPLE = [("dirigenta", 30), ("dirigenta2", 20), ("coordinadora", 15), ("coordinadora2", 10),
           ("coord.distrital", 10), ("nacional", 10), ("observadora", 5)]
+LEADERS = {"dirigenta", "dirigenta2"}
 WRITERS = {"dirigenta", "dirigenta2", "coordinadora", "coordinadora2", "coord.distrital", "nacional"}
 SURNAMES = ["Quispe", "Mamani", "Huamán", "Condori", "Flores", "Rojas", "Ccahuana", "Torres"]
+LIMA = datetime.timezone(datetime.timedelta(hours=-5))  # the server's day (Peru has no summer time)
 MAX_REQUESTS = 2_000_000  # a hard stop, whatever the other settings say
 
 
@@ -77,6 +81,8 @@ class Person(threading.Thread):
         self.rng = random.Random(seed)
         self.orgs: list[int] = []
         self.people: list[int] = []
+        self.kitchens: list[int] = []
+        self.overviews: list[int] = []
         self.writes = 0
 
     def hit(self, client: Client, kind: str, path: str, expect=(200,)):
@@ -100,7 +106,13 @@ class Person(threading.Thread):
         for pk in links(html, r"/personas/(\d+)/"):
             if pk not in self.people:
                 self.people.append(pk)
-        del self.orgs[:-200], self.people[:-200]
+        for pk in links(html, r"/cocina/(\d+)/"):
+            if pk not in self.kitchens:
+                self.kitchens.append(pk)
+        for pk in links(html, r"/cocina/resumen/(\d+)/"):
+            if pk not in self.overviews:
+                self.overviews.append(pk)
+        del self.orgs[:-200], self.people[:-200], self.kitchens[:-200], self.overviews[:-20]
 
     def run(self) -> None:
         time.sleep(max(0.0, self.start_at - time.monotonic()))
@@ -122,6 +134,12 @@ class Person(threading.Thread):
             if page:
                 self.learn(page.body)
             while time.monotonic() < self.deadline and self.stats.requests < MAX_REQUESTS:
+                # The pause between two clicks on a phone: the page arrives, she reads it (a
+                # kitchen's stock, a list of alerts) or types a search, then taps. Exponential,
+                # as the time between a crowd's clicks is, cut at 10 s so that one long pause does
+                # not idle a simulated person: with the default mean of 10 s the pauses average
+                # 6.3 s. Reading a page or filling in the day's figures takes a person longer
+                # than that; the cut keeps the load on the server the heavier side of real.
                 time.sleep(min(10.0, self.rng.expovariate(1 / self.think)))
                 if time.monotonic() >= self.deadline:
                     break
@@ -133,20 +151,53 @@ class Person(threading.Thread):
         r, page = self.rng.random(), None
         if self.username in WRITERS and self.orgs and r < self.write_share:
             self.register_member(client)
-        elif r < 0.25 or not self.orgs:
-            page = self.hit(client, "inicio", "/")
-        elif r < 0.40:
-            page = self.hit(client, "árbol", "/organizaciones/")
-        elif r < 0.65:
-            page = self.hit(client, "organización", f"/organizaciones/{self.rng.choice(self.orgs)}/")
-        elif r < 0.72:
-            page = self.hit(client, "buscar org.", "/organizaciones/?q=" + self.rng.choice(["comedor", "olla", "club"]))
-        elif r < 0.85 and self.people:
-            page = self.hit(client, "persona", f"/personas/{self.rng.choice(self.people)}/")
+            return
+        r = self.rng.random()
+        if self.username in LEADERS:
+            page = self.leader_click(client, r)
         else:
-            page = self.hit(client, "buscar persona", "/personas/?q=" + quote(self.rng.choice(SURNAMES).lower()))
+            page = self.coordinator_click(client, r)
         if page:
             self.learn(page.body)
+
+    def leader_click(self, client: Client, r: float):
+        """A kitchen leader's day: her kitchen (stock, days of food left) and the day's report
+        form, her home page; her socias and the organisation now and then."""
+        if r < 0.30 and self.kitchens:
+            return self.hit(client, "cocina", f"/cocina/{self.rng.choice(self.kitchens)}/")
+        if r < 0.55 and self.kitchens:
+            day = datetime.datetime.now(LIMA).date() - datetime.timedelta(days=self.rng.choice([0, 0, 0, 1, 2]))
+            return self.hit(client, "parte del día", f"/cocina/{self.rng.choice(self.kitchens)}/dia/{day}/")
+        if r < 0.70 or not self.orgs:
+            return self.hit(client, "inicio", "/")
+        if r < 0.82:
+            return self.hit(client, "organización", f"/organizaciones/{self.rng.choice(self.orgs)}/")
+        if r < 0.92 and self.people:
+            return self.hit(client, "persona", f"/personas/{self.rng.choice(self.people)}/")
+        return self.hit(client, "buscar persona", "/personas/?q=" + quote(self.rng.choice(SURNAMES).lower()))
+
+    def coordinator_click(self, client: Client, r: float):
+        """A coordinator (or the national board, or the viewer): the home page with its alerts,
+        the dashboards, the tree and its organisations, a kitchen from an alert, people."""
+        if r < 0.18 or not self.orgs:
+            return self.hit(client, "inicio", "/")
+        if r < 0.30:
+            return self.hit(client, "tablero", "/evidencia/")
+        if r < 0.35:
+            return self.hit(client, "tablero cocinas", "/evidencia/cocinas/")
+        if r < 0.40 and self.overviews:
+            return self.hit(client, "resumen cocinas", f"/cocina/resumen/{self.rng.choice(self.overviews)}/")
+        if r < 0.47 and self.kitchens:
+            return self.hit(client, "cocina", f"/cocina/{self.rng.choice(self.kitchens)}/")
+        if r < 0.57:
+            return self.hit(client, "árbol", "/organizaciones/")
+        if r < 0.75:
+            return self.hit(client, "organización", f"/organizaciones/{self.rng.choice(self.orgs)}/")
+        if r < 0.80:
+            return self.hit(client, "buscar org.", "/organizaciones/?q=" + self.rng.choice(["comedor", "olla", "club"]))
+        if r < 0.90 and self.people:
+            return self.hit(client, "persona", f"/personas/{self.rng.choice(self.people)}/")
+        return self.hit(client, "buscar persona", "/personas/?q=" + quote(self.rng.choice(SURNAMES).lower()))
 
     def register_member(self, client: Client) -> None:
         org = self.rng.choice(self.orgs)
@@ -177,8 +228,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=max(2, 2 * (os.cpu_count() or 1)))
     parser.add_argument("--scale", default="province", choices=["small", "province", "national"])
     parser.add_argument("--engine", default="postgres", choices=["postgres", "sqlite"])
-    # A leader on a phone reads the page and types before the next click: 10 s on average.
-    parser.add_argument("--think", type=float, default=10.0, help="mean pause between clicks, seconds")
+    # A leader on a phone reads the page and types before the next click (see Person.run).
+    parser.add_argument("--think", type=float, default=10.0,
+                        help="mean of the pause between clicks before its cut at 10 s, seconds")
     parser.add_argument("--write-share", type=float, default=0.05, help="share of clicks that register a socia")
     parser.add_argument("--login-share", type=float, default=0.2,
                         help="share of people who log in with their password during the run")

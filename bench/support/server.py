@@ -59,6 +59,9 @@ class Install:
             AYNI_VAR_DIR=str(workdir),
             AYNI_STATIC_ROOT=str(workdir / "static"),
             AYNI_LOG_LEVEL="WARNING",
+            # As deploy/ayni.env.example: a worker keeps its database connection for a minute
+            # instead of opening one per request (a PostgreSQL backend's start-up on every click).
+            AYNI_CONN_MAX_AGE="60",
         )
 
     def create(self) -> None:
