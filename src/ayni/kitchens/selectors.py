@@ -123,22 +123,28 @@ class LowStock:
 
 
 def low_stock_alerts(scope: Scope, today: datetime.date | None = None, limit: int = 50) -> list[LowStock]:
-    """Kitchens the user validates that have ≤ 7 days of a staple left (0 when it ran out)."""
+    """Kitchens the user validates that have ≤ 7 days of a staple left (0 when it ran out).
+
+    Every staple balance of the scope is read as a plain row, and only the kitchens shown become
+    objects: the national board's home page built 2,500 balances with their kitchens and items
+    to show 50 (province demo: 250 of its 390 ms)."""
     today = today or timezone.localdate()
     kitchens = visible_kitchens(scope, Can.VALIDATE).filter(status=Organisation.Status.ACTIVE)
     staples = FoodItem.objects.filter(is_staple=True)
-    balances = list(
-        StockBalance.objects.filter(kitchen__in=kitchens, item__in=staples)
-        .select_related("kitchen", "item").order_by("kitchen__name", "item__order")
-    )
+    items = {item.pk: item for item in staples}
+    balances = (StockBalance.objects.filter(kitchen__in=kitchens, item__in=staples)
+                .values_list("kitchen_id", "kitchen__name", "item_id", "quantity"))
     use = _recent_use(kitchens, today, staples)
-    out = []
-    for bal in balances:
-        left = days_left(bal.quantity, use.get((bal.kitchen_id, bal.item_id), Decimal(0)))
+    low = []
+    for kitchen_id, name, item_id, quantity in balances:
+        left = days_left(quantity, use.get((kitchen_id, item_id), Decimal(0)))
         if left is not None and left <= LOW_STOCK_DAYS:
-            out.append(LowStock(bal.kitchen, bal.item, bal.quantity, left))
-    out.sort(key=lambda a: (a.days_left, a.kitchen.name))
-    return out[:limit]
+            low.append((left, name, items[item_id].order, kitchen_id, item_id, quantity))
+    low.sort(key=lambda a: a[:3])
+    low = low[:limit]
+    shown = Organisation.objects.in_bulk({a[3] for a in low})
+    return [LowStock(shown[kitchen_id], items[item_id], quantity, left)
+            for left, _name, _order, kitchen_id, item_id, quantity in low]
 
 
 def silent_kitchens(scope: Scope, today: datetime.date | None = None) -> QuerySet[Organisation]:
