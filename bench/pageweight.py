@@ -63,7 +63,11 @@ def pages(kitchen: int, today: str, quick: bool) -> list[tuple[str, str | None, 
         ("organisations", "coordinadora", "/organizaciones/"),
         ("people", "coordinadora", "/personas/"),
         ("sync_status", "coordinadora", "/captura/estado/"),
+        ("deliveries", "dirigenta", f"/cocina/{kitchen}/entregas/"),
         ("national_home", "nacional", "/"),
+        ("dashboard", "nacional", "/evidencia/"),
+        ("map", "nacional", "/evidencia/mapa/"),
+        ("dashboard_kitchens", "coordinadora", "/evidencia/cocinas/"),
     ]
 
 

@@ -28,6 +28,10 @@ def targets(w):
         ("organisations", "carmen", "/organizaciones/"),
         ("sync_status", "carmen", "/captura/estado/"),
         ("api_keys", "carmen", "/captura/claves/"),
+        ("deliveries", "rosa", f"/cocina/{k}/entregas/"),
+        ("kitchens_overview", "carmen", f"/cocina/resumen/{w.lima.pk}/"),
+        ("dashboard", "nora", "/evidencia/"),
+        ("map", "nora", "/evidencia/mapa/"),
     ]
 
 
@@ -52,7 +56,9 @@ def weigh(browser, base, state, path):  # noqa: F811
     cdp.send("Network.enable")
     received = []
     cdp.on("Network.loadingFinished", lambda event: received.append(event.get("encodedDataLength", 0)))
-    assert page.goto(path).ok
+    response = page.goto(path)
+    # Landing on the login page would weigh the login page instead: every target needs its account.
+    assert response.ok and ("/cuenta/ingresar/" not in page.url or path.startswith("/cuenta/")), page.url
     page.wait_for_timeout(200)
     first = sum(received)
     received.clear()
@@ -65,7 +71,7 @@ def weigh(browser, base, state, path):  # noqa: F811
 
 def test_every_page_type_fits_the_budget(browser, live_server, capsys):  # noqa: F811
     world = build_world()
-    states = {name: state_for(browser, live_server.url, name) for name in ("rosa", "carmen")}
+    states = {name: state_for(browser, live_server.url, name) for name in ("rosa", "carmen", "nora")}
     rows = [(name, *weigh(browser, live_server.url, states.get(user), path)) for name, user, path in targets(world)]
     with capsys.disabled():
         print(f"\n{'page':<22}{'first KB':>10}{'repeat KB':>11}")
