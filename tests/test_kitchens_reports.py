@@ -105,3 +105,18 @@ def test_deleting_a_report_takes_it_out_of_the_summary(world):
     services.delete_daily_report(actor=world.leader, report=r)
     summary = MonthlySummary.objects.get()
     assert (summary.days_reported, summary.rations_prepared, summary.cash_received) == (0, 0, 0)
+
+
+def test_a_save_that_fails_at_its_last_step_leaves_nothing_behind(world, monkeypatch):
+    """The whole save is one transaction: a failure while writing the audit entry (its last
+    step) takes back the report, its revision and the month's totals too."""
+    from ayni.kitchens.models import DailyReport, DailyReportRevision, MonthlySummary
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "record", broken)
+    with pytest.raises(RuntimeError):
+        report(world.kitchen, TODAY)
+    assert not DailyReport.objects.exists() and not DailyReportRevision.objects.exists()
+    assert not MonthlySummary.objects.filter(days_reported__gt=0).exists()

@@ -134,7 +134,6 @@ def _report_data(report: DailyReport) -> dict:
     return snapshot(report, exclude=("kitchen", "updated_by"))
 
 
-@transaction.atomic
 def check_report_fields(report: DailyReport) -> None:
     """A report's own coherence, before anything is written: a closed day says why and serves
     nothing; an open day serves no more than it prepared. The single save and the sync batch
@@ -156,6 +155,7 @@ def check_report_fields(report: DailyReport) -> None:
         raise ValidationError(errors)
 
 
+@transaction.atomic
 def save_daily_report(*, actor, kitchen: Organisation, date: datetime.date, version: int,
                       confirm: bool = False, **fields) -> DailyReport:
     """Create or edit the day's report. `version` is the version the form was opened on (0 for
