@@ -10,9 +10,10 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import connection
 from django.utils import timezone
 
+from ayni.demo.bulk import insert_rows
 from ayni.demo.context import DemoContext
 from ayni.kitchens.models import (
     SUMMARY_FIELDS,
@@ -50,28 +51,6 @@ CLOSED_REASONS = ["Sin gas", "Sin alimentos", "Feriado", "Asamblea de la federac
 
 def _q(x, places: str = "0.001") -> Decimal:
     return (x if isinstance(x, Decimal) else Decimal(repr(float(x)))).quantize(Decimal(places))
-
-
-def _insert(model, fields: list[str], rows: list[tuple]) -> None:
-    """Plain multi-row INSERTs: Django's bulk_create prepares each value through its field,
-    which at tens of thousands of rows costs more than the whole rest of the demo. Dates go
-    in as ISO text, decimals as strings: both engines read them as the column's type."""
-    if not rows:
-        return
-    meta = model._meta
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(meta.get_field(f).column) for f in fields)
-    # Table and column names come from the model, values are parameters.
-    sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
-    date_at = [i for i, f in enumerate(fields) if isinstance(meta.get_field(f), models.DateField)
-               and not isinstance(meta.get_field(f), models.DateTimeField)]
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), BATCH):
-            batch = [list(r) for r in rows[i:i + BATCH]]
-            for r in batch:
-                for j in date_at:
-                    r[j] = r[j].isoformat()
-            cursor.executemany(sql, batch)
 
 
 def generate_kitchens(ctx: DemoContext) -> None:
@@ -207,12 +186,12 @@ def generate_kitchens(ctx: DemoContext) -> None:
     DeliverySchedule.objects.bulk_create(schedules, batch_size=BATCH)
     DeliveryReceipt.objects.bulk_create(receipts, batch_size=BATCH)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    _insert(DailyReport, ["kitchen", "date", "is_closed", "closed_reason", "rations_prepared", "served_paying",
+    insert_rows(DailyReport, ["kitchen", "date", "is_closed", "closed_reason", "rations_prepared", "served_paying",
                           "served_subsidised", "served_free", "price_per_ration", "cash_received", "menu",
                           "cooks_count", "cooks", "notes", "version", "created_at", "updated_at"],
             [(*r[:2], r[2], r[3], *r[4:8], str(r[8]), str(r[9]), r[10], r[11], "", "", 1, now, now)
              for r in reports])
-    _insert(StockMovement, ["kitchen", "item", "date", "kind", "delta", "unit_price", "value", "party", "receipt",
+    insert_rows(StockMovement, ["kitchen", "item", "date", "kind", "delta", "unit_price", "value", "party", "receipt",
                             "note", "over_balance", "created_at"],
             [(k, code, day, kind, str(delta), None if price is None else str(price), str(value), party,
               receipt.pk if receipt is not None else None, "", False, now)

@@ -26,6 +26,7 @@ from django.core.management.color import no_style
 from django.db import connection, models
 from django.utils import timezone
 
+from ayni.demo.bulk import insert_rows
 from ayni.demo.context import DemoContext, Node
 from ayni.demo.people import YEAR, PersonFactory, add_years
 from ayni.lib.text import fold
@@ -75,27 +76,6 @@ MISTAKES = ("swap", "dni_transposed", "no_dni", "birth_day", "accents", "typo")
 def _strip_accents(text: str) -> str:
     """'Huamán Ñahui' -> 'Huaman Nahui', keeping the case: how a list typed without accents reads."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-
-
-def _insert(model, fields: list[str], rows: list[tuple]) -> None:
-    """Plain multi-row INSERTs for the entries: `bulk_create` prepares every value through its
-    field, which at 300,000 rows costs more than building them. Dates go in as ISO text."""
-    if not rows:
-        return
-    meta = model._meta
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(meta.get_field(f).column) for f in fields)
-    # Table and column names come from the model; values are parameters.
-    sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
-    dates = [i for i, f in enumerate(fields) if type(meta.get_field(f)) is models.DateField]
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), BATCH):
-            batch = [list(r) for r in rows[i:i + BATCH]]
-            for r in batch:
-                for j in dates:
-                    if r[j] is not None:
-                        r[j] = r[j].isoformat()
-            cursor.executemany(sql, batch)
 
 
 @dataclass(slots=True)
@@ -257,7 +237,7 @@ def _insert_people(people: list[Eater], now) -> None:
         p.pk = pk
         rows.append((pk, p.given_names, p.paternal_surname, p.maternal_surname, p.sex, p.birth_date, p.dni, "",
                      "", p.district_id, fold(f"{p.given_names} {p.paternal_surname} {p.maternal_surname}"), now, now))
-    _insert(Person, ["id", "given_names", "paternal_surname", "maternal_surname", "sex", "birth_date", "dni",
+    insert_rows(Person, ["id", "given_names", "paternal_surname", "maternal_surname", "sex", "birth_date", "dni",
                      "dni_check", "phone", "district", "search_name", "created_at", "updated_at"], rows)
     reset = connection.ops.sequence_reset_sql(no_style(), [Person])
     if reset:
@@ -319,7 +299,7 @@ def generate_rolls(ctx: DemoContext) -> None:
     for b in rolls:
         household_id = household_of.get(id(b.head)) if b.head is not None else household_of.get(id(b))
         rows.append(_entry_row(rng, b, household_id, now))
-    _insert(RollEntry, ENTRY_FIELDS, rows)
+    insert_rows(RollEntry, ENTRY_FIELDS, rows)
 
     ctx.roll_duplicates = [(a.person.pk, b.person.pk, mistake) for a, b, mistake in planted]
     people = len(rolls) - len(moves)

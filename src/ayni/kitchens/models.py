@@ -311,14 +311,9 @@ SUMMARY_FIELDS = (
 )
 
 
-class MonthlySummary(models.Model):
-    """One kitchen's totals for one month, kept up to date by every save that changes them.
-    `path` is the kitchen's organisation path, so a subtree's totals for a range of months are
-    one prefix query over this small table."""
+class MonthTotals(models.Model):
+    """The month's figures a kitchen's summary and a roll-up row both carry (`SUMMARY_FIELDS`)."""
 
-    kitchen = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="monthly_summaries")
-    path = models.CharField(max_length=255)
-    month = models.DateField()
     days_reported = models.IntegerField(default=0)
     days_cooked = models.IntegerField(default=0)
     rations_prepared = models.IntegerField(default=0)
@@ -329,6 +324,19 @@ class MonthlySummary(models.Model):
     purchases_cost = models.DecimalField(default=Decimal(0), **MONEY)
     state_food_value = models.DecimalField(default=Decimal(0), **MONEY)
     subsidy_received = models.DecimalField(default=Decimal(0), **MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class MonthlySummary(MonthTotals):
+    """One kitchen's totals for one month, kept up to date by every save that changes them.
+    `path` is the kitchen's organisation path, so a subtree's totals for a range of months are
+    one prefix query over this small table."""
+
+    kitchen = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="monthly_summaries")
+    path = models.CharField(max_length=255)
+    month = models.DateField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kitchen", "month"], name="one_summary_per_kitchen_month")]
@@ -347,7 +355,7 @@ class MonthlySummary(models.Model):
 ROLLUP_DEPTH = 1
 
 
-class MonthlyRollup(models.Model):
+class MonthlyRollup(MonthTotals):
     """The totals of the kitchens under one organisation at `ROLLUP_DEPTH` (their path cut to
     that depth) and in one district, for one month: the sums of their `MonthlySummary` rows and
     how many of them reported at all. Changed by the same difference as the summary, in the
@@ -358,16 +366,6 @@ class MonthlyRollup(models.Model):
     district = models.CharField(max_length=6, blank=True)  # UBIGEO; "" for a kitchen without one
     month = models.DateField()
     kitchens_reporting = models.IntegerField(default=0)
-    days_reported = models.IntegerField(default=0)
-    days_cooked = models.IntegerField(default=0)
-    rations_prepared = models.IntegerField(default=0)
-    served_paying = models.IntegerField(default=0)
-    served_subsidised = models.IntegerField(default=0)
-    served_free = models.IntegerField(default=0)
-    cash_received = models.DecimalField(default=Decimal(0), **MONEY)
-    purchases_cost = models.DecimalField(default=Decimal(0), **MONEY)
-    state_food_value = models.DecimalField(default=Decimal(0), **MONEY)
-    subsidy_received = models.DecimalField(default=Decimal(0), **MONEY)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["path", "district", "month"], name="one_rollup_per_cell_month")]
