@@ -5,10 +5,21 @@ the kitchens' and rolls' own services, so the monthly summaries are the real one
 import datetime
 from decimal import Decimal
 
+from ayni.accounts.scope import Scope
+from ayni.evidence import selectors
 from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport
 from tests.kitchens import TODAY, days_ago, item, move, report
 from tests.rolls_helpers import put_on_roll
+
+# The months the dashboard tests look at: the activity below falls inside them.
+FIRST = (TODAY.replace(day=1) - datetime.timedelta(days=70)).replace(day=1)
+LAST = TODAY.replace(day=1)
+
+
+def selection(user, org=None, place=None):
+    place = selectors.get_place(place) if place else None
+    return selectors.Selection(scope=Scope.for_user(user), org=org, place=place, first=FIRST, last=LAST)
 
 
 def add_activity(w, days: int = 40):

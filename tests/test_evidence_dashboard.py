@@ -3,27 +3,17 @@
 import pytest
 from django.urls import reverse
 
-from ayni.accounts.scope import Scope
 from ayni.evidence import selectors
 from ayni.kitchens.models import DailyReport
-from tests.evidence_helpers import add_activity, raw_totals
+from tests.evidence_helpers import FIRST, LAST, add_activity, raw_totals, selection
 from tests.kitchens import TODAY
 
 pytestmark = pytest.mark.django_db
-
-FIRST = (TODAY.replace(day=1) - __import__("datetime").timedelta(days=70)).replace(day=1)
-LAST = TODAY.replace(day=1)
-
 
 @pytest.fixture
 def active(world):
     add_activity(world)
     return world
-
-
-def selection(user, org=None, place=None):
-    place = selectors.get_place(place) if place else None
-    return selectors.Selection(scope=Scope.for_user(user), org=org, place=place, first=FIRST, last=LAST)
 
 
 def test_national_totals_equal_the_daily_reports_summed_from_scratch(active):

@@ -18,24 +18,15 @@ from ayni.kitchens import integrity
 from ayni.kitchens.models import MonthlyRollup
 from ayni.orgs.services import move_organisation, update_organisation
 from tests.conftest import make_user
-from tests.evidence_helpers import add_activity
+from tests.evidence_helpers import add_activity, selection
 from tests.kitchens import TODAY, days_ago, report
 
 pytestmark = pytest.mark.django_db
-
-FIRST = (TODAY.replace(day=1) - datetime.timedelta(days=70)).replace(day=1)
-LAST = TODAY.replace(day=1)
-
 
 @pytest.fixture
 def active(world):
     add_activity(world)
     return world
-
-
-def selection(user, org=None, place=None):
-    place = selectors.get_place(place) if place else None
-    return selectors.Selection(scope=Scope.for_user(user), org=org, place=place, first=FIRST, last=LAST)
 
 
 class PerKitchen(selectors.Selection):

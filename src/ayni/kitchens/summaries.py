@@ -64,21 +64,35 @@ def lock_open_month(kitchen: Organisation, day: datetime.date) -> MonthlySummary
     return summary
 
 
-def _add_to_rollup(path: str, district: str | None, month: datetime.date, delta: dict) -> None:
-    """Add `delta` to one roll-up row, creating it the first time (a savepoint catches the
-    row another transaction created meanwhile, and the update is tried again)."""
-    delta = {f: v for f, v in delta.items() if v}
-    if not delta:
-        return
-    key = {"path": rollup_path(path), "district": district or "", "month": month}
+def _add(model, key: dict, delta: dict) -> None:
+    """Add `delta` to one row of a table of running totals (roll-up, reporting gaps), creating
+    it the first time: a savepoint catches the row another transaction created meanwhile, and
+    the update is tried again. Rows are only changed with `F()`, never read and written back."""
     change = {f: F(f) + v for f, v in delta.items()}
-    if MonthlyRollup.objects.filter(**key).update(**change):
+    if model.objects.filter(**key).update(**change):
         return
     try:
         with transaction.atomic():
-            MonthlyRollup.objects.create(**key, **delta)
+            model.objects.create(**key, **delta)
     except IntegrityError:
-        MonthlyRollup.objects.filter(**key).update(**change)
+        model.objects.filter(**key).update(**change)
+
+
+def _add_many(model, key_fields: tuple[str, ...], changes: dict[tuple, dict], batch_size: int = 2000) -> None:
+    """`_add` for many rows at once (keys are (path, district, month, …)): rows that exist by
+    `F()`, the new ones in one bulk insert."""
+    existing = set(model.objects.filter(path__in={k[0] for k in changes}, month__in={k[2] for k in changes})
+                   .values_list(*key_fields))
+    for key in existing & set(changes):
+        _add(model, dict(zip(key_fields, key, strict=True)), changes.pop(key))
+    model.objects.bulk_create([model(**dict(zip(key_fields, k, strict=True)), **delta) for k, delta in changes.items()],
+                              batch_size=batch_size)
+
+
+def _add_to_rollup(path: str, district: str | None, month: datetime.date, delta: dict) -> None:
+    delta = {f: v for f, v in delta.items() if v}
+    if delta:
+        _add(MonthlyRollup, {"path": rollup_path(path), "district": district or "", "month": month}, delta)
 
 
 def bump(summary: MonthlySummary, old: dict, new: dict) -> None:
@@ -127,33 +141,17 @@ def _link_month(summary: MonthlySummary, sign: int) -> None:
     _apply_gaps(changes)
 
 
-def _add_gap(path: str, district: str, month, previous, n: int) -> None:
-    key = {"path": path, "district": district, "month": month, "previous_month": previous}
-    if ReportingGap.objects.filter(**key).update(kitchens=F("kitchens") + n):
-        return
-    try:
-        with transaction.atomic():
-            ReportingGap.objects.create(**key, kitchens=n)
-    except IntegrityError:
-        ReportingGap.objects.filter(**key).update(kitchens=F("kitchens") + n)
+GAP_KEY = ("path", "district", "month", "previous_month")
 
 
 def _apply_gaps(changes: Counter) -> None:
-    """Add these (path, district, month, previous month) → kitchens changes: existing rows by
-    `F()`, new ones in bulk."""
-    changes = {k: n for k, n in changes.items() if n}
-    if not changes:
-        return
+    """Add these (path, district, month, previous month) → kitchens changes."""
+    changes = {k: {"kitchens": n} for k, n in changes.items() if n}
     if len(changes) <= 3:
-        for key, n in changes.items():
-            _add_gap(*key, n)
-        return
-    existing = set(ReportingGap.objects.filter(path__in={k[0] for k in changes}, month__in={k[2] for k in changes})
-                   .values_list("path", "district", "month", "previous_month"))
-    for key in existing & set(changes):
-        _add_gap(*key, changes.pop(key))
-    ReportingGap.objects.bulk_create([ReportingGap(path=p, district=d, month=m, previous_month=b, kitchens=n)
-                                      for (p, d, m, b), n in changes.items()], batch_size=2000)
+        for key, delta in changes.items():
+            _add(ReportingGap, dict(zip(GAP_KEY, key, strict=True)), delta)
+    else:
+        _add_many(ReportingGap, GAP_KEY, changes)
 
 
 def gap_chain(summaries, district: str | None = None) -> Counter:
@@ -239,12 +237,7 @@ def bulk_create(rows: list[MonthlySummary], batch_size: int = 2000) -> None:
         for f in SUMMARY_FIELDS:
             cell[f] += getattr(r, f)
         cell["kitchens_reporting"] += r.days_reported > 0
-    existing = set(MonthlyRollup.objects.filter(path__in={k[0] for k in cells}, month__in={k[2] for k in cells})
-                   .values_list("path", "district", "month"))
-    for key in existing & set(cells):
-        _add_to_rollup(*key, cells.pop(key))
-    MonthlyRollup.objects.bulk_create(
-        [MonthlyRollup(path=p, district=d, month=m, **t) for (p, d, m), t in cells.items()], batch_size=batch_size)
+    _add_many(MonthlyRollup, ("path", "district", "month"), dict(cells), batch_size)
 
 
 def insert_from_reports(path_prefix: str) -> int:
