@@ -12,6 +12,7 @@ from ayni.audit.models import AuditEntry
 from ayni.kitchens.selectors import home_panel as kitchens_home_panel
 from ayni.orgs import selectors as org_selectors
 from ayni.people import selectors as people_selectors
+from ayni.rolls.selectors import duplicate_queue
 
 
 @login_required
@@ -40,6 +41,8 @@ def home(request):
         context["recent"] = AuditEntry.objects.filter(scope.q(Can.AUDIT, prefix="org_")).select_related(
             "actor")[:8]
     context["kitchens_home"] = kitchens_home_panel(scope, today)
+    if scope.reach(Can.VALIDATE) or scope.is_platform_admin:  # those who review the duplicate queue
+        context["open_duplicates"] = duplicate_queue(scope).count()
     return render(request, "core/home.html", context)
 
 
