@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ayni.audit import display
+
 
 class AuditEntry(models.Model):
     at = models.DateTimeField(_("fecha"), auto_now_add=True, db_index=True)
@@ -36,6 +38,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_label}"
 
-    def changes(self) -> list[tuple[str, object, object]]:
-        keys = sorted(set(self.before) | set(self.after))
-        return [(k, self.before.get(k), self.after.get(k)) for k in keys if self.before.get(k) != self.after.get(k)]
+    def changes(self) -> list[tuple[str, str, str, bool]]:
+        """The changed fields as (label, before, after, changed), in words (audit/display.py)."""
+        return display.changes(display.model_for(self.object_type), self.before, self.after)
+
+    @property
+    def action_text(self) -> str:
+        return display.action_label(self.action)
+
+    @property
+    def object_text(self) -> str:
+        return display.object_label(self.object_type, self.object_label)

@@ -12,7 +12,7 @@ from ayni.audit.models import AuditEntry
 from ayni.kitchens.selectors import home_panel as kitchens_home_panel
 from ayni.orgs import selectors as org_selectors
 from ayni.people import selectors as people_selectors
-from ayni.rolls.selectors import duplicate_queue
+from ayni.rolls.selectors import duplicate_queue, roll_entries
 
 
 @login_required
@@ -31,7 +31,10 @@ def home(request):
         context["own"] = [
             {"org": org, "board": list(people_selectors.board_of(org, today)),
              "members": people_selectors.members_of(org, today).count(),
-             "missing": n_items - org.requirement_checks.count()}
+             "missing": n_items - org.requirement_checks.count(),
+             # Who eats here (the roll) is not who belongs to the organisation (its socias): the
+             # home shows both, each with its own button, so one is not taken for the other.
+             "roll": roll_entries(scope, org, on=today).count() if org.kind.is_kitchen else None}
             for org in own[:5]
         ]
     if scope.reach(Can.VIEW_PERSONAL) and role != Role.LEADER:

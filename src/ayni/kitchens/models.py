@@ -205,6 +205,10 @@ class StockCount(models.Model):
         verbose_name = _("conteo físico")
         verbose_name_plural = _("conteos físicos")
 
+    def __str__(self) -> str:
+        return _("Conteo de %(item)s del %(date)s: %(qty)s %(unit)s") % {
+            "item": self.item.name, "date": f"{self.date:%d/%m/%Y}", "qty": plain(self.counted), "unit": self.item.unit}
+
 
 class DeliverySchedule(models.Model):
     """What a municipality's programme promised a kitchen: an item, a quantity, a period and
@@ -261,6 +265,11 @@ class DeliveryReceipt(models.Model):
         verbose_name = _("recepción de entrega")
         verbose_name_plural = _("recepciones de entregas")
 
+    def __str__(self) -> str:
+        item = self.schedule.item
+        return _("Recepción del %(date)s: %(qty)s %(unit)s de %(item)s") % {
+            "date": f"{self.received_on:%d/%m/%Y}", "qty": plain(self.quantity), "unit": item.unit, "item": item.name}
+
 
 class SubsidyPayment(models.Model):
     """Cash subsidy received for a period (a month)."""
@@ -275,6 +284,9 @@ class SubsidyPayment(models.Model):
     class Meta:
         ordering = ["-month", "-id"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="subsidy_positive")]
+
+    def __str__(self) -> str:
+        return _("Subsidio de %(month)s: S/ %(amount)s") % {"month": f"{self.month:%m/%Y}", "amount": self.amount}
 
 
 class MonthClose(models.Model):

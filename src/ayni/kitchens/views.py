@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
+from ayni.audit import display
 from ayni.kitchens import selectors, services
 from ayni.kitchens.forms import (
     CountForm,
@@ -130,9 +131,15 @@ def report_history(request, pk, day):
     org = selectors.get_kitchen(request.scope, pk, Can.VIEW_PERSONAL)
     date = _day(day)
     existing = get_object_or_404(DailyReport, kitchen=org, date=date)
-    revisions = existing.revisions.select_related("saved_by")
-    return render(request, "kitchens/history.html", {"org": org, "date": date, "revisions": revisions,
-                                                      "fields": services.REPORT_FIELDS})
+    revisions = list(existing.revisions.select_related("saved_by"))  # newest first
+    versions = []
+    fields = [{k: v for k, v in rev.data.items() if k in services.REPORT_FIELDS} for rev in revisions]
+    for i, rev in enumerate(revisions):
+        previous = fields[i + 1] if i + 1 < len(revisions) else None
+        rows = display.changes(DailyReport, previous or {}, fields[i], only_changed=False)
+        # The first version has nothing to differ from; later ones mark what this save changed.
+        versions.append((rev, [(label, new, changed and previous is not None) for label, _old, new, changed in rows]))
+    return render(request, "kitchens/history.html", {"org": org, "date": date, "versions": versions})
 
 
 @login_required

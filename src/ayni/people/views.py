@@ -100,6 +100,11 @@ def assign_position(request, pk):
 
 @login_required
 def search(request):
+    scope = request.scope
+    if not scope.is_platform_admin and not scope.reach(Can.VIEW_PERSONAL):
+        # A viewer sees figures, never names: say so instead of an empty result that looks like
+        # nobody is registered.
+        return render(request, "people/search.html", {"names_hidden": True})
     text = request.GET.get("q", "").strip()
     page = None
     if text:

@@ -1,0 +1,181 @@
+"""Recorded changes in plain Spanish: what happened, to what, which field, from what to what.
+
+The audit trail and a day's report history store machine values (`kitchen.receipt.delete`,
+`is_closed: False`, a food item's code). A leader or a coordinator reads them here as words:
+the action's label, the model's name, each field's own label and its value as the form shows it
+(Sí/No, the choice's label, a date as 14/03/2026, a number without trailing zeros). One place,
+so every page that shows a change says it the same way.
+"""
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# Every action a service records (grep `record(` in src/ayni). An action without a label here is
+# shown by its model's name and the code, and tests/test_ops_audit.py fails on it.
+ACTION_LABELS = {
+    "org.create": gettext_lazy("Registró la organización"),
+    "org.update": gettext_lazy("Cambió los datos de la organización"),
+    "org.status": gettext_lazy("Cambió el estado de la organización"),
+    "org.move": gettext_lazy("Trasladó la organización"),
+    "org.requirement": gettext_lazy("Marcó un requisito de afiliación"),
+    "org.requirement.remove": gettext_lazy("Desmarcó un requisito de afiliación"),
+    "person.create": gettext_lazy("Registró a la persona"),
+    "person.update": gettext_lazy("Cambió los datos de la persona"),
+    "person.merge": gettext_lazy("Unió dos registros de la misma persona"),
+    "membership.create": gettext_lazy("Registró a la socia"),
+    "membership.end": gettext_lazy("Dio de baja a la socia"),
+    "position.create": gettext_lazy("Asignó un cargo"),
+    "position.end": gettext_lazy("Terminó un cargo"),
+    "roll.register": gettext_lazy("Inscribió en el padrón"),
+    "roll.update": gettext_lazy("Cambió una inscripción del padrón"),
+    "roll.exit": gettext_lazy("Registró la salida del padrón"),
+    "roll.export": gettext_lazy("Descargó el padrón"),
+    "roll.import_upload": gettext_lazy("Subió un archivo del padrón"),
+    "roll.import": gettext_lazy("Importó el padrón"),
+    "roll.pair_decided": gettext_lazy("Revisó un posible duplicado"),
+    "kitchen.report": gettext_lazy("Guardó el parte diario"),
+    "kitchen.report.delete": gettext_lazy("Anuló el parte diario"),
+    "kitchen.movement": gettext_lazy("Registró una entrada o salida de alimentos"),
+    "kitchen.movement.delete": gettext_lazy("Anuló una entrada o salida de alimentos"),
+    "kitchen.count": gettext_lazy("Registró un conteo físico"),
+    "kitchen.count.delete": gettext_lazy("Anuló un conteo físico"),
+    "kitchen.schedule": gettext_lazy("Registró una entrega programada"),
+    "kitchen.receipt": gettext_lazy("Registró la recepción de una entrega"),
+    "kitchen.receipt.delete": gettext_lazy("Anuló la recepción de una entrega"),
+    "kitchen.subsidy": gettext_lazy("Registró un subsidio recibido"),
+    "kitchen.subsidy.delete": gettext_lazy("Anuló un subsidio recibido"),
+    "kitchen.month.close": gettext_lazy("Cerró el mes"),
+    "kitchen.month.validate": gettext_lazy("Validó el mes"),
+    "kitchen.month.return": gettext_lazy("Devolvió el mes para corregirlo"),
+    "account.create": gettext_lazy("Creó la cuenta"),
+    "account.reset_code": gettext_lazy("Generó un código para cambiar la contraseña"),
+    "account.activate": gettext_lazy("Activó la cuenta"),
+    "account.deactivate": gettext_lazy("Desactivó la cuenta"),
+    "account.grant": gettext_lazy("Dio un rol"),
+    "account.revoke": gettext_lazy("Quitó un rol"),
+    "account.code_redeemed": gettext_lazy("Usó su código de ingreso"),
+    "account.password_changed": gettext_lazy("Cambió su contraseña"),
+    "capture.token.create": gettext_lazy("Creó una clave de la API"),
+    "capture.token.revoke": gettext_lazy("Revocó una clave de la API"),
+    "evidence.public_profile": gettext_lazy("Cambió la publicación de datos abiertos"),
+    "demo.generate": gettext_lazy("Generó los datos de demostración"),
+}
+
+# Machine fields that say nothing to a reader of the change (bookkeeping, not content).
+HIDDEN_FIELDS = {"id", "version", "created_at", "updated_at", "created_by", "updated_by", "path", "depth",
+                 "password", "last_login", "search_name", "dni_check"}
+
+_DEFAULT_LABEL = re.compile(r"^(?P<model>\w+) object \((?P<pk>[^)]*)\)$")
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def model_for(object_type: str) -> type[models.Model] | None:
+    """The Ayni model an audit entry's `object_type` (a model name) names, if any."""
+    for model in apps.get_models():
+        if model._meta.model_name == object_type and model.__module__.startswith("ayni."):
+            return model
+    return None
+
+
+def object_label(object_type: str, label: str) -> str:
+    """An entry's object as words; entries written before a model had its own `__str__` say
+    "DeliveryReceipt object (4013)", shown as "recepción de entrega n.º 4013"."""
+    match = _DEFAULT_LABEL.match(label or "")
+    model = model_for(object_type)
+    if match and model is not None:
+        return _("%(what)s n.º %(pk)s") % {"what": model._meta.verbose_name, "pk": match["pk"]}
+    return label
+
+
+def value_text(field: models.Field | None, value) -> str:
+    """A stored value as the form would show it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or (field is not None and isinstance(field, models.BooleanField)):
+        truthy = value in (True, "True", "true", 1, "1")
+        return _("Sí") if truthy else _("No")
+    if field is not None and field.is_relation:
+        return _related_text(field, value)
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field is not None and isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        try:
+            return date_format(datetime.date.fromisoformat(str(value)), "d/m/Y")
+        except ValueError:
+            return str(value)
+    if field is not None and isinstance(field, models.DecimalField):
+        try:
+            return format(Decimal(str(value)).normalize(), "f")
+        except InvalidOperation:
+            return str(value)
+    return str(value)
+
+
+# Catalogue rows (a food item, a category, a district) are public words and are named; any other
+# related row (a person, an account, another kitchen) is shown by number only, so a change log
+# never names something the reader's scope may not cover.
+CATALOGUES = {"kitchens.fooditem", "rolls.category", "orgs.orgkind", "people.positionkind", "people.language",
+              "geo.district", "geo.province", "geo.department", "orgs.requirementitem"}
+
+
+def _related_text(field: models.Field, value) -> str:
+    related = field.related_model
+    if related is not None and related._meta.label_lower in CATALOGUES:
+        row = related._default_manager.filter(pk=value).first()
+        if row is not None:
+            return str(row)
+    return _("n.º %(pk)s") % {"pk": value}
+
+
+def field_label(model: type[models.Model] | None, name: str) -> tuple[str, models.Field | None]:
+    if model is None:
+        return name, None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name, None
+    label = getattr(field, "verbose_name", None) or name
+    label = str(label)
+    # Django makes a label from the attribute name when none is given ("rations prepared"):
+    # those are not words a reader knows, so say the field as the form does.
+    return label[:1].upper() + label[1:], field
+
+
+def changes(model: type[models.Model] | None, before: dict, after: dict, only_changed: bool = True):
+    """[(label, before text, after text, changed)] for the fields a person would care about."""
+    rows = []
+    keys = list(after) + [k for k in before if k not in after]
+    for key in keys:
+        if key in HIDDEN_FIELDS:
+            continue
+        old, new = before.get(key), after.get(key)
+        changed = _comparable(old) != _comparable(new)
+        if only_changed and not changed:
+            continue
+        label, field = field_label(model, key)
+        rows.append((label, value_text(field, old) if key in before else "—", value_text(field, new), changed))
+    return rows
+
+
+def _comparable(value):
+    """`100`, `100.00` and Decimal('100') are one value; a change of text is not a change."""
+    if value is None or value == "":
+        return None  # nothing typed, however it was stored
+    if isinstance(value, bool):
+        return value
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value
