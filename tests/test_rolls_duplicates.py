@@ -225,3 +225,54 @@ def test_a_coordinator_starts_the_search_from_a_page(login, world):
     assert reverse("rolls:scan", kwargs={"pk": world.ves.pk}) in page and reverse("rolls:duplicates") in page
     response = client.post(reverse("rolls:scan", kwargs={"pk": world.ves.pk}))
     assert response.status_code == 302 and DuplicatePair.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_adding_a_person_queues_a_search_of_her_federation_once_committed(world, django_capture_on_commit_callbacks):
+    put_on_roll(world.kitchen, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        put_on_roll(world.olla, given_names="Dionicia", paternal_surname="Huaman", maternal_surname="Quispe")
+    assert len(callbacks) == 1  # one search, run by the worker after the commit
+    pair = DuplicatePair.objects.get()  # found without anyone pressing a button
+    assert {pair.kitchen_a, pair.kitchen_b} == {world.kitchen, world.olla}
+
+
+@pytest.mark.django_db
+def test_a_refused_addition_asks_for_no_search(world, django_capture_on_commit_callbacks):
+    from django.core.exceptions import ValidationError
+
+    entry = put_on_roll(world.kitchen)
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError):
+        put_on_roll(world.kitchen, person=entry.person)  # already on this roll
+    assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_the_search_area_is_the_provincial_federation(world):
+    from ayni.rolls.services import scan_area
+
+    assert scan_area(world.kitchen) == world.lima and scan_area(world.kitchen_other) == world.cusco
+    assert scan_area(world.lima) == world.lima and scan_area(world.confed) == world.confed
+
+
+@pytest.mark.django_db
+def test_the_nightly_job_searches_every_whole_tree(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    put_on_roll(world.kitchen, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán")
+    put_on_roll(world.kitchen_other, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huaman")
+    out = StringIO()
+    call_command("runperiodic", stdout=out)
+    assert "duplicate_scans=1" in out.getvalue()
+    pair = DuplicatePair.objects.get()  # across provinces: only the whole-tree search sees it
+    assert {pair.kitchen_a, pair.kitchen_b} == {world.kitchen, world.kitchen_other}
+
+
+@pytest.mark.django_db
+def test_the_queue_offers_a_search_of_each_area_she_validates(login, world):
+    page = login(world.coordinator).get(reverse("rolls:duplicates")).content.decode()
+    assert f'action="{reverse("rolls:scan", args=[world.lima.pk])}"' in page
+    assert "Buscar duplicados en Federación Provincial de Lima" in page
+    assert "Cusco" not in page

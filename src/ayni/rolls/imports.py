@@ -27,7 +27,7 @@ from ayni.people.models import Person
 from ayni.people.services import PERSON_FIELDS
 from ayni.rolls import spreadsheet
 from ayni.rolls.models import Category, ConsentMethod, ImportBatch, Ration, RollEntry
-from ayni.rolls.services import validate_entry
+from ayni.rolls.services import request_duplicate_scan, validate_entry
 
 NEW, EXISTING, ALREADY, ERROR = "new", "existing", "already", "error"
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
@@ -375,6 +375,8 @@ def apply_import(*, actor, batch: ImportBatch) -> int:
     record(actor=actor, action="roll.import", obj=batch, org_path=kitchen.path,
            after={"filename": batch.filename, "rows": len(preview.rows), "added": created,
                   "skipped": preview.count(ALREADY), "errors": preview.count(ERROR)})
+    if created:
+        request_duplicate_scan(kitchen)
     return created
 
 

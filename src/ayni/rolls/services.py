@@ -134,7 +134,27 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
                               % {"person": person, "org": kitchen}) from exc
     if audit:
         record(actor=actor, action="roll.register", obj=entry, org_path=kitchen.path, after=snapshot(entry))
+    if import_batch is None:  # an import asks once for the whole file (imports.apply_import)
+        request_duplicate_scan(kitchen)
     return entry
+
+
+def scan_area(kitchen: Organisation) -> Organisation:
+    """Where a new person on this kitchen's roll is looked for: its provincial federation (the
+    second level of the tree), where people move between kitchens; the nightly search covers the
+    whole tree, across federations."""
+    paths = kitchen.ancestor_paths() + [kitchen.path]
+    return Organisation.objects.get(path=paths[min(1, len(paths) - 1)])
+
+
+def request_duplicate_scan(kitchen: Organisation) -> None:
+    """Queue a duplicate search around a kitchen once the change that added people commits, so
+    the coordinators' queue (and the count on their home) is true without anyone pressing a
+    button. The worker runs it; a rolled-back addition asks for nothing."""
+    from ayni.rolls.tasks import find_duplicates
+
+    area = scan_area(kitchen)
+    transaction.on_commit(lambda: find_duplicates.enqueue(area.pk))
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
 from ayni.lib.forms import apply_validation_error
-from ayni.orgs.selectors import get_organisation
+from ayni.orgs.selectors import get_organisation, scope_roots
 from ayni.people.models import Person
 from ayni.rolls import imports, selectors, services, spreadsheet
 from ayni.rolls.forms import AddToRollForm, DecisionForm, EditEntryForm, ExitForm, ImportForm, RollFilterForm
@@ -158,7 +158,9 @@ def duplicates(request):
     if status not in DuplicatePair.Status.values:
         status = DuplicatePair.Status.OPEN
     page = Paginator(selectors.duplicate_queue(request.scope, status), 50).get_page(request.GET.get("pagina"))
-    return render(request, "rolls/duplicates.html", {"page": page, "status": status,
+    # A search can also be started from here, over each top organisation she validates.
+    areas = [org for org in scope_roots(request.scope) if request.scope.allows(Can.VALIDATE, org)]
+    return render(request, "rolls/duplicates.html", {"page": page, "status": status, "areas": areas,
                                                      "statuses": DuplicatePair.Status.choices})
 
 

@@ -1,6 +1,7 @@
 """Daily housekeeping, run from cron or a systemd timer (see deploy/ayni-periodic.timer): no
 broker needed. It also works out the reminders for kitchens with no daily report for two days;
-the task worker (`ayni db_worker`) sends them, in the morning when the job runs at night."""
+the task worker (`ayni db_worker`) sends them, in the morning when the job runs at night. And it
+queues the night's duplicate search over each whole tree, across federations, for the worker."""
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -8,14 +9,21 @@ from django.utils import timezone
 from ayni.accounts.models import OneTimeCode
 from ayni.accounts.services import prune_login_failures
 from ayni.capture.services import send_reminders
+from ayni.orgs.models import Organisation
+from ayni.rolls.tasks import find_duplicates
 
 
 class Command(BaseCommand):
     help = ("Tareas diarias: depura intentos de ingreso fallidos antiguos y códigos vencidos, y envía los "
-            "recordatorios a las cocinas sin parte diario de dos días.")
+            "recordatorios a las cocinas sin parte diario de dos días, y pone en cola la búsqueda nocturna de "
+            "duplicados en los padrones.")
 
     def handle(self, *args, **options):
         failures = prune_login_failures()
         codes, _ = OneTimeCode.objects.filter(expires_at__lt=timezone.now() - timezone.timedelta(days=30)).delete()
         reminders = send_reminders()
-        self.stdout.write(f"login_failures={failures} expired_codes={codes} reminders={reminders}")
+        roots = list(Organisation.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+        for pk in roots:
+            find_duplicates.enqueue(pk)
+        self.stdout.write(f"login_failures={failures} expired_codes={codes} reminders={reminders} "
+                          f"duplicate_scans={len(roots)}")
