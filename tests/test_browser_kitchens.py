@@ -54,9 +54,9 @@ def test_leader_reports_today_and_a_delivery_and_the_coordinator_sees_the_alert_
 
     page.get_by_role("button", name="Salir").click()
     log_in(page, "carmen", PASSWORD)
-    page.get_by_text("Alertas de cocinas").wait_for()
-    alert = page.locator("li", has_text="Comedor Popular Santa Rosa").filter(has_text="Arroz")
-    assert "sin existencias" in alert.inner_text()
+    page.get_by_text("necesitan su atención hoy").wait_for()
+    alert = page.locator("#atencion li", has_text="Comedor Popular Santa Rosa")
+    assert "sin arroz" in alert.inner_text()
     alert.get_by_role("link", name="Comedor Popular Santa Rosa").click()
     page.locator(f"a[href$='/mes/{last_month().year}/{last_month().month}/']").click()
     page.get_by_role("button", name="Validar el mes").click()

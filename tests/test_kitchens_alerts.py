@@ -83,10 +83,80 @@ def test_an_inactive_kitchen_raises_no_alert(world):
 def test_leaders_and_viewers_get_no_alert_list(world):
     assert selectors.kitchen_alerts(world_scope(world.leader), TODAY) is None
     assert selectors.kitchen_alerts(world_scope(world.viewer), TODAY) is None
-    assert selectors.kitchen_alerts(world_scope(world.coordinator), TODAY)["silent_count"] == 2
+    assert selectors.kitchen_alerts(world_scope(world.coordinator), TODAY)["needing_count"] == 2  # both silent
 
 
 def world_scope(user):
     from ayni.accounts.scope import Scope
 
     return Scope.for_user(user)
+
+
+def _lines(user):
+    lines, total = selectors.kitchens_needing_attention(world_scope(user), TODAY)
+    return [(line.kitchen.name, [p.text for p in line.problems]) for line in lines], total
+
+
+def test_the_coordinator_sees_each_kitchen_once_with_all_its_problems_worst_first(world):
+    from ayni.kitchens import services
+    from tests.kitchens import item
+
+    move(world.kitchen, "arroz", "state", 100, days_ago(10))
+    move(world.kitchen, "arroz", "used", 100, days_ago(1))  # out of rice
+    report(world.kitchen, TODAY)
+    late = services.create_schedule(actor=None, kitchen=world.olla, municipality=world.olla.district,
+                                    item=item("menestras"), quantity=Decimal(40), period_start=days_ago(40),
+                                    period_end=days_ago(10), due_on=days_ago(9))
+    short = services.create_schedule(actor=None, kitchen=world.kitchen, municipality=world.kitchen.district,
+                                     item=item("aceite"), quantity=Decimal(20), period_start=days_ago(40),
+                                     period_end=days_ago(10), due_on=days_ago(8))
+    services.record_receipt(actor=None, schedule=short, received_on=days_ago(5), quantity=Decimal(12))
+    report(world.olla, days_ago(5))
+    lines, total = _lines(world.coordinator)
+    assert total == 2 and late.pk
+    assert lines == [
+        ("Comedor Popular Santa Rosa", ["sin arroz", "entrega de aceite incompleta: llegaron 12 de 20 litro"]),
+        ("Olla Común Los Jardines", ["entrega de menestras (frejol, lenteja, arveja) atrasada 9 días",
+                                     "sin parte hace 5 días"]),
+    ]
+    assert _lines(world.coordinator_other) == ([("Comedor Virgen de Belén", ["nunca envió su parte"])], 1)
+
+
+def test_a_negative_balance_is_to_check_at_the_next_count_not_out_of_stock(world):
+    move(world.kitchen, "arroz", "state", 98, days_ago(10))
+    move(world.kitchen, "arroz", "used", 500, TODAY)  # a slip: 500 kg used instead of 5
+    report(world.kitchen, TODAY)
+    report(world.olla, TODAY)
+    lines, _total = _lines(world.coordinator)
+    assert lines == [("Comedor Popular Santa Rosa",
+                      ["Arroz: el kárdex quedó en -402 kg, revisar en el próximo conteo"])]
+
+
+def test_a_month_waiting_for_validation_is_on_her_list(world):
+    from ayni.kitchens import services
+    from tests.kitchens import last_month
+
+    month = last_month()
+    report(world.kitchen, month)
+    report(world.kitchen, TODAY)
+    report(world.olla, TODAY)
+    services.close_month(actor=world.leader, kitchen=world.kitchen, month=month)
+    lines, _total = _lines(world.coordinator)
+    assert lines == [("Comedor Popular Santa Rosa", [f"mes {month:%m/%Y} por validar"])]
+
+
+def test_the_list_takes_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    move(world.kitchen, "arroz", "state", 100, days_ago(10))
+    move(world.kitchen, "arroz", "used", 100, days_ago(1))
+    scope = world_scope(world.national)
+    with django_assert_max_num_queries(10):
+        selectors.kitchens_needing_attention(scope, TODAY)
+
+
+def test_her_home_answers_which_kitchens_need_her_before_any_count(login, world):
+    move(world.kitchen, "arroz", "state", 100, days_ago(10))
+    move(world.kitchen, "arroz", "used", 100, days_ago(1))
+    html = login(world.coordinator).get("/").content.decode()
+    assert "2 cocinas necesitan su atención hoy" in html
+    assert html.index("necesitan su atención") < html.index("en actividad")
+    assert "Comedor Popular Santa Rosa</a>: <b class=\"warn\">sin arroz</b> · <b class=\"warn\">nunca envió" in html

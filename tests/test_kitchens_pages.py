@@ -120,11 +120,11 @@ def test_the_coordinators_home_shows_the_kitchen_out_of_rice_and_the_silent_one(
     report(world.kitchen)
     client.force_login(world.coordinator)
     page = client.get(reverse("core:home")).content.decode()
-    assert "Alertas de cocinas" in page and "sin existencias" in page
-    assert "Olla Común Los Jardines" in page and "nunca reportó" in page
+    assert "2 cocinas necesitan su atención hoy" in page and "sin arroz" in page
+    assert "Olla Común Los Jardines" in page and "nunca envió su parte" in page
     client.force_login(world.leader)
     page = client.get(reverse("core:home")).content.decode()
-    assert "Alertas de cocinas" not in page and "parte de hoy registrado" in page
+    assert "su atención hoy" not in page and "parte de hoy registrado" in page
 
 
 def test_the_overview_reads_a_constant_number_of_queries_whatever_the_kitchens(client, world):

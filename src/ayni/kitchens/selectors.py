@@ -23,6 +23,7 @@ from ayni.kitchens.models import (
     StockBalance,
     StockMovement,
     month_start,
+    plain,
 )
 from ayni.orgs.models import Organisation
 from ayni.orgs.selectors import get_organisation
@@ -159,14 +160,94 @@ def silent_kitchens(scope: Scope, today: datetime.date | None = None) -> QuerySe
     )
 
 
+@dataclass
+class Problem:
+    """One reason a kitchen needs its coordinator today. `rank` orders them: worst first."""
+
+    rank: int
+    text: str
+
+
+@dataclass
+class KitchenNeeds:
+    kitchen: Organisation
+    problems: list[Problem]
+
+    @property
+    def worst(self) -> int:
+        return min(p.rank for p in self.problems)
+
+
+# Worst first: a kitchen with nothing to cook, then food the State owes, then silence…
+OUT_OF_STAPLE, DELIVERY_LATE, SILENT, LOW_STAPLE, DELIVERY_SHORT, TO_VALIDATE, TO_COUNT = range(7)
+DELIVERY_WINDOW_DAYS = 120  # deliveries due longer ago are history for the evidence pages, not today's work
+
+
+def kitchens_needing_attention(scope: Scope, today: datetime.date | None = None,
+                               limit: int = 50) -> tuple[list[KitchenNeeds], int]:
+    """The coordinator's question at a glance: which kitchens need her today, one line each with
+    all its problems, worst first — out of a staple, a State delivery late or short, no report for
+    days, a month waiting for her validation, a book balance below zero to check at the next
+    count (a typing slip, not an empty store). Returns the first `limit` lines and how many
+    kitchens need her in all. A fixed number of queries, whatever the number of kitchens."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    today = today or timezone.localdate()
+    found: dict[int, list[Problem]] = {}
+
+    def add(kitchen_id: int, rank: int, text: str) -> None:
+        found.setdefault(kitchen_id, []).append(Problem(rank, text))
+
+    for a in low_stock_alerts(scope, today, limit=None):
+        if a.balance < 0:
+            text = _("%(item)s: el kárdex quedó en %(qty)s %(unit)s, revisar en el próximo conteo")
+            add(a.kitchen.pk, TO_COUNT, text % {"item": a.item.name, "qty": plain(a.balance), "unit": a.item.unit})
+        elif a.days_left == 0:
+            add(a.kitchen.pk, OUT_OF_STAPLE, _("sin %(item)s") % {"item": a.item.name.lower()})
+        else:
+            add(a.kitchen.pk, LOW_STAPLE, _("%(item)s para %(days)s días") % {
+                "item": a.item.name, "days": plain(a.days_left)})
+    for org in silent_kitchens(scope, today):
+        if org.last_report:
+            days = (today - org.last_report).days
+            add(org.pk, SILENT, ngettext("sin parte hace %(n)s día", "sin parte hace %(n)s días", days) % {"n": days})
+        else:
+            add(org.pk, SILENT, _("nunca envió su parte"))
+    kitchens = visible_kitchens(scope, Can.VALIDATE).filter(status=Organisation.Status.ACTIVE)
+    owed = (DeliverySchedule.objects.filter(kitchen__in=kitchens, due_on__lt=today,
+                                            due_on__gte=today - datetime.timedelta(days=DELIVERY_WINDOW_DAYS))
+            .values("kitchen_id", "item__name", "item__unit", "quantity", "due_on")
+            .annotate(got=Coalesce(Sum("receipts__quantity"), Decimal(0)))
+            .filter(got__lt=F("quantity")).order_by("due_on"))
+    for row in owed:
+        if row["got"] == 0:
+            days = (today - row["due_on"]).days
+            add(row["kitchen_id"], DELIVERY_LATE, ngettext(
+                "entrega de %(item)s atrasada %(n)s día", "entrega de %(item)s atrasada %(n)s días", days)
+                % {"item": row["item__name"].lower(), "n": days})
+        else:
+            add(row["kitchen_id"], DELIVERY_SHORT, _("entrega de %(item)s incompleta: llegaron %(got)s de %(promised)s "
+                                                     "%(unit)s") % {
+                "item": row["item__name"].lower(), "got": plain(row["got"]), "promised": plain(row["quantity"]),
+                "unit": row["item__unit"]})
+    waiting = (MonthClose.objects.filter(kitchen__in=kitchens, status=MonthClose.Status.CLOSED)
+               .values_list("kitchen_id", "month").order_by("month"))
+    for kitchen_id, month in waiting:
+        add(kitchen_id, TO_VALIDATE, _("mes %(month)s por validar") % {"month": f"{month:%m/%Y}"})
+    names = dict(Organisation.objects.filter(pk__in=found).values_list("pk", "name"))
+    order = sorted(found, key=lambda pk: (min(p.rank for p in found[pk]), -len(found[pk]), names.get(pk, "")))
+    shown = Organisation.objects.in_bulk(order[:limit])
+    lines = [KitchenNeeds(shown[pk], sorted(found[pk], key=lambda p: p.rank)) for pk in order[:limit]]
+    return lines, len(found)
+
+
 def kitchen_alerts(scope: Scope, today: datetime.date | None = None) -> dict | None:
     """The home page's alert list, or None for users who validate no kitchen."""
     if not scope.reach(Can.VALIDATE) and not scope.is_platform_admin:
         return None
-    today = today or timezone.localdate()
-    silent = silent_kitchens(scope, today)
-    return {"low_stock": low_stock_alerts(scope, today), "silent": silent[:50], "silent_count": silent.count(),
-            "low_stock_days": LOW_STOCK_DAYS, "silent_days": SILENT_DAYS}
+    needing, needing_count = kitchens_needing_attention(scope, today)
+    return {"needing": needing, "needing_count": needing_count}
 
 
 # --- Month totals, completeness, close ---------------------------------------------------------
