@@ -171,3 +171,19 @@ def test_the_organisation_page_leads_to_its_kitchen_work(login, world):
     assert reverse("kitchens:kitchen", kwargs={"pk": world.kitchen.pk}) in page
     page = login(world.coordinator).get(reverse("orgs:detail", kwargs={"pk": world.lima.pk})).content.decode()
     assert reverse("kitchens:overview", kwargs={"pk": world.lima.pk}) in page
+
+
+def test_a_field_with_an_error_is_marked_invalid_and_points_at_its_message(login, world):
+    """Screen readers read the message with the field: aria-invalid, and aria-describedby naming
+    an element that exists and holds the message."""
+    import re
+
+    html = post_member(login(world.leader), world, dni="4567891", phone="12").content.decode()
+    invalid = {name: described for name, described in
+               re.findall(r'<input[^>]*name="(\w+)"[^>]*aria-invalid="true"[^>]*aria-describedby="([^"]*)"', html)}
+    assert set(invalid) == {"dni", "phone"}
+    for name, described_by in invalid.items():
+        for target in described_by.split():
+            assert f'id="{target}"' in html, (name, target)
+    assert "8 dígitos" in re.search(r'id="id_dni_error">(.*?)</div>', html, re.S)[1]
+    assert "celular" in re.search(r'id="id_phone_error">(.*?)</div>', html, re.S)[1]
