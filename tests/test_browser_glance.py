@@ -1,0 +1,90 @@
+"""In real Chromium: what a new user hit, each fixed where she looks — the leader on a 360-px phone
+(her roll apart from her socias, a day's history in words, the roll as cards that fit), the
+coordinator on a 1366-px laptop (which kitchens need her today, the duplicate queue filled without
+a button), and a viewer told why people search shows no names."""
+
+import re
+
+import pytest
+
+from ayni.rolls.models import DuplicatePair
+from tests.browser import log_in
+from tests.conftest import PASSWORD, build_world
+from tests.kitchens import TODAY, days_ago, move, report
+from tests.phone_checks import assert_fits_the_phone
+from tests.rolls_helpers import put_on_roll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_leader_finds_her_roll_on_her_home_and_reads_a_days_history_in_words(page):
+    w = build_world()
+    for i in range(3):
+        put_on_roll(w.kitchen, given_names=f"Teodosia Filomena {i}", paternal_surname="Condoricahuana",
+                    maternal_surname="Apazahuamani", dni=f"1029384{i}")
+    report(w.kitchen, TODAY, actor=w.leader)
+    report(w.kitchen, TODAY, actor=w.leader, version=1, rations_prepared=70, served_paying=50)
+    log_in(page, "rosa", PASSWORD)
+    assert_fits_the_phone(page)
+    page.get_by_role("heading", name="Padrón de usuarios: quienes comen aquí").wait_for()
+    assert page.get_by_text("3 personas en el padrón").is_visible()
+    assert page.get_by_role("link", name="Registrar socia de la organización").is_visible()
+
+    page.get_by_role("link", name="Ver el padrón").click()
+    page.get_by_role("heading", name="Padrón de usuarios").wait_for()
+    assert_fits_the_phone(page)  # one card per person: the edit and exit links in sight
+    card = page.locator("tbody tr", has_text="Teodosia Filomena 1")
+    assert card.get_by_role("link", name="Salida").is_visible()
+    assert card.locator("td[data-label=DNI]").inner_text() == "10293841"
+
+    page.goto(f"/cocina/{w.kitchen.pk}/dia/{TODAY.isoformat()}/historial/")
+    assert_fits_the_phone(page)
+    newest = page.locator("section.card").first
+    assert "Raciones preparadas" in newest.inner_text() and "No se cocinó" in newest.inner_text()
+    assert newest.locator("strong").all_inner_texts() == ["70", "50"]
+    assert not re.search(r"rations_prepared|is_closed|False", page.content())
+
+
+def test_the_coordinator_sees_which_kitchens_need_her_today_first(browser, live_server):
+    w = build_world()
+    move(w.kitchen, "arroz", "state", 100, days_ago(10))
+    move(w.kitchen, "arroz", "used", 100, days_ago(1))
+    report(w.kitchen, TODAY)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 768}, locale="es-PE")
+    page = context.new_page()
+    try:
+        log_in(page, "carmen", PASSWORD)
+        heading = page.get_by_role("heading", name="2 cocinas necesitan su atención hoy")
+        heading.wait_for()
+        first_count = page.get_by_text("en actividad").first
+        assert heading.bounding_box()["y"] < first_count.bounding_box()["y"]  # before any count
+        lines = page.locator("#atencion li").all_inner_texts()
+        assert lines == ["Comedor Popular Santa Rosa: sin arroz", "Olla Común Los Jardines: nunca envió su parte"]
+        page.get_by_role("link", name="Comedor Popular Santa Rosa").first.click()
+        page.wait_for_url(f"**/cocina/{w.kitchen.pk}/")
+    finally:
+        context.close()
+
+
+def test_the_duplicate_queue_fills_by_itself_and_offers_a_search(page):
+    w = build_world()
+    put_on_roll(w.kitchen, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán")
+    # The same woman, written differently, on the olla's roll: the search runs after the commit.
+    put_on_roll(w.olla, actor=w.coordinator, given_names="Dionicia", paternal_surname="Huaman",
+                maternal_surname="Quispe")
+    assert DuplicatePair.objects.count() == 1  # no button pressed
+    log_in(page, "carmen", PASSWORD)
+    page.get_by_role("link", name="1 posible duplicado por revisar").click()
+    assert page.get_by_role("link", name=re.compile("Dionisia Quispe Huamán")).is_visible()
+    page.get_by_role("button", name="Buscar duplicados en Federación Provincial de Lima").click()
+    page.get_by_text("Se inició la búsqueda de duplicados").wait_for()
+    assert_fits_the_phone(page)
+
+
+def test_a_viewer_is_told_why_people_search_shows_no_names(page):
+    build_world()
+    log_in(page, "vera", PASSWORD)
+    page.goto("/personas/?q=quispe")
+    assert page.get_by_text("Su rol ve solo cifras").is_visible()
+    assert not page.get_by_role("searchbox").count()
+    assert_fits_the_phone(page)
