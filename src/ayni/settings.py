@@ -153,6 +153,7 @@ X_FRAME_OPTIONS = "DENY"
 # Spanish first: the source strings are written in Spanish, so a missing translation still
 # shows Spanish; English comes from the catalog in locale/en.
 LANGUAGE_CODE = "es-pe"
+FORMAT_MODULE_PATH = ["ayni.formats"]  # Peru: 1,443,540.50 (Django's Spanish is Spain's)
 LANGUAGES = [("es", _("Español")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
