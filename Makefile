@@ -12,7 +12,7 @@ SCALE ?= small
 SECRET_FILE := var/secret-key
 LOCAL := AYNI_SECRET_KEY="$$(cat $(SECRET_FILE))" AYNI_SECURE=0
 
-.PHONY: demo serve install dev messages migrate test test-fast lint bench clean
+.PHONY: demo serve install dev messages migrate test test-fast lint bench clean screens
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,13 @@ test: dev
 test-fast: dev
 	@bash scripts/ensure-pango || true
 	AYNI_TESTING=1 $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+# The README's pictures (docs/screens/), retaken in Chromium by the browser tests that walk those
+# pages, so they show the product as it is.
+screens: dev
+	@bash scripts/ensure-chromium || true
+	AYNI_TESTING=1 AYNI_SCREENSHOTS=1 $(BIN)/python -m pytest -m browser tests/test_browser_screens.py \
+	  tests/test_browser_evidence.py
 
 lint: dev
 	$(BIN)/ruff check src tests $(wildcard bench)

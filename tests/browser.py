@@ -52,3 +52,15 @@ def log_in(page, username: str, password: str) -> None:
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Ingresar").click()
     page.wait_for_url("**/")
+
+
+SCREENS = Path(__file__).resolve().parent.parent / "docs" / "screens"
+
+
+def screens_dir(tmp_path: Path) -> Path:
+    """Where a browser test writes the pictures the README shows: docs/screens/ when they are
+    being refreshed on purpose (`make screens`, AYNI_SCREENSHOTS=1), otherwise a temporary folder,
+    so an ordinary test run takes them too (they cannot rot) but leaves the tree clean."""
+    out = SCREENS if os.environ.get("AYNI_SCREENSHOTS") else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    return out

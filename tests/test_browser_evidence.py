@@ -1,20 +1,17 @@
 """In real Chromium: the national board opens the dashboard and the map on a 360-px phone and on
 a laptop; both fit the screen without sideways scrolling, and the screenshots the README shows
-are written to docs/screenshots/ when AYNI_SCREENSHOTS=1 (otherwise to a temporary folder)."""
+are written to docs/screens/ when AYNI_SCREENSHOTS=1 (otherwise to a temporary folder)."""
 
-import os
-from pathlib import Path
 
 import pytest
 
-from tests.browser import log_in
+from tests.browser import log_in, screens_dir
 from tests.conftest import PASSWORD, build_world, kind
 from tests.evidence_helpers import add_activity
 from tests.kitchens import days_ago, report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 WIDTHS = {"telefono": 360, "laptop": 1280}
 
 
@@ -39,9 +36,7 @@ def test_the_national_dashboard_and_the_map_fit_a_phone_and_a_laptop(browser, li
     world = build_world()
     add_activity(world)
     more_kitchens(world)
-    # The README's pictures are refreshed on purpose only, so a test run leaves the tree clean.
-    out = DOCS if os.environ.get("AYNI_SCREENSHOTS") else tmp_path
-    out.mkdir(parents=True, exist_ok=True)
+    out = screens_dir(tmp_path)
     for label, width in WIDTHS.items():
         context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 800},
                                       locale="es-PE")
