@@ -143,3 +143,17 @@ def test_the_admin_login_is_throttled_like_the_other(client, world, settings):
     page = client.post(url, {"username": "ada", "password": PASSWORD}).content.decode()
     assert "Demasiados intentos fallidos" in page and "_auth_user_id" not in client.session
     assert LoginFailure.objects.filter(identifier="ada").count() == 3
+
+
+def test_the_shipped_nginx_and_environment_go_together():
+    """deploy/: nginx passes the client's address, and the production environment trusts it."""
+    import re
+    from pathlib import Path
+
+    deploy = Path(__file__).resolve().parent.parent / "deploy"
+    nginx = (deploy / "nginx" / "ayni.conf").read_text()
+    assert re.search(r"^\s*proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;", nginx, re.MULTILINE)
+    upstream = re.search(r"upstream ayni_web \{\s*server ([\d.]+):", nginx).group(1)
+    env = (deploy / "ayni.env.example").read_text()
+    trusted = re.search(r"^AYNI_TRUSTED_PROXIES=(.*)$", env, re.MULTILINE).group(1).split(",")
+    assert upstream == "127.0.0.1" and PROXY in trusted  # nginx reaches gunicorn over loopback
