@@ -330,6 +330,16 @@ def test_the_same_text_later_or_with_ok_is_recorded_again(client, world, network
     assert not Inbound.objects.filter(status=Inbound.Status.DUPLICATE).exists()
 
 
+def test_a_report_sent_again_is_a_repeat_but_going_back_to_an_earlier_one_is_a_correction(client, world, network,
+                                                                                         monkeypatch):
+    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    for ident, text in enumerate(["R 120 30 10", "R 120 30 10", "R 100 30 10", "R 120 30 10"]):
+        android(client, ROSA, text, ident=f"e-{ident}")
+    statuses = list(Inbound.objects.order_by("id").values_list("status", flat=True))
+    assert statuses == ["accepted", "duplicate", "accepted", "accepted"]
+    assert DailyReport.objects.get(kitchen=world.kitchen, date=TODAY).served_paying == 120
+
+
 def test_twilio_signs_its_ids_so_a_new_id_is_a_new_message(client, world, network, monkeypatch):
     monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
     twilio(client, ROSA, "U aceite 3", sid="SM21")

@@ -511,6 +511,9 @@ def _same_phone(sender: str) -> str:
         return sender
 
 
+STATE_ACTIONS = ("report", "closed")  # texts that set the day's report, rather than add to the stock
+
+
 def _repeat_of(inbound: Inbound, kitchen: Organisation, text: str) -> Inbound | None:
     """The text already recorded that this one repeats, if any: the same phone (however the
     gateway wrote it), the same instruction, the same kitchen, within
@@ -537,8 +540,14 @@ def _repeat_of(inbound: Inbound, kitchen: Organisation, text: str) -> Inbound | 
                                          received_at__lte=inbound.received_at + window)
                   .exclude(pk=inbound.pk).order_by("received_at", "id"))
     phone = _same_phone(inbound.sender)
-    return next((earlier for earlier in candidates if _same_phone(earlier.sender) == phone
-                 and _instruction(str(earlier.payload.get("text", ""))) == instruction), None)
+    earlier = [(other, _instruction(str(other.payload.get("text", "")))) for other in candidates
+               if _same_phone(other.sender) == phone]
+    if isinstance(instruction, sms.Command) and instruction.action in STATE_ACTIONS:
+        # A day's report is a state, not an addition: sending the last one again changes nothing,
+        # but going back to an earlier one (120, then 100, then 120 again) is a correction.
+        earlier = [pair for pair in earlier
+                   if isinstance(pair[1], sms.Command) and pair[1].action in STATE_ACTIONS][-1:]
+    return next((other for other, said in earlier if said == instruction), None)
 
 
 def _sms_apply(command: sms.Command, actor, kitchen: Organisation) -> str:
