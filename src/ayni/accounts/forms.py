@@ -3,7 +3,9 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from ayni.accounts import services
 from ayni.accounts.models import Role
+from ayni.lib.net import client_address
 
 
 class ThrottledLogin:
@@ -11,9 +13,6 @@ class ThrottledLogin:
     limits refuse is not checked at all; a wrong one is counted, a right one clears the count."""
 
     def clean(self):
-        from ayni.accounts import services
-        from ayni.lib.net import client_address
-
         identifier = self.cleaned_data.get("username") or ""
         address = client_address(self.request) if self.request else None
         services.check_login_throttle(identifier, address)
