@@ -1,6 +1,6 @@
 import pytest
 from django.contrib.auth import authenticate
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
 
@@ -113,3 +113,39 @@ def test_grants_hold_for_the_subtree_but_a_leaders_only_for_her_kitchen(world):
     assert leader.allows(Can.EDIT, world.kitchen) and not leader.allows(Can.VIEW, world.olla)
     RoleGrant.objects.filter(user=world.leader).delete()
     assert not Scope.for_user(world.leader).allows(Can.VIEW, world.kitchen)
+
+
+def test_a_username_of_digits_is_refused_so_it_cannot_be_taken_for_a_phone(client, world):
+    client.force_login(world.coordinator)
+    for username in ("987654321", "912-345-678"):
+        response = client.post(reverse("accounts:create", kwargs={"org_pk": world.kitchen.pk}), {
+            "first_name": "Otra", "username": username, "role": Role.LEADER})
+        assert response.status_code == 200 and "al menos una letra" in response.content.decode()
+    with pytest.raises(ValidationError, match="al menos una letra"):
+        services.create_account(actor=world.coordinator, username="905796393", organisation=world.kitchen,
+                                role=Role.LEADER)
+    assert not User.objects.exclude(username__regex=r"[a-z]").exists()
+    services.create_account(actor=world.coordinator, username="rosa2", organisation=world.kitchen, role=Role.LEADER)
+
+
+def test_createsuperuser_refuses_a_username_of_digits(world, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "clave-larga-de-admin-1")
+    with pytest.raises(CommandError, match="al menos una letra"):
+        call_command("createsuperuser", "--noinput", username="912345678", email="a@example.org", verbosity=0)
+    call_command("createsuperuser", "--noinput", username="admin2", email="a@example.org", verbosity=0)
+    assert User.objects.filter(username="admin2", is_superuser=True).exists()
+
+
+def test_an_old_username_of_digits_does_not_take_the_leaders_phone_login(world):
+    from ayni.ops.integrity import account_violations
+
+    # Made before the rule, with Rosa's phone number as its username.
+    intruder = User.objects.create_user(username="912345678", password="clave-del-intruso-1")
+    assert authenticate(username="912345678", password="clave-del-intruso-1") is None
+    assert authenticate(username="912345678", password=PASSWORD) == world.leader
+    assert authenticate(username="+51 912 345 678", password=PASSWORD) == world.leader
+    assert services.find_account("912345678") == world.leader
+    assert account_violations() == [f"cuenta {intruder.pk}: el usuario «912345678» no tiene letras y se confunde "
+                                    "con un celular"]

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.urls import reverse
 
 from ayni.capture import gateways, services
@@ -15,6 +16,7 @@ from ayni.capture.gateways import GatewayError, twilio_signature
 from ayni.capture.models import Channel, Inbound, OutboundMessage
 from ayni.capture.tasks import MAX_ATTEMPTS
 from ayni.kitchens.models import DailyReport, StockMovement
+from ayni.ops.integrity import repeat_violations
 from tests.kitchens import TODAY, days_ago, report
 
 pytestmark = pytest.mark.django_db
@@ -293,3 +295,79 @@ def test_a_leader_with_another_role_elsewhere_is_reminded_only_for_her_kitchen(w
     RoleGrant.objects.create(user=world.leader, organisation=world.ves, role=Role.VIEWER)
     assert services.send_reminders() == 1
     assert OutboundMessage.objects.get().kitchen == world.kitchen
+
+
+def test_the_same_text_posted_again_under_new_ids_is_stored_but_recorded_once(client, world, network, monkeypatch):
+    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))  # every copy gets its answer
+    for ident in ("a-1", "a-2", "a-3"):
+        assert android(client, ROSA, "S ARROZ 50", ident=ident).status_code == 204
+    first, *repeats = Inbound.objects.order_by("id")
+    assert first.status == Inbound.Status.ACCEPTED and StockMovement.objects.count() == 1
+    assert [(r.status, r.result["repeat_of"], r.payload["id"]) for r in repeats] == [
+        (Inbound.Status.DUPLICATE, first.pk, "a-2"), (Inbound.Status.DUPLICATE, first.pk, "a-3")]
+    assert all("ya estaba anotado" in reply and "OK al final" in reply for reply in replies(network)[1:])
+    assert repeat_violations() == []
+    Inbound.objects.filter(pk=first.pk).update(status=Inbound.Status.FAILED)  # as a bad hand-made fix would
+    assert len(repeat_violations()) == 2
+
+
+def test_a_repeat_is_known_however_the_phone_and_the_text_are_written(client, world, network):
+    android(client, "+51912345678", "S ARROZ 50", ident="b-1")
+    android(client, "912 345 678", "s arroz 50kg", ident="b-2")
+    android(client, "912345678", "S  Arroz  50", ident="b-3")
+    assert StockMovement.objects.count() == 1
+    assert Inbound.objects.filter(status=Inbound.Status.DUPLICATE).count() == 2
+
+
+def test_the_same_text_later_or_with_ok_is_recorded_again(client, world, network, monkeypatch):
+    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    android(client, ROSA, "U ACEITE 3", ident="c-1")
+    android(client, ROSA, "U ACEITE 3 OK", ident="c-2")  # she says it really is a second one
+    assert StockMovement.objects.count() == 2
+    Inbound.objects.update(received_at=F("received_at") - datetime.timedelta(minutes=11))
+    android(client, ROSA, "U ACEITE 3", ident="c-3")  # the afternoon's, past the window
+    assert StockMovement.objects.count() == 3
+    assert not Inbound.objects.filter(status=Inbound.Status.DUPLICATE).exists()
+
+
+def test_a_report_sent_again_is_a_repeat_but_going_back_to_an_earlier_one_is_a_correction(client, world, network,
+                                                                                         monkeypatch):
+    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    for ident, text in enumerate(["R 120 30 10", "R 120 30 10", "R 100 30 10", "R 120 30 10"]):
+        android(client, ROSA, text, ident=f"e-{ident}")
+    statuses = list(Inbound.objects.order_by("id").values_list("status", flat=True))
+    assert statuses == ["accepted", "duplicate", "accepted", "accepted"]
+    assert DailyReport.objects.get(kitchen=world.kitchen, date=TODAY).served_paying == 120
+
+
+def test_twilio_signs_its_ids_so_a_new_id_is_a_new_message(client, world, network, monkeypatch):
+    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    twilio(client, ROSA, "U aceite 3", sid="SM21")
+    twilio(client, ROSA, "U aceite 3", sid="SM22")
+    assert StockMovement.objects.count() == 2
+
+
+def test_copies_throttled_then_replayed_are_still_recorded_once(client, world, network):
+    for n in range(services.RATE_LIMIT + 3):
+        android(client, ROSA, "S ARROZ 50", ident=f"d-{n}")
+    call_command("replay-inbound", "--status", "throttled", stdout=io.StringIO())
+    assert StockMovement.objects.count() == 1
+    assert Inbound.objects.filter(status=Inbound.Status.DUPLICATE).count() == services.RATE_LIMIT + 2
+
+
+def test_a_reply_never_echoes_control_characters(client, world, network, monkeypatch):
+    from ayni.lib.text import strip_controls
+
+    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    android(client, ROSA, "\x1b[2J\x07HOLA 5")  # an unknown word, quoted back
+    android(client, ROSA, "S \u202eZORRA\u202c 5")  # an unknown food, quoted back
+    android(client, ROSA, "C sin\x00 gas\x9b\u2066")  # her reason, quoted back
+    sent = replies(network)
+    assert "«[2JHOLA»" in sent[0] and "«ZORRA»" in sent[1] and "(sin\ufffd gas)" in sent[2]
+    for body in sent + [m.result["reply"] for m in Inbound.objects.all()]:
+        assert body == strip_controls(body)
+    texts = [m.payload["text"] for m in Inbound.objects.order_by("id")]
+    # Stored as it came, but for NUL, which PostgreSQL cannot store (the whole text was lost).
+    assert texts == ["\x1b[2J\x07HOLA 5", "S \u202eZORRA\u202c 5", "C sin\ufffd gas\x9b\u2066"]
+    assert DailyReport.objects.get(kitchen=world.kitchen).closed_reason == "sin\ufffd gas"
+    assert strip_controls("a\tb\r\nc\x1b\u202ed\x85e") == "a b cd e"

@@ -38,3 +38,21 @@ def test_the_same_batch_sent_three_times_at_once_is_saved_once():
     assert set(DailyReport.objects.values_list("version", flat=True)) == {1}
     assert DailyReportRevision.objects.count() == 30
     assert violations() == []
+
+
+def test_the_same_text_posted_three_times_at_once_under_new_ids_is_recorded_once(settings, monkeypatch):
+    from ayni.capture import gateways
+    from ayni.capture.services import receive_text
+    from ayni.kitchens.models import StockMovement
+
+    settings.AYNI_SMS_GATEWAY_URL = "https://gateway.example/message"
+    monkeypatch.setattr(gateways, "_post", lambda url, data, headers: None)  # the network edge
+    world = build_world()
+
+    def post(ident):
+        return lambda: receive_text(gateway="android", channel="sms", sender="+51912345678", text="S ARROZ 50",
+                                    external_id=ident).status
+
+    results = run_at_once(post("x-1"), post("x-2"), post("x-3"))
+    assert sorted(value for _kind, value in results) == ["accepted", "duplicate", "duplicate"], results
+    assert StockMovement.objects.filter(kitchen=world.kitchen).count() == 1

@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ayni.lib.env import env_bool, env_int, env_list, env_str
+from ayni.lib.net import parse_proxies
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -126,10 +127,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Throttling: this many failed logins for one identifier (or one address) within the window
-# locks further attempts until the window passes.
+# Throttling: this many failed logins for one account within the window locks it until the
+# window passes; four times as many from one address slows that address down (a wait that
+# doubles with each further failure, up to the maximum), never locks it (accounts/services.py).
 AYNI_LOGIN_MAX_FAILURES = env_int("AYNI_LOGIN_MAX_FAILURES", 5)
 AYNI_LOGIN_WINDOW_MINUTES = env_int("AYNI_LOGIN_WINDOW_MINUTES", 15)
+AYNI_LOGIN_ADDRESS_MAX_WAIT_SECONDS = env_int("AYNI_LOGIN_ADDRESS_MAX_WAIT_SECONDS", 60)
+# The reverse proxies in front of Ayni (addresses or networks): only from these is X-Forwarded-For
+# believed (lib/net.py). Empty: none, the connection's own address is the client's.
+AYNI_TRUSTED_PROXIES = parse_proxies(env_list("AYNI_TRUSTED_PROXIES", []))
 AYNI_RESET_CODE_HOURS = env_int("AYNI_RESET_CODE_HOURS", 48)
 
 SESSION_COOKIE_AGE = env_int("AYNI_SESSION_SECONDS", 14 * 24 * 3600)
@@ -202,6 +208,9 @@ AYNI_SMS_GATEWAY_URL = env_str("AYNI_SMS_GATEWAY_URL")
 AYNI_SMS_GATEWAY_USER = env_str("AYNI_SMS_GATEWAY_USER")
 AYNI_SMS_GATEWAY_PASSWORD = env_str("AYNI_SMS_GATEWAY_PASSWORD")
 AYNI_SMS_GATEWAY_SECRET = env_str("AYNI_SMS_GATEWAY_SECRET")
+# The same text from the same phone within this many minutes, through a gateway whose message ids
+# are not signed (android), is a repeat: stored, not applied again (capture/services.py).
+AYNI_SMS_REPEAT_WINDOW_MINUTES = env_int("AYNI_SMS_REPEAT_WINDOW_MINUTES", 10)
 AYNI_TWILIO_ACCOUNT_SID = env_str("AYNI_TWILIO_ACCOUNT_SID")
 AYNI_TWILIO_AUTH_TOKEN = env_str("AYNI_TWILIO_AUTH_TOKEN")
 AYNI_TWILIO_FROM = env_str("AYNI_TWILIO_FROM")

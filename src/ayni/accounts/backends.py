@@ -1,8 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import ValidationError
 
 from ayni.accounts.models import User
-from ayni.lib.phone import normalize_phone
+from ayni.accounts.services import find_account
 
 
 class PhoneOrUsernameBackend(ModelBackend):
@@ -11,12 +10,7 @@ class PhoneOrUsernameBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
-        user = User.objects.filter(username__iexact=username.strip()).first()
-        if user is None:
-            try:
-                user = User.objects.filter(phone=normalize_phone(username)).first()
-            except ValidationError:
-                user = None
+        user = find_account(username)
         if user is None:
             User().set_password(password)  # same work as a real check: no timing hint
             return None

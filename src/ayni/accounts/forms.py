@@ -1,29 +1,21 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from ayni.accounts import services
 from ayni.accounts.models import Role
+from ayni.lib.net import client_address
 
 
-class LoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("Usuario o celular"), max_length=150,
-                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    error_messages = {
-        "invalid_login": _("Usuario, celular o contraseña incorrectos. Revise e intente de nuevo."),
-        "inactive": _("Esta cuenta está desactivada. Pida ayuda a su coordinadora."),
-        "locked": _("Demasiados intentos fallidos. Espere %(minutes)s minutos o pida un código a su coordinadora."),
-    }
+class ThrottledLogin:
+    """Login throttling for an authentication form (ours and the admin site's): an attempt the
+    limits refuse is not checked at all; a wrong one is counted, a right one clears the count."""
 
     def clean(self):
-        from django.conf import settings
-
-        from ayni.accounts import services
-
         identifier = self.cleaned_data.get("username") or ""
-        address = self.request.META.get("REMOTE_ADDR") if self.request else None
-        if identifier and services.login_locked(identifier, address):
-            raise forms.ValidationError(self.error_messages["locked"],
-                                        params={"minutes": settings.AYNI_LOGIN_WINDOW_MINUTES}, code="locked")
+        address = client_address(self.request) if self.request else None
+        services.check_login_throttle(identifier, address)
         try:
             data = super().clean()
         except forms.ValidationError:
@@ -31,6 +23,19 @@ class LoginForm(AuthenticationForm):
             raise
         services.clear_login_failures(identifier)
         return data
+
+
+class LoginForm(ThrottledLogin, AuthenticationForm):
+    username = forms.CharField(label=_("Usuario o celular"), max_length=150,
+                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    error_messages = {
+        "invalid_login": _("Usuario, celular o contraseña incorrectos. Revise e intente de nuevo."),
+        "inactive": _("Esta cuenta está desactivada. Pida ayuda a su coordinadora."),
+    }
+
+
+class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    """/admin/login/ under the same limits: otherwise it is a second door for guessing passwords."""
 
 
 class RedeemCodeForm(forms.Form):

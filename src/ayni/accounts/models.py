@@ -2,9 +2,12 @@
 (except a kitchen leader's, which holds for her organisation alone)."""
 
 import datetime
+import re
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,9 +16,28 @@ from ayni.orgs.models import Organisation
 from ayni.people.models import Person
 
 
+def validate_username_has_letter(value: str) -> None:
+    """A leader logs in with her username or her phone number in the same box, so a username
+    without a letter could be read as someone's phone: '905796393' made by anyone else would
+    take that leader's login by phone."""
+    if not re.search(r"[^\W\d_]", value or ""):
+        raise ValidationError(
+            _("El usuario debe tener al menos una letra: uno hecho solo de números se confundiría con un "
+              "celular. Por ejemplo: rosa.quispe"),
+            code="username_without_letter",
+        )
+
+
 class User(AbstractUser):
     """A person who logs in, with a username or her phone number."""
 
+    # AbstractUser's field, plus the rule above; also what `createsuperuser` checks.
+    username = models.CharField(
+        _("username"), max_length=150, unique=True,
+        help_text=_("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
+        validators=[UnicodeUsernameValidator(), validate_username_has_letter],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
     phone = models.CharField(_("celular"), max_length=15, unique=True, null=True, blank=True)
     person = models.OneToOneField(
         Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="account",

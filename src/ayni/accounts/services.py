@@ -1,6 +1,8 @@
 """Accounts: creation by coordinators, one-time codes, deactivation, login throttling."""
 
 import datetime
+import math
+import re
 import secrets
 
 from django.conf import settings
@@ -8,17 +10,41 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from ayni.accounts.models import LoginFailure, OneTimeCode, Role, RoleGrant, User
+from ayni.accounts.models import LoginFailure, OneTimeCode, Role, RoleGrant, User, validate_username_has_letter
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record
 from ayni.lib.phone import normalize_phone
 from ayni.orgs.models import Organisation
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over a bad line
+# What a phone number looks like typed: digits with spaces, dashes, dots, brackets or a +.
+PHONE_LIKE = re.compile(r"[\d\s+\-().]+")
+
+
+def find_account(identifier: str) -> User | None:
+    """The account a person means by what she typed in "Usuario o celular": her phone number in
+    any spelling ('905796393', '+51905796393', '905 796 393'), or her username in any case.
+    The one lookup for logging in, one-time codes, throttling and granting roles.
+
+    A phone number is looked up as a phone first, so that an account whose username happens to
+    be digits (made before usernames needed a letter) cannot take a leader's login by phone."""
+    text = (identifier or "").strip()
+    if not text:
+        return None
+    if PHONE_LIKE.fullmatch(text):
+        try:
+            phone = normalize_phone(text)
+        except ValidationError:
+            phone = None
+        account = User.objects.filter(phone=phone).first() if phone else None
+        if account is not None:
+            return account
+    return User.objects.filter(username__iexact=text).first()
 
 
 def managed_accounts(scope: Scope):
@@ -63,7 +89,12 @@ def create_account(*, actor, username: str, organisation: Organisation, role: st
     errors = {}
     if not username:
         errors["username"] = _("Escriba un nombre de usuario.")
-    elif User.objects.filter(username__iexact=username).exists():
+    else:
+        try:
+            validate_username_has_letter(username)
+        except ValidationError as exc:
+            errors["username"] = exc.messages[0]
+    if "username" not in errors and User.objects.filter(username__iexact=username).exists():
         errors["username"] = _("El usuario «%(u)s» ya existe; elija otro.") % {"u": username}
     if phone:
         try:
@@ -142,12 +173,7 @@ def redeem_code(*, identifier: str, code: str, new_password: str) -> User:
     """Set a password with a one-time code. Errors say what is wrong without telling which of
     user or code was the wrong one."""
     wrong = ValidationError(_("El usuario o el código no son correctos, o el código ya venció."))
-    user = User.objects.filter(username__iexact=identifier.strip()).first()
-    if user is None:
-        try:
-            user = User.objects.filter(phone=normalize_phone(identifier)).first()
-        except ValidationError:
-            user = None
+    user = find_account(identifier)
     if user is None or not user.is_active:
         raise wrong
     code = code.strip().upper().replace(" ", "").replace("-", "")
@@ -175,27 +201,78 @@ def change_password(*, user: User, new_password: str) -> None:
 
 
 # --- Throttling ---------------------------------------------------------------------------------
+# Two limits for two dangers, both counted over the last AYNI_LOGIN_WINDOW_MINUTES:
+# - guessing one account's password: after AYNI_LOGIN_MAX_FAILURES failures the account is locked
+#   until the window passes (or her coordinator's code lets her in). Failures are counted against
+#   the account, however its phone or username was written.
+# - trying many accounts from one address: after four times as many failures from the address,
+#   each further attempt from it waits 1, 2, 4 … seconds after the last failure, up to
+#   AYNI_LOGIN_ADDRESS_MAX_WAIT_SECONDS. A slow-down, never a lock: a community centre, a phone
+#   company's shared address or a misconfigured proxy carries many leaders, and one person
+#   failing there must not shut the others out. Attempts refused by either limit are not counted.
+# The address is `ayni.lib.net.client_address(request)`, the same for every throttled page.
 
 def _window_start() -> datetime.datetime:
     return timezone.now() - datetime.timedelta(minutes=settings.AYNI_LOGIN_WINDOW_MINUTES)
 
 
-def login_locked(identifier: str, address: str | None) -> bool:
-    """Too many recent failures for this identifier, or from this address (×4: a shared
-    phone or a community centre may log several leaders in)."""
-    limit = settings.AYNI_LOGIN_MAX_FAILURES
-    recent = LoginFailure.objects.filter(at__gte=_window_start())
-    if recent.filter(identifier=identifier.strip().lower()).count() >= limit:
-        return True
-    return bool(address) and recent.filter(address=address).count() >= limit * 4
+def _failure_key(identifier: str) -> str:
+    """What failures are counted against: the account when there is one, else what was typed
+    (a phone number in one spelling)."""
+    account = find_account(identifier)
+    if account is not None:
+        return account.username.lower()[:150]
+    text = (identifier or "").strip().lower()
+    if PHONE_LIKE.fullmatch(text):
+        try:
+            return normalize_phone(text)
+        except ValidationError:
+            pass
+    return text[:150]
+
+
+def address_wait_seconds(address: str | None) -> int:
+    """How long this address must still wait before its next attempt is checked (0: none)."""
+    if not address:
+        return 0
+    recent = LoginFailure.objects.filter(at__gte=_window_start(), address=address).aggregate(n=Count("id"),
+                                                                                            last=Max("at"))
+    over = recent["n"] - settings.AYNI_LOGIN_MAX_FAILURES * 4
+    if over < 0:
+        return 0
+    wait = min(2 ** min(over, 20), settings.AYNI_LOGIN_ADDRESS_MAX_WAIT_SECONDS)
+    remaining = (recent["last"] + datetime.timedelta(seconds=wait) - timezone.now()).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
+def account_locked(identifier: str) -> bool:
+    recent = LoginFailure.objects.filter(at__gte=_window_start(), identifier=_failure_key(identifier))
+    return recent.count() >= settings.AYNI_LOGIN_MAX_FAILURES
+
+
+def check_login_throttle(identifier: str, address: str | None) -> None:
+    """Raise a Spanish ValidationError when this attempt must not even be checked: code
+    'locked' (the account) or 'wait' (the address)."""
+    if identifier and account_locked(identifier):
+        raise ValidationError(
+            _("Demasiados intentos fallidos. Espere %(minutes)s minutos o pida un código a su coordinadora."),
+            params={"minutes": settings.AYNI_LOGIN_WINDOW_MINUTES}, code="locked")
+    seconds = address_wait_seconds(address)
+    if seconds:
+        raise ValidationError(
+            ngettext("Hubo muchos intentos fallidos desde esta conexión. Espere %(seconds)s segundo e intente de "
+                     "nuevo.",
+                     "Hubo muchos intentos fallidos desde esta conexión. Espere %(seconds)s segundos e intente de "
+                     "nuevo.", seconds),
+            params={"seconds": seconds}, code="wait")
 
 
 def note_login_failure(identifier: str, address: str | None) -> None:
-    LoginFailure.objects.create(identifier=identifier.strip().lower()[:150], address=address or None)
+    LoginFailure.objects.create(identifier=_failure_key(identifier), address=address or None, at=timezone.now())
 
 
 def clear_login_failures(identifier: str) -> None:
-    LoginFailure.objects.filter(identifier=identifier.strip().lower()).delete()
+    LoginFailure.objects.filter(identifier=_failure_key(identifier)).delete()
 
 
 def prune_login_failures() -> int:

@@ -17,7 +17,7 @@ from ayni.accounts.forms import AccountForm, GrantForm, LoginForm, RedeemCodeFor
 from ayni.accounts.models import RoleGrant, User
 from ayni.accounts.scope import Can
 from ayni.lib.forms import apply_validation_error
-from ayni.lib.phone import normalize_phone
+from ayni.lib.net import client_address
 from ayni.orgs.selectors import get_organisation
 
 
@@ -45,9 +45,11 @@ def redeem_code(request):
     form = RedeemCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        address = request.META.get("REMOTE_ADDR")
-        if services.login_locked(data["identifier"], address):
-            form.add_error(None, _("Demasiados intentos fallidos. Espere unos minutos."))
+        address = client_address(request)
+        try:
+            services.check_login_throttle(data["identifier"], address)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
         else:
             try:
                 services.redeem_code(identifier=data["identifier"], code=data["code"],
@@ -122,13 +124,7 @@ def grant_create(request, org_pk):
     org = get_organisation(request.scope, org_pk, Can.MANAGE_ACCOUNTS)
     form = GrantForm(request.POST or None, roles=request.scope.grantable_roles(org))
     if request.method == "POST" and form.is_valid():
-        ident = form.cleaned_data["identifier"].strip()
-        user = User.objects.filter(username__iexact=ident).first()
-        if user is None:
-            try:
-                user = User.objects.filter(phone=normalize_phone(ident)).first()
-            except ValidationError:
-                user = None
+        user = services.find_account(form.cleaned_data["identifier"])
         if user is None:
             form.add_error("identifier", _("No hay una cuenta con ese usuario o celular."))
         else:

@@ -4,8 +4,14 @@ so tests replace exactly that edge.
 
 - `android`: a generic HTTP webhook, as Android SMS-gateway apps post it (a cheap phone with a
   prepaid chip in the federation's office is the gateway). JSON or form fields; a shared secret.
+  The secret proves who posts, not what: the body is not signed, so its message id is whatever
+  the poster wrote, and an app that re-sends (or anyone holding the secret) can post the same
+  text under a new id. Repeats are told by sender, text and time instead (services).
 - `twilio`: Twilio's webhook format (SMS and WhatsApp, `From: whatsapp:+51…`), signed with
-  `X-Twilio-Signature`; messages go out through Twilio's REST API.
+  `X-Twilio-Signature`; messages go out through Twilio's REST API. The signature covers every
+  field, `MessageSid` included, so a new id cannot be made up: the id alone tells a retry.
+
+docs/text-messages.md says how each gateway is set up and signed.
 """
 
 import base64
@@ -39,6 +45,9 @@ class IncomingText:
 
 class Gateway:
     name = ""
+    # True when the gateway signs the message id with the message, so that the same id is the
+    # same message and a different id a different one; else repeats are told by their content.
+    trusted_ids = False
 
     def verify(self, request: HttpRequest) -> bool:
         raise NotImplementedError
@@ -130,6 +139,7 @@ def twilio_signature(url: str, params: dict, token: str) -> str:
 
 class TwilioGateway(Gateway):
     name = "twilio"
+    trusted_ids = True
 
     def verify(self, request):
         token = settings.AYNI_TWILIO_AUTH_TOKEN

@@ -21,12 +21,14 @@ from django.utils.translation import gettext as _
 
 from ayni.accounts.models import Role, RoleGrant, User
 from ayni.capture import sms
+from ayni.capture.gateways import GATEWAYS
 from ayni.capture.models import Channel, Inbound, OutboundMessage, content_hash
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.batch import ReportItem, save_daily_reports
 from ayni.kitchens.forms import DailyReportForm, MovementForm
 from ayni.kitchens.models import DailyReport, FoodItem, plain
 from ayni.lib.phone import normalize_phone
+from ayni.lib.text import fold, strip_controls
 from ayni.orgs.models import Organisation
 from ayni.people.models import Person, Position
 from ayni.rolls import services as rolls
@@ -39,7 +41,6 @@ MAX_BATCH = 500
 # processed (a phone stuck resending, or someone flooding us), and answered with one notice.
 RATE_LIMIT = 5
 RATE_WINDOW = datetime.timedelta(seconds=60)
-DUPLICATE_WINDOW = datetime.timedelta(minutes=10)
 # Nobody types two texts within a few seconds: a burst is a machine, and gets one answer.
 REPLY_GAP = datetime.timedelta(seconds=5)
 REMINDER_AFTER_DAYS = 2
@@ -474,6 +475,9 @@ def identify(sender: str) -> tuple[User | None, Organisation | None, str]:
 
 def receive_text(*, gateway: str, channel: str, sender: str, text: str, external_id: str = "") -> Inbound:
     """A text from a gateway: stored raw first, then processed, and the reply queued."""
+    # PostgreSQL cannot store a NUL character, in a text column or in JSON: kept, the whole text
+    # would be refused and lost. It becomes U+FFFD, the mark for "a character that was here".
+    sender, text, external_id = (value.replace("\x00", "\ufffd") for value in (sender, text, external_id))
     inbound, created = store(channel=channel, kind=Inbound.Kind.MESSAGE, gateway=gateway, sender=sender,
                              client_id=external_id, payload={"from": sender, "text": text, "id": external_id})
     if not created:  # the gateway retried a webhook we already have
@@ -489,6 +493,61 @@ def _throttled(inbound: Inbound) -> tuple[bool, bool]:
     if earlier.exclude(status=Inbound.Status.THROTTLED).count() < RATE_LIMIT:
         return False, False
     return True, earlier.filter(status=Inbound.Status.THROTTLED).exists()
+
+
+def _instruction(text: str):
+    """What a text asks for, to tell a repeat: its command, so that 'S ARROZ 50' and
+    's arroz 50kg' are the same and 'S ARROZ 50 OK' is not; the folded text when it does not parse."""
+    try:
+        return sms.parse(text)
+    except sms.ParseError:
+        return fold(strip_controls(text))
+
+
+def _same_phone(sender: str) -> str:
+    try:
+        return normalize_phone(sender)
+    except ValidationError:
+        return sender
+
+
+STATE_ACTIONS = ("report", "closed")  # texts that set the day's report, rather than add to the stock
+
+
+def _repeat_of(inbound: Inbound, kitchen: Organisation, text: str) -> Inbound | None:
+    """The text already recorded that this one repeats, if any: the same phone (however the
+    gateway wrote it), the same instruction, the same kitchen, within
+    AYNI_SMS_REPEAT_WINDOW_MINUTES either side. Only for gateways whose message ids are not
+    signed (`Gateway.trusted_ids`): through Twilio a new id is a new message, and a retry carries
+    the old id, which `store` already recognises.
+
+    Why a short window on the text: a leader may well send `U ACEITE 3` twice in a day, but the
+    same words from the same phone within minutes are a phone or a gateway app sending again,
+    or a webhook posted again under a new id. Should it really be a second one, the reply says
+    to send it with OK at the end, which makes it a different text."""
+    gateway = GATEWAYS.get(inbound.gateway)
+    if gateway is not None and gateway.trusted_ids:
+        return None
+    instruction = _instruction(text)
+    if isinstance(instruction, sms.Command) and instruction.action == "help":
+        return None  # asking for help twice records nothing
+    # Texts to one kitchen are processed one at a time from here to the commit, so that two
+    # copies arriving together cannot both be applied (a no-op on SQLite, which writes one at a time).
+    list(Organisation.objects.select_for_update().filter(pk=kitchen.pk).values_list("pk", flat=True))
+    window = datetime.timedelta(minutes=settings.AYNI_SMS_REPEAT_WINDOW_MINUTES)
+    candidates = (Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, kitchen=kitchen, status=Inbound.Status.ACCEPTED,
+                                         received_at__gte=inbound.received_at - window,
+                                         received_at__lte=inbound.received_at + window)
+                  .exclude(pk=inbound.pk).order_by("received_at", "id"))
+    phone = _same_phone(inbound.sender)
+    earlier = [(other, _instruction(str(other.payload.get("text", "")))) for other in candidates
+               if _same_phone(other.sender) == phone]
+    if isinstance(instruction, sms.Command) and instruction.action in STATE_ACTIONS:
+        # A day's report is a state, not an addition: sending the last one again changes nothing,
+        # but going back to an earlier one (120, then 100, then 120 again) is a correction.
+        earlier = [pair for pair in earlier
+                   if isinstance(pair[1], sms.Command) and pair[1].action in STATE_ACTIONS][-1:]
+    return next((other for other, said in earlier if said == instruction), None)
 
 
 def _sms_apply(command: sms.Command, actor, kitchen: Organisation) -> str:
@@ -535,18 +594,17 @@ def process_message(inbound: Inbound, replay: bool = False) -> Inbound:
         inbound.user, inbound.kitchen = actor, kitchen
         over, noticed = (False, False) if replay else _throttled(inbound)
         # Checked on a replay too: nine throttled copies of one text must not become nine records.
-        repeated = Inbound.objects.filter(
-            sender=inbound.sender, kind=Inbound.Kind.MESSAGE, payload_hash=inbound.payload_hash,
-            status=Inbound.Status.ACCEPTED, received_at__gte=inbound.received_at - DUPLICATE_WINDOW,
-        ).exclude(pk=inbound.pk).exists()
+        repeated = _repeat_of(inbound, kitchen, text) if kitchen is not None and not over else None
         if over:
             inbound.status = Inbound.Status.THROTTLED
             if not noticed:
                 reply, purpose = _("Recibimos muchos mensajes seguidos de su número. Espere un minuto; los "
                                    "guardamos y la coordinación los revisará."), OutboundMessage.Purpose.THROTTLE
-        elif repeated:  # the phone sent the same text twice: it was already applied
+        elif repeated:  # stored as it came, and marked; what it asks was already done
             inbound.status = Inbound.Status.DUPLICATE
-            reply = _("Este mensaje ya estaba anotado hace un momento; no se registró dos veces.")
+            reply = _("Este mensaje ya estaba anotado (llegó a las %(time)s); no se registró dos veces. Si de verdad "
+                      "es otro igual, envíelo de nuevo con OK al final.") % {
+                "time": timezone.localtime(repeated.received_at).strftime("%H:%M")}
         elif error:
             inbound.status, reply = Inbound.Status.REJECTED, error
         else:
@@ -571,9 +629,12 @@ def process_message(inbound: Inbound, replay: bool = False) -> Inbound:
             except Exception:
                 log.exception("capture: message %s failed", inbound.pk)
                 inbound.status = Inbound.Status.FAILED
+        # A reply may quote her text (a reason, a word not understood): never its control characters.
+        reply = strip_controls(reply)
         answer = bool(reply) and (replay or not OutboundMessage.objects.filter(
             to=inbound.sender, created_at__gte=timezone.now() - REPLY_GAP).exists())  # a burst gets one answer
-        inbound.result = {"status": inbound.status, "reply": reply, "answered": answer}
+        inbound.result = {**({"repeat_of": repeated.pk} if repeated else {}), "status": inbound.status,
+                          "reply": reply, "answered": answer}
         inbound.error = reply if inbound.status == Inbound.Status.REJECTED else ""
         inbound.processed_at = timezone.now()
         inbound.save(update_fields=["status", "result", "error", "attempts", "processed_at", "user", "kitchen"])
@@ -594,7 +655,7 @@ def queue_message(*, to: str, body: str, channel: str = Channel.SMS, gateway: st
 
     from ayni.capture.tasks import send_message
 
-    message = OutboundMessage.objects.create(to=to, body=body[:1000], channel=channel,
+    message = OutboundMessage.objects.create(to=to, body=strip_controls(body)[:1000], channel=channel,
                                              gateway=gateway or settings.AYNI_SMS_GATEWAY, kitchen=kitchen,
                                              inbound=inbound, purpose=purpose)
     task = send_message

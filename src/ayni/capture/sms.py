@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from ayni.kitchens.models import MovementKind
-from ayni.lib.text import fold
+from ayni.lib.text import fold, strip_controls
 
 MAX_LENGTH = 480  # three SMS; anything longer is not one of our messages
 
@@ -164,6 +164,8 @@ def _closed(original: str) -> Command:
 
 
 def parse(text: str) -> Command:
+    if isinstance(text, str):  # no control character or bidi override means anything in a command
+        text = strip_controls(text)
     if not isinstance(text, str) or not text.strip():
         raise ParseError(_("El mensaje llegó vacío. %(help)s") % {"help": help_text()})
     if len(text) > MAX_LENGTH:
