@@ -1,8 +1,6 @@
 """Evidence pages: authorise, parse the selection, call the selectors, render."""
 
-import csv
 import datetime
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +16,7 @@ from ayni.accounts.scope import Can
 from ayni.evidence import charts, maps, opendata, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
+from ayni.lib import exports
 from ayni.orgs.selectors import get_organisation, scope_roots
 
 
@@ -130,34 +129,7 @@ def export_table(sel: selectors.Selection, name: str, by: str) -> tuple[list[str
     return tables.alerts_table(selectors.food_alerts(sel))
 
 
-def write_csv(headers, rows) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode()  # the BOM makes Excel read the accents right
-
-
-def write_xlsx(title: str, headers, rows) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {"csv": exports.CSV_CONTENT_TYPE, "xlsx": exports.XLSX_CONTENT_TYPE}
 
 
 def file_response(content: bytes, fmt: str, filename: str) -> HttpResponse:
@@ -175,7 +147,7 @@ def export(request, table, fmt):
     sel, _form, by = selection_from(request)
     headers, rows = export_table(sel, table, by)
     stamp = timezone.localdate().isoformat()
-    content = write_csv(headers, rows) if fmt == "csv" else write_xlsx(table, headers, rows)
+    content = exports.csv_bytes(headers, rows) if fmt == "csv" else exports.xlsx_bytes(table, headers, rows)
     return file_response(content, fmt, f"ayni-{table}-{stamp}")
 
 
@@ -267,7 +239,7 @@ def public_data(request, pk, fmt):
     if fmt == "json":
         response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 1})
     else:
-        response = HttpResponse(write_csv(opendata.CSV_COLUMNS, opendata.csv_rows(data)),
+        response = HttpResponse(exports.csv_bytes(opendata.CSV_COLUMNS, opendata.csv_rows(data)),
                                 content_type=CONTENT_TYPES["csv"])
         response["Content-Disposition"] = f'attachment; filename="ayni-datos-abiertos-{org.pk}.csv"'
     response["Access-Control-Allow-Origin"] = "*"  # open data: any site may read it
