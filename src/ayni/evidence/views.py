@@ -16,7 +16,7 @@ from ayni.accounts.scope import Can
 from ayni.evidence import charts, maps, opendata, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
-from ayni.lib import exports
+from ayni.lib import exports, pdf
 from ayni.orgs.selectors import get_organisation, scope_roots
 
 
@@ -174,8 +174,6 @@ def map_page(request):
 def render_brief(request, sel: selectors.Selection, by: str) -> bytes:
     """The A4 brief as PDF bytes: the dashboard's figures, charts, the map, the tables, notes
     and an honest statement of how complete the data is."""
-    from weasyprint import HTML
-
     data = selectors.dashboard(sel, by)
     need, coverage = maps.map_data("departamento", "pobreza", sel.kitchens())
     html = render(request, "evidence/brief.html", {
@@ -185,7 +183,7 @@ def render_brief(request, sel: selectors.Selection, by: str) -> bytes:
         "subunit_table": tables.subunits_table(data["subunits"]),
         "delivery_table": tables.deliveries_table(data["deliveries"]),
     }).content.decode()
-    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    return pdf.html_to_pdf(html, base_url=request.build_absolute_uri("/"))
 
 
 @login_required
