@@ -197,22 +197,23 @@ def brief(request):
 # --- Open data -------------------------------------------------------------------------------------
 
 def _public_request(request, pk):
+    """The published organisation, the calendar year (any range asked for is snapped to one:
+    see opendata) and the level of the table by place."""
     org = opendata.published(pk)
     if org is None:
         raise Http404(_("Esta organización no publica datos abiertos."))
-    form = SelectionForm(request.GET or None)
-    first, last = form.months()
+    year = opendata.requested_year(request.GET, timezone.localdate())
     level = request.GET.get("nivel", "departamento")
     if level not in maps.LEVELS:
         level = "departamento"
-    return org, first, last, level
+    return org, year, level
 
 
 def public_page(request, pk):
     """A federation's open-data page: no login, aggregated figures and the map only."""
-    org, first, last, level = _public_request(request, pk)
-    data = opendata.public_figures(org, first, last, level)
-    need, coverage = opendata.coverage_map(org, level)
+    org, year, level = _public_request(request, pk)
+    data = opendata.public_figures(org, year, level)
+    need, coverage = opendata.coverage_map(org, level, data)
     months = data["months"]
     labels = [_month_label(datetime.date.fromisoformat(m["month"] + "-01")) for m in months]
     rations = charts.stacked_bar_chart(
@@ -220,11 +221,13 @@ def public_page(request, pk):
         [(_("Pagantes"), [m["served_paying"] for m in months]),
          (_("Subsidiadas"), [m["served_subsidised"] for m in months]),
          (_("Gratuitas (casos sociales)"), [m["served_free"] for m in months])],
-        desc=_("Meses con menos de 3 cocinas que reportaron quedan en blanco."))
+        desc=_("Los meses en blanco saldrían de menos de 3 cocinas, o dejarían calcular uno que sí."))
+    latest = opendata.requested_year({}, timezone.localdate())
     return render(request, "evidence/public.html", {
         "org": org, "data": data, "level": level, "levels": maps.LEVELS, "rations": rations,
         "need_map": maps.choropleth(need), "coverage_map": maps.choropleth(coverage),
-        "profile": org.public_profile, "qs": request.GET.urlencode(),
+        "profile": org.public_profile, "qs": f"año={year}&nivel={level}", "year": year,
+        "years": range(latest, max(opendata.FIRST_YEAR, latest - 4) - 1, -1),
     })
 
 
@@ -232,8 +235,8 @@ def public_data(request, pk, fmt):
     """The same figures as the public page, as JSON or CSV (schema: docs/open-data.md)."""
     if fmt not in ("json", "csv"):
         raise Http404
-    org, first, last, level = _public_request(request, pk)
-    data = opendata.public_figures(org, first, last, level)
+    org, year, level = _public_request(request, pk)
+    data = opendata.public_figures(org, year, level)
     if fmt == "json":
         response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 1})
     else:
