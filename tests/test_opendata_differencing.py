@@ -43,12 +43,16 @@ def kitchen(w, name, district, parent=None):
 
 
 def small_federation(w):
-    """Lima's federation with 7 kitchens in three places of very different sizes, beside
-    Cusco's one kitchen (unpublished), and months with 5, 1 and 7 kitchens reporting; the
-    confederation publishes too. Returns the kitchens."""
+    """Lima's federation with 6 kitchens in three places of very different sizes — 4 in Villa
+    El Salvador's district federation, 2 in another — beside Cusco's one kitchen (unpublished),
+    and months with 5, 1 and 7 kitchens reporting. Lima, Villa El Salvador and the
+    confederation all publish: three nested publishers. Returns the kitchens."""
     ate1, ate2 = kitchen(w, "Comedor Ate 1", "150103"), kitchen(w, "Comedor Ate 2", "150103")
-    barranca = kitchen(w, "Comedor Barranca", "150201")  # alone in its province
-    callao = kitchen(w, "Comedor Callao", "070101")  # alone in its department
+    north = create_organisation(actor=None, kind=kind("federacion-distrital"), parent=w.lima,
+                                name="Federación Distrital del Norte Chico",
+                                district=District.objects.get(code="150201"))
+    barranca = kitchen(w, "Comedor Barranca", "150201", parent=north)  # alone in its province
+    callao = kitchen(w, "Comedor Callao", "070101", parent=north)  # alone in its department
     lima_province = [w.kitchen, w.olla, ate1, ate2]
     plan = {
         months_back(3): [*lima_province, barranca],
@@ -67,6 +71,7 @@ def small_federation(w):
     for i in range(2):
         put_on_roll(w.kitchen_other, given_names=f"Cusqueña {i}", paternal_surname="Mamani", maternal_surname="Huamán",
                     since=months_back(3))
+    publish(w.ves)
     publish(w.lima)
     publish(w.confed)
     return [*lima_province, barranca, callao, w.kitchen_other]
@@ -131,7 +136,7 @@ def test_no_combination_of_downloads_gives_back_a_blank_or_small_figure(world, c
     kitchens = small_federation(world)
     model = Knowledge(kitchens)
     counts = []  # the same for the counts of active kitchens: one unknown per kitchen
-    for org, data in every_allowed_download(client, [world.lima, world.confed]):
+    for org, data in every_allowed_download(client, [world.ves, world.lima, world.confed]):
         mine = subtree(org, kitchens)
         period = month_list(data["period"]["first_month"], data["period"]["last_month"])
         model.learn(data["totals"]["rations_served"], mine, period)
@@ -194,16 +199,22 @@ def test_the_blank_month_takes_a_second_one_with_it(world, client):
         assert any(months[m.strftime("%Y-%m")] is None for m in in_year)  # and one more with it
 
 
-def test_a_confederation_does_not_give_away_the_small_rest_beside_a_published_federation(world, client):
+def test_an_organisation_does_not_give_away_the_small_rest_beside_a_publisher_inside_it(world, client):
     small_federation(world)
     year = months_back(1).year
-    lima = json.loads(client.get(reverse("evidence:public_data", args=[world.lima.pk, "json"]), {"año": year}).content)
-    confed = json.loads(client.get(reverse("evidence:public_data", args=[world.confed.pk, "json"]),
-                                   {"año": year}).content)
-    # Cusco is one kitchen with 2 people: the confederation minus Lima would be exactly that.
-    assert lima["totals"]["people_fed"] == 6 and confed["totals"]["people_fed"] is None
-    assert lima["totals"]["rations_served"] is not None and confed["totals"]["rations_served"] is None
-    assert confed["totals"]["active_kitchens"] is None
+
+    def totals(org):
+        url = reverse("evidence:public_data", args=[org.pk, "json"])
+        return json.loads(client.get(url, {"año": year}).content)["totals"]
+
+    ves, lima, confed = totals(world.ves), totals(world.lima), totals(world.confed)
+    # Lima minus Villa El Salvador would be the Norte Chico's 2 kitchens; and what Lima leaves
+    # blank, the confederation around it leaves blank too (else it minus Cusco's would be Lima's).
+    assert ves["rations_served"] is not None and ves["active_kitchens"] == 4
+    assert lima["rations_served"] is None and lima["active_kitchens"] is None
+    assert confed["rations_served"] is None and confed["active_kitchens"] is None
+    # 4 people in Villa El Salvador: too few, and so blank around it as well.
+    assert ves["people_fed"] is None and lima["people_fed"] is None and confed["people_fed"] is None
 
 
 def test_the_map_blanks_what_the_table_blanks(world):

@@ -19,7 +19,8 @@ so (docs/open-data.md, "Differencing"):
   still leave 0 or at least 3 kitchens, or a second one is blanked. The department and province
   tables are decided together, so the choice of `nivel` cannot be played against itself;
 - **nested publishers**: when an organisation inside this one publishes too (a federation in a
-  confederation), a figure of this one is blank where it minus theirs would leave 1 or 2 kitchens.
+  confederation), what it leaves blank is blank here too, and a figure of this one is blank
+  where it minus theirs would leave 1 or 2 kitchens.
 """
 
 import datetime
@@ -163,25 +164,21 @@ def analyse(org: Organisation, year: int, today: datetime.date) -> Analysis:
 
 
 def blanks(sel: selectors.Selection, own: Counts, nested: list[Analysis]) -> Blanks:
-    """Primary suppression (fewer than 3 kitchens, 5 people); then, for organisations inside
-    this one that publish too, everything they leave blank and anything that the difference
-    with them (the *rest*) would give away; then complementary suppression, over the months and
-    over the places (both levels), for this organisation's counts and for the rest's."""
+    """Primary suppression (fewer than 3 kitchens, 5 people); then, for the organisations inside
+    this one that publish too, everything they leave blank and any figure whose difference with
+    theirs (the *rest*) is small; then complementary suppression, over the months and over the
+    places (both levels), for this organisation's counts and for the rest's."""
     theirs = [n.counts for n in nested]
-
-    def shown_sum(values):
-        return sum(v for v, shown in values if shown)
-
-    active_ok = own.active >= MIN_KITCHENS and not small(
-        own.active - shown_sum((n.counts.active, not n.blanks.active) for n in nested))
-    totals_ok = own.reporting >= MIN_KITCHENS and not small(
-        own.reporting - shown_sum((n.counts.reporting, not n.blanks.totals) for n in nested))
-    people_ok = own.people_ok and not (
-        small(own.people - shown_sum((n.counts.people, not n.blanks.people) for n in nested), MIN_PEOPLE)
-        or small(own.roll_kitchens - shown_sum((n.counts.roll_kitchens, not n.blanks.people) for n in nested)))
-    # The rest's total is known to whoever subtracts theirs from ours: only if all are shown.
-    rest_active_known = active_ok and not any(n.blanks.active for n in nested)
-    rest_totals_known = totals_ok and not any(n.blanks.totals for n in nested)
+    # Whatever they leave blank is blank here too, the totals included: this one's figure minus
+    # theirs would otherwise give theirs back. So where this one shows a figure, so do they, and
+    # ours minus theirs — the *rest* — is a table of its own, protected below like ours.
+    active_ok = (own.active >= MIN_KITCHENS and not any(n.blanks.active for n in nested)
+                 and not small(own.active - sum(t.active for t in theirs)))
+    totals_ok = (own.reporting >= MIN_KITCHENS and not any(n.blanks.totals for n in nested)
+                 and not small(own.reporting - sum(t.reporting for t in theirs)))
+    people_ok = (own.people_ok and not any(n.blanks.people for n in nested)
+                 and not small(own.people - sum(t.people for t in theirs), MIN_PEOPLE)
+                 and not small(own.roll_kitchens - sum(t.roll_kitchens for t in theirs)))
 
     month_of = {m.strftime("%Y-%m"): m for m in sel.months}
     months = []
@@ -199,7 +196,7 @@ def blanks(sel: selectors.Selection, own: Counts, nested: list[Analysis]) -> Bla
         mine = selectors.kitchens_reporting_in_months(sel, chosen)
         return mine, mine - sum(selectors.kitchens_reporting_in_months(n.sel, chosen) for n in nested)
 
-    protect(months, month_residual, (totals_ok, rest_totals_known))
+    protect(months, month_residual, (totals_ok, totals_ok))
 
     levels = {}
     for digits in (2, 4):
@@ -219,8 +216,7 @@ def blanks(sel: selectors.Selection, own: Counts, nested: list[Analysis]) -> Bla
 
     hidden = unplaced(own)
     hidden_rest = tuple(h - sum(unplaced(t)[i] for t in theirs) for i, h in enumerate(hidden))
-    protect(departments, additive((*hidden, *hidden_rest)),
-            (active_ok, totals_ok, rest_active_known, rest_totals_known))
+    protect(departments, additive((*hidden, *hidden_rest)), (active_ok, totals_ok, active_ok, totals_ok))
     for department in departments:
         provinces = [c for c in levels[4] if c.key[:2] == department.key]
         if department.suppressed:
@@ -228,8 +224,7 @@ def blanks(sel: selectors.Selection, own: Counts, nested: list[Analysis]) -> Bla
             for c in provinces:
                 c.suppressed = True
         else:
-            rest_known = not any(department.key in n.blanks.places for n in nested)
-            protect(provinces, additive((0, 0, 0, 0)), (True, True, rest_known, rest_known))
+            protect(provinces, additive((0, 0, 0, 0)), (True, True, True, True))
     return Blanks(active=not active_ok, totals=not totals_ok, people=not people_ok,
                   months={month_of[c.key] for c in months if c.suppressed},
                   places={c.key for cells in levels.values() for c in cells if c.suppressed})
