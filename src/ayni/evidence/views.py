@@ -221,7 +221,7 @@ def public_page(request, pk):
         [(_("Pagantes"), [m["served_paying"] for m in months]),
          (_("Subsidiadas"), [m["served_subsidised"] for m in months]),
          (_("Gratuitas (casos sociales)"), [m["served_free"] for m in months])],
-        desc=_("Los meses en blanco saldrían de menos de 3 cocinas, o dejarían calcular uno que sí."))
+        desc=_("Un mes en blanco saldría de menos de 3 cocinas, o permitiría calcular uno que sí."))
     latest = opendata.requested_year({}, timezone.localdate())
     return render(request, "evidence/public.html", {
         "org": org, "data": data, "level": level, "levels": maps.LEVELS, "rations": rations,
