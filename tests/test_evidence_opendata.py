@@ -1,6 +1,8 @@
-"""Open data: opt-in, no login, aggregates only, no figure from fewer than 5 people or 3 kitchens."""
+"""Open data: opt-in, no login, aggregates only, no figure from fewer than 5 people or 3 kitchens.
+Only months that have ended are published, so the activity here is put in last month."""
 
 import csv
+import datetime
 import io
 import json
 
@@ -10,9 +12,10 @@ from django.urls import reverse
 from ayni.audit.models import AuditEntry
 from ayni.evidence import opendata
 from ayni.orgs.services import create_organisation
+from ayni.rolls.models import RollEntry
 from tests.conftest import kind
 from tests.evidence_helpers import add_activity, publish
-from tests.kitchens import days_ago, report
+from tests.kitchens import TODAY, last_month, report
 from tests.rolls_helpers import put_on_roll
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +27,7 @@ def more_lima_kitchens(w, n=2):
         k = create_organisation(actor=None, kind=kind("comedor-popular"), parent=w.ves, name=f"Comedor Lima {i}",
                                 district=w.kitchen.district)
         for d in range(5):
-            report(k, days_ago(d))
+            report(k, last_month() + datetime.timedelta(days=d))
         kitchens.append(k)
     return kitchens
 
@@ -63,7 +66,9 @@ def test_people_are_counted_only_from_5_people_and_3_kitchens(world, client):
     publish(world.lima)
     assert figures(client, world.lima)["totals"]["people_fed"] is None  # 2 people, 2 kitchens
     for i, k in enumerate(kitchens * 2):
-        put_on_roll(k, given_names=f"Persona {i}", paternal_surname="Flores", maternal_surname="Inga")
+        put_on_roll(k, given_names=f"Persona {i}", paternal_surname="Flores", maternal_surname="Inga",
+                    since=last_month())
+    RollEntry.objects.update(since=last_month())  # on the rolls in a month that has ended
     assert figures(client, world.lima)["totals"]["people_fed"] == 6
 
 
@@ -91,12 +96,14 @@ def test_csv_and_json_hold_the_same_figures(world, client):
     total = rows[0]
     assert total["kind"] == "total" and int(total["rations_served"]) == data["totals"]["rations_served"]
     assert len(rows) == 1 + len(data["months"]) + len(data["places"])
-    assert data["schema_version"] == 1 and data["suppression"] == {"min_people": 5, "min_kitchens": 3}
+    assert data["schema_version"] == 1 and data["suppression"] == {"min_people": 5, "min_kitchens": 3,
+                                                                   "method": "fixed-periods+complementary"}
 
 
 def test_the_map_leaves_blank_a_place_with_one_or_two_kitchens(world):
     publish(world.confed)
-    _need, coverage = opendata.coverage_map(world.confed, "departamento")
+    data = opendata.public_figures(world.confed, last_month().year, "departamento", today=TODAY)
+    _need, coverage = opendata.coverage_map(world.confed, "departamento", data)
     assert coverage.values["08"] is None  # one kitchen in Cusco
     assert coverage.values["15"] is None  # two in Lima
     assert coverage.values["01"] == 0  # none is not a small cell

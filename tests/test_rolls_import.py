@@ -376,11 +376,12 @@ def test_export_round_trips_and_is_logged(login, world):
     assert statuses["Condori Apaza, Teodosia"] == "already" and statuses["Condori Apaza, Aurelia"] == "new"
 
 
-def test_csv_export_is_semicolon_utf8_with_bom(login, world):
+def test_csv_export_is_comma_utf8_with_bom(login, world):
+    """The one CSV convention of every export (ayni.lib.exports): comma, BOM, ISO dates."""
     put_on_roll(world.kitchen, dni="04567891", notes="=1+1")
     response = login(world.leader).get(reverse("rolls:export", kwargs={"pk": world.kitchen.pk, "fmt": "csv"}))
     text = response.content.decode("utf-8")
-    assert text.startswith("\ufeffN°;Apellido paterno") and "04567891" in text
+    assert text.startswith("\ufeffN°,Apellido paterno") and "04567891" in text and ",1950-06-01," in text
     assert "'=1+1" in text  # never a live formula
     assert ExportLog.objects.get().fmt == "csv"
 

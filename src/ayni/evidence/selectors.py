@@ -214,6 +214,30 @@ def kitchens_reporting(sel: Selection) -> int:
     return Organisation.objects.filter(sel.on_kitchen(""), Exists(reported)).count()
 
 
+def kitchens_reporting_by_place(sel: Selection, digits: int) -> dict[str, int]:
+    """`kitchens_reporting` per place — the UBIGEO code cut to `digits`, "" for kitchens without
+    one — in one query. A kitchen is in one place, so the places add up to the whole."""
+    if sel.uses_rollup:
+        rows = ReportingGap.objects.filter(sel.on_path(), month__gte=sel.first, month__lte=sel.last,
+                                           previous_month__lt=sel.first)
+        if sel.place is not None:
+            rows = rows.filter(district__startswith=sel.place.code)
+        rows = rows.annotate(key=Substr("district", 1, digits)).values("key").annotate(n=Sum("kitchens"))
+    else:
+        rows = (sel.summaries().filter(days_reported__gt=0).annotate(key=Substr("kitchen__district_id", 1, digits))
+                .values("key").annotate(n=Count("kitchen_id", distinct=True)))
+    out: dict[str, int] = {}
+    for r in rows:
+        out[r["key"] or ""] = out.get(r["key"] or "", 0) + r["n"]
+    return out
+
+
+def kitchens_reporting_in_months(sel: Selection, months: list[datetime.date]) -> int:
+    """Kitchens with at least one report in any of these months of the range (one query)."""
+    return (sel.summaries().filter(month__in=months, days_reported__gt=0)
+            .aggregate(n=Count("kitchen_id", distinct=True))["n"])
+
+
 def trend(sel: Selection, active_kitchens: int) -> list[dict]:
     """One row per month of the range, months without data included (one query)."""
     rows = {r["month"]: r for r in sel.figures().values("month").annotate(

@@ -1,8 +1,6 @@
 """Evidence pages: authorise, parse the selection, call the selectors, render."""
 
-import csv
 import datetime
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +16,7 @@ from ayni.accounts.scope import Can
 from ayni.evidence import charts, maps, opendata, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
+from ayni.lib import exports, pdf
 from ayni.orgs.selectors import get_organisation, scope_roots
 
 
@@ -130,34 +129,7 @@ def export_table(sel: selectors.Selection, name: str, by: str) -> tuple[list[str
     return tables.alerts_table(selectors.food_alerts(sel))
 
 
-def write_csv(headers, rows) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode()  # the BOM makes Excel read the accents right
-
-
-def write_xlsx(title: str, headers, rows) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {"csv": exports.CSV_CONTENT_TYPE, "xlsx": exports.XLSX_CONTENT_TYPE}
 
 
 def file_response(content: bytes, fmt: str, filename: str) -> HttpResponse:
@@ -175,7 +147,7 @@ def export(request, table, fmt):
     sel, _form, by = selection_from(request)
     headers, rows = export_table(sel, table, by)
     stamp = timezone.localdate().isoformat()
-    content = write_csv(headers, rows) if fmt == "csv" else write_xlsx(table, headers, rows)
+    content = exports.csv_bytes(headers, rows) if fmt == "csv" else exports.xlsx_bytes(table, headers, rows)
     return file_response(content, fmt, f"ayni-{table}-{stamp}")
 
 
@@ -202,8 +174,6 @@ def map_page(request):
 def render_brief(request, sel: selectors.Selection, by: str) -> bytes:
     """The A4 brief as PDF bytes: the dashboard's figures, charts, the map, the tables, notes
     and an honest statement of how complete the data is."""
-    from weasyprint import HTML
-
     data = selectors.dashboard(sel, by)
     need, coverage = maps.map_data("departamento", "pobreza", sel.kitchens())
     html = render(request, "evidence/brief.html", {
@@ -213,7 +183,7 @@ def render_brief(request, sel: selectors.Selection, by: str) -> bytes:
         "subunit_table": tables.subunits_table(data["subunits"]),
         "delivery_table": tables.deliveries_table(data["deliveries"]),
     }).content.decode()
-    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    return pdf.html_to_pdf(html, base_url=request.build_absolute_uri("/"))
 
 
 @login_required
@@ -227,22 +197,23 @@ def brief(request):
 # --- Open data -------------------------------------------------------------------------------------
 
 def _public_request(request, pk):
+    """The published organisation, the calendar year (any range asked for is snapped to one:
+    see opendata) and the level of the table by place."""
     org = opendata.published(pk)
     if org is None:
         raise Http404(_("Esta organización no publica datos abiertos."))
-    form = SelectionForm(request.GET or None)
-    first, last = form.months()
+    year = opendata.requested_year(request.GET, timezone.localdate())
     level = request.GET.get("nivel", "departamento")
     if level not in maps.LEVELS:
         level = "departamento"
-    return org, first, last, level
+    return org, year, level
 
 
 def public_page(request, pk):
     """A federation's open-data page: no login, aggregated figures and the map only."""
-    org, first, last, level = _public_request(request, pk)
-    data = opendata.public_figures(org, first, last, level)
-    need, coverage = opendata.coverage_map(org, level)
+    org, year, level = _public_request(request, pk)
+    data = opendata.public_figures(org, year, level)
+    need, coverage = opendata.coverage_map(org, level, data)
     months = data["months"]
     labels = [_month_label(datetime.date.fromisoformat(m["month"] + "-01")) for m in months]
     rations = charts.stacked_bar_chart(
@@ -250,11 +221,13 @@ def public_page(request, pk):
         [(_("Pagantes"), [m["served_paying"] for m in months]),
          (_("Subsidiadas"), [m["served_subsidised"] for m in months]),
          (_("Gratuitas (casos sociales)"), [m["served_free"] for m in months])],
-        desc=_("Meses con menos de 3 cocinas que reportaron quedan en blanco."))
+        desc=_("Un mes en blanco saldría de menos de 3 cocinas, o permitiría calcular uno que sí."))
+    latest = opendata.requested_year({}, timezone.localdate())
     return render(request, "evidence/public.html", {
         "org": org, "data": data, "level": level, "levels": maps.LEVELS, "rations": rations,
         "need_map": maps.choropleth(need), "coverage_map": maps.choropleth(coverage),
-        "profile": org.public_profile, "qs": request.GET.urlencode(),
+        "profile": org.public_profile, "qs": f"año={year}&nivel={level}", "year": year,
+        "years": range(latest, max(opendata.FIRST_YEAR, latest - 4) - 1, -1),
     })
 
 
@@ -262,12 +235,12 @@ def public_data(request, pk, fmt):
     """The same figures as the public page, as JSON or CSV (schema: docs/open-data.md)."""
     if fmt not in ("json", "csv"):
         raise Http404
-    org, first, last, level = _public_request(request, pk)
-    data = opendata.public_figures(org, first, last, level)
+    org, year, level = _public_request(request, pk)
+    data = opendata.public_figures(org, year, level)
     if fmt == "json":
         response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 1})
     else:
-        response = HttpResponse(write_csv(opendata.CSV_COLUMNS, opendata.csv_rows(data)),
+        response = HttpResponse(exports.csv_bytes(opendata.CSV_COLUMNS, opendata.csv_rows(data)),
                                 content_type=CONTENT_TYPES["csv"])
         response["Content-Disposition"] = f'attachment; filename="ayni-datos-abiertos-{org.pk}.csv"'
     response["Access-Control-Allow-Origin"] = "*"  # open data: any site may read it

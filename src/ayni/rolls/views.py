@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
+from ayni.lib import exports
 from ayni.lib.forms import apply_validation_error
 from ayni.orgs.selectors import get_organisation, scope_roots
 from ayni.people.models import Person
@@ -218,12 +219,14 @@ def export(request, pk, fmt):
         "kitchen__name", "person__paternal_surname", "person__maternal_surname", "person__given_names"))
     services.log_export(actor=request.user, organisation=org, fmt=fmt, rows=len(entries))
     stem = slugify(f"padron {org.name} {today:%Y-%m-%d}")
+    rows = spreadsheet.export_rows(entries, today)
     if fmt == "xlsx":
-        body = spreadsheet.write_xlsx(_("Padrón de usuarios — %(org)s — al %(d)s")
-                                      % {"org": org.name, "d": today.strftime("%d/%m/%Y")}, entries, today)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        title = _("Padrón de usuarios — %(org)s — al %(d)s") % {"org": org.name, "d": today.strftime("%d/%m/%Y")}
+        body = exports.xlsx_bytes(_("Padrón"), spreadsheet.EXPORT_HEADERS, rows, title=title,
+                                  text_columns=[spreadsheet.EXPORT_HEADERS.index("DNI")])
+        content_type = exports.XLSX_CONTENT_TYPE
     else:
-        body, content_type = spreadsheet.write_csv(entries, today), "text/csv; charset=utf-8"
+        body, content_type = exports.csv_bytes(spreadsheet.EXPORT_HEADERS, rows), exports.CSV_CONTENT_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
     response["Cache-Control"] = "no-store"
