@@ -20,6 +20,14 @@ def content_hash(payload) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Gateways that sign a text's id together with the text (Twilio: `X-Twilio-Signature` covers
+# `MessageSid`), so that the id alone names one text. Through any other gateway (Android) the id is
+# whatever the poster wrote, and an app reinstalled starts its ids again: there a text is known by
+# its id and its content (`payload_hash`). The database's keys follow this list
+# (`Inbound.Meta.constraints`): changing it needs a migration.
+SIGNED_ID_GATEWAYS = ("twilio",)
+
+
 class Channel(models.TextChoices):
     API = "api", _("API")
     OUTBOX = "outbox", _("Celular sin conexión")
@@ -76,10 +84,18 @@ class Inbound(models.Model):
             models.UniqueConstraint(fields=["user", "client_id"],
                                     condition=~models.Q(client_id="") & ~models.Q(kind="message"),
                                     name="one_inbound_per_client_id"),
-            # A gateway that retries its webhook sends the same message id again.
+            # A gateway that retries its webhook sends the same message id again. A signed id is
+            # one text whatever it says (it cannot be made up)...
             models.UniqueConstraint(fields=["gateway", "client_id"],
-                                    condition=~models.Q(client_id="") & models.Q(kind="message"),
-                                    name="one_inbound_per_gateway_message"),
+                                    condition=~models.Q(client_id="") & models.Q(kind="message")
+                                    & models.Q(gateway__in=SIGNED_ID_GATEWAYS),
+                                    name="one_inbound_per_signed_message"),
+            # ...an unsigned one is the same text only with the same content: an id used again for
+            # another text (an app reinstalled) is another text, stored and processed.
+            models.UniqueConstraint(fields=["gateway", "client_id", "payload_hash"],
+                                    condition=~models.Q(client_id="") & models.Q(kind="message")
+                                    & ~models.Q(gateway__in=SIGNED_ID_GATEWAYS),
+                                    name="one_inbound_per_unsigned_message"),
         ]
         indexes = [
             models.Index(fields=["kitchen", "channel", "received_at"], name="inbound_kitchen_channel"),

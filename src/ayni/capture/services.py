@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ayni.accounts.models import Role, RoleGrant, User
 from ayni.capture import sms
 from ayni.capture.gateways import GATEWAYS
-from ayni.capture.models import Channel, Inbound, OutboundMessage, content_hash
+from ayni.capture.models import SIGNED_ID_GATEWAYS, Channel, Inbound, OutboundMessage, content_hash
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.batch import ReportItem, save_daily_reports
 from ayni.kitchens.forms import DailyReportForm, MovementForm
@@ -83,19 +83,25 @@ def _errors(source) -> dict[str, list[str]]:
 def store(*, channel: str, kind: str, payload, user=None, kitchen: Organisation | None = None, sender: str = "",
           client_id: str = "", gateway: str = "") -> tuple[Inbound, bool]:
     """Store one submission raw and commit it, or find the one already stored under the same
-    client id. Returns (inbound, created)."""
+    client id — for a text through a gateway whose ids are not signed, the same id and the same
+    content (`SIGNED_ID_GATEWAYS`). Returns (inbound, created)."""
     client_id = (client_id or "")[:64]
+    payload_hash = content_hash(payload)
     lookup = None
     if client_id:
-        lookup = ({"kind": kind, "gateway": gateway, "client_id": client_id} if kind == Inbound.Kind.MESSAGE
-                  else {"user": user, "client_id": client_id})
+        if kind != Inbound.Kind.MESSAGE:
+            lookup = {"user": user, "client_id": client_id}
+        elif gateway in SIGNED_ID_GATEWAYS:
+            lookup = {"kind": kind, "gateway": gateway, "client_id": client_id}
+        else:  # an id used again for another text (an app reinstalled) is another text: stored too
+            lookup = {"kind": kind, "gateway": gateway, "client_id": client_id, "payload_hash": payload_hash}
         existing = Inbound.objects.filter(**lookup).first()
         if existing is not None:
             return existing, False
     try:
         with transaction.atomic():
             inbound = Inbound.objects.create(
-                channel=channel, kind=kind, payload=payload, payload_hash=content_hash(payload), user=user,
+                channel=channel, kind=kind, payload=payload, payload_hash=payload_hash, user=user,
                 kitchen=kitchen, sender=sender, client_id=client_id, gateway=gateway,
             )
     except IntegrityError:
@@ -480,7 +486,7 @@ def receive_text(*, gateway: str, channel: str, sender: str, text: str, external
     sender, text, external_id = (value.replace("\x00", "\ufffd") for value in (sender, text, external_id))
     inbound, created = store(channel=channel, kind=Inbound.Kind.MESSAGE, gateway=gateway, sender=sender,
                              client_id=external_id, payload={"from": sender, "text": text, "id": external_id})
-    if not created:  # the gateway retried a webhook we already have
+    if not created:  # the gateway retried a webhook we already have: its first result stands
         return inbound
     return process_message(inbound)
 
