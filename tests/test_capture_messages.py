@@ -410,3 +410,15 @@ def test_twilio_keeps_one_message_per_signed_id(client, world, network):
     twilio(client, ROSA, "U aceite 3", sid="SM30")  # a signed id names one message: never a second
     assert Inbound.objects.count() == 1 and StockMovement.objects.get().kind == "state"
 
+
+def test_the_flood_limit_counts_one_phone_however_the_gateway_writes_it(client, world, network):
+    writings = ["+51912345678", "912345678", "51 912 345 678", "912 345 678", "+51 912-345-678", "912345678"]
+    for n, sender in enumerate(writings):
+        android(client, sender, f"U arroz {n + 1}", ident=f"f-{n}")
+    statuses = list(Inbound.objects.order_by("id").values_list("status", flat=True))
+    assert statuses == ["accepted"] * services.RATE_LIMIT + ["throttled"]
+    assert StockMovement.objects.count() == services.RATE_LIMIT
+    assert set(Inbound.objects.values_list("phone", flat=True)) == {"912345678"}
+    assert message_key_violations() == []
+    Inbound.objects.filter(sender="912 345 678").update(phone="912 345 678")  # as a bad hand-made fix would
+    assert len(message_key_violations()) == 1

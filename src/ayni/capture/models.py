@@ -8,9 +8,11 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ayni.lib.phone import normalize_phone
 from ayni.orgs.models import Organisation
 
 
@@ -18,6 +20,16 @@ def content_hash(payload) -> str:
     """The same content gives the same hash whatever the key order the phone used."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def sender_phone(sender: str) -> str:
+    """The phone a text came from, however the gateway wrote it ('+51 912 345 678', '912345678',
+    '51912345678' are one phone), by lib.phone's one normaliser; a sender that is not a Peruvian
+    number stays as it came. The key of the flood limit and of repeats (`Inbound.phone`)."""
+    try:
+        return normalize_phone(sender)
+    except ValidationError:
+        return sender
 
 
 # Gateways that sign a text's id together with the text (Twilio: `X-Twilio-Signature` covers
@@ -65,6 +77,8 @@ class Inbound(models.Model):
     kitchen = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="inbound", verbose_name=_("cocina"))
     sender = models.CharField(_("remitente"), max_length=32, blank=True)
+    # The sender's phone, normalised when stored (`sender_phone`): one phone, however written.
+    phone = models.CharField(_("celular"), max_length=32, blank=True)
     payload = models.JSONField(default=dict)
     payload_hash = models.CharField(max_length=64)
     status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
@@ -100,7 +114,7 @@ class Inbound(models.Model):
         indexes = [
             models.Index(fields=["kitchen", "channel", "received_at"], name="inbound_kitchen_channel"),
             models.Index(fields=["status", "received_at"], name="inbound_status"),
-            models.Index(fields=["sender", "received_at"], name="inbound_sender"),
+            models.Index(fields=["phone", "received_at"], name="inbound_phone"),
         ]
 
     def __str__(self) -> str:

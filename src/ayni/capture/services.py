@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ayni.accounts.models import Role, RoleGrant, User
 from ayni.capture import sms
 from ayni.capture.gateways import GATEWAYS
-from ayni.capture.models import SIGNED_ID_GATEWAYS, Channel, Inbound, OutboundMessage, content_hash
+from ayni.capture.models import SIGNED_ID_GATEWAYS, Channel, Inbound, OutboundMessage, content_hash, sender_phone
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.batch import ReportItem, save_daily_reports
 from ayni.kitchens.forms import DailyReportForm, MovementForm
@@ -102,7 +102,7 @@ def store(*, channel: str, kind: str, payload, user=None, kitchen: Organisation 
         with transaction.atomic():
             inbound = Inbound.objects.create(
                 channel=channel, kind=kind, payload=payload, payload_hash=payload_hash, user=user,
-                kitchen=kitchen, sender=sender, client_id=client_id, gateway=gateway,
+                kitchen=kitchen, sender=sender, phone=sender_phone(sender), client_id=client_id, gateway=gateway,
             )
     except IntegrityError:
         if lookup is None:
@@ -492,9 +492,10 @@ def receive_text(*, gateway: str, channel: str, sender: str, text: str, external
 
 
 def _throttled(inbound: Inbound) -> tuple[bool, bool]:
-    """(over the limit, a notice already went out in this window)."""
+    """(over the limit, a notice already went out in this window). Counted by phone, however the
+    gateway wrote it: '905796393' and '+51 905 796 393' are one phone and one limit."""
     since = inbound.received_at - RATE_WINDOW
-    earlier = Inbound.objects.filter(sender=inbound.sender, kind=Inbound.Kind.MESSAGE, received_at__gte=since,
+    earlier = Inbound.objects.filter(phone=inbound.phone, kind=Inbound.Kind.MESSAGE, received_at__gte=since,
                                      id__lt=inbound.pk)
     if earlier.exclude(status=Inbound.Status.THROTTLED).count() < RATE_LIMIT:
         return False, False
@@ -508,13 +509,6 @@ def _instruction(text: str):
         return sms.parse(text)
     except sms.ParseError:
         return fold(strip_controls(text))
-
-
-def _same_phone(sender: str) -> str:
-    try:
-        return normalize_phone(sender)
-    except ValidationError:
-        return sender
 
 
 STATE_ACTIONS = ("report", "closed")  # texts that set the day's report, rather than add to the stock
@@ -542,12 +536,10 @@ def _repeat_of(inbound: Inbound, kitchen: Organisation, text: str) -> Inbound | 
     list(Organisation.objects.select_for_update().filter(pk=kitchen.pk).values_list("pk", flat=True))
     window = datetime.timedelta(minutes=settings.AYNI_SMS_REPEAT_WINDOW_MINUTES)
     candidates = (Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, kitchen=kitchen, status=Inbound.Status.ACCEPTED,
-                                         received_at__gte=inbound.received_at - window,
+                                         phone=inbound.phone, received_at__gte=inbound.received_at - window,
                                          received_at__lte=inbound.received_at + window)
                   .exclude(pk=inbound.pk).order_by("received_at", "id"))
-    phone = _same_phone(inbound.sender)
-    earlier = [(other, _instruction(str(other.payload.get("text", "")))) for other in candidates
-               if _same_phone(other.sender) == phone]
+    earlier = [(other, _instruction(str(other.payload.get("text", "")))) for other in candidates]
     if isinstance(instruction, sms.Command) and instruction.action in STATE_ACTIONS:
         # A day's report is a state, not an addition: sending the last one again changes nothing,
         # but going back to an earlier one (120, then 100, then 120 again) is a correction.

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from ayni.accounts.models import User, validate_username_has_letter
 from ayni.audit.models import AuditEntry
-from ayni.capture.models import Inbound, content_hash
+from ayni.capture.models import Inbound, content_hash, sender_phone
 from ayni.kitchens.models import DailyReport, DailyReportRevision, MovementKind, StockMovement
 from ayni.orgs.models import Organisation, path_segment
 from ayni.people.models import Person
@@ -178,13 +178,23 @@ def repeat_violations() -> list[str]:
 
 
 def message_key_violations() -> list[str]:
-    """A text is found again by its key: through a gateway whose ids are not signed, its id and the
-    hash of its content (capture.models.SIGNED_ID_GATEWAYS). A text changed without its hash (a
-    hand-made fix) would not be found by the gateway's next resend, which would be recorded again.
-    Texts only: their payload is strings, which come back from the database exactly as stored."""
-    texts = Inbound.objects.filter(kind=Inbound.Kind.MESSAGE).values_list("pk", "payload", "payload_hash")
-    return [_("mensaje %(pk)s: su huella no corresponde a lo que dice; un reenvío no lo encontraría") % {"pk": pk}
-            for pk, payload, payload_hash in texts.iterator(chunk_size=5000) if content_hash(payload) != payload_hash]
+    """A text is found again by its keys. Through a gateway whose ids are not signed, its id and
+    the hash of its content (capture.models.SIGNED_ID_GATEWAYS): a text changed without its hash
+    (a hand-made fix) would not be found by the gateway's next resend, which would be recorded
+    again. And its sender's phone, normalised (capture.models.sender_phone), by which the flood
+    limit and the repeats count it. Texts only: their payload is strings, which come back from
+    the database exactly as stored."""
+    out = []
+    texts = Inbound.objects.filter(kind=Inbound.Kind.MESSAGE).values_list("pk", "payload", "payload_hash", "sender",
+                                                                          "phone")
+    for pk, payload, payload_hash, sender, phone in texts.iterator(chunk_size=5000):
+        if content_hash(payload) != payload_hash:
+            out.append(_("mensaje %(pk)s: su huella no corresponde a lo que dice; un reenvío no lo encontraría")
+                       % {"pk": pk})
+        if phone != sender_phone(sender):
+            out.append(_("mensaje %(pk)s: anotado con el celular «%(phone)s», pero vino de «%(sender)s»")
+                       % {"pk": pk, "phone": phone, "sender": sender})
+    return out
 
 
 def _audited(action: str) -> set[str]:
