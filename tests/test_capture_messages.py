@@ -422,3 +422,15 @@ def test_the_flood_limit_counts_one_phone_however_the_gateway_writes_it(client, 
     assert message_key_violations() == []
     Inbound.objects.filter(sender="912 345 678").update(phone="912 345 678")  # as a bad hand-made fix would
     assert len(message_key_violations()) == 1
+
+
+def test_half_an_emoji_is_kept_as_a_mark_and_the_text_is_stored(client, world, network):
+    # A long text cut between two parts can end in half an emoji, which JSON carries as a lone
+    # \ud83d; no database stores it, and the whole text was refused (a 500) and lost.
+    body = '{"id": "g-1", "payload": {"phoneNumber": "+51912345678", "message": "C sin gas \\ud83d"}}'
+    response = client.post(reverse("capture:webhook", kwargs={"gateway": "android"}), body,
+                           content_type="application/json", HTTP_X_AYNI_SECRET=SECRET)
+    assert response.status_code == 204
+    assert Inbound.objects.get().payload["text"] == "C sin gas \ufffd"
+    assert DailyReport.objects.get(kitchen=world.kitchen).closed_reason == "sin gas \ufffd"
+    assert message_key_violations() == []

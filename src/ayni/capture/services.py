@@ -9,6 +9,7 @@ Two rules make a resend or a replay harmless:
 
 import datetime
 import logging
+import re
 from decimal import Decimal
 
 from django import forms
@@ -479,11 +480,15 @@ def identify(sender: str) -> tuple[User | None, Organisation | None, str]:
         else (None, None, unknown)
 
 
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # JSON joins the halves of an emoji; only a lone half is left
+
+
 def receive_text(*, gateway: str, channel: str, sender: str, text: str, external_id: str = "") -> Inbound:
     """A text from a gateway: stored raw first, then processed, and the reply queued."""
-    # PostgreSQL cannot store a NUL character, in a text column or in JSON: kept, the whole text
-    # would be refused and lost. It becomes U+FFFD, the mark for "a character that was here".
-    sender, text, external_id = (value.replace("\x00", "\ufffd") for value in (sender, text, external_id))
+    # PostgreSQL cannot store a NUL character, in a text column or in JSON, and no database a lone
+    # surrogate (half an emoji, from a text cut between two parts: not UTF-8): kept, the whole
+    # text would be refused and lost. Each becomes U+FFFD, the mark for "a character that was here".
+    sender, text, external_id = (UNSTORABLE.sub("\ufffd", value) for value in (sender, text, external_id))
     inbound, created = store(channel=channel, kind=Inbound.Kind.MESSAGE, gateway=gateway, sender=sender,
                              client_id=external_id, payload={"from": sender, "text": text, "id": external_id})
     if not created:  # the gateway retried a webhook we already have: its first result stands
