@@ -16,7 +16,7 @@ from ayni.capture.gateways import GatewayError, twilio_signature
 from ayni.capture.models import Channel, Inbound, OutboundMessage
 from ayni.capture.tasks import MAX_ATTEMPTS
 from ayni.kitchens.models import DailyReport, StockMovement
-from ayni.ops.integrity import repeat_violations
+from ayni.ops.integrity import message_key_violations, repeat_violations
 from tests.kitchens import TODAY, days_ago, report
 
 pytestmark = pytest.mark.django_db
@@ -371,3 +371,66 @@ def test_a_reply_never_echoes_control_characters(client, world, network, monkeyp
     assert texts == ["\x1b[2J\x07HOLA 5", "S \u202eZORRA\u202c 5", "C sin\ufffd gas\x9b\u2066"]
     assert DailyReport.objects.get(kitchen=world.kitchen).closed_reason == "sin\ufffd gas"
     assert strip_controls("a\tb\r\nc\x1b\u202ed\x85e") == "a b cd e"
+
+
+def test_an_android_id_used_again_for_another_text_is_stored_and_recorded(client, world, network, monkeypatch):
+    # The gateway app reinstalled starts its ids again: "7" was yesterday's rice, now it is today's oil.
+    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    android(client, ROSA, "S ARROZ 50", ident="7")
+    android(client, ROSA, "U ACEITE 3", ident="7")  # another text under the same id
+    android(client, "987654321", "R 40 10 2", ident="7")  # another phone under the same id
+    assert list(Inbound.objects.order_by("id").values_list("status", flat=True)) == ["accepted"] * 3
+    assert StockMovement.objects.filter(kitchen=world.kitchen).count() == 2
+    assert DailyReport.objects.get(kitchen=world.kitchen, date=TODAY).served_paying == 40
+    assert len(network) == 3 and "usado" in replies(network)[1]
+    assert message_key_violations() == []
+    first = Inbound.objects.order_by("id").first()
+    Inbound.objects.filter(pk=first.pk).update(payload={**first.payload, "text": "S ARROZ 5"})  # a hand-made fix
+    assert len(message_key_violations()) == 1
+
+
+def test_an_android_id_used_again_with_the_same_text_is_a_resend(client, world, network, monkeypatch):
+    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    android(client, ROSA, "U ACEITE 3", ident="8")
+    android(client, ROSA, "S ARROZ 50", ident="8")
+    first = Inbound.objects.order_by("id").last()
+    again = services.receive_text(gateway="android", channel=Channel.SMS, sender=ROSA, text="S ARROZ 50",
+                                  external_id="8")  # the app posting its webhook again
+    assert again.pk == first.pk and again.result == first.result  # the first one's result, not stored twice
+    assert Inbound.objects.count() == 2 and StockMovement.objects.count() == 2 and len(network) == 2
+    # The same id with the same instruction written otherwise is stored, and known as a repeat.
+    android(client, "912 345 678", "s arroz 50kg", ident="8")
+    repeat = Inbound.objects.order_by("id").last()
+    assert repeat.status == Inbound.Status.DUPLICATE and repeat.result["repeat_of"] == first.pk
+    assert StockMovement.objects.count() == 2
+
+
+def test_twilio_keeps_one_message_per_signed_id(client, world, network):
+    twilio(client, ROSA, "S arroz 10", sid="SM30")
+    twilio(client, ROSA, "U aceite 3", sid="SM30")  # a signed id names one message: never a second
+    assert Inbound.objects.count() == 1 and StockMovement.objects.get().kind == "state"
+
+
+def test_the_flood_limit_counts_one_phone_however_the_gateway_writes_it(client, world, network):
+    writings = ["+51912345678", "912345678", "51 912 345 678", "912 345 678", "+51 912-345-678", "912345678"]
+    for n, sender in enumerate(writings):
+        android(client, sender, f"U arroz {n + 1}", ident=f"f-{n}")
+    statuses = list(Inbound.objects.order_by("id").values_list("status", flat=True))
+    assert statuses == ["accepted"] * services.RATE_LIMIT + ["throttled"]
+    assert StockMovement.objects.count() == services.RATE_LIMIT
+    assert set(Inbound.objects.values_list("phone", flat=True)) == {"912345678"}
+    assert message_key_violations() == []
+    Inbound.objects.filter(sender="912 345 678").update(phone="912 345 678")  # as a bad hand-made fix would
+    assert len(message_key_violations()) == 1
+
+
+def test_half_an_emoji_is_kept_as_a_mark_and_the_text_is_stored(client, world, network):
+    # A long text cut between two parts can end in half an emoji, which JSON carries as a lone
+    # \ud83d; no database stores it, and the whole text was refused (a 500) and lost.
+    body = '{"id": "g-1", "payload": {"phoneNumber": "+51912345678", "message": "C sin gas \\ud83d"}}'
+    response = client.post(reverse("capture:webhook", kwargs={"gateway": "android"}), body,
+                           content_type="application/json", HTTP_X_AYNI_SECRET=SECRET)
+    assert response.status_code == 204
+    assert Inbound.objects.get().payload["text"] == "C sin gas \ufffd"
+    assert DailyReport.objects.get(kitchen=world.kitchen).closed_reason == "sin gas \ufffd"
+    assert message_key_violations() == []

@@ -56,3 +56,28 @@ def test_the_same_text_posted_three_times_at_once_under_new_ids_is_recorded_once
     results = run_at_once(post("x-1"), post("x-2"), post("x-3"))
     assert sorted(value for _kind, value in results) == ["accepted", "duplicate", "duplicate"], results
     assert StockMovement.objects.filter(kitchen=world.kitchen).count() == 1
+
+
+def test_one_android_id_posted_at_once_for_two_texts_and_their_resends_stores_each_text_once(settings, monkeypatch):
+    # A reinstalled app's id "x-7" names a new text while the gateway still resends the old one.
+    from ayni.capture import gateways
+    from ayni.capture.services import receive_text
+    from ayni.kitchens.models import StockMovement
+    from ayni.ops.integrity import message_key_violations
+
+    settings.AYNI_SMS_GATEWAY_URL = "https://gateway.example/message"
+    monkeypatch.setattr(gateways, "_post", lambda url, data, headers: None)  # the network edge
+    world = build_world()
+
+    def post(text):
+        return lambda: receive_text(gateway="android", channel="sms", sender="+51912345678", text=text,
+                                    external_id="x-7").pk
+
+    results = run_at_once(post("S ARROZ 50"), post("U ACEITE 3"), post("S ARROZ 50"), post("U ACEITE 3"))
+    assert [kind for kind, _value in results] == ["ok"] * 4, results
+    rice, oil, rice_again, oil_again = (value for _kind, value in results)
+    assert rice == rice_again and oil == oil_again and rice != oil
+    assert Inbound.objects.count() == 2
+    assert set(Inbound.objects.values_list("status", flat=True)) == {Inbound.Status.ACCEPTED}
+    assert StockMovement.objects.filter(kitchen=world.kitchen).count() == 2
+    assert message_key_violations() == [] and violations() == []

@@ -6,7 +6,8 @@ so tests replace exactly that edge.
   prepaid chip in the federation's office is the gateway). JSON or form fields; a shared secret.
   The secret proves who posts, not what: the body is not signed, so its message id is whatever
   the poster wrote, and an app that re-sends (or anyone holding the secret) can post the same
-  text under a new id. Repeats are told by sender, text and time instead (services).
+  text under a new id, or, reinstalled, a new text under an old id. A text is known by its id and
+  its content; repeats are told by sender, text and time (services).
 - `twilio`: Twilio's webhook format (SMS and WhatsApp, `From: whatsapp:+51…`), signed with
   `X-Twilio-Signature`; messages go out through Twilio's REST API. The signature covers every
   field, `MessageSid` included, so a new id cannot be made up: the id alone tells a retry.
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from ayni.capture.models import Channel
+from ayni.capture.models import SIGNED_ID_GATEWAYS, Channel
 
 TIMEOUT = 15  # seconds; a task retries later rather than holding a worker
 
@@ -45,9 +46,14 @@ class IncomingText:
 
 class Gateway:
     name = ""
-    # True when the gateway signs the message id with the message, so that the same id is the
-    # same message and a different id a different one; else repeats are told by their content.
-    trusted_ids = False
+
+    @property
+    def trusted_ids(self) -> bool:
+        """True when the gateway signs the message id with the message, so that the same id is the
+        same message and a different id a different one; else a text is known by its id and its
+        content, and repeats are told by their content. One list (`SIGNED_ID_GATEWAYS`), which
+        the database's keys follow too."""
+        return self.name in SIGNED_ID_GATEWAYS
 
     def verify(self, request: HttpRequest) -> bool:
         raise NotImplementedError
@@ -138,8 +144,7 @@ def twilio_signature(url: str, params: dict, token: str) -> str:
 
 
 class TwilioGateway(Gateway):
-    name = "twilio"
-    trusted_ids = True
+    name = "twilio"  # in SIGNED_ID_GATEWAYS
 
     def verify(self, request):
         token = settings.AYNI_TWILIO_AUTH_TOKEN

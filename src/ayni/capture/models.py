@@ -8,9 +8,11 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ayni.lib.phone import normalize_phone
 from ayni.orgs.models import Organisation
 
 
@@ -18,6 +20,24 @@ def content_hash(payload) -> str:
     """The same content gives the same hash whatever the key order the phone used."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def sender_phone(sender: str) -> str:
+    """The phone a text came from, however the gateway wrote it ('+51 912 345 678', '912345678',
+    '51912345678' are one phone), by lib.phone's one normaliser; a sender that is not a Peruvian
+    number stays as it came. The key of the flood limit and of repeats (`Inbound.phone`)."""
+    try:
+        return normalize_phone(sender)
+    except ValidationError:
+        return sender
+
+
+# Gateways that sign a text's id together with the text (Twilio: `X-Twilio-Signature` covers
+# `MessageSid`), so that the id alone names one text. Through any other gateway (Android) the id is
+# whatever the poster wrote, and an app reinstalled starts its ids again: there a text is known by
+# its id and its content (`payload_hash`). The database's keys follow this list
+# (`Inbound.Meta.constraints`): changing it needs a migration.
+SIGNED_ID_GATEWAYS = ("twilio",)
 
 
 class Channel(models.TextChoices):
@@ -57,6 +77,8 @@ class Inbound(models.Model):
     kitchen = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="inbound", verbose_name=_("cocina"))
     sender = models.CharField(_("remitente"), max_length=32, blank=True)
+    # The sender's phone, normalised when stored (`sender_phone`): one phone, however written.
+    phone = models.CharField(_("celular"), max_length=32, blank=True)
     payload = models.JSONField(default=dict)
     payload_hash = models.CharField(max_length=64)
     status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
@@ -76,15 +98,23 @@ class Inbound(models.Model):
             models.UniqueConstraint(fields=["user", "client_id"],
                                     condition=~models.Q(client_id="") & ~models.Q(kind="message"),
                                     name="one_inbound_per_client_id"),
-            # A gateway that retries its webhook sends the same message id again.
+            # A gateway that retries its webhook sends the same message id again. A signed id is
+            # one text whatever it says (it cannot be made up)...
             models.UniqueConstraint(fields=["gateway", "client_id"],
-                                    condition=~models.Q(client_id="") & models.Q(kind="message"),
-                                    name="one_inbound_per_gateway_message"),
+                                    condition=~models.Q(client_id="") & models.Q(kind="message")
+                                    & models.Q(gateway__in=SIGNED_ID_GATEWAYS),
+                                    name="one_inbound_per_signed_message"),
+            # ...an unsigned one is the same text only with the same content: an id used again for
+            # another text (an app reinstalled) is another text, stored and processed.
+            models.UniqueConstraint(fields=["gateway", "client_id", "payload_hash"],
+                                    condition=~models.Q(client_id="") & models.Q(kind="message")
+                                    & ~models.Q(gateway__in=SIGNED_ID_GATEWAYS),
+                                    name="one_inbound_per_unsigned_message"),
         ]
         indexes = [
             models.Index(fields=["kitchen", "channel", "received_at"], name="inbound_kitchen_channel"),
             models.Index(fields=["status", "received_at"], name="inbound_status"),
-            models.Index(fields=["sender", "received_at"], name="inbound_sender"),
+            models.Index(fields=["phone", "received_at"], name="inbound_phone"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ Two rules make a resend or a replay harmless:
 
 import datetime
 import logging
+import re
 from decimal import Decimal
 
 from django import forms
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from ayni.accounts.models import Role, RoleGrant, User
 from ayni.capture import sms
 from ayni.capture.gateways import GATEWAYS
-from ayni.capture.models import Channel, Inbound, OutboundMessage, content_hash
+from ayni.capture.models import SIGNED_ID_GATEWAYS, Channel, Inbound, OutboundMessage, content_hash, sender_phone
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.batch import ReportItem, save_daily_reports
 from ayni.kitchens.forms import DailyReportForm, MovementForm
@@ -83,20 +84,26 @@ def _errors(source) -> dict[str, list[str]]:
 def store(*, channel: str, kind: str, payload, user=None, kitchen: Organisation | None = None, sender: str = "",
           client_id: str = "", gateway: str = "") -> tuple[Inbound, bool]:
     """Store one submission raw and commit it, or find the one already stored under the same
-    client id. Returns (inbound, created)."""
+    client id — for a text through a gateway whose ids are not signed, the same id and the same
+    content (`SIGNED_ID_GATEWAYS`). Returns (inbound, created)."""
     client_id = (client_id or "")[:64]
+    payload_hash = content_hash(payload)
     lookup = None
     if client_id:
-        lookup = ({"kind": kind, "gateway": gateway, "client_id": client_id} if kind == Inbound.Kind.MESSAGE
-                  else {"user": user, "client_id": client_id})
+        if kind != Inbound.Kind.MESSAGE:
+            lookup = {"user": user, "client_id": client_id}
+        elif gateway in SIGNED_ID_GATEWAYS:
+            lookup = {"kind": kind, "gateway": gateway, "client_id": client_id}
+        else:  # an id used again for another text (an app reinstalled) is another text: stored too
+            lookup = {"kind": kind, "gateway": gateway, "client_id": client_id, "payload_hash": payload_hash}
         existing = Inbound.objects.filter(**lookup).first()
         if existing is not None:
             return existing, False
     try:
         with transaction.atomic():
             inbound = Inbound.objects.create(
-                channel=channel, kind=kind, payload=payload, payload_hash=content_hash(payload), user=user,
-                kitchen=kitchen, sender=sender, client_id=client_id, gateway=gateway,
+                channel=channel, kind=kind, payload=payload, payload_hash=payload_hash, user=user,
+                kitchen=kitchen, sender=sender, phone=sender_phone(sender), client_id=client_id, gateway=gateway,
             )
     except IntegrityError:
         if lookup is None:
@@ -473,22 +480,27 @@ def identify(sender: str) -> tuple[User | None, Organisation | None, str]:
         else (None, None, unknown)
 
 
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # JSON joins the halves of an emoji; only a lone half is left
+
+
 def receive_text(*, gateway: str, channel: str, sender: str, text: str, external_id: str = "") -> Inbound:
     """A text from a gateway: stored raw first, then processed, and the reply queued."""
-    # PostgreSQL cannot store a NUL character, in a text column or in JSON: kept, the whole text
-    # would be refused and lost. It becomes U+FFFD, the mark for "a character that was here".
-    sender, text, external_id = (value.replace("\x00", "\ufffd") for value in (sender, text, external_id))
+    # PostgreSQL cannot store a NUL character, in a text column or in JSON, and no database a lone
+    # surrogate (half an emoji, from a text cut between two parts: not UTF-8): kept, the whole
+    # text would be refused and lost. Each becomes U+FFFD, the mark for "a character that was here".
+    sender, text, external_id = (UNSTORABLE.sub("\ufffd", value) for value in (sender, text, external_id))
     inbound, created = store(channel=channel, kind=Inbound.Kind.MESSAGE, gateway=gateway, sender=sender,
                              client_id=external_id, payload={"from": sender, "text": text, "id": external_id})
-    if not created:  # the gateway retried a webhook we already have
+    if not created:  # the gateway retried a webhook we already have: its first result stands
         return inbound
     return process_message(inbound)
 
 
 def _throttled(inbound: Inbound) -> tuple[bool, bool]:
-    """(over the limit, a notice already went out in this window)."""
+    """(over the limit, a notice already went out in this window). Counted by phone, however the
+    gateway wrote it: '905796393' and '+51 905 796 393' are one phone and one limit."""
     since = inbound.received_at - RATE_WINDOW
-    earlier = Inbound.objects.filter(sender=inbound.sender, kind=Inbound.Kind.MESSAGE, received_at__gte=since,
+    earlier = Inbound.objects.filter(phone=inbound.phone, kind=Inbound.Kind.MESSAGE, received_at__gte=since,
                                      id__lt=inbound.pk)
     if earlier.exclude(status=Inbound.Status.THROTTLED).count() < RATE_LIMIT:
         return False, False
@@ -502,13 +514,6 @@ def _instruction(text: str):
         return sms.parse(text)
     except sms.ParseError:
         return fold(strip_controls(text))
-
-
-def _same_phone(sender: str) -> str:
-    try:
-        return normalize_phone(sender)
-    except ValidationError:
-        return sender
 
 
 STATE_ACTIONS = ("report", "closed")  # texts that set the day's report, rather than add to the stock
@@ -536,12 +541,10 @@ def _repeat_of(inbound: Inbound, kitchen: Organisation, text: str) -> Inbound | 
     list(Organisation.objects.select_for_update().filter(pk=kitchen.pk).values_list("pk", flat=True))
     window = datetime.timedelta(minutes=settings.AYNI_SMS_REPEAT_WINDOW_MINUTES)
     candidates = (Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, kitchen=kitchen, status=Inbound.Status.ACCEPTED,
-                                         received_at__gte=inbound.received_at - window,
+                                         phone=inbound.phone, received_at__gte=inbound.received_at - window,
                                          received_at__lte=inbound.received_at + window)
                   .exclude(pk=inbound.pk).order_by("received_at", "id"))
-    phone = _same_phone(inbound.sender)
-    earlier = [(other, _instruction(str(other.payload.get("text", "")))) for other in candidates
-               if _same_phone(other.sender) == phone]
+    earlier = [(other, _instruction(str(other.payload.get("text", "")))) for other in candidates]
     if isinstance(instruction, sms.Command) and instruction.action in STATE_ACTIONS:
         # A day's report is a state, not an addition: sending the last one again changes nothing,
         # but going back to an earlier one (120, then 100, then 120 again) is a correction.

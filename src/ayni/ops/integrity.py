@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from ayni.accounts.models import User, validate_username_has_letter
 from ayni.audit.models import AuditEntry
-from ayni.capture.models import Inbound
+from ayni.capture.models import Inbound, content_hash, sender_phone
 from ayni.kitchens.models import DailyReport, DailyReportRevision, MovementKind, StockMovement
 from ayni.orgs.models import Organisation, path_segment
 from ayni.people.models import Person
@@ -177,6 +177,26 @@ def repeat_violations() -> list[str]:
             if result["repeat_of"] not in originals or originals[result["repeat_of"]] != kitchen_id]
 
 
+def message_key_violations() -> list[str]:
+    """A text is found again by its keys. Through a gateway whose ids are not signed, its id and
+    the hash of its content (capture.models.SIGNED_ID_GATEWAYS): a text changed without its hash
+    (a hand-made fix) would not be found by the gateway's next resend, which would be recorded
+    again. And its sender's phone, normalised (capture.models.sender_phone), by which the flood
+    limit and the repeats count it. Texts only: their payload is strings, which come back from
+    the database exactly as stored."""
+    out = []
+    texts = Inbound.objects.filter(kind=Inbound.Kind.MESSAGE).values_list("pk", "payload", "payload_hash", "sender",
+                                                                          "phone")
+    for pk, payload, payload_hash, sender, phone in texts.iterator(chunk_size=5000):
+        if content_hash(payload) != payload_hash:
+            out.append(_("mensaje %(pk)s: su huella no corresponde a lo que dice; un reenvío no lo encontraría")
+                       % {"pk": pk})
+        if phone != sender_phone(sender):
+            out.append(_("mensaje %(pk)s: anotado con el celular «%(phone)s», pero vino de «%(sender)s»")
+                       % {"pk": pk, "phone": phone, "sender": sender})
+    return out
+
+
 def _audited(action: str) -> set[str]:
     return set(AuditEntry.objects.filter(action=action).values_list("object_id", flat=True))
 
@@ -214,4 +234,5 @@ def registry_violations() -> list[str]:
     """Everything here: `ayni check-integrity` runs it under one heading, next to the stock and
     monthly-summary checks of ayni.kitchens.integrity."""
     return (path_violations() + orphan_violations() + import_violations() + merge_violations()
-            + report_violations() + audit_violations() + account_violations() + repeat_violations())
+            + report_violations() + audit_violations() + account_violations() + repeat_violations()
+            + message_key_violations())
