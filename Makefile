@@ -54,6 +54,7 @@ serve: demo
 # The whole suite. Installs Debian's Chromium for the browser tests when it can.
 test: dev
 	@bash scripts/ensure-chromium || true
+	@bash scripts/ensure-axe || true
 	@bash scripts/ensure-pango || true
 	AYNI_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
