@@ -203,6 +203,7 @@
       }
       box.hidden = !box.childNodes.length;
       box.className = "card" + (problems.length ? " warn" : "");
+      return items.length;
     });
   }
 
@@ -244,7 +245,9 @@
       return sendFrom(waiting, 0, 0);
     }).then(function (n) { sent = n; }, function () {}).then(function () {
       syncing = false;
-      return render(sent ? fmt(T.sent, sent) : "");
+      return render(sent ? fmt(T.sent, sent) : "").then(function (left) {
+        if (sent && !left && !note.hidden) { say(T.delivered); }  // what the button said is no longer true
+      });
     });
   }
 
