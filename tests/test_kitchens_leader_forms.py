@@ -78,3 +78,12 @@ def test_a_negative_balance_is_to_be_counted_on_the_coordinators_home(client, wo
     page = client.get("/").content.decode()
     assert "Arroz — el kárdex marca -402 kg: a revisar en el próximo conteo" in page
     assert page.count("sin existencias") == 1  # the oil, which really ran out
+
+
+def test_the_kitchen_page_does_not_count_days_of_food_from_a_negative_balance(client, world):
+    move(world.kitchen, "arroz", "state", 98, days_ago(3))
+    move(world.kitchen, "arroz", "used", 500, days_ago(1), confirm=True)
+    client.force_login(world.leader)
+    page = client.get(reverse("kitchens:kitchen", kwargs={"pk": world.kitchen.pk})).content.decode()
+    assert "<td>-402 kg</td>" in page and "a revisar en el conteo" in page
+    assert '<b class="warn">0</b>' not in page
