@@ -182,7 +182,8 @@ def _report_data(report: DailyReport) -> dict:
 
 def check_report_fields(report: DailyReport) -> None:
     """A report's own coherence, before anything is written: a closed day says why and serves
-    nothing; an open day serves no more than it prepared. The single save and the sync batch
+    nothing (its numbers may be left blank); an open day gives every number and serves no more
+    than it prepared. The single save and the sync batch
     (`kitchens.batch`) both call this, so they answer with the same messages."""
     errors = {}
     if report.is_closed:
