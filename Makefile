@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 AYNI := $(BIN)/ayni
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
+BENCHSTAMP := $(VENV)/.installed-bench
 PORT ?= 8000
 SCALE ?= small
 # The local install runs like production (debug off, our own error pages) except for HTTPS:
@@ -22,6 +23,11 @@ $(STAMP): pyproject.toml
 
 $(DEVSTAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+# The benchmarks' side-by-side references (splink, DuckDB): without them every comparison is skipped.
+$(BENCHSTAMP): $(DEVSTAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
 install: $(STAMP) messages
@@ -54,6 +60,7 @@ serve: demo
 # The whole suite. Installs Debian's Chromium for the browser tests when it can.
 test: dev
 	@bash scripts/ensure-chromium || true
+	@bash scripts/ensure-axe || true
 	@bash scripts/ensure-pango || true
 	AYNI_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -94,12 +101,12 @@ define run_benches
 	if [ -n "$$failed" ]; then echo "== failed:$$failed"; exit 1; fi
 endef
 
-bench: dev
+bench: dev $(BENCHSTAMP)
 	$(call run_benches,)
 
 # Every benchmark, short and small: a smoke run that they still work (PostgreSQL must be up).
 .PHONY: bench-quick
-bench-quick: dev
+bench-quick: dev $(BENCHSTAMP)
 	$(call run_benches,--quick)
 
 clean:

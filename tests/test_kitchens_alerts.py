@@ -124,12 +124,12 @@ def test_the_coordinator_sees_each_kitchen_once_with_all_its_problems_worst_firs
 
 def test_a_negative_balance_is_to_check_at_the_next_count_not_out_of_stock(world):
     move(world.kitchen, "arroz", "state", 98, days_ago(10))
-    move(world.kitchen, "arroz", "used", 500, TODAY)  # a slip: 500 kg used instead of 5
+    move(world.kitchen, "arroz", "used", 500, TODAY, confirm=True)  # a slip (confirmed): 500 kg instead of 5
     report(world.kitchen, TODAY)
     report(world.olla, TODAY)
     lines, _total = _lines(world.coordinator)
     assert lines == [("Comedor Popular Santa Rosa",
-                      ["Arroz: el kárdex quedó en -402 kg, revisar en el próximo conteo"])]
+                      ["Arroz: el kárdex marca -402 kg, a revisar en el próximo conteo"])]
 
 
 def test_a_month_waiting_for_validation_is_on_her_list(world):

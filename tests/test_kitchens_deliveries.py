@@ -19,8 +19,9 @@ def promise(kitchen, quantity, due, code="arroz", municipality=None):
                                     period_end=days_ago(10), due_on=due)
 
 
-def receive(schedule, quantity, on):
-    return services.record_receipt(actor=None, schedule=schedule, received_on=on, quantity=Decimal(quantity))
+def receive(schedule, quantity, on, **extra):
+    return services.record_receipt(actor=None, schedule=schedule, received_on=on, quantity=Decimal(quantity),
+                                   **extra)
 
 
 def test_lateness_counts_to_the_first_receipt_and_shortfall_is_what_never_came(world):
@@ -78,7 +79,7 @@ def test_a_receipt_typed_by_mistake_is_taken_back_with_its_food(world):
     from ayni.kitchens.models import DeliveryReceipt, StockBalance
 
     schedule = promise(world.kitchen, 100, days_ago(10))
-    wrong = receive(schedule, 1000, days_ago(3))
+    wrong = receive(schedule, 1000, days_ago(3), confirm=True)  # she was asked, and confirmed the slip
     assert StockBalance.objects.get(kitchen=world.kitchen, item_id="arroz").quantity == 1000
     services.delete_receipt(actor=world.leader, receipt=wrong)
     assert StockBalance.objects.get(kitchen=world.kitchen, item_id="arroz").quantity == 0

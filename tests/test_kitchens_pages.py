@@ -46,7 +46,7 @@ def test_absurd_numbers_show_a_confirmation_box_and_save_once_ticked(client, wor
     client.force_login(world.leader)
     data = report_post(rations_prepared="10000", served_paying="9983")
     page = client.post(report_url(world), data).content.decode()
-    assert "10000 raciones en un día" in page and "Confirmo que las cantidades son correctas" in page
+    assert "10000 raciones en un día" in page and "Sí, está bien: 10000 raciones en el día." in page
     assert not DailyReport.objects.exists()
     client.post(report_url(world), {**data, "confirm": "on"})
     assert DailyReport.objects.get().rations_prepared == 10000

@@ -102,7 +102,7 @@ class ItemIn(Schema):
         "report: date (AAAA-MM-DD), version (0 para un día nuevo), is_closed, closed_reason, rations_prepared, "
         "served_paying, served_subsidised, served_free, price_per_ration, cash_received, menu, cooks, cooks_count, "
         "notes, confirm. movement: date, item (código: arroz, aceite…), kind (state, purchase, donation, used…), "
-        "quantity, unit_price, party, note. roll_entry: dni, given_names, paternal_surname, maternal_surname, "
+        "quantity, unit_price, party, note, confirm. roll_entry: dni, given_names, paternal_surname, maternal_surname, "
         "birth_date, sex (F/M), category (código), ration (paying, subsidised, free), social_case_reason, since, "
         "consent_method (signed, verbal), consent_witness, consent_on, notes."))
 

@@ -25,6 +25,9 @@ def _strings() -> dict:
     """The outbox script's words, translated here so the script carries none of its own."""
     return {
         "saved": _("Sin señal: guardado en el teléfono, se enviará cuando vuelva la conexión."),
+        "keeping": _("Guardando en el teléfono…"),
+        "saving": _("Guardando…"),
+        "delivered": _("Ya se envió al servidor."),
         "waiting": _("Esperando para enviar: %(n)s"),
         "sending": _("Enviando lo guardado…"),
         "sent": _("Se envió lo guardado en el teléfono: %(n)s"),

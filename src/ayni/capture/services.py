@@ -136,14 +136,14 @@ def _report_item(inbound: Inbound) -> ReportItem:
 
 
 def _clean_report(data: dict) -> dict:
-    """What `DailyReportForm(data, ask_confirm=True)` cleans, or its errors, field by field
+    """What `DailyReportForm(data)` cleans, or its errors, field by field
     without making the form: a form copies every field and widget when it is made, which was
     most of the cost of checking a sync's thousands of reports. Should the form ever check
     anything beyond its fields, the form itself is used."""
     form_class = DailyReportForm
     fields = form_class.base_fields
     if form_class.clean is not forms.Form.clean or any(hasattr(form_class, f"clean_{n}") for n in fields):
-        form = form_class(data, ask_confirm=True)
+        form = form_class(data)
         if not form.is_valid():
             raise ValidationError(_errors(form.errors))
         return dict(form.cleaned_data)
@@ -577,7 +577,8 @@ def _sms_apply(command: sms.Command, actor, kitchen: Organisation) -> str:
                                 "p": command.paying, "s": command.subsidised, "f": command.free}
     item = FoodItem.objects.get(code=command.item)
     line = kitchens.record_movement(actor=actor, kitchen=kitchen, item=item, date=today, kind=command.kind,
-                                    quantity=command.quantity, party=command.party, note=_("Por mensaje de texto"))
+                                    quantity=command.quantity, party=command.party, note=_("Por mensaje de texto"),
+                                    confirm=command.confirm)
     verb = _("recibido") if command.action == "received" else _("usado")
     return _("%(org)s: %(verb)s %(q)s %(unit)s de %(item)s. Gracias.") % {
         "org": kitchen.name, "verb": verb, "q": plain(command.quantity), "unit": item.unit, "item": item.name.lower(),

@@ -8,10 +8,10 @@ and their audit entries are written in bulk, and each month's summary is locked 
 (`summaries.lock_open_month`, `summaries.bump`).
 
 The rules are those of the single save, item by item and in order — a closed month, a future
-date, a version that is no longer the current one, numbers that need confirming — with the same
-messages; one item's refusal never stops the others. The single save's helpers are used, not
-copied, so the two paths cannot drift apart; `tests/test_batch_reports.py` saves the same items
-both ways and compares the database.
+date, a version that is no longer the current one (unless the item repeats what is saved),
+numbers that need confirming — with the same messages; one item's refusal never stops the
+others. The single save's helpers are used, not copied, so the two paths cannot drift apart;
+`tests/test_batch_reports.py` saves the same items both ways and compares the database.
 """
 
 import copy
@@ -41,6 +41,7 @@ from ayni.kitchens.services import (
     _require_past,
     check_report_fields,
     report_contribution,
+    same_as_saved,
     unusual_quantities,
 )
 from ayni.kitchens.summaries import bump, lock_open_month
@@ -171,6 +172,9 @@ def save_daily_reports(*, actor, kitchen: Organisation,
         existing = known.get(item.date)
         current = existing.version if existing else 0
         if item.version != current:
+            if same_as_saved(existing, item.fields):  # the same report sent twice: already saved
+                outcomes[i] = existing
+                continue
             conflict = ReportConflict(
                 _("Otra persona guardó el parte de este día mientras usted lo llenaba. Revise los datos que se "
                   "muestran ahora y vuelva a guardar sus cambios."), code="conflict")

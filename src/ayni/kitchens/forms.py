@@ -14,6 +14,7 @@ from ayni.kitchens.models import (
     MovementKind,
     plain,
 )
+from ayni.kitchens.services import NeedsConfirmation
 from ayni.lib.forms import DateField, DistrictField
 
 
@@ -27,38 +28,65 @@ def _money(label, **kwargs):
                               widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.10"}), **kwargs)
 
 
+# The report's numbers may be left blank: a day that did not cook asks only for the reason, and
+# a day that cooked is told which number is missing (`services.check_report_fields`).
+def _report_count(label):
+    return _count(label, required=False)
+
+
+def _report_money(label):
+    return _money(label, required=False)
+
+
+class ConfirmableForm(forms.Form):
+    """A form whose service may answer "possible, but unusual" (`NeedsConfirmation`). The box
+    to confirm appears only then, with the warnings it overrides and a label that says what it
+    confirms; a hard error never shows it, and a box that was not shown is never sent ticked."""
+
+    confirm = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unusual: list[str] = []
+
+    def ask_to_confirm(self, exc: NeedsConfirmation) -> None:
+        self.unusual = exc.messages
+        # On the bound field too: it was made, with the field's label then, when the form was cleaned.
+        self.fields["confirm"].label = self["confirm"].label = _("Sí, está bien: %(what)s.") % {
+            "what": "; ".join(exc.confirms)}
+
+    def __iter__(self):
+        # Rendered apart, above the fields, only when asked (kitchens/_confirm.html).
+        return (field for field in super().__iter__() if field.name != "confirm")
+
+
 def _quantity(label, **kwargs):
     return forms.DecimalField(label=label, max_digits=12, decimal_places=3,
                               widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}), **kwargs)
 
 
-class DailyReportForm(forms.Form):
+class DailyReportForm(ConfirmableForm):
     """The day's report. `version` travels with the form so a save made on an outdated copy is
     caught; `confirm` appears only after unusual numbers were flagged."""
 
-    is_closed = forms.BooleanField(label=_("Hoy no se cocinó"), required=False)
+    is_closed = forms.BooleanField(label=_("Hoy no se cocinó"), required=False,
+                                   help_text=_("Márquelo y escriba solo el motivo; las cifras no hacen falta."))
     closed_reason = forms.CharField(label=_("Motivo (si no se cocinó)"), max_length=120, required=False,
                                     help_text=_("Sin alimentos, sin gas, feriado…"))
-    rations_prepared = _count(_("Raciones preparadas"))
-    served_paying = _count(_("Raciones servidas pagantes"))
-    served_subsidised = _count(_("Raciones servidas subsidiadas"))
-    served_free = _count(_("Raciones gratuitas (casos sociales)"))
-    price_per_ration = _money(_("Precio por ración (S/)"))
-    cash_received = _money(_("Dinero recibido (S/)"))
+    rations_prepared = _report_count(_("Raciones preparadas"))
+    served_paying = _report_count(_("Raciones servidas pagantes"))
+    served_subsidised = _report_count(_("Raciones servidas subsidiadas"))
+    served_free = _report_count(_("Raciones gratuitas (casos sociales)"))
+    price_per_ration = _report_money(_("Precio por ración (S/)"))
+    cash_received = _report_money(_("Dinero recibido (S/)"))
     menu = forms.CharField(label=_("Menú"), max_length=200, required=False, help_text=_("Nombres de los platos."))
     cooks = forms.CharField(label=_("Cocineras de turno"), max_length=200, required=False)
-    cooks_count = _count(_("Número de cocineras"))
+    cooks_count = _report_count(_("Número de cocineras"))
     notes = forms.CharField(label=_("Observaciones"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    confirm = forms.BooleanField(label=_("Confirmo que las cantidades son correctas"), required=False)
-
-    def __init__(self, *args, ask_confirm: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not ask_confirm:
-            self.fields["confirm"].widget = forms.HiddenInput()
 
 
-class MovementForm(forms.Form):
+class MovementForm(ConfirmableForm):
     kind = forms.ChoiceField(label=_("Tipo de movimiento"), choices=[
         (_("Entradas"), [(k.value, k.label) for k in MovementKind if k in INBOUND]),
         (_("Salidas"), [(k.value, k.label) for k in MovementKind if k in OUTBOUND]),
@@ -91,7 +119,7 @@ class ScheduleForm(forms.Form):
     due_on = DateField(label=_("Fecha de entrega prometida"))
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(ConfirmableForm):
     schedule = forms.ModelChoiceField(
         DeliverySchedule.objects.none(), label=_("Entrega programada"), empty_label=None,
         error_messages={"invalid_choice": _("Esa entrega programada no existe. Elija una de la lista o pida a la "
@@ -102,13 +130,28 @@ class ReceiptForm(forms.Form):
     condition = forms.ChoiceField(label=_("Estado"), choices=DeliveryReceipt.Condition.choices)
     note = forms.CharField(label=_("Observación"), max_length=200, required=False)
 
-    def __init__(self, *args, schedules=None, **kwargs):
+    def __init__(self, *args, schedules=None, today: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        today = today or timezone.localdate()
         self.fields["schedule"].queryset = schedules
-        self.fields["schedule"].label_from_instance = lambda s: _(
-            "%(programme)s: %(q)s %(unit)s de %(item)s para el %(due)s") % {
-            "programme": s.programme, "q": plain(s.quantity), "unit": s.item.unit, "item": s.item.name,
-            "due": s.due_on.strftime("%d/%m/%Y")}
+        self.fields["schedule"].label_from_instance = lambda s: schedule_label(s, today)
+        if not self.is_bound and not self.initial.get("schedule"):
+            # The delivery due now, not the oldest one still open: a January delivery was
+            # the default, and 30 kg that came in November went to it.
+            due_now = min(schedules, key=lambda s: (abs((s.due_on - today).days), s.due_on), default=None)
+            self.initial["schedule"] = due_now.pk if due_now else None
+
+
+def schedule_label(schedule: DeliverySchedule, today: datetime.date) -> str:
+    """A promised delivery in words short enough for a phone's list (≈ 25 characters): the date
+    first, then the item and the quantity, and what is still owed when part arrived."""
+    due = schedule.due_on.strftime("%d/%m" if schedule.due_on.year == today.year else "%d/%m/%y")
+    got = getattr(schedule, "got", None)
+    label = _("%(due)s · %(item)s %(q)s %(unit)s") % {
+        "due": due, "item": schedule.item.name, "q": plain(schedule.quantity), "unit": schedule.item.unit}
+    if got:
+        label += " " + _("(faltan %(n)s)") % {"n": plain(schedule.quantity - got)}
+    return label
 
 
 class SubsidyForm(forms.Form):

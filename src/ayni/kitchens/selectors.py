@@ -201,7 +201,7 @@ def kitchens_needing_attention(scope: Scope, today: datetime.date | None = None,
 
     for a in low_stock_alerts(scope, today, limit=None):
         if a.balance < 0:
-            text = _("%(item)s: el kárdex quedó en %(qty)s %(unit)s, revisar en el próximo conteo")
+            text = _("%(item)s: el kárdex marca %(qty)s %(unit)s, a revisar en el próximo conteo")
             add(a.kitchen.pk, TO_COUNT, text % {"item": a.item.name, "qty": plain(a.balance), "unit": a.item.unit})
         elif a.days_left == 0:
             add(a.kitchen.pk, OUT_OF_STAPLE, _("sin %(item)s") % {"item": a.item.name.lower()})

@@ -8,12 +8,14 @@ locked first (`summaries.lock_open_month`): that one lock serialises two leaders
 a save racing the monthly close, and two movements of the same month.
 """
 
+import copy
 import datetime
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +38,7 @@ from ayni.kitchens.models import (
     StockMovement,
     SubsidyPayment,
     month_start,
+    plain,
 )
 from ayni.kitchens.summaries import bump as _bump
 from ayni.kitchens.summaries import lock_month as _lock_month
@@ -53,15 +56,38 @@ ABSURD_RATIONS = 1000
 ABSURD_MULTIPLE = 3  # times the most the kitchen prepared on any day of the last 60
 ABSURD_PRICE = Decimal("30")
 ABSURD_QUANTITY = Decimal("5000")
+# Food going out is asked again (500 kg typed for 50) above this multiple of a positive book
+# balance, or above this multiple of the most the kitchen used of the item in one line lately
+# (wide enough for a week's use written in one line).
+UNUSUAL_OVER_BALANCE = 3
+UNUSUAL_OVER_USE = 10
+USUAL_DAYS = 60
 CENT = Decimal("0.01")
+# The numbers of a daily report: left blank they are an error on a day that cooked, and nothing
+# at all on a day that did not (it asks only for the reason).
+NUMBER_FIELDS = (*RATION_FIELDS, "price_per_ration", "cash_received", "cooks_count")
 
 
 class ReportConflict(ValidationError):
     """Someone else saved the day since this form was opened: nothing is overwritten."""
 
 
+@dataclass(frozen=True)
+class Unusual:
+    """A number that is possible but more likely a slip: what is odd about it, and in a few words
+    what the leader confirms by saving it anyway ("500 kg de arroz (usado en la cocina)")."""
+
+    message: str
+    confirms: str
+
+
 class NeedsConfirmation(ValidationError):
-    """Possible but unusual numbers: saved only when the leader confirms them."""
+    """Possible but unusual numbers: saved only when the leader confirms them. The messages say
+    what is odd; `confirms` says what ticking the box means, one short phrase per number."""
+
+    def __init__(self, warnings: list[Unusual]):
+        super().__init__([w.message for w in warnings])
+        self.confirms = [w.confirms for w in warnings]
 
 
 def _authorise(actor, can: Can, org: Organisation) -> None:
@@ -109,7 +135,7 @@ def subsidy_contribution(payment: SubsidyPayment | None) -> dict:
 
 # --- Daily report ------------------------------------------------------------------------------
 
-def unusual_quantities(report: DailyReport) -> list[str]:
+def unusual_quantities(report: DailyReport) -> list[Unusual]:
     """Numbers that are possible but more likely slips: the leader confirms before saving."""
     warnings = []
     biggest = max(getattr(report, f) for f in RATION_FIELDS)
@@ -118,16 +144,36 @@ def unusual_quantities(report: DailyReport) -> list[str]:
                                    date__gte=report.date - datetime.timedelta(days=60))
         .exclude(date=report.date).aggregate(m=Max("rations_prepared"))["m"]
     )
+    rations = _("%(n)s raciones en el día") % {"n": biggest}
     if biggest > ABSURD_RATIONS:
-        warnings.append(_("%(n)s raciones en un día es muchísimo para una cocina. ¿Está bien la cifra?")
-                        % {"n": biggest})
+        warnings.append(Unusual(_("%(n)s raciones en un día es muchísimo para una cocina. ¿Está bien la cifra?")
+                                % {"n": biggest}, rations))
     elif usual and usual >= 10 and biggest > ABSURD_MULTIPLE * usual:
-        warnings.append(_("%(n)s raciones es más del triple de lo que esta cocina preparó en los últimos dos "
-                          "meses (máximo %(usual)s). ¿Está bien la cifra?") % {"n": biggest, "usual": usual})
+        warnings.append(Unusual(_("%(n)s raciones es más del triple de lo que esta cocina preparó en los últimos "
+                                  "dos meses (máximo %(usual)s). ¿Está bien la cifra?")
+                                % {"n": biggest, "usual": usual}, rations))
     if report.price_per_ration > ABSURD_PRICE:
-        warnings.append(_("S/ %(price)s por ración es un precio muy alto. ¿Está bien la cifra?")
-                        % {"price": report.price_per_ration})
+        price = plain(Decimal(report.price_per_ration))
+        warnings.append(Unusual(_("S/ %(price)s por ración es un precio muy alto. ¿Está bien la cifra?")
+                                % {"price": price}, _("S/ %(price)s por ración") % {"price": price}))
     return warnings
+
+
+def same_as_saved(existing: DailyReport | None, fields: dict) -> bool:
+    """Whether saving `fields` over the stored report would change nothing. A second tap, or a
+    copy the phone sends twice, is the same report, not someone else's change: it is never a
+    conflict, whatever version it was opened on. Values are compared as what they are
+    (Decimal("100.00") == Decimal("100")), never as the text they were typed as."""
+    if existing is None:
+        return False
+    incoming = copy.copy(existing)
+    for name, value in fields.items():
+        setattr(incoming, name, value.strip() if isinstance(value, str) else value)
+    try:
+        check_report_fields(incoming)
+    except ValidationError:
+        return False
+    return all(getattr(incoming, name) == getattr(existing, name) for name in REPORT_FIELDS)
 
 
 def _report_data(report: DailyReport) -> dict:
@@ -136,7 +182,8 @@ def _report_data(report: DailyReport) -> dict:
 
 def check_report_fields(report: DailyReport) -> None:
     """A report's own coherence, before anything is written: a closed day says why and serves
-    nothing; an open day serves no more than it prepared. The single save and the sync batch
+    nothing (its numbers may be left blank); an open day gives every number and serves no more
+    than it prepared. The single save and the sync batch
     (`kitchens.batch`) both call this, so they answer with the same messages."""
     errors = {}
     if report.is_closed:
@@ -145,8 +192,17 @@ def check_report_fields(report: DailyReport) -> None:
         for name in RATION_FIELDS:
             setattr(report, name, 0)
         report.cash_received = Decimal(0)
+        # The price and the cooks are kept if she left them; blank, they are nothing to ask for.
+        for name in ("price_per_ration", "cooks_count"):
+            if getattr(report, name) is None:
+                setattr(report, name, 0)
     else:
         report.closed_reason = ""
+        for name in NUMBER_FIELDS:
+            if getattr(report, name) is None:
+                errors[name] = _("Escriba un número (0 si no hubo).")
+        if errors:
+            raise ValidationError(errors)
         if report.rations_served > report.rations_prepared:
             errors["rations_prepared"] = _("Se sirvieron %(served)s raciones pero se prepararon %(prepared)s: "
                                            "las servidas no pueden ser más que las preparadas.") % {
@@ -168,6 +224,8 @@ def save_daily_report(*, actor, kitchen: Organisation, date: datetime.date, vers
     existing = DailyReport.objects.select_for_update().filter(kitchen=kitchen, date=date).first()
     current = existing.version if existing else 0
     if version != current:
+        if same_as_saved(existing, fields):
+            return existing  # already saved as it is: nothing to write, nothing to refuse
         raise ReportConflict(
             _("Otra persona guardó el parte de este día mientras usted lo llenaba. Revise los datos que se "
               "muestran ahora y vuelva a guardar sus cambios."), code="conflict")
@@ -231,12 +289,43 @@ def movement_value(kind: str, quantity: Decimal, item: FoodItem, unit_price: Dec
     return Decimal(0)
 
 
+def unusual_outflow(*, kitchen: Organisation, item: FoodItem, date: datetime.date, kind: str, quantity: Decimal,
+                    balance: Decimal) -> list[Unusual]:
+    """Food going out in an amount more likely a slip than a fact: far above what the book says
+    is in the store, or far above the most the kitchen used of it in one line lately. Asked
+    again, not refused: the paper count may be late, a feast day may be real. A slip saved
+    unasked drove one kitchen's rice to −402 kg and its coordinator's home to "no stock"."""
+    if kind not in OUTBOUND:
+        return []
+    what = {"q": plain(quantity), "unit": item.unit, "item": item.name.lower(),
+            "balance": plain(balance), "kind": MovementKind(kind).label.lower()}
+    confirms = _("%(q)s %(unit)s de %(item)s (%(kind)s)") % what
+    usual = Decimal(0)
+    if kind == MovementKind.USED:
+        since = date - datetime.timedelta(days=USUAL_DAYS)
+        usual = -(StockMovement.objects.filter(kitchen=kitchen, item=item, kind=MovementKind.USED, date__gte=since)
+                  .aggregate(most=Min("delta"))["most"] or 0)
+    # An empty or negative book says nothing about the amount: the count will put it right, and
+    # many kitchens write what they use before what came in. Only her usual use speaks then.
+    far_above_balance = balance > 0 and quantity > UNUSUAL_OVER_BALANCE * balance
+    if far_above_balance and not (usual and quantity <= usual):  # a normal day's use: the book is late
+        return [Unusual(_("Salen %(q)s %(unit)s de %(item)s, pero en el almacén solo hay %(balance)s %(unit)s "
+                          "según el kárdex. ¿Está bien la cifra?") % what, confirms)]
+    if usual and quantity > UNUSUAL_OVER_USE * usual:
+        return [Unusual(_("%(q)s %(unit)s de %(item)s es mucho más de lo que esta cocina suele usar (máximo "
+                          "%(usual)s %(unit)s de una vez en los últimos dos meses). ¿Está bien la cifra?")
+                        % {**what, "usual": plain(usual)}, confirms)]
+    return []
+
+
 @transaction.atomic
 def record_movement(*, actor, kitchen: Organisation, item: FoodItem, date: datetime.date, kind: str,
                     quantity: Decimal, unit_price: Decimal | None = None, party: str = "", note: str = "",
-                    receipt: DeliveryReceipt | None = None) -> StockMovement:
+                    receipt: DeliveryReceipt | None = None, confirm: bool = False) -> StockMovement:
     """Food in or out of the kitchen's store. Using more than the book balance is allowed — the
-    paper count may be late — but the line is flagged for the next physical count."""
+    paper count may be late — but the line is flagged for the next physical count; an amount far
+    above the balance or the kitchen's usual use is saved only once confirmed
+    (`unusual_outflow`)."""
     _authorise(actor, Can.EDIT, kitchen)
     _require_kitchen(kitchen)
     _require_past(date)
@@ -262,6 +351,11 @@ def record_movement(*, actor, kitchen: Organisation, item: FoodItem, date: datet
         raise ValidationError(errors)
     summary = _lock_open_month(kitchen, date)
     balance = _lock_balance(kitchen, item)
+    if not confirm:
+        warnings = unusual_outflow(kitchen=kitchen, item=item, date=date, kind=kind, quantity=quantity,
+                                   balance=balance.quantity)
+        if warnings:
+            raise NeedsConfirmation(warnings)
     delta = quantity if kind in INBOUND else -quantity
     movement = StockMovement.objects.create(
         kitchen=kitchen, item=item, date=date, kind=kind, delta=delta,
@@ -393,10 +487,28 @@ def create_schedule(*, actor, kitchen: Organisation, municipality, item: FoodIte
     return schedule
 
 
+def over_promise(schedule: DeliverySchedule, quantity: Decimal) -> list[Unusual]:
+    """More arriving than the delivery still owed: most often the wrong delivery was picked (one
+    from months ago), sometimes a real extra. Asked again, never refused."""
+    received = schedule.receipts.aggregate(total=Sum("quantity"))["total"] or Decimal(0)
+    if received + quantity <= schedule.quantity:
+        return []
+    what = {"q": plain(quantity), "unit": schedule.item.unit, "item": schedule.item.name.lower(),
+            "promised": plain(schedule.quantity), "got": plain(received), "due": schedule.due_on.strftime("%d/%m/%Y"),
+            "over": plain(received + quantity - schedule.quantity)}
+    message = (_("Llegan %(q)s %(unit)s de %(item)s, pero la entrega del %(due)s prometió %(promised)s %(unit)s y ya "
+                 "se recibieron %(got)s: serían %(over)s %(unit)s de más. ¿Es de otra entrega?") if received else
+               _("Llegan %(q)s %(unit)s de %(item)s, pero la entrega del %(due)s prometió %(promised)s %(unit)s: "
+                 "serían %(over)s %(unit)s de más. ¿Es de otra entrega?")) % what
+    return [Unusual(message, _("llegaron %(q)s %(unit)s para la entrega del %(due)s") % what)]
+
+
 @transaction.atomic
 def record_receipt(*, actor, schedule: DeliverySchedule | None, received_on: datetime.date, quantity: Decimal,
-                   condition: str = DeliveryReceipt.Condition.GOOD, note: str = "") -> DeliveryReceipt:
-    """What arrived for a promised delivery; the food enters the ledger in the same step."""
+                   condition: str = DeliveryReceipt.Condition.GOOD, note: str = "",
+                   confirm: bool = False) -> DeliveryReceipt:
+    """What arrived for a promised delivery; the food enters the ledger in the same step. More
+    than was promised is saved only once confirmed (`over_promise`)."""
     if schedule is None:
         raise ValidationError({"schedule": _("Esa entrega programada no existe. Elija una de la lista o pida a "
                                              "la coordinación que la registre.")})
@@ -407,12 +519,18 @@ def record_receipt(*, actor, schedule: DeliverySchedule | None, received_on: dat
         raise ValidationError({"quantity": _("La cantidad recibida debe ser mayor que cero.")})
     if condition not in DeliveryReceipt.Condition.values:
         raise ValidationError({"condition": _("Estado desconocido.")})
+    # Locked, so two receipts saved at once are both counted against what was promised.
+    schedule = DeliverySchedule.objects.select_for_update().select_related("item", "kitchen").get(pk=schedule.pk)
+    if not confirm:
+        warnings = over_promise(schedule, quantity)
+        if warnings:
+            raise NeedsConfirmation(warnings)
     receipt = DeliveryReceipt.objects.create(
         schedule=schedule, received_on=received_on, quantity=quantity, condition=condition, note=note.strip(),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     record_movement(actor=None, kitchen=kitchen, item=schedule.item, date=received_on, kind=schedule.kind,
-                    quantity=quantity, party=schedule.programme, note=note, receipt=receipt)
+                    quantity=quantity, party=schedule.programme, note=note, receipt=receipt, confirm=True)
     record(actor=actor, action="kitchen.receipt", obj=receipt, org_path=kitchen.path, after=snapshot(receipt))
     return receipt
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +29,7 @@ from ayni.kitchens.models import (
     DailyReport,
     DeliveryReceipt,
     MonthClose,
+    MovementKind,
     StockCount,
     StockMovement,
     SubsidyPayment,
@@ -97,8 +99,7 @@ def report(request, pk, day):
         last = DailyReport.objects.filter(kitchen=org, date__lt=date, is_closed=False).order_by("-date").first()
         if last:  # the price and the cooks rarely change from one day to the next
             initial.update(price_per_ration=last.price_per_ration, cooks=last.cooks, cooks_count=last.cooks_count)
-    ask_confirm = "confirm" in request.POST
-    form = DailyReportForm(request.POST or None, initial=initial, ask_confirm=ask_confirm)
+    form = DailyReportForm(request.POST or None, initial=initial)
     locked = selectors.month_is_locked(org, date)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -107,10 +108,7 @@ def report(request, pk, day):
             services.save_daily_report(actor=request.user, kitchen=org, date=date, version=version,
                                        confirm=confirm, **data)
         except NeedsConfirmation as exc:
-            form = DailyReportForm(request.POST, initial=initial, ask_confirm=True)
-            form.is_valid()
-            form.add_error(None, exc.messages + [_("Si las cifras están bien, marque la confirmación y guarde "
-                                                    "de nuevo.")])
+            form.ask_to_confirm(exc)
         except ReportConflict as exc:
             messages.error(request, exc.messages[0])
             return redirect("kitchens:report", pk=org.pk, day=date.isoformat())
@@ -146,13 +144,12 @@ def report_history(request, pk, day):
 @require_http_methods(["GET", "POST"])
 def movement(request, pk):
     org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
-    form = MovementForm(request.POST or None, initial={"date": timezone.localdate(), "kind": request.GET.get("tipo")})
+    # Food used in the kitchen is the everyday line; the state's deliveries have their own form.
+    form = MovementForm(request.POST or None, initial={"date": timezone.localdate(),
+                                                       "kind": request.GET.get("tipo") or MovementKind.USED})
     if request.method == "POST" and form.is_valid():
-        try:
-            line = services.record_movement(actor=request.user, kitchen=org, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        line = _attempt(form, lambda data: services.record_movement(actor=request.user, kitchen=org, **data))
+        if line is not None:
             messages.success(request, _("Se registró: %(line)s.") % {"line": line})
             if line.over_balance:
                 messages.warning(request, _("Se usó más de lo que figura en el kárdex. Quedó marcado para revisarlo "
@@ -162,8 +159,25 @@ def movement(request, pk):
                                                   "title": _("Entrada o salida de alimentos")})
 
 
-def _take_back(request, org, undo, done: str, to: str):
-    """POST-only "anular" buttons: call the service, say what happened, go back to the page."""
+def _attempt(form, action):
+    """Call a service with the form's data; its refusal goes back onto the form, nothing saved:
+    `NeedsConfirmation` as the box to confirm, any other error beside its field. None if refused."""
+    try:
+        return action(dict(form.cleaned_data))
+    except NeedsConfirmation as exc:
+        form.ask_to_confirm(exc)
+    except ValidationError as exc:
+        apply_validation_error(form, exc)
+    return None
+
+
+def _take_back(request, org, undo, *, what: str, effect: str, done: str, to: str):
+    """The "anular" buttons. A tap opens a page that says what will be taken back and asks
+    (GET); only its "Sí, anular" acts (POST). One tap used to cancel a delivery's receipt at
+    once, from a small button stacked right under another."""
+    if request.method == "GET":
+        return render(request, "kitchens/take_back.html", {"org": org, "what": what, "effect": effect,
+                                                           "back": reverse(to, kwargs={"pk": org.pk})})
     try:
         undo()
     except ValidationError as exc:
@@ -174,39 +188,54 @@ def _take_back(request, org, undo, done: str, to: str):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def movement_delete(request, pk, movement):
     org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
-    line = get_object_or_404(StockMovement, pk=movement, kitchen=org)
+    line = get_object_or_404(StockMovement.objects.select_related("item"), pk=movement, kitchen=org)
     return _take_back(request, org, lambda: services.delete_movement(actor=request.user, movement=line),
-                      _("Se anuló el movimiento."), "kitchens:kitchen")
+                      what=_("%(day)s · %(line)s") % {"day": line.date.strftime("%d/%m/%Y"), "line": line},
+                      effect=_("El saldo del almacén vuelve a como estaba sin este movimiento."),
+                      done=_("Se anuló el movimiento."), to="kitchens:kitchen")
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def count_delete(request, pk, count):
     org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
-    line = get_object_or_404(StockCount, pk=count, kitchen=org)
+    line = get_object_or_404(StockCount.objects.select_related("item"), pk=count, kitchen=org)
     return _take_back(request, org, lambda: services.delete_count(actor=request.user, count=line),
-                      _("Se anuló el conteo; el saldo vuelve a lo que dice el kárdex."), "kitchens:kitchen")
+                      what=_("Conteo físico del %(day)s: %(item)s, se contó %(counted)s %(unit)s") % {
+                          "day": line.date.strftime("%d/%m/%Y"), "item": line.item.name,
+                          "counted": plain(line.counted), "unit": line.item.unit},
+                      effect=_("El saldo vuelve a lo que dice el kárdex."),
+                      done=_("Se anuló el conteo; el saldo vuelve a lo que dice el kárdex."), to="kitchens:kitchen")
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def receipt_delete(request, pk, receipt):
     org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
-    line = get_object_or_404(DeliveryReceipt, pk=receipt, schedule__kitchen=org)
+    line = get_object_or_404(DeliveryReceipt.objects.select_related("schedule__item"), pk=receipt,
+                             schedule__kitchen=org)
+    item = line.schedule.item
     return _take_back(request, org, lambda: services.delete_receipt(actor=request.user, receipt=line),
-                      _("Se anuló la recepción; sus alimentos salieron del kárdex."), "kitchens:deliveries")
+                      what=_("Recepción del %(day)s: %(q)s %(unit)s de %(item)s (entrega del %(due)s)") % {
+                          "day": line.received_on.strftime("%d/%m/%Y"), "q": plain(line.quantity), "unit": item.unit,
+                          "item": item.name, "due": line.schedule.due_on.strftime("%d/%m/%Y")},
+                      effect=_("Sus alimentos salen del kárdex y la entrega vuelve a figurar como no recibida."),
+                      done=_("Se anuló la recepción; sus alimentos salieron del kárdex."), to="kitchens:deliveries")
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def subsidy_delete(request, pk, payment):
     org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
     line = get_object_or_404(SubsidyPayment, pk=payment, kitchen=org)
     return _take_back(request, org, lambda: services.delete_subsidy(actor=request.user, payment=line),
-                      _("Se anuló el subsidio."), "kitchens:deliveries")
+                      what=_("Subsidio de %(month)s: S/ %(amount)s") % {
+                          "month": services.month_label(line.month), "amount": line.amount},
+                      effect=_("El subsidio deja de contar en el mes."),
+                      done=_("Se anuló el subsidio."), to="kitchens:deliveries")
 
 
 @login_required
@@ -283,8 +312,10 @@ def month_review(request, pk, year, month):
 def deliveries(request, pk):
     scope = request.scope
     org = selectors.get_kitchen(scope, pk)
+    rows = selectors.kitchen_deliveries(org)
     return render(request, "kitchens/deliveries.html", {
-        "org": org, "rows": selectors.kitchen_deliveries(org), "can_edit": scope.allows(Can.EDIT, org),
+        "org": org, "rows": rows, "can_edit": scope.allows(Can.EDIT, org),
+        "receipts": [(rc, row["schedule"]) for row in rows for rc in row["receipts"]],
         "subsidies": org.subsidy_payments.all()[:12],
     })
 
@@ -315,11 +346,7 @@ def receipt(request, pk):
     form = ReceiptForm(request.POST or None, schedules=schedules,
                        initial={"received_on": timezone.localdate(), "schedule": request.GET.get("entrega")})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.record_receipt(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
+        if _attempt(form, lambda data: services.record_receipt(actor=request.user, **data)) is not None:
             messages.success(request, _("Se registró la entrega recibida; los alimentos entraron al almacén."))
             return redirect("kitchens:deliveries", pk=org.pk)
     return render(request, "kitchens/form.html", {

@@ -17,6 +17,15 @@
   box.setAttribute("aria-live", "polite");
   box.hidden = true;
   form.parentNode.insertBefore(box, form);
+  // What happened to her tap is said beside the button she tapped, not at the top of the page
+  // out of view (she tapped again, and the day went twice).
+  var button = form.querySelector("button:not([type=button])");
+  var note = text("p", "", "saved-note");
+  note.setAttribute("role", "status");
+  note.hidden = true;
+  if (button) { button.parentNode.insertBefore(note, button.nextSibling); }
+  var saving = false;  // her tap is being handled: a second one is not a second report
+  var kept = false;  // the report as it is now is on the phone
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(cfg.worker).then(function () {
@@ -87,16 +96,34 @@
     return (item && item.selectedOptions[0] ? item.selectedOptions[0].textContent : "") + " " + (data.quantity || "");
   }
 
+  function say(message) { note.textContent = message || ""; note.hidden = !message; }
+  function hold(on) { if (button) { button.disabled = on; } }
+
   form.addEventListener("submit", function (event) {
-    if (navigator.onLine) { return; }  // with signal, the normal post
+    if (saving) { event.preventDefault(); return; }  // a second tap while the first is on its way
+    saving = true;
+    if (navigator.onLine) {  // with signal, the normal post; the button waits until the browser has read it
+      setTimeout(function () { hold(true); say(T.saving); }, 0);
+      return;
+    }
     event.preventDefault();
+    hold(true);
+    say(T.keeping);
     var data = fields();
     put({user: cfg.user, kitchen: cfg.kitchen, type: cfg.kind, client_id: uuid(), data: data, label: label(data),
          saved: Date.now()}).then(function () {
-      if (cfg.kind !== "report") { form.reset(); }
-      render(T.saved);
-    });
+      // A report stays kept as it is until she changes something; a line or a person leaves an
+      // empty form for the next one.
+      if (cfg.kind !== "report") { form.reset(); saving = false; hold(false); } else { kept = true; }
+      say(T.saved);
+      return render();
+    }, function () { saving = false; hold(false); say(""); });
   });
+  form.addEventListener("input", function () {
+    if (kept) { kept = false; saving = false; hold(false); say(""); }
+  });
+  // Back to this page from the browser's history: the button works again.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { saving = false; hold(false); say(""); } });
 
   function resolve(item, choice) {
     if (choice === "discard") { return drop(item.seq).then(function () { render(); }); }
@@ -106,6 +133,15 @@
     delete item.state;
     delete item.result;
     return put(item).then(sync);
+  }
+
+  // The server's value and hers, compared as what they mean: 100.00 and 100 are the same money.
+  function same(server, mine) {
+    if (typeof server === "boolean") { return server === (mine === "on" || mine === "true"); }
+    var a = String(server === null || server === undefined ? "" : server).trim();
+    var b = String(mine === null || mine === undefined ? "" : mine).trim();
+    if (a !== "" && b !== "" && !isNaN(a) && !isNaN(b)) { return Number(a) === Number(b); }
+    return a === b;
   }
 
   function problem(item) {
@@ -125,7 +161,7 @@
       head.appendChild(text("th", T.yours));
       table.appendChild(head);
       Object.keys(res.current).forEach(function (k) {
-        if (k === "version" || !(k in item.data) || String(res.current[k]) === String(item.data[k])) { return; }
+        if (k === "version" || !(k in item.data) || same(res.current[k], item.data[k])) { return; }
         var row = document.createElement("tr");
         var name = form.querySelector("label[for=id_" + k + "]");
         row.appendChild(text("td", name ? name.textContent : k));
@@ -167,6 +203,7 @@
       }
       box.hidden = !box.childNodes.length;
       box.className = "card" + (problems.length ? " warn" : "");
+      return items.length;
     });
   }
 
@@ -208,7 +245,9 @@
       return sendFrom(waiting, 0, 0);
     }).then(function (n) { sent = n; }, function () {}).then(function () {
       syncing = false;
-      return render(sent ? fmt(T.sent, sent) : "");
+      return render(sent ? fmt(T.sent, sent) : "").then(function (left) {
+        if (sent && !left && !note.hidden) { say(T.delivered); }  // what the button said is no longer true
+      });
     });
   }
 

@@ -4,7 +4,6 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from ayni.demo.generator import DEMO_PASSWORD, confederation_exists, generate
@@ -13,7 +12,8 @@ from ayni.orgs.models import OrgKind
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Genera datos de demostración realistas (confederación, federaciones, comedores, socias, "
+    # gettext, not gettext_lazy: argparse cannot format a lazy description (`--help` crashed).
+    help = _("Genera datos de demostración realistas (confederación, federaciones, comedores, socias, "
              "juntas directivas y cuentas de prueba).")
 
     def add_arguments(self, parser):

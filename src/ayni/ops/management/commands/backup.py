@@ -10,7 +10,8 @@ from ayni.ops.backup import BackupError, make_backup
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    # gettext, not gettext_lazy: argparse cannot format a lazy description (`--help` crashed).
+    help = _(
         "Hace una copia de seguridad de la base de datos (SQLite: API de copia en línea; PostgreSQL: pg_dump) "
         "en var/backups/ y conserva solo las más recientes."
     )

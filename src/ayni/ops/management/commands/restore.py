@@ -10,7 +10,8 @@ from ayni.ops.backup import BackupError, check_backup, current_database, restore
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    # gettext, not gettext_lazy: argparse cannot format a lazy description (`--help` crashed).
+    help = _(
         "Reemplaza TODOS los datos por los de una copia hecha con «ayni backup». Detenga antes el servidor web "
         "y el trabajador de tareas."
     )
