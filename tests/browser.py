@@ -1,6 +1,7 @@
 """Playwright (Python) driving Debian's Chromium. Never a downloaded browser."""
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,14 +46,56 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740},
+def new_page(browser, live_server, width: int = 360, height: int = 740):
+    """A page at a phone's (or a laptop's) size on which axe-core checks every page it loads:
+    each load is checked as it happens, and `accessibility_failures(page)` holds what failed."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": height},
                                   locale="es-PE")
     pg = context.new_page()
     pg.set_default_timeout(15_000)
-    yield pg
-    context.close()
+    pg._ayni_axe_failures, pg._ayni_axe_checked = [], []
+
+    def check(p) -> None:
+        from playwright.sync_api import Error
+
+        try:
+            p._ayni_axe_failures.extend(_axe_failures(p))
+        except Error as exc:  # the test moved on to the next page first: that one gets its own check
+            if "context was destroyed" not in str(exc) and "closed" not in str(exc):
+                raise
+        else:
+            p._ayni_axe_checked.append(p.url)
+
+    pg.on("load", check)
+    return pg
+
+
+def accessibility_failures(page) -> list[str]:
+    return page._ayni_axe_failures
+
+
+def accessibility_checked(page) -> list[str]:
+    """The URLs axe-core checked on this page so far, one per load."""
+    return page._ayni_axe_checked
+
+
+@contextmanager
+def checked_page(browser, live_server, width: int = 360, height: int = 740):
+    """`new_page` for a test that needs its own size: closed at the end, and failing then if
+    axe-core found anything on any page it loaded."""
+    pg = new_page(browser, live_server, width, height)
+    try:
+        yield pg
+    finally:
+        failures = list(accessibility_failures(pg))
+        pg.context.close()
+    assert not failures, "axe-core:\n" + "\n".join(failures)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with checked_page(browser, live_server) as pg:
+        yield pg
 
 
 def log_in(page, username: str, password: str) -> None:
@@ -82,12 +125,20 @@ def assert_accessible(page) -> None:
 
     axe is evaluated through the DevTools protocol, not added as a <script>, which our
     Content-Security-Policy (no inline script) rightly refuses."""
+    failures = _axe_failures(page)
+    assert not failures, "axe-core:\n" + "\n".join(failures)
+
+
+def _axe_failures(page) -> list[str]:
+    if page.is_closed():
+        return []
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    failures = [
-        f"{v['impact']}: {v['id']} — {v['help']} ({v['helpUrl']})\n"
+    # One run at a time per page: a check at load and one a test asks for take turns.
+    result = page.evaluate("window.__ayniAxe = (window.__ayniAxe || Promise.resolve()).catch(() => null)"
+                           ".then(() => axe.run(document, {resultTypes: ['violations']}))")
+    return [
+        f"{page.url}: {v['impact']}: {v['id']} — {v['help']} ({v['helpUrl']})\n"
         + "\n".join(f"    {' '.join(map(str, n['target']))}: {n['failureSummary']}" for n in v["nodes"][:5])
         for v in result["violations"] if v["impact"] in AXE_FAILS_ON
     ]
-    assert not failures, f"axe-core on {page.url}:\n" + "\n".join(failures)

@@ -10,7 +10,7 @@ import pytest
 
 from ayni.capture.models import Inbound
 from ayni.kitchens.models import DailyReport
-from tests.browser import log_in
+from tests.browser import checked_page, log_in
 from tests.conftest import PASSWORD, build_world
 from tests.kitchens import TODAY, report
 
@@ -21,11 +21,8 @@ YESTERDAY = TODAY - datetime.timedelta(days=1)
 
 @pytest.fixture
 def phone(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740}, locale="es-PE")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield context, page
-    context.close()
+    with checked_page(browser, live_server) as page:
+        yield page.context, page
 
 
 def form_url(world, day):

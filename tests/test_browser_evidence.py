@@ -5,7 +5,7 @@ are written to docs/screens/ when AYNI_SCREENSHOTS=1 (otherwise to a temporary f
 
 import pytest
 
-from tests.browser import log_in, screens_dir
+from tests.browser import checked_page, log_in, screens_dir
 from tests.conftest import PASSWORD, build_world, kind
 from tests.evidence_helpers import add_activity
 from tests.kitchens import days_ago, report
@@ -38,29 +38,25 @@ def test_the_national_dashboard_and_the_map_fit_a_phone_and_a_laptop(browser, li
     more_kitchens(world)
     out = screens_dir(tmp_path)
     for label, width in WIDTHS.items():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 800},
-                                      locale="es-PE")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        log_in(page, "nora", PASSWORD)
-        page.get_by_role("link", name="Evidencia", exact=True).click()
-        page.get_by_role("heading", name="Evidencia: Confederación de Prueba").wait_for()
-        assert page.locator("svg[role=img]").count() >= 5
-        # Every figure is a link to the list behind it.
-        assert page.locator("a.stat").count() == 8
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.screenshot(path=str(out / f"tablero-{label}.png"), full_page=True)
-        # The data behind a chart opens without JavaScript.
-        page.get_by_text("Ver los datos").first.click()
-        assert page.locator("details[open] table").first.is_visible()
+        with checked_page(browser, live_server, width=width, height=800) as page:
+            log_in(page, "nora", PASSWORD)
+            page.get_by_role("link", name="Evidencia", exact=True).click()
+            page.get_by_role("heading", name="Evidencia: Confederación de Prueba").wait_for()
+            assert page.locator("svg[role=img]").count() >= 5
+            # Every figure is a link to the list behind it.
+            assert page.locator("a.stat").count() == 8
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.screenshot(path=str(out / f"tablero-{label}.png"), full_page=True)
+            # The data behind a chart opens without JavaScript.
+            page.get_by_text("Ver los datos").first.click()
+            assert page.locator("details[open] table").first.is_visible()
 
-        page.get_by_role("link", name="Mapa: necesidad y cobertura").click()
-        page.get_by_label("Nivel").select_option("provincia")
-        page.get_by_role("button", name="Ver").click()
-        page.get_by_role("heading", name="Mucha necesidad, pocas cocinas").wait_for()
-        assert page.locator("svg[role=img] path").count() > 300  # two maps of 195 provinces
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.screenshot(path=str(out / f"mapa-{label}.png"), full_page=True)
-        context.close()
+            page.get_by_role("link", name="Mapa: necesidad y cobertura").click()
+            page.get_by_label("Nivel").select_option("provincia")
+            page.get_by_role("button", name="Ver").click()
+            page.get_by_role("heading", name="Mucha necesidad, pocas cocinas").wait_for()
+            assert page.locator("svg[role=img] path").count() > 300  # two maps of 195 provinces
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.screenshot(path=str(out / f"mapa-{label}.png"), full_page=True)
     for name in ("tablero-telefono", "tablero-laptop", "mapa-telefono", "mapa-laptop"):
         assert (out / f"{name}.png").stat().st_size > 10_000

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from ayni.rolls.models import DuplicatePair
-from tests.browser import log_in
+from tests.browser import checked_page, log_in
 from tests.conftest import PASSWORD, build_world
 from tests.kitchens import TODAY, days_ago, move, report
 from tests.phone_checks import assert_fits_the_phone
@@ -50,9 +50,7 @@ def test_the_coordinator_sees_which_kitchens_need_her_today_first(browser, live_
     move(w.kitchen, "arroz", "state", 100, days_ago(10))
     move(w.kitchen, "arroz", "used", 100, days_ago(1))
     report(w.kitchen, TODAY)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 768}, locale="es-PE")
-    page = context.new_page()
-    try:
+    with checked_page(browser, live_server, width=1366, height=768) as page:
         log_in(page, "carmen", PASSWORD)
         heading = page.get_by_role("heading", name="2 cocinas necesitan su atención hoy")
         heading.wait_for()
@@ -62,8 +60,6 @@ def test_the_coordinator_sees_which_kitchens_need_her_today_first(browser, live_
         assert lines == ["Comedor Popular Santa Rosa: sin arroz", "Olla Común Los Jardines: nunca envió su parte"]
         page.get_by_role("link", name="Comedor Popular Santa Rosa").first.click()
         page.wait_for_url(f"**/cocina/{w.kitchen.pk}/")
-    finally:
-        context.close()
 
 
 def test_the_duplicate_queue_fills_by_itself_and_offers_a_search(page):

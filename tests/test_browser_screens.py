@@ -5,7 +5,7 @@ temporary folder) and checks each page fits."""
 
 import pytest
 
-from tests.browser import log_in, screens_dir
+from tests.browser import checked_page, log_in, screens_dir
 from tests.conftest import PASSWORD, build_world
 from tests.kitchens import days_ago, kitchen_receipt, move, report
 from tests.phone_checks import assert_fits_the_phone
@@ -47,12 +47,8 @@ def test_the_leaders_day_on_a_phone(page, tmp_path):
 def test_the_coordinators_home_on_a_laptop(browser, live_server, tmp_path):
     a_lived_in_world()
     out = screens_dir(tmp_path)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 768}, locale="es-PE")
-    page = context.new_page()
-    try:
+    with checked_page(browser, live_server, width=1366, height=768) as page:
         log_in(page, "carmen", PASSWORD)
         page.locator("#atencion").wait_for()
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366
         page.screenshot(path=str(out / "coordinadora-inicio-laptop.png"), full_page=True)
-    finally:
-        context.close()
