@@ -13,7 +13,8 @@ _SMALL_TARGETS = """(min) => {
     const r = box.getBoundingClientRect();
     if (!r.width && !r.height) continue;  // not shown
     // A link inside a sentence is exempt, as WCAG 2.5.8 allows: it cannot grow without breaking the text.
-    if (el.tagName === 'A' && el.closest('p, small, h1, h2, h3') && !el.closest('nav, td, li, .actions')) continue;
+    const inSentence = el.closest('p, small, h1, h2, h3') && !el.closest('nav, td, li, .actions, .dates');
+    if (el.tagName === 'A' && inSentence) continue;
     // Two targets on top of each other are as bad as a small one.
     const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
     if (r.top >= 0 && r.bottom <= window.innerHeight && hit && !box.contains(hit) && !hit.contains(box))

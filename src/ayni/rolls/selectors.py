@@ -40,6 +40,15 @@ def roll_entries(scope: Scope, org: Organisation, *, on: datetime.date | None = 
     return qs
 
 
+def likely_category(scope: Scope, kitchen: Organisation, on: datetime.date | None = None) -> str:
+    """The category a new person on this roll most likely has: the commonest on it today, or
+    "otro" on an empty roll — a default she rarely changes, not the first row of the list."""
+    scope.require(Can.VIEW, kitchen)
+    row = (RollEntry.objects.current(on).filter(kitchen=kitchen).values("category_id")
+           .annotate(n=Count("id")).order_by("-n", "category_id").first())
+    return row["category_id"] if row else "otro"
+
+
 def roll_counts(scope: Scope, org: Organisation, on: datetime.date | None = None) -> dict:
     """Counts for `org`'s subtree: by category, by ration type, people counted once. No names,
     so a viewer may read them."""

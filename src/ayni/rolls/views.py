@@ -72,7 +72,8 @@ def add(request, pk):
     org = _kitchen(request, pk, Can.EDIT)
     today = timezone.localdate()
     heads = selectors.household_heads(org)
-    form = AddToRollForm(request.POST or None, heads=heads, initial={"since": today, "consent_on": today})
+    form = AddToRollForm(request.POST or None, heads=heads, initial={
+        "since": today, "consent_on": today, "category": selectors.likely_category(request.scope, org, today)})
     candidates = []
     if request.method == "POST" and form.is_valid():
         fields = form.person_fields()
