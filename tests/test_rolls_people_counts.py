@@ -110,6 +110,9 @@ def run(w, op, n):
             apply_import(actor=None, batch=batch)
         case ("transfer", k, away):
             move_organisation(actor=None, organisation=ks[k], new_parent=w.santiago if away else w.ves)
+        case ("transfer_district_federation", away):  # a whole subtree, both Lima kitchens in it
+            w.ves.refresh_from_db()
+            move_organisation(actor=None, organisation=w.ves, new_parent=w.cusco if away else w.lima)
         case ("relocate", k, code):
             update_organisation(actor=None, organisation=ks[k], district=District.objects.get(code=code))
 
@@ -125,6 +128,7 @@ ops = st.one_of(
     st.tuples(st.just("merge"), index, index),
     st.tuples(st.just("import"), kitchen, index),
     st.tuples(st.just("transfer"), kitchen, st.booleans()),
+    st.tuples(st.just("transfer_district_federation"), st.booleans()),
     st.tuples(st.just("relocate"), kitchen, st.sampled_from(["150142", "150143", "080108"])),
 )
 

@@ -159,13 +159,16 @@ def recount(held: Held, new_entries=()) -> None:
 def refile_kitchens(kitchen_ids, old_cell) -> None:
     """The kitchens' roll-up cell changed (a subtree moved, a kitchen changed district): their
     entries' flows and repeated rows follow. `old_cell(path, district)` gives the cell a kitchen
-    had, from the one it has now. Called in the transaction of the move, after it."""
-    rows = []
+    had, from its whole path and district now. Called in the transaction of the move, after it."""
+    rows, was_in = [], {}
     for chunk in _chunks(set(kitchen_ids)):
         rows += RollEntry.objects.filter(kitchen_id__in=chunk).values_list("pk", "person_id", "kitchen_id", "since",
                                                                            "until")
+        was_in.update((pk, old_cell(path, district or "")) for pk, path, district in
+                      Organisation.objects.filter(pk__in=chunk).values_list("pk", "path", "district_id"))
     now = _marks(rows)
-    was = {pk: Mark(pk, m.person_id, *old_cell(m.path, m.district), m.first, m.last) for pk, m in now.items()}
+    kitchen_of = {r[0]: r[2] for r in rows}
+    was = {pk: Mark(pk, m.person_id, *was_in[kitchen_of[pk]], m.first, m.last) for pk, m in now.items()}
     changes = _new_changes()
     _flows(changes, was.values(), -1)
     _flows(changes, now.values(), 1)
@@ -193,7 +196,7 @@ def follow_moved_kitchens(sender, instance, created, **kwargs) -> None:
         refile_kitchens(list(kitchens), lambda path, district: (rollup_path(old + path[len(new):]), district))
     elif instance.action == "org.update" and before.get("district") != after.get("district"):
         was = before.get("district") or ""
-        refile_kitchens([instance.object_id], lambda path, district: (path, was))
+        refile_kitchens([instance.object_id], lambda path, district: (rollup_path(path), was))
 
 
 def insert_from_entries(path_prefix: str) -> None:
