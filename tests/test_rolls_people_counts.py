@@ -239,3 +239,33 @@ def test_the_demo_fills_the_people_counts_in_bulk():
     assert ctx.counts["roll_moves"] > 0
     assert RollFlow.objects.exists() and RepeatedPersonEntry.objects.exists()
     assert integrity.violations() == []
+
+
+def test_the_migration_counts_the_rolls_already_there(counted):
+    """An install upgraded with people on its rolls gets the same rows as the write path keeps."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("ayni.rolls.migrations.0003_roll_flows_and_repeated_people")
+    kept = set(RollFlow.objects.values_list("path", "district", "month", "entries_started", "entries_ended"))
+    RollFlow.objects.all().delete()
+    RepeatedPersonEntry.objects.all().delete()
+    migration.fill_counts(apps, None)
+    assert set(RollFlow.objects.values_list("path", "district", "month", "entries_started", "entries_ended")) == kept
+    assert RepeatedPersonEntry.objects.count() == 6
+    assert integrity.violations() == []
+
+
+def test_the_national_dashboard_counts_people_without_reading_the_roll_entries(counted, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client = login(counted.national)
+    for params in ({}, {"lugar": "15"}, {"lugar": "0801"}, {"org": counted.lima.pk}):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("evidence:dashboard"), params)
+        assert response.status_code == 200
+        assert not [q for q in ctx.captured_queries if "rolls_rollentry" in q["sql"]], params
+        assert [q for q in ctx.captured_queries if "rolls_rollflow" in q["sql"]], params
