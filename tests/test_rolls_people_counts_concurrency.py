@@ -32,6 +32,11 @@ def test_roll_writes_at_once_keep_the_people_counts_exact():
                         since=since).person
     copy = put_on_roll(w.kitchen_other, given_names="Lucia", paternal_surname="Ramos", maternal_surname="Tito",
                        since=since).person
+    # Two people moving in opposite directions at once: each write holds one kitchen and needs the other.
+    ana = put_on_roll(w.kitchen, given_names="Ana", paternal_surname="Flores", maternal_surname="Soto",
+                      since=since).person
+    eva = put_on_roll(w.olla, given_names="Eva", paternal_surname="Flores", maternal_surname="Soto",
+                      since=since).person
 
     def register(kitchen, person=None, n=0):
         fields = {} if person else {"given_names": f"Nueva {n}", "paternal_surname": "Apaza",
@@ -47,6 +52,8 @@ def test_roll_writes_at_once_keep_the_people_counts_exact():
         lambda: update_organisation(actor=None, organisation=w.olla, district=District.objects.get(code="150143")),
         lambda: register(w.olla, n=1),
         lambda: register(w.kitchen, n=2),
+        lambda: register(w.olla, ana),
+        lambda: register(w.kitchen, eva),
     )
     assert all(outcome == "ok" for outcome, _value in results), results
     assert RollEntry.objects.filter(person=rosa.person).count() == 3

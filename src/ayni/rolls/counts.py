@@ -68,32 +68,39 @@ def _chunks(ids):
         yield ids[i:i + CHUNK]
 
 
-def _marks(rows: list[tuple]) -> dict[int, Mark]:
-    """Marks of (entry id, person id, kitchen id, since, until) rows. The kitchens are locked
-    and read here, so their path cannot change under a write before it commits."""
+def _lock_kitchens(kitchen_ids) -> dict[int, tuple[str, str]]:
+    """Lock the kitchens (in id order, so two writers never wait for each other in a circle) and
+    read their cells: their path cannot change under a write before it commits."""
     kitchens = {}
-    for chunk in _chunks({r[2] for r in rows}):
+    for chunk in _chunks(set(kitchen_ids)):
         lock = Organisation.objects.select_for_update(no_key=True).filter(pk__in=chunk).order_by("pk")
         kitchens.update((pk, (rollup_path(path), district or ""))
                         for pk, path, district in lock.values_list("pk", "path", "district_id"))
+    return kitchens
+
+
+def _marks(rows: list[tuple], also_lock=()) -> dict[int, Mark]:
+    """Marks of (entry id, person id, kitchen id, since, until) rows, their kitchens locked."""
+    kitchens = _lock_kitchens({r[2] for r in rows} | set(also_lock))
     return {pk: Mark(pk, person_id, *kitchens[kitchen_id], first_month(since), last_month(until))
             for pk, person_id, kitchen_id, since, until in rows}
 
 
-def _entries_of(people) -> dict[int, Mark]:
+def _entries_of(people, also_lock=()) -> dict[int, Mark]:
     rows = []
     for chunk in _chunks(people):
         rows += RollEntry.objects.filter(person_id__in=chunk).values_list("pk", "person_id", "kitchen_id", "since",
                                                                           "until")
-    return _marks(rows)
+    return _marks(rows, also_lock)
 
 
-def hold_people(person_ids) -> Held:
-    """Lock these people and read their entries: call before changing their entries."""
+def hold_people(person_ids, kitchens=()) -> Held:
+    """Lock these people and read their entries: call before changing their entries. The
+    kitchens they are on, and `kitchens` (where the write puts someone), are locked at once."""
     people = {p for p in person_ids if p is not None}
     for chunk in _chunks(people):
         list(Person.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk", flat=True))
-    return Held(people, _entries_of(people))
+    return Held(people, _entries_of(people, kitchens))
 
 
 def hold_entries(entry_ids) -> Held:

@@ -400,7 +400,7 @@ def _apply_rows(*, actor, kitchen: Organisation, batch: ImportBatch, rows: list[
     any row that fails stops the whole import, as the row-by-row path did."""
     user = actor if getattr(actor, "pk", None) else None
     known = [r.person.pk for r in rows if r.person is not None]
-    held = counts.hold_people(known)
+    held = counts.hold_people(known, kitchens=[kitchen.pk])
     already = set()
     for chunk in _chunks(known):
         already.update(RollEntry.objects.filter(kitchen=kitchen, person_id__in=chunk, until__isnull=True)

@@ -109,7 +109,7 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
     An import checks the scope once for the file (`scope_checked`) and audits once for it."""
     if not scope_checked:
         _require(actor, Can.EDIT, kitchen)
-    held = counts.hold_people([person.pk] if person is not None else [])
+    held = counts.hold_people([person.pk] if person is not None else [], kitchens=[kitchen.pk])
     entry = RollEntry(
         kitchen=kitchen, category=category, since=since or timezone.localdate(), ration=ration,
         social_case_reason=(social_case_reason or "").strip(), consent_on=consent_on,
