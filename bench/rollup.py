@@ -3,17 +3,22 @@
 A scratch database gets the national dataset — 13,600 kitchens under 58 provincial federations
 and three years of daily reports, about 15 million rows — written in the database itself (SQL
 over a calendar), then the monthly summaries and roll-ups the kitchens' services would have
-kept: the generator of `ayni demo --scale national-full` (`src/ayni/demo/national_full.py`). We time
-the national, a department and a province dashboard as a person gets them (the Django test
-client: the view, its queries, the template), p50 and p95 over --requests requests each. In
+kept: the generator of `ayni demo --scale national-full` (`src/ayni/demo/national_full.py`) — and
+the rolls of the demo's roll step (`src/ayni/demo/rolls.py`: about 66 people per kitchen, 900,000
+at full size, with exits, moves between kitchens and planted duplicates), whose people-fed
+counts the same step writes in bulk. We time the national, a department and a province
+dashboard as a person gets them (the Django test client: the view, its queries, the template),
+p50 and p95 over --requests requests each; each shows the people fed in its last 12 months. In
 the same run, the same figures are computed (a) by a plain GROUP BY over the raw daily table of
-the same database and (b) by DuckDB scanning the same raw rows in memory, and the ratios are
-printed.
+the same database and (b) by DuckDB scanning the same raw rows in memory, and the people fed
+(c) by the direct count over the roll entries (each person once: how the page counted them
+before the roll-up kept them), and the ratios are printed.
 
     python bench/rollup.py --quick    # 400 kitchens × 6 months: a smoke run (PostgreSQL must be up)
     python bench/rollup.py            # 13,600 kitchens × 36 months
 
-Budget (PRODUCT.md, issue 5): p95 ≤ 200 ms on both engines, and faster than the DuckDB scan.
+Budget (PRODUCT.md, issues 5 and 12): p95 ≤ 200 ms on both engines, people fed included, and faster
+than the DuckDB scan.
 The last line is `RESULT {json}`. DuckDB is optional (`pip install duckdb`); without it its
 figures are null.
 """
@@ -50,6 +55,33 @@ def percentile(values: list[float], p: float) -> float:
 
 
 # --- The child: runs inside Django, on one database ---------------------------------------------
+
+def build_rolls(confed, feds: dict, kitchens: list, today) -> dict:
+    """The demo's roll step over the benchmark's kitchens (one transaction): people, entries and
+    the roll-up's people counts, written in bulk as `ayni demo` writes them."""
+    import random
+
+    from django.db import transaction
+
+    from ayni.demo.context import DemoContext, Node
+    from ayni.demo.plan import SCALES
+    from ayni.demo.rolls import generate_rolls
+
+    ctx = DemoContext(rng=random.Random(12), today=today, scale=SCALES["national-full"], seed=12, password="")
+    ctx.confederation = Node(org=confed, kind="confederacion", department="15", province="1501")
+    ctx.add_node(ctx.confederation)
+    fed_nodes = {}
+    for province, fed in feds.items():
+        fed_nodes[province] = Node(org=fed, kind="federacion-provincial", department=province[:2],
+                                   province=province, parent=ctx.confederation)
+        ctx.add_node(fed_nodes[province])
+    for province, org in kitchens:
+        ctx.add_node(Node(org=org, kind="comedor-popular", department=province[:2], province=province,
+                          parent=fed_nodes[province]))
+    with transaction.atomic():
+        generate_rolls(ctx)
+    return {k: ctx.counts[k] for k in ("roll_people", "roll_entries", "roll_moves", "roll_duplicates_planted")}
+
 
 def child_build(kitchens: int, months: int) -> dict:
     import datetime
@@ -88,12 +120,17 @@ def child_build(kitchens: int, months: int) -> dict:
             orgs.append(fed)
             next_id += 1
         kitchen_kind = kind(code="comedor-popular")
+        founded = today - datetime.timedelta(days=3650)
+        kitchen_orgs = []
         for n in range(kitchens):
             province = PROVINCES[n % len(PROVINCES)]
             fed = feds[province]
             district = districts[province][n % len(districts[province])]
-            orgs.append(Organisation(pk=next_id, kind=kitchen_kind, name=f"Comedor {n}", parent=fed,
-                                     path=fed.path + path_segment(next_id), depth=2, district_id=district))
+            kitchen = Organisation(pk=next_id, kind=kitchen_kind, name=f"Comedor {n}", parent=fed,
+                                   path=fed.path + path_segment(next_id), depth=2, district_id=district,
+                                   founded_on=founded)
+            orgs.append(kitchen)
+            kitchen_orgs.append((province, kitchen))
             next_id += 1
         Organisation.objects.bulk_create(orgs, batch_size=2000)
         user = User.objects.create_user(username="bench-nacional", password="x")  # noqa: S106
@@ -101,9 +138,12 @@ def child_build(kitchens: int, months: int) -> dict:
     # The demo's generator (`ayni demo --scale national-full`): reports, then summaries and roll-ups.
     written = national_full.write_reports(confed.path, first, today)
     reports = written["daily_reports"]
+    reports_s = round(time.monotonic() - started, 1)
+    rolls = build_rolls(confed, feds, kitchen_orgs, today)
+    rolls["rolls_s"] = round(time.monotonic() - started - reports_s, 1)
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
-    return {"kitchens": kitchens, "daily_reports": reports, "first": first.isoformat(), "days": days,
+        cur.execute("ANALYZE")  # autovacuum may be off: the planner needs the bulk loads' statistics
+    return {"kitchens": kitchens, "daily_reports": reports, "first": first.isoformat(), "days": days, **rolls,
             "dashboard_first": (last - datetime.timedelta(days=334)).replace(day=1).isoformat(),
             "last": last.isoformat(), "confed": confed.pk,
             "confed_path": confed.path, "build_s": round(time.monotonic() - started, 1)}
@@ -133,7 +173,8 @@ def child_time(info: dict, requests: int) -> dict:
     where = {"national": f"k.path LIKE '{info['confed_path']}%'",
              "department": f"k.path LIKE '{info['confed_path']}%' AND k.district_id LIKE '08%'",
              "province": f"k.path LIKE '{info['confed_path']}%' AND k.district_id LIKE '0801%'"}
-    out = {"p50_ms": {}, "p95_ms": {}, "naive_groupby_ms": {}, "summary_query_ms": {}, "rations": {}}
+    out = {"p50_ms": {}, "p95_ms": {}, "naive_groupby_ms": {}, "summary_query_ms": {}, "rations": {},
+           "people_fed": {}, "people_fed_ms": {}, "people_direct_ms": {}}
     scope = Scope.for_user(User.objects.get(username="bench-nacional"))
     for name, params in cases.items():
         client.get("/evidencia/", params)  # warm: the first request loads templates and the map
@@ -168,6 +209,21 @@ def child_time(info: dict, requests: int) -> dict:
         naive_rations = sum(int(r[2]) + int(r[3]) + int(r[4]) for r in rows)
         assert dashboard_rations == naive_rations, (name, dashboard_rations, naive_rations)
         out["rations"][name] = naive_rations
+        # People fed: the roll-up's sums (what the page reads) beside the direct count over the
+        # roll entries, each person once (the reference, and how the page counted before).
+        fed, direct = [], []
+        for _i in range(5):
+            t0 = time.perf_counter()
+            people = selectors.people_fed(sel)
+            fed.append((time.perf_counter() - t0) * 1000)
+        for _i in range(3):
+            t0 = time.perf_counter()
+            reference = selectors.people_fed_from_entries(sel)
+            direct.append((time.perf_counter() - t0) * 1000)
+        assert people == reference, (name, people, reference)
+        out["people_fed"][name] = people
+        out["people_fed_ms"][name] = round(statistics.median(fed), 1)
+        out["people_direct_ms"][name] = round(statistics.median(direct), 1)
     return out
 
 
@@ -264,11 +320,17 @@ def main() -> None:
                 log(f"{engine}: {args.kitchens} cocinas × {args.months} meses de partes diarios")
                 build = run_child(install, "--child", "build", "--kitchens", str(args.kitchens),
                                   "--months", str(args.months))
-                log(f"{engine}: {build['daily_reports']:,} partes en {build['build_s']} s; midiendo")
+                log(f"{engine}: {build['daily_reports']:,} partes y {build['roll_entries']:,} inscripciones "
+                    f"({build['roll_people']:,} personas, padrones en {build['rolls_s']} s) en {build['build_s']} s; "
+                    "midiendo")
                 info = build
                 timing = run_child(install, "--child", "time", "--requests", str(args.requests),
                                    "--info", json.dumps(info))
                 results["daily_reports"] = build["daily_reports"]
+                results["roll_people"], results["roll_entries"] = build["roll_people"], build["roll_entries"]
+                results.setdefault("build_s", {})[engine] = build["build_s"]
+                for key in ("people_fed", "people_fed_ms", "people_direct_ms"):
+                    results.setdefault(key, {})[engine] = timing[key]
                 results[f"{engine}_p50_ms"] = timing["p50_ms"]
                 results[f"{engine}_p95_ms"] = timing["p95_ms"]
                 results.setdefault("naive_groupby_ms", {})[engine] = timing["naive_groupby_ms"]
@@ -296,8 +358,9 @@ def main() -> None:
     if duck:
         for engine, rations in results.get("rations", {}).items():
             assert rations == duck["rations"], ("DuckDB y la base no coinciden", engine, rations, duck["rations"])
-    print(f"\nDashboards on {results['kitchens']:,} kitchens, {results.get('daily_reports', 0):,} daily reports "
-          "(last 12 months shown)")
+    print(f"\nDashboards on {results['kitchens']:,} kitchens, {results.get('daily_reports', 0):,} daily reports, "
+          f"{results.get('roll_people', 0):,} people on the rolls ({results.get('roll_entries', 0):,} entries) "
+          "(last 12 months shown, people fed included)")
     for engine in args.engines.split(","):
         p95 = results.get(f"{engine}_p95_ms", {})
         for name, ms in p95.items():
@@ -309,6 +372,9 @@ def main() -> None:
             if duck:
                 line += f", DuckDB scan {duck['ms'][name]:7.1f} ms (×{duck['ms'][name] / max(summ, 0.1):.1f})"
             print(line)
+            fed, direct = results["people_fed_ms"][engine][name], results["people_direct_ms"][engine][name]
+            print(f"  {'':8} {'':10} people fed {results['people_fed'][engine][name]:,}: roll-up {fed:7.1f} ms, "
+                  f"direct count over the entries {direct:7.1f} ms (×{direct / max(fed, 0.1):.1f})")
     results.pop("rations", None)
     print("RESULT " + json.dumps({
         "kitchens": results["kitchens"], "daily_reports": results.get("daily_reports"),
@@ -316,6 +382,9 @@ def main() -> None:
         "sqlite_p50_ms": results.get("sqlite_p50_ms"), "postgres_p50_ms": results.get("postgres_p50_ms"),
         "naive_groupby_ms": results.get("naive_groupby_ms"), "duckdb_scan_ms": results["duckdb_scan_ms"],
         "summary_query_ms": results.get("summary_query_ms"),
+        "roll_people": results.get("roll_people"), "roll_entries": results.get("roll_entries"),
+        "people_fed_ms": results.get("people_fed_ms"), "people_direct_ms": results.get("people_direct_ms"),
+        "build_s": results.get("build_s"),
     }))
 
 

@@ -32,6 +32,7 @@ from ayni.demo.people import YEAR, PersonFactory, add_years
 from ayni.lib.text import fold
 from ayni.orgs.models import OrgKind
 from ayni.people.models import Person
+from ayni.rolls.counts import insert_from_entries
 from ayni.rolls.models import ConsentMethod, ExitReason, Household, Ration, RollEntry
 
 BATCH = 2000
@@ -300,6 +301,7 @@ def generate_rolls(ctx: DemoContext) -> None:
         household_id = household_of.get(id(b.head)) if b.head is not None else household_of.get(id(b))
         rows.append(_entry_row(rng, b, household_id, now))
     insert_rows(RollEntry, ENTRY_FIELDS, rows)
+    insert_from_entries(ctx.confederation.org.path)  # the people-fed counts of the roll-up, in bulk
 
     ctx.roll_duplicates = [(a.person.pk, b.person.pk, mistake) for a, b, mistake in planted]
     people = len(rolls) - len(moves)

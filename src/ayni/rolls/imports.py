@@ -25,7 +25,7 @@ from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import Person
 from ayni.people.services import PERSON_FIELDS
-from ayni.rolls import spreadsheet
+from ayni.rolls import counts, spreadsheet
 from ayni.rolls.models import Category, ConsentMethod, ImportBatch, Ration, RollEntry
 from ayni.rolls.services import request_duplicate_scan, validate_entry
 
@@ -402,6 +402,7 @@ def _apply_rows(*, actor, kitchen: Organisation, batch: ImportBatch, rows: list[
     any row that fails stops the whole import, as the row-by-row path did."""
     user = actor if getattr(actor, "pk", None) else None
     known = [r.person.pk for r in rows if r.person is not None]
+    held = counts.hold_people(known, kitchens=[kitchen.pk])
     already = set()
     for chunk in _chunks(known):
         already.update(RollEntry.objects.filter(kitchen=kitchen, person_id__in=chunk, until__isnull=True)
@@ -449,4 +450,5 @@ def _apply_rows(*, actor, kitchen: Organisation, batch: ImportBatch, rows: list[
     except IntegrityError as exc:  # someone saved the same DNI or entry at this very moment
         raise ValidationError(_("Alguien registró a una de estas personas mientras se confirmaba. No se importó "
                                 "nada; revise y confirme de nuevo.")) from exc
+    counts.recount(held, new_entries=[e for e, person in entries if person.pk not in held.people])
     return len(entries)

@@ -261,3 +261,35 @@ class PersonMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.removed_id} → {self.kept_id_kept}"
+
+
+class RollFlow(models.Model):
+    """How many roll entries of a roll-up cell (the kitchens under one provincial federation and
+    in one district, as `kitchens.MonthlyRollup`) start in `month` and how many end in it (the
+    month of the last day she ate there: `until` is the day she left). "People fed between F and
+    L" is then a few sums: the entries started by L, less those ended before F, less the repeats
+    of people with more than one entry (`RepeatedPersonEntry`). Kept by `rolls.counts` in the
+    transaction of every roll write."""
+
+    path = models.CharField(max_length=255)
+    district = models.CharField(max_length=6, blank=True)  # UBIGEO; "" for a kitchen without one
+    month = models.DateField()
+    entries_started = models.IntegerField(default=0)
+    entries_ended = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path", "district", "month"],
+                                               name="one_roll_flow_per_cell_month")]
+
+
+class RepeatedPersonEntry(models.Model):
+    """Each entry of a person with more than one entry (she moved kitchens, came back, or two
+    records were merged), with its roll-up cell and months: the exact correction that turns the
+    entries counted by `RollFlow` into people, each once. A few thousand rows at national scale."""
+
+    entry = models.OneToOneField(RollEntry, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)
+    district = models.CharField(max_length=6, blank=True)
+    first_month = models.DateField()
+    last_month = models.DateField(null=True)  # None: still on the roll

@@ -14,6 +14,7 @@ from ayni.lib.dni import parse_dni
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
 from ayni.people.services import PERSON_FIELDS, validate_person
+from ayni.rolls import counts
 from ayni.rolls.models import (
     Category,
     ConsentMethod,
@@ -108,6 +109,7 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
     An import checks the scope once for the file (`scope_checked`) and audits once for it."""
     if not scope_checked:
         _require(actor, Can.EDIT, kitchen)
+    held = counts.hold_people([person.pk] if person is not None else [], kitchens=[kitchen.pk])
     entry = RollEntry(
         kitchen=kitchen, category=category, since=since or timezone.localdate(), ration=ration,
         social_case_reason=(social_case_reason or "").strip(), consent_on=consent_on,
@@ -132,6 +134,7 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
     except IntegrityError as exc:  # the same person added twice at the same moment
         raise ValidationError(_("%(person)s ya está en el padrón de %(org)s.")
                               % {"person": person, "org": kitchen}) from exc
+    counts.recount(held, new_entries=[] if held.people else [entry])
     if audit:
         record(actor=actor, action="roll.register", obj=entry, org_path=kitchen.path, after=snapshot(entry))
     if import_batch is None:  # an import asks once for the whole file (imports.apply_import)
@@ -159,6 +162,7 @@ def request_duplicate_scan(kitchen: Organisation) -> None:
 
 @transaction.atomic
 def update_entry(*, actor, entry: RollEntry, household_head: Person | None = None, **fields) -> RollEntry:
+    held = counts.hold_entries([entry.pk])
     entry = RollEntry.objects.select_for_update(of=("self",)).select_related("kitchen__kind", "person", "category").get(
         pk=entry.pk)
     _require(actor, Can.EDIT, entry.kitchen)
@@ -175,6 +179,7 @@ def update_entry(*, actor, entry: RollEntry, household_head: Person | None = Non
     if household_head is not None or "household_head" in fields:
         entry.household = _household(entry.kitchen, household_head)
     entry.save()
+    counts.recount(held)
     record(actor=actor, action="roll.update", obj=entry, org_path=entry.kitchen.path, before=before,
            after=snapshot(entry))
     return entry
@@ -183,6 +188,7 @@ def update_entry(*, actor, entry: RollEntry, household_head: Person | None = Non
 @transaction.atomic
 def exit_entry(*, actor, entry: RollEntry, until: datetime.date, reason: str, note: str = "") -> RollEntry:
     """Close an entry: the person no longer eats here. The entry stays, for her history."""
+    held = counts.hold_entries([entry.pk])
     entry = RollEntry.objects.select_for_update(of=("self",)).select_related("kitchen", "person").get(pk=entry.pk)
     _require(actor, Can.EDIT, entry.kitchen)
     if entry.until is not None:
@@ -197,6 +203,7 @@ def exit_entry(*, actor, entry: RollEntry, until: datetime.date, reason: str, no
     before = snapshot(entry)
     entry.until, entry.exit_reason, entry.exit_note = until, reason, (note or "").strip()
     entry.save(update_fields=["until", "exit_reason", "exit_note", "updated_at"])
+    counts.recount(held)
     record(actor=actor, action="roll.exit", obj=entry, org_path=entry.kitchen.path, before=before,
            after=snapshot(entry))
     return entry
@@ -273,6 +280,7 @@ def merge_people(*, actor, keep: Person, remove: Person) -> PersonMerge:
     remove = Person.objects.select_for_update().get(pk=remove.pk)
     if keep.pk == remove.pk:
         raise ValidationError(_("No se puede unir un registro consigo mismo."))
+    held = counts.hold_people([keep.pk, remove.pk])
     removed_data = snapshot(remove)
     today = timezone.localdate()
     moved = {"roll_entries": [], "memberships": [], "positions": []}
@@ -285,6 +293,7 @@ def merge_people(*, actor, keep: Person, remove: Person) -> PersonMerge:
         entry.person = keep
         entry.save()
         moved["roll_entries"].append(entry.pk)
+    counts.recount(held)
     moved["memberships"] = list(Membership.objects.filter(person=remove).values_list("pk", flat=True))
     Membership.objects.filter(person=remove).update(person=keep)
     moved["positions"] = list(Position.objects.filter(person=remove).values_list("pk", flat=True))

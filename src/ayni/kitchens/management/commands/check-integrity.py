@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ayni.kitchens import integrity
 from ayni.ops import integrity as registry
+from ayni.rolls import integrity as rolls
 
 CHECKS = [
     ("registry", registry.registry_violations),
@@ -12,6 +13,9 @@ CHECKS = [
     ("monthly summaries", integrity.summary_violations),
     ("monthly roll-ups", integrity.rollup_violations),
     ("reporting gaps", integrity.gap_violations),
+    ("people fed: roll flows", rolls.flow_violations),
+    ("people fed: repeated people", rolls.repeated_violations),
+    ("people fed: direct count", rolls.people_fed_violations),
     ("orphan rows", integrity.orphan_violations),
 ]
 
