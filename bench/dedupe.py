@@ -57,7 +57,9 @@ DISTRICTS = [f"{d:06d}" for d in range(150101, 150144)] + [f"{d:06d}" for d in r
 def person(rng: random.Random, pk: int, today: datetime.date) -> list:
     female = rng.random() < 0.62
     names = FEMALE if female else MALE
-    given = rng.choice(names) + (f" {rng.choice(names)}" if rng.random() < 0.45 else "")
+    given = rng.choice(names)
+    if rng.random() < 0.45:
+        given += " " + rng.choice([name for name in names if name != given])  # "Jesús Jesús" is no one's name
     age_days = rng.randint(0, 95 * 365)
     birth = today - datetime.timedelta(days=age_days)
     dni = f"{rng.randint(0, 79_999_999):08d}" if rng.random() < 0.88 else ""
@@ -78,14 +80,16 @@ def typo(rng: random.Random, word: str) -> str:
 
 
 def other_given(rng: random.Random, given: str, names: list[str]) -> str:
-    """Another given name of the same sex: a sister's or a twin's (sometimes sharing the first)."""
-    for _try in range(10):
+    """Another given name of the same sex: a sister's or a twin's, sometimes sharing the first
+    ("Juan Carlos" and "Juan José"), never one of hers alone ("Miguel" beside "Miguel Brayan")."""
+    parts = given.split()
+    for _try in range(20):
         other = rng.choice(names)
-        parts = given.split()
+        if other in parts:
+            continue
         if len(parts) > 1 and rng.random() < 0.4:
-            other = f"{parts[0]} {other}"  # "Juan Carlos" and "Juan José"
-        if other != given and other.split()[0] != given.split()[-1]:
-            return other
+            return f"{parts[0]} {other}"
+        return other
     return given + " " + rng.choice(names)
 
 
@@ -148,7 +152,9 @@ def corrupt(rng: random.Random, row: list, pk: int) -> tuple[list, str]:
     kind = rng.choice(HABITS)
     kinds = [kind]
     if rng.random() < 0.3:  # a second habit in the same record
-        kinds.append(rng.choice([k for k in HABITS if k not in ("no_dni", kind)]))
+        # (not a second DNI mistake: two digits wrong make another person's number)
+        kinds.append(rng.choice([k for k in HABITS if k not in ("no_dni", kind) and not (
+            kind.startswith("dni") and k.startswith("dni"))]))
     for kind in kinds:
         if kind == "typo":
             field = rng.choice([1, 2, 3])
@@ -214,6 +220,9 @@ def generate(n: int, seed: int) -> tuple[list[Record], set[tuple[int, int]]]:
     for original in rng.sample(rows, n - originals):
         pk += 1
         dup, _kind = corrupt(rng, original, pk)
+        if dup[5] != original[5] and dup[5] in seen_dni:
+            dup[5] = ""  # a DNI is unique in the registry: a typo that makes another person's is refused
+        seen_dni.add(dup[5])
         rows.append(dup)
         truth.add((original[0], pk))
     rng.shuffle(rows)
