@@ -4,13 +4,13 @@ Method (explained for the closing note):
 
 1. *Normalise* names: accents and case folded away (`lib.text.fold`), punctuation dropped.
 2. *Block*: a record is only compared with records that share a key, so 800,000 people need a
-   few million comparisons, not 3·10¹¹. The keys are: the DNI; each half of the DNI with the
-   first given initial (survives one mistyped digit, or two neighbours swapped); the birth date,
-   day and month in either order, with the first three letters of either surname (survives a
-   typo in one surname, swapped surnames, a surname written as its initial, 4/8 written 8/4);
-   the birth year-month with the set of the surnames' first letters and the first initial
-   (survives a wrong birth day); and the district with the same name key (survives a missing
-   birth date).
+   few million comparisons, not 3·10¹¹. The keys are: the DNI; the birth date, day and month in
+   either order, with the first three letters of either surname (survives a typo in one
+   surname, swapped surnames, a surname written as its initial, 4/8 written 8/4); and, with a
+   name key — the set of the surnames' first letters and the first given initial — each half of
+   the DNI (survives one mistyped digit, or two neighbours swapped, when the birth date cannot
+   help), the birth year-month (survives a wrong birth day), and the district (survives a
+   missing birth date: only pairs where one is missing are taken from it).
 3. *Compare* with rapidfuzz: surnames straight and swapped, a surname written as its initial
    ("Cusi" / "C.") agreeing with any of that letter; given names token by token so that initials
    ("M. Elena") and compound names ("María Elena" / "Elena") still match, while a name more
