@@ -24,7 +24,7 @@ Method (explained for the closing note):
    alike the names; relatives with the same names are told apart by the birth year (a mother
    and the daughter named after her).
 
-How it runs at national scale (`find_pairs`; 800,000 people in about 5 s on two cores, where a
+How it runs at national scale (`find_pairs`; 800,000 people in about 6 s on two cores, where a
 dictionary of blocks and a Python loop over every pair took two minutes): the records become
 integer columns (numpy) — surname prefixes, the pair of prefixes, initials, districts and DNIs
 coded as small integers, birth dates as day numbers. Each blocking is one sort of integer keys;
