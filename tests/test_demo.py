@@ -152,7 +152,8 @@ def test_planted_duplicates_are_about_2_percent_and_the_finder_finds_them():
     planted = {(min(a, b), max(a, b)): mistake for a, b, mistake in ctx.roll_duplicates}
     people = ctx.counts["roll_people"]
     assert 0.015 < len(planted) / people < 0.025
-    assert set(planted.values()) == {"swap", "dni_transposed", "no_dni", "birth_day", "accents", "typo"}
+    assert set(planted.values()) == {"swap", "dni_transposed", "no_dni", "birth_day", "accents", "typo",
+                                     "maternal_initial", "day_month", "given_dropped", "dni_typo_and_name"}
     kitchens = dict(RollEntry.objects.values_list("person_id", "kitchen_id"))
     assert all(kitchens[a] != kitchens[b] for a, b in planted)  # across kitchens
     confederation = Organisation.objects.get(kind="confederacion")

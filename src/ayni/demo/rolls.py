@@ -10,9 +10,11 @@ some exits, and a few people who moved from one kitchen to another (one person, 
 About 2% of the people are planted duplicates: the same person written again on the roll of
 another kitchen of the same province, with the mistakes real lists have — the two surnames
 swapped, two DNI digits transposed, the DNI left out, a wrong birth day, the accents dropped, a
-letter wrong. A person's DNI is unique in the registry, so a copy never repeats it: it comes
-without one, or with the transposed one. `ctx.roll_duplicates` keeps the planted pairs, for the
-tests; the duplicate finder (`rolls/dedupe.py`) should find them all.
+letter wrong, the maternal surname as its initial, day and month of birth swapped, the second
+given name left out, a mistyped DNI digit beside a name written otherwise. A person's DNI is
+unique in the registry, so a copy never repeats it: it comes without one, or with the
+transposed or mistyped one. `ctx.roll_duplicates` keeps the planted pairs, for the tests; the
+duplicate finder (`rolls/dedupe.py`) should find them all.
 
 Rows are written with bulk inserts (people, households) and plain multi-row INSERTs (entries):
 a national demo has about 300,000 people on rolls.
@@ -71,7 +73,9 @@ EXIT_REASONS = [ExitReason.MOVED, ExitReason.MOVED, ExitReason.NO_LONGER_NEEDED,
                 ExitReason.OTHER]
 NOTES = ["Recoge la ración en táper", "Almuerzo para llevar", "Dieta blanda", "No come menestras",
          "Recoge su hija", "Vive a dos cuadras"]
-MISTAKES = ("swap", "dni_transposed", "no_dni", "birth_day", "accents", "typo")
+MISTAKES = ("swap", "dni_transposed", "no_dni", "birth_day", "accents", "typo",
+            # what the field trial's rolls showed too (issue 12)
+            "maternal_initial", "day_month", "given_dropped", "dni_typo_and_name")
 
 
 def _strip_accents(text: str) -> str:
@@ -174,8 +178,10 @@ class RollMaker:
         mistake = rng.choice(MISTAKES)
         given, paternal, maternal = src.given_names, src.paternal_surname, src.maternal_surname
         birth, dni = src.birth_date, None  # a DNI is unique in the registry: the copy has none…
-        if mistake in ("swap", "dni_transposed") and not (maternal if mistake == "swap" else src.dni):
-            mistake = "no_dni"  # nothing to swap or transpose: the copy only lacks the DNI
+        if mistake in ("swap", "maternal_initial") and not maternal or mistake == "given_dropped" and " " not in given:
+            mistake = "no_dni"  # nothing to swap, shorten or drop: the copy only lacks the DNI
+        if mistake in ("dni_transposed", "dni_typo_and_name") and not src.dni:
+            mistake = "no_dni"
         if mistake == "swap":
             paternal, maternal = maternal, paternal
         elif mistake == "dni_transposed":
@@ -187,6 +193,33 @@ class RollMaker:
                     dni = candidate  # …or two neighbouring digits swapped
                     self.ctx.used_dnis.add(dni)
                     break
+            else:
+                mistake = "no_dni"
+        elif mistake == "dni_typo_and_name":
+            # One digit mistyped, and the name written otherwise too: the maternal surname as its
+            # initial, or the second given name left out.
+            for _try in range(8):
+                i = rng.randrange(0, 8)
+                candidate = src.dni[:i] + rng.choice([d for d in "0123456789" if d != src.dni[i]]) + src.dni[i + 1:]
+                if candidate not in self.ctx.used_dnis:
+                    dni = candidate
+                    self.ctx.used_dnis.add(dni)
+                    break
+            if " " in given and (not maternal or rng.random() < 0.5):
+                given = given.split()[0]
+            elif maternal:
+                maternal = maternal[0] + "."
+        elif mistake == "maternal_initial":
+            maternal = maternal[0] + "."  # "Cusi" written "C."
+        elif mistake == "given_dropped":
+            given = given.split()[0]
+        elif mistake == "day_month":
+            # 4 August written 8 April: when the day can be a month, and it keeps her age.
+            age = src.age(self.today)
+            candidate = birth.replace(day=birth.month, month=birth.day) if birth.day <= 12 else None
+            if (candidate and candidate != birth and candidate <= self.today
+                    and Eater("", "", "", "", candidate, None, "").age(self.today) == age):
+                birth = candidate
             else:
                 mistake = "no_dni"
         elif mistake == "birth_day":

@@ -4,19 +4,27 @@ Method (explained for the closing note):
 
 1. *Normalise* names: accents and case folded away (`lib.text.fold`), punctuation dropped.
 2. *Block*: a record is only compared with records that share a key, so 800,000 people need a
-   few million comparisons, not 3·10¹¹. The keys are: the DNI; the birth date with the first
-   three letters of either surname (survives a typo in one surname and swapped surnames); the
-   birth year-month with both surname prefixes, sorted, and the first initial (survives a wrong
-   birth day); and the district with the same name key (survives a missing birth date).
-3. *Compare* with rapidfuzz: surnames straight and swapped, given names token by token so that
-   initials ("M. Elena") and compound names ("María Elena" / "Elena") still match.
+   few million comparisons, not 3·10¹¹. The keys are: the DNI; the birth date, day and month in
+   either order, with the first three letters of either surname (survives a typo in one
+   surname, swapped surnames, a surname written as its initial, 4/8 written 8/4); and, with a
+   name key — the set of the surnames' first letters and the first given initial — each half of
+   the DNI (survives one mistyped digit, or two neighbours swapped, when the birth date cannot
+   help), the birth year-month (survives a wrong birth day), and the district (survives a
+   missing birth date: only pairs where one is missing are taken from it).
+3. *Compare* with rapidfuzz: surnames straight and swapped, a surname written as its initial
+   ("Cusi" / "C.") agreeing with any of that letter; given names token by token so that initials
+   ("M. Elena") and compound names ("María Elena" / "Elena") still match, while a name more
+   than a slip away from all of the other's ("Silvia Lidia" / "Silvia María": sisters, twins)
+   sinks the given-name score.
 4. *Decide* with rules a coordinator can read (`classify`): the same DNI is the same person; a DNI one typo
    away (one digit changed or two neighbours swapped) with similar names is a likely typo; with
-   no DNI to settle it, similar names with the same birth date, or very similar names with a
-   birth date a few days off or the same district, are a probable match. Two different valid
-   DNIs are two people, however alike the names.
+   no DNI to settle it, similar names with the same birth date, or very similar names written
+   as completely on both sides with a birth date a few days off (or day and month swapped) or
+   the same district, are a probable match. Two different valid DNIs are two people, however
+   alike the names; relatives with the same names are told apart by the birth year (a mother
+   and the daughter named after her).
 
-How it runs at national scale (`find_pairs`; 800,000 people in about 5 s on two cores, where a
+How it runs at national scale (`find_pairs`; 800,000 people in about 6 s on two cores, where a
 dictionary of blocks and a Python loop over every pair took two minutes): the records become
 integer columns (numpy) — surname prefixes, the pair of prefixes, initials, districts and DNIs
 coded as small integers, birth dates as day numbers. Each blocking is one sort of integer keys;
@@ -82,24 +90,62 @@ def _token(a: str, b: str) -> float:
     return _ratio(a, b)
 
 
+def _one_typo_apart(a: str, b: str) -> bool:
+    """The same name written with a slip: an initial, or at most one edit (two in a long name)."""
+    if a == b or ((len(a) == 1 or len(b) == 1) and a[0] == b[0]):
+        return True
+    return Levenshtein.distance(a, b) <= (1 if max(len(a), len(b)) <= 7 else 2)
+
+
+GIVEN_CONFLICT = 60.0  # with identical surnames, 0.6 · 100 + 0.4 · 60 = 84: below NAME_THRESHOLD
+
+
 def given_score(a: str, b: str) -> float:
-    """Given names: typos, initials and compound names ("maria elena" / "elena")."""
+    """Given names: typos, initials and compound names ("maria elena" / "elena").
+
+    A name of the shorter list that is more than a slip away from every name of the other
+    ("silvia lidia" / "silvia maria", "delia" / "nelida") is another person's name: a sister's,
+    a twin's. Then the score is at most GIVEN_CONFLICT, what no given name at all would get,
+    so that identical surnames and birth date (twins) or a DNI one digit off (twins' DNIs are
+    issued one after the other) cannot make them one person."""
     if not a or not b:
         return 60.0
     ta, tb = a.split(), b.split()
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     aligned = sum(max(_token(t, u) for u in long_) for t in short) / len(short)
     aligned -= 4 * (len(long_) - len(short))
-    return max(aligned, _ratio(a.replace(" ", ""), b.replace(" ", "")))
+    joined_a, joined_b = a.replace(" ", ""), b.replace(" ", "")
+    score = max(aligned, _ratio(joined_a, joined_b))
+    # With as many names on each side, each side's are looked for in the other's: "jesus jesus"
+    # does not cover "jesus luis". A longer list's extra names are a dropped name, not a conflict.
+    sides = ((short, long_),) if len(short) < len(long_) else ((ta, tb), (tb, ta))
+    covered = all(any(_one_typo_apart(t, u) for u in other) for mine, other in sides for t in mine)
+    if not covered and not _one_typo_apart(joined_a, joined_b):
+        return min(score, GIVEN_CONFLICT)
+    return score
+
+
+INITIAL_SURNAME = 90.0  # "cusi" written "c.": likely the same, weaker than the whole name
+
+
+def _surname_ratio(a: str, b: str) -> float:
+    """One surname against another; a surname written as its initial agrees with any of that letter."""
+    if (len(a) == 1 or len(b) == 1) and a and b:
+        return INITIAL_SURNAME if a[0] == b[0] else 0.0
+    return _ratio(a, b)
 
 
 def surname_score(a: Record, b: Record) -> float:
-    """Both surnames, straight or swapped; a missing maternal surname is neither for nor against."""
+    """Both surnames, straight or swapped, either possibly an initial; a missing maternal surname
+    is neither for nor against, but a lone surname is taken as the paternal one: matched with the
+    other's maternal ("maria mamani" / "maria quispe mamani", a mother and her daughter), it
+    counts less."""
+    r = _surname_ratio
     if a.maternal and b.maternal:
-        straight = (_ratio(a.paternal, b.paternal) + _ratio(a.maternal, b.maternal)) / 2
-        swapped = (_ratio(a.paternal, b.maternal) + _ratio(a.maternal, b.paternal)) / 2
+        straight = (r(a.paternal, b.paternal) + r(a.maternal, b.maternal)) / 2
+        swapped = (r(a.paternal, b.maternal) + r(a.maternal, b.paternal)) / 2
         return max(straight, swapped - 1)
-    return max(_ratio(a.paternal, b.paternal), _ratio(a.paternal, b.maternal), _ratio(a.maternal, b.paternal)) - 3
+    return max(r(a.paternal, b.paternal), max(r(a.paternal, b.maternal), r(a.maternal, b.paternal)) - 8) - 3
 
 
 def name_score(a: Record, b: Record) -> float:
@@ -139,12 +185,20 @@ def classify(a: Record, b: Record) -> tuple[str, float, str] | None:
     if a.birth and b.birth:
         if a.birth == b.birth:
             return NAMES, score, "nombres parecidos y la misma fecha de nacimiento"
-        if score >= STRICT_THRESHOLD and _birth_near(a.birth, b.birth):
+        if score >= STRICT_THRESHOLD and _birth_near(a.birth, b.birth) and _equally_complete(a, b):
             return NAMES, score - 2, "nombres muy parecidos y fecha de nacimiento casi igual"
         return None
-    if score >= STRICT_THRESHOLD and a.district and a.district == b.district:
+    if score >= STRICT_THRESHOLD and a.district and a.district == b.district and _equally_complete(a, b):
         return NAMES, score - 4, "nombres muy parecidos en el mismo distrito (sin fecha de nacimiento)"
     return None
+
+
+def _equally_complete(a: Record, b: Record) -> bool:
+    """As many given names on both sides, and the maternal surname on both or neither. A birth
+    date only close, or only the district, is weak evidence: with a name written shorter on one
+    side ("Aurelio" / "Aurelio Manuel", "Olga Castro" / "Olga Castro Condori") it pairs namesakes
+    more often than it finds the same person."""
+    return len(a.given.split()) == len(b.given.split()) and bool(a.maternal) == bool(b.maternal)
 
 
 def _prefix(text: str) -> str:
@@ -152,18 +206,27 @@ def _prefix(text: str) -> str:
 
 
 def block_keys(r: Record) -> Iterator[tuple]:
-    """The blocking keys of one record, readably; `find_pairs` computes the same keys as integers."""
+    """The blocking keys of one record, readably; `find_pairs` computes the same keys as integers.
+    Two records sharing a key are compared, except in a district block ("n"), which is there
+    for missing birth dates: two records that both have one are compared by the birth keys."""
     if r.dni:
         yield ("d", r.dni)
     surnames = sorted({_prefix(r.paternal), _prefix(r.maternal)} - {""})
-    pair = "|".join(surnames)
+    letters = "|".join(sorted({r.paternal[:1], r.maternal[:1]} - {""}))
     initial = r.given[:1]
+    if len(r.dni) == 8 and r.dni.isdigit():
+        # One digit wrong leaves one half of the DNI as it was (and a swap of two neighbours
+        # does, unless they straddle the middle): with the name's letters, a DNI typo is
+        # compared even when the birth date is missing or far off.
+        yield ("h", 0, r.dni[:4], letters, initial)
+        yield ("h", 1, r.dni[4:], letters, initial)
     if r.birth:
+        day_month = sorted((r.birth.day, r.birth.month))  # 4 August and 8 April meet
         for s in surnames:
-            yield ("b", r.birth.toordinal(), s)
-        yield ("m", r.birth.year, r.birth.month, pair, initial)
+            yield ("b", r.birth.year, *day_month, s)
+        yield ("m", r.birth.year, r.birth.month, letters, initial)
     if r.district:
-        yield ("n", r.district, pair, initial)
+        yield ("n", r.district, letters, initial)
 
 
 def _codes(values: list, first=None) -> tuple[np.ndarray, int]:
@@ -179,10 +242,12 @@ def _columns(records: list[Record]) -> dict[str, np.ndarray]:
     n = len(records)
     prefixes, n_prefix = _codes([r.paternal[:3] for r in records] + [r.maternal[:3] for r in records], first="")
     p1, p2 = prefixes[:n], prefixes[n:]
-    # The pair of surname prefixes as a set without the empty one, like `block_keys`'s
-    # "|".join(sorted({paternal[:3], maternal[:3]} - {""})): codes stand for prefixes one to one.
-    x, y = np.where(p1 > 0, p1, p2), np.where(p2 > 0, p2, p1)
-    pair = np.minimum(x, y) * n_prefix + np.maximum(x, y)
+    firsts, n_letter = _codes([r.paternal[:1] for r in records] + [r.maternal[:1] for r in records], first="")
+    l1, l2 = firsts[:n], firsts[n:]
+    # The surnames' first letters as a set without the empty one, like `block_keys`'s
+    # "|".join(sorted({paternal[:1], maternal[:1]} - {""})): codes stand for letters one to one.
+    x, y = np.where(l1 > 0, l1, l2), np.where(l2 > 0, l2, l1)
+    letters = np.minimum(x, y) * n_letter + np.maximum(x, y)
     births = [r.birth for r in records]
     birth = np.fromiter((b.toordinal() if b else 0 for b in births), dtype=np.int64, count=n)
     year = np.fromiter((b.year if b else 0 for b in births), dtype=np.int64, count=n)
@@ -196,13 +261,16 @@ def _columns(records: list[Record]) -> dict[str, np.ndarray]:
     digits[~np.array(shaped, dtype=bool)] = -1  # not a DNI's shape: the typo check is left to `classify`
     district, n_district = _codes([r.district for r in records], first="")
     initial = np.fromiter((ord(r.given[0]) % 4096 if r.given else 0 for r in records), dtype=np.int64, count=n)
-    return {"p1": p1, "p2": p2, "pair": pair, "initial": initial, "birth": birth, "ym": year * 13 + month,
-            "year": year, "month": month, "day": day, "district": district, "dni": dni, "digits": digits,
-            "sizes": np.array([n_prefix, n_prefix * n_prefix, n_district], dtype=np.int64)}
+    day_month = year * 1024 + np.minimum(day, month) * 32 + np.maximum(day, month)
+    return {"p1": p1, "p2": p2, "letters": letters, "initial": initial, "birth": birth, "ym": year * 13 + month,
+            "day_month": day_month, "year": year, "month": month, "day": day, "district": district, "dni": dni,
+            "digits": digits, "sizes": np.array([n_prefix, n_letter * n_letter, n_district], dtype=np.int64)}
 
 
-def _pairs_in_blocks(keys: np.ndarray, rows: np.ndarray, max_block: int | None) -> np.ndarray:
-    """Every pair (as one int64 `i * n + j`, i < j, filled in by the caller) of rows sharing a key."""
+def _pairs_in_blocks(keys: np.ndarray, rows: np.ndarray, max_block: int | None,
+                     needs: np.ndarray | None = None) -> np.ndarray:
+    """Every pair of rows sharing a key, as an (m, 2) array; with `needs` (a mask over all
+    rows), only the pairs with at least one such row."""
     order = np.argsort(keys, kind="stable")
     keys, rows = keys[order], rows[order]
     if len(keys) < 2:
@@ -215,7 +283,10 @@ def _pairs_in_blocks(keys: np.ndarray, rows: np.ndarray, max_block: int | None) 
             continue
         first = starts[sizes == size]
         left, right = np.triu_indices(size, 1)
-        out.append(np.stack([rows[(first[:, None] + left).ravel()], rows[(first[:, None] + right).ravel()]], axis=1))
+        pairs = np.stack([rows[(first[:, None] + left).ravel()], rows[(first[:, None] + right).ravel()]], axis=1)
+        if needs is not None:
+            pairs = pairs[needs[pairs[:, 0]] | needs[pairs[:, 1]]]
+        out.append(pairs)
     return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
 
 
@@ -223,27 +294,36 @@ def candidate_pairs(cols: dict[str, np.ndarray]) -> np.ndarray:
     """The pairs of rows sharing at least one blocking key, each once: an (m, 2) array, i < j."""
     n = len(cols["p1"])
     idx = np.arange(n, dtype=np.int64)
-    n_prefix, n_pair, _n_district = (int(x) for x in cols["sizes"])
+    n_prefix, n_letters, _n_district = (int(x) for x in cols["sizes"])
     has_birth = cols["birth"] > 0
     found = []
     has_dni = cols["dni"] > 0
     found.append(_pairs_in_blocks(cols["dni"][has_dni], idx[has_dni], None))
-    # The birth date with either surname's first three letters.
+    # The birth date (day and month in either order) with either surname's first three letters.
     for column, extra in (("p1", None), ("p2", cols["p2"] != cols["p1"])):
         mask = has_birth & (cols[column] > 0)
         if extra is not None:
             mask &= extra
-        found.append((cols["birth"][mask] * n_prefix + cols[column][mask], idx[mask]))
+        found.append((cols["day_month"][mask] * n_prefix + cols[column][mask], idx[mask]))
     # Two keys of one kind go into one sort, so that a pair sharing both is found once here.
     keys = np.concatenate([k for k, _r in found[1:]])
     rows = np.concatenate([r for _k, r in found[1:]])
     found = [found[0], _pairs_in_blocks(keys, rows, MAX_BLOCK)]
-    # The birth month with both prefixes and the initial; the district with the same.
-    name_key = cols["pair"] * 4096 + cols["initial"]
-    found.append(_pairs_in_blocks((cols["ym"] * n_pair * 4096 + name_key)[has_birth], idx[has_birth], MAX_BLOCK))
-    in_district = cols["district"] > 0
-    found.append(_pairs_in_blocks((cols["district"] * n_pair * 4096 + name_key)[in_district], idx[in_district],
+    # The name key: the set of the surnames' first letters and the first given initial.
+    name_key = cols["letters"] * 4096 + cols["initial"]
+    # Each half of the DNI with the name key (as `block_keys`'s "h" keys).
+    digits = cols["digits"]
+    shaped = digits[:, 0] >= 0
+    place = np.array([1000, 100, 10, 1], dtype=np.int64)
+    halves = [((digits[shaped, :4].astype(np.int64) @ place) * n_letters * 4096 + name_key[shaped]),
+              ((10_000 + digits[shaped, 4:].astype(np.int64) @ place) * n_letters * 4096 + name_key[shaped])]
+    found.append(_pairs_in_blocks(np.concatenate(halves), np.concatenate([idx[shaped], idx[shaped]]), MAX_BLOCK))
+    # The birth month with the name key; the district with the same, for a record without a birth date.
+    found.append(_pairs_in_blocks((cols["ym"] * n_letters * 4096 + name_key)[has_birth], idx[has_birth],
                                   MAX_BLOCK))
+    in_district = cols["district"] > 0
+    found.append(_pairs_in_blocks((cols["district"] * n_letters * 4096 + name_key)[in_district], idx[in_district],
+                                  MAX_BLOCK, needs=~has_birth))
     pairs = np.concatenate(found)
     if not len(pairs):
         return pairs
@@ -271,15 +351,21 @@ def _surname_scores(records: list[Record], a: np.ndarray, b: np.ndarray) -> np.n
     pa, ma, pb, mb = column(a, "paternal"), column(a, "maternal"), column(b, "paternal"), column(b, "maternal")
 
     def ratio(x, y):
+        """`_surname_ratio` over two columns."""
         out = cpdist(x, y, scorer=Levenshtein.normalized_similarity, workers=-1) * 100
         empty = np.array([not u or not v for u, v in zip(x, y, strict=True)], dtype=bool)
         out[empty] = 0.0
+        initial = np.array([(len(u) == 1 or len(v) == 1) and bool(u and v) for u, v in zip(x, y, strict=True)],
+                           dtype=bool)
+        if initial.any():
+            agree = np.array([u[:1] == v[:1] for u, v in zip(x, y, strict=True)], dtype=bool)
+            out[initial] = np.where(agree[initial], INITIAL_SURNAME, 0.0)
         return out
 
     pp, mm, pm, mp = ratio(pa, pb), ratio(ma, mb), ratio(pa, mb), ratio(ma, pb)
     both = np.array([bool(u and v) for u, v in zip(ma, mb, strict=True)], dtype=bool)
     with_both = np.maximum((pp + mm) / 2, (pm + mp) / 2 - 1)
-    one_missing = np.maximum(np.maximum(pp, pm), mp) - 3
+    one_missing = np.maximum(pp, np.maximum(pm, mp) - 8) - 3
     return np.where(both, with_both, one_missing)
 
 
