@@ -109,8 +109,12 @@ class Preview:
             if entry:
                 entry["category"] = entry["category"].code
                 entry["since"] = entry["since"].isoformat()
-            return {"number": r.number, "status": r.status, "errors": r.errors, "notes": r.notes, "name": r.name,
-                    "person_id": r.person.pk if r.person else None, "person_fields": person, "entry_fields": entry}
+            # What is empty is left out: a 10,000-row preview is kept whole.
+            out = {"number": r.number, "status": r.status, "errors": r.errors, "notes": r.notes, "name": r.name,
+                   "person_id": r.person.pk if r.person else None,
+                   "person_fields": {k: v for k, v in person.items() if v not in (None, "")},
+                   "entry_fields": {k: v for k, v in entry.items() if v not in (None, "")}}
+            return {k: v for k, v in out.items() if v not in (None, "", [], {})}
 
         return {"notes": self.notes, "ignored": self.ignored, "letters": self.letters,
                 "columns": {str(i): f for i, f in self.columns.items()},
@@ -120,19 +124,24 @@ class Preview:
     def from_stored(cls, data: dict, *, with_people: bool = True) -> "Preview":
         categories = {c.code: c for c in Category.objects.all()}
         people = {}
-        ids = [r["person_id"] for r in data["rows"] if r["person_id"]] if with_people else []
+        ids = [r["person_id"] for r in data["rows"] if r.get("person_id")] if with_people else []
         for i in range(0, len(ids), 900):
             people.update(Person.objects.in_bulk(ids[i:i + 900]))
         rows = []
         for r in data["rows"]:
-            person, entry = dict(r["person_fields"]), dict(r["entry_fields"])
+            person, entry = dict(r.get("person_fields", {})), dict(r.get("entry_fields", {}))
+            if person:
+                person = {"given_names": "", "paternal_surname": "", "maternal_surname": "", "dni": None,
+                          "dni_check": "", "birth_date": None} | person
             if person.get("birth_date"):
                 person["birth_date"] = datetime.date.fromisoformat(person["birth_date"])
             if entry:
+                entry = {"social_case_reason": "", "notes": ""} | entry
                 entry["category"] = categories[entry["category"]]
                 entry["since"] = datetime.date.fromisoformat(entry["since"])
-            rows.append(RowOutcome(number=r["number"], status=r["status"], errors=[tuple(e) for e in r["errors"]],
-                                   notes=r["notes"], name=r["name"], person=people.get(r["person_id"]),
+            rows.append(RowOutcome(number=r["number"], status=r["status"],
+                                   errors=[tuple(e) for e in r.get("errors", [])], notes=r.get("notes", []),
+                                   name=r.get("name", ""), person=people.get(r.get("person_id")),
                                    person_fields=person, entry_fields=entry))
         return cls(rows=rows, notes=data["notes"], ignored=data["ignored"], letters=data["letters"],
                    questions=[spreadsheet.Question(**q) for q in data["questions"]],

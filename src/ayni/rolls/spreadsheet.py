@@ -231,11 +231,12 @@ def _filled(cell) -> bool:
 
 
 def _find_header(rows: list[tuple[int, list]]) -> tuple[int, dict[int, tuple[list[str], int]]]:
-    """The row among the first ones whose cells name the most fields, and what each names."""
+    """The row among the first ones whose cells name the most fields, and what each names. Fields,
+    not cells: a title merged across the sheet repeats its one word in every cell."""
     best = (-1, {}, 0)
     for position, (_row, cells) in enumerate(rows[:HEADER_SCAN]):
         named = {i: header_fields(cell) for i, cell in enumerate(cells) if _filled(cell)}
-        useful = sum(1 for fields, _sure in named.values() if set(fields) - {"skip"})
+        useful = len({f for fields, _sure in named.values() for f in fields} - {"skip"})
         if useful > best[2]:
             best = (position, named, useful)
     position, named, useful = best
@@ -247,16 +248,22 @@ def _find_header(rows: list[tuple[int, list]]) -> tuple[int, dict[int, tuple[lis
     return position, named
 
 
+def _says_total(text) -> bool:
+    words = re.sub(r"[^a-z0-9]+", " ", fold(text)).split() if isinstance(text, str) else []
+    return bool(words) and words[0] in _TOTAL_WORDS and all(w in _TOTAL_TAIL or w.isdigit() for w in words[1:])
+
+
 def _is_total(cells: list) -> str:
     """The text of a row's first filled cell when it says the row is a total ("TOTAL", "Total
-    general", "SUMA"), else ""."""
-    first = next((c for c in cells if _filled(c)), None)
-    if not isinstance(first, str):
+    general", "SUMA") and nothing else in the row is text (counts, sums, formulas), else "".
+    A person whose surname is Suma has her names beside it."""
+    filled = [c for c in cells if _filled(c)]
+    if not filled or not _says_total(filled[0]):
         return ""
-    words = re.sub(r"[^a-z0-9]+", " ", fold(first)).split()
-    if words and words[0] in _TOTAL_WORDS and all(w in _TOTAL_TAIL or w.isdigit() for w in words[1:]):
-        return first.strip()[:30]
-    return ""
+    for cell in filled[1:]:
+        if isinstance(cell, str) and not _says_total(cell) and not re.fullmatch(r"[\d\s.,:%]+", cell):
+            return ""
+    return filled[0].strip()[:30]
 
 
 def _table(rows: list[tuple[int, list]], letter, notes: list[str], choices: dict | None = None) -> Table:
@@ -498,7 +505,12 @@ def _merge(rows: list[tuple[int, list]], merges: list[tuple], deadline: Deadline
 
 
 def _read_xlsx(content: bytes, deadline: Deadline, choices: dict | None) -> Table:
-    from openpyxl import load_workbook
+    """openpyxl reads the workbook's parts (its sheets' names, shared strings, date styles), not
+    through `load_workbook`: that sizes every sheet first, and a sheet that does not state its
+    size is then parsed whole, row of millions of cells included. The first sheet's cells are
+    read by `_stream_sheet`."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
     from openpyxl.worksheet._reader import WorkSheetParser
 
     broken = _("No se pudo abrir el archivo como Excel (.xlsx): está dañado o no es una hoja de cálculo. Ábralo en "
@@ -510,25 +522,30 @@ def _read_xlsx(content: bytes, deadline: Deadline, choices: dict | None) -> Tabl
             if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
                 raise SheetError(_("El archivo es demasiado grande una vez descomprimido; divídalo en varios."))
         with deadline.alarm():
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
             try:
-                if not book.worksheets:
+                reader.read_manifest()
+                reader.read_strings()
+                reader.read_workbook()
+                apply_stylesheet(reader.archive, reader.wb)
+                sheets = [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
+                          if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+                if not sheets:
                     raise SheetError(_("El archivo está vacío."))
-                sheet = book.worksheets[0]
-                parser = WorkSheetParser(None, sheet._shared_strings, data_only=True, epoch=book.epoch,
-                                         date_formats=book._date_formats,
-                                         timedelta_formats=book._timedelta_formats)
-                with book._archive.open(sheet._worksheet_path) as source:
+                title, path = sheets[0]
+                book = reader.wb
+                parser = WorkSheetParser(None, reader.shared_strings, data_only=True, epoch=book.epoch,
+                                         date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+                with reader.archive.open(path) as source:
                     rows, merges = _stream_sheet(source, parser, deadline)
-                title, sheets = sheet.title, len(book.worksheets)
             finally:
-                book.close()
+                reader.archive.close()
     except SheetError:
         raise
     except Exception as exc:  # openpyxl raises many kinds on a broken file: all mean the same to her
         raise SheetError(broken) from exc
     notes = []
-    if sheets > 1:
+    if len(sheets) > 1:
         notes.append(_("El archivo tiene varias hojas; se leyó solo la primera, «%(name)s».") % {"name": title})
     spanning = _merge(rows, merges, deadline)
     if spanning:
