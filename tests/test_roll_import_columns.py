@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from ayni.rolls import spreadsheet
 from ayni.rolls.imports import apply_import, preview_import, upload_import
 from ayni.rolls.models import ImportBatch, RollEntry
+from tests.rolls_helpers import xlsx_bytes as xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -93,17 +94,6 @@ def municipal_roll(people: int = 301) -> tuple[bytes, dict[str, str]]:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue(), expected
-
-
-def xlsx(headers, rows) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def upload(world, content, filename="padron.xlsx"):

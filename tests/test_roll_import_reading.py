@@ -20,6 +20,7 @@ from ayni.ops.integrity import import_violations
 from ayni.rolls import imports, spreadsheet
 from ayni.rolls.imports import apply_import, preview_import, read_import, upload_import
 from ayni.rolls.models import ImportBatch, RollEntry
+from tests.rolls_helpers import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +30,7 @@ MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def xlsx(rows, headers=HEADERS) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(headers, rows)
 
 
 def crafted_xlsx(row_cells: bytes, times: int) -> bytes:
