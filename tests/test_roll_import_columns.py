@@ -218,3 +218,9 @@ def test_a_person_whose_surname_starts_like_a_total_is_a_person(world):
     rows = [["Quispe", "Rosa", "Otro"], ["Suma", "Juana", "Otro"]]
     preview = preview_import(upload(world, xlsx(["Apellido paterno", "Nombres", "Categoría"], rows)))
     assert [r.name for r in preview.rows] == ["Quispe, Rosa", "Suma, Juana"] and not preview.notes
+
+
+def test_an_unknown_column_with_nothing_under_it_is_not_asked_about(world):
+    preview = preview_import(upload(world, xlsx(["Apellido paterno", "Nombres", "Categoría", "Teléfono"],
+                                                [["Quispe", "Rosa", "Otro", None]])))
+    assert not preview.questions and preview.ignored == ["D «Teléfono»"]

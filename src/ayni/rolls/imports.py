@@ -462,7 +462,7 @@ def answer_columns(*, actor, batch: ImportBatch, choices: dict[int, str] | None 
     """Her answers about the columns the reading asked about (a field, or "ignore" for each),
     then the file is read again with them. Without answers, it is only read again (a reading
     that stalled)."""
-    batch = ImportBatch.objects.select_for_update().select_related("kitchen__kind").get(pk=batch.pk)
+    batch = ImportBatch.objects.select_for_update().select_related("kitchen__kind").defer("content").get(pk=batch.pk)
     if actor is not None:
         Scope.for_user(actor).require(Can.EDIT, batch.kitchen)
     if batch.status == ImportBatch.Status.APPLIED:
@@ -529,7 +529,7 @@ def upload_import(*, actor, kitchen: Organisation, filename: str, content: bytes
 def apply_import(*, actor, batch: ImportBatch) -> int:
     """Apply every valid row in one transaction; the rows with errors are left out (and stay
     visible in the preview). Returns how many people were added to the roll."""
-    batch = ImportBatch.objects.select_for_update().select_related("kitchen__kind").get(pk=batch.pk)
+    batch = ImportBatch.objects.select_for_update().select_related("kitchen__kind").defer("content").get(pk=batch.pk)
     kitchen = batch.kitchen
     if actor is not None:
         Scope.for_user(actor).require(Can.EDIT, kitchen)
@@ -555,7 +555,7 @@ def apply_import(*, actor, batch: ImportBatch) -> int:
     batch.status = ImportBatch.Status.APPLIED
     batch.applied_at = timezone.now()
     batch.rows_total, batch.rows_valid, batch.rows_created = len(preview.rows), len(preview.valid), created
-    batch.save()
+    batch.save(update_fields=["status", "applied_at", "rows_total", "rows_valid", "rows_created"])
     record(actor=actor, action="roll.import", obj=batch, org_path=kitchen.path,
            after={"filename": batch.filename, "rows": len(preview.rows), "added": created,
                   "skipped": preview.count(ALREADY), "errors": preview.count(ERROR)})

@@ -326,6 +326,9 @@ def _table(rows: list[tuple[int, list]], letter, notes: list[str], choices: dict
                 samples.append(str(cells[i].value if isinstance(cells[i], Formula) else cells[i]).strip()[:30])
                 if len(samples) == 3:
                     break
+        if not samples:  # nothing written under it: nothing to lose, nothing to ask
+            ignored.append(i)
+            continue
         questions.append(Question(index=i, letter=f"{letter(i)} «{header[i][:30]}»" if header[i] else letter(i),
                                   header=header[i][:60], candidates=asked[i], samples=samples))
     return Table(columns=columns, letters=letters, headers={name: header[i] for i, name in columns.items()},

@@ -249,7 +249,7 @@ def import_upload(request, pk):
                 apply_validation_error(form, exc)
             else:
                 return redirect("rolls:import_preview", pk=batch.pk)
-    recent = org.roll_imports.defer("content")[:5]
+    recent = org.roll_imports.defer("content", "preview")[:5]
     return render(request, "rolls/import.html", {"org": org, "form": form, "recent": recent,
                                                  "max_rows": spreadsheet.max_rows(),
                                                  "max_mb": spreadsheet.MAX_BYTES // 1024 // 1024})
