@@ -5,6 +5,7 @@ of the preview reads the result kept on the batch, never the file."""
 
 import datetime
 import io
+import os
 import tracemalloc
 import zipfile
 
@@ -14,13 +15,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
-from openpyxl import Workbook
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 
 from ayni.ops.integrity import import_violations
 from ayni.rolls import imports, spreadsheet
 from ayni.rolls.imports import apply_import, preview_import, read_import, upload_import
 from ayni.rolls.models import ImportBatch, RollEntry
 from tests.rolls_helpers import xlsx_bytes
+from tests.test_roll_import_property import _xlsx_value
+from tests.test_roll_import_property import cells as property_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +268,29 @@ def test_the_kept_preview_gives_back_what_the_reading_found(world):
         [(r.number, r.status, r.errors, r.notes, r.name, r.person_fields, r.entry_fields) for r in fresh.rows]
     assert (kept.notes, kept.ignored, kept.letters, kept.columns) == (fresh.notes, fresh.ignored, fresh.letters,
                                                                       fresh.columns)
+
+
+@settings(max_examples=int(os.environ.get("AYNI_PROPERTY_EXAMPLES", 30)), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(grid=st.lists(st.lists(st.one_of(st.none(), property_cells), max_size=8), min_size=1, max_size=8),
+       rich=st.booleans(), date1904=st.booleans())
+def test_the_streaming_reader_gives_what_openpyxl_gives(grid, rich, date1904):
+    """Whatever the cells hold (numbers, dates, booleans, text, formulas, rich text, the 1904 date
+    system), each value is what openpyxl's own reader gives for it."""
+    book = Workbook()
+    book.epoch = datetime.datetime(1904, 1, 1) if date1904 else book.epoch  # noqa: DTZ001 - as Excel stores it
+    sheet = book.active
+    for row in grid:
+        sheet.append([_xlsx_value(v) for v in row])
+    if rich:
+        sheet["A1"] = CellRichText(["Quis", TextBlock(InlineFont(b=True), "pe")])
+    out = io.BytesIO()
+    book.save(out)
+    content = out.getvalue()
+    rows, _merges, _sheets = spreadsheet.xlsx_cells(content, spreadsheet.Deadline())
+    values = {(n, c): (v.value if isinstance(v, spreadsheet.Formula) else v) for n, cells in rows
+              for c, v in enumerate(cells)}  # a formula's saved value, as openpyxl's data_only mode
+    ours = {at: v for at, v in values.items() if v is not None}
+    theirs = {(cell.row, cell.column - 1): cell.value for line in load_workbook(io.BytesIO(content), data_only=True)
+              .active.iter_rows() for cell in line if cell.value is not None}
+    assert ours == theirs

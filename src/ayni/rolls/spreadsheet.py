@@ -22,6 +22,7 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import iterparse
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -409,24 +410,98 @@ def _read_csv(content: bytes, deadline: Deadline, choices: dict | None) -> Table
 
 # --- XLSX -------------------------------------------------------------------------------------
 
-def _stream_sheet(source, parser, deadline: Deadline) -> tuple[list[tuple[int, list]], list[tuple]]:
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _VALUE, _INLINE, _FORMULA, _TEXT, _RUN, _MERGE_CELL, _SHEET_DATA, _SHARED = (
+    _MAIN + tag for tag in ("row", "c", "v", "is", "f", "t", "r", "mergeCell", "sheetData", "si"))
+
+
+def _text_of(node) -> str:
+    """A shared or inline string as its text: the plain part and its formatted runs (what
+    openpyxl's `Text.content` gives), without building openpyxl's objects for it."""
+    plain = node.find(_TEXT)
+    parts = [plain.text or ""] if plain is not None else []
+    parts.extend(run.findtext(_TEXT) or "" for run in node.findall(_RUN))
+    return "".join(parts)
+
+
+def _shared_strings(reader, deadline: Deadline) -> list[str]:
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    part = reader.package.find(SHARED_STRINGS)
+    if part is None:
+        return []
+    strings = []
+    with reader.archive.open(part.PartName[1:]) as source:
+        for n, (_event, node) in enumerate(iterparse(source)):  # noqa: S314 - see _stream_sheet
+            if node.tag == _SHARED:
+                strings.append(_text_of(node).replace("x005F_", ""))  # as openpyxl unescapes them
+                node.clear()
+            if not n & 4095:
+                deadline.check()
+    return strings
+
+
+class _Cells:
+    """A cell's value as openpyxl gives it in `data_only` mode (numbers, dates by their style,
+    shared and inline strings, booleans), read straight from the element: the same rules as
+    openpyxl's `WorkSheetParser.parse_cell`, without its per-cell objects."""
+
+    def __init__(self, strings: list[str], book):
+        from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+        self.strings, self.epoch = strings, book.epoch
+        self.dates, self.durations = book._date_formats, book._timedelta_formats
+        self.from_excel, self.from_iso = from_excel, from_ISO8601
+
+    def value(self, element):
+        kind = element.get("t", "n")
+        if kind == "inlineStr":
+            child = element.find(_INLINE)
+            return _text_of(child) if child is not None else None
+        raw = element.findtext(_VALUE) or None
+        if raw is None:
+            return None
+        if kind == "n":
+            number = float(raw) if ("." in raw or "e" in raw or "E" in raw) else int(raw)
+            style = int(element.get("s") or 0)
+            if style in self.dates:
+                try:
+                    return self.from_excel(number, self.epoch, timedelta=style in self.durations)
+                except (OverflowError, ValueError):
+                    return "#VALUE!"  # what openpyxl gives for a date out of range
+            return number
+        if kind == "s":
+            return self.strings[int(raw)]
+        if kind == "b":
+            return bool(int(raw))
+        if kind == "d":
+            return self.from_iso(raw)
+        return raw  # "str" (a formula's text result) and "e" (an error such as #N/A)
+
+
+def _column(coordinate: str) -> int:
+    n = 0
+    for ch in coordinate:
+        if "A" <= ch <= "Z":
+            n = n * 26 + ord(ch) - 64
+        elif n:
+            return n
+        else:
+            raise ValueError(coordinate)
+    raise ValueError(coordinate)
+
+
+def _stream_sheet(source, cells_of: _Cells, deadline: Deadline) -> tuple[list[tuple[int, list]], list[tuple]]:
     """The sheet's filled rows and its merged ranges, in one pass over its XML that keeps one cell
     in memory at a time: a cell past the column cap with something in it refuses the file at
     once, so a row of millions of cells is never held whole (openpyxl parses a whole row before
     it hands any of it over, even with `max_col`)."""
-    from xml.etree.ElementTree import iterparse
+    from openpyxl.utils.cell import range_boundaries
 
-    from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-
-    row_tag, cell_tag, merge_tag, data_tag = (f"{{{SHEET_MAIN_NS}}}{t}" for t in ("row", "c", "mergeCell",
-                                                                                  "sheetData"))
-    value_tags = (f"{{{SHEET_MAIN_NS}}}v", f"{{{SHEET_MAIN_NS}}}is")
-    formula_tag = f"{{{SHEET_MAIN_NS}}}f"
     width, limit = max_columns(), max_rows() + HEADER_SCAN + 1
     rows, merges = [], []
     sheet_data = row_element = None
-    number = seen = events = 0
+    number = seen = column = events = 0
     cells: dict[int, object] = {}
     # The parser openpyxl itself uses: expat refuses entity expansion bombs, and ElementTree
     # never fetches an external entity.
@@ -436,36 +511,34 @@ def _stream_sheet(source, parser, deadline: Deadline) -> tuple[list[tuple[int, l
             deadline.check()
         tag = element.tag
         if event == "start":
-            if tag == row_tag:
-                row_element, cells, seen = element, {}, 0
+            if tag == _ROW:
+                row_element, cells, seen, column = element, {}, 0, 0
                 r = element.get("r")
                 number = int(float(r)) if r else number + 1
-                parser.row_counter, parser.col_counter = number, 0
-            elif tag == data_tag:
+            elif tag == _SHEET_DATA:
                 sheet_data = element
             continue
-        if tag == cell_tag:
+        if tag == _CELL:
             seen += 1
             if seen > EXCEL_MAX_COLUMNS:
                 raise SheetError(_("La fila %(n)s tiene más de %(max)s celdas: el archivo no es una hoja de Excel "
                                    "válida.") % {"n": number, "max": _number(EXCEL_MAX_COLUMNS)})
             coordinate = element.get("r")
-            column = coordinate_to_tuple(coordinate)[1] if coordinate else parser.col_counter + 1
+            column = _column(coordinate) if coordinate else column + 1
             if column > width:
-                if any(_filled(child.text) or len(child) for child in element if child.tag in value_tags):
+                if _filled(element.findtext(_VALUE)) or element.find(_INLINE) is not None:
                     raise _too_wide(number, column - 1)
-                parser.col_counter = column
             else:
-                value = parser.parse_cell(element)["value"]
-                if element.find(formula_tag) is not None:
-                    formula = parser.parse_formula(element)
-                    value = Formula(formula if isinstance(formula, str) else getattr(formula, "text", "="), value)
+                value = cells_of.value(element)
+                formula = element.find(_FORMULA)
+                if formula is not None:
+                    value = Formula("=" + (formula.text or ""), value)
                 if value is not None:
                     cells[column - 1] = value
             element.clear()
             if row_element is not None:
                 row_element.remove(element)  # its only child by now: what ended before was removed
-        elif tag == row_tag:
+        elif tag == _ROW:
             if cells:
                 if len(rows) >= limit:
                     raise _too_many_rows()
@@ -477,7 +550,7 @@ def _stream_sheet(source, parser, deadline: Deadline) -> tuple[list[tuple[int, l
             if sheet_data is not None:
                 sheet_data.remove(element)
             row_element, cells = None, {}
-        elif tag == merge_tag:
+        elif tag == _MERGE_CELL:
             ref = element.get("ref") or ""
             if ":" in ref:
                 merges.append((ref, *range_boundaries(ref)))
@@ -507,14 +580,14 @@ def _merge(rows: list[tuple[int, list]], merges: list[tuple], deadline: Deadline
     return spanning
 
 
-def _read_xlsx(content: bytes, deadline: Deadline, choices: dict | None) -> Table:
-    """openpyxl reads the workbook's parts (its sheets' names, shared strings, date styles), not
-    through `load_workbook`: that sizes every sheet first, and a sheet that does not state its
-    size is then parsed whole, row of millions of cells included. The first sheet's cells are
-    read by `_stream_sheet`."""
+def xlsx_cells(content: bytes, deadline: Deadline) -> tuple[list[tuple[int, list]], list[tuple], list[str]]:
+    """The first sheet's filled rows, its merged ranges, and the names of all sheets.
+
+    openpyxl reads the workbook's parts (its sheets' names, date styles), not through
+    `load_workbook`: that sizes every sheet first, and a sheet that does not state its size is
+    then parsed whole, row of millions of cells included. The cells are read by `_stream_sheet`."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.worksheet._reader import WorkSheetParser
 
     broken = _("No se pudo abrir el archivo como Excel (.xlsx): está dañado o no es una hoja de cálculo. Ábralo en "
                "Excel o LibreOffice y guárdelo de nuevo como .xlsx, o como CSV.")
@@ -528,28 +601,29 @@ def _read_xlsx(content: bytes, deadline: Deadline, choices: dict | None) -> Tabl
             reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
             try:
                 reader.read_manifest()
-                reader.read_strings()
+                strings = _shared_strings(reader, deadline)
                 reader.read_workbook()
                 apply_stylesheet(reader.archive, reader.wb)
                 sheets = [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
                           if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
                 if not sheets:
                     raise SheetError(_("El archivo está vacío."))
-                title, path = sheets[0]
-                book = reader.wb
-                parser = WorkSheetParser(None, reader.shared_strings, data_only=True, epoch=book.epoch,
-                                         date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
-                with reader.archive.open(path) as source:
-                    rows, merges = _stream_sheet(source, parser, deadline)
+                with reader.archive.open(sheets[0][1]) as source:
+                    rows, merges = _stream_sheet(source, _Cells(strings, reader.wb), deadline)
             finally:
                 reader.archive.close()
     except SheetError:
         raise
     except Exception as exc:  # openpyxl raises many kinds on a broken file: all mean the same to her
         raise SheetError(broken) from exc
+    return rows, merges, [name for name, _path in sheets]
+
+
+def _read_xlsx(content: bytes, deadline: Deadline, choices: dict | None) -> Table:
+    rows, merges, sheets = xlsx_cells(content, deadline)
     notes = []
     if len(sheets) > 1:
-        notes.append(_("El archivo tiene varias hojas; se leyó solo la primera, «%(name)s».") % {"name": title})
+        notes.append(_("El archivo tiene varias hojas; se leyó solo la primera, «%(name)s».") % {"name": sheets[0]})
     spanning = _merge(rows, merges, deadline)
     if spanning:
         notes.append(_("Había celdas combinadas (%(cells)s); se repitió su valor en cada fila.")
