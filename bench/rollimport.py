@@ -156,7 +156,7 @@ def measure(rows: int, row_by_row: bool) -> dict:
     batch = ImportBatch.objects.get(pk=batch.pk)
     assert batch.status == ImportBatch.Status.PREVIEWED, batch.message
     t0 = time.perf_counter()
-    preview = Preview.from_stored(ImportBatch.objects.get(pk=batch.pk).preview, with_people=False)
+    preview = Preview.from_stored(ImportBatch.objects.get(pk=batch.pk).preview, to_apply=False)
     view_s = time.perf_counter() - t0
     stored_kb = len(json.dumps(batch.preview)) / 1024
     counts = {s: preview.count(s) for s in ("new", "existing", "already", "error")}

@@ -121,15 +121,21 @@ class Preview:
                 "questions": [dataclasses.asdict(q) for q in self.questions], "rows": [row(r) for r in self.rows]}
 
     @classmethod
-    def from_stored(cls, data: dict, *, with_people: bool = True) -> "Preview":
-        categories = {c.code: c for c in Category.objects.all()}
+    def from_stored(cls, data: dict, *, to_apply: bool = True) -> "Preview":
+        """The kept preview; for the page alone (`to_apply=False`), the rows' fields stay as kept
+        (text), without their people, categories and dates."""
+        categories = {c.code: c for c in Category.objects.all()} if to_apply else {}
         people = {}
-        ids = [r["person_id"] for r in data["rows"] if r.get("person_id")] if with_people else []
+        ids = [r["person_id"] for r in data["rows"] if r.get("person_id")] if to_apply else []
         for i in range(0, len(ids), 900):
             people.update(Person.objects.in_bulk(ids[i:i + 900]))
         rows = []
         for r in data["rows"]:
-            person, entry = dict(r.get("person_fields", {})), dict(r.get("entry_fields", {}))
+            person, entry = r.get("person_fields", {}), r.get("entry_fields", {})
+            if not to_apply:
+                rows.append(RowOutcome(number=r["number"], status=r["status"], errors=r.get("errors", []),
+                                       notes=r.get("notes", []), name=r.get("name", ""), person_fields=person))
+                continue
             if person:
                 person = {"given_names": "", "paternal_surname": "", "maternal_surname": "", "dni": None,
                           "dni_check": "", "birth_date": None} | person

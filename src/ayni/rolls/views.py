@@ -285,7 +285,7 @@ def import_preview(request, pk):
     preview = questions = None
     reading = batch.status in (ImportBatch.Status.UPLOADED, ImportBatch.Status.READING)
     if batch.status == ImportBatch.Status.PREVIEWED and batch.preview:
-        preview = imports.Preview.from_stored(batch.preview, with_people=False)
+        preview = imports.Preview.from_stored(batch.preview, to_apply=False)
         # Her answers stay on the page when they could not be used.
         questions = [(q, imports.column_options(q), answers.get(q.index, "")) for q in preview.questions]
     stalled = reading and imports.reading_stalled(batch)
