@@ -289,6 +289,7 @@ def _table(rows: list[tuple[int, list]], letter, notes: list[str], choices: dict
     header = {i: str(header_cells[i]).strip() if i < len(header_cells) and _filled(header_cells[i]) else ""
               for i in range(max(width, len(header_cells)))}
     columns, asked, ignored = {}, {}, []
+    choices = {i: f for i, f in choices.items() if i in header}  # answers about columns this file has
     claims: dict[str, list[tuple[int, int]]] = {}
     for i, (fields, sure) in named.items():
         if i in choices:

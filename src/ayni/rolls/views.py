@@ -252,6 +252,7 @@ def import_upload(request, pk):
     recent = org.roll_imports.defer("content", "preview")[:5]
     return render(request, "rolls/import.html", {"org": org, "form": form, "recent": recent,
                                                  "max_rows": spreadsheet.max_rows(),
+                                                 "max_columns": spreadsheet.max_columns(),
                                                  "max_mb": spreadsheet.MAX_BYTES // 1024 // 1024})
 
 
