@@ -40,7 +40,7 @@ def xlsx(rows, headers=HEADERS) -> bytes:
     return xlsx_bytes(headers, rows)
 
 
-def crafted_xlsx(row_cells: bytes, times: int) -> bytes:
+def crafted_xlsx(row_cells: bytes, times: int, after_data: bytes = b"") -> bytes:
     """A valid workbook, written part by part: a header row, then one row made of `row_cells`
     repeated `times` times. Deflate squeezes the repetition about a thousand to one, so tens of
     megabytes of sheet make a file of kilobytes (the field trial's was 144 KB)."""
@@ -74,7 +74,7 @@ def crafted_xlsx(row_cells: bytes, times: int) -> bytes:
             chunk = row_cells * 10_000
             for _i in range(times // 10_000):
                 sheet.write(chunk)
-            sheet.write(b"</row></sheetData></worksheet>")
+            sheet.write(b"</row></sheetData>" + after_data + b"</worksheet>")
     return out.getvalue()
 
 
@@ -106,6 +106,13 @@ def test_a_row_of_blank_cells_past_anything_excel_writes_is_refused(world):
     with pytest.raises(spreadsheet.SheetError) as exc:
         spreadsheet.read_table("padron.xlsx", content)
     assert "más de 16 384 celdas" in str(exc.value)
+
+
+def test_a_sheet_of_endless_merged_ranges_is_refused(world):
+    merges = b'<mergeCells>' + b'<mergeCell ref="A2:XFD1048576"/>' * (spreadsheet.MAX_MERGES + 1) + b"</mergeCells>"
+    with pytest.raises(spreadsheet.SheetError) as exc:
+        spreadsheet.read_table("padron.xlsx", crafted_xlsx(b"<c><v>1</v></c>", 0, merges))
+    assert "más de 20 000 grupos de celdas combinadas" in str(exc.value)
 
 
 def test_blank_formatted_cells_past_the_column_cap_are_skipped(world):

@@ -34,6 +34,7 @@ from ayni.lib.text import fold
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNZIPPED = 80 * 1024 * 1024  # a 5 MB xlsx that inflates past this is not a roll
 HEADER_SCAN = 15
+MAX_MERGES = 20_000  # a roll merges a title, a category per group: hundreds
 EXCEL_MAX_COLUMNS = 16_384  # a row with more cells than Excel has columns was not written by Excel
 IGNORE = "ignore"  # her answer for a column that is not to be imported
 
@@ -555,6 +556,10 @@ def _stream_sheet(source, cells_of: _Cells, deadline: Deadline) -> tuple[list[tu
             ref = element.get("ref") or ""
             if ":" in ref:
                 merges.append((ref, *range_boundaries(ref)))
+                if len(merges) > MAX_MERGES:
+                    raise SheetError(_("El archivo tiene más de %(max)s grupos de celdas combinadas. Quite la "
+                                       "combinación de celdas (Inicio › Combinar y centrar) y súbalo de nuevo.")
+                                     % {"max": _number(MAX_MERGES)})
             element.clear()
     return rows, merges
 
