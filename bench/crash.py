@@ -47,7 +47,7 @@ import datetime, json, secrets
 from ayni.accounts.models import User
 from ayni.capture.models import ApiToken
 from ayni.orgs.models import Organisation
-from ayni.rolls.imports import upload_import
+from ayni.rolls.imports import read_import, upload_import
 from ayni.rolls.models import Category, DuplicatePair
 from ayni.rolls.services import register_entry, suggest_pair
 kitchens = list(Organisation.objects.filter(kind__is_kitchen=True).order_by("pk").values_list("pk", flat=True)[:60])
@@ -61,8 +61,10 @@ imports, pairs = [], []
 for i in range(N):
     rows = "".join(f"Importada;{MARKER};I{i} F{j};Otro\\n" for j in range(5))
     csv = "Apellido paterno;Apellido materno;Nombres;Categoría\\n" + rows
-    imports.append(upload_import(actor=None, kitchen=orgs[kitchens[i % len(kitchens)]], filename=f"p{i}.csv",
-                                 content=csv.encode()).pk)
+    batch = upload_import(actor=None, kitchen=orgs[kitchens[i % len(kitchens)]], filename=f"p{i}.csv",
+                          content=csv.encode())
+    read_import(batch_id=batch.pk, reading=batch.reading)  # as the task worker does: the preview is ready
+    imports.append(batch.pk)
     people = [register_entry(actor=None, kitchen=orgs[kitchens[(i + k) % len(kitchens)]],
                              category=Category.objects.get(code="otro"), given_names=f"D{i} {MARKER}",
                              paternal_surname="Duplicada", maternal_surname=name, consent_on=today,

@@ -45,3 +45,19 @@ def import_batch(w):
 
     content = "Apellido paterno;Apellido materno;Nombres;DNI;Categoría\nCondori;Apaza;Teodosia;10293847;Otro\n"
     return upload_import(actor=None, kitchen=w.kitchen, filename="padron.csv", content=content.encode())
+
+
+def xlsx_bytes(headers, rows) -> bytes:
+    """A workbook as Excel saves it: a header row, then the rows."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -305,7 +306,7 @@ def test_an_empty_workbook(world):
 
 
 def test_too_many_rows_are_refused_with_the_cap(world):
-    rows = [[i, "Quispe", "Mamani", "Rosa", "", "", "Otro", "", ""] for i in range(spreadsheet.MAX_ROWS + 50)]
+    rows = [[i, "Quispe", "Mamani", "Rosa", "", "", "Otro", "", ""] for i in range(settings.AYNI_IMPORT_MAX_ROWS + 50)]
     text = ";".join(HEADERS) + "\n" + "\n".join(";".join(str(c) for c in r) for r in rows)
     with pytest.raises(spreadsheet.SheetError) as exc:
         preview_import(upload(world, text.encode(), filename="grande.csv"))

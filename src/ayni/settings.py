@@ -199,6 +199,14 @@ TASKS = {
     }
 }
 
+# --- Roll import ------------------------------------------------------------------------------
+# An uploaded roll is read by the task worker within these bounds, which a real kitchen's roll
+# never reaches: a crafted file (a row of millions of cells, a zip bomb) is refused with a
+# message, or stops itself after AYNI_IMPORT_READ_SECONDS, instead of holding the worker.
+AYNI_IMPORT_MAX_ROWS = env_int("AYNI_IMPORT_MAX_ROWS", 10_000)
+AYNI_IMPORT_MAX_COLUMNS = env_int("AYNI_IMPORT_MAX_COLUMNS", 60)
+AYNI_IMPORT_READ_SECONDS = env_int("AYNI_IMPORT_READ_SECONDS", 60)
+
 # --- Text messages (SMS, WhatsApp) -------------------------------------------------------------
 # Which gateway sends replies and reminders: "android" (an SMS-gateway app on a phone in the
 # office, reached over HTTP) or "twilio" (SMS and WhatsApp). Webhooks are refused until their

@@ -2,17 +2,20 @@
 
 The services keep them inside one transaction each; these checks are how we know that a crash,
 a restore or a hand-made SQL fix did not leave something half-done: the organisation tree, no
-row pointing at nothing (every foreign key of every table), no half-applied roll import or
-merge of two people, no report saved without its revision, and an audit entry for every change
+row pointing at nothing (every foreign key of every table), no half-applied (or half-read) roll
+import or merge of two people, no report saved without its revision, and an audit entry for every change
 the services made. All read-only.
 """
 
+import datetime
 from collections import Counter
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ayni.accounts.models import User, validate_username_has_letter
@@ -21,6 +24,7 @@ from ayni.capture.models import Inbound, content_hash, sender_phone
 from ayni.kitchens.models import DailyReport, DailyReportRevision, MovementKind, StockMovement
 from ayni.orgs.models import Organisation, path_segment
 from ayni.people.models import Person
+from ayni.rolls.imports import STALLED_AFTER
 from ayni.rolls.models import DuplicatePair, ImportBatch, PersonMerge, RollEntry
 
 
@@ -104,6 +108,25 @@ def import_violations() -> list[str]:
             out.append(_("importación %(pk)s: aplicada sin fecha de aplicación") % {"pk": pk})
         if str(pk) not in audited_apply:
             out.append(_("importación %(pk)s: aplicada sin registro de auditoría") % {"pk": pk})
+    return out + reading_violations()
+
+
+def reading_violations() -> list[str]:
+    """A roll file is read once, by the task worker, and what it found is kept: a batch said to
+    be previewed keeps its preview, a rejected one its message, and no reading outlives its own
+    time limit (it stops itself), so one still "reading" past it was cut short by a stopped worker
+    (her page offers to read it again)."""
+    out = []
+    batches = ImportBatch.objects.order_by("pk")
+    for pk in batches.filter(status=ImportBatch.Status.PREVIEWED, preview__isnull=True).values_list("pk", flat=True):
+        out.append(_("importación %(pk)s: revisada, pero sin la revisión guardada") % {"pk": pk})
+    for pk in batches.filter(status=ImportBatch.Status.REJECTED, message="").values_list("pk", flat=True):
+        out.append(_("importación %(pk)s: rechazada sin el motivo") % {"pk": pk})
+    cut_short = timezone.now() - datetime.timedelta(seconds=settings.AYNI_IMPORT_READ_SECONDS) - STALLED_AFTER
+    stuck = batches.filter(status=ImportBatch.Status.READING, reading_since__lt=cut_short)
+    for pk in stuck.values_list("pk", flat=True):
+        out.append(_("importación %(pk)s: su lectura no terminó (el proceso de tareas se detuvo mientras leía); "
+                     "se puede leer de nuevo desde su página") % {"pk": pk})
     return out
 
 

@@ -1,17 +1,23 @@
 """Importing a roll from a spreadsheet, in two steps.
 
 `upload_import` stores the file raw before reading a byte of it (nothing typed is lost, and a
-file that cannot be read stays there to be looked at). `preview_import` reads it and says, for
-every row, what will happen and every error (row, column, why). `apply_import` reads it again and
-applies the valid rows in one transaction. A person already on this kitchen's roll is skipped, so
-importing the same file twice creates nothing the second time.
+file that cannot be read stays there to be looked at), and queues its reading. The task worker
+reads it once, within the reading's bounds and time limit (`read_import`), and keeps the preview:
+for every row, what will happen and every error (row, column, why), and a question for every
+column whose header it did not recognise. Every view of the preview reads that; her answers
+about columns queue a new reading (`answer_columns`). `apply_import` applies the stored valid rows
+in one transaction, once every column is answered. A person already on this kitchen's roll is
+skipped, so importing the same file twice creates nothing the second time.
 """
 
+import dataclasses
 import datetime
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -29,8 +35,11 @@ from ayni.rolls import counts, spreadsheet
 from ayni.rolls.models import Category, ConsentMethod, ImportBatch, Ration, RollEntry
 from ayni.rolls.services import request_duplicate_scan, validate_entry
 
+log = logging.getLogger(__name__)
+
 NEW, EXISTING, ALREADY, ERROR = "new", "existing", "already", "error"
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+STALLED_AFTER = datetime.timedelta(minutes=5)  # past the reading's own time limit
 
 CATEGORY_WORDS = {
     "nino-menor-6": ["menor de 6", "menor de 6 anos", "nino menor", "nina menor", "nino", "nina", "menor", "infante",
@@ -75,6 +84,8 @@ class Preview:
     notes: list[str]
     ignored: list[str]
     letters: dict[str, str]
+    questions: list[spreadsheet.Question] = field(default_factory=list)
+    columns: dict[int, str] = field(default_factory=dict)  # column index -> field, as read
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
@@ -82,6 +93,65 @@ class Preview:
     @property
     def valid(self) -> list[RowOutcome]:
         return [r for r in self.rows if r.status in (NEW, EXISTING)]
+
+    @property
+    def read_as(self) -> list[tuple[str, str]]:
+        """Each imported column and the field it was read as, in the file's order."""
+        return [(self.letters[f], spreadsheet.LABELS[f]) for _i, f in sorted(self.columns.items())]
+
+    def stored(self) -> dict:
+        """What the reading keeps on the batch (JSON), for every later view and the confirm."""
+        def row(r: RowOutcome) -> dict:
+            person = dict(r.person_fields)
+            if person.get("birth_date"):
+                person["birth_date"] = person["birth_date"].isoformat()
+            entry = dict(r.entry_fields)
+            if entry:
+                entry["category"] = entry["category"].code
+                entry["since"] = entry["since"].isoformat()
+            # What is empty is left out: a 10,000-row preview is kept whole.
+            out = {"number": r.number, "status": r.status, "errors": r.errors, "notes": r.notes, "name": r.name,
+                   "person_id": r.person.pk if r.person else None,
+                   "person_fields": {k: v for k, v in person.items() if v not in (None, "")},
+                   "entry_fields": {k: v for k, v in entry.items() if v not in (None, "")}}
+            return {k: v for k, v in out.items() if v not in (None, "", [], {})}
+
+        return {"notes": self.notes, "ignored": self.ignored, "letters": self.letters,
+                "columns": {str(i): f for i, f in self.columns.items()},
+                "questions": [dataclasses.asdict(q) for q in self.questions], "rows": [row(r) for r in self.rows]}
+
+    @classmethod
+    def from_stored(cls, data: dict, *, to_apply: bool = True) -> "Preview":
+        """The kept preview; for the page alone (`to_apply=False`), the rows' fields stay as kept
+        (text), without their people, categories and dates."""
+        categories = {c.code: c for c in Category.objects.all()} if to_apply else {}
+        people = {}
+        ids = [r["person_id"] for r in data["rows"] if r.get("person_id")] if to_apply else []
+        for i in range(0, len(ids), 900):
+            people.update(Person.objects.in_bulk(ids[i:i + 900]))
+        rows = []
+        for r in data["rows"]:
+            person, entry = r.get("person_fields", {}), r.get("entry_fields", {})
+            if not to_apply:
+                rows.append(RowOutcome(number=r["number"], status=r["status"], errors=r.get("errors", []),
+                                       notes=r.get("notes", []), name=r.get("name", ""), person_fields=person))
+                continue
+            if person:
+                person = {"given_names": "", "paternal_surname": "", "maternal_surname": "", "dni": None,
+                          "dni_check": "", "birth_date": None} | person
+            if person.get("birth_date"):
+                person["birth_date"] = datetime.date.fromisoformat(person["birth_date"])
+            if entry:
+                entry = {"social_case_reason": "", "notes": ""} | entry
+                entry["category"] = categories[entry["category"]]
+                entry["since"] = datetime.date.fromisoformat(entry["since"])
+            rows.append(RowOutcome(number=r["number"], status=r["status"],
+                                   errors=[tuple(e) for e in r.get("errors", [])], notes=r.get("notes", []),
+                                   name=r.get("name", ""), person=people.get(r.get("person_id")),
+                                   person_fields=person, entry_fields=entry))
+        return cls(rows=rows, notes=data["notes"], ignored=data["ignored"], letters=data["letters"],
+                   questions=[spreadsheet.Question(**q) for q in data["questions"]],
+                   columns={int(i): f for i, f in data["columns"].items()})
 
 
 def _key(text: str) -> str:
@@ -156,7 +226,8 @@ def _cells(table: spreadsheet.Table, cells: list) -> dict:
     return {name: (cells[i] if i < len(cells) else None) for i, name in table.columns.items()}
 
 
-def read_rows(table: spreadsheet.Table, kitchen: Organisation, today: datetime.date) -> list[RowOutcome]:
+def read_rows(table: spreadsheet.Table, kitchen: Organisation, today: datetime.date,
+              deadline: spreadsheet.Deadline | None = None) -> list[RowOutcome]:
     categories = {c.code: c for c in Category.objects.all()}
     category_index = _index(CATEGORY_WORDS) | {_key(c.name): c.code for c in categories.values()} | {
         _key(c.short_name): c.code for c in categories.values()} | {_key(c.code): c.code for c in categories.values()}
@@ -164,6 +235,8 @@ def read_rows(table: spreadsheet.Table, kitchen: Organisation, today: datetime.d
     col = table.letters
     out = []
     for number, cells in table.rows:
+        if deadline and number % 500 == 0:
+            deadline.check()
         row = RowOutcome(number=number)
         raw = _cells(table, cells)
         for name, value in raw.items():
@@ -314,11 +387,17 @@ def _resolve(rows: list[RowOutcome], kitchen: Organisation, today: datetime.date
             row.status = ALREADY if person.pk in on_roll else EXISTING
 
 
-def preview_import(batch: ImportBatch, today: datetime.date | None = None) -> Preview:
-    """Read the stored file and say what would happen to every row. Raises SheetError."""
+def preview_import(batch: ImportBatch, today: datetime.date | None = None, *,
+                   deadline: spreadsheet.Deadline | None = None) -> Preview:
+    """Read the stored file (with her answers about columns) and say what would happen to every
+    row. Raises SheetError, also when the reading passes its time limit. `read_import` runs this
+    in the task worker and keeps the result."""
     today = today or timezone.localdate()
-    table = spreadsheet.read_table(batch.filename, bytes(batch.content))
-    rows = read_rows(table, batch.kitchen, today)
+    deadline = deadline or spreadsheet.Deadline()
+    table = spreadsheet.read_table(batch.filename, bytes(batch.content), choices=batch.column_choices,
+                                   deadline=deadline)
+    rows = read_rows(table, batch.kitchen, today, deadline)
+    deadline.check()
     _resolve(rows, batch.kitchen, today)
     notes = list(table.notes)
     earlier = (ImportBatch.objects.filter(kitchen=batch.kitchen, sha256=batch.sha256,
@@ -326,7 +405,107 @@ def preview_import(batch: ImportBatch, today: datetime.date | None = None) -> Pr
     if earlier:
         notes.append(_("Este mismo archivo ya se importó el %(d)s; las personas que ya están en el padrón no se "
                        "vuelven a agregar.") % {"d": timezone.localtime(earlier.applied_at).strftime("%d/%m/%Y")})
-    return Preview(rows=rows, notes=notes, ignored=table.ignored, letters=table.letters)
+    return Preview(rows=rows, notes=notes, ignored=table.ignored, letters=table.letters, questions=table.questions,
+                   columns=table.columns)
+
+
+def queue_reading(batch: ImportBatch) -> None:
+    """Hand the stored file to the task worker, to be read once. Inside the caller's transaction,
+    so the reading is queued if and only if the batch is saved."""
+    from ayni.rolls.tasks import read_import_task
+
+    batch.reading += 1
+    batch.status, batch.reading_since, batch.preview, batch.message = (ImportBatch.Status.UPLOADED, timezone.now(),
+                                                                      None, "")
+    batch.save(update_fields=["reading", "status", "reading_since", "preview", "message"])
+    read_import_task.enqueue(batch.pk, batch.reading)
+
+
+def read_import(*, batch_id: int, reading: int, today: datetime.date | None = None) -> str:
+    """The task worker's reading of an upload: claimed with a conditional update (a second run of
+    the same task, or one made stale by a later answer, does nothing), read within the time limit,
+    and kept on the batch, previewed or rejected with its Spanish message. Returns the status."""
+    claimed = ImportBatch.objects.filter(pk=batch_id, reading=reading, status=ImportBatch.Status.UPLOADED).update(
+        status=ImportBatch.Status.READING, reading_since=timezone.now())
+    if not claimed:
+        return "skipped"
+    batch = ImportBatch.objects.select_related("kitchen__kind").get(pk=batch_id)
+    mine = ImportBatch.objects.filter(pk=batch_id, reading=reading, status=ImportBatch.Status.READING)
+    try:
+        with transaction.atomic():
+            preview = preview_import(batch, today)
+    except spreadsheet.SheetError as exc:
+        mine.update(status=ImportBatch.Status.REJECTED, message=str(exc), preview=None)
+        return ImportBatch.Status.REJECTED
+    except Exception:  # a defect of ours: she gets a message, the batch is never left "reading"
+        log.exception("rolls: reading import %s failed", batch_id)
+        mine.update(status=ImportBatch.Status.REJECTED, preview=None,
+                    message=_("No se pudo leer el archivo por un error del sistema. El archivo quedó guardado; "
+                              "avise a quien administra Ayni."))
+        return ImportBatch.Status.REJECTED
+    mine.update(status=ImportBatch.Status.PREVIEWED, preview=preview.stored(), message="",
+                rows_total=len(preview.rows), rows_valid=len(preview.valid))
+    return ImportBatch.Status.PREVIEWED
+
+
+def column_options(question: spreadsheet.Question) -> list[tuple[str, str]]:
+    """What she may answer about a column: the fields its header named first, then the others,
+    then not importing it."""
+    fields = question.candidates + [f for f in spreadsheet.LABELS if f not in question.candidates]
+    return [(f, str(spreadsheet.LABELS[f])) for f in fields] + [(spreadsheet.IGNORE, _("No importar esta columna"))]
+
+
+def reading_stalled(batch: ImportBatch) -> bool:
+    """Waiting or reading for longer than any reading may take: no worker took it, or the one
+    that did was stopped. Her page then offers to read it again."""
+    limit = datetime.timedelta(seconds=settings.AYNI_IMPORT_READ_SECONDS) + STALLED_AFTER
+    return (batch.status in (ImportBatch.Status.UPLOADED, ImportBatch.Status.READING)
+            and (batch.reading_since is None or timezone.now() - batch.reading_since > limit))
+
+
+@transaction.atomic
+def answer_columns(*, actor, batch: ImportBatch, choices: dict[int, str] | None = None) -> ImportBatch:
+    """Her answers about the columns the reading asked about (a field, or "ignore" for each),
+    then the file is read again with them. Without answers, it is only read again (a reading
+    that stalled)."""
+    batch = ImportBatch.objects.select_for_update().select_related("kitchen__kind").defer("content").get(pk=batch.pk)
+    if actor is not None:
+        Scope.for_user(actor).require(Can.EDIT, batch.kitchen)
+    if batch.status == ImportBatch.Status.APPLIED:
+        raise ValidationError(_("Esta importación ya se aplicó."))
+    merged = dict(batch.column_choices)
+    if choices:
+        if batch.status != ImportBatch.Status.PREVIEWED or not batch.preview:
+            raise ValidationError(_("El archivo todavía se está leyendo; espere a que termine."))
+        asked = {q["index"]: q for q in batch.preview["questions"]}
+        letters = {int(i): batch.preview["letters"][f] for i, f in batch.preview["columns"].items()}
+        taken = {f: int(i) for i, f in batch.preview["columns"].items()}
+        errors = []
+        for index, choice in choices.items():
+            question = asked.get(index)
+            if question is None:
+                continue
+            if not choice:
+                errors.append(_("Falta indicar qué es la columna %(col)s.") % {"col": question["letter"]})
+            elif choice != spreadsheet.IGNORE and choice not in spreadsheet.LABELS:
+                errors.append(_("La columna %(col)s: «%(v)s» no es un dato del padrón.")
+                              % {"col": question["letter"], "v": choice[:30]})
+            elif choice != spreadsheet.IGNORE and choice in taken and taken[choice] not in choices:
+                errors.append(_("La columna %(col)s no puede ser «%(field)s»: ya lo es la columna %(other)s.")
+                              % {"col": question["letter"], "field": spreadsheet.LABELS[choice],
+                                 "other": letters[taken[choice]]})
+        chosen = [c for c in choices.values() if c and c != spreadsheet.IGNORE]
+        for repeated in sorted({c for c in chosen if chosen.count(c) > 1}):
+            errors.append(_("Dos columnas no pueden ser ambas «%(field)s».") % {"field": spreadsheet.LABELS[repeated]})
+        if errors:
+            raise ValidationError(errors)
+        merged.update({str(i): c for i, c in choices.items() if i in asked})
+    batch.column_choices = merged
+    batch.save(update_fields=["column_choices"])
+    queue_reading(batch)
+    record(actor=actor, action="roll.import_columns", obj=batch, org_path=batch.kitchen.path,
+           after={"columns": merged, "reading": batch.reading})
+    return batch
 
 
 @transaction.atomic
@@ -348,6 +527,7 @@ def upload_import(*, actor, kitchen: Organisation, filename: str, content: bytes
         consent_method=consent_method)
     record(actor=actor, action="roll.import_upload", obj=batch, org_path=kitchen.path,
            after={"filename": batch.filename, "size": batch.size, "sha256": batch.sha256})
+    queue_reading(batch)
     return batch
 
 
@@ -355,23 +535,33 @@ def upload_import(*, actor, kitchen: Organisation, filename: str, content: bytes
 def apply_import(*, actor, batch: ImportBatch) -> int:
     """Apply every valid row in one transaction; the rows with errors are left out (and stay
     visible in the preview). Returns how many people were added to the roll."""
-    batch = ImportBatch.objects.select_for_update().select_related("kitchen__kind").get(pk=batch.pk)
+    batch = ImportBatch.objects.select_for_update().select_related("kitchen__kind").defer("content").get(pk=batch.pk)
     kitchen = batch.kitchen
     if actor is not None:
         Scope.for_user(actor).require(Can.EDIT, kitchen)
     if batch.status == ImportBatch.Status.APPLIED:
         raise ValidationError(_("Esta importación ya se aplicó."))
+    if batch.status == ImportBatch.Status.REJECTED:
+        raise ValidationError(batch.message)
+    if batch.status != ImportBatch.Status.PREVIEWED or not batch.preview:
+        raise ValidationError(_("El archivo todavía se está leyendo; confirme cuando aparezca la revisión."))
     today = timezone.localdate()
-    try:
-        preview = preview_import(batch, today)
-    except spreadsheet.SheetError as exc:
-        raise ValidationError(str(exc)) from exc
+    preview = Preview.from_stored(batch.preview)
+    if preview.questions:
+        raise ValidationError(_("Antes de importar, indique qué es cada columna sin reconocer: %(cols)s.")
+                              % {"cols": ", ".join(q.letter for q in preview.questions)})
+    # Matched again to who is registered now, inside this transaction: someone may have been
+    # registered, or put on this roll, since the reading.
+    for row in preview.rows:
+        if row.status != ERROR:
+            row.status, row.person = NEW, None
+    _resolve(preview.rows, kitchen, today)
     consent = {"consent_method": batch.consent_method, "consent_on": today if batch.consent_method else None}
     created = _apply_rows(actor=actor, kitchen=kitchen, batch=batch, rows=preview.valid, consent=consent, today=today)
     batch.status = ImportBatch.Status.APPLIED
     batch.applied_at = timezone.now()
     batch.rows_total, batch.rows_valid, batch.rows_created = len(preview.rows), len(preview.valid), created
-    batch.save()
+    batch.save(update_fields=["status", "applied_at", "rows_total", "rows_valid", "rows_created"])
     record(actor=actor, action="roll.import", obj=batch, org_path=kitchen.path,
            after={"filename": batch.filename, "rows": len(preview.rows), "added": created,
                   "skipped": preview.count(ALREADY), "errors": preview.count(ERROR)})

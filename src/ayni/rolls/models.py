@@ -145,10 +145,15 @@ class RollEntry(models.Model):
 
 class ImportBatch(models.Model):
     """An uploaded spreadsheet, kept raw before anything is read from it, so that nothing typed
-    is lost: the preview and the confirm both re-read these bytes."""
+    is lost. The task worker reads it once (within a time limit) and keeps what it found in
+    `preview`: every later view of the preview, and the confirm, use that and never read the
+    file again. Her answers about columns the reading did not recognise are `column_choices`;
+    each answer means a new reading (`reading` counts them, so a late answer from an older reading
+    is never kept)."""
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Subido")
+        READING = "reading", _("Leyendo")
         PREVIEWED = "previewed", _("Revisado")
         APPLIED = "applied", _("Aplicado")
         REJECTED = "rejected", _("No se pudo leer")
@@ -168,6 +173,10 @@ class ImportBatch(models.Model):
     rows_valid = models.PositiveIntegerField(default=0)
     rows_created = models.PositiveIntegerField(default=0)
     applied_at = models.DateTimeField(null=True, blank=True)
+    reading = models.PositiveIntegerField(default=0)
+    reading_since = models.DateTimeField(null=True, blank=True)  # queued, then started, the current reading
+    column_choices = models.JSONField(default=dict, blank=True)  # column index -> field, or "ignore"
+    preview = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]

@@ -255,42 +255,54 @@ def import_upload(request, pk):
                 apply_validation_error(form, exc)
             else:
                 return redirect("rolls:import_preview", pk=batch.pk)
-    recent = org.roll_imports.defer("content")[:5]
+    recent = org.roll_imports.defer("content", "preview")[:5]
     return render(request, "rolls/import.html", {"org": org, "form": form, "recent": recent,
-                                                 "max_rows": spreadsheet.MAX_ROWS,
+                                                 "max_rows": spreadsheet.max_rows(),
+                                                 "max_columns": spreadsheet.max_columns(),
                                                  "max_mb": spreadsheet.MAX_BYTES // 1024 // 1024})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk):
-    """Step two: every row's outcome and every error; confirming applies the valid rows."""
+    """Step two, as the task worker read the file (it is never read here): every row's outcome and
+    every error, a question for each column it did not recognise, and the confirm of the valid
+    rows. While the file is being read, the page says so and refreshes itself."""
     try:
-        batch = ImportBatch.objects.select_related("kitchen__kind").get(pk=pk)
+        batch = ImportBatch.objects.defer("content").select_related("kitchen__kind").get(pk=pk)
     except ImportBatch.DoesNotExist:
         raise Http404 from None
     org = _kitchen(request, batch.kitchen_id, Can.EDIT)
+    answers = {}
     if request.method == "POST":
+        action = request.POST.get("accion", "confirmar")
+        answers = {int(k.removeprefix("columna-")): v for k, v in request.POST.items()
+                   if k.startswith("columna-") and k.removeprefix("columna-").isdigit()}
         try:
+            if action in ("columnas", "leer"):
+                imports.answer_columns(actor=request.user, batch=batch,
+                                       choices=answers if action == "columnas" else None)
+                return redirect("rolls:import_preview", pk=batch.pk)
             created = imports.apply_import(actor=request.user, batch=batch)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Se agregaron %(n)s personas al padrón.") % {"n": created})
             return redirect("rolls:roll", pk=org.pk)
-    preview, problem = None, ""
-    if batch.status != ImportBatch.Status.APPLIED:
-        try:
-            preview = imports.preview_import(batch)
-        except spreadsheet.SheetError as exc:
-            problem = str(exc)
-            if batch.status != ImportBatch.Status.REJECTED:
-                ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.REJECTED, message=problem)
-        else:
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                status=ImportBatch.Status.PREVIEWED, rows_total=len(preview.rows), rows_valid=len(preview.valid))
-    return render(request, "rolls/import_preview.html", {
-        "org": org, "batch": batch, "preview": preview, "problem": problem,
+    preview = questions = None
+    reading = batch.status in (ImportBatch.Status.UPLOADED, ImportBatch.Status.READING)
+    if batch.status == ImportBatch.Status.PREVIEWED and batch.preview:
+        preview = imports.Preview.from_stored(batch.preview, to_apply=False)
+        # Her answers stay on the page when they could not be used.
+        questions = [(q, imports.column_options(q), answers.get(q.index, "")) for q in preview.questions]
+    stalled = reading and imports.reading_stalled(batch)
+    response = render(request, "rolls/import_preview.html", {
+        "org": org, "batch": batch, "preview": preview, "questions": questions, "reading": reading,
+        "stalled": stalled,
+        "problem": batch.message if batch.status == ImportBatch.Status.REJECTED else "",
         "counts": preview and {s: preview.count(s) for s in (imports.NEW, imports.EXISTING, imports.ALREADY,
                                                             imports.ERROR)},
     })
+    if reading and not stalled:
+        response["Refresh"] = "3"  # as a meta refresh does, with no script: until the reading is done
+    return response
