@@ -136,6 +136,16 @@ def test_a_coordinator_of_another_province_cannot_reach_across_either(world):
     assert DuplicatePair.objects.get().kitchen_a in (world.olla, world.kitchen_other)
 
 
+def test_a_holder_in_no_organisation_is_reviewed_by_the_national_board(world):
+    nowhere = Person.objects.create(given_names="Sin", paternal_surname="Organización", dni="11223344")
+    register_person(actor=world.leader, organisation=world.kitchen, given_names="Ana", paternal_surname="Torres",
+                    dni="11223344")
+    assert not roll_selectors.duplicate_queue(Scope.for_user(world.coordinator)).exists()
+    pair = roll_selectors.duplicate_queue(Scope.for_user(world.national)).get()
+    assert nowhere in (pair.person_a, pair.person_b)
+    assert {pair.kitchen_a, pair.kitchen_b} == {world.kitchen, world.confed}
+
+
 def test_the_national_board_sees_the_holder_and_is_told_so(world):
     with pytest.raises(ValidationError) as exc:
         register_person(actor=world.national, organisation=world.olla, given_names="Ana", paternal_surname="Torres",
@@ -278,6 +288,12 @@ def test_the_services_store_the_dni_in_ascii_whoever_calls_them(world):
     assert Person.objects.get(pk=ana.pk).dni == "12345678"
     entry = put_on_roll(world.kitchen, given_names="Luz", dni="٨٧٦٥٤٣٢١")
     assert Person.objects.get(pk=entry.person_id).dni == "87654321"
+
+
+def test_the_roll_search_finds_a_dni_typed_in_other_digits(login, world):
+    put_on_roll(world.kitchen, given_names="Luz", dni="87654321")
+    page = login(world.leader).get(reverse("rolls:roll", kwargs={"pk": world.kitchen.pk}), {"q": "８７６５"})
+    assert "Luz" in page.content.decode()
 
 
 def test_the_roll_form_finds_an_existing_person_by_her_dni_in_other_digits(login, world):

@@ -256,11 +256,10 @@ def hold_dni_for_review(*, actor, person: Person, organisation: Organisation, dn
 
     Typing the same DNI again for the same person reopens a pair once decided "different":
     a person typing it is new evidence, not the finder suggesting it again."""
-    sides = sorted([(person, organisation), (holder, _anchor(holder))], key=lambda side: side[0].pk)
     # A holder in no organisation at all: the root of the actor's tree, which only the national
     # board covers, stands for her.
-    root = Organisation.objects.get(path=organisation.path[:PATH_STEP])
-    (a, kitchen_a), (b, kitchen_b) = ((p, org or root) for p, org in sides)
+    where = _anchor(holder) or Organisation.objects.get(path=organisation.path[:PATH_STEP])
+    (a, kitchen_a), (b, kitchen_b) = sorted([(person, organisation), (holder, where)], key=lambda side: side[0].pk)
     reason = (_("DNI %(dni)s escrito en %(org)s para el otro registro") % {"dni": dni, "org": organisation.name})[:200]
     pair, created = DuplicatePair.objects.select_for_update().get_or_create(
         a_id_kept=a.pk, b_id_kept=b.pk,
