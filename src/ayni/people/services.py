@@ -21,10 +21,6 @@ PERSON_FIELDS = (
 )
 
 
-# Who a person is: changing these needs EDIT over every organisation she belongs to.
-IDENTITY_FIELDS = ("given_names", "paternal_surname", "maternal_surname", "dni", "dni_check", "phone", "birth_date")
-
-
 def normalise_dni(person: Person) -> None:
     """The DNI as parsed (ASCII digits, whatever keyboard typed it), or a field error."""
     if not person.dni:
@@ -134,7 +130,8 @@ def organisations_of(person: Person, on: datetime.date | None = None) -> list[Or
 def may_edit_identity(scope: Scope, person: Person) -> bool:
     """Her names, DNI, phone and birth date are one record shared by every organisation she
     belongs to: changing them needs EDIT over each one, so that a leader cannot rewrite someone
-    another province also keeps (a coordinator covering both can)."""
+    another province also keeps (a coordinator covering both can). The rest of the record (sex,
+    district, languages) is edited on the same form and follows the same rule."""
     if scope.is_platform_admin:
         return True
     orgs = organisations_of(person)
@@ -148,7 +145,9 @@ def update_person(*, actor, person: Person, languages=None, **fields) -> Person:
         from ayni.people.selectors import visible_people
 
         scope = Scope.for_user(actor)
-        if not visible_people(scope).filter(pk=person.pk).exists() or not may_edit_identity(scope, person):
+        if not visible_people(scope).filter(pk=person.pk).exists():
+            raise ValidationError(_("No puede modificar a esta persona."))
+        if not may_edit_identity(scope, person):
             raise ValidationError(_("Solo puede cambiar los datos de una persona quien tenga a cargo todas las "
                                     "organizaciones a las que pertenece: pídaselo a su coordinadora."))
     before = snapshot(person)
