@@ -228,6 +228,46 @@ def test_the_import_still_links_someone_the_importer_may_see(world):
     assert RollEntry.objects.get(kitchen=world.olla).person == world.member
 
 
+# --- Typing a held DNI again finds the one registered the first time -----------------------------
+
+def test_the_roll_form_a_second_time_finds_the_one_added_the_first_time(login, world):
+    client = login(world.leader)
+    url = reverse("rolls:add", kwargs={"pk": world.kitchen.pk})
+    said = []
+    for dni in (JUANA_DNI, NOBODYS_DNI):
+        client.post(url, roll_form(dni=dni, paternal_surname=f"T{dni}"))
+        again = client.post(url, roll_form(dni=dni, paternal_surname=f"T{dni}"))
+        said.append(again.content.decode().replace(dni, ""))
+        assert "ya está en el padrón" in said[-1] and not shows_her(again.content)
+    assert RollEntry.objects.filter(kitchen=world.kitchen).count() == 2
+    assert DuplicatePair.objects.count() == 1
+
+
+def test_a_socia_registered_again_with_a_held_dni_is_refused_like_one_in_sight(login, world):
+    client = login(world.leader)
+    url = reverse("orgs:register_member", kwargs={"pk": world.kitchen.pk})
+    errors = []
+    for dni in (JUANA_DNI, NOBODYS_DNI):
+        client.post(url, member_form(dni=dni))
+        again = client.post(url, member_form(dni=dni, given_names="Otra"))
+        errors.append(again.context["form"].errors["dni"][0].replace(dni, ""))
+    assert errors[0] == errors[1] and "Ya hay una persona registrada" in errors[0]
+    assert_juana_untouched(world)
+
+
+def test_reimporting_a_file_with_a_held_dni_adds_nobody(world):
+    for _time in range(2):
+        batch = upload_import(actor=world.leader, kitchen=world.kitchen, filename="padron.csv",
+                              content=_csv(JUANA_DNI))
+        apply_import(actor=world.leader, batch=batch)
+    assert [r.status for r in preview_import(batch).rows] == ["already"]
+    assert RollEntry.objects.filter(kitchen=world.kitchen).count() == 1 and DuplicatePair.objects.count() == 1
+    # Still so once the review found them different people.
+    decide_pair(actor=world.national, pair=DuplicatePair.objects.get(), same=False)
+    batch = upload_import(actor=world.leader, kitchen=world.kitchen, filename="padron.csv", content=_csv(JUANA_DNI))
+    assert apply_import(actor=world.leader, batch=batch) == 0
+
+
 # --- Identity fields need EDIT over every organisation she belongs to ----------------------------
 
 def _juana_also_in_lima(world):

@@ -74,6 +74,11 @@ class DniMatch:
     show, name or attach. `held_by` is the holder when the user may not see her: a caller treats
     the DNI exactly as if nobody held it, and only the services read `held_by`, to send the DNI to
     the duplicate review of a coordinator who covers both (`rolls.services.hold_dni_for_review`).
+
+    While that review is open, the person the DNI was typed for stands in for the holder: when
+    the user may see her, she is `person` (with `held_by` still set). So typing the DNI a second
+    time finds the one registered the first time, as it would had nobody else held it, and a
+    re-imported file adds nobody twice.
     """
 
     person: Person | None = None
@@ -98,7 +103,32 @@ def find_by_dnis(scope: Scope | None, dnis) -> dict[str, DniMatch]:
     for i in range(0, len(wanted), 500):
         holders.update({p.dni: p for p in Person.objects.filter(dni__in=wanted[i:i + 500])})
     seen = _seen_among(scope, [p.pk for p in holders.values()])
-    return {dni: DniMatch(person=p) if p.pk in seen else DniMatch(held_by=p) for dni, p in holders.items()}
+    waiting = _waiting_for(scope, [p.pk for p in holders.values() if p.pk not in seen])
+    return {dni: DniMatch(person=p) if p.pk in seen else DniMatch(person=waiting.get(p.pk), held_by=p)
+            for dni, p in holders.items()}
+
+
+def _waiting_for(scope: Scope | None, holder_ids: list[int]) -> dict[int, Person]:
+    """For each holder out of sight, the person in sight whose typed DNI waits in an open
+    same-DNI review with her (the lowest id, if several)."""
+    if not holder_ids:
+        return {}
+    # The review queue is the rolls app's; people sits below it, so it is imported here.
+    from ayni.rolls.models import DuplicatePair
+
+    pairs = DuplicatePair.objects.filter(status=DuplicatePair.Status.OPEN, kind=DuplicatePair.Kind.SAME_DNI)
+    other_of: dict[int, set[int]] = {}
+    for i in range(0, len(holder_ids), 500):
+        chunk = holder_ids[i:i + 500]
+        for a, b in pairs.filter(Q(person_a_id__in=chunk) | Q(person_b_id__in=chunk)).values_list("person_a_id",
+                                                                                                  "person_b_id"):
+            holder, other = (a, b) if a in chunk else (b, a)
+            if other is not None:
+                other_of.setdefault(holder, set()).add(other)
+    seen = _seen_among(scope, sorted({o for others in other_of.values() for o in others}))
+    chosen = {h: min(others & seen) for h, others in other_of.items() if others & seen}
+    people = Person.objects.in_bulk(chosen.values())
+    return {h: people[pk] for h, pk in chosen.items()}
 
 
 def _seen_among(scope: Scope | None, ids: list[int]) -> set[int]:

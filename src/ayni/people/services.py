@@ -40,9 +40,14 @@ def set_aside_unseen_dni(*, actor, person: Person, keep: tuple[str | None, str] 
     normalise_dni(person)
     if not person.dni or person.dni == keep[0]:
         return None
-    holder = find_by_dni(None if actor is None else Scope.for_user(actor), person.dni).held_by
+    match = find_by_dni(None if actor is None else Scope.for_user(actor), person.dni)
+    holder = match.held_by
     if holder is None or holder.pk == person.pk:
         return None
+    if match.person is not None and match.person.pk != person.pk:
+        # Typed again for someone new, while it waits for review with the one it was typed for
+        # first: refused like a DNI held in sight (validate_person), with the same words.
+        raise ValidationError({"dni": duplicate_dni_message(person.dni)})
     typed = person.dni + (f"-{person.dni_check}" if person.dni_check else "")
     person.dni, person.dni_check = keep
     return typed, holder
@@ -54,6 +59,11 @@ def _hold(actor, person: Person, organisation: Organisation | None, held: tuple 
         from ayni.rolls.services import hold_dni_for_review
 
         hold_dni_for_review(actor=actor, person=person, organisation=organisation, dni=held[0], holder=held[1])
+
+
+def duplicate_dni_message(dni: str) -> str:
+    return _("Ya hay una persona registrada con el DNI %(dni)s. Si es la misma, búsquela por su DNI y "
+             "agréguela a esta organización en vez de registrarla de nuevo.") % {"dni": dni}
 
 
 def validate_person(person: Person) -> None:
@@ -69,11 +79,9 @@ def validate_person(person: Person) -> None:
     if person.dni:
         clash = Person.objects.filter(dni=person.dni).exclude(pk=person.pk)
         if clash.exists():
-            # Deliberately no name: the other person may be outside this user's scope.
-            errors["dni"] = _(
-                "Ya hay una persona registrada con el DNI %(dni)s. Si es la misma, búsquela por su DNI y "
-                "agréguela a esta organización en vez de registrarla de nuevo."
-            ) % {"dni": person.dni}
+            # Deliberately no name. Reached only when the holder is in the user's sight (or for
+            # the system): one out of sight is set aside first (set_aside_unseen_dni).
+            errors["dni"] = duplicate_dni_message(person.dni)
     if errors:
         raise ValidationError(errors)
     person.full_clean(exclude=["languages", "dni"], validate_unique=False)

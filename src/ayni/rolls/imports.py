@@ -313,7 +313,11 @@ def _resolve(rows: list[RowOutcome], kitchen: Organisation, today: datetime.date
             seen_name[key] = row.number
         person = by_dni.get(dni) if dni else by_name.get(key)
         if person is None and dni in matches:
-            row.held_by = matches[dni].held_by
+            same = by_name.get(key)
+            if same is not None and not same.dni:  # imported before with this DNI held, review closed since
+                person = same
+            else:
+                row.held_by = matches[dni].held_by
         if person is not None:
             row.person = person
             row.status = ALREADY if person.pk in on_roll else EXISTING
