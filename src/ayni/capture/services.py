@@ -175,7 +175,8 @@ def _apply_roll_entry(inbound: Inbound) -> dict:
     # The same DNI is the same person, if the key's owner may see her (else it is held for review
     # and the result names nobody); without a DNI a new person is created and the duplicate
     # finder suggests a merge later, as for an Excel import.
-    person = find_by_dni(Scope.for_user(inbound.user), fields["dni"]).person
+    scope = None if inbound.user is None else Scope.for_user(inbound.user)  # None: the system, as the service
+    person = find_by_dni(scope, fields["dni"]).person
     entry = rolls.register_entry(actor=inbound.user, kitchen=inbound.kitchen, person=person,
                                  **form.entry_fields(), **({} if person else fields))
     return {"id": entry.pk}
