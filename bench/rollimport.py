@@ -107,7 +107,7 @@ def world(today: datetime.date):
     from ayni.geo.models import District
     from ayni.orgs.models import OrgKind
     from ayni.orgs.services import create_organisation
-    from ayni.people.models import Person
+    from ayni.people.models import Membership, Person
 
     d = District.objects.get
     confed = create_organisation(actor=None, kind=OrgKind.objects.get(code="confederacion"), parent=None,
@@ -126,6 +126,8 @@ def world(today: datetime.date):
         birth = today - datetime.timedelta(days=rng.randint(20 * 365, 58 * 365))
         p = Person.objects.create(given_names=rng.choice(WOMEN), paternal_surname=rng.choice(SURNAMES),
                                   maternal_surname=rng.choice(SURNAMES), birth_date=birth, dni=f"{40_000_000 + i:08d}")
+        # Socias of the leader's other kitchen: a DNI links only someone she may see (issue 12).
+        Membership.objects.create(person=p, organisation=kitchens[1], since=today)
         known.append((p.given_names, p.paternal_surname, p.maternal_surname, p.dni, birth))
     return kitchens, leader, known
 

@@ -197,3 +197,63 @@ def test_a_leader_cannot_find_people_of_another_kitchen(client, world):
     assert "Quispe" not in client.get(reverse("people:search"), {"q": "quispe"}).content.decode()
     client.force_login(world.leader)
     assert "Quispe" in client.get(reverse("people:search"), {"q": "quispe"}).content.decode()
+
+
+# --- DNI lookups: from every persona into every scope (issue 12) ---------------------------------
+# A DNI finds its holder only for someone who may already see her; for anyone else it is as if
+# nobody held it: not attached, not named, and the DNI waits for review (tests/test_dni_scope.py).
+# Holders: María Quispe, socia of the Lima kitchen; Juana Huamán, socia of the Cusco kitchen;
+# Teodosia Condori, only on the Lima kitchen's roll.
+DNI_HOLDERS = {
+    "lima_socia": (lambda w: w.member, [True, False, True, False, True, False, True, False, False]),
+    "cusco_socia": (lambda w: w.member_other, [False, True, False, True, True, False, True, False, False]),
+    "lima_roll": (lambda w: roll_entry(w).person, [True, False, True, False, True, False, True, False, False]),
+}
+DNI_CASES = [(holder, persona, finds[i]) for holder, (_get, finds) in DNI_HOLDERS.items()
+             for i, persona in enumerate(PERSONAS)]
+# The kitchen where each persona may add people; the others are refused before any lookup.
+OWN_KITCHEN = {"leader": "kitchen", "leader_other": "kitchen_other", "coordinator": "olla",
+               "coordinator_other": "kitchen_other", "national": "olla", "platform": "olla"}
+
+
+def _scope_of(world, persona):
+    from ayni.accounts.scope import Scope
+
+    return Scope(user_id=None) if persona == "anon" else Scope.for_user(getattr(world, persona))
+
+
+@pytest.mark.parametrize("holder,persona,finds", DNI_CASES, ids=[f"{h}-{p}" for h, p, _f in DNI_CASES])
+def test_dni_lookup(world, holder, persona, finds):
+    from ayni.people.selectors import find_by_dni
+
+    person = DNI_HOLDERS[holder][0](world)
+    match = find_by_dni(_scope_of(world, persona), person.dni)
+    assert (match.person == person) is finds, f"{persona} looking up {holder}"
+    assert (match.held_by == person) is not finds
+
+
+@pytest.mark.parametrize("form", ["rolls:add", "orgs:add_member"])
+@pytest.mark.parametrize("holder,persona,finds", DNI_CASES, ids=[f"{h}-{p}" for h, p, _f in DNI_CASES])
+def test_dni_typed_in_a_form(client, world, form, holder, persona, finds):
+    from ayni.people.models import Membership
+    from ayni.rolls.models import RollEntry
+
+    person = DNI_HOLDERS[holder][0](world)
+    kitchen = getattr(world, OWN_KITCHEN.get(persona, "kitchen"))
+    if persona != "anon":
+        client.force_login(getattr(world, persona))
+    today = timezone.localdate().isoformat()
+    data = {"dni": person.dni, "since": today, "given_names": "Ana", "paternal_surname": "Torres", "sex": "F",
+            "category": "otro", "ration": "subsidised", "consent_method": "signed", "consent_on": today,
+            "misma": "nueva"}
+    links = (RollEntry.objects if form == "rolls:add" else Membership.objects).filter(
+        person=person, **{"kitchen" if form == "rolls:add" else "organisation": kitchen})
+    before = links.count()
+    response = client.post(reverse(form, kwargs={"pk": kitchen.pk}), data, follow=True)
+    if persona not in OWN_KITCHEN:  # refused before any lookup (403, 404 or the login page)
+        assert links.count() == before and response.status_code in (200, 403, 404)
+        assert person.paternal_surname not in response.content.decode()
+        return
+    assert links.exists() is finds, f"{persona} typing {holder}'s DNI in {form}"
+    if not finds:
+        assert person.paternal_surname not in response.content.decode()

@@ -2,10 +2,10 @@
 
 import pytest
 
-from ayni.ops.integrity import orphan_violations, path_violations, registry_violations
+from ayni.ops.integrity import dni_violations, orphan_violations, path_violations, registry_violations
 from ayni.orgs.models import Organisation
 from ayni.orgs.services import move_organisation
-from ayni.people.models import Membership
+from ayni.people.models import Membership, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,15 @@ def test_a_membership_pointing_at_no_person_is_named(world):
         # Put it back: the test database checks every constraint when the test ends.
         Membership.objects.filter(pk=membership.pk).update(person_id=world.member.pk)
     assert len(problems) == 1 and problems[0].startswith(f"membresía {membership.pk}:")
+
+
+def test_a_dni_stored_in_other_digits_or_with_a_wrong_check_is_named(world):
+    # As a DNI typed on a full-width keyboard was stored before the services parsed it.
+    Person.objects.filter(pk=world.member.pk).update(dni="４５６７８９１２")
+    Person.objects.filter(pk=world.member_other.pk).update(dni_check="Z")
+    assert dni_violations() == [f"persona {world.member.pk}: el DNI no son 8 dígitos ASCII",
+                                f"persona {world.member_other.pk}: el carácter de verificación «Z» no corresponde "
+                                "a su DNI"]
 
 
 # --- Every kind of write: imports, merges, reports, audit ----------------------------------------
@@ -134,3 +143,22 @@ def test_an_orphan_in_any_table_is_named(world):
     finally:
         DailyReport.objects.filter(pk=day.pk).update(updated_by_id=None)
     assert len(problems) == 1 and problems[0].startswith(f"parte diario {day.pk}: apunta a un(a) updated_by")
+
+
+def test_the_migration_turns_stored_dnis_into_ascii_unless_that_would_clash(world):
+    import importlib
+
+    from django.apps import apps
+
+    from ayni.lib.dni import check_characters
+
+    migration = importlib.import_module("ayni.people.migrations.0003_person_dni_ascii")
+    letter = check_characters("23456789")[1]
+    full_width_letter = chr(ord(letter) - ord("A") + ord("Ａ"))
+    Person.objects.filter(pk=world.member_other.pk).update(dni="２３４５６７８９", dni_check=full_width_letter)
+    clash = Person.objects.create(given_names="Otra", paternal_surname="Quispe", dni="4567891X")
+    Person.objects.filter(pk=clash.pk).update(dni="４５６７８９１２")  # María's DNI, in other digits
+    migration.to_ascii(apps, None)
+    assert Person.objects.values_list("dni", "dni_check").get(pk=world.member_other.pk) == ("23456789", letter)
+    assert Person.objects.get(pk=clash.pk).dni == "４５６７８９１２"
+    assert dni_violations() == [f"persona {clash.pk}: el DNI no son 8 dígitos ASCII"]

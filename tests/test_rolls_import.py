@@ -184,8 +184,8 @@ def test_a_dni_registered_after_the_preview_stops_the_confirm(world):
     original = imports._resolve
     imports_resolve_calls = []
 
-    def resolve_then_someone_registers(rows, kitchen, today):
-        original(rows, kitchen, today)
+    def resolve_then_someone_registers(rows, kitchen, today, *scope):
+        original(rows, kitchen, today, *scope)
         imports_resolve_calls.append(1)
         Person.objects.create(given_names="Otra", paternal_surname="Persona", dni="71234560")
 

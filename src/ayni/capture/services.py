@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ayni.accounts.models import Role, RoleGrant, User
+from ayni.accounts.scope import Scope
 from ayni.capture import sms
 from ayni.capture.gateways import GATEWAYS
 from ayni.capture.models import SIGNED_ID_GATEWAYS, Channel, Inbound, OutboundMessage, content_hash, sender_phone
@@ -31,7 +32,8 @@ from ayni.kitchens.models import DailyReport, FoodItem, plain
 from ayni.lib.phone import normalize_phone
 from ayni.lib.text import fold, strip_controls
 from ayni.orgs.models import Organisation
-from ayni.people.models import Person, Position
+from ayni.people.models import Position
+from ayni.people.selectors import find_by_dni
 from ayni.rolls import services as rolls
 from ayni.rolls.forms import AddToRollForm
 
@@ -178,9 +180,11 @@ def _apply_roll_entry(inbound: Inbound) -> dict:
     if not form.is_valid():
         raise ValidationError(_errors(form.errors))
     fields = form.person_fields()
-    # The same DNI is the same person; without a DNI a new person is created and the duplicate
+    # The same DNI is the same person, if the key's owner may see her (else it is held for review
+    # and the result names nobody); without a DNI a new person is created and the duplicate
     # finder suggests a merge later, as for an Excel import.
-    person = Person.objects.filter(dni=fields["dni"]).first() if fields["dni"] else None
+    scope = None if inbound.user is None else Scope.for_user(inbound.user)  # None: the system, as the service
+    person = find_by_dni(scope, fields["dni"]).person
     entry = rolls.register_entry(actor=inbound.user, kitchen=inbound.kitchen, person=person,
                                  **form.entry_fields(), **({} if person else fields))
     return {"id": entry.pk}

@@ -3,8 +3,8 @@
 The services keep them inside one transaction each; these checks are how we know that a crash,
 a restore or a hand-made SQL fix did not leave something half-done: the organisation tree, no
 row pointing at nothing (every foreign key of every table), no half-applied (or half-read) roll
-import or merge of two people, no report saved without its revision, and an audit entry for every change
-the services made. All read-only.
+import or merge of two people, no report saved without its revision, an audit entry for every
+change the services made, and every DNI in the one shape a lookup can match. All read-only.
 """
 
 import datetime
@@ -22,6 +22,7 @@ from ayni.accounts.models import User, validate_username_has_letter
 from ayni.audit.models import AuditEntry
 from ayni.capture.models import Inbound, content_hash, sender_phone
 from ayni.kitchens.models import DailyReport, DailyReportRevision, MovementKind, StockMovement
+from ayni.lib.dni import check_characters
 from ayni.orgs.models import Organisation, path_segment
 from ayni.people.models import Person
 from ayni.rolls.imports import STALLED_AFTER
@@ -160,6 +161,23 @@ def merge_violations() -> list[str]:
     return out
 
 
+def dni_violations() -> list[str]:
+    """Every stored DNI is 8 ASCII digits (a DNI in another script's digits matches nobody's) and
+    its check character, when kept, is one of the two that fit the number."""
+    out = []
+    bad_shape = (Person.objects.filter(dni__isnull=False).exclude(dni__regex=r"^[0-9]{8}$")
+                 .values_list("pk", flat=True))
+    for pk in bad_shape.iterator(chunk_size=5000):
+        out.append(_("persona %(pk)s: el DNI no son 8 dígitos ASCII") % {"pk": pk})
+    checked = (Person.objects.filter(dni__regex=r"^[0-9]{8}$").exclude(dni_check="")
+               .values_list("pk", "dni", "dni_check"))
+    for pk, dni, check in checked.iterator(chunk_size=5000):
+        if check not in check_characters(dni):
+            out.append(_("persona %(pk)s: el carácter de verificación «%(c)s» no corresponde a su DNI")
+                       % {"pk": pk, "c": check})
+    return out
+
+
 def report_violations() -> list[str]:
     """A daily report at version N was saved N times: N revisions, none missing."""
     revisions = dict(DailyReportRevision.objects.values_list("report").annotate(n=Count("id"))
@@ -258,4 +276,4 @@ def registry_violations() -> list[str]:
     monthly-summary checks of ayni.kitchens.integrity."""
     return (path_violations() + orphan_violations() + import_violations() + merge_violations()
             + report_violations() + audit_violations() + account_violations() + repeat_violations()
-            + message_key_violations())
+            + message_key_violations() + dni_violations())

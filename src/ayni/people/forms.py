@@ -13,7 +13,8 @@ class DniField(forms.CharField):
     """8 digits, optionally followed by the check character printed on the card."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 12)
+        # "12 345 678 - K" with its spaces fits.
+        kwargs.setdefault("max_length", 16)
         kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", _("8 dígitos; si lo tiene, el carácter de verificación después de un guion."))
         super().__init__(**kwargs)

@@ -1,12 +1,14 @@
 """Scoped reads of people. Names and DNIs leave the database only through these."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from ayni.accounts.scope import Can, Scope
+from ayni.lib.dni import ascii_digits
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
@@ -57,10 +59,95 @@ def search_people(scope: Scope, text: str) -> QuerySet[Person]:
         )
     text = text.strip()
     if text.isdigit():
-        return qs.filter(dni__startswith=text)
+        return qs.filter(dni__startswith=ascii_digits(text))
     for word in fold(text).split():
         qs = qs.filter(search_name__contains=word)
     return qs
+
+
+@dataclass(frozen=True)
+class DniMatch:
+    """Who holds a DNI, seen from one user's scope.
+
+    `person` is the holder when the user may already see her (a membership, a position or a roll
+    entry, now or before, in an organisation where she sees names): the only one a caller may
+    show, name or attach. `held_by` is the holder when the user may not see her: a caller treats
+    the DNI exactly as if nobody held it, and only the services read `held_by`, to send the DNI to
+    the duplicate review of a coordinator who covers both (`rolls.services.hold_dni_for_review`).
+
+    While that review is open, the person the DNI was typed for stands in for the holder: when
+    the user may see her, she is `person` (with `held_by` still set). So typing the DNI a second
+    time finds the one registered the first time, as it would had nobody else held it, and a
+    re-imported file adds nobody twice.
+    """
+
+    person: Person | None = None
+    held_by: Person | None = None
+
+
+NO_MATCH = DniMatch()
+
+
+def find_by_dni(scope: Scope | None, dni: str | None) -> DniMatch:
+    """The one lookup of a person by DNI, for every path (member and roll forms, the API, the
+    import). `scope` None is the system itself (demo, tasks), which sees everyone."""
+    if not dni:
+        return NO_MATCH
+    return find_by_dnis(scope, [dni]).get(dni, NO_MATCH)
+
+
+def find_by_dnis(scope: Scope | None, dnis) -> dict[str, DniMatch]:
+    """`find_by_dni` for many DNIs in a few queries (an import); DNIs nobody holds are left out."""
+    holders: dict[str, Person] = {}
+    wanted = sorted({d for d in dnis if d})
+    for i in range(0, len(wanted), 500):
+        holders.update({p.dni: p for p in Person.objects.filter(dni__in=wanted[i:i + 500])})
+    seen = _seen_among(scope, [p.pk for p in holders.values()])
+    waiting = _waiting_for(scope, [p.pk for p in holders.values() if p.pk not in seen])
+    return {dni: DniMatch(person=p) if p.pk in seen else DniMatch(person=waiting.get(p.pk), held_by=p)
+            for dni, p in holders.items()}
+
+
+def _waiting_for(scope: Scope | None, holder_ids: list[int]) -> dict[int, Person]:
+    """For each holder out of sight, the person in sight whose typed DNI waits in an open
+    same-DNI review with her (the lowest id, if several)."""
+    if not holder_ids:
+        return {}
+    # The review queue is the rolls app's; people sits below it, so it is imported here.
+    from ayni.rolls.models import DuplicatePair
+
+    pairs = DuplicatePair.objects.filter(status=DuplicatePair.Status.OPEN, kind=DuplicatePair.Kind.SAME_DNI)
+    other_of: dict[int, set[int]] = {}
+    for i in range(0, len(holder_ids), 500):
+        chunk = holder_ids[i:i + 500]
+        for a, b in pairs.filter(Q(person_a_id__in=chunk) | Q(person_b_id__in=chunk)).values_list("person_a_id",
+                                                                                                  "person_b_id"):
+            holder, other = (a, b) if a in chunk else (b, a)
+            if other is not None:
+                other_of.setdefault(holder, set()).add(other)
+    seen = _seen_among(scope, sorted({o for others in other_of.values() for o in others}))
+    chosen = {h: min(others & seen) for h, others in other_of.items() if others & seen}
+    people = Person.objects.in_bulk(chosen.values())
+    return {h: people[pk] for h, pk in chosen.items()}
+
+
+def _seen_among(scope: Scope | None, ids: list[int]) -> set[int]:
+    """Which of these people the user may see: by membership or position (`visible_people`) or
+    by a roll entry (`rolls.selectors.visible_roll_people`, through the reverse relation so that
+    people does not import rolls)."""
+    if scope is None or scope.is_platform_admin or (ids and _covers_every_tree(scope)):
+        return set(ids)
+    allowed = Organisation.objects.filter(scope.q(Can.VIEW_PERSONAL))
+    seen: set[int] = set()
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        seen.update(Membership.objects.filter(person_id__in=chunk, organisation__in=allowed)
+                    .values_list("person_id", flat=True))
+        seen.update(Position.objects.filter(person_id__in=chunk, organisation__in=allowed)
+                    .values_list("person_id", flat=True))
+        seen.update(Person.objects.filter(pk__in=chunk, roll_entries__kitchen__in=allowed)
+                    .values_list("pk", flat=True))
+    return seen
 
 
 def members_of(org: Organisation, on: datetime.date | None = None) -> QuerySet[Membership]:

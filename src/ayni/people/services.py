@@ -4,13 +4,16 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
+from ayni.lib.dni import parse_dni
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position, PositionKind
+from ayni.people.selectors import find_by_dni
 
 PERSON_FIELDS = (
     "given_names", "paternal_surname", "maternal_surname", "sex", "birth_date", "dni", "dni_check",
@@ -18,8 +21,54 @@ PERSON_FIELDS = (
 )
 
 
+def normalise_dni(person: Person) -> None:
+    """The DNI as parsed (ASCII digits, whatever keyboard typed it), or a field error."""
+    if not person.dni:
+        person.dni, person.dni_check = None, ""
+        return
+    try:
+        dni = parse_dni(person.dni + (f"-{person.dni_check}" if person.dni_check else ""))
+    except ValidationError as exc:
+        raise ValidationError({"dni": exc.messages}) from exc
+    person.dni, person.dni_check = dni.number, dni.check
+
+
+def set_aside_unseen_dni(*, actor, person: Person, keep: tuple[str | None, str] = (None, "")) -> tuple | None:
+    """If the DNI typed for `person` belongs to someone else whom the actor may not see, take it
+    off `person` (putting back `keep`, the DNI she had) and return (the DNI as typed, its holder)
+    for `rolls.services.hold_dni_for_review`; None otherwise. See that function for the design."""
+    normalise_dni(person)
+    if not person.dni or person.dni == keep[0]:
+        return None
+    match = find_by_dni(None if actor is None else Scope.for_user(actor), person.dni)
+    holder = match.held_by
+    if holder is None or holder.pk == person.pk:
+        return None
+    if match.person is not None and match.person.pk != person.pk:
+        # Typed again for someone new, while it waits for review with the one it was typed for
+        # first: refused like a DNI held in sight (validate_person), with the same words.
+        raise ValidationError({"dni": duplicate_dni_message(person.dni)})
+    typed = person.dni + (f"-{person.dni_check}" if person.dni_check else "")
+    person.dni, person.dni_check = keep
+    return typed, holder
+
+
+def _hold(actor, person: Person, organisation: Organisation | None, held: tuple | None) -> None:
+    if held:
+        # rolls holds the duplicate review queue; people is below it, so the import waits until here.
+        from ayni.rolls.services import hold_dni_for_review
+
+        hold_dni_for_review(actor=actor, person=person, organisation=organisation, dni=held[0], holder=held[1])
+
+
+def duplicate_dni_message(dni: str) -> str:
+    return _("Ya hay una persona registrada con el DNI %(dni)s. Si es la misma, búsquela por su DNI y "
+             "agréguela a esta organización en vez de registrarla de nuevo.") % {"dni": dni}
+
+
 def validate_person(person: Person) -> None:
     """Rules on one person; raised as a field-keyed ValidationError for the form to show."""
+    normalise_dni(person)
     errors = {}
     today = timezone.localdate()
     if person.birth_date:
@@ -30,11 +79,9 @@ def validate_person(person: Person) -> None:
     if person.dni:
         clash = Person.objects.filter(dni=person.dni).exclude(pk=person.pk)
         if clash.exists():
-            # Deliberately no name: the other person may be outside this user's scope.
-            errors["dni"] = _(
-                "Ya hay una persona registrada con el DNI %(dni)s. Si es la misma, búsquela por su DNI y "
-                "agréguela a esta organización en vez de registrarla de nuevo."
-            ) % {"dni": person.dni}
+            # Deliberately no name. Reached only when the holder is in the user's sight (or for
+            # the system): one out of sight is set aside first (set_aside_unseen_dni).
+            errors["dni"] = duplicate_dni_message(person.dni)
     if errors:
         raise ValidationError(errors)
     person.full_clean(exclude=["languages", "dni"], validate_unique=False)
@@ -60,13 +107,43 @@ def register_person(*, actor, organisation: Organisation, since: datetime.date |
     if actor is not None:
         Scope.for_user(actor).require(Can.EDIT, organisation)
     person = Person(**{k: v for k, v in fields.items() if k in PERSON_FIELDS})
+    held = set_aside_unseen_dni(actor=actor, person=person)
     validate_person(person)
     _save_person(person)
     if languages:
         person.languages.set(languages)
     Membership.objects.create(person=person, organisation=organisation, since=since or timezone.localdate())
     record(actor=actor, action="person.create", obj=person, org_path=organisation.path, after=snapshot(person))
+    _hold(actor, person, organisation, held)
     return person
+
+
+def organisations_of(person: Person, on: datetime.date | None = None) -> list[Organisation]:
+    """Where she belongs now: current memberships, positions and open roll entries; if none,
+    everywhere she ever belonged."""
+    on = on or timezone.localdate()
+    now = Organisation.objects.filter(
+        Q(memberships__person=person, memberships__since__lte=on)
+        & (Q(memberships__until__isnull=True) | Q(memberships__until__gte=on))
+        | Q(positions__person=person, positions__starts_on__lte=on, positions__ends_on__gte=on)
+        | Q(roll_entries__person=person, roll_entries__until__isnull=True)
+    ).distinct()
+    orgs = list(now)
+    if not orgs:
+        orgs = list(Organisation.objects.filter(
+            Q(memberships__person=person) | Q(positions__person=person) | Q(roll_entries__person=person)).distinct())
+    return orgs
+
+
+def may_edit_identity(scope: Scope, person: Person) -> bool:
+    """Her names, DNI, phone and birth date are one record shared by every organisation she
+    belongs to: changing them needs EDIT over each one, so that a leader cannot rewrite someone
+    another province also keeps (a coordinator covering both can). The rest of the record (sex,
+    district, languages) is edited on the same form and follows the same rule."""
+    if scope.is_platform_admin:
+        return True
+    orgs = organisations_of(person)
+    return bool(orgs) and all(scope.allows(Can.EDIT, org) for org in orgs)
 
 
 @transaction.atomic
@@ -75,20 +152,34 @@ def update_person(*, actor, person: Person, languages=None, **fields) -> Person:
     if actor is not None:
         from ayni.people.selectors import visible_people
 
-        if not visible_people(Scope.for_user(actor)).filter(pk=person.pk).exists():
+        scope = Scope.for_user(actor)
+        if not visible_people(scope).filter(pk=person.pk).exists():
             raise ValidationError(_("No puede modificar a esta persona."))
+        if not may_edit_identity(scope, person):
+            raise ValidationError(_("Solo puede cambiar los datos de una persona quien tenga a cargo todas las "
+                                    "organizaciones a las que pertenece: pídaselo a su coordinadora."))
     before = snapshot(person)
     for name, value in fields.items():
         if name not in PERSON_FIELDS:
             raise ValueError(f"{name} is not editable here")
         setattr(person, name, value)
+    held = set_aside_unseen_dni(actor=actor, person=person, keep=(before["dni"], before["dni_check"]))
     validate_person(person)
     _save_person(person)
     if languages is not None:
         person.languages.set(languages)
     record(actor=actor, action="person.update", obj=person, org_path=_org_path_of(person), before=before,
            after=snapshot(person))
+    if held:
+        _hold(actor, person, _home_of(person), held)
     return person
+
+
+def _home_of(person: Person) -> Organisation | None:
+    m = person.memberships.select_related("organisation").first()
+    if m:
+        return m.organisation
+    return next(iter(organisations_of(person)), None)
 
 
 @transaction.atomic

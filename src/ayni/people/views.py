@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -69,9 +69,12 @@ def add_existing_member(request, pk):
     org = get_organisation(request.scope, pk, Can.EDIT)
     form = AddExistingMemberForm(request.POST or None, initial={"since": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        person = Person.objects.filter(dni=form.cleaned_data["dni"].number).first()
+        # Someone out of the user's sight is "nobody" here, with the same words as for a DNI
+        # nobody holds; registering her as new sends the DNI to review (hold_dni_for_review).
+        person = selectors.find_by_dni(request.scope, form.cleaned_data["dni"].number).person
         if person is None:
-            form.add_error("dni", _("No hay ninguna persona registrada con ese DNI; regístrela como nueva socia."))
+            form.add_error("dni", _("No encontramos a nadie con ese DNI entre las personas que usted puede ver; "
+                                    "regístrela como nueva socia."))
         else:
             try:
                 services.add_membership(actor=request.user, person=person, organisation=org,
@@ -125,6 +128,7 @@ def detail(request, pk):
         any(scope.allows(Can.EDIT, p.organisation) for p in positions)
     return render(request, "people/detail.html", {
         "person": person, "memberships": memberships, "positions": positions, "can_edit": can_edit,
+        "can_edit_identity": services.may_edit_identity(scope, person),
         "today": timezone.localdate(), "end_form": EndDateForm(initial={"on": timezone.localdate()}),
     })
 
@@ -133,6 +137,9 @@ def detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def edit(request, pk):
     person = selectors.get_person(request.scope, pk)
+    if not services.may_edit_identity(request.scope, person):
+        raise PermissionDenied(_("Solo puede cambiar los datos de una persona quien tenga a cargo todas las "
+                                 "organizaciones a las que pertenece: pídaselo a su coordinadora."))
     form = PersonForm(request.POST or None, instance=person)
     return form_page(
         request, form,

@@ -30,10 +30,11 @@ from ayni.lib.dni import parse_dni
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import Person
+from ayni.people.selectors import find_by_dnis
 from ayni.people.services import PERSON_FIELDS
 from ayni.rolls import counts, spreadsheet
 from ayni.rolls.models import Category, ConsentMethod, ImportBatch, Ration, RollEntry
-from ayni.rolls.services import request_duplicate_scan, validate_entry
+from ayni.rolls.services import hold_dni_for_review, request_duplicate_scan, validate_entry
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ class RowOutcome:
     name: str = ""
     person: Person | None = None
     person_fields: dict = field(default_factory=dict)
+    # Someone out of the importer's sight holds this row's DNI: the row stays "new" and its DNI
+    # goes to review (rolls.services.hold_dni_for_review). Never shown.
+    held_by: Person | None = field(default=None, repr=False)
     entry_fields: dict = field(default_factory=dict)
 
     def error(self, column: str, message: str) -> None:
@@ -353,12 +357,11 @@ def read_rows(table: spreadsheet.Table, kitchen: Organisation, today: datetime.d
     return out
 
 
-def _resolve(rows: list[RowOutcome], kitchen: Organisation, today: datetime.date) -> None:
-    """Match rows to people already registered, in a few queries for the whole file."""
-    dnis = {r.person_fields["dni"] for r in rows if r.person_fields.get("dni")}
-    by_dni = {}
-    for chunk in [sorted(dnis)[i:i + 500] for i in range(0, len(dnis), 500)]:
-        by_dni.update({p.dni: p for p in Person.objects.filter(dni__in=chunk)})
+def _resolve(rows: list[RowOutcome], kitchen: Organisation, today: datetime.date, scope: Scope | None = None) -> None:
+    """Match rows to people already registered whom the importer may see (`scope`; None is the
+    system), in a few queries for the whole file."""
+    matches = find_by_dnis(scope, (r.person_fields["dni"] for r in rows if r.person_fields.get("dni")))
+    by_dni = {dni: m.person for dni, m in matches.items() if m.person is not None}
     on_roll = set(RollEntry.objects.current(today).filter(kitchen=kitchen).values_list("person_id", flat=True))
     # People on this roll without a DNI, by name and birth date: what makes a re-import idempotent.
     by_name = {(p.search_name, p.birth_date): p for p in Person.objects.filter(pk__in=on_roll)}
@@ -382,23 +385,31 @@ def _resolve(rows: list[RowOutcome], kitchen: Organisation, today: datetime.date
         else:
             seen_name[key] = row.number
         person = by_dni.get(dni) if dni else by_name.get(key)
+        if person is None and dni in matches:
+            same = by_name.get(key)
+            if same is not None and not same.dni:  # imported before with this DNI held, review closed since
+                person = same
+            else:
+                row.held_by = matches[dni].held_by
         if person is not None:
             row.person = person
             row.status = ALREADY if person.pk in on_roll else EXISTING
 
 
 def preview_import(batch: ImportBatch, today: datetime.date | None = None, *,
-                   deadline: spreadsheet.Deadline | None = None) -> Preview:
+                   deadline: spreadsheet.Deadline | None = None, user=None) -> Preview:
     """Read the stored file (with her answers about columns) and say what would happen to every
-    row. Raises SheetError, also when the reading passes its time limit. `read_import` runs this
-    in the task worker and keeps the result."""
+    row, as `user` (by default who uploaded it; nobody is the system) may see it. Raises
+    SheetError, also when the reading passes its time limit. `read_import` runs this in the task
+    worker and keeps the result."""
     today = today or timezone.localdate()
     deadline = deadline or spreadsheet.Deadline()
     table = spreadsheet.read_table(batch.filename, bytes(batch.content), choices=batch.column_choices,
                                    deadline=deadline)
     rows = read_rows(table, batch.kitchen, today, deadline)
     deadline.check()
-    _resolve(rows, batch.kitchen, today)
+    user = user or batch.uploaded_by
+    _resolve(rows, batch.kitchen, today, None if user is None else Scope.for_user(user))
     notes = list(table.notes)
     earlier = (ImportBatch.objects.filter(kitchen=batch.kitchen, sha256=batch.sha256,
                                           status=ImportBatch.Status.APPLIED).exclude(pk=batch.pk).first())
@@ -555,7 +566,7 @@ def apply_import(*, actor, batch: ImportBatch) -> int:
     for row in preview.rows:
         if row.status != ERROR:
             row.status, row.person = NEW, None
-    _resolve(preview.rows, kitchen, today)
+    _resolve(preview.rows, kitchen, today, None if actor is None else Scope.for_user(actor))
     consent = {"consent_method": batch.consent_method, "consent_on": today if batch.consent_method else None}
     created = _apply_rows(actor=actor, kitchen=kitchen, batch=batch, rows=preview.valid, consent=consent, today=today)
     batch.status = ImportBatch.Status.APPLIED
@@ -597,12 +608,13 @@ def _apply_rows(*, actor, kitchen: Organisation, batch: ImportBatch, rows: list[
     for chunk in _chunks(known):
         already.update(RollEntry.objects.filter(kitchen=kitchen, person_id__in=chunk, until__isnull=True)
                        .values_list("person_id", flat=True))
-    new_dnis = {r.person_fields["dni"]: r for r in rows if r.person is None and r.person_fields.get("dni")}
+    new_dnis = {r.person_fields["dni"]: r for r in rows
+                if r.person is None and r.held_by is None and r.person_fields.get("dni")}
     for chunk in _chunks(sorted(new_dnis)):
         taken = Person.objects.filter(dni__in=chunk).order_by("dni").values_list("dni", flat=True).first()
         if taken:
             raise _refused(new_dnis[taken], [_("Ya hay una persona registrada con este DNI.")])
-    entries, people = [], []
+    entries, people, dni_held = [], [], []  # dni_held: DNIs typed here that someone out of sight holds
     for row in rows:
         fields = row.entry_fields
         entry = RollEntry(
@@ -618,6 +630,10 @@ def _apply_rows(*, actor, kitchen: Organisation, batch: ImportBatch, rows: list[
             if person is None:
                 person = Person(**{k: v for k, v in row.person_fields.items() if k in PERSON_FIELDS})
                 validate_entry(entry, person, on=today)
+                if row.held_by is not None:
+                    dni_held.append((person, f"{person.dni}-{person.dni_check}" if person.dni_check else person.dni,
+                                 row.held_by))
+                    person.dni, person.dni_check = None, ""
                 person.dni = person.dni or None
                 person.search_name = fold(f"{person.given_names} {person.paternal_surname} "
                                           f"{person.maternal_surname}")
@@ -641,4 +657,6 @@ def _apply_rows(*, actor, kitchen: Organisation, batch: ImportBatch, rows: list[
         raise ValidationError(_("Alguien registró a una de estas personas mientras se confirmaba. No se importó "
                                 "nada; revise y confirme de nuevo.")) from exc
     counts.recount(held, new_entries=[e for e, person in entries if person.pk not in held.people])
+    for person, dni, holder in dni_held:
+        hold_dni_for_review(actor=actor, person=person, organisation=kitchen, dni=dni, holder=holder)
     return len(entries)

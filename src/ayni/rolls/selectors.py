@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ayni.accounts.scope import Can, Scope
+from ayni.lib.dni import ascii_digits
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import Person
@@ -33,7 +34,7 @@ def roll_entries(scope: Scope, org: Organisation, *, on: datetime.date | None = 
         qs = qs.filter(ration=ration)
     text = text.strip()
     if text.isdigit():
-        qs = qs.filter(person__dni__startswith=text)
+        qs = qs.filter(person__dni__startswith=ascii_digits(text))
     else:
         for word in fold(text).split():
             qs = qs.filter(person__search_name__contains=word)

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
 from ayni.lib.dni import parse_dni
-from ayni.orgs.models import Organisation
+from ayni.orgs.models import PATH_STEP, Organisation
 from ayni.people.models import Membership, Person, Position
-from ayni.people.services import PERSON_FIELDS, validate_person
+from ayni.people.services import PERSON_FIELDS, set_aside_unseen_dni, validate_person
 from ayni.rolls import counts
 from ayni.rolls.models import (
     Category,
@@ -70,22 +70,27 @@ def validate_entry(entry: RollEntry, person: Person, on: datetime.date | None = 
 
 
 def _check_dni(fields: dict) -> None:
+    """Validate the DNI and store it as parsed: ASCII digits, whatever keyboard typed it."""
     raw = fields["dni"] + (f"-{fields['dni_check']}" if fields.get("dni_check") else "")
     try:
-        parse_dni(raw)
+        dni = parse_dni(raw)
     except ValidationError as exc:
         raise ValidationError({"dni": exc.messages}) from exc
+    fields["dni"], fields["dni_check"] = dni.number, dni.check
 
 
-def _save_new_person(fields: dict) -> Person:
+def _save_new_person(fields: dict, *, actor) -> tuple[Person, tuple[str, Person] | None]:
+    """A new person from what was typed, and the DNI set aside for review if someone out of the
+    actor's sight holds it (see `hold_dni_for_review`)."""
     person = Person(**{k: v for k, v in fields.items() if k in PERSON_FIELDS})
+    held = set_aside_unseen_dni(actor=actor, person=person)
     validate_person(person)
     try:
         with transaction.atomic():
             person.save()
     except IntegrityError as exc:  # two people saving the same DNI at once
         raise ValidationError({"dni": _("Ya hay una persona registrada con este DNI.")}) from exc
-    return person
+    return person, held
 
 
 def _household(kitchen: Organisation, head: Person | None) -> Household | None:
@@ -122,8 +127,9 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
         _check_dni(person_fields)
     probe = person or Person(**{k: v for k, v in person_fields.items() if k in PERSON_FIELDS})
     validate_entry(entry, probe)
+    dni_held = None  # a DNI typed here that someone out of the user's sight holds
     if person is None:
-        person = _save_new_person(person_fields)
+        person, dni_held = _save_new_person(person_fields, actor=actor)
     elif RollEntry.objects.filter(person=person, kitchen=kitchen, until__isnull=True).exists():
         raise ValidationError(_("%(person)s ya está en el padrón de %(org)s.") % {"person": person, "org": kitchen})
     entry.person = person
@@ -137,6 +143,8 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
     counts.recount(held, new_entries=[] if held.people else [entry])
     if audit:
         record(actor=actor, action="roll.register", obj=entry, org_path=kitchen.path, after=snapshot(entry))
+    if dni_held:
+        hold_dni_for_review(actor=actor, person=person, organisation=kitchen, dni=dni_held[0], holder=dni_held[1])
     if import_batch is None:  # an import asks once for the whole file (imports.apply_import)
         request_duplicate_scan(kitchen)
     return entry
@@ -227,6 +235,72 @@ def _last_kitchen(person: Person) -> Organisation | None:
     entry = (person.roll_entries.select_related("kitchen")
              .order_by(F("until").desc(nulls_first=True), "-since").first())
     return entry.kitchen if entry else None
+
+
+def _anchor(person: Person) -> Organisation | None:
+    """The organisation a pair shows for a person: her kitchen (`_last_kitchen`), else where she
+    is a socia (now, else last), else where she held a position."""
+    kitchen = _last_kitchen(person)
+    if kitchen is not None:
+        return kitchen
+    membership = (person.memberships.select_related("organisation")
+                  .order_by(F("until").desc(nulls_first=True), "-since").first())
+    if membership is not None:
+        return membership.organisation
+    position = person.positions.select_related("organisation").order_by("-ends_on").first()
+    return position.organisation if position else None
+
+
+def _common_path(a: str, b: str) -> str:
+    """The path of the nearest organisation above both (whole segments only)."""
+    n = 0
+    while n + PATH_STEP <= min(len(a), len(b)) and a[n:n + PATH_STEP] == b[n:n + PATH_STEP]:
+        n += PATH_STEP
+    return a[:n]
+
+
+@transaction.atomic
+def hold_dni_for_review(*, actor, person: Person, organisation: Organisation, dni: str,
+                        holder: Person) -> DuplicatePair:
+    """A DNI typed for `person` belongs to `holder`, whom the actor may not see: a cross-scope
+    duplicate, for a coordinator who covers both.
+
+    Why: a DNI looked up across scopes used to attach the holder, show her name and open her
+    record to a leader of another province. Now every lookup goes through
+    `people.selectors.find_by_dni`, and a DNI held out of the actor's sight is treated as if
+    nobody held it: the person is saved from what was typed, on the roll or as a socia, with the
+    same success message as for a DNI nobody holds, and no name, no "already registered", no
+    place. The DNI itself cannot be stored on her (it is unique), so it waits here, in the
+    duplicate review queue (`DuplicatePair`, kind "same DNI", the typed DNI in its reason), with
+    her organisation on one side and the holder's on the other: only someone who may validate
+    both sees the pair, and deciding "same" merges the two records, the holder's DNI kept. The
+    audit entry goes to the nearest organisation above both, never to the actor's own subtree.
+
+    What cannot be made indistinguishable: afterwards her record shows no DNI (or the one it had)
+    where a DNI nobody held would show the number typed. A leader who looks can infer that the
+    number is held somewhere; she still never learns by whom or where, and nothing she typed is
+    lost.
+
+    Typing the same DNI again for the same person reopens a pair once decided "different":
+    a person typing it is new evidence, not the finder suggesting it again."""
+    # A holder in no organisation at all: the root of the actor's tree, which only the national
+    # board covers, stands for her.
+    where = _anchor(holder) or Organisation.objects.get(path=organisation.path[:PATH_STEP])
+    (a, kitchen_a), (b, kitchen_b) = sorted([(person, organisation), (holder, where)], key=lambda side: side[0].pk)
+    reason = (_("DNI %(dni)s escrito en %(org)s para el otro registro") % {"dni": dni, "org": organisation.name})[:200]
+    pair, created = DuplicatePair.objects.select_for_update().get_or_create(
+        a_id_kept=a.pk, b_id_kept=b.pk,
+        defaults={"person_a": a, "person_b": b, "kind": DuplicatePair.Kind.SAME_DNI, "score": 100.0,
+                  "reason": reason, "kitchen_a": kitchen_a, "kitchen_b": kitchen_b})
+    if not created and pair.status != DuplicatePair.Status.SAME:
+        pair.kind, pair.score, pair.reason, pair.status = DuplicatePair.Kind.SAME_DNI, 100.0, reason, \
+            DuplicatePair.Status.OPEN
+        pair.decided_by = pair.decided_at = None
+        pair.save()
+    record(actor=actor, action="person.dni_held", obj=pair,
+           org_path=_common_path(kitchen_a.path, kitchen_b.path),
+           after={"dni": dni, "person": person.pk, "holder": holder.pk})
+    return pair
 
 
 def suggest_pair(*, a: Person, b: Person, kind: str, score: float, reason: str) -> DuplicatePair | None:

@@ -15,7 +15,7 @@ from ayni.accounts.scope import Can
 from ayni.lib import exports
 from ayni.lib.forms import apply_validation_error
 from ayni.orgs.selectors import get_organisation, scope_roots
-from ayni.people.models import Person
+from ayni.people.selectors import find_by_dni
 from ayni.rolls import imports, selectors, services, spreadsheet
 from ayni.rolls.forms import AddToRollForm, DecisionForm, EditEntryForm, ExitForm, ImportForm, RollFilterForm
 from ayni.rolls.models import DuplicatePair, ImportBatch
@@ -80,7 +80,9 @@ def add(request, pk):
         person = None
         choice = request.POST.get("misma", "")
         if fields["dni"]:
-            person = Person.objects.filter(dni=fields["dni"]).first()
+            # Only someone she may already see; a DNI held out of her sight registers a new person
+            # and goes to review (rolls.services.hold_dni_for_review).
+            person = find_by_dni(request.scope, fields["dni"]).person
         if person is None and choice.isdigit():
             person = selectors.visible_roll_people(request.scope).filter(pk=choice).first()
         if person is None and choice != "nueva":
