@@ -4,6 +4,7 @@ coordinator on a 1366-px laptop (which kitchens need her today, the duplicate qu
 a button), and a viewer told why people search shows no names."""
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -60,6 +61,11 @@ def test_the_coordinator_sees_which_kitchens_need_her_today_first(browser, live_
         assert lines == ["Comedor Popular Santa Rosa: sin arroz", "Olla Común Los Jardines: nunca envió su parte"]
         page.get_by_role("link", name="Comedor Popular Santa Rosa").first.click()
         page.wait_for_url(f"**/cocina/{w.kitchen.pk}/")
+        # Her change log in words: what was done, to what, each field by its label.
+        page.get_by_role("link", name="Cambios", exact=True).click()
+        entry = page.locator("li", has_text="Registró una entrada o salida de alimentos").first
+        assert "Usado en la cocina: 100 kg Arroz" in entry.inner_text()
+        assert not re.search(r"kitchen\.\w+|object \(\d+\)|\bFalse\b|\bTrue\b", page.locator("main").inner_text())
 
 
 def test_the_duplicate_queue_fills_by_itself_and_offers_a_search(page):
@@ -75,6 +81,27 @@ def test_the_duplicate_queue_fills_by_itself_and_offers_a_search(page):
     page.get_by_role("button", name="Buscar duplicados en Federación Provincial de Lima").click()
     page.get_by_text("Se inició la búsqueda de duplicados").wait_for()
     assert_fits_the_phone(page)
+
+
+def test_a_field_in_error_is_announced_and_numbers_read_as_in_peru(page):
+    w = build_world()
+    report(w.kitchen, TODAY, rations_prepared=1500, served_paying=1500, served_subsidised=0, served_free=0,
+           confirm=True, cash_received=Decimal("12345.50"))
+    log_in(page, "rosa", PASSWORD)
+    page.goto(f"/padron/{w.kitchen.pk}/agregar/")
+    page.get_by_label("DNI (si tiene)").fill("4567891")
+    page.get_by_label("Nombres").fill("Luz")
+    page.get_by_label("Apellido paterno").fill("Pari")
+    page.get_by_label("Hoja firmada").check()
+    page.get_by_role("button", name="Guardar", exact=True).click()
+    page.get_by_text("Revise los campos marcados").wait_for()
+    dni = page.get_by_label("DNI (si tiene)")
+    assert dni.get_attribute("aria-invalid") == "true"
+    described = dni.get_attribute("aria-describedby").split()
+    assert any("8 dígitos" in page.locator(f"#{i}").inner_text() for i in described)
+    assert_fits_the_phone(page)
+    page.goto(f"/cocina/{w.kitchen.pk}/mes/{TODAY.year}/{TODAY.month}/")
+    assert page.get_by_text("S/ 12,345.50").is_visible() and page.get_by_text("1,500", exact=True).first.is_visible()
 
 
 def test_a_viewer_is_told_why_people_search_shows_no_names(page):
