@@ -101,12 +101,35 @@ def child_build(kitchens: int, months: int) -> dict:
     # The demo's generator (`ayni demo --scale national-full`): reports, then summaries and roll-ups.
     written = national_full.write_reports(confed.path, first, today)
     reports = written["daily_reports"]
+    # And, as the demo has them, the last year's State deliveries and the store they fill.
+    deliveries = national_full.write_deliveries(confed.path, first, today)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    return {"kitchens": kitchens, "daily_reports": reports, "first": first.isoformat(), "days": days,
+    return {"kitchens": kitchens, "daily_reports": reports, **deliveries, "first": first.isoformat(), "days": days,
             "dashboard_first": (last - datetime.timedelta(days=334)).replace(day=1).isoformat(),
             "last": last.isoformat(), "confed": confed.pk,
             "confed_path": confed.path, "build_s": round(time.monotonic() - started, 1)}
+
+
+def walked_deliveries(sel) -> int:
+    """The dashboard's deliveries as they were computed before (issue 12, item 13): one row per
+    delivery out of the database, summed in Python. The reference for the SQL sums."""
+    from decimal import Decimal
+
+    from django.db.models import Min, Sum
+    from django.db.models.functions import Coalesce
+
+    from ayni.evidence.selectors import month_end
+    from ayni.kitchens.models import DeliverySchedule
+
+    rows = (DeliverySchedule.objects.filter(sel.on_kitchen("kitchen__"), due_on__gte=sel.first,
+                                            due_on__lte=month_end(sel.last))
+            .values("pk", "municipality_id", "municipality__name", "quantity", "due_on")
+            .annotate(received=Coalesce(Sum("receipts__quantity"), Decimal(0)), first=Min("receipts__received_on")))
+    late = 0
+    for r in rows:
+        late += max(0, ((r["first"] or sel.today) - r["due_on"]).days) > 0
+    return late
 
 
 def _naive_sql(vendor: str, where: str, first: str) -> str:
@@ -133,7 +156,8 @@ def child_time(info: dict, requests: int) -> dict:
     where = {"national": f"k.path LIKE '{info['confed_path']}%'",
              "department": f"k.path LIKE '{info['confed_path']}%' AND k.district_id LIKE '08%'",
              "province": f"k.path LIKE '{info['confed_path']}%' AND k.district_id LIKE '0801%'"}
-    out = {"p50_ms": {}, "p95_ms": {}, "naive_groupby_ms": {}, "summary_query_ms": {}, "rations": {}}
+    out = {"p50_ms": {}, "p95_ms": {}, "naive_groupby_ms": {}, "summary_query_ms": {}, "rations": {},
+           "deliveries_ms": {}, "deliveries_walked_ms": {}}
     scope = Scope.for_user(User.objects.get(username="bench-nacional"))
     for name, params in cases.items():
         client.get("/evidencia/", params)  # warm: the first request loads templates and the map
@@ -168,6 +192,17 @@ def child_time(info: dict, requests: int) -> dict:
         naive_rations = sum(int(r[2]) + int(r[3]) + int(r[4]) for r in rows)
         assert dashboard_rations == naive_rations, (name, dashboard_rations, naive_rations)
         out["rations"][name] = naive_rations
+        # The deliveries by municipality: summed in the database, and walked in Python as before.
+        sums, walked = [], []
+        for _i in range(5):
+            t0 = time.perf_counter()
+            late = sum(d["late"] for d in selectors.deliveries(sel))
+            sums.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            assert walked_deliveries(sel) == late, name
+            walked.append((time.perf_counter() - t0) * 1000)
+        out["deliveries_ms"][name] = round(statistics.median(sums), 1)
+        out["deliveries_walked_ms"][name] = round(statistics.median(walked), 1)
     return out
 
 
@@ -274,6 +309,9 @@ def main() -> None:
                 results.setdefault("naive_groupby_ms", {})[engine] = timing["naive_groupby_ms"]
                 results.setdefault("summary_query_ms", {})[engine] = timing["summary_query_ms"]
                 results.setdefault("rations", {})[engine] = timing["rations"]
+                results.setdefault("deliveries_ms", {})[engine] = timing["deliveries_ms"]
+                results.setdefault("deliveries_walked_ms", {})[engine] = timing["deliveries_walked_ms"]
+                results["delivery_schedules"] = build["delivery_schedules"]
                 if engine == "sqlite" and "kitchens_rows" not in results:
                     import sqlite3
 
@@ -296,8 +334,8 @@ def main() -> None:
     if duck:
         for engine, rations in results.get("rations", {}).items():
             assert rations == duck["rations"], ("DuckDB y la base no coinciden", engine, rations, duck["rations"])
-    print(f"\nDashboards on {results['kitchens']:,} kitchens, {results.get('daily_reports', 0):,} daily reports "
-          "(last 12 months shown)")
+    print(f"\nDashboards on {results['kitchens']:,} kitchens, {results.get('daily_reports', 0):,} daily reports, "
+          f"{results.get('delivery_schedules', 0):,} State deliveries (last 12 months shown)")
     for engine in args.engines.split(","):
         p95 = results.get(f"{engine}_p95_ms", {})
         for name, ms in p95.items():
@@ -309,13 +347,17 @@ def main() -> None:
             if duck:
                 line += f", DuckDB scan {duck['ms'][name]:7.1f} ms (×{duck['ms'][name] / max(summ, 0.1):.1f})"
             print(line)
+            sql, walked = results["deliveries_ms"][engine][name], results["deliveries_walked_ms"][engine][name]
+            print(f"  {engine:8} {name:10} deliveries by municipality: SQL sums {sql:7.1f} ms, "
+                  f"walked in Python (before) {walked:7.1f} ms (×{walked / max(sql, 0.1):.1f})")
     results.pop("rations", None)
     print("RESULT " + json.dumps({
         "kitchens": results["kitchens"], "daily_reports": results.get("daily_reports"),
         "sqlite_p95_ms": results.get("sqlite_p95_ms"), "postgres_p95_ms": results.get("postgres_p95_ms"),
         "sqlite_p50_ms": results.get("sqlite_p50_ms"), "postgres_p50_ms": results.get("postgres_p50_ms"),
         "naive_groupby_ms": results.get("naive_groupby_ms"), "duckdb_scan_ms": results["duckdb_scan_ms"],
-        "summary_query_ms": results.get("summary_query_ms"),
+        "summary_query_ms": results.get("summary_query_ms"), "delivery_schedules": results.get("delivery_schedules"),
+        "deliveries_ms": results.get("deliveries_ms"), "deliveries_walked_ms": results.get("deliveries_walked_ms"),
     }))
 
 
