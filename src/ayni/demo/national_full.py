@@ -21,6 +21,7 @@ dashboards, not to show the kitchen pages.
 # ruff: noqa: S608
 
 import datetime
+import time
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
@@ -82,7 +83,9 @@ def generate_operations(ctx: "DemoContext") -> None:
     first = first_month(ctx.today, YEARS * 12)
     written = write_reports(ctx.confederation.org.path, first, ctx.today)
     ctx.counts.update(written)
+    started = time.monotonic()
     ctx.counts.update(write_deliveries(ctx.confederation.org.path, first, ctx.today))
+    ctx.counts["deliveries_seconds"] = round(time.monotonic() - started, 1)
     ctx.progress.update(ctx.scale.base_organisations)
 
 
