@@ -52,11 +52,13 @@ def search_people(scope: Scope, text: str) -> QuerySet[Person]:
     if scope.is_platform_admin or _covers_every_tree(scope):
         qs = Person.objects.all()
     else:
+        # One IN over the union, not two joined by OR: an OR keeps PostgreSQL from joining the
+        # scope's people, so it tested each person whose name matched against both (a leader's
+        # «quispe» on the national-full demo: 186 ms for her one socia; 5 ms with the union).
         allowed = Organisation.objects.filter(scope.q(Can.VIEW_PERSONAL))
-        qs = Person.objects.filter(
-            Q(pk__in=Membership.objects.filter(organisation__in=allowed).values("person_id"))
-            | Q(pk__in=Position.objects.filter(organisation__in=allowed).values("person_id"))
-        )
+        in_scope = (Membership.objects.filter(organisation__in=allowed).order_by().values("person_id")
+                    .union(Position.objects.filter(organisation__in=allowed).order_by().values("person_id")))
+        qs = Person.objects.filter(pk__in=in_scope)
     text = text.strip()
     if text.isdigit():
         return qs.filter(dni__startswith=text)
