@@ -141,12 +141,36 @@ def child_build(kitchens: int, months: int) -> dict:
     reports_s = round(time.monotonic() - started, 1)
     rolls = build_rolls(confed, feds, kitchen_orgs, today)
     rolls["rolls_s"] = round(time.monotonic() - started - reports_s, 1)
+    # And, as the demo has them, the last year's State deliveries and the store they fill.
+    deliveries = national_full.write_deliveries(confed.path, first, today)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")  # autovacuum may be off: the planner needs the bulk loads' statistics
-    return {"kitchens": kitchens, "daily_reports": reports, "first": first.isoformat(), "days": days, **rolls,
+    return {"kitchens": kitchens, "daily_reports": reports, **deliveries, "first": first.isoformat(), "days": days,
+            **rolls,
             "dashboard_first": (last - datetime.timedelta(days=334)).replace(day=1).isoformat(),
             "last": last.isoformat(), "confed": confed.pk,
             "confed_path": confed.path, "build_s": round(time.monotonic() - started, 1)}
+
+
+def walked_deliveries(sel) -> int:
+    """The dashboard's deliveries as they were computed before (issue 12, item 13): one row per
+    delivery out of the database, summed in Python. The reference for the SQL sums."""
+    from decimal import Decimal
+
+    from django.db.models import Min, Sum
+    from django.db.models.functions import Coalesce
+
+    from ayni.evidence.selectors import month_end
+    from ayni.kitchens.models import DeliverySchedule
+
+    rows = (DeliverySchedule.objects.filter(sel.on_kitchen("kitchen__"), due_on__gte=sel.first,
+                                            due_on__lte=month_end(sel.last))
+            .values("pk", "municipality_id", "municipality__name", "quantity", "due_on")
+            .annotate(received=Coalesce(Sum("receipts__quantity"), Decimal(0)), first=Min("receipts__received_on")))
+    late = 0
+    for r in rows:
+        late += max(0, ((r["first"] or sel.today) - r["due_on"]).days) > 0
+    return late
 
 
 def _naive_sql(vendor: str, where: str, first: str) -> str:
@@ -174,7 +198,8 @@ def child_time(info: dict, requests: int) -> dict:
              "department": f"k.path LIKE '{info['confed_path']}%' AND k.district_id LIKE '08%'",
              "province": f"k.path LIKE '{info['confed_path']}%' AND k.district_id LIKE '0801%'"}
     out = {"p50_ms": {}, "p95_ms": {}, "naive_groupby_ms": {}, "summary_query_ms": {}, "rations": {},
-           "people_fed": {}, "people_fed_ms": {}, "people_direct_ms": {}}
+           "people_fed": {}, "people_fed_ms": {}, "people_direct_ms": {}, "deliveries_ms": {},
+           "deliveries_walked_ms": {}}
     scope = Scope.for_user(User.objects.get(username="bench-nacional"))
     for name, params in cases.items():
         client.get("/evidencia/", params)  # warm: the first request loads templates and the map
@@ -224,6 +249,17 @@ def child_time(info: dict, requests: int) -> dict:
         out["people_fed"][name] = people
         out["people_fed_ms"][name] = round(statistics.median(fed), 1)
         out["people_direct_ms"][name] = round(statistics.median(direct), 1)
+        # The deliveries by municipality: summed in the database, and walked in Python as before.
+        sums, walked = [], []
+        for _i in range(5):
+            t0 = time.perf_counter()
+            late = sum(d["late"] for d in selectors.deliveries(sel))
+            sums.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            assert walked_deliveries(sel) == late, name
+            walked.append((time.perf_counter() - t0) * 1000)
+        out["deliveries_ms"][name] = round(statistics.median(sums), 1)
+        out["deliveries_walked_ms"][name] = round(statistics.median(walked), 1)
     return out
 
 
@@ -336,6 +372,9 @@ def main() -> None:
                 results.setdefault("naive_groupby_ms", {})[engine] = timing["naive_groupby_ms"]
                 results.setdefault("summary_query_ms", {})[engine] = timing["summary_query_ms"]
                 results.setdefault("rations", {})[engine] = timing["rations"]
+                results.setdefault("deliveries_ms", {})[engine] = timing["deliveries_ms"]
+                results.setdefault("deliveries_walked_ms", {})[engine] = timing["deliveries_walked_ms"]
+                results["delivery_schedules"] = build["delivery_schedules"]
                 if engine == "sqlite" and "kitchens_rows" not in results:
                     import sqlite3
 
@@ -359,8 +398,8 @@ def main() -> None:
         for engine, rations in results.get("rations", {}).items():
             assert rations == duck["rations"], ("DuckDB y la base no coinciden", engine, rations, duck["rations"])
     print(f"\nDashboards on {results['kitchens']:,} kitchens, {results.get('daily_reports', 0):,} daily reports, "
-          f"{results.get('roll_people', 0):,} people on the rolls ({results.get('roll_entries', 0):,} entries) "
-          "(last 12 months shown, people fed included)")
+          f"{results.get('roll_people', 0):,} people on the rolls ({results.get('roll_entries', 0):,} entries), "
+          f"{results.get('delivery_schedules', 0):,} State deliveries (last 12 months shown, people fed included)")
     for engine in args.engines.split(","):
         p95 = results.get(f"{engine}_p95_ms", {})
         for name, ms in p95.items():
@@ -375,6 +414,9 @@ def main() -> None:
             fed, direct = results["people_fed_ms"][engine][name], results["people_direct_ms"][engine][name]
             print(f"  {'':8} {'':10} people fed {results['people_fed'][engine][name]:,}: roll-up {fed:7.1f} ms, "
                   f"direct count over the entries {direct:7.1f} ms (×{direct / max(fed, 0.1):.1f})")
+            sql, walked = results["deliveries_ms"][engine][name], results["deliveries_walked_ms"][engine][name]
+            print(f"  {engine:8} {name:10} deliveries by municipality: SQL sums {sql:7.1f} ms, "
+                  f"walked in Python (before) {walked:7.1f} ms (×{walked / max(sql, 0.1):.1f})")
     results.pop("rations", None)
     print("RESULT " + json.dumps({
         "kitchens": results["kitchens"], "daily_reports": results.get("daily_reports"),
@@ -384,6 +426,8 @@ def main() -> None:
         "summary_query_ms": results.get("summary_query_ms"),
         "roll_people": results.get("roll_people"), "roll_entries": results.get("roll_entries"),
         "people_fed_ms": results.get("people_fed_ms"), "people_direct_ms": results.get("people_direct_ms"),
+        "delivery_schedules": results.get("delivery_schedules"),
+        "deliveries_ms": results.get("deliveries_ms"), "deliveries_walked_ms": results.get("deliveries_walked_ms"),
         "build_s": results.get("build_s"),
     }))
 

@@ -97,3 +97,111 @@ def test_the_deliveries_page_takes_back_a_receipt(client, world):
     assert "Se anuló la recepción" in response.content.decode()
     client.force_login(world.viewer)
     assert client.post(url).status_code in (403, 404)
+
+
+# --- The days-late rule and the sums, in the database -----------------------------------------------
+
+def varied_deliveries(w):
+    """Deliveries of every shape, in two kitchens of Lima and one of Cusco: on time, early, late,
+    in several parts, short by a fraction that floating point gets wrong (0.7 + 0.1 of 0.8), never
+    arrived, due today or later, and across a leap day and a year's end."""
+    import datetime
+
+    lima = District.objects.get(code="150101")
+    cases = [  # (kitchen, promised, due, receipts as (quantity, day), municipality)
+        (w.kitchen, "100", days_ago(20), [("100", days_ago(20))], None),
+        (w.kitchen, "100", days_ago(20), [("100", days_ago(23))], None),
+        (w.kitchen, "100", days_ago(30), [("60", days_ago(26)), ("40", days_ago(3))], None),
+        (w.kitchen, "0.8", days_ago(12), [("0.7", days_ago(10)), ("0.1", days_ago(9))], None),
+        (w.kitchen, "0.8", days_ago(12), [("0.7", days_ago(10)), ("0.05", days_ago(9))], None),
+        (w.olla, "100", days_ago(20), [("50", days_ago(14))], None),
+        (w.olla, "40", days_ago(5), [], lima),
+        (w.olla, "40", TODAY, [], lima),
+        (w.olla, "40", TODAY + datetime.timedelta(days=6), [], lima),
+        (w.olla, "25", datetime.date(2023, 12, 30), [("25", datetime.date(2024, 3, 1))], lima),
+        (w.olla, "25", datetime.date(2024, 2, 28), [("20", datetime.date(2024, 2, 29))], None),
+        (w.kitchen_other, "70", days_ago(8), [("70", days_ago(1))], None),
+    ]
+    for kitchen, quantity, due, receipts, municipality in cases:
+        schedule = services.create_schedule(
+            actor=None, kitchen=kitchen, municipality=municipality or kitchen.district, item=item("arroz"),
+            quantity=Decimal(quantity), period_start=due - datetime.timedelta(days=30), period_end=due, due_on=due)
+        for got, on in receipts:
+            receive(schedule, got, on)
+
+
+def walked_in_python(schedules, today):
+    """The old computation, row by row from the objects: the oracle for the database's sums."""
+    out = {}
+    for s in schedules.prefetch_related("receipts"):
+        receipts = list(s.receipts.all())
+        received = sum((r.quantity for r in receipts), Decimal(0))
+        first = min((r.received_on for r in receipts), default=None)
+        late = max(0, ((first or today) - s.due_on).days)
+        g = out.setdefault((s.municipality_id, s.item_id), {"deliveries": 0, "promised": Decimal(0),
+                                                            "received": Decimal(0), "late": 0, "days_late": 0,
+                                                            "short": 0, "pending": 0})
+        g["deliveries"] += 1
+        g["promised"] += s.quantity
+        g["received"] += received
+        g["late"] += late > 0
+        g["days_late"] += late
+        g["short"] += received < s.quantity
+        g["pending"] += first is None
+    return out
+
+
+def test_delivery_sums_in_the_database_equal_the_old_walk_over_every_kind_of_delivery(world):
+    import datetime
+
+    from ayni.evidence import selectors as evidence
+    from ayni.kitchens.models import DeliverySchedule
+    from tests.evidence_helpers import selection
+
+    varied_deliveries(world)
+    first, last = datetime.date(2023, 1, 1), TODAY + datetime.timedelta(days=30)
+    want = walked_in_python(DeliverySchedule.objects.filter(kitchen__path__startswith=world.confed.path), TODAY)
+    assert sum(g["pending"] for g in want.values()) == 3 and sum(g["short"] for g in want.values()) == 6
+
+    rows = selectors.deliveries_by_municipality(world.confed, first, last, TODAY)
+    have = {(r["municipality"].code, r["item"].code): {k: r[k] for k in want[next(iter(want))]} for r in rows}
+    assert have == want
+
+    sel = evidence.Selection(scope=selection(world.national).scope, org=world.confed, place=None,
+                             first=first, last=last.replace(day=1), today=TODAY)
+    by_municipality = {d["code"]: d for d in evidence.deliveries(sel)}
+    assert by_municipality.keys() == {m for m, _i in want}
+    for (municipality, _item), g in want.items():
+        d = by_municipality[municipality]
+        assert (d["deliveries"], d["late"], d["days_late"], d["short"], d["pending"]) == (
+            g["deliveries"], g["late"], g["days_late"], g["short"], g["pending"])
+
+    for s in DeliverySchedule.objects.all():
+        status = selectors.delivery_status(s, TODAY)
+        alone = walked_in_python(DeliverySchedule.objects.filter(pk=s.pk), TODAY)[s.municipality_id, s.item_id]
+        assert (status["days_late"], status["received"], status["pending"]) == (
+            alone["days_late"], alone["received"], bool(alone["pending"]))
+
+
+def test_delivery_sums_take_the_same_queries_however_many_deliveries(world):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ayni.evidence import selectors as evidence
+    from tests.evidence_helpers import selection
+
+    first, last = datetime.date(2023, 1, 1), TODAY + datetime.timedelta(days=30)
+    sel = evidence.Selection(scope=selection(world.national).scope, org=world.confed, place=None,
+                             first=first, last=last.replace(day=1), today=TODAY)
+    counts = []
+    for _round in range(2):
+        varied_deliveries(world)
+        with CaptureQueriesContext(connection) as overview:
+            selectors.deliveries_by_municipality(world.confed, first, last, TODAY)
+        with CaptureQueriesContext(connection) as dashboard:
+            evidence.deliveries(sel)
+        counts.append((len(overview), len(dashboard)))
+    # The overview: the sums, then the municipalities and the items once each; the dashboard: the sums.
+    assert counts[0] == counts[1] == (3, 1)

@@ -11,7 +11,7 @@ from ayni.demo import national_full
 from ayni.demo.plan import SCALES
 from ayni.evidence import selectors
 from ayni.kitchens import integrity
-from ayni.kitchens.models import DailyReport, MonthlyRollup, MonthlySummary
+from ayni.kitchens.models import DailyReport, DeliverySchedule, MonthlyRollup, MonthlySummary
 from ayni.orgs.models import Organisation
 from tests.evidence_helpers import raw_totals
 from tests.kitchens import TODAY
@@ -42,6 +42,11 @@ def test_the_sql_history_is_consistent_and_the_dashboard_equals_the_reports(worl
     for f in ("days_reported", "served_paying", "served_subsidised", "served_free", "rations_served"):
         assert data["totals"][f] == raw[f], f
     assert {t["month"]: t["rations_served"] for t in data["trend"]} == raw["by_month"]
+
+    # Deliveries start with the reports, not before: every month with food has its summary row.
+    written = national_full.write_deliveries(world.confed.path, first, TODAY)
+    assert DeliverySchedule.objects.filter(due_on__lt=first).count() == 0 < written["delivery_schedules"]
+    assert integrity.violations() == []
 
 
 def test_the_generator_refuses_what_is_not_a_path(world):
@@ -74,3 +79,45 @@ def test_check_integrity_names_a_roll_up_that_drifted_from_its_kitchens(world):
         call_command("check-integrity", stdout=out, stderr=err)
     assert "monthly roll-ups: 1 violation(s)" in out.getvalue()
     assert "roll-up of" in err.getvalue() and "served_free" in err.getvalue()
+
+
+def test_the_sql_deliveries_and_store_agree_with_the_ledger_and_the_old_walk(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db.models import Sum
+
+    from ayni.audit.services import record
+    from ayni.kitchens import selectors as kitchen_selectors
+    from ayni.kitchens.models import DeliveryReceipt, StockBalance, StockMovement
+    from tests.test_kitchens_deliveries import walked_in_python
+
+    national_full.write_reports(world.confed.path, national_full.first_month(TODAY, 14), TODAY)
+    written = national_full.write_deliveries(world.confed.path, national_full.first_month(TODAY, 14), TODAY)
+    record(actor=None, action="demo.generate", obj=world.confed, org_path=world.confed.path)
+    kitchens = 3  # the world's active kitchens, each promised the 4 items of the basket every month
+    months = national_full.DELIVERY_MONTHS - (TODAY.day < national_full.DUE_DAY)
+    assert written["delivery_schedules"] == DeliverySchedule.objects.count() == kitchens * 4 * months
+    assert written["delivery_receipts"] == DeliveryReceipt.objects.count() < written["delivery_schedules"]
+    assert written["stock_movements"] == StockMovement.objects.count() > written["delivery_receipts"]
+    assert StockBalance.objects.count() == kitchens * 4
+    assert integrity.violations() == []
+    call_command("check-integrity", stdout=StringIO(), stderr=StringIO())
+    state_value = StockMovement.objects.filter(kind="state").aggregate(v=Sum("value"))["v"]
+    assert MonthlySummary.objects.aggregate(v=Sum("state_food_value"))["v"] == state_value > 0
+
+    first = national_full.first_month(TODAY, national_full.DELIVERY_MONTHS)
+    want = walked_in_python(DeliverySchedule.objects.all(), TODAY)
+    assert sum(g["late"] for g in want.values()) and sum(g["short"] for g in want.values())
+    assert sum(g["pending"] for g in want.values())
+    rows = kitchen_selectors.deliveries_by_municipality(world.confed, first, TODAY, TODAY)
+    assert {(r["municipality"].code, r["item"].code): {k: r[k] for k in want[next(iter(want))]} for r in rows} == want
+    sel = selectors.Selection(scope=Scope.for_user(world.national), org=world.confed, place=None, first=first,
+                              last=TODAY.replace(day=1))
+    dashboard = {d["code"]: d["late"] for d in selectors.dashboard(sel)["deliveries"]}
+    assert sum(dashboard.values()) == sum(g["late"] for g in want.values())
+
+
+def test_the_delivery_generator_refuses_what_is_not_a_path(world):
+    with pytest.raises(ValueError):
+        national_full.write_deliveries("x' OR 1=1 --", datetime.date(2026, 1, 1), TODAY)

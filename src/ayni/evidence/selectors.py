@@ -19,7 +19,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Length, Substr
 from django.utils import timezone
 
@@ -36,7 +36,7 @@ from ayni.kitchens.models import (
     StockBalance,
     StockMovement,
 )
-from ayni.kitchens.selectors import LOW_STOCK_DAYS, USE_WINDOW_DAYS, days_left, with_ratios
+from ayni.kitchens.selectors import LOW_STOCK_DAYS, USE_WINDOW_DAYS, days_left, delivery_totals, with_ratios
 from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH
 from ayni.orgs.models import PATH_STEP, Organisation
 from ayni.rolls.counts import in_range
@@ -328,29 +328,15 @@ def food_alerts(sel: Selection) -> list[dict]:
 
 def deliveries(sel: Selection) -> list[dict]:
     """Promised deliveries due in the range, per municipality: how many arrived late, short or
-    not at all (one query). Days late count from the promised date to the first receipt, or to
-    today while nothing has arrived — as on the kitchen's deliveries page."""
-    rows = (DeliverySchedule.objects.filter(sel.on_kitchen("kitchen__"), due_on__gte=sel.first,
-                                            due_on__lte=month_end(sel.last))
-            .values("pk", "municipality_id", "municipality__name", "quantity", "due_on")
-            .annotate(received=Coalesce(Sum("receipts__quantity"), Decimal(0)), first=Min("receipts__received_on")))
-    groups: dict[str, dict] = {}
-    for r in rows:
-        g = groups.setdefault(r["municipality_id"], {
-            "code": r["municipality_id"], "name": r["municipality__name"].title(), "deliveries": 0, "late": 0,
-            "short": 0, "pending": 0, "days_late": 0})
-        late = max(0, ((r["first"] or sel.today) - r["due_on"]).days)
-        g["deliveries"] += 1
-        g["late"] += late > 0
-        g["days_late"] += late
-        g["short"] += r["received"] < r["quantity"]
-        g["pending"] += r["first"] is None
-    out = []
-    for g in groups.values():
+    not at all, summed in the database (one query, however many deliveries): days late as on
+    the kitchen's deliveries page (`kitchens.selectors.with_delivery_figures`)."""
+    schedules = DeliverySchedule.objects.filter(sel.on_kitchen("kitchen__"), due_on__gte=sel.first,
+                                                due_on__lte=month_end(sel.last))
+    out = delivery_totals(schedules, sel.today, code=F("municipality_id"), name=F("municipality__name"))
+    for g in out:
+        g["name"] = g["name"].title()
         g["late_pct"] = pct(g["late"], g["deliveries"])
         g["short_pct"] = pct(g["short"], g["deliveries"])
-        g["average_days_late"] = round(g["days_late"] / g["deliveries"], 1)
-        out.append(g)
     out.sort(key=lambda g: (-(g["late"] + g["short"]), g["name"]))
     return out
 

@@ -274,6 +274,8 @@ def audit_violations() -> list[str]:
 def registry_violations() -> list[str]:
     """Everything here: `ayni check-integrity` runs it under one heading, next to the stock and
     monthly-summary checks of ayni.kitchens.integrity."""
+    from ayni.people.search import index_violations
+
     return (path_violations() + orphan_violations() + import_violations() + merge_violations()
             + report_violations() + audit_violations() + account_violations() + repeat_violations()
-            + message_key_violations() + dni_violations())
+            + message_key_violations() + dni_violations() + index_violations())

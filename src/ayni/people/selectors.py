@@ -12,6 +12,7 @@ from ayni.lib.dni import ascii_digits
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
+from ayni.people.search import name_contains
 
 
 def visible_people(scope: Scope) -> QuerySet[Person]:
@@ -48,20 +49,23 @@ def search_people(scope: Scope, text: str) -> QuerySet[Person]:
     Not `visible_people`: its EXISTS suits one person looked up by id, but a search tests every
     person whose name matches, and PostgreSQL ran both EXISTS once per matching row (a
     coordinator's «quispe» on the province demo: 435 ms). Here the people of the scope's
-    memberships and positions are read once each, as hashed sets (13 ms)."""
+    memberships and positions are read once each, as hashed sets (13 ms). Each word is looked up
+    in the trigram index of the names (`people.search`), which the scope then narrows."""
     if scope.is_platform_admin or _covers_every_tree(scope):
         qs = Person.objects.all()
     else:
+        # One IN over the union, not two joined by OR: an OR keeps PostgreSQL from joining the
+        # scope's people, so it tested each person whose name matched against both (a leader's
+        # «quispe» on the national-full demo: 186 ms for her one socia; 5 ms with the union).
         allowed = Organisation.objects.filter(scope.q(Can.VIEW_PERSONAL))
-        qs = Person.objects.filter(
-            Q(pk__in=Membership.objects.filter(organisation__in=allowed).values("person_id"))
-            | Q(pk__in=Position.objects.filter(organisation__in=allowed).values("person_id"))
-        )
+        in_scope = (Membership.objects.filter(organisation__in=allowed).order_by().values("person_id")
+                    .union(Position.objects.filter(organisation__in=allowed).order_by().values("person_id")))
+        qs = Person.objects.filter(pk__in=in_scope)
     text = text.strip()
     if text.isdigit():
         return qs.filter(dni__startswith=ascii_digits(text))
     for word in fold(text).split():
-        qs = qs.filter(search_name__contains=word)
+        qs = qs.filter(name_contains(word))
     return qs
 
 
