@@ -231,14 +231,17 @@ def kitchens_needing_attention(scope: Scope, today: datetime.date | None = None,
         else:
             add(org.pk, SILENT, _("nunca envió su parte"))
     kitchens = visible_kitchens(scope, Can.VALIDATE).filter(status=Organisation.Status.ACTIVE)
-    owed = (DeliverySchedule.objects.filter(kitchen__in=kitchens, due_on__lt=today,
-                                            due_on__gte=today - datetime.timedelta(days=DELIVERY_WINDOW_DAYS))
-            .values("kitchen_id", "item__name", "item__unit", "quantity", "due_on")
-            .annotate(got=Coalesce(Sum("receipts__quantity"), Decimal(0)))
-            .filter(got__lt=F("quantity")).order_by("due_on"))
+    due = DeliverySchedule.objects.filter(kitchen__in=kitchens, due_on__lt=today,
+                                          due_on__gte=today - datetime.timedelta(days=DELIVERY_WINDOW_DAYS))
+    owed = (with_delivery_figures(due, today)
+            .values("kitchen_id", "item__name", "item__unit", "quantity", "due_on", "received", "first_receipt",
+                    "days_late").order_by("due_on"))
     for row in owed:
-        if row["got"] == 0:
-            days = (today - row["due_on"]).days
+        row["got"] = Decimal(row["received"]).quantize(QUANTUM)  # SQLite sums decimals as floats
+        if row["got"] >= row["quantity"]:
+            continue  # all arrived: history for the evidence pages, not today's work
+        if row["first_receipt"] is None:
+            days = row["days_late"]
             add(row["kitchen_id"], DELIVERY_LATE, ngettext(
                 "entrega de %(item)s atrasada %(n)s día", "entrega de %(item)s atrasada %(n)s días", days)
                 % {"item": row["item__name"].lower(), "n": days})
