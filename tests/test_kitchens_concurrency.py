@@ -58,11 +58,22 @@ def test_two_leaders_saving_the_same_day_at_once_one_wins_and_the_other_sees_the
     assert violations() == []
 
 
-def test_two_first_reports_of_the_same_day_at_once_do_not_both_win():
+def test_two_different_first_reports_of_the_same_day_at_once_do_not_both_win():
     world = build_world()
-    results = run_at_once(*(lambda: report(world.kitchen, version=0) for _ in range(2)))
+    results = run_at_once(*(lambda n=n: report(world.kitchen, version=0, served_free=n) for n in (1, 2)))
     assert sorted(kind for kind, _value in results) == ["error", "ok"], results
     assert DailyReport.objects.count() == 1 and violations() == []
+
+
+def test_the_same_first_report_sent_twice_at_once_is_one_report():
+    """A double tap (or the outbox and the form both sending): the same numbers are the same
+    report, saved once, and neither copy is told of a conflict."""
+    world = build_world()
+    results = run_at_once(*(lambda: report(world.kitchen, version=0) for _ in range(2)))
+    assert [kind for kind, _value in results] == ["ok", "ok"], results
+    saved = DailyReport.objects.get()
+    assert {value.pk for _kind, value in results} == {saved.pk}
+    assert saved.version == 1 and saved.revisions.count() == 1 and violations() == []
 
 
 def test_many_movements_at_once_lose_no_quantity():

@@ -159,6 +159,9 @@ def changes(model: type[models.Model] | None, before: dict, after: dict, only_ch
     """[(label, before text, after text, changed)] for the fields a person would care about."""
     rows = []
     keys = list(after) + [k for k in before if k not in after]
+    if model is not None:  # the model's own order: PostgreSQL's jsonb keeps none
+        order = {f.name: i for i, f in enumerate(model._meta.get_fields())}
+        keys.sort(key=lambda k: order.get(k, len(order)))
     for key in keys:
         if key in HIDDEN_FIELDS:
             continue

@@ -131,7 +131,8 @@ def report_history(request, pk, day):
     existing = get_object_or_404(DailyReport, kitchen=org, date=date)
     revisions = list(existing.revisions.select_related("saved_by"))  # newest first
     versions = []
-    fields = [{k: v for k, v in rev.data.items() if k in services.REPORT_FIELDS} for rev in revisions]
+    # In the form's order (PostgreSQL's jsonb keeps no order of its own).
+    fields = [{k: rev.data[k] for k in services.REPORT_FIELDS if k in rev.data} for rev in revisions]
     for i, rev in enumerate(revisions):
         previous = fields[i + 1] if i + 1 < len(revisions) else None
         rows = display.changes(DailyReport, previous or {}, fields[i], only_changed=False)
