@@ -333,12 +333,25 @@ def test_a_coordinator_starts_the_search_from_a_page(login, world):
 
 @pytest.mark.django_db
 def test_adding_a_person_queues_a_search_of_her_federation_once_committed(world, django_capture_on_commit_callbacks):
-    put_on_roll(world.kitchen, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán")
+    with django_capture_on_commit_callbacks(execute=True):  # an earlier addition, committed and searched
+        put_on_roll(world.kitchen, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         put_on_roll(world.olla, given_names="Dionicia", paternal_surname="Huaman", maternal_surname="Quispe")
     assert len(callbacks) == 1  # one search, run by the worker after the commit
     pair = DuplicatePair.objects.get()  # found without anyone pressing a button
     assert {pair.kitchen_a, pair.kitchen_b} == {world.kitchen, world.olla}
+
+
+@pytest.mark.django_db
+def test_many_additions_in_one_transaction_ask_for_one_search(world, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for name in ("Dionisia", "Teodora", "Eusebia"):
+            put_on_roll(world.kitchen, given_names=name, paternal_surname="Quispe")
+        put_on_roll(world.olla, given_names="Nilda", paternal_surname="Quispe")  # the same federation
+        put_on_roll(world.kitchen_other, given_names="Nilda", paternal_surname="Quispe")  # another one
+    assert len(callbacks) == 2
 
 
 @pytest.mark.django_db

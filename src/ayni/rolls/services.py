@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -161,11 +161,24 @@ def scan_area(kitchen: Organisation) -> Organisation:
 def request_duplicate_scan(kitchen: Organisation) -> None:
     """Queue a duplicate search around a kitchen once the change that added people commits, so
     the coordinators' queue (and the count on their home) is true without anyone pressing a
-    button. The worker runs it; a rolled-back addition asks for nothing."""
+    button. The worker runs it; a rolled-back addition asks for nothing. One search per area and
+    transaction: a sync batch of 500 people asks once, not 500 times."""
     from ayni.rolls.tasks import find_duplicates
 
-    area = scan_area(kitchen)
-    transaction.on_commit(lambda: find_duplicates.enqueue(area.pk))
+    area = scan_area(kitchen).pk
+    # Django drops a rolled-back savepoint's callbacks from this list, so it says what will run.
+    if any(getattr(callback, "duplicate_scan_area", None) == area and not callback.done
+           for _savepoints, callback, *_robust in connection.run_on_commit):
+        return
+
+    def enqueue() -> None:
+        enqueue.done = True
+        find_duplicates.enqueue(area)
+
+    enqueue.done = False
+
+    enqueue.duplicate_scan_area = area
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic
