@@ -14,6 +14,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, settings
 
 from ayni.accounts.models import Role, RoleGrant, User
+from ayni.accounts.scope import Scope
 from ayni.geo.models import District
 from ayni.orgs.models import OrgKind
 from ayni.orgs.services import create_organisation
@@ -99,3 +100,8 @@ def login(client):
         return client
 
     return _login
+
+
+def as_scope(user) -> Scope:
+    """The scope a test acts under: the user's, or the system's when the test sets the stage."""
+    return Scope.system("preparación de la prueba") if user is None else Scope.for_user(user)

@@ -108,11 +108,11 @@ def test_grants_hold_for_the_subtree_but_a_leaders_only_for_her_kitchen(world):
     from ayni.accounts.scope import Can, Scope
 
     coordinator, leader = Scope.for_user(world.coordinator), Scope.for_user(world.leader)
-    assert coordinator.allows(Can.VIEW_PERSONAL, world.kitchen)
-    assert not coordinator.allows(Can.VIEW, world.kitchen_other)
-    assert leader.allows(Can.EDIT, world.kitchen) and not leader.allows(Can.VIEW, world.olla)
+    assert coordinator.holds(Can.VIEW_PERSONAL, world.kitchen)
+    assert not coordinator.holds(Can.VIEW, world.kitchen_other)
+    assert leader.holds(Can.EDIT, world.kitchen) and not leader.holds(Can.VIEW, world.olla)
     RoleGrant.objects.filter(user=world.leader).delete()
-    assert not Scope.for_user(world.leader).allows(Can.VIEW, world.kitchen)
+    assert not Scope.for_user(world.leader).holds(Can.VIEW, world.kitchen)
 
 
 def test_a_username_of_digits_is_refused_so_it_cannot_be_taken_for_a_phone(client, world):

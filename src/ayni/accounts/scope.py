@@ -47,9 +47,19 @@ GRANTABLE = {
 
 @dataclass
 class Scope:
+    """What one caller may see and do. The web request carries it (`request.scope`, from the
+    middleware), the API key carries its owner's; services take it as `scope=` and never
+    re-resolve an account. Work that no account authorises — a command run on the server, a
+    scheduled task, the demo generator, a text message authorised by the phone it came from —
+    runs under `Scope.system(reason)`, and the reason goes into the audit trail."""
+
     user_id: int | None
     grants: list[tuple[str, str]] = field(default_factory=list)  # (role, path)
     is_superuser: bool = False
+    # The account acting, for `created_by` fields and the audit trail; None for the system.
+    user: object = field(default=None, repr=False, compare=False)
+    # Non-empty only for the system scope: why no account is needed.
+    system_reason: str = ""
 
     @classmethod
     def for_user(cls, user) -> "Scope":
@@ -59,11 +69,27 @@ class Scope:
             (role, path)
             for role, path in user.grants.values_list("role", "organisation__path")
         ]
-        return cls(user_id=user.pk, grants=grants, is_superuser=user.is_superuser)
+        return cls(user_id=user.pk, grants=grants, is_superuser=user.is_superuser, user=user)
+
+    @classmethod
+    def system(cls, reason: str) -> "Scope":
+        """Every capability, for work authorised by its channel rather than by an account."""
+        if not reason.strip():
+            raise ValueError("the system scope needs a reason, recorded in the audit trail")
+        return cls(user_id=None, system_reason=reason.strip())
+
+    @property
+    def is_system(self) -> bool:
+        return bool(self.system_reason)
 
     @property
     def is_anonymous(self) -> bool:
-        return self.user_id is None
+        return self.user_id is None and not self.is_system
+
+    @property
+    def actor(self):
+        """The account to name in `created_by`-style fields (None for the system)."""
+        return self.user
 
     @cached_property
     def roles(self) -> set[str]:
@@ -71,7 +97,7 @@ class Scope:
 
     @property
     def is_platform_admin(self) -> bool:
-        return self.is_superuser or Role.PLATFORM_ADMIN in self.roles
+        return self.is_system or self.is_superuser or Role.PLATFORM_ADMIN in self.roles
 
     def reach(self, can: Can) -> list[tuple[str, bool]]:
         """(path, whole_subtree) pairs where the capability holds."""
@@ -94,18 +120,22 @@ class Scope:
             query |= Q(**{f"{prefix}path__startswith" if subtree else f"{prefix}path": path})
         return query
 
-    def allows(self, can: Can, org) -> bool:
+    def holds(self, can: Can, org=None) -> bool:
+        """The yes/no question: may this caller `can` on `org` — or, without an organisation,
+        anywhere at all (does a validation queue, an audit page, concern her)?"""
         if self.is_anonymous:
             return False
         if self.is_platform_admin:
             return True
+        if org is None:
+            return bool(self.reach(can))
         return any(org.path.startswith(p) if sub else org.path == p for p, sub in self.reach(can))
 
     def require(self, can: Can, org) -> None:
         """Raise 404 when the organisation is out of sight, 403 when seen but not allowed."""
-        if self.allows(can, org):
+        if self.holds(can, org):
             return
-        if can is not Can.VIEW and self.allows(Can.VIEW, org):
+        if can is not Can.VIEW and self.holds(Can.VIEW, org):
             raise PermissionDenied(_("No tiene permiso para esta acción en %(org)s.") % {"org": org.name})
         raise Http404(_("Organización no encontrada."))
 

@@ -16,6 +16,9 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("quién")
     )
+    # Why no account was needed, when the change came from the system (`Scope.system`): a
+    # command on the server, a scheduled task, a text message authorised by its phone.
+    reason = models.CharField(_("motivo"), max_length=200, blank=True)
     action = models.CharField(_("acción"), max_length=40)
     object_type = models.CharField(_("tipo"), max_length=40)
     object_id = models.CharField(max_length=40)
@@ -41,6 +44,13 @@ class AuditEntry(models.Model):
     def changes(self) -> list[tuple[str, str, str, bool]]:
         """The changed fields as (label, before, after, changed), in words (audit/display.py)."""
         return display.changes(display.model_for(self.object_type), self.before, self.after)
+
+    @property
+    def actor_text(self) -> str:
+        """Who made the change, in words: the account, or the system and why."""
+        if self.actor_id:
+            return str(self.actor)
+        return _("sistema (%(reason)s)") % {"reason": self.reason} if self.reason else str(_("sistema"))
 
     @property
     def action_text(self) -> str:

@@ -185,7 +185,7 @@ def batch(request, kitchen_id: int, payload: BatchIn):
     """Each item is stored as it arrived, then processed; the answer has one result per item,
     in order. At most 500 items per request."""
     kitchen = Organisation.objects.filter(Q(pk=kitchen_id), kind__is_kitchen=True).select_related("kind").first()
-    if kitchen is None or not _scope(request).allows(Can.EDIT, kitchen):
+    if kitchen is None or not _scope(request).holds(Can.EDIT, kitchen):
         return 403, {"detail": _("No tiene permiso para registrar en esta cocina.")}
     if len(payload.items) > services.MAX_BATCH:
         return 413, {"detail": _("El lote tiene %(n)s ítems y el máximo es %(max)s: envíelo en partes.")

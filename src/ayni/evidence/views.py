@@ -97,7 +97,7 @@ def dashboard(request):
     return render(request, "evidence/dashboard.html", {
         "sel": sel, "form": form, "by": by, "qs": sel.querystring(), "title": _title(sel), **data,
         "charts": dashboard_charts(data),
-        "can_publish": sel.org is not None and not sel.org.kind.is_kitchen and request.scope.allows(Can.EDIT, sel.org),
+        "can_publish": sel.org is not None and not sel.org.kind.is_kitchen and request.scope.holds(Can.EDIT, sel.org),
     })
 
 

@@ -79,7 +79,7 @@ def kitchen(request, pk):
         "stock": selectors.stock_of(org, today),
         "movements": StockMovement.objects.filter(kitchen=org).select_related("item", "count")[:15],
         "months": [(m, selectors.kitchen_month(org, m), closes.get(m)) for m in months],
-        "can_edit": scope.allows(Can.EDIT, org),
+        "can_edit": scope.holds(Can.EDIT, org),
         "low_days": selectors.LOW_STOCK_DAYS,
     }
     return render(request, "kitchens/kitchen.html", context)
@@ -268,8 +268,8 @@ def month(request, pk, year, month):
     close = selectors.month_close(org, first)
     return render(request, "kitchens/month.html", {
         "org": org, "month": first, "totals": selectors.kitchen_month(org, first), "close": close,
-        "days": selectors.month_days(org, first) if scope.allows(Can.VIEW, org) else [],
-        "can_edit": scope.allows(Can.EDIT, org), "can_validate": scope.allows(Can.VALIDATE, org),
+        "days": selectors.month_days(org, first) if scope.holds(Can.VIEW, org) else [],
+        "can_edit": scope.holds(Can.EDIT, org), "can_validate": scope.holds(Can.VALIDATE, org),
         "return_form": ReturnForm(),
     })
 
@@ -315,7 +315,7 @@ def deliveries(request, pk):
     org = selectors.get_kitchen(scope, pk)
     rows = selectors.kitchen_deliveries(org)
     return render(request, "kitchens/deliveries.html", {
-        "org": org, "rows": rows, "can_edit": scope.allows(Can.EDIT, org),
+        "org": org, "rows": rows, "can_edit": scope.holds(Can.EDIT, org),
         "receipts": [(rc, row["schedule"]) for row in rows for rc in row["receipts"]],
         "subsidies": org.subsidy_payments.all()[:12],
     })
@@ -390,5 +390,5 @@ def overview(request, pk):
         "deliveries": selectors.deliveries_by_municipality(org, first, selectors.month_end(last)),
         "completeness": selectors.completeness(org, shown), "shown": shown,
         "months": _recent_months(timezone.localdate(), 12),
-        "can_validate": scope.allows(Can.VALIDATE, org),
+        "can_validate": scope.holds(Can.VALIDATE, org),
     })

@@ -45,22 +45,22 @@ def tree(request):
 def detail(request, pk):
     scope = request.scope
     org = selectors.get_organisation(scope, pk)
-    personal = scope.allows(Can.VIEW_PERSONAL, org)
+    personal = scope.holds(Can.VIEW_PERSONAL, org)
     today = timezone.localdate()
     checks = {c.item_id: c for c in org.requirement_checks.select_related("verified_by")}
     context = {
         "org": org,
-        "ancestors": [a for a in org.ancestors() if scope.allows(Can.VIEW, a)],
+        "ancestors": [a for a in org.ancestors() if scope.holds(Can.VIEW, a)],
         "children": selectors.children_with_counts(org),
         "summary": selectors.subtree_summary(org),
         "requirements": [(item, checks.get(item.code)) for item in RequirementItem.objects.all()],
         "personal": personal,
-        "can_edit": scope.allows(Can.EDIT, org),
-        "can_create": scope.allows(Can.CREATE_CHILD, org) and org.kind.may_contain.exists(),
-        "can_validate": scope.allows(Can.VALIDATE, org),
-        "can_manage": scope.allows(Can.MANAGE_ACCOUNTS, org),
-        "can_audit": scope.allows(Can.AUDIT, org),
-        "can_move": org.parent_id is not None and scope.allows(Can.CREATE_CHILD, org.parent),
+        "can_edit": scope.holds(Can.EDIT, org),
+        "can_create": scope.holds(Can.CREATE_CHILD, org) and org.kind.may_contain.exists(),
+        "can_validate": scope.holds(Can.VALIDATE, org),
+        "can_manage": scope.holds(Can.MANAGE_ACCOUNTS, org),
+        "can_audit": scope.holds(Can.AUDIT, org),
+        "can_move": org.parent_id is not None and scope.holds(Can.CREATE_CHILD, org.parent),
         "member_count": people_selectors.members_of(org, today).count(),
     }
     if personal:
@@ -97,7 +97,7 @@ def edit(request, pk):
 def _require_on_parent(request, org) -> None:
     """Status and placement are decided by whoever registers organisations above this one."""
     target = org.parent or org
-    if not request.scope.allows(Can.CREATE_CHILD if org.parent_id else Can.EDIT, target):
+    if not request.scope.holds(Can.CREATE_CHILD if org.parent_id else Can.EDIT, target):
         raise PermissionDenied(_("Solo la coordinación de la organización superior puede hacer este cambio."))
 
 

@@ -143,7 +143,7 @@ def may_edit_identity(scope: Scope, person: Person) -> bool:
     if scope.is_platform_admin:
         return True
     orgs = organisations_of(person)
-    return bool(orgs) and all(scope.allows(Can.EDIT, org) for org in orgs)
+    return bool(orgs) and all(scope.holds(Can.EDIT, org) for org in orgs)
 
 
 @transaction.atomic

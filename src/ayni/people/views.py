@@ -31,7 +31,7 @@ def members(request, pk):
         qs = qs.filter(person__in=found)
     page = Paginator(qs, 100).get_page(request.GET.get("pagina"))
     return render(request, "people/members.html", {
-        "org": org, "page": page, "q": text, "can_edit": request.scope.allows(Can.EDIT, org),
+        "org": org, "page": page, "q": text, "can_edit": request.scope.holds(Can.EDIT, org),
     })
 
 
@@ -121,11 +121,11 @@ def detail(request, pk):
     person = selectors.get_person(request.scope, pk)
     scope = request.scope
     memberships = [m for m in person.memberships.select_related("organisation__kind")
-                   if scope.allows(Can.VIEW_PERSONAL, m.organisation)]
+                   if scope.holds(Can.VIEW_PERSONAL, m.organisation)]
     positions = [p for p in person.positions.select_related("organisation", "kind")
-                 if scope.allows(Can.VIEW_PERSONAL, p.organisation)]
-    can_edit = any(scope.allows(Can.EDIT, m.organisation) for m in memberships) or \
-        any(scope.allows(Can.EDIT, p.organisation) for p in positions)
+                 if scope.holds(Can.VIEW_PERSONAL, p.organisation)]
+    can_edit = any(scope.holds(Can.EDIT, m.organisation) for m in memberships) or \
+        any(scope.holds(Can.EDIT, p.organisation) for p in positions)
     return render(request, "people/detail.html", {
         "person": person, "memberships": memberships, "positions": positions, "can_edit": can_edit,
         "can_edit_identity": services.may_edit_identity(scope, person),

@@ -40,7 +40,7 @@ def roll(request, pk):
     page = Paginator(entries, 100).get_page(request.GET.get("pagina"))
     return render(request, "rolls/roll.html", {
         "org": org, "form": form, "page": page, "counts": selectors.roll_counts(request.scope, org),
-        "can_edit": request.scope.allows(Can.EDIT, org), "can_validate": request.scope.allows(Can.VALIDATE, org),
+        "can_edit": request.scope.holds(Can.EDIT, org), "can_validate": request.scope.holds(Can.VALIDATE, org),
         "filtered": any(filters.values()) if filters else False,
     })
 
@@ -51,8 +51,8 @@ def summary(request, pk):
     org = get_organisation(request.scope, pk, Can.VIEW)
     return render(request, "rolls/summary.html", {
         "org": org, "counts": selectors.roll_counts(request.scope, org),
-        "personal": request.scope.allows(Can.VIEW_PERSONAL, org),
-        "can_validate": request.scope.allows(Can.VALIDATE, org),
+        "personal": request.scope.holds(Can.VIEW_PERSONAL, org),
+        "can_validate": request.scope.holds(Can.VALIDATE, org),
     })
 
 
@@ -163,7 +163,7 @@ def duplicates(request):
         status = DuplicatePair.Status.OPEN
     page = Paginator(selectors.duplicate_queue(request.scope, status), 50).get_page(request.GET.get("pagina"))
     # A search can also be started from here, over each top organisation she validates.
-    areas = [org for org in scope_roots(request.scope) if request.scope.allows(Can.VALIDATE, org)]
+    areas = [org for org in scope_roots(request.scope) if request.scope.holds(Can.VALIDATE, org)]
     return render(request, "rolls/duplicates.html", {"page": page, "status": status, "areas": areas,
                                                      "statuses": DuplicatePair.Status.choices})
 
