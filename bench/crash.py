@@ -48,7 +48,8 @@ from ayni.accounts.models import User
 from ayni.capture.models import ApiToken
 from ayni.orgs.models import Organisation
 from ayni.rolls.imports import read_import, upload_import
-from ayni.rolls.models import Category, DuplicatePair
+from ayni.people.models import DuplicatePair
+from ayni.rolls.models import Category
 from ayni.rolls.services import register_entry, suggest_pair
 kitchens = list(Organisation.objects.filter(kind__is_kitchen=True).order_by("pk").values_list("pk", flat=True)[:60])
 districts = list(Organisation.objects.filter(kind__level=3).values_list("pk", flat=True)[:30])

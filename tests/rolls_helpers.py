@@ -4,7 +4,8 @@ import datetime
 
 from django.utils import timezone
 
-from ayni.rolls.models import Category, ConsentMethod, DuplicatePair, Ration, RollEntry
+from ayni.people.models import DuplicatePair
+from ayni.rolls.models import Category, ConsentMethod, Ration, RollEntry
 from ayni.rolls.services import register_entry, suggest_pair
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from ayni.rolls.models import DuplicatePair
+from ayni.people.models import DuplicatePair
 from tests.browser import checked_page, log_in
 from tests.conftest import PASSWORD, build_world
 from tests.kitchens import TODAY, days_ago, move, report

@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from ayni.accounts.scope import Scope
 from ayni.audit.models import AuditEntry
-from ayni.people.models import Membership, Person
+from ayni.people.models import DuplicatePair, Membership, Person
 from ayni.people.services import add_membership, register_person, update_person
 from ayni.rolls import selectors as roll_selectors
 from ayni.rolls.imports import apply_import, preview_import, upload_import
-from ayni.rolls.models import DuplicatePair, RollEntry
+from ayni.rolls.models import RollEntry
 from ayni.rolls.services import decide_pair
 from tests.capture_helpers import make_token
 from tests.rolls_helpers import put_on_roll

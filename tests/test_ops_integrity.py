@@ -92,7 +92,7 @@ def test_a_half_applied_import_is_named(world):
 
 def test_a_half_applied_merge_is_named(world):
     from ayni.ops.integrity import merge_violations
-    from ayni.rolls.models import DuplicatePair, PersonMerge
+    from ayni.people.models import DuplicatePair, PersonMerge
     from tests.rolls_helpers import open_pair
 
     pair = open_pair(world)

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ayni.audit.models import AuditEntry
-from ayni.people.models import Person
+from ayni.people.models import DuplicatePair, Person, PersonMerge
+from ayni.people.services import last_kitchen
 from ayni.rolls import dedupe
-from ayni.rolls.models import DuplicatePair, PersonMerge, RollEntry
-from ayni.rolls.services import _last_kitchen, exit_entry
+from ayni.rolls.models import RollEntry
+from ayni.rolls.services import exit_entry
 from ayni.rolls.tasks import find_duplicates, last_kitchens
 from tests.rolls_helpers import put_on_roll
 
@@ -243,7 +244,7 @@ def test_a_pair_is_shown_where_each_person_eats_now_or_ate_last(world):
     exit_entry(actor=None, entry=other, until=today - timedelta(days=5), reason="moved")
     assert last_kitchens({entry.person.pk, other.person.pk}) == {entry.person.pk: world.kitchen_other.pk,
                                                                   other.person.pk: world.olla.pk}
-    assert _last_kitchen(entry.person) == world.kitchen_other and _last_kitchen(other.person) == world.olla
+    assert last_kitchen(entry.person) == world.kitchen_other and last_kitchen(other.person) == world.olla
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from ayni.capture.models import Inbound  # noqa: E402
 from ayni.kitchens.models import StockMovement  # noqa: E402
 from ayni.ops.integrity import registry_violations  # noqa: E402
 from ayni.orgs.models import Organisation  # noqa: E402
-from ayni.people.models import Membership, Person  # noqa: E402
-from ayni.rolls.models import DuplicatePair, ImportBatch, RollEntry  # noqa: E402
+from ayni.people.models import DuplicatePair, Membership, Person  # noqa: E402
+from ayni.rolls.models import ImportBatch, RollEntry  # noqa: E402
 
 
 def audited(action: str, object_id, **after) -> bool:

@@ -12,9 +12,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ayni.orgs.models import Organisation
-from ayni.people.models import Person
-
 
 def validate_username_has_letter(value: str) -> None:
     """A leader logs in with her username or her phone number in the same box, so a username
@@ -40,7 +37,7 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("celular"), max_length=15, unique=True, null=True, blank=True)
     person = models.OneToOneField(
-        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="account",
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="account",
         verbose_name=_("persona"),
     )
     must_change_password = models.BooleanField(default=False)
@@ -66,7 +63,7 @@ class Role(models.TextChoices):
 
 class RoleGrant(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="grants",
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="grants",
                                      verbose_name=_("organización"))
     role = models.CharField(_("rol"), max_length=20, choices=Role.choices)
     granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ayni.geo.forms import DistrictField
 from ayni.kitchens.models import (
     INBOUND,
     OUTBOUND,
@@ -15,7 +16,7 @@ from ayni.kitchens.models import (
     plain,
 )
 from ayni.kitchens.services import NeedsConfirmation
-from ayni.lib.forms import DateField, DistrictField
+from ayni.lib.forms import DateField
 
 
 def _count(label, **kwargs):

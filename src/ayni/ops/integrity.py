@@ -24,9 +24,9 @@ from ayni.capture.models import Inbound, content_hash, sender_phone
 from ayni.kitchens.models import DailyReport, DailyReportRevision, MovementKind, StockMovement
 from ayni.lib.dni import check_characters
 from ayni.orgs.models import Organisation, path_segment
-from ayni.people.models import Person
+from ayni.people.models import DuplicatePair, Person, PersonMerge
 from ayni.rolls.imports import STALLED_AFTER
-from ayni.rolls.models import DuplicatePair, ImportBatch, PersonMerge, RollEntry
+from ayni.rolls.models import ImportBatch, RollEntry
 
 
 def path_violations() -> list[str]:

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ayni.lib.forms import DateField, DistrictField
+from ayni.geo.forms import DistrictField
+from ayni.lib.forms import DateField
 from ayni.orgs.models import Organisation, OrgKind, RequirementItem
 
 

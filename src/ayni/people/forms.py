@@ -3,8 +3,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ayni.geo.forms import DistrictField
 from ayni.lib.dni import parse_dni
-from ayni.lib.forms import DateField, DistrictField
+from ayni.lib.forms import DateField
 from ayni.lib.phone import normalize_phone
 from ayni.people.models import Language, Person, PositionKind
 

@@ -168,3 +168,78 @@ class Position(models.Model):
     def is_current(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.starts_on <= on <= self.ends_on
+
+
+# --- The duplicate review ----------------------------------------------------------------------
+
+class DuplicatePair(models.Model):
+    """Two people who may be the same, found on save or by the scope-wide search, waiting for a
+    coordinator. A decision is kept: a pair marked different is never suggested again.
+
+    The review is about people, so it lives here; rolls finds the pairs (dedupe.py) and merges
+    them (services.merge_people), and the people services hold a DNI typed out of sight here
+    (services.hold_dni_for_review). The tables kept their names from when the rolls app held
+    them (people migration 0005): no row moved."""
+
+    class Kind(models.TextChoices):
+        SAME_DNI = "same_dni", _("Mismo DNI")
+        DNI_TYPO = "dni_typo", _("DNI probablemente mal escrito")
+        NAMES = "names", _("Nombres parecidos")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Por revisar")
+        SAME = "same", _("Misma persona (unidas)")
+        DIFFERENT = "different", _("Personas distintas")
+
+    # person_a has the lower id; the ids stay after a merge removes one of them, so the decision
+    # is remembered even then.
+    person_a = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, related_name="+")
+    person_b = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, related_name="+")
+    a_id_kept = models.BigIntegerField()
+    b_id_kept = models.BigIntegerField()
+    kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices)
+    score = models.FloatField(_("parecido"))
+    reason = models.CharField(_("por qué"), max_length=200)
+    # The kitchens where each one is (or was last) on the roll: the pair is visible to whoever
+    # may validate both.
+    kitchen_a = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kitchen_b = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    found_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "rolls_duplicatepair"
+        ordering = ["-score", "found_at"]
+        verbose_name = _("posible duplicado")
+        verbose_name_plural = _("posibles duplicados")
+        constraints = [
+            models.UniqueConstraint(fields=["a_id_kept", "b_id_kept"], name="one_pair"),
+            models.CheckConstraint(condition=models.Q(a_id_kept__lt=models.F("b_id_kept")), name="pair_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.a_id_kept} ~ {self.b_id_kept} ({self.kind})"
+
+
+class PersonMerge(models.Model):
+    """Two records of one person joined: what the removed record held, so nothing is lost."""
+
+    kept = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, related_name="+")
+    kept_id_kept = models.BigIntegerField()
+    removed_id = models.BigIntegerField()
+    removed_data = models.JSONField()
+    moved = models.JSONField(default=dict)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "rolls_personmerge"
+        ordering = ["-at"]
+        verbose_name = _("unión de registros")
+        verbose_name_plural = _("uniones de registros")
+
+    def __str__(self) -> str:
+        return f"{self.removed_id} → {self.kept_id_kept}"

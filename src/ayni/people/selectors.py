@@ -11,7 +11,7 @@ from ayni.accounts.scope import Can, Scope
 from ayni.lib.dni import ascii_digits
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
-from ayni.people.models import Membership, Person, Position
+from ayni.people.models import DuplicatePair, Membership, Person, Position
 from ayni.people.search import name_contains
 
 
@@ -77,7 +77,7 @@ class DniMatch:
     entry, now or before, in an organisation where she sees names): the only one a caller may
     show, name or attach. `held_by` is the holder when the user may not see her: a caller treats
     the DNI exactly as if nobody held it, and only the services read `held_by`, to send the DNI to
-    the duplicate review of a coordinator who covers both (`rolls.services.hold_dni_for_review`).
+    the duplicate review of a coordinator who covers both (`services.hold_dni_for_review`).
 
     While that review is open, the person the DNI was typed for stands in for the holder: when
     the user may see her, she is `person` (with `held_by` still set). So typing the DNI a second
@@ -117,9 +117,6 @@ def _waiting_for(scope: Scope | None, holder_ids: list[int]) -> dict[int, Person
     same-DNI review with her (the lowest id, if several)."""
     if not holder_ids:
         return {}
-    # The review queue is the rolls app's; people sits below it, so it is imported here.
-    from ayni.rolls.models import DuplicatePair
-
     pairs = DuplicatePair.objects.filter(status=DuplicatePair.Status.OPEN, kind=DuplicatePair.Kind.SAME_DNI)
     other_of: dict[int, set[int]] = {}
     for i in range(0, len(holder_ids), 500):

@@ -4,15 +4,15 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
 from ayni.lib.dni import parse_dni
-from ayni.orgs.models import Organisation
-from ayni.people.models import Membership, Person, Position, PositionKind
+from ayni.orgs.models import PATH_STEP, Organisation
+from ayni.people.models import DuplicatePair, Membership, Person, Position, PositionKind
 from ayni.people.selectors import find_by_dni
 
 PERSON_FIELDS = (
@@ -36,7 +36,7 @@ def normalise_dni(person: Person) -> None:
 def set_aside_unseen_dni(*, actor, person: Person, keep: tuple[str | None, str] = (None, "")) -> tuple | None:
     """If the DNI typed for `person` belongs to someone else whom the actor may not see, take it
     off `person` (putting back `keep`, the DNI she had) and return (the DNI as typed, its holder)
-    for `rolls.services.hold_dni_for_review`; None otherwise. See that function for the design."""
+    for `hold_dni_for_review`; None otherwise. See that function for the design."""
     normalise_dni(person)
     if not person.dni or person.dni == keep[0]:
         return None
@@ -55,10 +55,84 @@ def set_aside_unseen_dni(*, actor, person: Person, keep: tuple[str | None, str] 
 
 def _hold(actor, person: Person, organisation: Organisation | None, held: tuple | None) -> None:
     if held:
-        # rolls holds the duplicate review queue; people is below it, so the import waits until here.
-        from ayni.rolls.services import hold_dni_for_review
-
         hold_dni_for_review(actor=actor, person=person, organisation=organisation, dni=held[0], holder=held[1])
+
+
+# --- The duplicate review: a DNI typed out of sight -------------------------------------------------
+
+def last_kitchen(person: Person) -> Organisation | None:
+    """Her kitchen now (an open entry), else the one she left last. NULLs placed explicitly:
+    SQLite sorts them first and PostgreSQL last. Read through the reverse relation of the roll
+    entries, so that people does not import rolls (as `selectors._seen_among`)."""
+    entry = (person.roll_entries.select_related("kitchen")
+             .order_by(F("until").desc(nulls_first=True), "-since").first())
+    return entry.kitchen if entry else None
+
+
+def _anchor(person: Person) -> Organisation | None:
+    """The organisation a pair shows for a person: her kitchen (`last_kitchen`), else where she
+    is a socia (now, else last), else where she held a position."""
+    kitchen = last_kitchen(person)
+    if kitchen is not None:
+        return kitchen
+    membership = (person.memberships.select_related("organisation")
+                  .order_by(F("until").desc(nulls_first=True), "-since").first())
+    if membership is not None:
+        return membership.organisation
+    position = person.positions.select_related("organisation").order_by("-ends_on").first()
+    return position.organisation if position else None
+
+
+def _common_path(a: str, b: str) -> str:
+    """The path of the nearest organisation above both (whole segments only)."""
+    n = 0
+    while n + PATH_STEP <= min(len(a), len(b)) and a[n:n + PATH_STEP] == b[n:n + PATH_STEP]:
+        n += PATH_STEP
+    return a[:n]
+
+
+@transaction.atomic
+def hold_dni_for_review(*, actor, person: Person, organisation: Organisation, dni: str,
+                        holder: Person) -> DuplicatePair:
+    """A DNI typed for `person` belongs to `holder`, whom the actor may not see: a cross-scope
+    duplicate, for a coordinator who covers both.
+
+    Why: a DNI looked up across scopes used to attach the holder, show her name and open her
+    record to a leader of another province. Now every lookup goes through
+    `people.selectors.find_by_dni`, and a DNI held out of the actor's sight is treated as if
+    nobody held it: the person is saved from what was typed, on the roll or as a socia, with the
+    same success message as for a DNI nobody holds, and no name, no "already registered", no
+    place. The DNI itself cannot be stored on her (it is unique), so it waits here, in the
+    duplicate review queue (`DuplicatePair`, kind "same DNI", the typed DNI in its reason), with
+    her organisation on one side and the holder's on the other: only someone who may validate
+    both sees the pair, and deciding "same" merges the two records, the holder's DNI kept. The
+    audit entry goes to the nearest organisation above both, never to the actor's own subtree.
+
+    What cannot be made indistinguishable: afterwards her record shows no DNI (or the one it had)
+    where a DNI nobody held would show the number typed. A leader who looks can infer that the
+    number is held somewhere; she still never learns by whom or where, and nothing she typed is
+    lost.
+
+    Typing the same DNI again for the same person reopens a pair once decided "different":
+    a person typing it is new evidence, not the finder suggesting it again."""
+    # A holder in no organisation at all: the root of the actor's tree, which only the national
+    # board covers, stands for her.
+    where = _anchor(holder) or Organisation.objects.get(path=organisation.path[:PATH_STEP])
+    (a, kitchen_a), (b, kitchen_b) = sorted([(person, organisation), (holder, where)], key=lambda side: side[0].pk)
+    reason = (_("DNI %(dni)s escrito en %(org)s para el otro registro") % {"dni": dni, "org": organisation.name})[:200]
+    pair, created = DuplicatePair.objects.select_for_update().get_or_create(
+        a_id_kept=a.pk, b_id_kept=b.pk,
+        defaults={"person_a": a, "person_b": b, "kind": DuplicatePair.Kind.SAME_DNI, "score": 100.0,
+                  "reason": reason, "kitchen_a": kitchen_a, "kitchen_b": kitchen_b})
+    if not created and pair.status != DuplicatePair.Status.SAME:
+        pair.kind, pair.score, pair.reason, pair.status = DuplicatePair.Kind.SAME_DNI, 100.0, reason, \
+            DuplicatePair.Status.OPEN
+        pair.decided_by = pair.decided_at = None
+        pair.save()
+    record(actor=actor, action="person.dni_held", obj=pair,
+           org_path=_common_path(kitchen_a.path, kitchen_b.path),
+           after={"dni": dni, "person": person.pk, "holder": holder.pk})
+    return pair
 
 
 def duplicate_dni_message(dni: str) -> str:

@@ -31,10 +31,10 @@ from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import Person
 from ayni.people.selectors import find_by_dnis
-from ayni.people.services import PERSON_FIELDS
+from ayni.people.services import PERSON_FIELDS, hold_dni_for_review
 from ayni.rolls import counts, spreadsheet
 from ayni.rolls.models import Category, ConsentMethod, ImportBatch, Ration, RollEntry
-from ayni.rolls.services import hold_dni_for_review, request_duplicate_scan, validate_entry
+from ayni.rolls.services import request_duplicate_scan, validate_entry
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class RowOutcome:
     person: Person | None = None
     person_fields: dict = field(default_factory=dict)
     # Someone out of the importer's sight holds this row's DNI: the row stays "new" and its DNI
-    # goes to review (rolls.services.hold_dni_for_review). Never shown.
+    # goes to review (people.services.hold_dni_for_review). Never shown.
     held_by: Person | None = field(default=None, repr=False)
     entry_fields: dict = field(default_factory=dict)
 

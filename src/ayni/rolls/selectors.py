@@ -11,8 +11,8 @@ from ayni.accounts.scope import Can, Scope
 from ayni.lib.dni import ascii_digits
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
-from ayni.people.models import Person
-from ayni.rolls.models import Category, DuplicatePair, Ration, RollEntry
+from ayni.people.models import DuplicatePair, Person
+from ayni.rolls.models import Category, Ration, RollEntry
 
 
 def require_kitchen(scope: Scope, org: Organisation, can: Can) -> None:

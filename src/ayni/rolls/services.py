@@ -4,25 +4,29 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, ProtectedError
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
 from ayni.lib.dni import parse_dni
-from ayni.orgs.models import PATH_STEP, Organisation
-from ayni.people.models import Membership, Person, Position
-from ayni.people.services import PERSON_FIELDS, set_aside_unseen_dni, validate_person
+from ayni.orgs.models import Organisation
+from ayni.people.models import DuplicatePair, Membership, Person, PersonMerge, Position
+from ayni.people.services import (
+    PERSON_FIELDS,
+    hold_dni_for_review,
+    last_kitchen,
+    set_aside_unseen_dni,
+    validate_person,
+)
 from ayni.rolls import counts
 from ayni.rolls.models import (
     Category,
     ConsentMethod,
-    DuplicatePair,
     ExitReason,
     ExportLog,
     Household,
-    PersonMerge,
     Ration,
     RollEntry,
 )
@@ -242,87 +246,13 @@ def log_export(*, actor, organisation: Organisation, fmt: str, rows: int) -> Exp
 
 # --- Duplicates ----------------------------------------------------------------------------------
 
-def _last_kitchen(person: Person) -> Organisation | None:
-    """Her kitchen now (an open entry), else the one she left last. NULLs placed explicitly:
-    SQLite sorts them first and PostgreSQL last."""
-    entry = (person.roll_entries.select_related("kitchen")
-             .order_by(F("until").desc(nulls_first=True), "-since").first())
-    return entry.kitchen if entry else None
-
-
-def _anchor(person: Person) -> Organisation | None:
-    """The organisation a pair shows for a person: her kitchen (`_last_kitchen`), else where she
-    is a socia (now, else last), else where she held a position."""
-    kitchen = _last_kitchen(person)
-    if kitchen is not None:
-        return kitchen
-    membership = (person.memberships.select_related("organisation")
-                  .order_by(F("until").desc(nulls_first=True), "-since").first())
-    if membership is not None:
-        return membership.organisation
-    position = person.positions.select_related("organisation").order_by("-ends_on").first()
-    return position.organisation if position else None
-
-
-def _common_path(a: str, b: str) -> str:
-    """The path of the nearest organisation above both (whole segments only)."""
-    n = 0
-    while n + PATH_STEP <= min(len(a), len(b)) and a[n:n + PATH_STEP] == b[n:n + PATH_STEP]:
-        n += PATH_STEP
-    return a[:n]
-
-
-@transaction.atomic
-def hold_dni_for_review(*, actor, person: Person, organisation: Organisation, dni: str,
-                        holder: Person) -> DuplicatePair:
-    """A DNI typed for `person` belongs to `holder`, whom the actor may not see: a cross-scope
-    duplicate, for a coordinator who covers both.
-
-    Why: a DNI looked up across scopes used to attach the holder, show her name and open her
-    record to a leader of another province. Now every lookup goes through
-    `people.selectors.find_by_dni`, and a DNI held out of the actor's sight is treated as if
-    nobody held it: the person is saved from what was typed, on the roll or as a socia, with the
-    same success message as for a DNI nobody holds, and no name, no "already registered", no
-    place. The DNI itself cannot be stored on her (it is unique), so it waits here, in the
-    duplicate review queue (`DuplicatePair`, kind "same DNI", the typed DNI in its reason), with
-    her organisation on one side and the holder's on the other: only someone who may validate
-    both sees the pair, and deciding "same" merges the two records, the holder's DNI kept. The
-    audit entry goes to the nearest organisation above both, never to the actor's own subtree.
-
-    What cannot be made indistinguishable: afterwards her record shows no DNI (or the one it had)
-    where a DNI nobody held would show the number typed. A leader who looks can infer that the
-    number is held somewhere; she still never learns by whom or where, and nothing she typed is
-    lost.
-
-    Typing the same DNI again for the same person reopens a pair once decided "different":
-    a person typing it is new evidence, not the finder suggesting it again."""
-    # A holder in no organisation at all: the root of the actor's tree, which only the national
-    # board covers, stands for her.
-    where = _anchor(holder) or Organisation.objects.get(path=organisation.path[:PATH_STEP])
-    (a, kitchen_a), (b, kitchen_b) = sorted([(person, organisation), (holder, where)], key=lambda side: side[0].pk)
-    reason = (_("DNI %(dni)s escrito en %(org)s para el otro registro") % {"dni": dni, "org": organisation.name})[:200]
-    pair, created = DuplicatePair.objects.select_for_update().get_or_create(
-        a_id_kept=a.pk, b_id_kept=b.pk,
-        defaults={"person_a": a, "person_b": b, "kind": DuplicatePair.Kind.SAME_DNI, "score": 100.0,
-                  "reason": reason, "kitchen_a": kitchen_a, "kitchen_b": kitchen_b})
-    if not created and pair.status != DuplicatePair.Status.SAME:
-        pair.kind, pair.score, pair.reason, pair.status = DuplicatePair.Kind.SAME_DNI, 100.0, reason, \
-            DuplicatePair.Status.OPEN
-        pair.decided_by = pair.decided_at = None
-        pair.save()
-    record(actor=actor, action="person.dni_held", obj=pair,
-           org_path=_common_path(kitchen_a.path, kitchen_b.path),
-           after={"dni": dni, "person": person.pk, "holder": holder.pk})
-    return pair
-
-
 def suggest_pair(*, a: Person, b: Person, kind: str, score: float, reason: str) -> DuplicatePair | None:
     """Queue a pair for review, unless it was already suggested or decided (remembered forever)."""
     if a.pk == b.pk:
         return None
     if a.pk > b.pk:
         a, b = b, a
-    kitchen_a, kitchen_b = _last_kitchen(a), _last_kitchen(b)
+    kitchen_a, kitchen_b = last_kitchen(a), last_kitchen(b)
     if kitchen_a is None or kitchen_b is None:
         return None
     pair, created = DuplicatePair.objects.get_or_create(
@@ -420,7 +350,7 @@ def merge_people(*, actor, keep: Person, remove: Person) -> PersonMerge:
     merge = PersonMerge.objects.create(kept=keep, kept_id_kept=keep.pk, removed_id=remove_pk,
                                        removed_data=removed_data, moved=moved | {"filled": filled},
                                        by=actor if getattr(actor, "pk", None) else None)
-    kitchen = _last_kitchen(keep)
+    kitchen = last_kitchen(keep)
     record(actor=actor, action="person.merge", obj=keep, org_path=kitchen.path if kitchen else "",
            before=removed_data, after=snapshot(keep))
     return merge

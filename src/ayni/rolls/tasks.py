@@ -4,8 +4,9 @@
 from django_tasks import task
 
 from ayni.orgs.models import Organisation
+from ayni.people.models import DuplicatePair
 from ayni.rolls import dedupe, imports
-from ayni.rolls.models import DuplicatePair, RollEntry
+from ayni.rolls.models import RollEntry
 
 
 def records_under(org: Organisation) -> list[dedupe.Record]:
@@ -26,7 +27,7 @@ def records_under(org: Organisation) -> list[dedupe.Record]:
 
 def last_kitchens(person_ids) -> dict[int, int]:
     """Each person's kitchen now, or the one she left last: the same choice as
-    `services._last_kitchen`, for many people in a few queries."""
+    `people.services.last_kitchen`, for many people in a few queries."""
     best: dict[int, tuple] = {}
     ids = sorted(person_ids)
     for i in range(0, len(ids), 900):

@@ -15,10 +15,11 @@ from ayni.accounts.scope import Can
 from ayni.lib import exports
 from ayni.lib.forms import apply_validation_error
 from ayni.orgs.selectors import get_organisation, scope_roots
+from ayni.people.models import DuplicatePair
 from ayni.people.selectors import find_by_dni
 from ayni.rolls import imports, selectors, services, spreadsheet
 from ayni.rolls.forms import AddToRollForm, DecisionForm, EditEntryForm, ExitForm, ImportForm, RollFilterForm
-from ayni.rolls.models import DuplicatePair, ImportBatch
+from ayni.rolls.models import ImportBatch
 
 
 def _kitchen(request, pk, can: Can):
@@ -81,7 +82,7 @@ def add(request, pk):
         choice = request.POST.get("misma", "")
         if fields["dni"]:
             # Only someone she may already see; a DNI held out of her sight registers a new person
-            # and goes to review (rolls.services.hold_dni_for_review).
+            # and goes to review (people.services.hold_dni_for_review).
             person = find_by_dni(request.scope, fields["dni"]).person
         if person is None and choice.isdigit():
             person = selectors.visible_roll_people(request.scope).filter(pk=choice).first()

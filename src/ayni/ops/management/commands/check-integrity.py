@@ -1,5 +1,8 @@
 """`ayni check-integrity`: verify every stored total against its rows; exit 1 naming each
-violation. Later domains add their own checks to `CHECKS`."""
+violation. Later domains add their own checks to `CHECKS`.
+
+It lives in ops, above every domain, because it gathers the checks of all of them; each domain
+keeps its own checks next to its rows (kitchens/integrity.py, rolls/integrity.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
