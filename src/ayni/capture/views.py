@@ -44,7 +44,7 @@ def tokens(request):
         key = secrets.token_urlsafe(32)
         token = ApiToken.objects.create(user=request.user, name=form.cleaned_data["name"], prefix=key[:8],
                                         key_hash=ApiToken.hash(key))
-        record(actor=request.user, action="capture.token.create", obj=token, org_path="",
+        record(scope=request.scope, action="capture.token.create", obj=token, org_path="",
                after={"name": token.name, "prefix": token.prefix})
         form = TokenForm()
     keys = ApiToken.objects.filter(user=request.user)
@@ -58,7 +58,7 @@ def token_revoke(request, pk):
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record(actor=request.user, action="capture.token.revoke", obj=token, org_path="",
+        record(scope=request.scope, action="capture.token.revoke", obj=token, org_path="",
                after={"name": token.name, "prefix": token.prefix})
         messages.success(request, _("La clave «%(name)s» ya no funciona.") % {"name": token.name})
     return redirect("capture:tokens")

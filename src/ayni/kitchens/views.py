@@ -105,7 +105,7 @@ def report(request, pk, day):
         data = dict(form.cleaned_data)
         version, confirm = data.pop("version"), data.pop("confirm")
         try:
-            services.save_daily_report(actor=request.user, kitchen=org, date=date, version=version,
+            services.save_daily_report(scope=request.scope, kitchen=org, date=date, version=version,
                                        confirm=confirm, **data)
         except NeedsConfirmation as exc:
             form.ask_to_confirm(exc)
@@ -149,7 +149,7 @@ def movement(request, pk):
     form = MovementForm(request.POST or None, initial={"date": timezone.localdate(),
                                                        "kind": request.GET.get("tipo") or MovementKind.USED})
     if request.method == "POST" and form.is_valid():
-        line = _attempt(form, lambda data: services.record_movement(actor=request.user, kitchen=org, **data))
+        line = _attempt(form, lambda data: services.record_movement(scope=request.scope, kitchen=org, **data))
         if line is not None:
             messages.success(request, _("Se registró: %(line)s.") % {"line": line})
             if line.over_balance:
@@ -193,7 +193,7 @@ def _take_back(request, org, undo, *, what: str, effect: str, done: str, to: str
 def movement_delete(request, pk, movement):
     org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
     line = get_object_or_404(StockMovement.objects.select_related("item"), pk=movement, kitchen=org)
-    return _take_back(request, org, lambda: services.delete_movement(actor=request.user, movement=line),
+    return _take_back(request, org, lambda: services.delete_movement(scope=request.scope, movement=line),
                       what=_("%(day)s · %(line)s") % {"day": line.date.strftime("%d/%m/%Y"), "line": line},
                       effect=_("El saldo del almacén vuelve a como estaba sin este movimiento."),
                       done=_("Se anuló el movimiento."), to="kitchens:kitchen")
@@ -204,7 +204,7 @@ def movement_delete(request, pk, movement):
 def count_delete(request, pk, count):
     org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
     line = get_object_or_404(StockCount.objects.select_related("item"), pk=count, kitchen=org)
-    return _take_back(request, org, lambda: services.delete_count(actor=request.user, count=line),
+    return _take_back(request, org, lambda: services.delete_count(scope=request.scope, count=line),
                       what=_("Conteo físico del %(day)s: %(item)s, se contó %(counted)s %(unit)s") % {
                           "day": line.date.strftime("%d/%m/%Y"), "item": line.item.name,
                           "counted": plain(line.counted), "unit": line.item.unit},
@@ -219,7 +219,7 @@ def receipt_delete(request, pk, receipt):
     line = get_object_or_404(DeliveryReceipt.objects.select_related("schedule__item"), pk=receipt,
                              schedule__kitchen=org)
     item = line.schedule.item
-    return _take_back(request, org, lambda: services.delete_receipt(actor=request.user, receipt=line),
+    return _take_back(request, org, lambda: services.delete_receipt(scope=request.scope, receipt=line),
                       what=_("Recepción del %(day)s: %(q)s %(unit)s de %(item)s (entrega del %(due)s)") % {
                           "day": line.received_on.strftime("%d/%m/%Y"), "q": plain(line.quantity), "unit": item.unit,
                           "item": item.name, "due": line.schedule.due_on.strftime("%d/%m/%Y")},
@@ -232,7 +232,7 @@ def receipt_delete(request, pk, receipt):
 def subsidy_delete(request, pk, payment):
     org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
     line = get_object_or_404(SubsidyPayment, pk=payment, kitchen=org)
-    return _take_back(request, org, lambda: services.delete_subsidy(actor=request.user, payment=line),
+    return _take_back(request, org, lambda: services.delete_subsidy(scope=request.scope, payment=line),
                       what=_("Subsidio de %(month)s: S/ %(amount)s") % {
                           "month": services.month_label(line.month), "amount": line.amount},
                       effect=_("El subsidio deja de contar en el mes."),
@@ -246,7 +246,7 @@ def count(request, pk):
     form = CountForm(request.POST or None, initial={"date": timezone.localdate(), "item": request.GET.get("item")})
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.record_count(actor=request.user, kitchen=org, **form.cleaned_data)
+            result = services.record_count(scope=request.scope, kitchen=org, **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -280,7 +280,7 @@ def month_close(request, pk, year, month):
     org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
     first = selectors.parse_month(year, month)
     try:
-        services.close_month(actor=request.user, kitchen=org, month=first)
+        services.close_month(scope=request.scope, kitchen=org, month=first)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -296,11 +296,11 @@ def month_review(request, pk, year, month):
     first = selectors.parse_month(year, month)
     try:
         if request.POST.get("action") == "return":
-            services.return_month(actor=request.user, kitchen=org, month=first,
+            services.return_month(scope=request.scope, kitchen=org, month=first,
                                   comment=request.POST.get("comment", ""))
             done = _("Se devolvió el mes %(month)s a la cocina.")
         else:
-            services.validate_month(actor=request.user, kitchen=org, month=first)
+            services.validate_month(scope=request.scope, kitchen=org, month=first)
             done = _("Se validó el mes %(month)s.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -330,7 +330,7 @@ def schedule_create(request, pk):
         form.fields["municipality"].near_department = org.district.department_id
     if request.method == "POST" and form.is_valid():
         try:
-            services.create_schedule(actor=request.user, kitchen=org, **form.cleaned_data)
+            services.create_schedule(scope=request.scope, kitchen=org, **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -347,7 +347,7 @@ def receipt(request, pk):
     form = ReceiptForm(request.POST or None, schedules=schedules,
                        initial={"received_on": timezone.localdate(), "schedule": request.GET.get("entrega")})
     if request.method == "POST" and form.is_valid():
-        if _attempt(form, lambda data: services.record_receipt(actor=request.user, **data)) is not None:
+        if _attempt(form, lambda data: services.record_receipt(scope=request.scope, **data)) is not None:
             messages.success(request, _("Se registró la entrega recibida; los alimentos entraron al almacén."))
             return redirect("kitchens:deliveries", pk=org.pk)
     return render(request, "kitchens/form.html", {
@@ -364,7 +364,7 @@ def subsidy(request, pk):
     form = SubsidyForm(request.POST or None, initial={"month": today, "received_on": today})
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_subsidy(actor=request.user, kitchen=org, **form.cleaned_data)
+            services.record_subsidy(scope=request.scope, kitchen=org, **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

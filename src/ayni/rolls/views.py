@@ -89,7 +89,7 @@ def add(request, pk):
             candidates = selectors.similar_people(request.scope, org, fields)
         if not candidates:
             try:
-                entry = services.register_entry(actor=request.user, kitchen=org, person=person,
+                entry = services.register_entry(scope=request.scope, kitchen=org, person=person,
                                                 **form.entry_fields(), **({} if person else fields))
             except ValidationError as exc:
                 apply_validation_error(form, exc)
@@ -116,7 +116,7 @@ def edit(request, pk):
         fields = form.entry_fields()
         head = fields.pop("household_head", None)
         try:
-            services.update_entry(actor=request.user, entry=entry, household_head=head, **fields)
+            services.update_entry(scope=request.scope, entry=entry, household_head=head, **fields)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -134,7 +134,7 @@ def exit_view(request, pk):
     form = ExitForm(request.POST or None, initial={"until": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.exit_entry(actor=request.user, entry=entry, until=form.cleaned_data["until"],
+            services.exit_entry(scope=request.scope, entry=entry, until=form.cleaned_data["until"],
                                 reason=form.cleaned_data["reason"], note=form.cleaned_data["note"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
@@ -184,7 +184,7 @@ def decide(request, pk):
         if same and form.cleaned_data.get("keep") in (pair.person_a_id, pair.person_b_id):
             keep = pair.person_a if form.cleaned_data["keep"] == pair.person_a_id else pair.person_b
         try:
-            services.decide_pair(actor=request.user, pair=pair, same=same, keep=keep)
+            services.decide_pair(scope=request.scope, pair=pair, same=same, keep=keep)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -220,7 +220,7 @@ def export(request, pk, fmt):
     today = timezone.localdate()
     entries = list(selectors.roll_entries(request.scope, org).order_by(
         "kitchen__name", "person__paternal_surname", "person__maternal_surname", "person__given_names"))
-    services.log_export(actor=request.user, organisation=org, fmt=fmt, rows=len(entries))
+    services.log_export(scope=request.scope, organisation=org, fmt=fmt, rows=len(entries))
     stem = slugify(f"padron {org.name} {today:%Y-%m-%d}")
     rows = spreadsheet.export_rows(entries, today)
     if fmt == "xlsx":
@@ -250,7 +250,7 @@ def import_upload(request, pk):
                                                      "max": spreadsheet.MAX_BYTES // 1024 // 1024})
         else:
             try:
-                batch = imports.upload_import(actor=request.user, kitchen=org, filename=upload.name,
+                batch = imports.upload_import(scope=request.scope, kitchen=org, filename=upload.name,
                                               content=upload.read(),
                                               consent_method=form.cleaned_data["consent_method"])
             except ValidationError as exc:
@@ -282,10 +282,10 @@ def import_preview(request, pk):
                    if k.startswith("columna-") and k.removeprefix("columna-").isdigit()}
         try:
             if action in ("columnas", "leer"):
-                imports.answer_columns(actor=request.user, batch=batch,
+                imports.answer_columns(scope=request.scope, batch=batch,
                                        choices=answers if action == "columnas" else None)
                 return redirect("rolls:import_preview", pk=batch.pk)
-            created = imports.apply_import(actor=request.user, batch=batch)
+            created = imports.apply_import(scope=request.scope, batch=batch)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
