@@ -45,6 +45,7 @@ WRITER_ACCOUNT = "nacional"  # the national board may register, edit and move an
 TARGETS = """
 import datetime, json, secrets
 from ayni.accounts.models import User
+from ayni.accounts.scope import Scope
 from ayni.capture.models import ApiToken
 from ayni.orgs.models import Organisation
 from ayni.rolls.imports import read_import, upload_import
@@ -59,14 +60,15 @@ key = secrets.token_urlsafe(32)
 ApiToken.objects.create(user=user, name="crash", prefix=key[:8], key_hash=ApiToken.hash(key))
 today = datetime.date.today()
 imports, pairs = [], []
+system = Scope.system("preparación de la prueba de caídas (bench/crash.py)")
 for i in range(N):
     rows = "".join(f"Importada;{MARKER};I{i} F{j};Otro\\n" for j in range(5))
     csv = "Apellido paterno;Apellido materno;Nombres;Categoría\\n" + rows
-    batch = upload_import(actor=None, kitchen=orgs[kitchens[i % len(kitchens)]], filename=f"p{i}.csv",
+    batch = upload_import(scope=system, kitchen=orgs[kitchens[i % len(kitchens)]], filename=f"p{i}.csv",
                           content=csv.encode())
     read_import(batch_id=batch.pk, reading=batch.reading)  # as the task worker does: the preview is ready
     imports.append(batch.pk)
-    people = [register_entry(actor=None, kitchen=orgs[kitchens[(i + k) % len(kitchens)]],
+    people = [register_entry(scope=system, kitchen=orgs[kitchens[(i + k) % len(kitchens)]],
                              category=Category.objects.get(code="otro"), given_names=f"D{i} {MARKER}",
                              paternal_surname="Duplicada", maternal_surname=name, consent_on=today,
                              consent_method="signed").person for k, name in ((0, "Apaza"), (1, "Apasa"))]

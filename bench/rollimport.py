@@ -136,18 +136,20 @@ def measure(rows: int, row_by_row: bool) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
+    from ayni.accounts.scope import Scope
     from ayni.rolls.imports import Preview, apply_import, preview_import, read_import, upload_import
     from ayni.rolls.models import ImportBatch, RollEntry
     from ayni.rolls.services import register_entry
 
     today = timezone.localdate()
     kitchens, leader, known = world(today)
+    scope = Scope.for_user(leader)
     rng = random.Random(2026)
     content = xlsx(make_rows(rng, rows, today, 10_000_000, known))
     log(f"{rows:,} rows, {len(content) / 1024:.0f} KB")
 
     t0 = time.perf_counter()
-    batch = upload_import(actor=leader, kitchen=kitchens[0], filename="padron.xlsx", content=content,
+    batch = upload_import(scope=scope, kitchen=kitchens[0], filename="padron.xlsx", content=content,
                           consent_method="signed")
     upload_s = time.perf_counter() - t0
     # The preview as the task worker makes it: the file read once, every row checked, and the
@@ -163,29 +165,29 @@ def measure(rows: int, row_by_row: bool) -> dict:
     stored_kb = len(json.dumps(batch.preview)) / 1024
     counts = {s: preview.count(s) for s in ("new", "existing", "already", "error")}
     t0 = time.perf_counter()
-    created = apply_import(actor=leader, batch=batch)
+    created = apply_import(scope=scope, batch=batch)
     confirm_s = time.perf_counter() - t0
 
-    again = upload_import(actor=leader, kitchen=kitchens[0], filename="padron.xlsx", content=content,
+    again = upload_import(scope=scope, kitchen=kitchens[0], filename="padron.xlsx", content=content,
                           consent_method="signed")
     t0 = time.perf_counter()
     read_import(batch_id=again.pk, reading=again.reading)
     again_preview = Preview.from_stored(ImportBatch.objects.get(pk=again.pk).preview)
-    again_created = apply_import(actor=leader, batch=again)
+    again_created = apply_import(scope=scope, batch=again)
     reimport_s = time.perf_counter() - t0
     assert again_created == 0 and again_preview.count("already") == created, "re-import created people"
     assert RollEntry.objects.filter(kitchen=kitchens[0]).count() == created
 
     slow_s = None
     if row_by_row:
-        other = upload_import(actor=leader, kitchen=kitchens[1], filename="otro.xlsx", consent_method="signed",
+        other = upload_import(scope=scope, kitchen=kitchens[1], filename="otro.xlsx", consent_method="signed",
                               content=xlsx(make_rows(random.Random(7), rows, today, 20_000_000, known)))
         t0 = time.perf_counter()
         with transaction.atomic():
             slow = preview_import(other)
             consent = {"consent_method": "signed", "consent_on": today}
             for row in slow.valid:
-                register_entry(actor=leader, kitchen=kitchens[1], person=row.person, import_batch=other, audit=False,
+                register_entry(scope=scope, kitchen=kitchens[1], person=row.person, import_batch=other, audit=False,
                                scope_checked=True, **row.entry_fields, **consent,
                                **({} if row.person else row.person_fields))
         slow_s = time.perf_counter() - t0

@@ -9,6 +9,7 @@ from ayni.accounts.scope import Scope
 from ayni.evidence import selectors
 from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, days_ago, item, move, report
 from tests.rolls_helpers import put_on_roll
 
@@ -39,13 +40,16 @@ def add_activity(w, days: int = 40):
     move(w.kitchen_other, "arroz", "state", 100, days_ago(10))
     move(w.kitchen_other, "arroz", "used", 7, days_ago(2))  # plenty left
     schedule = services.create_schedule(
-        actor=None, kitchen=w.kitchen, municipality=w.kitchen.district, item=item("arroz"),
+        scope=as_scope(None), kitchen=w.kitchen, municipality=w.kitchen.district, item=item("arroz"),
         quantity=Decimal(50), period_start=days_ago(30), period_end=days_ago(1), due_on=days_ago(25))
-    services.record_receipt(actor=None, schedule=schedule, received_on=days_ago(20), quantity=Decimal(30))
+    services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=days_ago(20),
+                            quantity=Decimal(30))
     services.create_schedule(
-        actor=None, kitchen=w.kitchen_other, municipality=w.kitchen_other.district, item=item("arroz"),
+        scope=as_scope(None), kitchen=w.kitchen_other, municipality=w.kitchen_other.district,
+        item=item("arroz"),
         quantity=Decimal(50), period_start=days_ago(30), period_end=days_ago(1), due_on=days_ago(5))
-    services.record_subsidy(actor=None, kitchen=w.kitchen, month=TODAY.replace(day=1), amount=Decimal("300.00"),
+    services.record_subsidy(scope=as_scope(None), kitchen=w.kitchen, month=TODAY.replace(day=1),
+                            amount=Decimal("300.00"),
                             received_on=TODAY)
     shared = put_on_roll(w.kitchen, dni="10293847").person
     put_on_roll(w.olla, person=shared)  # the same woman eats at two kitchens: counted once

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ayni.kitchens import services
 from ayni.kitchens.models import FoodItem
+from tests.conftest import as_scope
 
 TODAY = timezone.localdate()
 
@@ -23,7 +24,7 @@ def item(code: str) -> FoodItem:
     return FoodItem.objects.get(code=code)
 
 
-def report(kitchen, day=None, *, actor=None, version=None, **over):
+def report(kitchen, day=None, *, scope=None, version=None, **over):
     from ayni.kitchens.models import DailyReport
 
     day = day or TODAY
@@ -34,17 +35,18 @@ def report(kitchen, day=None, *, actor=None, version=None, **over):
     if version is None:
         existing = DailyReport.objects.filter(kitchen=kitchen, date=day).first()
         version = existing.version if existing else 0
-    return services.save_daily_report(actor=actor, kitchen=kitchen, date=day, version=version, **fields)
+    return services.save_daily_report(scope=scope or as_scope(None), kitchen=kitchen, date=day, version=version,
+                                      **fields)
 
 
-def move(kitchen, code, kind, quantity, day=None, *, actor=None, **extra):
+def move(kitchen, code, kind, quantity, day=None, *, scope=None, **extra):
     if kind == "purchase":
         extra.setdefault("unit_price", Decimal("4.00"))
         extra.setdefault("party", "Mercado Unicachi")
     if kind in ("donation", "transfer_in", "transfer_out"):
         extra.setdefault("party", "Parroquia San Martín")
-    return services.record_movement(actor=actor, kitchen=kitchen, item=item(code), date=day or TODAY, kind=kind,
-                                    quantity=Decimal(str(quantity)), **extra)
+    return services.record_movement(scope=scope or as_scope(None), kitchen=kitchen, item=item(code),
+                                    date=day or TODAY, kind=kind, quantity=Decimal(str(quantity)), **extra)
 
 
 # Targets for the access matrix (tests/test_access.py).
@@ -64,15 +66,17 @@ def kitchen_month(w):
 
 def kitchen_count(w):
     move(w.kitchen, "arroz", "state", 5)
-    return services.record_count(actor=None, kitchen=w.kitchen, item=item("arroz"), date=TODAY, counted=Decimal(4))
+    return services.record_count(scope=as_scope(None), kitchen=w.kitchen, item=item("arroz"), date=TODAY,
+                                 counted=Decimal(4))
 
 
 def kitchen_receipt(w):
-    schedule = services.create_schedule(actor=None, kitchen=w.kitchen, municipality=w.kitchen.district,
+    schedule = services.create_schedule(scope=as_scope(None), kitchen=w.kitchen, municipality=w.kitchen.district,
                                         item=item("arroz"), quantity=Decimal(10), period_start=days_ago(30),
                                         period_end=days_ago(1), due_on=days_ago(1))
-    return services.record_receipt(actor=None, schedule=schedule, received_on=TODAY, quantity=Decimal(10))
+    return services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=TODAY, quantity=Decimal(10))
 
 
 def kitchen_subsidy(w):
-    return services.record_subsidy(actor=None, kitchen=w.kitchen, month=TODAY, amount=Decimal(100), received_on=TODAY)
+    return services.record_subsidy(scope=as_scope(None), kitchen=w.kitchen, month=TODAY, amount=Decimal(100),
+                                   received_on=TODAY)

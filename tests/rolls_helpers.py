@@ -7,20 +7,22 @@ from django.utils import timezone
 from ayni.people.models import DuplicatePair
 from ayni.rolls.models import Category, ConsentMethod, Ration, RollEntry
 from ayni.rolls.services import register_entry, suggest_pair
+from tests.conftest import as_scope
 
 
 def cat(code):
     return Category.objects.get(code=code)
 
 
-def put_on_roll(kitchen, category="adulto-mayor", person=None, actor=None, **fields):
+def put_on_roll(kitchen, category="adulto-mayor", person=None, scope=None, **fields):
     defaults = {"consent_on": timezone.localdate(), "consent_method": ConsentMethod.SIGNED,
                 "ration": Ration.SUBSIDISED}
     if person is None:
         defaults.update(given_names="Teodosia", paternal_surname="Condori", maternal_surname="Apaza",
                         birth_date=datetime.date(1950, 6, 1))
     defaults.update(fields)
-    return register_entry(actor=actor, kitchen=kitchen, category=cat(category), person=person, **defaults)
+    return register_entry(scope=scope or as_scope(None), kitchen=kitchen, category=cat(category), person=person,
+                          **defaults)
 
 
 def roll_entry(w) -> RollEntry:
@@ -45,7 +47,7 @@ def import_batch(w):
     from ayni.rolls.imports import upload_import
 
     content = "Apellido paterno;Apellido materno;Nombres;DNI;Categoría\nCondori;Apaza;Teodosia;10293847;Otro\n"
-    return upload_import(actor=None, kitchen=w.kitchen, filename="padron.csv", content=content.encode())
+    return upload_import(scope=as_scope(None), kitchen=w.kitchen, filename="padron.csv", content=content.encode())
 
 
 def xlsx_bytes(headers, rows) -> bytes:

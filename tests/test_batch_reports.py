@@ -10,12 +10,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ayni.accounts.scope import Scope
 from ayni.audit.models import AuditEntry
 from ayni.capture import services as capture
 from ayni.capture.models import Inbound
 from ayni.kitchens import batch
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.models import DailyReport, DailyReportRevision, MonthlyRollup, MonthlySummary, month_start
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, days_ago, report
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +37,7 @@ def history(w) -> None:
     for n in (20, 21, 22):
         report(w.kitchen, days_ago(n), rations_prepared=60, served_paying=40)
     report(w.kitchen, closed_month() + datetime.timedelta(days=3))
-    kitchens.close_month(actor=w.leader, kitchen=w.kitchen, month=closed_month())
+    kitchens.close_month(scope=as_scope(w.leader), kitchen=w.kitchen, month=closed_month())
     report(w.kitchen, days_ago(5), served_free=7)  # version 1, to be edited and to conflict
 
 
@@ -114,14 +116,14 @@ def test_the_batch_saves_what_the_single_save_saves_item_by_item(world):
         for item in items():
             try:
                 outcomes.append(outcome(kitchens.save_daily_report(
-                    actor=world.leader, kitchen=world.kitchen, date=item.date, version=item.version,
+                    scope=as_scope(world.leader), kitchen=world.kitchen, date=item.date, version=item.version,
                     confirm=item.confirm, **item.fields)))
             except ValidationError as exc:
                 outcomes.append(outcome(exc))
         return outcomes, database(world.kitchen)
 
     def together():
-        saved = batch.save_daily_reports(actor=world.leader, kitchen=world.kitchen, items=items())
+        saved = batch.save_daily_reports(scope=as_scope(world.leader), kitchen=world.kitchen, items=items())
         return [outcome(o) for o in saved], database(world.kitchen)
 
     (single, single_db), (bulk, bulk_db) = both_ways(one_by_one, together)
@@ -137,7 +139,7 @@ def test_a_kitchen_out_of_her_scope_refuses_the_whole_batch(world):
     from django.http import Http404
 
     with pytest.raises((PermissionDenied, Http404)):
-        batch.save_daily_reports(actor=world.leader_other, kitchen=world.kitchen, items=items()[:2])
+        batch.save_daily_reports(scope=Scope.for_user(world.leader_other), kitchen=world.kitchen, items=items()[:2])
     assert not DailyReport.objects.filter(kitchen=world.kitchen).exists()
 
 
@@ -173,12 +175,13 @@ def test_an_api_batch_gives_the_results_of_its_items_sent_one_by_one(world):
     history(world)
 
     def one_by_one():
-        results = [capture.submit(channel="api", user=world.leader, kitchen=world.kitchen, kind=kind,
+        results = [capture.submit(channel="api", scope=as_scope(world.leader), kitchen=world.kitchen, kind=kind,
                                   client_id=cid, payload=payload) for kind, cid, payload in api_items()]
         return results, submissions(), database(world.kitchen)
 
     def together():
-        results = capture.submit_batch(channel="api", user=world.leader, kitchen=world.kitchen, items=api_items())
+        results = capture.submit_batch(channel="api", scope=as_scope(world.leader), kitchen=world.kitchen,
+                                       items=api_items())
         return results, submissions(), database(world.kitchen)
 
     (single, single_rows, single_db), (bulk, bulk_rows, bulk_db) = both_ways(one_by_one, together)
@@ -193,8 +196,8 @@ def test_an_api_batch_gives_the_results_of_its_items_sent_one_by_one(world):
 
 
 def test_a_batch_sent_again_gives_the_first_results_and_saves_nothing_twice(world):
-    first = capture.submit_batch(channel="api", user=world.leader, kitchen=world.kitchen, items=api_items())
-    again = capture.submit_batch(channel="api", user=world.leader, kitchen=world.kitchen, items=api_items())
+    first = capture.submit_batch(channel="api", scope=as_scope(world.leader), kitchen=world.kitchen, items=api_items())
+    again = capture.submit_batch(channel="api", scope=as_scope(world.leader), kitchen=world.kitchen, items=api_items())
     assert again == first
     assert DailyReport.objects.get(kitchen=world.kitchen, date=days_ago(1)).version == 2
     assert Inbound.objects.count() == 10  # twelve items, one repeated, one reusing an id
@@ -204,7 +207,7 @@ def test_stored_reports_left_unprocessed_by_a_crash_are_saved_by_the_resend(worl
     items_ = api_items()[:2]
     capture.store_batch(channel="api", user=world.leader, kitchen=world.kitchen, items=items_)  # then the crash
     assert set(Inbound.objects.values_list("status", flat=True)) == {Inbound.Status.RECEIVED}
-    results = capture.submit_batch(channel="api", user=world.leader, kitchen=world.kitchen, items=items_)
+    results = capture.submit_batch(channel="api", scope=as_scope(world.leader), kitchen=world.kitchen, items=items_)
     assert [r["status"] for r in results] == ["accepted", "accepted"]
     assert list(Inbound.objects.values_list("attempts", flat=True)) == [1, 1]
 
@@ -214,7 +217,8 @@ def test_when_the_batch_path_breaks_each_report_is_saved_on_its_own(world, monke
         raise RuntimeError("fallo de prueba")
 
     monkeypatch.setattr(capture, "save_daily_reports", broken)
-    results = capture.submit_batch(channel="api", user=world.leader, kitchen=world.kitchen, items=api_items()[:2])
+    results = capture.submit_batch(channel="api", scope=as_scope(world.leader), kitchen=world.kitchen,
+                                   items=api_items()[:2])
     assert [r["status"] for r in results] == ["accepted", "accepted"]
     assert DailyReport.objects.get(kitchen=world.kitchen, date=days_ago(1)).served_free == 8
     assert "one by one" in caplog.text
@@ -228,5 +232,5 @@ def test_a_check_the_database_refuses_sends_the_batch_one_by_one(world):
     from django.db import IntegrityError
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        batch.save_daily_reports(actor=world.leader, kitchen=world.kitchen, items=[good, bad])
+        batch.save_daily_reports(scope=as_scope(world.leader), kitchen=world.kitchen, items=[good, bad])
     assert not DailyReport.objects.exists()

@@ -10,7 +10,7 @@ import pytest
 
 from ayni.people.models import DuplicatePair
 from tests.browser import checked_page, log_in
-from tests.conftest import PASSWORD, build_world
+from tests.conftest import PASSWORD, as_scope, build_world
 from tests.kitchens import TODAY, days_ago, move, report
 from tests.phone_checks import assert_fits_the_phone
 from tests.rolls_helpers import put_on_roll
@@ -23,8 +23,8 @@ def test_the_leader_finds_her_roll_on_her_home_and_reads_a_days_history_in_words
     for i in range(3):
         put_on_roll(w.kitchen, given_names=f"Teodosia Filomena {i}", paternal_surname="Condoricahuana",
                     maternal_surname="Apazahuamani", dni=f"1029384{i}")
-    report(w.kitchen, TODAY, actor=w.leader)
-    report(w.kitchen, TODAY, actor=w.leader, version=1, rations_prepared=70, served_paying=50)
+    report(w.kitchen, TODAY, scope=as_scope(w.leader))
+    report(w.kitchen, TODAY, scope=as_scope(w.leader), version=1, rations_prepared=70, served_paying=50)
     log_in(page, "rosa", PASSWORD)
     assert_fits_the_phone(page)
     page.get_by_role("heading", name="Padrón de usuarios: quienes comen aquí").wait_for()
@@ -72,7 +72,7 @@ def test_the_duplicate_queue_fills_by_itself_and_offers_a_search(page):
     w = build_world()
     put_on_roll(w.kitchen, given_names="Dionisia", paternal_surname="Quispe", maternal_surname="Huamán")
     # The same woman, written differently, on the olla's roll: the search runs after the commit.
-    put_on_roll(w.olla, actor=w.coordinator, given_names="Dionicia", paternal_surname="Huaman",
+    put_on_roll(w.olla, scope=as_scope(w.coordinator), given_names="Dionicia", paternal_surname="Huaman",
                 maternal_surname="Quispe")
     assert DuplicatePair.objects.count() == 1  # no button pressed
     log_in(page, "carmen", PASSWORD)

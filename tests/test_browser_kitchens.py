@@ -9,7 +9,7 @@ import pytest
 from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport, MonthClose, StockBalance
 from tests.browser import log_in
-from tests.conftest import PASSWORD, build_world
+from tests.conftest import PASSWORD, as_scope, build_world
 from tests.kitchens import TODAY, days_ago, item, last_month, move, report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,11 +20,11 @@ def test_leader_reports_today_and_a_delivery_and_the_coordinator_sees_the_alert_
     # Santa Rosa ran out of rice yesterday; the programme promised oil; last month is closed.
     move(world.kitchen, "arroz", "state", 40, days_ago(6))
     move(world.kitchen, "arroz", "used", 40, days_ago(1))
-    services.create_schedule(actor=None, kitchen=world.kitchen, municipality=world.kitchen.district,
+    services.create_schedule(scope=as_scope(None), kitchen=world.kitchen, municipality=world.kitchen.district,
                              item=item("aceite"), quantity=Decimal(20), period_start=last_month(),
                              period_end=TODAY, due_on=days_ago(3))
     report(world.kitchen, last_month())
-    services.close_month(actor=world.leader, kitchen=world.kitchen, month=last_month())
+    services.close_month(scope=as_scope(world.leader), kitchen=world.kitchen, month=last_month())
 
     log_in(page, "rosa", PASSWORD)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone

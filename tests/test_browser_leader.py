@@ -14,7 +14,7 @@ from ayni.capture.models import Inbound
 from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport, DeliveryReceipt, StockBalance, StockMovement
 from tests.browser import assert_accessible, log_in
-from tests.conftest import PASSWORD, build_world
+from tests.conftest import PASSWORD, as_scope, build_world
 from tests.kitchens import TODAY, days_ago, item, move, report
 from tests.test_browser_capture import YESTERDAY, form_url, open_online
 
@@ -42,7 +42,8 @@ def assert_apart(upper, lower, gap=8):
 
 
 def promise(kitchen, code, quantity, due):
-    return services.create_schedule(actor=None, kitchen=kitchen, municipality=kitchen.district, item=item(code),
+    return services.create_schedule(scope=as_scope(None), kitchen=kitchen, municipality=kitchen.district,
+                                    item=item(code),
                                     quantity=Decimal(quantity), period_start=min(due, TODAY) - datetime.timedelta(30),
                                     period_end=min(due, TODAY), due_on=due)
 
@@ -143,7 +144,7 @@ def test_anular_asks_first_with_big_targets_apart_and_takes_back_only_when_confi
     world = build_world()
     schedule = promise(world.kitchen, "aceite", 20, days_ago(5))
     for quantity, day in ((10, days_ago(4)), (8, days_ago(2))):
-        services.record_receipt(actor=None, schedule=schedule, received_on=day, quantity=Decimal(quantity))
+        services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=day, quantity=Decimal(quantity))
 
     log_in(page, "rosa", PASSWORD)
     page.goto(f"/cocina/{world.kitchen.pk}/entregas/")

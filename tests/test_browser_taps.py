@@ -11,7 +11,7 @@ from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport, StockBalance
 from ayni.rolls.models import RollEntry
 from tests.browser import log_in
-from tests.conftest import PASSWORD, build_world
+from tests.conftest import PASSWORD, as_scope, build_world
 from tests.kitchens import TODAY, days_ago, item, move
 from tests.phone_checks import assert_fits_the_phone
 from tests.rolls_helpers import put_on_roll
@@ -89,7 +89,7 @@ def test_food_used_in_the_kitchen_takes_5_actions_from_her_home(page):
 def test_a_delivery_received_takes_4_actions_from_her_home(page):
     world = build_world()
     for due in (days_ago(300), days_ago(2)):  # an old one still open, and the one due now
-        services.create_schedule(actor=None, kitchen=world.kitchen, municipality=world.kitchen.district,
+        services.create_schedule(scope=as_scope(None), kitchen=world.kitchen, municipality=world.kitchen.district,
                                  item=item("arroz"), quantity=Decimal(30), period_start=due, period_end=due,
                                  due_on=due)
     taps = at_home(page, world)

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from ayni.capture import services
 from ayni.capture.models import Channel, Inbound
 from ayni.kitchens.models import StockMovement
+from tests.conftest import as_scope
 from tests.kitchens import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_a_bug_while_processing_keeps_the_raw_row_and_writes_nothing(world, monk
         raise RuntimeError("bug")
 
     monkeypatch.setitem(services.HANDLERS, Inbound.Kind.MOVEMENT, broken)
-    result = services.submit(channel=Channel.API, user=world.leader, kitchen=world.kitchen,
+    result = services.submit(channel=Channel.API, scope=as_scope(world.leader), kitchen=world.kitchen,
                              kind=Inbound.Kind.MOVEMENT, client_id="m-1", payload=MOVEMENT)
     assert result["status"] == "failed" and result["code"] == 500
     assert not StockMovement.objects.exists()  # the half-done write was rolled back
@@ -75,9 +76,9 @@ def test_a_bug_while_processing_keeps_the_raw_row_and_writes_nothing(world, monk
 
 
 def test_a_resend_after_a_failure_processes_it_then(world, monkeypatch):
-    monkeypatch.setitem(services.HANDLERS, Inbound.Kind.MOVEMENT, lambda inbound: 1 / 0)
-    kwargs = {"channel": Channel.API, "user": world.leader, "kitchen": world.kitchen, "kind": Inbound.Kind.MOVEMENT,
-              "client_id": "m-1", "payload": MOVEMENT}
+    monkeypatch.setitem(services.HANDLERS, Inbound.Kind.MOVEMENT, lambda inbound, scope: 1 / 0)
+    kwargs = {"channel": Channel.API, "scope": as_scope(world.leader), "kitchen": world.kitchen,
+              "kind": Inbound.Kind.MOVEMENT, "client_id": "m-1", "payload": MOVEMENT}
     assert services.submit(**kwargs)["status"] == "failed"
     monkeypatch.undo()
     assert services.submit(**kwargs)["status"] == "accepted"
@@ -85,8 +86,8 @@ def test_a_resend_after_a_failure_processes_it_then(world, monkeypatch):
 
 
 def test_rejected_submissions_stay_visible_and_are_not_replayed(world):
-    services.submit(channel=Channel.API, user=world.leader, kitchen=world.kitchen, kind=Inbound.Kind.MOVEMENT,
-                    client_id="bad", payload={**MOVEMENT, "quantity": "-3"})
+    services.submit(channel=Channel.API, scope=as_scope(world.leader), kitchen=world.kitchen,
+                    kind=Inbound.Kind.MOVEMENT, client_id="bad", payload={**MOVEMENT, "quantity": "-3"})
     inbound = Inbound.objects.get()
     assert inbound.status == Inbound.Status.REJECTED and inbound.error
     assert "replayed=0" in replay()

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db.models import F
 from django.urls import reverse
 
+from ayni.audit.models import AuditEntry
 from ayni.capture import gateways, services
 from ayni.capture.gateways import GatewayError, twilio_signature
 from ayni.capture.models import Channel, Inbound, OutboundMessage
@@ -148,6 +149,9 @@ def test_a_board_member_without_an_account_is_known_by_her_phone(client, world, 
     android(client, "987654321", "R 40 10 2")  # María Elena, presidenta, Person.phone only
     saved = DailyReport.objects.get(kitchen=world.kitchen, date=TODAY)
     assert saved.served_paying == 40 and saved.updated_by is None
+    # Authorised by her registered phone, not by an account: the audit trail says so.
+    entry = AuditEntry.objects.get(action="kitchen.report")
+    assert entry.actor is None and "987654321" in entry.reason and world.kitchen.name in entry.reason
 
 
 def test_a_garbled_text_gets_told_exactly_what_was_wrong(client, world, network):

@@ -6,13 +6,14 @@ from django.urls import reverse
 
 from ayni.capture import services
 from ayni.capture.models import Channel, Inbound, OutboundMessage
+from tests.conftest import as_scope
 from tests.kitchens import TODAY
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(world, kitchen, client_id, quantity="5", user=None):
-    return services.submit(channel=Channel.API, user=user or world.leader, kitchen=kitchen,
+    return services.submit(channel=Channel.API, scope=as_scope(user or world.leader), kitchen=kitchen,
                            kind=Inbound.Kind.MOVEMENT, client_id=client_id,
                            payload={"date": TODAY.isoformat(), "item": "arroz", "kind": "state", "quantity": quantity})
 

@@ -24,6 +24,7 @@ from ayni.rolls.imports import apply_import, preview_import, upload_import
 from ayni.rolls.models import RollEntry
 from ayni.rolls.services import decide_pair
 from tests.capture_helpers import make_token
+from tests.conftest import as_scope
 from tests.rolls_helpers import put_on_roll
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +124,7 @@ def test_only_a_coordinator_covering_both_sees_the_held_dni_and_merging_keeps_it
     pair = queues["national"][0]
     assert queues["platform"] == [pair]
     ana = Person.objects.get(given_names="Ana")
-    decide_pair(actor=world.national, pair=pair, same=True, keep=ana)
+    decide_pair(scope=as_scope(world.national), pair=pair, same=True, keep=ana)
     kept = Person.objects.get(pk=ana.pk)
     assert kept.dni == JUANA_DNI
     assert set(kept.memberships.values_list("organisation", flat=True)) == {world.kitchen.pk, world.kitchen_other.pk}
@@ -199,20 +200,22 @@ def _csv(dni):
 
 
 def test_the_import_preview_shows_a_row_held_elsewhere_as_new_and_never_her_name(login, world):
-    batch = upload_import(actor=world.leader, kitchen=world.kitchen, filename="padron.csv", content=_csv(JUANA_DNI))
+    batch = upload_import(scope=as_scope(world.leader), kitchen=world.kitchen, filename="padron.csv",
+                          content=_csv(JUANA_DNI))
     assert [r.status for r in preview_import(batch).rows] == ["new"]
     assert preview_import(batch).rows[0].person is None
     page = login(world.leader).get(reverse("rolls:import_preview", kwargs={"pk": batch.pk}))
     assert not shows_her(page.content)
-    nobodys = upload_import(actor=world.leader, kitchen=world.kitchen, filename="padron.csv",
+    nobodys = upload_import(scope=as_scope(world.leader), kitchen=world.kitchen, filename="padron.csv",
                             content=_csv(NOBODYS_DNI))
     other_page = login(world.leader).get(reverse("rolls:import_preview", kwargs={"pk": nobodys.pk}))
     assert page.context["counts"] == other_page.context["counts"]
 
 
 def test_the_import_confirm_registers_the_row_and_sends_the_dni_to_review(world):
-    batch = upload_import(actor=world.leader, kitchen=world.kitchen, filename="padron.csv", content=_csv(JUANA_DNI))
-    assert apply_import(actor=world.leader, batch=batch) == 1
+    batch = upload_import(scope=as_scope(world.leader), kitchen=world.kitchen, filename="padron.csv",
+                          content=_csv(JUANA_DNI))
+    assert apply_import(scope=as_scope(world.leader), batch=batch) == 1
     entry = RollEntry.objects.get(kitchen=world.kitchen)
     assert entry.person.given_names == "Ana" and entry.person.dni is None
     assert_juana_untouched(world)
@@ -221,10 +224,10 @@ def test_the_import_confirm_registers_the_row_and_sends_the_dni_to_review(world)
 
 
 def test_the_import_still_links_someone_the_importer_may_see(world):
-    batch = upload_import(actor=world.coordinator, kitchen=world.olla, filename="padron.csv",
+    batch = upload_import(scope=as_scope(world.coordinator), kitchen=world.olla, filename="padron.csv",
                           content=_csv("45678912"))
     assert preview_import(batch).rows[0].person == world.member
-    assert apply_import(actor=world.coordinator, batch=batch) == 1
+    assert apply_import(scope=as_scope(world.coordinator), batch=batch) == 1
     assert RollEntry.objects.get(kitchen=world.olla).person == world.member
 
 
@@ -257,15 +260,16 @@ def test_a_socia_registered_again_with_a_held_dni_is_refused_like_one_in_sight(l
 
 def test_reimporting_a_file_with_a_held_dni_adds_nobody(world):
     for _time in range(2):
-        batch = upload_import(actor=world.leader, kitchen=world.kitchen, filename="padron.csv",
+        batch = upload_import(scope=as_scope(world.leader), kitchen=world.kitchen, filename="padron.csv",
                               content=_csv(JUANA_DNI))
-        apply_import(actor=world.leader, batch=batch)
+        apply_import(scope=as_scope(world.leader), batch=batch)
     assert [r.status for r in preview_import(batch).rows] == ["already"]
     assert RollEntry.objects.filter(kitchen=world.kitchen).count() == 1 and DuplicatePair.objects.count() == 1
     # Still so once the review found them different people.
-    decide_pair(actor=world.national, pair=DuplicatePair.objects.get(), same=False)
-    batch = upload_import(actor=world.leader, kitchen=world.kitchen, filename="padron.csv", content=_csv(JUANA_DNI))
-    assert apply_import(actor=world.leader, batch=batch) == 0
+    decide_pair(scope=as_scope(world.national), pair=DuplicatePair.objects.get(), same=False)
+    batch = upload_import(scope=as_scope(world.leader), kitchen=world.kitchen, filename="padron.csv",
+                          content=_csv(JUANA_DNI))
+    assert apply_import(scope=as_scope(world.leader), batch=batch) == 0
 
 
 # --- Identity fields need EDIT over every organisation she belongs to ----------------------------

@@ -7,6 +7,7 @@ import pytest
 from ayni.kitchens import selectors
 from ayni.kitchens.selectors import days_left
 from ayni.orgs.services import set_status
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, days_ago, move, report
 
 pytestmark = pytest.mark.django_db
@@ -104,13 +105,13 @@ def test_the_coordinator_sees_each_kitchen_once_with_all_its_problems_worst_firs
     move(world.kitchen, "arroz", "state", 100, days_ago(10))
     move(world.kitchen, "arroz", "used", 100, days_ago(1))  # out of rice
     report(world.kitchen, TODAY)
-    late = services.create_schedule(actor=None, kitchen=world.olla, municipality=world.olla.district,
+    late = services.create_schedule(scope=as_scope(None), kitchen=world.olla, municipality=world.olla.district,
                                     item=item("menestras"), quantity=Decimal(40), period_start=days_ago(40),
                                     period_end=days_ago(10), due_on=days_ago(9))
-    short = services.create_schedule(actor=None, kitchen=world.kitchen, municipality=world.kitchen.district,
+    short = services.create_schedule(scope=as_scope(None), kitchen=world.kitchen, municipality=world.kitchen.district,
                                      item=item("aceite"), quantity=Decimal(20), period_start=days_ago(40),
                                      period_end=days_ago(10), due_on=days_ago(8))
-    services.record_receipt(actor=None, schedule=short, received_on=days_ago(5), quantity=Decimal(12))
+    services.record_receipt(scope=as_scope(None), schedule=short, received_on=days_ago(5), quantity=Decimal(12))
     report(world.olla, days_ago(5))
     lines, total = _lines(world.coordinator)
     assert total == 2 and late.pk
@@ -140,7 +141,7 @@ def test_a_month_waiting_for_validation_is_on_her_list(world):
     report(world.kitchen, month)
     report(world.kitchen, TODAY)
     report(world.olla, TODAY)
-    services.close_month(actor=world.leader, kitchen=world.kitchen, month=month)
+    services.close_month(scope=as_scope(world.leader), kitchen=world.kitchen, month=month)
     lines, _total = _lines(world.coordinator)
     assert lines == [("Comedor Popular Santa Rosa", [f"mes {month:%m/%Y} por validar"])]
 

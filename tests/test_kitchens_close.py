@@ -4,8 +4,10 @@ months are locked, and completeness per month."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from ayni.accounts.scope import Scope
 from ayni.kitchens import selectors, services
 from ayni.kitchens.models import MonthClose
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, last_month, move, report
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +18,7 @@ def closed(world):
     month = last_month()
     report(world.kitchen, month)
     report(world.kitchen, month.replace(day=2), rations_prepared=70)
-    return services.close_month(actor=world.leader, kitchen=world.kitchen, month=month)
+    return services.close_month(scope=as_scope(world.leader), kitchen=world.kitchen, month=month)
 
 
 def test_closing_freezes_the_months_totals(world, closed):
@@ -34,23 +36,23 @@ def test_a_closed_month_refuses_new_reports_movements_and_edits(world, closed):
 
 
 def test_the_coordinator_validates_and_the_month_is_locked_for_good(world, closed):
-    services.validate_month(actor=world.coordinator, kitchen=world.kitchen, month=last_month())
+    services.validate_month(scope=as_scope(world.coordinator), kitchen=world.kitchen, month=last_month())
     with pytest.raises(ValidationError, match="ya fue validado"):
         report(world.kitchen, last_month())
     with pytest.raises(ValidationError, match="ya está cerrado"):
-        services.close_month(actor=world.leader, kitchen=world.kitchen, month=last_month())
+        services.close_month(scope=as_scope(world.leader), kitchen=world.kitchen, month=last_month())
     with pytest.raises(ValidationError, match="no está cerrado"):
-        services.return_month(actor=world.coordinator, kitchen=world.kitchen, month=last_month(), comment="x")
+        services.return_month(scope=as_scope(world.coordinator), kitchen=world.kitchen, month=last_month(), comment="x")
 
 
 def test_a_returned_month_is_open_again_and_can_be_closed_again(world, closed):
     with pytest.raises(ValidationError, match="qué debe corregir"):
-        services.return_month(actor=world.coordinator, kitchen=world.kitchen, month=last_month(), comment=" ")
-    back = services.return_month(actor=world.coordinator, kitchen=world.kitchen, month=last_month(),
+        services.return_month(scope=as_scope(world.coordinator), kitchen=world.kitchen, month=last_month(), comment=" ")
+    back = services.return_month(scope=as_scope(world.coordinator), kitchen=world.kitchen, month=last_month(),
                                  comment="Faltan los días 3 a 31")
     assert back.status == MonthClose.Status.RETURNED and back.comment == "Faltan los días 3 a 31"
     report(world.kitchen, last_month().replace(day=3))
-    again = services.close_month(actor=world.leader, kitchen=world.kitchen, month=last_month())
+    again = services.close_month(scope=as_scope(world.leader), kitchen=world.kitchen, month=last_month())
     assert again.status == MonthClose.Status.CLOSED and again.totals["days_reported"] == "3"
 
 
@@ -58,15 +60,16 @@ def test_a_leader_cannot_validate_her_own_month_nor_another_province_validate_it
     from django.http import Http404
 
     with pytest.raises(PermissionDenied):
-        services.validate_month(actor=world.leader, kitchen=world.kitchen, month=last_month())
+        services.validate_month(scope=Scope.for_user(world.leader), kitchen=world.kitchen, month=last_month())
     with pytest.raises(Http404):
-        services.validate_month(actor=world.coordinator_other, kitchen=world.kitchen, month=last_month())
+        services.validate_month(scope=Scope.for_user(world.coordinator_other), kitchen=world.kitchen,
+                                month=last_month())
 
 
 def test_a_month_that_has_not_started_cannot_be_closed(world):
     nxt = (TODAY.replace(day=28) + __import__("datetime").timedelta(days=5)).replace(day=1)
     with pytest.raises(ValidationError, match="aún no empieza"):
-        services.close_month(actor=world.leader, kitchen=world.kitchen, month=nxt)
+        services.close_month(scope=as_scope(world.leader), kitchen=world.kitchen, month=nxt)
 
 
 def test_completeness_shows_how_many_days_each_kitchen_reported(world):

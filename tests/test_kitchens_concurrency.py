@@ -11,7 +11,7 @@ from django.db import connection
 from ayni.kitchens.integrity import violations
 from ayni.kitchens.models import DailyReport, StockBalance
 from ayni.kitchens.services import ReportConflict
-from tests.conftest import build_world
+from tests.conftest import as_scope, build_world
 from tests.kitchens import move, report
 
 pytestmark = [
@@ -45,8 +45,8 @@ def test_two_leaders_saving_the_same_day_at_once_one_wins_and_the_other_sees_the
     world = build_world()
     report(world.kitchen)  # both open the form on version 1
     results = run_at_once(
-        lambda: report(world.kitchen, actor=world.leader, version=1, served_free=3),
-        lambda: report(world.kitchen, actor=world.coordinator, version=1, served_free=1),
+        lambda: report(world.kitchen, scope=as_scope(world.leader), version=1, served_free=3),
+        lambda: report(world.kitchen, scope=as_scope(world.coordinator), version=1, served_free=1),
     )
     outcomes = sorted(kind for kind, _value in results)
     assert outcomes == ["error", "ok"], results

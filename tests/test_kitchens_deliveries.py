@@ -8,19 +8,21 @@ from django.core.exceptions import ValidationError
 
 from ayni.geo.models import District
 from ayni.kitchens import selectors, services
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, days_ago, item, move, report
 
 pytestmark = pytest.mark.django_db
 
 
 def promise(kitchen, quantity, due, code="arroz", municipality=None):
-    return services.create_schedule(actor=None, kitchen=kitchen, municipality=municipality or kitchen.district,
+    return services.create_schedule(scope=as_scope(None), kitchen=kitchen,
+                                    municipality=municipality or kitchen.district,
                                     item=item(code), quantity=Decimal(quantity), period_start=days_ago(40),
                                     period_end=days_ago(10), due_on=due)
 
 
 def receive(schedule, quantity, on, **extra):
-    return services.record_receipt(actor=None, schedule=schedule, received_on=on, quantity=Decimal(quantity),
+    return services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=on, quantity=Decimal(quantity),
                                    **extra)
 
 
@@ -56,14 +58,15 @@ def test_deliveries_roll_up_per_municipality_and_item(world):
 
 def test_a_receipt_without_a_schedule_is_refused(world):
     with pytest.raises(ValidationError, match="no existe"):
-        services.record_receipt(actor=None, schedule=None, received_on=TODAY, quantity=Decimal(5))
+        services.record_receipt(scope=as_scope(None), schedule=None, received_on=TODAY, quantity=Decimal(5))
 
 
 def test_cost_per_ration_is_purchases_plus_state_food_over_rations_served(world):
     move(world.kitchen, "arroz", "purchase", 50, unit_price=Decimal("4.00"))  # S/ 200
     move(world.kitchen, "aceite", "state", 10)  # S/ 89 at the reference price
     report(world.kitchen, rations_prepared=120, served_paying=80, served_subsidised=10, served_free=10)
-    services.record_subsidy(actor=None, kitchen=world.kitchen, month=TODAY, amount=Decimal(50), received_on=TODAY)
+    services.record_subsidy(scope=as_scope(None), kitchen=world.kitchen, month=TODAY, amount=Decimal(50),
+                            received_on=TODAY)
     month = selectors.kitchen_month(world.kitchen, TODAY.replace(day=1))
     assert month["rations_served"] == 100 and month["food_cost"] == Decimal("289.00")
     assert (month["cost_per_ration"], month["subsidy_per_ration"], month["gap_per_ration"]) == (
@@ -81,7 +84,7 @@ def test_a_receipt_typed_by_mistake_is_taken_back_with_its_food(world):
     schedule = promise(world.kitchen, 100, days_ago(10))
     wrong = receive(schedule, 1000, days_ago(3), confirm=True)  # she was asked, and confirmed the slip
     assert StockBalance.objects.get(kitchen=world.kitchen, item_id="arroz").quantity == 1000
-    services.delete_receipt(actor=world.leader, receipt=wrong)
+    services.delete_receipt(scope=as_scope(world.leader), receipt=wrong)
     assert StockBalance.objects.get(kitchen=world.kitchen, item_id="arroz").quantity == 0
     assert not DeliveryReceipt.objects.exists() and selectors.delivery_status(schedule, TODAY)["pending"]
     assert not balance_violations()
@@ -124,7 +127,7 @@ def varied_deliveries(w):
     ]
     for kitchen, quantity, due, receipts, municipality in cases:
         schedule = services.create_schedule(
-            actor=None, kitchen=kitchen, municipality=municipality or kitchen.district, item=item("arroz"),
+            scope=as_scope(None), kitchen=kitchen, municipality=municipality or kitchen.district, item=item("arroz"),
             quantity=Decimal(quantity), period_start=due - datetime.timedelta(days=30), period_end=due, due_on=due)
         for got, on in receipts:
             receive(schedule, got, on)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport, DeliveryReceipt, StockMovement
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, days_ago, item, move
 
 pytestmark = pytest.mark.django_db
@@ -58,10 +59,11 @@ def test_anular_asks_first_and_acts_only_on_the_confirmation(client, world):
 
 
 def test_the_anular_page_is_not_found_outside_her_kitchen(client, world):
-    schedule = services.create_schedule(actor=None, kitchen=world.kitchen, municipality=world.kitchen.district,
+    schedule = services.create_schedule(scope=as_scope(None), kitchen=world.kitchen,
+                                        municipality=world.kitchen.district,
                                         item=item("aceite"), quantity=Decimal(20), period_start=days_ago(30),
                                         period_end=days_ago(1), due_on=days_ago(1))
-    receipt = services.record_receipt(actor=None, schedule=schedule, received_on=TODAY, quantity=Decimal(10))
+    receipt = services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=TODAY, quantity=Decimal(10))
     url = reverse("kitchens:receipt_delete", kwargs={"pk": world.kitchen.pk, "receipt": receipt.pk})
     for user in (world.leader_other, world.coordinator_other):
         client.force_login(user)

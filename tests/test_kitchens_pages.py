@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport, DeliveryReceipt, MonthClose, StockMovement
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, days_ago, item, last_month, move, report
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,8 @@ def test_a_receipt_for_an_unknown_schedule_is_refused(client, world):
 
 
 def test_a_receipt_enters_the_store(client, world):
-    schedule = services.create_schedule(actor=None, kitchen=world.kitchen, municipality=world.kitchen.district,
+    schedule = services.create_schedule(scope=as_scope(None), kitchen=world.kitchen,
+                                        municipality=world.kitchen.district,
                                         item=item("arroz"), quantity=Decimal(100), period_start=last_month(),
                                         period_end=TODAY, due_on=days_ago(5))
     client.force_login(world.leader)
@@ -104,7 +106,7 @@ def test_the_leader_closes_and_the_coordinator_validates_through_the_pages(clien
 
 def test_the_coordinator_returns_a_month_with_a_comment(client, world):
     month = last_month()
-    services.close_month(actor=None, kitchen=world.kitchen, month=month)
+    services.close_month(scope=as_scope(None), kitchen=world.kitchen, month=month)
     kwargs = {"pk": world.kitchen.pk, "year": month.year, "month": month.month}
     client.force_login(world.coordinator)
     client.post(reverse("kitchens:month_review", kwargs=kwargs), {"action": "return", "comment": "Faltan días"})

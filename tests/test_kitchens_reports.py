@@ -7,17 +7,19 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
+from ayni.accounts.scope import Scope
 from ayni.audit.models import AuditEntry
 from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport, MonthlySummary
 from ayni.kitchens.services import NeedsConfirmation, ReportConflict
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, report
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_leader_records_todays_report_and_the_month_summary_follows(world):
-    r = report(world.kitchen, actor=world.leader)
+    r = report(world.kitchen, scope=as_scope(world.leader))
     assert r.version == 1 and r.rations_served == 57
     summary = MonthlySummary.objects.get(kitchen=world.kitchen, month=TODAY.replace(day=1))
     assert (summary.days_reported, summary.days_cooked, summary.rations_prepared, summary.served_free) == (1, 1, 60, 5)
@@ -26,8 +28,8 @@ def test_a_leader_records_todays_report_and_the_month_summary_follows(world):
 
 
 def test_editing_a_day_keeps_its_history_and_moves_the_summary_by_the_difference(world):
-    report(world.kitchen, actor=world.leader)
-    r = report(world.kitchen, actor=world.leader, version=1, rations_prepared=90, served_paying=70)
+    report(world.kitchen, scope=as_scope(world.leader))
+    r = report(world.kitchen, scope=as_scope(world.leader), version=1, rations_prepared=90, served_paying=70)
     assert r.version == 2
     assert [rev.data["rations_prepared"] for rev in r.revisions.all()] == [90, 60]
     summary = MonthlySummary.objects.get(kitchen=world.kitchen)
@@ -35,10 +37,10 @@ def test_editing_a_day_keeps_its_history_and_moves_the_summary_by_the_difference
 
 
 def test_the_second_leader_saving_the_same_day_sees_the_conflict_instead_of_overwriting(world):
-    report(world.kitchen, actor=world.leader)  # both opened the form on version 1…
-    report(world.kitchen, actor=world.leader, version=1, served_free=3)  # …the first saves
+    report(world.kitchen, scope=as_scope(world.leader))  # both opened the form on version 1…
+    report(world.kitchen, scope=as_scope(world.leader), version=1, served_free=3)  # …the first saves
     with pytest.raises(ReportConflict) as exc:
-        report(world.kitchen, actor=world.coordinator, version=1, served_free=2)  # the second is refused
+        report(world.kitchen, scope=as_scope(world.coordinator), version=1, served_free=2)  # the second is refused
     assert "Otra persona guardó" in exc.value.messages[0]
     assert DailyReport.objects.get(kitchen=world.kitchen).served_free == 3
 
@@ -90,9 +92,9 @@ def test_a_jump_over_three_times_the_kitchens_usual_asks_for_confirmation(world)
 
 def test_a_kitchen_leader_cannot_report_for_another_kitchen(world):
     with pytest.raises(Http404):
-        report(world.kitchen_other, actor=world.leader)
+        report(world.kitchen_other, scope=Scope.for_user(world.leader))
     with pytest.raises(PermissionDenied):
-        report(world.kitchen, actor=world.viewer)
+        report(world.kitchen, scope=Scope.for_user(world.viewer))
 
 
 def test_a_federation_has_no_daily_report(world):
@@ -102,7 +104,7 @@ def test_a_federation_has_no_daily_report(world):
 
 def test_deleting_a_report_takes_it_out_of_the_summary(world):
     r = report(world.kitchen)
-    services.delete_daily_report(actor=world.leader, report=r)
+    services.delete_daily_report(scope=as_scope(world.leader), report=r)
     summary = MonthlySummary.objects.get()
     assert (summary.days_reported, summary.rations_prepared, summary.cash_received) == (0, 0, 0)
 

@@ -13,6 +13,7 @@ from ayni.kitchens import batch
 from ayni.kitchens.models import DailyReport, DailyReportRevision
 from ayni.kitchens.services import ReportConflict, save_daily_report
 from tests.capture_helpers import make_token
+from tests.conftest import as_scope
 from tests.kitchens import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -24,16 +25,16 @@ TYPED = {"rations_prepared": 60, "served_paying": 40, "served_subsidised": 12, "
 
 
 def test_an_identical_resubmission_on_an_old_version_is_the_same_report(world):
-    first = save_daily_report(actor=world.leader, kitchen=world.kitchen, date=TODAY, version=0, **TYPED)
-    again = save_daily_report(actor=world.leader, kitchen=world.kitchen, date=TODAY, version=0, **TYPED)
+    first = save_daily_report(scope=as_scope(world.leader), kitchen=world.kitchen, date=TODAY, version=0, **TYPED)
+    again = save_daily_report(scope=as_scope(world.leader), kitchen=world.kitchen, date=TODAY, version=0, **TYPED)
     assert again.pk == first.pk and again.version == 1
     assert DailyReportRevision.objects.count() == 1  # nothing new to keep
 
 
 def test_a_real_difference_on_an_old_version_is_still_a_conflict(world):
-    save_daily_report(actor=world.leader, kitchen=world.kitchen, date=TODAY, version=0, **TYPED)
+    save_daily_report(scope=as_scope(world.leader), kitchen=world.kitchen, date=TODAY, version=0, **TYPED)
     with pytest.raises(ReportConflict):
-        save_daily_report(actor=world.leader, kitchen=world.kitchen, date=TODAY, version=0,
+        save_daily_report(scope=as_scope(world.leader), kitchen=world.kitchen, date=TODAY, version=0,
                           **{**TYPED, "served_free": 6})
 
 
@@ -41,14 +42,14 @@ def test_a_closed_day_sent_twice_with_its_numbers_left_blank_is_the_same_report(
     closed = {**TYPED, **dict.fromkeys(("rations_prepared", "served_paying", "served_subsidised", "served_free",
                                         "price_per_ration", "cash_received", "cooks_count")),
               "is_closed": True, "closed_reason": "Sin gas"}
-    save_daily_report(actor=world.leader, kitchen=world.kitchen, date=TODAY, version=0, **closed)
-    again = save_daily_report(actor=world.leader, kitchen=world.kitchen, date=TODAY, version=0, **closed)
+    save_daily_report(scope=as_scope(world.leader), kitchen=world.kitchen, date=TODAY, version=0, **closed)
+    again = save_daily_report(scope=as_scope(world.leader), kitchen=world.kitchen, date=TODAY, version=0, **closed)
     assert again.version == 1 and again.is_closed and again.rations_prepared == 0
 
 
 def test_two_copies_in_one_sync_batch_are_both_accepted_as_one_report(world):
     items = [batch.ReportItem(date=TODAY, version=0, fields=dict(TYPED)) for _copy in range(2)]
-    outcomes = batch.save_daily_reports(actor=world.leader, kitchen=world.kitchen, items=items)
+    outcomes = batch.save_daily_reports(scope=as_scope(world.leader), kitchen=world.kitchen, items=items)
     assert [type(o) for o in outcomes] == [DailyReport, DailyReport]
     assert outcomes[0].pk == outcomes[1].pk and outcomes[1].version == 1
     assert DailyReportRevision.objects.count() == 1

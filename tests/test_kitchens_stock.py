@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from ayni.kitchens import services
 from ayni.kitchens.integrity import balance_violations
 from ayni.kitchens.models import MonthlySummary, MovementKind, StockBalance, StockCount, StockMovement
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, days_ago, item, move
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_using_more_than_the_balance_is_allowed_but_flagged_until_the_next_count
     move(world.kitchen, "arroz", "purchase", 10, days_ago(2))
     over = move(world.kitchen, "arroz", "used", 14, days_ago(1))
     assert over.over_balance and balance(world.kitchen) == -4
-    count = services.record_count(actor=world.leader, kitchen=world.kitchen, item=item("arroz"), date=TODAY,
+    count = services.record_count(scope=as_scope(world.leader), kitchen=world.kitchen, item=item("arroz"), date=TODAY,
                                   counted=Decimal(2), note="Llegó arroz sin anotar")
     over.refresh_from_db()
     assert over.reviewed_by_count == count
@@ -57,7 +58,7 @@ def test_using_more_than_the_balance_is_allowed_but_flagged_until_the_next_count
 def test_a_physical_count_records_the_difference_and_the_balance_becomes_the_count(world):
     move(world.kitchen, "arroz", "state", 50, days_ago(3))
     move(world.kitchen, "arroz", "used", 8, days_ago(2))
-    count = services.record_count(actor=world.leader, kitchen=world.kitchen, item=item("arroz"), date=TODAY,
+    count = services.record_count(scope=as_scope(world.leader), kitchen=world.kitchen, item=item("arroz"), date=TODAY,
                                   counted=Decimal("40.5"))
     assert (count.book_balance, count.difference) == (Decimal(42), Decimal("-1.5"))
     assert count.movement.kind == MovementKind.COUNT and count.movement.delta == Decimal("-1.5")
@@ -66,7 +67,7 @@ def test_a_physical_count_records_the_difference_and_the_balance_becomes_the_cou
 
 def test_a_count_that_matches_the_book_adds_no_movement(world):
     move(world.kitchen, "arroz", "state", 20)
-    count = services.record_count(actor=None, kitchen=world.kitchen, item=item("arroz"), date=TODAY,
+    count = services.record_count(scope=as_scope(None), kitchen=world.kitchen, item=item("arroz"), date=TODAY,
                                   counted=Decimal(20))
     assert count.difference == 0 and count.movement is None
     assert StockMovement.objects.count() == 1
@@ -83,7 +84,7 @@ def test_a_count_that_matches_the_book_adds_no_movement(world):
     ("used", {"date": TODAY.replace(year=TODAY.year + 1)}, "es futura"),
 ])
 def test_bad_movements_get_a_spanish_message_and_nothing_is_saved(world, kind, over, message):
-    args = {"actor": None, "kitchen": world.kitchen, "item": item("arroz"), "date": TODAY, "kind": kind,
+    args = {"scope": as_scope(None), "kitchen": world.kitchen, "item": item("arroz"), "date": TODAY, "kind": kind,
             "quantity": Decimal(5), "unit_price": Decimal(4), "party": "Alguien"}
     args.update(over)
     with pytest.raises(ValidationError, match=message):
@@ -94,26 +95,26 @@ def test_bad_movements_get_a_spanish_message_and_nothing_is_saved(world, kind, o
 def test_deleting_a_movement_takes_it_out_of_the_balance_and_the_summary(world):
     move(world.kitchen, "arroz", "state", 20)
     purchase = move(world.kitchen, "arroz", "purchase", 5)
-    services.delete_movement(actor=world.leader, movement=purchase)
+    services.delete_movement(scope=as_scope(world.leader), movement=purchase)
     assert balance(world.kitchen) == 20 and MonthlySummary.objects.get().purchases_cost == 0
 
 
 def test_a_count_adjustment_cannot_be_deleted_alone(world):
     move(world.kitchen, "arroz", "state", 20)
-    count = services.record_count(actor=None, kitchen=world.kitchen, item=item("arroz"), date=TODAY,
+    count = services.record_count(scope=as_scope(None), kitchen=world.kitchen, item=item("arroz"), date=TODAY,
                                   counted=Decimal(18))
     with pytest.raises(ValidationError, match="conteo"):
-        services.delete_movement(actor=None, movement=count.movement)
+        services.delete_movement(scope=as_scope(None), movement=count.movement)
     assert StockCount.objects.count() == 1 and balance(world.kitchen) == 18
 
 
 def test_a_count_typed_by_mistake_is_taken_back_with_its_adjustment(world):
     move(world.kitchen, "arroz", "purchase", 10, days_ago(3))
     over = move(world.kitchen, "arroz", "used", 14, days_ago(2))
-    count = services.record_count(actor=world.leader, kitchen=world.kitchen, item=item("arroz"), date=TODAY,
+    count = services.record_count(scope=as_scope(world.leader), kitchen=world.kitchen, item=item("arroz"), date=TODAY,
                                   counted=Decimal(25))
     assert balance(world.kitchen) == 25
-    services.delete_count(actor=world.leader, count=count)
+    services.delete_count(scope=as_scope(world.leader), count=count)
     over.refresh_from_db()
     assert balance(world.kitchen) == -4 and over.reviewed_by_count is None
     assert not StockCount.objects.exists() and not StockMovement.objects.filter(kind=MovementKind.COUNT).exists()
@@ -125,19 +126,19 @@ def test_a_count_in_a_closed_month_cannot_be_taken_back(world):
 
     day = last_month()
     move(world.kitchen, "arroz", "state", 20, day)
-    count = services.record_count(actor=None, kitchen=world.kitchen, item=item("arroz"), date=day,
+    count = services.record_count(scope=as_scope(None), kitchen=world.kitchen, item=item("arroz"), date=day,
                                   counted=Decimal(18))
-    services.close_month(actor=world.leader, kitchen=world.kitchen, month=day)
+    services.close_month(scope=as_scope(world.leader), kitchen=world.kitchen, month=day)
     with pytest.raises(ValidationError, match="cerrado"):
-        services.delete_count(actor=world.leader, count=count)
+        services.delete_count(scope=as_scope(world.leader), count=count)
     assert StockCount.objects.count() == 1 and balance(world.kitchen) == 18
 
 
 def test_the_pages_take_back_a_count_and_a_subsidy(client, world):
     move(world.kitchen, "arroz", "state", 20)
-    count = services.record_count(actor=None, kitchen=world.kitchen, item=item("arroz"), date=TODAY,
+    count = services.record_count(scope=as_scope(None), kitchen=world.kitchen, item=item("arroz"), date=TODAY,
                                   counted=Decimal(18))
-    payment = services.record_subsidy(actor=None, kitchen=world.kitchen, month=TODAY, amount=Decimal(300),
+    payment = services.record_subsidy(scope=as_scope(None), kitchen=world.kitchen, month=TODAY, amount=Decimal(300),
                                       received_on=TODAY)
     client.force_login(world.leader)
     page = client.get(f"/cocina/{world.kitchen.pk}/").content.decode()

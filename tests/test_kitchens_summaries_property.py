@@ -16,6 +16,7 @@ from ayni.geo.models import District
 from ayni.kitchens import integrity, services
 from ayni.kitchens.models import DailyReport, MonthlyRollup, MonthlySummary, StockMovement, SubsidyPayment
 from ayni.orgs.services import move_organisation, update_organisation
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, item
 
 pytestmark = pytest.mark.django_db
@@ -53,37 +54,39 @@ def run(world, op):
         case ("report", _, _, paying, subsidised, free, extra, cash, closed):
             existing = DailyReport.objects.filter(kitchen=kitchen, date=day).first()
             services.save_daily_report(
-                actor=None, kitchen=kitchen, date=day, version=existing.version if existing else 0, confirm=True,
+                scope=as_scope(None), kitchen=kitchen, date=day, version=existing.version if existing else 0,
+                confirm=True,
                 is_closed=closed, closed_reason="Sin gas" if closed else "", served_paying=paying,
                 served_subsidised=subsidised, served_free=free, rations_prepared=paying + subsidised + free + extra,
                 cash_received=cash, price_per_ration=Decimal("3.00"))
         case ("delete_report", _, _):
             existing = DailyReport.objects.filter(kitchen=kitchen, date=day).first()
             if existing:
-                services.delete_daily_report(actor=None, report=existing)
+                services.delete_daily_report(scope=as_scope(None), report=existing)
         case ("move", _, _, code, kind, quantity, price):
-            services.record_movement(actor=None, kitchen=kitchen, item=item(code), date=day, kind=kind,
+            services.record_movement(scope=as_scope(None), kitchen=kitchen, item=item(code), date=day, kind=kind,
                                      quantity=quantity, unit_price=price, party="Mercado")
         case ("delete_move", n):
             lines = list(StockMovement.objects.exclude(kind="count").order_by("pk"))
             if lines:
-                services.delete_movement(actor=None, movement=lines[n % len(lines)])
+                services.delete_movement(scope=as_scope(None), movement=lines[n % len(lines)])
         case ("count", _, _, code, counted):
-            services.record_count(actor=None, kitchen=kitchen, item=item(code), date=day, counted=counted)
+            services.record_count(scope=as_scope(None), kitchen=kitchen, item=item(code), date=day, counted=counted)
         case ("subsidy", _, _, amount):
             if amount > 0:
-                services.record_subsidy(actor=None, kitchen=kitchen, month=day, amount=amount, received_on=day)
+                services.record_subsidy(scope=as_scope(None), kitchen=kitchen, month=day, amount=amount,
+                                        received_on=day)
         case ("delete_subsidy", n):
             payments = list(SubsidyPayment.objects.order_by("pk"))
             if payments:
-                services.delete_subsidy(actor=None, payment=payments[n % len(payments)])
+                services.delete_subsidy(scope=as_scope(None), payment=payments[n % len(payments)])
         case ("close", _, _):
-            services.close_month(actor=None, kitchen=kitchen, month=day)
+            services.close_month(scope=as_scope(None), kitchen=kitchen, month=day)
         case ("review", _, _, validate):
             if validate:
-                services.validate_month(actor=None, kitchen=kitchen, month=day)
+                services.validate_month(scope=as_scope(None), kitchen=kitchen, month=day)
             else:
-                services.return_month(actor=None, kitchen=kitchen, month=day, comment="Revisar")
+                services.return_month(scope=as_scope(None), kitchen=kitchen, month=day, comment="Revisar")
         case ("transfer", _, away):
             move_organisation(actor=None, organisation=kitchen, new_parent=world.santiago if away else world.ves)
         case ("relocate", _, code):

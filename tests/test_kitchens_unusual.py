@@ -13,6 +13,7 @@ from ayni.kitchens import services
 from ayni.kitchens.models import DeliveryReceipt, StockBalance, StockMovement
 from ayni.kitchens.services import NeedsConfirmation
 from tests.capture_helpers import make_token
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, days_ago, item, move
 
 pytestmark = pytest.mark.django_db
@@ -119,26 +120,28 @@ def test_through_the_api_the_slip_needs_confirmation(client, world):
 
 
 def promise(kitchen, quantity, due, code="arroz"):
-    return services.create_schedule(actor=None, kitchen=kitchen, municipality=kitchen.district, item=item(code),
+    return services.create_schedule(scope=as_scope(None), kitchen=kitchen, municipality=kitchen.district,
+                                    item=item(code),
                                     quantity=Decimal(quantity), period_start=due - datetime.timedelta(days=30),
                                     period_end=due, due_on=due)
 
 
 def test_more_arriving_than_was_promised_is_asked_and_saved_once_confirmed(world):
     schedule = promise(world.kitchen, 20, days_ago(60))
-    services.record_receipt(actor=None, schedule=schedule, received_on=days_ago(50), quantity=Decimal(15))
+    services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=days_ago(50), quantity=Decimal(15))
     with pytest.raises(NeedsConfirmation) as asked:
-        services.record_receipt(actor=None, schedule=schedule, received_on=TODAY, quantity=Decimal(30))
+        services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=TODAY, quantity=Decimal(30))
     assert "ya se recibieron 15: serían 25 kg de más" in asked.value.messages[0]
     assert DeliveryReceipt.objects.count() == 1 and balance(world.kitchen) == 15
-    services.record_receipt(actor=None, schedule=schedule, received_on=TODAY, quantity=Decimal(30), confirm=True)
+    services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=TODAY, quantity=Decimal(30),
+                            confirm=True)
     assert balance(world.kitchen) == 45
 
 
 def test_the_rest_of_a_delivery_is_not_asked(world):
     schedule = promise(world.kitchen, 20, days_ago(3))
-    services.record_receipt(actor=None, schedule=schedule, received_on=days_ago(2), quantity=Decimal(15))
-    services.record_receipt(actor=None, schedule=schedule, received_on=TODAY, quantity=Decimal(5))
+    services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=days_ago(2), quantity=Decimal(15))
+    services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=TODAY, quantity=Decimal(5))
     assert balance(world.kitchen) == 20
 
 
@@ -146,7 +149,7 @@ def test_the_receipt_form_proposes_the_delivery_due_now_with_a_short_label(clien
     old = promise(world.kitchen, 20, TODAY.replace(year=TODAY.year - 1))
     now = promise(world.kitchen, 20, days_ago(2))
     later = promise(world.kitchen, 20, TODAY + datetime.timedelta(days=40))
-    services.record_receipt(actor=None, schedule=later, received_on=TODAY, quantity=Decimal(5))
+    services.record_receipt(scope=as_scope(None), schedule=later, received_on=TODAY, quantity=Decimal(5))
     client.force_login(world.leader)
     page = client.get(reverse("kitchens:receipt", kwargs={"pk": world.kitchen.pk})).content.decode()
     assert f'<option value="{now.pk}" selected>{short(now.due_on)} · Arroz 20 kg</option>' in page

@@ -6,6 +6,7 @@ from ayni.ops.integrity import dni_violations, orphan_violations, path_violation
 from ayni.orgs.models import Organisation
 from ayni.orgs.services import move_organisation
 from ayni.people.models import Membership, Person
+from tests.conftest import as_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +64,8 @@ def _busy(world):
     move(world.kitchen, "arroz", "donation", 10)
     kitchen_count(world)
     kitchen_receipt(world)
-    apply_import(actor=None, batch=import_batch(world))
-    decide_pair(actor=world.coordinator, pair=open_pair(world), same=True)
+    apply_import(scope=as_scope(None), batch=import_batch(world))
+    decide_pair(scope=as_scope(world.coordinator), pair=open_pair(world), same=True)
 
 
 def test_every_kind_of_write_leaves_no_violation(world):
@@ -82,7 +83,7 @@ def test_a_half_applied_import_is_named(world):
     from tests.rolls_helpers import import_batch
 
     batch = import_batch(world)
-    apply_import(actor=None, batch=batch)
+    apply_import(scope=as_scope(None), batch=batch)
     # As if the entries had been written but not the batch's own state (or the other way round).
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.PREVIEWED)
     assert import_violations() == [f"importación {batch.pk}: no aplicada, pero 1 ingresos al padrón vienen de ella"]

@@ -8,6 +8,7 @@ import pytest
 from ayni.audit import display
 from ayni.audit.models import AuditEntry
 from ayni.kitchens import services
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, kitchen_receipt, report
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +18,8 @@ MACHINE_WORDS = re.compile(r"\b(rations_prepared|is_closed|served_\w+|price_per_
 
 
 def test_a_days_history_names_each_field_and_marks_what_changed(login, world):
-    report(world.kitchen, actor=world.leader)
-    report(world.kitchen, actor=world.leader, version=1, rations_prepared=70, served_paying=50)
+    report(world.kitchen, scope=as_scope(world.leader))
+    report(world.kitchen, scope=as_scope(world.leader), version=1, rations_prepared=70, served_paying=50)
     page = login(world.leader).get(f"/cocina/{world.kitchen.pk}/dia/{TODAY.isoformat()}/historial/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -33,8 +34,8 @@ def test_a_days_history_names_each_field_and_marks_what_changed(login, world):
 
 def test_the_change_log_says_what_was_done_to_what_in_words(login, world):
     receipt = kitchen_receipt(world)
-    services.delete_receipt(actor=world.leader, receipt=receipt)
-    report(world.kitchen, actor=world.leader, is_closed=True, closed_reason="Sin gas")
+    services.delete_receipt(scope=as_scope(world.leader), receipt=receipt)
+    report(world.kitchen, scope=as_scope(world.leader), is_closed=True, closed_reason="Sin gas")
     page = login(world.coordinator).get("/auditoria/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -88,7 +89,7 @@ def test_the_leaders_home_has_her_roll_apart_from_her_organisations_socias(login
     from ayni.rolls.models import Category
     from ayni.rolls.services import register_entry
 
-    register_entry(actor=world.leader, kitchen=world.kitchen, person=world.member,
+    register_entry(scope=as_scope(world.leader), kitchen=world.kitchen, person=world.member,
                      category=Category.objects.get(code="otro"), since=TODAY)
     html = login(world.leader).get("/").content.decode()
     assert "Padrón de usuarios: quienes comen aquí" in html and "1 persona en el padrón" in html

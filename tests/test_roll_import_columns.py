@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from ayni.rolls import spreadsheet
 from ayni.rolls.imports import apply_import, preview_import, upload_import
 from ayni.rolls.models import ImportBatch, RollEntry
+from tests.conftest import as_scope
 from tests.rolls_helpers import xlsx_bytes as xlsx
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +98,7 @@ def municipal_roll(people: int = 301) -> tuple[bytes, dict[str, str]]:
 
 
 def upload(world, content, filename="padron.xlsx"):
-    batch = upload_import(actor=world.leader, kitchen=world.kitchen, filename=filename, content=content)
+    batch = upload_import(scope=as_scope(world.leader), kitchen=world.kitchen, filename=filename, content=content)
     return ImportBatch.objects.get(pk=batch.pk)
 
 
@@ -111,7 +112,7 @@ def test_a_municipal_roll_imports_every_person_with_her_category(world):
     assert preview.letters["category"] == "G «CATEGORÍA / CONDICIÓN»"
     assert preview.letters["full_name"] == "B «APELLIDOS Y NOMBRES»"
     assert any("«TOTAL») es un total, no una persona" in note for note in preview.notes)
-    assert apply_import(actor=world.leader, batch=batch) == 301
+    assert apply_import(scope=as_scope(world.leader), batch=batch) == 301
     kept = dict(RollEntry.objects.filter(kitchen=world.kitchen).values_list("person__dni", "category_id"))
     assert kept == expected  # all 301 kept their category
     assert len({code for code in kept.values()}) == 7
@@ -146,7 +147,7 @@ def test_a_column_not_recognised_is_asked_about_and_the_confirm_waits(world):
     assert [(q.letter, q.candidates, q.samples) for q in preview.questions] == [
         ("C «Clasificación»", [], ["Adulto mayor", "Otro"]), ("D «Teléfono»", [], ["987654321"])]
     with pytest.raises(ValidationError) as exc:
-        apply_import(actor=world.leader, batch=batch)
+        apply_import(scope=as_scope(world.leader), batch=batch)
     assert exc.value.messages == ["Antes de importar, indique qué es cada columna sin reconocer: C «Clasificación», "
                                   "D «Teléfono»."]
     assert not RollEntry.objects.exists()

@@ -21,6 +21,7 @@ from ayni.people.models import Person
 from ayni.rolls import spreadsheet
 from ayni.rolls.imports import ALREADY, ERROR, EXISTING, NEW, apply_import, preview_import, upload_import
 from ayni.rolls.models import ImportBatch, RollEntry
+from tests.conftest import as_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -139,13 +140,14 @@ def test_any_spreadsheet_gives_spanish_errors_and_imports_all_valid_rows_or_noth
     try:
         with transaction.atomic():
             people = Person.objects.count()
-            batch = upload_import(actor=world.leader, kitchen=world.kitchen, filename=filename, content=content)
+            batch = upload_import(scope=as_scope(world.leader), kitchen=world.kitchen, filename=filename,
+                                  content=content)
             try:
                 preview = preview_import(batch)
             except spreadsheet.SheetError as exc:
                 assert SPANISH.search(str(exc)) and not ENGLISH.search(str(exc)), str(exc)
                 with pytest.raises(ValidationError):
-                    apply_import(actor=world.leader, batch=batch)
+                    apply_import(scope=as_scope(world.leader), batch=batch)
                 assert not RollEntry.objects.exists() and Person.objects.count() == people
                 event("file-level error")
                 raise _Undo from exc
@@ -156,7 +158,7 @@ def test_any_spreadsheet_gives_spanish_errors_and_imports_all_valid_rows_or_noth
                     assert message and SPANISH.search(message) and not ENGLISH.search(message), message
             valid, new = len(preview.valid), preview.count(NEW)
             try:
-                added = apply_import(actor=world.leader, batch=batch)
+                added = apply_import(scope=as_scope(world.leader), batch=batch)
             except ValidationError as exc:
                 # Refused as a whole (a rule on an already registered person): nothing half-saved.
                 assert SPANISH.search(exc.messages[0])

@@ -25,6 +25,7 @@ from ayni.ops.integrity import import_violations
 from ayni.rolls import imports, spreadsheet
 from ayni.rolls.imports import apply_import, preview_import, read_import, upload_import
 from ayni.rolls.models import ImportBatch, RollEntry
+from tests.conftest import as_scope
 from tests.rolls_helpers import xlsx_bytes
 from tests.test_roll_import_property import _xlsx_value
 from tests.test_roll_import_property import cells as property_cells
@@ -79,7 +80,7 @@ def crafted_xlsx(row_cells: bytes, times: int, after_data: bytes = b"") -> bytes
 
 
 def upload(world, content, filename="padron.xlsx"):
-    batch = upload_import(actor=world.leader, kitchen=world.kitchen, filename=filename, content=content)
+    batch = upload_import(scope=as_scope(world.leader), kitchen=world.kitchen, filename=filename, content=content)
     return ImportBatch.objects.get(pk=batch.pk)  # as the reading left it (tests read at once)
 
 
@@ -185,7 +186,7 @@ def test_a_reading_past_its_time_limit_stops_itself_with_a_spanish_message(world
     assert batch.message.startswith("Leer el archivo tomó más de 30 segundos y se detuvo.")
     assert import_violations() == []
     with pytest.raises(Exception, match="tomó más de 30 segundos"):
-        apply_import(actor=world.leader, batch=batch)
+        apply_import(scope=as_scope(world.leader), batch=batch)
     assert not RollEntry.objects.exists()
 
 

@@ -16,6 +16,7 @@ from ayni.rolls import dedupe
 from ayni.rolls.models import RollEntry
 from ayni.rolls.services import exit_entry
 from ayni.rolls.tasks import find_duplicates, last_kitchens
+from tests.conftest import as_scope
 from tests.rolls_helpers import put_on_roll
 
 B = datetime.date(1961, 8, 23)
@@ -236,12 +237,12 @@ def test_the_background_search_queues_pairs_within_the_scope(world):
 def test_a_pair_is_shown_where_each_person_eats_now_or_ate_last(world):
     today = timezone.localdate()
     entry = put_on_roll(world.kitchen, since=today - datetime.timedelta(days=300))
-    exit_entry(actor=None, entry=entry, until=today - datetime.timedelta(days=100), reason="other_kitchen")
+    exit_entry(scope=as_scope(None), entry=entry, until=today - datetime.timedelta(days=100), reason="other_kitchen")
     put_on_roll(world.kitchen_other, person=entry.person, since=today - datetime.timedelta(days=200))
     closed = put_on_roll(world.olla, person=entry.person, since=today - datetime.timedelta(days=250))
-    exit_entry(actor=None, entry=closed, until=today - datetime.timedelta(days=10), reason="moved")
+    exit_entry(scope=as_scope(None), entry=closed, until=today - datetime.timedelta(days=10), reason="moved")
     other = put_on_roll(world.olla, given_names="Rosa", paternal_surname="Pari", since=today - timedelta(days=90))
-    exit_entry(actor=None, entry=other, until=today - timedelta(days=5), reason="moved")
+    exit_entry(scope=as_scope(None), entry=other, until=today - timedelta(days=5), reason="moved")
     assert last_kitchens({entry.person.pk, other.person.pk}) == {entry.person.pk: world.kitchen_other.pk,
                                                                   other.person.pk: world.olla.pk}
     assert last_kitchen(entry.person) == world.kitchen_other and last_kitchen(other.person) == world.olla
@@ -298,7 +299,7 @@ def test_merging_two_records_on_the_same_kitchen_closes_one_entry(world):
 
     a = put_on_roll(world.kitchen, given_names="Aurelia")
     b = put_on_roll(world.kitchen, given_names="Aurelia", paternal_surname="Kondori")
-    merge_people(actor=None, keep=a.person, remove=b.person)
+    merge_people(scope=as_scope(None), keep=a.person, remove=b.person)
     entries = RollEntry.objects.filter(person=a.person)
     assert entries.count() == 2 and entries.filter(until__isnull=True).count() == 1
     assert entries.get(until__isnull=False).exit_reason == "duplicate"

@@ -18,6 +18,7 @@ from ayni.rolls import imports, spreadsheet
 from ayni.rolls.imports import apply_import, preview_import, upload_import
 from ayni.rolls.models import ExportLog, ImportBatch, RollEntry
 from ayni.rolls.services import register_entry
+from tests.conftest import as_scope
 from tests.rolls_helpers import put_on_roll
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def xlsx(rows, headers=HEADERS, title_rows=0, setup=None) -> bytes:
 
 
 def upload(world, content, filename="padron.xlsx", **kw):
-    return upload_import(actor=world.leader, kitchen=world.kitchen, filename=filename, content=content, **kw)
+    return upload_import(scope=as_scope(world.leader), kitchen=world.kitchen, filename=filename, content=content, **kw)
 
 
 def errors_of(preview):
@@ -87,7 +88,7 @@ def test_a_good_file_previews_then_applies_in_one_step(world):
     preview = preview_import(batch)
     assert [r.status for r in preview.rows] == ["new", "new", "new"], errors_of(preview)
     assert not RollEntry.objects.exists()  # the preview changes nothing
-    assert apply_import(actor=world.leader, batch=batch) == 3
+    assert apply_import(scope=as_scope(world.leader), batch=batch) == 3
     rosa = RollEntry.objects.get(person__dni="04567891")  # the leading zero kept
     assert rosa.person.given_names == "Rosa Luz" and rosa.person.birth_date == datetime.date(1950, 3, 12)
     assert rosa.category_id == "adulto-mayor" and rosa.import_batch == batch
@@ -100,12 +101,12 @@ def test_a_good_file_previews_then_applies_in_one_step(world):
 
 def test_reimporting_the_same_file_creates_nothing(world):
     content = xlsx(GOOD)
-    apply_import(actor=world.leader, batch=upload(world, content))
+    apply_import(scope=as_scope(world.leader), batch=upload(world, content))
     again = upload(world, content)
     preview = preview_import(again)
     assert [r.status for r in preview.rows] == ["already"] * 3
     assert any("ya se importó" in n for n in preview.notes)
-    assert apply_import(actor=world.leader, batch=again) == 0
+    assert apply_import(scope=as_scope(world.leader), batch=again) == 0
     assert RollEntry.objects.count() == 3
 
 
@@ -121,7 +122,7 @@ def _row_by_row(actor, batch):
     today = timezone.localdate()
     consent = {"consent_method": batch.consent_method, "consent_on": today if batch.consent_method else None}
     for row in preview.valid:
-        register_entry(actor=actor, kitchen=batch.kitchen, person=row.person, import_batch=batch, audit=False,
+        register_entry(scope=as_scope(actor), kitchen=batch.kitchen, person=row.person, import_batch=batch, audit=False,
                        scope_checked=True, **row.entry_fields, **consent, **({} if row.person else row.person_fields))
     return len(preview.valid)
 
@@ -154,7 +155,7 @@ def test_the_bulk_confirm_gives_what_the_row_by_row_path_gave(world):
     try:
         with transaction.atomic():
             batch = upload(world, content, consent_method="signed")
-            assert apply_import(actor=world.leader, batch=batch) == 5
+            assert apply_import(scope=as_scope(world.leader), batch=batch) == 5
             bulk = _roll_state(world.kitchen)
             raise _Undo
     except _Undo:
@@ -173,7 +174,7 @@ def test_a_confirm_that_breaks_a_rule_on_the_registered_person_imports_nothing(w
     batch = upload(world, xlsx(rows))
     assert [r.status for r in preview_import(batch).rows] == ["new", "existing"]
     with pytest.raises(ValidationError) as exc:
-        apply_import(actor=world.leader, batch=batch)
+        apply_import(scope=as_scope(world.leader), batch=batch)
     assert exc.value.messages[0].startswith("Fila 3:") and "No se importó nada" in exc.value.messages[0]
     assert not RollEntry.objects.exists() and not Person.objects.filter(dni="04567891").exists()
 
@@ -192,7 +193,7 @@ def test_a_dni_registered_after_the_preview_stops_the_confirm(world):
     imports._resolve = resolve_then_someone_registers
     try:
         with pytest.raises(ValidationError) as exc:
-            apply_import(actor=world.leader, batch=batch)
+            apply_import(scope=as_scope(world.leader), batch=batch)
     finally:
         imports._resolve = original
     assert imports_resolve_calls and "Fila 3:" in exc.value.messages[0]
@@ -222,7 +223,7 @@ def test_every_bad_row_gets_its_row_column_and_reason_and_the_rest_is_imported(w
     assert any(n == 8 and "caso social" in m for n, c, m in errs)
     assert any(n == 9 and "ya aparece en la fila 2" in m for n, c, m in errs)
     assert preview.count("error") == 7 and preview.count("new") == 1
-    assert apply_import(actor=world.leader, batch=batch) == 1
+    assert apply_import(scope=as_scope(world.leader), batch=batch) == 1
     assert RollEntry.objects.count() == 1
 
 
@@ -292,7 +293,7 @@ def test_bad_files_get_a_clear_message(world, content, filename, message):
         preview_import(batch)
     assert message in str(exc.value)
     with pytest.raises(ValidationError):
-        apply_import(actor=world.leader, batch=batch)
+        apply_import(scope=as_scope(world.leader), batch=batch)
     assert not RollEntry.objects.exists()
 
 
@@ -371,7 +372,7 @@ def test_export_round_trips_and_is_logged(login, world):
     assert log.user == world.coordinator and log.organisation == world.ves and log.rows == 2 and log.fmt == "xlsx"
     assert AuditEntry.objects.filter(action="roll.export", org_path=world.ves.path).exists()
     # The exported file imports back into a kitchen as "already on the roll".
-    preview = preview_import(upload_import(actor=world.leader, kitchen=world.kitchen, filename="x.xlsx",
+    preview = preview_import(upload_import(scope=as_scope(world.leader), kitchen=world.kitchen, filename="x.xlsx",
                                            content=response.content))
     statuses = {r.name: r.status for r in preview.rows}
     assert statuses["Condori Apaza, Teodosia"] == "already" and statuses["Condori Apaza, Aurelia"] == "new"

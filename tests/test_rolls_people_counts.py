@@ -25,6 +25,7 @@ from ayni.rolls import integrity
 from ayni.rolls.imports import apply_import, upload_import
 from ayni.rolls.models import ExitReason, RepeatedPersonEntry, RollEntry, RollFlow
 from ayni.rolls.services import exit_entry, merge_people, register_entry, update_entry
+from tests.conftest import as_scope
 from tests.kitchens import TODAY
 from tests.rolls_helpers import cat
 
@@ -46,7 +47,7 @@ def kitchens(w):
 
 
 def new_person(w, kitchen, n, since):
-    return register_entry(actor=None, kitchen=kitchen, category=cat("adulto-mayor"), since=since,
+    return register_entry(scope=as_scope(None), kitchen=kitchen, category=cat("adulto-mayor"), since=since,
                           given_names=f"Persona {n}", paternal_surname="Quispe", maternal_surname="Mamani",
                           birth_date=datetime.date(1950, 1, 1), dni=f"{40000000 + n}")
 
@@ -81,22 +82,24 @@ def run(w, op, n):
         case ("come_back", p, k, ago):  # moved to another kitchen, or back to the same one
             people = people_on_rolls()
             if people:
-                register_entry(actor=None, kitchen=ks[k], category=cat("adulto-mayor"),
+                register_entry(scope=as_scope(None), kitchen=ks[k], category=cat("adulto-mayor"),
                                person=people[p % len(people)], since=TODAY - datetime.timedelta(days=ago))
         case ("exit", e, days):
             entries = list(RollEntry.objects.order_by("pk"))
             if entries:
                 entry = entries[e % len(entries)]
-                exit_entry(actor=None, entry=entry, until=min(TODAY, entry.since + datetime.timedelta(days=days)),
+                exit_entry(scope=as_scope(None), entry=entry, until=min(TODAY,
+                                                                        entry.since + datetime.timedelta(days=days)),
                            reason=ExitReason.OTHER_KITCHEN)
         case ("edit_since", e, ago):
             entries = list(RollEntry.objects.order_by("pk"))
             if entries:
-                update_entry(actor=None, entry=entries[e % len(entries)], since=TODAY - datetime.timedelta(days=ago))
+                update_entry(scope=as_scope(None), entry=entries[e % len(entries)],
+                             since=TODAY - datetime.timedelta(days=ago))
         case ("merge", a, b):
             people = people_on_rolls()
             if len(people) > 1 and a % len(people) != b % len(people):
-                merge_people(actor=None, keep=people[a % len(people)], remove=people[b % len(people)])
+                merge_people(scope=as_scope(None), keep=people[a % len(people)], remove=people[b % len(people)])
         case ("import", k, p):
             people = [x for x in people_on_rolls() if x.dni]
             lines = ["Apellido paterno;Apellido materno;Nombres;DNI;Categoría",
@@ -105,9 +108,9 @@ def run(w, op, n):
                 known = people[p % len(people)]
                 lines.append(f"{known.paternal_surname};{known.maternal_surname};{known.given_names};{known.dni};"
                              "Adulto mayor")
-            batch = upload_import(actor=None, kitchen=ks[k], filename="padron.csv",
+            batch = upload_import(scope=as_scope(None), kitchen=ks[k], filename="padron.csv",
                                   content="\n".join(lines).encode())
-            apply_import(actor=None, batch=batch)
+            apply_import(scope=as_scope(None), batch=batch)
         case ("transfer", k, away):
             move_organisation(actor=None, organisation=ks[k], new_parent=w.santiago if away else w.ves)
         case ("transfer_district_federation", away):  # a whole subtree, both Lima kitchens in it
@@ -159,24 +162,27 @@ def test_moves_re_entries_merges_and_imports_count_each_person_once(world):
     new_person(w, w.kitchen_other, 3, old)
     assert selectors.people_fed(national) == 3
     # Rosa moves from Villa El Salvador to Cusco: two entries, one person.
-    exit_entry(actor=None, entry=RollEntry.objects.get(person=rosa), until=TODAY - datetime.timedelta(days=60),
+    exit_entry(scope=as_scope(None), entry=RollEntry.objects.get(person=rosa),
+               until=TODAY - datetime.timedelta(days=60),
                reason=ExitReason.OTHER_KITCHEN)
-    register_entry(actor=None, kitchen=w.kitchen_other, category=cat("adulto-mayor"), person=rosa,
+    register_entry(scope=as_scope(None), kitchen=w.kitchen_other, category=cat("adulto-mayor"), person=rosa,
                    since=TODAY - datetime.timedelta(days=60))
     assert RepeatedPersonEntry.objects.filter(person=rosa).count() == 2
     assert selectors.people_fed(national) == 3
     # Lucía leaves and comes back to the same kitchen.
-    exit_entry(actor=None, entry=RollEntry.objects.get(person=lucia), until=TODAY - datetime.timedelta(days=100),
+    exit_entry(scope=as_scope(None), entry=RollEntry.objects.get(person=lucia),
+               until=TODAY - datetime.timedelta(days=100),
                reason=ExitReason.MOVED)
-    register_entry(actor=None, kitchen=w.olla, category=cat("adulto-mayor"), person=lucia,
+    register_entry(scope=as_scope(None), kitchen=w.olla, category=cat("adulto-mayor"), person=lucia,
                    since=TODAY - datetime.timedelta(days=20))
     assert selectors.people_fed(national) == 3
     # A duplicate of Rosa typed at the olla, then merged into her.
-    copy = register_entry(actor=None, kitchen=w.olla, category=cat("adulto-mayor"), since=old, given_names="Roza",
+    copy = register_entry(scope=as_scope(None), kitchen=w.olla, category=cat("adulto-mayor"), since=old,
+                          given_names="Roza",
                           paternal_surname="Quispe", maternal_surname="Mamani",
                           birth_date=datetime.date(1950, 1, 1)).person
     assert selectors.people_fed(national) == 4
-    merge_people(actor=None, keep=rosa, remove=copy)
+    merge_people(scope=as_scope(None), keep=rosa, remove=copy)
     assert selectors.people_fed(national) == 3
     assert RepeatedPersonEntry.objects.filter(person=rosa).count() == 3
     # An import with Lucía (already here: skipped), Rosa (new at the kitchen) and a new person.
@@ -184,7 +190,8 @@ def test_moves_re_entries_merges_and_imports_count_each_person_once(world):
                f"Quispe;Mamani;Persona 2;{lucia.dni};Adulto mayor\n"
                f"Quispe;Mamani;Persona 1;{rosa.dni};Adulto mayor\n"
                "Ramos;Tito;Celia;50000001;Adulto mayor\n").encode()
-    apply_import(actor=None, batch=upload_import(actor=None, kitchen=w.olla, filename="p.csv", content=content))
+    apply_import(scope=as_scope(None), batch=upload_import(scope=as_scope(None), kitchen=w.olla, filename="p.csv",
+                                                           content=content))
     assert selectors.people_fed(national) == 4
     # Only Cusco, only this month: Rosa (moved there) and person 3.
     cusco = selectors.Selection(scope=Scope.for_user(w.national), org=None, place=selectors.get_place("08"),
@@ -204,7 +211,8 @@ def test_moves_re_entries_merges_and_imports_count_each_person_once(world):
 def counted(world):
     for n, k in enumerate(kitchens(world)):
         person = new_person(world, k, n, TODAY - datetime.timedelta(days=90)).person
-        register_entry(actor=None, kitchen=kitchens(world)[(n + 1) % 3], category=cat("adulto-mayor"), person=person,
+        register_entry(scope=as_scope(None), kitchen=kitchens(world)[(n + 1) % 3], category=cat("adulto-mayor"),
+                       person=person,
                        since=TODAY - datetime.timedelta(days=30))
     return world
 

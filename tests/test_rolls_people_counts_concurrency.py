@@ -13,7 +13,7 @@ from ayni.orgs.services import update_organisation
 from ayni.rolls import integrity
 from ayni.rolls.models import ExitReason, RepeatedPersonEntry, RollEntry
 from ayni.rolls.services import exit_entry, merge_people, register_entry
-from tests.conftest import build_world
+from tests.conftest import as_scope, build_world
 from tests.kitchens import TODAY
 from tests.rolls_helpers import cat, put_on_roll
 from tests.test_kitchens_concurrency import run_at_once
@@ -41,14 +41,15 @@ def test_roll_writes_at_once_keep_the_people_counts_exact():
     def register(kitchen, person=None, n=0):
         fields = {} if person else {"given_names": f"Nueva {n}", "paternal_surname": "Apaza",
                                     "maternal_surname": "Quispe", "birth_date": datetime.date(1950, 1, 1)}
-        return register_entry(actor=None, kitchen=kitchen, category=cat("adulto-mayor"), person=person,
+        return register_entry(scope=as_scope(None), kitchen=kitchen, category=cat("adulto-mayor"), person=person,
                               since=TODAY - datetime.timedelta(days=10), **fields)
 
     results = run_at_once(
         lambda: register(w.olla, rosa.person),
         lambda: register(w.kitchen_other, rosa.person),
-        lambda: exit_entry(actor=None, entry=rosa, until=TODAY - datetime.timedelta(days=5), reason=ExitReason.MOVED),
-        lambda: merge_people(actor=None, keep=lucia, remove=copy),
+        lambda: exit_entry(scope=as_scope(None), entry=rosa, until=TODAY - datetime.timedelta(days=5),
+                           reason=ExitReason.MOVED),
+        lambda: merge_people(scope=as_scope(None), keep=lucia, remove=copy),
         lambda: update_organisation(actor=None, organisation=w.olla, district=District.objects.get(code="150143")),
         lambda: register(w.olla, n=1),
         lambda: register(w.kitchen, n=2),

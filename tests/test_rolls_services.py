@@ -12,6 +12,7 @@ from ayni.audit.models import AuditEntry
 from ayni.rolls import selectors
 from ayni.rolls.models import Category, ConsentMethod, ExitReason, Ration, RollEntry
 from ayni.rolls.services import exit_entry, register_entry, update_entry
+from tests.conftest import as_scope
 from tests.rolls_helpers import cat, put_on_roll
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def test_the_programme_categories_are_data():
 
 
 def test_a_leader_registers_a_new_person_with_consent_and_it_is_audited(world):
-    entry = put_on_roll(world.kitchen, actor=world.leader, dni="10293847")
+    entry = put_on_roll(world.kitchen, scope=as_scope(world.leader), dni="10293847")
     assert entry.person.dni == "10293847" and entry.kitchen == world.kitchen
     assert entry.has_consent and entry.consent_recorded_by == world.leader
     audit = AuditEntry.objects.get(action="roll.register")
@@ -88,7 +89,7 @@ def test_a_person_is_on_a_kitchen_roll_once_and_may_come_back_after_leaving(worl
     entry = put_on_roll(world.kitchen, since=today() - datetime.timedelta(days=30))
     with pytest.raises(ValidationError):
         put_on_roll(world.kitchen, person=entry.person)
-    exit_entry(actor=world.leader, entry=entry, until=today(), reason=ExitReason.MOVED, note="Se fue a Ica")
+    exit_entry(scope=as_scope(world.leader), entry=entry, until=today(), reason=ExitReason.MOVED, note="Se fue a Ica")
     entry.refresh_from_db()
     assert entry.until == today() and entry.exit_reason == ExitReason.MOVED
     again = put_on_roll(world.kitchen, person=entry.person)
@@ -99,10 +100,11 @@ def test_a_person_is_on_a_kitchen_roll_once_and_may_come_back_after_leaving(worl
 def test_an_exit_cannot_precede_the_entry_nor_happen_twice(world):
     entry = put_on_roll(world.kitchen)
     with pytest.raises(ValidationError):
-        exit_entry(actor=None, entry=entry, until=today() - datetime.timedelta(days=5), reason=ExitReason.MOVED)
-    exit_entry(actor=None, entry=entry, until=today(), reason=ExitReason.DECEASED)
+        exit_entry(scope=as_scope(None), entry=entry, until=today() - datetime.timedelta(days=5),
+                   reason=ExitReason.MOVED)
+    exit_entry(scope=as_scope(None), entry=entry, until=today(), reason=ExitReason.DECEASED)
     with pytest.raises(ValidationError):
-        exit_entry(actor=None, entry=entry, until=today(), reason=ExitReason.DECEASED)
+        exit_entry(scope=as_scope(None), entry=entry, until=today(), reason=ExitReason.DECEASED)
 
 
 def test_a_household_has_a_head_on_the_same_roll(world):
@@ -116,7 +118,7 @@ def test_a_household_has_a_head_on_the_same_roll(world):
 
 def test_update_changes_the_ration_and_is_audited(world):
     entry = put_on_roll(world.kitchen)
-    update_entry(actor=world.leader, entry=entry, ration=Ration.PAYING, category=cat("discapacidad"))
+    update_entry(scope=as_scope(world.leader), entry=entry, ration=Ration.PAYING, category=cat("discapacidad"))
     entry.refresh_from_db()
     assert entry.ration == Ration.PAYING and entry.category_id == "discapacidad"
     assert AuditEntry.objects.filter(action="roll.update").exists()
@@ -124,9 +126,9 @@ def test_update_changes_the_ration_and_is_audited(world):
 
 def test_a_leader_cannot_register_at_another_kitchen(world):
     with pytest.raises(Http404):
-        put_on_roll(world.kitchen_other, actor=world.leader)
+        put_on_roll(world.kitchen_other, scope=Scope.for_user(world.leader))
     with pytest.raises(PermissionDenied):
-        register_entry(actor=world.viewer, kitchen=world.kitchen, category=cat("otro"), given_names="A",
+        register_entry(scope=Scope.for_user(world.viewer), kitchen=world.kitchen, category=cat("otro"), given_names="A",
                        paternal_surname="B")
 
 
@@ -161,7 +163,8 @@ def test_search_and_filters_on_a_roll(world):
 
 def test_a_person_history_shows_only_kitchens_in_scope(world):
     entry = put_on_roll(world.kitchen, dni="10293847", since=today() - datetime.timedelta(days=90))
-    exit_entry(actor=None, entry=entry, until=today() - datetime.timedelta(days=10), reason=ExitReason.OTHER_KITCHEN)
+    exit_entry(scope=as_scope(None), entry=entry, until=today() - datetime.timedelta(days=10),
+               reason=ExitReason.OTHER_KITCHEN)
     put_on_roll(world.olla, person=entry.person)
     put_on_roll(world.kitchen_other, person=entry.person)
     person, entries = selectors.person_history(Scope.for_user(world.coordinator), entry.person.pk)

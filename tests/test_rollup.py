@@ -17,7 +17,7 @@ from ayni.geo.models import District
 from ayni.kitchens import integrity
 from ayni.kitchens.models import MonthlyRollup
 from ayni.orgs.services import move_organisation, update_organisation
-from tests.conftest import make_user
+from tests.conftest import as_scope, make_user
 from tests.evidence_helpers import add_activity, selection
 from tests.kitchens import TODAY, days_ago, report
 
@@ -146,7 +146,7 @@ def test_kitchens_that_reported_in_any_range_count_each_kitchen_once_across_gaps
     from ayni.kitchens.models import DailyReport
     from ayni.kitchens.services import delete_daily_report
 
-    delete_daily_report(actor=None, report=DailyReport.objects.get(kitchen=w.olla))
+    delete_daily_report(scope=as_scope(None), report=DailyReport.objects.get(kitchen=w.olla))
     assert integrity.gap_violations() == []
     scope = Scope.for_user(w.national)
     for i, first in enumerate(months):

@@ -9,7 +9,7 @@ from ayni.capture.models import Inbound
 from ayni.capture.services import submit_batch
 from ayni.kitchens.integrity import violations
 from ayni.kitchens.models import DailyReport, DailyReportRevision
-from tests.conftest import build_world
+from tests.conftest import as_scope, build_world
 from tests.kitchens import days_ago
 from tests.test_kitchens_concurrency import run_at_once
 
@@ -26,7 +26,7 @@ def test_the_same_batch_sent_three_times_at_once_is_saved_once():
              for n in range(30)]
 
     def send():
-        return submit_batch(channel="api", user=world.leader, kitchen=world.kitchen, items=items)
+        return submit_batch(channel="api", scope=as_scope(world.leader), kitchen=world.kitchen, items=items)
 
     results = run_at_once(send, send, send)
     assert [kind for kind, _value in results] == ["ok"] * 3, results

@@ -17,7 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 from pydantic import field_validator
 
-from ayni.accounts.scope import Can, Scope
+from ayni.accounts.scope import Can
 from ayni.capture import services
 from ayni.capture.models import ApiToken, Channel, Inbound
 from ayni.kitchens.selectors import visible_kitchens
@@ -37,8 +37,9 @@ class TokenAuth(HttpBearer):
         now = timezone.now()
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > TOUCH_SECONDS:
             ApiToken.objects.filter(pk=key.pk).update(last_used_at=now)
+        # The request now acts as the key's owner: `request.scope`, which the scope middleware
+        # builds from `request.user` the first time it is read, is hers and nobody else's.
         request.user = key.user
-        request.scope = Scope.for_user(key.user)
         request.capture_channel = Channel.API
         return key.user
 
@@ -50,10 +51,6 @@ api = NinjaAPI(
     description="Envío por lotes de partes diarios, movimientos de almacén e ingresos al padrón, "
                 "idempotente por identificador del cliente.",
 )
-
-
-def _scope(request) -> Scope:
-    return getattr(request, "scope", None) or Scope.for_user(request.user)
 
 
 # --- Errors, in Spanish and always JSON --------------------------------------------------------
@@ -174,7 +171,7 @@ KINDS = {"report": Inbound.Kind.REPORT, "movement": Inbound.Kind.MOVEMENT, "roll
 
 @api.get("/me", response={200: MeOut, 401: Error}, url_name="me", summary="La cuenta de la clave y sus cocinas")
 def me(request):
-    kitchens = visible_kitchens(_scope(request), Can.EDIT).order_by("path")[:200]
+    kitchens = visible_kitchens(request.scope, Can.EDIT).order_by("path")[:200]
     return {"username": request.user.username, "name": request.user.get_full_name(),
             "kitchens": list(kitchens.values("id", "name", "path"))}
 
@@ -185,12 +182,12 @@ def batch(request, kitchen_id: int, payload: BatchIn):
     """Each item is stored as it arrived, then processed; the answer has one result per item,
     in order. At most 500 items per request."""
     kitchen = Organisation.objects.filter(Q(pk=kitchen_id), kind__is_kitchen=True).select_related("kind").first()
-    if kitchen is None or not _scope(request).holds(Can.EDIT, kitchen):
+    if kitchen is None or not request.scope.holds(Can.EDIT, kitchen):
         return 403, {"detail": _("No tiene permiso para registrar en esta cocina.")}
     if len(payload.items) > services.MAX_BATCH:
         return 413, {"detail": _("El lote tiene %(n)s ítems y el máximo es %(max)s: envíelo en partes.")
                      % {"n": len(payload.items), "max": services.MAX_BATCH}}
     channel = getattr(request, "capture_channel", Channel.OUTBOX)
-    results = services.submit_batch(channel=channel, user=request.user, kitchen=kitchen,
+    results = services.submit_batch(channel=channel, scope=request.scope, kitchen=kitchen,
                                     items=[(KINDS[item.type], item.client_id, item.data) for item in payload.items])
     return 200, {"kitchen": kitchen.pk, "results": results}

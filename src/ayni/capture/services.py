@@ -160,22 +160,22 @@ def _clean_report(data: dict) -> dict:
     return cleaned
 
 
-def _apply_report(inbound: Inbound) -> dict:
+def _apply_report(inbound: Inbound, scope: Scope) -> dict:
     item = _report_item(inbound)
-    report = kitchens.save_daily_report(actor=inbound.user, kitchen=inbound.kitchen, date=item.date,
+    report = kitchens.save_daily_report(scope=scope, kitchen=inbound.kitchen, date=item.date,
                                         version=item.version, confirm=item.confirm, **item.fields)
     return {"id": report.pk, "version": report.version}
 
 
-def _apply_movement(inbound: Inbound) -> dict:
+def _apply_movement(inbound: Inbound, scope: Scope) -> dict:
     form = MovementForm(inbound.payload)
     if not form.is_valid():
         raise ValidationError(_errors(form.errors))
-    line = kitchens.record_movement(actor=inbound.user, kitchen=inbound.kitchen, **form.cleaned_data)
+    line = kitchens.record_movement(scope=scope, kitchen=inbound.kitchen, **form.cleaned_data)
     return {"id": line.pk}
 
 
-def _apply_roll_entry(inbound: Inbound) -> dict:
+def _apply_roll_entry(inbound: Inbound, scope: Scope) -> dict:
     form = AddToRollForm(inbound.payload)
     if not form.is_valid():
         raise ValidationError(_errors(form.errors))
@@ -183,9 +183,8 @@ def _apply_roll_entry(inbound: Inbound) -> dict:
     # The same DNI is the same person, if the key's owner may see her (else it is held for review
     # and the result names nobody); without a DNI a new person is created and the duplicate
     # finder suggests a merge later, as for an Excel import.
-    scope = None if inbound.user is None else Scope.for_user(inbound.user)  # None: the system, as the service
     person = find_by_dni(scope, fields["dni"]).person
-    entry = rolls.register_entry(actor=inbound.user, kitchen=inbound.kitchen, person=person,
+    entry = rolls.register_entry(scope=scope, kitchen=inbound.kitchen, person=person,
                                  **form.entry_fields(), **({} if person else fields))
     return {"id": entry.pk}
 
@@ -245,9 +244,21 @@ def _settle(inbound: Inbound, result: dict) -> None:
 SETTLED_FIELDS = ["status", "result", "error", "attempts", "processed_at"]
 
 
-def process(inbound: Inbound) -> Inbound:
-    """Apply one stored submission, once. A submission already in a final state is left as it is,
-    so calling this again (a resend, a replay) returns the first result."""
+def scope_of(inbound: Inbound) -> Scope:
+    """Whom a stored submission acts for when no request brings her scope (a replay, a text
+    message): the account that sent it; a text from the registered phone of a board member
+    without an account is authorised by that phone, and the system applies it, saying so in the
+    audit trail. Anything else without an account may do nothing."""
+    if inbound.user is None and inbound.kind == Inbound.Kind.MESSAGE and inbound.kitchen is not None:
+        return Scope.system(f"mensaje de texto ({inbound.get_channel_display()}) del {inbound.sender}, celular de "
+                            f"la directiva de {inbound.kitchen.name}")
+    return Scope.for_user(inbound.user)
+
+
+def process(inbound: Inbound, scope: Scope | None = None) -> Inbound:
+    """Apply one stored submission, once, as `scope` (by default `scope_of` it). A submission
+    already in a final state is left as it is, so calling this again (a resend, a replay) returns
+    the first result."""
     if inbound.kind == Inbound.Kind.MESSAGE:
         return process_message(inbound)
     with transaction.atomic():
@@ -255,9 +266,10 @@ def process(inbound: Inbound) -> Inbound:
         if inbound.status not in Inbound.PENDING:
             return inbound
         inbound.attempts += 1
+        scope = scope or scope_of(inbound)
         try:
             with transaction.atomic():
-                result = _result(inbound, Outcome.ACCEPTED, **HANDLERS[inbound.kind](inbound))
+                result = _result(inbound, Outcome.ACCEPTED, **HANDLERS[inbound.kind](inbound, scope))
         except Exception as exc:  # noqa: BLE001 - every refusal and failure becomes the item's result
             result = _refusal(inbound, exc)
         _settle(inbound, result)
@@ -275,14 +287,14 @@ def _reused_result(client_id: str) -> dict:
                              "guardó nada. Use un identificador nuevo."))
 
 
-def submit(*, channel: str, user, kitchen: Organisation, kind: str, client_id: str, payload: dict) -> dict:
+def submit(*, channel: str, scope: Scope, kitchen: Organisation, kind: str, client_id: str, payload: dict) -> dict:
     """Store and process one item of a batch. The same client id with the same content gives
     the original result; with different content, a conflict — never a second record."""
-    inbound, created = store(channel=channel, kind=kind, payload=payload, user=user, kitchen=kitchen,
+    inbound, created = store(channel=channel, kind=kind, payload=payload, user=scope.actor, kitchen=kitchen,
                              client_id=client_id)
     if not created and _reused(inbound, kitchen=kitchen, kind=kind, payload=payload):
         return _reused_result(client_id)
-    return process(inbound).result
+    return process(inbound, scope).result
 
 
 # --- Batches ---------------------------------------------------------------------------------
@@ -320,7 +332,7 @@ def store_batch(*, channel: str, user, kitchen: Organisation,
     return stored
 
 
-def process_reports(inbounds: list[Inbound]) -> dict[int, dict]:
+def process_reports(inbounds: list[Inbound], scope: Scope | None = None) -> dict[int, dict]:
     """Apply stored reports together, once, in the order given (oldest first): one transaction
     that saves the reports of each kitchen in bulk and settles their submissions. Those already
     in a final state keep their first result. Returns the result per inbound id."""
@@ -349,7 +361,7 @@ def process_reports(inbounds: list[Inbound]) -> dict[int, dict]:
             inbound.kitchen, inbound.user = kitchens_of.get(inbound.kitchen_id), users.get(inbound.user_id)
             groups.setdefault((inbound.kitchen_id, inbound.user_id), []).append(inbound)
         for group in groups.values():
-            results.update(_save_reports(group, parsed))
+            results.update(_save_reports(group, parsed, scope or scope_of(group[0])))
         for inbound in pending:
             _settle(inbound, results[inbound.pk])
         _save_settled(pending)
@@ -376,7 +388,8 @@ def _parse_report(inbound: Inbound) -> ReportItem | ValidationError:
         return exc
 
 
-def _save_reports(group: list[Inbound], items_of: dict[int, ReportItem | ValidationError]) -> dict[int, dict]:
+def _save_reports(group: list[Inbound], items_of: dict[int, ReportItem | ValidationError],
+                  scope: Scope) -> dict[int, dict]:
     """One kitchen's and one sender's stored reports, saved together."""
     results, items, parsed = {}, [], []
     for inbound in group:
@@ -390,7 +403,7 @@ def _save_reports(group: list[Inbound], items_of: dict[int, ReportItem | Validat
         return results
     try:
         with transaction.atomic():
-            outcomes = save_daily_reports(actor=parsed[0].user, kitchen=parsed[0].kitchen, items=items)
+            outcomes = save_daily_reports(scope=scope, kitchen=parsed[0].kitchen, items=items)
     except (ValidationError, PermissionDenied, Http404) as exc:  # the whole batch: not her kitchen, not a kitchen
         return results | {inbound.pk: _refusal(inbound, exc) for inbound in parsed}
     except Exception:  # noqa: BLE001 - whatever broke the batch, the items get their own chance
@@ -398,7 +411,7 @@ def _save_reports(group: list[Inbound], items_of: dict[int, ReportItem | Validat
         for inbound in parsed:
             try:
                 with transaction.atomic():
-                    results[inbound.pk] = _result(inbound, Outcome.ACCEPTED, **_apply_report(inbound))
+                    results[inbound.pk] = _result(inbound, Outcome.ACCEPTED, **_apply_report(inbound, scope))
             except Exception as exc:  # noqa: BLE001
                 results[inbound.pk] = _refusal(inbound, exc)
         return results
@@ -408,10 +421,11 @@ def _save_reports(group: list[Inbound], items_of: dict[int, ReportItem | Validat
     return results
 
 
-def submit_batch(*, channel: str, user, kitchen: Organisation, items: list[tuple[str, str, dict]]) -> list[dict]:
+def submit_batch(*, channel: str, scope: Scope, kitchen: Organisation,
+                 items: list[tuple[str, str, dict]]) -> list[dict]:
     """Store and process the (kind, client id, payload) items of an API batch: one result per
     item, in order, the same `submit` would give for each."""
-    stored = store_batch(channel=channel, user=user, kitchen=kitchen, items=items)
+    stored = store_batch(channel=channel, user=scope.actor, kitchen=kitchen, items=items)
     results: list[dict | None] = [None] * len(items)
     reports: dict[int, Inbound] = {}  # in the batch's order; an item repeated in it is saved once
     for n, ((kind, client_id, payload), (inbound, created)) in enumerate(zip(items, stored, strict=True)):
@@ -419,10 +433,10 @@ def submit_batch(*, channel: str, user, kitchen: Organisation, items: list[tuple
             results[n] = _reused_result(client_id)
         elif inbound.kind == Inbound.Kind.REPORT:
             reports.setdefault(inbound.pk, inbound)
-    saved = process_reports(list(reports.values())) if reports else {}
+    saved = process_reports(list(reports.values()), scope) if reports else {}
     for n, (inbound, _created) in enumerate(stored):
         if results[n] is None:
-            results[n] = saved[inbound.pk] if inbound.pk in saved else process(inbound).result
+            results[n] = saved[inbound.pk] if inbound.pk in saved else process(inbound, scope).result
     return results
 
 
@@ -557,7 +571,7 @@ def _repeat_of(inbound: Inbound, kitchen: Organisation, text: str) -> Inbound | 
     return next((other for other, said in earlier if said == instruction), None)
 
 
-def _sms_apply(command: sms.Command, actor, kitchen: Organisation) -> str:
+def _sms_apply(command: sms.Command, scope: Scope, kitchen: Organisation) -> str:
     today = timezone.localdate()
     if command.action in ("report", "closed"):
         existing = DailyReport.objects.filter(kitchen=kitchen, date=today).first()
@@ -571,7 +585,7 @@ def _sms_apply(command: sms.Command, actor, kitchen: Organisation) -> str:
             fields.update(is_closed=True, closed_reason=command.reason)
         # A text states today's numbers as they are now: it corrects the day, and the report's
         # history keeps what was there before.
-        kitchens.save_daily_report(actor=actor, kitchen=kitchen, date=today,
+        kitchens.save_daily_report(scope=scope, kitchen=kitchen, date=today,
                                    version=existing.version if existing else 0, confirm=command.confirm, **fields)
         if command.action == "closed":
             return _("%(org)s, %(day)s: anotado que hoy no se cocinó (%(reason)s).") % {
@@ -580,7 +594,7 @@ def _sms_apply(command: sms.Command, actor, kitchen: Organisation) -> str:
                  "Gracias.") % {"org": kitchen.name, "day": today.strftime("%d/%m"), "total": served,
                                 "p": command.paying, "s": command.subsidised, "f": command.free}
     item = FoodItem.objects.get(code=command.item)
-    line = kitchens.record_movement(actor=actor, kitchen=kitchen, item=item, date=today, kind=command.kind,
+    line = kitchens.record_movement(scope=scope, kitchen=kitchen, item=item, date=today, kind=command.kind,
                                     quantity=command.quantity, party=command.party, note=_("Por mensaje de texto"),
                                     confirm=command.confirm)
     verb = _("recibido") if command.action == "received" else _("usado")
@@ -622,7 +636,7 @@ def process_message(inbound: Inbound, replay: bool = False) -> Inbound:
                     reply = sms.help_text()
                 else:
                     with transaction.atomic():
-                        reply = _sms_apply(command, actor, kitchen)
+                        reply = _sms_apply(command, scope_of(inbound), kitchen)
                 inbound.status = Inbound.Status.ACCEPTED
             except sms.ParseError as exc:
                 inbound.status, reply = Inbound.Status.REJECTED, exc.message

@@ -9,7 +9,6 @@ from pathlib import Path
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -25,6 +24,8 @@ from ayni.audit.services import record
 from ayni.capture import selectors, services
 from ayni.capture.gateways import GATEWAYS
 from ayni.capture.models import ApiToken, Channel
+from ayni.lib.views import form_page
+from ayni.orgs.access import requires
 
 STATIC = Path(__file__).parent / "static" / "capture"
 
@@ -38,17 +39,20 @@ class TokenForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def tokens(request):
     """A person's own API keys. The key is shown once; only its hash is kept."""
-    form = TokenForm(request.POST or None)
-    key = None
-    if request.method == "POST" and form.is_valid():
+
+    def make(data):
         key = secrets.token_urlsafe(32)
-        token = ApiToken.objects.create(user=request.user, name=form.cleaned_data["name"], prefix=key[:8],
+        token = ApiToken.objects.create(user=request.user, name=data["name"], prefix=key[:8],
                                         key_hash=ApiToken.hash(key))
-        record(actor=request.user, action="capture.token.create", obj=token, org_path="",
+        record(scope=request.scope, action="capture.token.create", obj=token, org_path="",
                after={"name": token.name, "prefix": token.prefix})
-        form = TokenForm()
+        return key
+
     keys = ApiToken.objects.filter(user=request.user)
-    return render(request, "capture/tokens.html", {"form": form, "key": key, "keys": keys})
+    return form_page(
+        request, TokenForm(request.POST or None), action=make,
+        then=lambda key: render(request, "capture/tokens.html", {"form": TokenForm(), "key": key, "keys": keys}),
+        template="capture/tokens.html", context={"key": None, "keys": keys})
 
 
 @login_required
@@ -58,19 +62,17 @@ def token_revoke(request, pk):
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record(actor=request.user, action="capture.token.revoke", obj=token, org_path="",
+        record(scope=request.scope, action="capture.token.revoke", obj=token, org_path="",
                after={"name": token.name, "prefix": token.prefix})
         messages.success(request, _("La clave «%(name)s» ya no funciona.") % {"name": token.name})
     return redirect("capture:tokens")
 
 
-@login_required
+@requires(Can.VALIDATE)
 def sync_status(request):
     """For coordinators: which kitchens have submissions waiting or in trouble, and when each
     was last heard from on each channel."""
     scope = request.scope
-    if not (scope.is_platform_admin or scope.reach(Can.VALIDATE)):
-        raise PermissionDenied(_("Solo la coordinación ve el estado de sincronización."))
     return render(request, "capture/sync_status.html", {
         "rows": selectors.sync_status(scope), "trouble": selectors.recent_trouble(scope),
         "channels": Channel.choices,

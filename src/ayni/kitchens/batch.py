@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ayni.accounts.scope import Can
+from ayni.accounts.scope import Can, Scope
 from ayni.audit.models import AuditEntry
 from ayni.kitchens.models import DailyReport, DailyReportRevision, month_start
 from ayni.kitchens.services import (
@@ -35,7 +35,6 @@ from ayni.kitchens.services import (
     REPORT_FIELDS,
     NeedsConfirmation,
     ReportConflict,
-    _authorise,
     _report_data,
     _require_kitchen,
     _require_past,
@@ -54,7 +53,7 @@ DECIMALS = [f for f in DailyReport._meta.concrete_fields if f.get_internal_type(
 
 @dataclass
 class ReportItem:
-    """One report to save: the arguments of `save_daily_report` besides the actor and kitchen."""
+    """One report to save: the arguments of `save_daily_report` besides the scope and kitchen."""
 
     date: datetime.date
     version: int
@@ -88,8 +87,8 @@ class _Writes:
     """What the batch has saved so far and not yet written: the last state of each day, and a
     revision and an audit entry per accepted item."""
 
-    def __init__(self, kitchen: Organisation, actor):
-        self.kitchen, self.actor = kitchen, actor
+    def __init__(self, kitchen: Organisation, scope: Scope):
+        self.kitchen, self.scope = kitchen, scope
         self.days: dict[datetime.date, DailyReport] = {}
         self.logs: list[tuple[datetime.date, int, dict, dict]] = []  # day, version, before, after
         self.created: dict[datetime.date, int] = {}  # days inserted by an earlier flush of this batch
@@ -121,7 +120,7 @@ class _Writes:
             revisions.append(DailyReportRevision(report=report, version=version, data=after,
                                                  saved_by=report.updated_by))
             entries.append(AuditEntry(
-                actor=self.actor if getattr(self.actor, "pk", None) else None, action="kitchen.report",
+                actor=self.scope.actor, reason=self.scope.system_reason[:200], action="kitchen.report",
                 object_type=DailyReport._meta.model_name, object_id=str(report.pk), object_label=str(report)[:200],
                 org_path=self.kitchen.path, before=before, after=after))
         DailyReportRevision.objects.bulk_create(revisions)
@@ -130,12 +129,12 @@ class _Writes:
 
 
 @transaction.atomic
-def save_daily_reports(*, actor, kitchen: Organisation,
+def save_daily_reports(*, scope: Scope, kitchen: Organisation,
                        items: list[ReportItem]) -> list[DailyReport | ValidationError]:
     """Save the kitchen's reports in order, as `save_daily_report` would one after the other.
     Returns, per item, the saved report or the `ValidationError` (`ReportConflict`,
     `NeedsConfirmation`) that refused it. A permission error or a non-kitchen refuses them all."""
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     _require_kitchen(kitchen)
     outcomes: list[DailyReport | ValidationError | None] = [None] * len(items)
     for i, item in enumerate(items):
@@ -160,8 +159,7 @@ def save_daily_reports(*, actor, kitchen: Organisation,
     for report in known.values():
         report.kitchen = kitchen  # named in the audit entries: no query per report
     contributions = {month: ([], []) for month in summaries}
-    writes = _Writes(kitchen, actor)
-    user = actor if getattr(actor, "pk", None) else None
+    writes = _Writes(kitchen, scope)
     for i, item in enumerate(items):
         if outcomes[i] is not None:
             continue
@@ -196,7 +194,7 @@ def save_daily_reports(*, actor, kitchen: Organisation,
                 if warnings and not item.confirm:
                     raise NeedsConfirmation(warnings)
             report.version = current + 1
-            report.updated_by = user
+            report.updated_by = scope.actor
             # The table's check constraints are left to the database: a violation makes the bulk
             # write fail, and the caller saves the items one by one, each with its own message.
             report.full_clean(exclude=["kitchen", "updated_by"], validate_unique=False, validate_constraints=False)

@@ -16,7 +16,7 @@ from ayni.kitchens.models import (
     plain,
 )
 from ayni.kitchens.services import NeedsConfirmation
-from ayni.lib.forms import DateField
+from ayni.lib.forms import DateField, apply_validation_error
 
 
 def _count(label, **kwargs):
@@ -49,6 +49,14 @@ class ConfirmableForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.unusual: list[str] = []
+
+    def refuse(self, exc) -> None:
+        """A service's refusal, on the form (`lib.views.form_page`): unusual numbers as the box to
+        confirm them, anything else beside its field."""
+        if isinstance(exc, NeedsConfirmation):
+            self.ask_to_confirm(exc)
+        else:
+            apply_validation_error(self, exc)
 
     def ask_to_confirm(self, exc: NeedsConfirmation) -> None:
         self.unusual = exc.messages

@@ -90,11 +90,6 @@ class NeedsConfirmation(ValidationError):
         self.confirms = [w.confirms for w in warnings]
 
 
-def _authorise(actor, can: Can, org: Organisation) -> None:
-    if actor is not None:  # None: the system itself (demo, imports run by an administrator)
-        Scope.for_user(actor).require(can, org)
-
-
 def _require_kitchen(org: Organisation) -> None:
     if not org.kind.is_kitchen:
         raise ValidationError(_("%(org)s no es una cocina: no lleva parte diario ni almacén.") % {"org": org.name})
@@ -212,12 +207,12 @@ def check_report_fields(report: DailyReport) -> None:
 
 
 @transaction.atomic
-def save_daily_report(*, actor, kitchen: Organisation, date: datetime.date, version: int,
+def save_daily_report(*, scope: Scope, kitchen: Organisation, date: datetime.date, version: int,
                       confirm: bool = False, **fields) -> DailyReport:
     """Create or edit the day's report. `version` is the version the form was opened on (0 for
     a new day): if someone saved the day since, the save is refused with a conflict instead of
     overwriting her numbers."""
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     _require_kitchen(kitchen)
     _require_past(date)
     summary = _lock_open_month(kitchen, date)
@@ -241,7 +236,7 @@ def save_daily_report(*, actor, kitchen: Organisation, date: datetime.date, vers
     if warnings and not confirm:
         raise NeedsConfirmation(warnings)
     report.version = current + 1
-    report.updated_by = actor if getattr(actor, "pk", None) else None
+    report.updated_by = scope.actor
     report.full_clean(exclude=["kitchen", "updated_by"], validate_unique=False)
     try:
         with transaction.atomic():
@@ -253,19 +248,19 @@ def save_daily_report(*, actor, kitchen: Organisation, date: datetime.date, vers
     DailyReportRevision.objects.create(report=report, version=report.version, data=after,
                                        saved_by=report.updated_by)
     _bump(summary, old, report_contribution(report))
-    record(actor=actor, action="kitchen.report", obj=report, org_path=kitchen.path, before=before, after=after)
+    record(scope=scope, action="kitchen.report", obj=report, org_path=kitchen.path, before=before, after=after)
     return report
 
 
 @transaction.atomic
-def delete_daily_report(*, actor, report: DailyReport) -> None:
+def delete_daily_report(*, scope: Scope, report: DailyReport) -> None:
     kitchen = report.kitchen
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     summary = _lock_open_month(kitchen, report.date)
     report = DailyReport.objects.select_for_update().get(pk=report.pk)
     before = _report_data(report)
     _bump(summary, report_contribution(report), {})
-    record(actor=actor, action="kitchen.report.delete", obj=report, org_path=kitchen.path, before=before)
+    record(scope=scope, action="kitchen.report.delete", obj=report, org_path=kitchen.path, before=before)
     report.delete()
 
 
@@ -319,14 +314,14 @@ def unusual_outflow(*, kitchen: Organisation, item: FoodItem, date: datetime.dat
 
 
 @transaction.atomic
-def record_movement(*, actor, kitchen: Organisation, item: FoodItem, date: datetime.date, kind: str,
+def record_movement(*, scope: Scope, kitchen: Organisation, item: FoodItem, date: datetime.date, kind: str,
                     quantity: Decimal, unit_price: Decimal | None = None, party: str = "", note: str = "",
                     receipt: DeliveryReceipt | None = None, confirm: bool = False) -> StockMovement:
     """Food in or out of the kitchen's store. Using more than the book balance is allowed — the
     paper count may be late — but the line is flagged for the next physical count; an amount far
     above the balance or the kitchen's usual use is saved only once confirmed
     (`unusual_outflow`)."""
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     _require_kitchen(kitchen)
     _require_past(date)
     party = party.strip()
@@ -362,21 +357,21 @@ def record_movement(*, actor, kitchen: Organisation, item: FoodItem, date: datet
         unit_price=unit_price if kind == MovementKind.PURCHASE else None,
         value=movement_value(kind, quantity, item, unit_price), party=party, note=note.strip(), receipt=receipt,
         over_balance=kind in OUTBOUND and quantity > balance.quantity,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=scope.actor,
     )
     _move_balance(balance, delta)
     _bump(summary, {}, movement_contribution(movement))
-    record(actor=actor, action="kitchen.movement", obj=movement, org_path=kitchen.path,
+    record(scope=scope, action="kitchen.movement", obj=movement, org_path=kitchen.path,
            after=snapshot(movement))
     return movement
 
 
 @transaction.atomic
-def delete_movement(*, actor, movement: StockMovement) -> None:
+def delete_movement(*, scope: Scope, movement: StockMovement) -> None:
     """Take back a line typed by mistake. A count's adjustment and a delivery's receipt are
     taken back with their count or receipt, never alone."""
     kitchen = movement.kitchen
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     if movement.kind == MovementKind.COUNT or movement.receipt_id:
         raise ValidationError(_("Este movimiento viene de un conteo o de una recepción de entrega; anule ese "
                                 "registro en su lugar."))
@@ -385,18 +380,18 @@ def delete_movement(*, actor, movement: StockMovement) -> None:
     movement = StockMovement.objects.select_for_update().get(pk=movement.pk)
     _move_balance(balance, -movement.delta)
     _bump(summary, movement_contribution(movement), {})
-    record(actor=actor, action="kitchen.movement.delete", obj=movement, org_path=kitchen.path,
+    record(scope=scope, action="kitchen.movement.delete", obj=movement, org_path=kitchen.path,
            before=snapshot(movement))
     movement.delete()
 
 
 @transaction.atomic
-def record_count(*, actor, kitchen: Organisation, item: FoodItem, date: datetime.date, counted: Decimal,
+def record_count(*, scope: Scope, kitchen: Organisation, item: FoodItem, date: datetime.date, counted: Decimal,
                  note: str = "") -> StockCount:
     """A physical count: the difference from the book balance becomes a `count` movement, so
     the balance equals what is on the shelf, and lines flagged as over the balance are marked
     as seen by this count."""
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     _require_kitchen(kitchen)
     _require_past(date)
     if counted is None or counted < 0:
@@ -404,21 +399,20 @@ def record_count(*, actor, kitchen: Organisation, item: FoodItem, date: datetime
     summary = _lock_open_month(kitchen, date)
     balance = _lock_balance(kitchen, item)
     difference = counted - balance.quantity
-    user = actor if getattr(actor, "pk", None) else None
     count = StockCount.objects.create(kitchen=kitchen, item=item, date=date, counted=counted,
                                       book_balance=balance.quantity, difference=difference, note=note.strip(),
-                                      created_by=user)
+                                      created_by=scope.actor)
     if difference:
         count.movement = StockMovement.objects.create(
             kitchen=kitchen, item=item, date=date, kind=MovementKind.COUNT, delta=difference,
-            note=note.strip(), created_by=user,
+            note=note.strip(), created_by=scope.actor,
         )
         count.save(update_fields=["movement"])
         _move_balance(balance, difference)
         _bump(summary, {}, movement_contribution(count.movement))
     StockMovement.objects.filter(kitchen=kitchen, item=item, over_balance=True, reviewed_by_count__isnull=True,
                                  date__lte=date).update(reviewed_by_count=count)
-    record(actor=actor, action="kitchen.count", obj=count, org_path=kitchen.path, after=snapshot(count))
+    record(scope=scope, action="kitchen.count", obj=count, org_path=kitchen.path, after=snapshot(count))
     return count
 
 
@@ -431,14 +425,14 @@ def _take_back_movement(kitchen: Organisation, movement: StockMovement, summary)
 
 
 @transaction.atomic
-def delete_count(*, actor, count: StockCount) -> None:
+def delete_count(*, scope: Scope, count: StockCount) -> None:
     """Take back a count typed by mistake: its adjustment leaves the ledger with it, and the
     lines it had marked as reviewed wait again for the next count."""
     kitchen = count.kitchen
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     summary = _lock_open_month(kitchen, count.date)
     count = StockCount.objects.select_for_update(of=("self",)).select_related("movement").get(pk=count.pk)
-    record(actor=actor, action="kitchen.count.delete", obj=count, org_path=kitchen.path, before=snapshot(count))
+    record(scope=scope, action="kitchen.count.delete", obj=count, org_path=kitchen.path, before=snapshot(count))
     StockMovement.objects.filter(reviewed_by_count=count).update(reviewed_by_count=None)
     movement = count.movement
     count.delete()
@@ -447,14 +441,14 @@ def delete_count(*, actor, count: StockCount) -> None:
 
 
 @transaction.atomic
-def delete_receipt(*, actor, receipt: DeliveryReceipt) -> None:
+def delete_receipt(*, scope: Scope, receipt: DeliveryReceipt) -> None:
     """Take back a receipt typed by mistake: the food it put in the ledger leaves with it, and
     the delivery counts as not received again."""
     kitchen = receipt.schedule.kitchen
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     summary = _lock_open_month(kitchen, receipt.received_on)
     movement = StockMovement.objects.select_for_update(of=("self",)).filter(receipt=receipt).first()
-    record(actor=actor, action="kitchen.receipt.delete", obj=receipt, org_path=kitchen.path,
+    record(scope=scope, action="kitchen.receipt.delete", obj=receipt, org_path=kitchen.path,
            before=snapshot(receipt))
     if movement is not None:
         _take_back_movement(kitchen, movement, summary)
@@ -464,11 +458,11 @@ def delete_receipt(*, actor, receipt: DeliveryReceipt) -> None:
 # --- Deliveries and subsidies ------------------------------------------------------------------
 
 @transaction.atomic
-def create_schedule(*, actor, kitchen: Organisation, municipality, item: FoodItem, quantity: Decimal,
+def create_schedule(*, scope: Scope, kitchen: Organisation, municipality, item: FoodItem, quantity: Decimal,
                     period_start: datetime.date, period_end: datetime.date, due_on: datetime.date,
                     programme: str = "PCA", kind: str = MovementKind.STATE_DELIVERY) -> DeliverySchedule:
     """Record what the municipality's programme promised this kitchen."""
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     _require_kitchen(kitchen)
     errors = {}
     if quantity is None or quantity <= 0:
@@ -483,7 +477,7 @@ def create_schedule(*, actor, kitchen: Organisation, municipality, item: FoodIte
         kitchen=kitchen, municipality=municipality, item=item, quantity=quantity, period_start=period_start,
         period_end=period_end, due_on=due_on, programme=programme.strip() or "PCA", kind=kind,
     )
-    record(actor=actor, action="kitchen.schedule", obj=schedule, org_path=kitchen.path, after=snapshot(schedule))
+    record(scope=scope, action="kitchen.schedule", obj=schedule, org_path=kitchen.path, after=snapshot(schedule))
     return schedule
 
 
@@ -504,7 +498,7 @@ def over_promise(schedule: DeliverySchedule, quantity: Decimal) -> list[Unusual]
 
 
 @transaction.atomic
-def record_receipt(*, actor, schedule: DeliverySchedule | None, received_on: datetime.date, quantity: Decimal,
+def record_receipt(*, scope: Scope, schedule: DeliverySchedule | None, received_on: datetime.date, quantity: Decimal,
                    condition: str = DeliveryReceipt.Condition.GOOD, note: str = "",
                    confirm: bool = False) -> DeliveryReceipt:
     """What arrived for a promised delivery; the food enters the ledger in the same step. More
@@ -513,7 +507,7 @@ def record_receipt(*, actor, schedule: DeliverySchedule | None, received_on: dat
         raise ValidationError({"schedule": _("Esa entrega programada no existe. Elija una de la lista o pida a "
                                              "la coordinación que la registre.")})
     kitchen = schedule.kitchen
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     _require_past(received_on, "received_on")
     if quantity is None or quantity <= 0:
         raise ValidationError({"quantity": _("La cantidad recibida debe ser mayor que cero.")})
@@ -527,18 +521,18 @@ def record_receipt(*, actor, schedule: DeliverySchedule | None, received_on: dat
             raise NeedsConfirmation(warnings)
     receipt = DeliveryReceipt.objects.create(
         schedule=schedule, received_on=received_on, quantity=quantity, condition=condition, note=note.strip(),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=scope.actor,
     )
-    record_movement(actor=None, kitchen=kitchen, item=schedule.item, date=received_on, kind=schedule.kind,
+    record_movement(scope=scope, kitchen=kitchen, item=schedule.item, date=received_on, kind=schedule.kind,
                     quantity=quantity, party=schedule.programme, note=note, receipt=receipt, confirm=True)
-    record(actor=actor, action="kitchen.receipt", obj=receipt, org_path=kitchen.path, after=snapshot(receipt))
+    record(scope=scope, action="kitchen.receipt", obj=receipt, org_path=kitchen.path, after=snapshot(receipt))
     return receipt
 
 
 @transaction.atomic
-def record_subsidy(*, actor, kitchen: Organisation, month: datetime.date, amount: Decimal,
+def record_subsidy(*, scope: Scope, kitchen: Organisation, month: datetime.date, amount: Decimal,
                    received_on: datetime.date, note: str = "") -> SubsidyPayment:
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     _require_kitchen(kitchen)
     _require_past(received_on, "received_on")
     if amount is None or amount <= 0:
@@ -548,17 +542,17 @@ def record_subsidy(*, actor, kitchen: Organisation, month: datetime.date, amount
     payment = SubsidyPayment.objects.create(kitchen=kitchen, month=month, amount=amount, received_on=received_on,
                                             note=note.strip())
     _bump(summary, {}, subsidy_contribution(payment))
-    record(actor=actor, action="kitchen.subsidy", obj=payment, org_path=kitchen.path, after=snapshot(payment))
+    record(scope=scope, action="kitchen.subsidy", obj=payment, org_path=kitchen.path, after=snapshot(payment))
     return payment
 
 
 @transaction.atomic
-def delete_subsidy(*, actor, payment: SubsidyPayment) -> None:
+def delete_subsidy(*, scope: Scope, payment: SubsidyPayment) -> None:
     kitchen = payment.kitchen
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     summary = _lock_open_month(kitchen, payment.month)
     _bump(summary, subsidy_contribution(payment), {})
-    record(actor=actor, action="kitchen.subsidy.delete", obj=payment, org_path=kitchen.path,
+    record(scope=scope, action="kitchen.subsidy.delete", obj=payment, org_path=kitchen.path,
            before=snapshot(payment))
     payment.delete()
 
@@ -570,9 +564,9 @@ def _json_totals(summary: MonthlySummary) -> dict:
 
 
 @transaction.atomic
-def close_month(*, actor, kitchen: Organisation, month: datetime.date) -> MonthClose:
+def close_month(*, scope: Scope, kitchen: Organisation, month: datetime.date) -> MonthClose:
     """The leader closes a finished month: its totals are frozen for the coordination to validate."""
-    _authorise(actor, Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     _require_kitchen(kitchen)
     month = month_start(month)
     if month > month_start(timezone.localdate()):
@@ -585,47 +579,47 @@ def close_month(*, actor, kitchen: Organisation, month: datetime.date) -> MonthC
     close = close or MonthClose(kitchen=kitchen, month=month)
     close.status = MonthClose.Status.CLOSED
     close.totals = _json_totals(summary)
-    close.closed_by = actor if getattr(actor, "pk", None) else None
+    close.closed_by = scope.actor
     close.closed_at = timezone.now()
     close.save()
-    record(actor=actor, action="kitchen.month.close", obj=kitchen, org_path=kitchen.path, before=before,
+    record(scope=scope, action="kitchen.month.close", obj=kitchen, org_path=kitchen.path, before=before,
            after={"month": month.isoformat(), **close.totals})
     return close
 
 
-def _review(actor, kitchen: Organisation, month: datetime.date) -> MonthClose:
-    _authorise(actor, Can.VALIDATE, kitchen)
+def _review(scope: Scope, kitchen: Organisation, month: datetime.date) -> MonthClose:
+    scope.require(Can.VALIDATE, kitchen)
     month = month_start(month)
     _lock_month(kitchen, month)
     close = MonthClose.objects.select_for_update().filter(kitchen=kitchen, month=month).first()
     if close is None or close.status != MonthClose.Status.CLOSED:
         raise ValidationError(_("El mes %(month)s no está cerrado por la cocina: no hay nada que revisar.")
                               % {"month": month_label(month)})
-    close.reviewed_by = actor if getattr(actor, "pk", None) else None
+    close.reviewed_by = scope.actor
     close.reviewed_at = timezone.now()
     return close
 
 
 @transaction.atomic
-def validate_month(*, actor, kitchen: Organisation, month: datetime.date) -> MonthClose:
+def validate_month(*, scope: Scope, kitchen: Organisation, month: datetime.date) -> MonthClose:
     """The coordination validates the month: from now on it is locked."""
-    close = _review(actor, kitchen, month)
+    close = _review(scope, kitchen, month)
     close.status = MonthClose.Status.VALIDATED
     close.save()
-    record(actor=actor, action="kitchen.month.validate", obj=kitchen, org_path=kitchen.path,
+    record(scope=scope, action="kitchen.month.validate", obj=kitchen, org_path=kitchen.path,
            after={"month": close.month.isoformat()})
     return close
 
 
 @transaction.atomic
-def return_month(*, actor, kitchen: Organisation, month: datetime.date, comment: str) -> MonthClose:
+def return_month(*, scope: Scope, kitchen: Organisation, month: datetime.date, comment: str) -> MonthClose:
     """The coordination sends the month back with a comment; the kitchen can correct it."""
     if not comment.strip():
         raise ValidationError({"comment": _("Escriba qué debe corregir la cocina.")})
-    close = _review(actor, kitchen, month)
+    close = _review(scope, kitchen, month)
     close.status = MonthClose.Status.RETURNED
     close.comment = comment.strip()
     close.save()
-    record(actor=actor, action="kitchen.month.return", obj=kitchen, org_path=kitchen.path,
+    record(scope=scope, action="kitchen.month.return", obj=kitchen, org_path=kitchen.path,
            after={"month": close.month.isoformat(), "comment": close.comment})
     return close

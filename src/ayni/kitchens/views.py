@@ -1,6 +1,8 @@
 """Kitchen pages: authorise, parse, call a service or selector, render."""
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,11 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
 from ayni.audit import display
 from ayni.kitchens import selectors, services
+from ayni.kitchens.access import requires_kitchen
 from ayni.kitchens.forms import (
     CountForm,
     DailyReportForm,
@@ -36,8 +40,8 @@ from ayni.kitchens.models import (
     month_start,
     plain,
 )
-from ayni.kitchens.services import NeedsConfirmation, ReportConflict
-from ayni.lib.forms import apply_validation_error
+from ayni.kitchens.services import ReportConflict
+from ayni.lib.views import form_page, to
 from ayni.orgs.selectors import get_organisation
 
 
@@ -64,11 +68,9 @@ def _recent_months(today: datetime.date, n: int = 6) -> list[datetime.date]:
     return months
 
 
-@login_required
-def kitchen(request, pk):
+@requires_kitchen(Can.VIEW)
+def kitchen(request, org):
     """The kitchen's page: today's report, the store with days of food left, the months."""
-    scope = request.scope
-    org = selectors.get_kitchen(scope, pk)
     today = timezone.localdate()
     months = _recent_months(today)
     closes = {c.month: c for c in MonthClose.objects.filter(kitchen=org, month__in=months)}
@@ -79,17 +81,16 @@ def kitchen(request, pk):
         "stock": selectors.stock_of(org, today),
         "movements": StockMovement.objects.filter(kitchen=org).select_related("item", "count")[:15],
         "months": [(m, selectors.kitchen_month(org, m), closes.get(m)) for m in months],
-        "can_edit": scope.holds(Can.EDIT, org),
+        "can_edit": request.scope.holds(Can.EDIT, org),
         "low_days": selectors.LOW_STOCK_DAYS,
     }
     return render(request, "kitchens/kitchen.html", context)
 
 
-@login_required
+@requires_kitchen(Can.EDIT)
 @require_http_methods(["GET", "POST"])
-def report(request, pk, day):
+def report(request, org, day):
     """Record or correct one day's report."""
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
     date = _day(day)
     existing = DailyReport.objects.filter(kitchen=org, date=date).first()
     initial = {"version": existing.version if existing else 0}
@@ -99,34 +100,32 @@ def report(request, pk, day):
         last = DailyReport.objects.filter(kitchen=org, date__lt=date, is_closed=False).order_by("-date").first()
         if last:  # the price and the cooks rarely change from one day to the next
             initial.update(price_per_ration=last.price_per_ration, cooks=last.cooks, cooks_count=last.cooks_count)
-    form = DailyReportForm(request.POST or None, initial=initial)
-    locked = selectors.month_is_locked(org, date)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def save(data):
+        data = dict(data)
         version, confirm = data.pop("version"), data.pop("confirm")
-        try:
-            services.save_daily_report(actor=request.user, kitchen=org, date=date, version=version,
-                                       confirm=confirm, **data)
-        except NeedsConfirmation as exc:
-            form.ask_to_confirm(exc)
-        except ReportConflict as exc:
-            messages.error(request, exc.messages[0])
-            return redirect("kitchens:report", pk=org.pk, day=date.isoformat())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se guardó el parte del %(day)s.") % {"day": date.strftime("%d/%m/%Y")})
-            return redirect("kitchens:kitchen", pk=org.pk)
-    return render(request, "kitchens/report.html", {
-        "org": org, "form": form, "date": date, "report": existing, "locked": locked,
-        "previous": date - datetime.timedelta(days=1),
-        "next": date + datetime.timedelta(days=1) if date < timezone.localdate() else None,
-    })
+        return services.save_daily_report(scope=request.scope, kitchen=org, date=date, version=version,
+                                          confirm=confirm, **data)
+
+    def conflict(exc):
+        # Someone else saved the day meanwhile: the page again, showing her numbers.
+        if not isinstance(exc, ReportConflict):
+            return None
+        messages.error(request, exc.messages[0])
+        return redirect("kitchens:report", pk=org.pk, day=date.isoformat())
+
+    return form_page(
+        request, DailyReportForm(request.POST or None, initial=initial), action=save, refused=conflict,
+        success=_("Se guardó el parte del %(day)s.") % {"day": date.strftime("%d/%m/%Y")},
+        then=to("kitchens:kitchen", pk=org.pk), template="kitchens/report.html", context={
+            "org": org, "date": date, "report": existing, "locked": selectors.month_is_locked(org, date),
+            "previous": date - datetime.timedelta(days=1),
+            "next": date + datetime.timedelta(days=1) if date < timezone.localdate() else None,
+        })
 
 
-@login_required
-def report_history(request, pk, day):
-    org = selectors.get_kitchen(request.scope, pk, Can.VIEW_PERSONAL)
+@requires_kitchen(Can.VIEW_PERSONAL)
+def report_history(request, org, day):
     date = _day(day)
     existing = get_object_or_404(DailyReport, kitchen=org, date=date)
     revisions = list(existing.revisions.select_related("saved_by"))  # newest first
@@ -141,127 +140,112 @@ def report_history(request, pk, day):
     return render(request, "kitchens/history.html", {"org": org, "date": date, "versions": versions})
 
 
-@login_required
+@requires_kitchen(Can.EDIT)
 @require_http_methods(["GET", "POST"])
-def movement(request, pk):
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
+def movement(request, org):
     # Food used in the kitchen is the everyday line; the state's deliveries have their own form.
     form = MovementForm(request.POST or None, initial={"date": timezone.localdate(),
                                                        "kind": request.GET.get("tipo") or MovementKind.USED})
-    if request.method == "POST" and form.is_valid():
-        line = _attempt(form, lambda data: services.record_movement(actor=request.user, kitchen=org, **data))
-        if line is not None:
-            messages.success(request, _("Se registró: %(line)s.") % {"line": line})
-            if line.over_balance:
-                messages.warning(request, _("Se usó más de lo que figura en el kárdex. Quedó marcado para revisarlo "
-                                            "en el próximo conteo físico."))
-            return redirect("kitchens:kitchen", pk=org.pk)
-    return render(request, "kitchens/form.html", {"org": org, "form": form,
-                                                  "title": _("Entrada o salida de alimentos")})
+
+    def then(line):
+        if line.over_balance:
+            messages.warning(request, _("Se usó más de lo que figura en el kárdex. Quedó marcado para revisarlo "
+                                        "en el próximo conteo físico."))
+        return redirect("kitchens:kitchen", pk=org.pk)
+
+    return form_page(
+        request, form, action=lambda data: services.record_movement(scope=request.scope, kitchen=org, **data),
+        success=lambda line: _("Se registró: %(line)s.") % {"line": line}, then=then,
+        template="kitchens/form.html", context={"org": org, "title": _("Entrada o salida de alimentos")})
 
 
-def _attempt(form, action):
-    """Call a service with the form's data; its refusal goes back onto the form, nothing saved:
-    `NeedsConfirmation` as the box to confirm, any other error beside its field. None if refused."""
-    try:
-        return action(dict(form.cleaned_data))
-    except NeedsConfirmation as exc:
-        form.ask_to_confirm(exc)
-    except ValidationError as exc:
-        apply_validation_error(form, exc)
-    return None
+@dataclass(frozen=True)
+class TakeBack:
+    """One kind of line the "anular" buttons take back: how to find it in the kitchen, the
+    service that undoes it, what the question page says, and where she goes after."""
+
+    find: Callable[[object, int], object]
+    undo: Callable[..., None]
+    what: Callable[[object], str]
+    effect: str
+    done: str
+    back: str
 
 
-def _take_back(request, org, undo, *, what: str, effect: str, done: str, to: str):
-    """The "anular" buttons. A tap opens a page that says what will be taken back and asks
-    (GET); only its "Sí, anular" acts (POST). One tap used to cancel a delivery's receipt at
-    once, from a small button stacked right under another."""
+TAKE_BACKS = {
+    "movement": TakeBack(
+        find=lambda org, pk: get_object_or_404(StockMovement.objects.select_related("item"), pk=pk, kitchen=org),
+        undo=lambda scope, line: services.delete_movement(scope=scope, movement=line),
+        what=lambda line: _("%(day)s · %(line)s") % {"day": line.date.strftime("%d/%m/%Y"), "line": line},
+        effect=_lazy("El saldo del almacén vuelve a como estaba sin este movimiento."),
+        done=_lazy("Se anuló el movimiento."), back="kitchens:kitchen"),
+    "count": TakeBack(
+        find=lambda org, pk: get_object_or_404(StockCount.objects.select_related("item"), pk=pk, kitchen=org),
+        undo=lambda scope, line: services.delete_count(scope=scope, count=line),
+        what=lambda line: _("Conteo físico del %(day)s: %(item)s, se contó %(counted)s %(unit)s") % {
+            "day": line.date.strftime("%d/%m/%Y"), "item": line.item.name, "counted": plain(line.counted),
+            "unit": line.item.unit},
+        effect=_lazy("El saldo vuelve a lo que dice el kárdex."),
+        done=_lazy("Se anuló el conteo; el saldo vuelve a lo que dice el kárdex."), back="kitchens:kitchen"),
+    "receipt": TakeBack(
+        find=lambda org, pk: get_object_or_404(DeliveryReceipt.objects.select_related("schedule__item"), pk=pk,
+                                               schedule__kitchen=org),
+        undo=lambda scope, line: services.delete_receipt(scope=scope, receipt=line),
+        what=lambda line: _("Recepción del %(day)s: %(q)s %(unit)s de %(item)s (entrega del %(due)s)") % {
+            "day": line.received_on.strftime("%d/%m/%Y"), "q": plain(line.quantity),
+            "unit": line.schedule.item.unit, "item": line.schedule.item.name,
+            "due": line.schedule.due_on.strftime("%d/%m/%Y")},
+        effect=_lazy("Sus alimentos salen del kárdex y la entrega vuelve a figurar como no recibida."),
+        done=_lazy("Se anuló la recepción; sus alimentos salieron del kárdex."), back="kitchens:deliveries"),
+    "subsidy": TakeBack(
+        find=lambda org, pk: get_object_or_404(SubsidyPayment, pk=pk, kitchen=org),
+        undo=lambda scope, line: services.delete_subsidy(scope=scope, payment=line),
+        what=lambda line: _("Subsidio de %(month)s: S/ %(amount)s") % {
+            "month": services.month_label(line.month), "amount": line.amount},
+        effect=_lazy("El subsidio deja de contar en el mes."),
+        done=_lazy("Se anuló el subsidio."), back="kitchens:deliveries"),
+}
+
+
+@requires_kitchen(Can.EDIT)
+@require_http_methods(["GET", "POST"])
+def take_back(request, org, kind: str, **line):
+    """The "anular" buttons, for every kind of line (`TAKE_BACKS`; the URL names the line's id
+    after its kind: movement, count, receipt, payment). A tap opens a page that says what will be
+    taken back and asks (GET); only its "Sí, anular" acts (POST). One tap used to cancel a
+    delivery's receipt at once, from a small button stacked right under another."""
+    spec = TAKE_BACKS[kind]
+    (line_id,) = line.values()
+    found = spec.find(org, line_id)
     if request.method == "GET":
-        return render(request, "kitchens/take_back.html", {"org": org, "what": what, "effect": effect,
-                                                           "back": reverse(to, kwargs={"pk": org.pk})})
+        return render(request, "kitchens/take_back.html", {"org": org, "what": spec.what(found), "effect": spec.effect,
+                                                           "back": reverse(spec.back, kwargs={"pk": org.pk})})
     try:
-        undo()
+        spec.undo(request.scope, found)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, done)
-    return redirect(to, pk=org.pk)
+        messages.success(request, spec.done)
+    return redirect(spec.back, pk=org.pk)
 
 
-@login_required
+@requires_kitchen(Can.EDIT)
 @require_http_methods(["GET", "POST"])
-def movement_delete(request, pk, movement):
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
-    line = get_object_or_404(StockMovement.objects.select_related("item"), pk=movement, kitchen=org)
-    return _take_back(request, org, lambda: services.delete_movement(actor=request.user, movement=line),
-                      what=_("%(day)s · %(line)s") % {"day": line.date.strftime("%d/%m/%Y"), "line": line},
-                      effect=_("El saldo del almacén vuelve a como estaba sin este movimiento."),
-                      done=_("Se anuló el movimiento."), to="kitchens:kitchen")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def count_delete(request, pk, count):
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
-    line = get_object_or_404(StockCount.objects.select_related("item"), pk=count, kitchen=org)
-    return _take_back(request, org, lambda: services.delete_count(actor=request.user, count=line),
-                      what=_("Conteo físico del %(day)s: %(item)s, se contó %(counted)s %(unit)s") % {
-                          "day": line.date.strftime("%d/%m/%Y"), "item": line.item.name,
-                          "counted": plain(line.counted), "unit": line.item.unit},
-                      effect=_("El saldo vuelve a lo que dice el kárdex."),
-                      done=_("Se anuló el conteo; el saldo vuelve a lo que dice el kárdex."), to="kitchens:kitchen")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def receipt_delete(request, pk, receipt):
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
-    line = get_object_or_404(DeliveryReceipt.objects.select_related("schedule__item"), pk=receipt,
-                             schedule__kitchen=org)
-    item = line.schedule.item
-    return _take_back(request, org, lambda: services.delete_receipt(actor=request.user, receipt=line),
-                      what=_("Recepción del %(day)s: %(q)s %(unit)s de %(item)s (entrega del %(due)s)") % {
-                          "day": line.received_on.strftime("%d/%m/%Y"), "q": plain(line.quantity), "unit": item.unit,
-                          "item": item.name, "due": line.schedule.due_on.strftime("%d/%m/%Y")},
-                      effect=_("Sus alimentos salen del kárdex y la entrega vuelve a figurar como no recibida."),
-                      done=_("Se anuló la recepción; sus alimentos salieron del kárdex."), to="kitchens:deliveries")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def subsidy_delete(request, pk, payment):
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
-    line = get_object_or_404(SubsidyPayment, pk=payment, kitchen=org)
-    return _take_back(request, org, lambda: services.delete_subsidy(actor=request.user, payment=line),
-                      what=_("Subsidio de %(month)s: S/ %(amount)s") % {
-                          "month": services.month_label(line.month), "amount": line.amount},
-                      effect=_("El subsidio deja de contar en el mes."),
-                      done=_("Se anuló el subsidio."), to="kitchens:deliveries")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def count(request, pk):
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
+def count(request, org):
     form = CountForm(request.POST or None, initial={"date": timezone.localdate(), "item": request.GET.get("item")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.record_count(actor=request.user, kitchen=org, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Conteo guardado: el kárdex decía %(book)s, se contó %(counted)s "
-                                        "(diferencia %(diff)s).") % {
-                "book": plain(result.book_balance), "counted": plain(result.counted),
-                "diff": plain(result.difference)})
-            return redirect("kitchens:kitchen", pk=org.pk)
-    return render(request, "kitchens/form.html", {"org": org, "form": form, "title": _("Conteo físico")})
+    return form_page(
+        request, form,
+        action=lambda data: services.record_count(scope=request.scope, kitchen=org, **data),
+        success=lambda result: _("Conteo guardado: el kárdex decía %(book)s, se contó %(counted)s "
+                                 "(diferencia %(diff)s).") % {
+            "book": plain(result.book_balance), "counted": plain(result.counted), "diff": plain(result.difference)},
+        then=to("kitchens:kitchen", pk=org.pk),
+        template="kitchens/form.html", context={"org": org, "title": _("Conteo físico")})
 
 
-@login_required
-def month(request, pk, year, month):
+@requires_kitchen(Can.VIEW)
+def month(request, org, year, month):
     scope = request.scope
-    org = selectors.get_kitchen(scope, pk)
     first = selectors.parse_month(year, month)
     if first > timezone.localdate():
         raise Http404
@@ -274,13 +258,12 @@ def month(request, pk, year, month):
     })
 
 
-@login_required
+@requires_kitchen(Can.EDIT)
 @require_POST
-def month_close(request, pk, year, month):
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
+def month_close(request, org, year, month):
     first = selectors.parse_month(year, month)
     try:
-        services.close_month(actor=request.user, kitchen=org, month=first)
+        services.close_month(scope=request.scope, kitchen=org, month=first)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -289,18 +272,17 @@ def month_close(request, pk, year, month):
     return redirect("kitchens:month", pk=org.pk, year=first.year, month=first.month)
 
 
-@login_required
+@requires_kitchen(Can.VALIDATE)
 @require_POST
-def month_review(request, pk, year, month):
-    org = selectors.get_kitchen(request.scope, pk, Can.VALIDATE)
+def month_review(request, org, year, month):
     first = selectors.parse_month(year, month)
     try:
         if request.POST.get("action") == "return":
-            services.return_month(actor=request.user, kitchen=org, month=first,
+            services.return_month(scope=request.scope, kitchen=org, month=first,
                                   comment=request.POST.get("comment", ""))
             done = _("Se devolvió el mes %(month)s a la cocina.")
         else:
-            services.validate_month(actor=request.user, kitchen=org, month=first)
+            services.validate_month(scope=request.scope, kitchen=org, month=first)
             done = _("Se validó el mes %(month)s.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -309,68 +291,52 @@ def month_review(request, pk, year, month):
     return redirect("kitchens:month", pk=org.pk, year=first.year, month=first.month)
 
 
-@login_required
-def deliveries(request, pk):
-    scope = request.scope
-    org = selectors.get_kitchen(scope, pk)
+@requires_kitchen(Can.VIEW)
+def deliveries(request, org):
     rows = selectors.kitchen_deliveries(org)
     return render(request, "kitchens/deliveries.html", {
-        "org": org, "rows": rows, "can_edit": scope.holds(Can.EDIT, org),
+        "org": org, "rows": rows, "can_edit": request.scope.holds(Can.EDIT, org),
         "receipts": [(rc, row["schedule"]) for row in rows for rc in row["receipts"]],
         "subsidies": org.subsidy_payments.all()[:12],
     })
 
 
-@login_required
+@requires_kitchen(Can.EDIT)
 @require_http_methods(["GET", "POST"])
-def schedule_create(request, pk):
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
+def schedule_create(request, org):
     form = ScheduleForm(request.POST or None, initial={"municipality": org.district_id, "programme": "PCA"})
     if org.district_id:
         form.fields["municipality"].near_department = org.district.department_id
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.create_schedule(actor=request.user, kitchen=org, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se registró la entrega programada."))
-            return redirect("kitchens:deliveries", pk=org.pk)
-    return render(request, "kitchens/form.html", {"org": org, "form": form, "title": _("Entrega programada")})
+    return form_page(
+        request, form, action=lambda data: services.create_schedule(scope=request.scope, kitchen=org, **data),
+        success=_("Se registró la entrega programada."), then=to("kitchens:deliveries", pk=org.pk),
+        template="kitchens/form.html", context={"org": org, "title": _("Entrega programada")})
 
 
-@login_required
+@requires_kitchen(Can.EDIT)
 @require_http_methods(["GET", "POST"])
-def receipt(request, pk):
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
+def receipt(request, org):
     schedules = selectors.open_schedules(org)
     form = ReceiptForm(request.POST or None, schedules=schedules,
                        initial={"received_on": timezone.localdate(), "schedule": request.GET.get("entrega")})
-    if request.method == "POST" and form.is_valid():
-        if _attempt(form, lambda data: services.record_receipt(actor=request.user, **data)) is not None:
-            messages.success(request, _("Se registró la entrega recibida; los alimentos entraron al almacén."))
-            return redirect("kitchens:deliveries", pk=org.pk)
-    return render(request, "kitchens/form.html", {
-        "org": org, "form": form, "title": _("Entrega recibida"),
-        "empty": _("No hay entregas programadas pendientes para esta cocina.") if not schedules.exists() else "",
-    })
+    return form_page(
+        request, form, action=lambda data: services.record_receipt(scope=request.scope, **data),
+        success=_("Se registró la entrega recibida; los alimentos entraron al almacén."),
+        then=to("kitchens:deliveries", pk=org.pk), template="kitchens/form.html", context={
+            "org": org, "title": _("Entrega recibida"),
+            "empty": _("No hay entregas programadas pendientes para esta cocina.") if not schedules.exists() else "",
+        })
 
 
-@login_required
+@requires_kitchen(Can.EDIT)
 @require_http_methods(["GET", "POST"])
-def subsidy(request, pk):
-    org = selectors.get_kitchen(request.scope, pk, Can.EDIT)
+def subsidy(request, org):
     today = timezone.localdate()
-    form = SubsidyForm(request.POST or None, initial={"month": today, "received_on": today})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_subsidy(actor=request.user, kitchen=org, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se registró el subsidio recibido."))
-            return redirect("kitchens:deliveries", pk=org.pk)
-    return render(request, "kitchens/form.html", {"org": org, "form": form, "title": _("Subsidio recibido")})
+    return form_page(
+        request, SubsidyForm(request.POST or None, initial={"month": today, "received_on": today}),
+        action=lambda data: services.record_subsidy(scope=request.scope, kitchen=org, **data),
+        success=_("Se registró el subsidio recibido."), then=to("kitchens:deliveries", pk=org.pk),
+        template="kitchens/form.html", context={"org": org, "title": _("Subsidio recibido")})
 
 
 @login_required

@@ -11,19 +11,33 @@ from ayni.lib.forms import apply_validation_error
 
 
 def form_page(request, form, *, action: Callable[[dict], object], template: str, context: dict | None = None,
-              success: str | Callable[[object], str] = "", then: Callable[[object], HttpResponse]) -> HttpResponse:
+              success: str | Callable[[object], str] = "", then: Callable[[object], HttpResponse | None],
+              refused: Callable[[ValidationError], HttpResponse | None] | None = None) -> HttpResponse:
     """Render `form`; on a valid POST call `action(cleaned_data)` — a service call. A
     ValidationError from the service goes back onto the form (nothing was saved: services are
-    atomic); success flashes `success` and returns `then(result)`, usually a redirect."""
+    atomic), through the form's own `refuse(exc)` when it has one (the box to confirm unusual
+    numbers); `refused(exc)` may answer it with a page of its own instead (someone else saved
+    first: back to the page, showing her save). Success flashes `success` (unless it says
+    nothing) and returns `then(result)`, usually a redirect; `then` returning None shows the
+    page again (the action asked a question first, in `context`)."""
     if request.method == "POST" and form.is_valid():
         try:
             result = action(form.cleaned_data)
         except ValidationError as exc:
-            apply_validation_error(form, exc)
+            response = refused(exc) if refused else None
+            if response is not None:
+                return response
+            if hasattr(form, "refuse"):
+                form.refuse(exc)
+            else:
+                apply_validation_error(form, exc)
         else:
-            if success:
-                messages.success(request, success(result) if callable(success) else success)
-            return then(result)
+            message = success(result) if callable(success) else success
+            if message:
+                messages.success(request, message)
+            response = then(result)
+            if response is not None:
+                return response
     return render(request, template, {"form": form, **(context or {})})
 
 

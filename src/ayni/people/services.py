@@ -92,8 +92,8 @@ def _common_path(a: str, b: str) -> str:
 
 
 @transaction.atomic
-def hold_dni_for_review(*, actor, person: Person, organisation: Organisation, dni: str,
-                        holder: Person) -> DuplicatePair:
+def hold_dni_for_review(*, scope=None, person: Person, organisation: Organisation, dni: str,
+                        holder: Person, actor=None) -> DuplicatePair:
     """A DNI typed for `person` belongs to `holder`, whom the actor may not see: a cross-scope
     duplicate, for a coordinator who covers both.
 
@@ -129,7 +129,7 @@ def hold_dni_for_review(*, actor, person: Person, organisation: Organisation, dn
             DuplicatePair.Status.OPEN
         pair.decided_by = pair.decided_at = None
         pair.save()
-    record(actor=actor, action="person.dni_held", obj=pair,
+    record(scope=scope, actor=actor, action="person.dni_held", obj=pair,
            org_path=_common_path(kitchen_a.path, kitchen_b.path),
            after={"dni": dni, "person": person.pk, "holder": holder.pk})
     return pair

@@ -357,9 +357,9 @@ def read_rows(table: spreadsheet.Table, kitchen: Organisation, today: datetime.d
     return out
 
 
-def _resolve(rows: list[RowOutcome], kitchen: Organisation, today: datetime.date, scope: Scope | None = None) -> None:
-    """Match rows to people already registered whom the importer may see (`scope`; None is the
-    system), in a few queries for the whole file."""
+def _resolve(rows: list[RowOutcome], kitchen: Organisation, today: datetime.date, scope: Scope) -> None:
+    """Match rows to people already registered whom the importer may see (`scope`), in a few
+    queries for the whole file."""
     matches = find_by_dnis(scope, (r.person_fields["dni"] for r in rows if r.person_fields.get("dni")))
     by_dni = {dni: m.person for dni, m in matches.items() if m.person is not None}
     on_roll = set(RollEntry.objects.current(today).filter(kitchen=kitchen).values_list("person_id", flat=True))
@@ -397,19 +397,18 @@ def _resolve(rows: list[RowOutcome], kitchen: Organisation, today: datetime.date
 
 
 def preview_import(batch: ImportBatch, today: datetime.date | None = None, *,
-                   deadline: spreadsheet.Deadline | None = None, user=None) -> Preview:
+                   deadline: spreadsheet.Deadline | None = None, scope: Scope | None = None) -> Preview:
     """Read the stored file (with her answers about columns) and say what would happen to every
-    row, as `user` (by default who uploaded it; nobody is the system) may see it. Raises
-    SheetError, also when the reading passes its time limit. `read_import` runs this in the task
-    worker and keeps the result."""
+    row, as `scope` (by default the uploader's, `uploader_scope`) may see it. Raises SheetError,
+    also when the reading passes its time limit. `read_import` runs this in the task worker and
+    keeps the result."""
     today = today or timezone.localdate()
     deadline = deadline or spreadsheet.Deadline()
     table = spreadsheet.read_table(batch.filename, bytes(batch.content), choices=batch.column_choices,
                                    deadline=deadline)
     rows = read_rows(table, batch.kitchen, today, deadline)
     deadline.check()
-    user = user or batch.uploaded_by
-    _resolve(rows, batch.kitchen, today, None if user is None else Scope.for_user(user))
+    _resolve(rows, batch.kitchen, today, scope or uploader_scope(batch))
     notes = list(table.notes)
     earlier = (ImportBatch.objects.filter(kitchen=batch.kitchen, sha256=batch.sha256,
                                           status=ImportBatch.Status.APPLIED).exclude(pk=batch.pk).first())
@@ -418,6 +417,15 @@ def preview_import(batch: ImportBatch, today: datetime.date | None = None, *,
                        "vuelven a agregar.") % {"d": timezone.localtime(earlier.applied_at).strftime("%d/%m/%Y")})
     return Preview(rows=rows, notes=notes, ignored=table.ignored, letters=table.letters, questions=table.questions,
                    columns=table.columns)
+
+
+def uploader_scope(batch: ImportBatch) -> Scope:
+    """Whom the reading may match the file's rows to. The task worker reads after her request is
+    gone, yet for her: the preview names only people she may see. A file the system uploaded (or
+    whose uploader's account is gone) is read as the system, which sees everyone."""
+    if batch.uploaded_by_id is None:
+        return Scope.system("lectura de un padrón que no subió ninguna cuenta")
+    return Scope.for_user(batch.uploaded_by)
 
 
 def queue_reading(batch: ImportBatch) -> None:
@@ -475,13 +483,12 @@ def reading_stalled(batch: ImportBatch) -> bool:
 
 
 @transaction.atomic
-def answer_columns(*, actor, batch: ImportBatch, choices: dict[int, str] | None = None) -> ImportBatch:
+def answer_columns(*, scope: Scope, batch: ImportBatch, choices: dict[int, str] | None = None) -> ImportBatch:
     """Her answers about the columns the reading asked about (a field, or "ignore" for each),
     then the file is read again with them. Without answers, it is only read again (a reading
     that stalled)."""
     batch = ImportBatch.objects.select_for_update().select_related("kitchen__kind").defer("content").get(pk=batch.pk)
-    if actor is not None:
-        Scope.for_user(actor).require(Can.EDIT, batch.kitchen)
+    scope.require(Can.EDIT, batch.kitchen)
     if batch.status == ImportBatch.Status.APPLIED:
         raise ValidationError(_("Esta importación ya se aplicó."))
     merged = dict(batch.column_choices)
@@ -514,17 +521,16 @@ def answer_columns(*, actor, batch: ImportBatch, choices: dict[int, str] | None 
     batch.column_choices = merged
     batch.save(update_fields=["column_choices"])
     queue_reading(batch)
-    record(actor=actor, action="roll.import_columns", obj=batch, org_path=batch.kitchen.path,
+    record(scope=scope, action="roll.import_columns", obj=batch, org_path=batch.kitchen.path,
            after={"columns": merged, "reading": batch.reading})
     return batch
 
 
 @transaction.atomic
-def upload_import(*, actor, kitchen: Organisation, filename: str, content: bytes,
+def upload_import(*, scope: Scope, kitchen: Organisation, filename: str, content: bytes,
                   consent_method: str = "") -> ImportBatch:
     """Keep the file exactly as it came, before reading it."""
-    if actor is not None:
-        Scope.for_user(actor).require(Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     if not kitchen.kind.is_kitchen:
         raise ValidationError(_("Solo los comedores y ollas comunes llevan padrón de usuarios."))
     if len(content) > spreadsheet.MAX_BYTES:
@@ -533,23 +539,22 @@ def upload_import(*, actor, kitchen: Organisation, filename: str, content: bytes
     if consent_method not in ("", ConsentMethod.SIGNED):
         raise ValidationError(_("Para una lista importada, el consentimiento es la hoja firmada o queda pendiente."))
     batch = ImportBatch.objects.create(
-        kitchen=kitchen, uploaded_by=actor if getattr(actor, "pk", None) else None, filename=filename[:200],
+        kitchen=kitchen, uploaded_by=scope.actor, filename=filename[:200],
         content=content, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
         consent_method=consent_method)
-    record(actor=actor, action="roll.import_upload", obj=batch, org_path=kitchen.path,
+    record(scope=scope, action="roll.import_upload", obj=batch, org_path=kitchen.path,
            after={"filename": batch.filename, "size": batch.size, "sha256": batch.sha256})
     queue_reading(batch)
     return batch
 
 
 @transaction.atomic
-def apply_import(*, actor, batch: ImportBatch) -> int:
+def apply_import(*, scope: Scope, batch: ImportBatch) -> int:
     """Apply every valid row in one transaction; the rows with errors are left out (and stay
     visible in the preview). Returns how many people were added to the roll."""
     batch = ImportBatch.objects.select_for_update().select_related("kitchen__kind").defer("content").get(pk=batch.pk)
     kitchen = batch.kitchen
-    if actor is not None:
-        Scope.for_user(actor).require(Can.EDIT, kitchen)
+    scope.require(Can.EDIT, kitchen)
     if batch.status == ImportBatch.Status.APPLIED:
         raise ValidationError(_("Esta importación ya se aplicó."))
     if batch.status == ImportBatch.Status.REJECTED:
@@ -566,14 +571,14 @@ def apply_import(*, actor, batch: ImportBatch) -> int:
     for row in preview.rows:
         if row.status != ERROR:
             row.status, row.person = NEW, None
-    _resolve(preview.rows, kitchen, today, None if actor is None else Scope.for_user(actor))
+    _resolve(preview.rows, kitchen, today, scope)
     consent = {"consent_method": batch.consent_method, "consent_on": today if batch.consent_method else None}
-    created = _apply_rows(actor=actor, kitchen=kitchen, batch=batch, rows=preview.valid, consent=consent, today=today)
+    created = _apply_rows(scope=scope, kitchen=kitchen, batch=batch, rows=preview.valid, consent=consent, today=today)
     batch.status = ImportBatch.Status.APPLIED
     batch.applied_at = timezone.now()
     batch.rows_total, batch.rows_valid, batch.rows_created = len(preview.rows), len(preview.valid), created
     batch.save(update_fields=["status", "applied_at", "rows_total", "rows_valid", "rows_created"])
-    record(actor=actor, action="roll.import", obj=batch, org_path=kitchen.path,
+    record(scope=scope, action="roll.import", obj=batch, org_path=kitchen.path,
            after={"filename": batch.filename, "rows": len(preview.rows), "added": created,
                   "skipped": preview.count(ALREADY), "errors": preview.count(ERROR)})
     if created:
@@ -592,7 +597,7 @@ def _refused(row: RowOutcome, messages) -> ValidationError:
                            % {"n": row.number, "why": " ".join(messages)})
 
 
-def _apply_rows(*, actor, kitchen: Organisation, batch: ImportBatch, rows: list[RowOutcome], consent: dict,
+def _apply_rows(*, scope: Scope, kitchen: Organisation, batch: ImportBatch, rows: list[RowOutcome], consent: dict,
                 today: datetime.date) -> int:
     """Write the valid rows in bulk: the same people and entries `register_entry` would make one
     row at a time (a test compares both), checked with the same rules, in a handful of queries.
@@ -601,7 +606,6 @@ def _apply_rows(*, actor, kitchen: Organisation, batch: ImportBatch, rows: list[
     same transaction; what could still have changed since (someone registering the same DNI, or
     putting the same person on this roll, a moment ago) is checked again in one query each, and
     any row that fails stops the whole import, as the row-by-row path did."""
-    user = actor if getattr(actor, "pk", None) else None
     known = [r.person.pk for r in rows if r.person is not None]
     held = counts.hold_people(known, kitchens=[kitchen.pk])
     already = set()
@@ -623,7 +627,7 @@ def _apply_rows(*, actor, kitchen: Organisation, batch: ImportBatch, rows: list[
             social_case_reason=(fields.get("social_case_reason") or "").strip(),
             consent_on=consent["consent_on"], consent_method=consent["consent_method"] or "",
             notes=(fields.get("notes") or "").strip(), import_batch=batch,
-            consent_recorded_by=user if consent["consent_method"] else None, created_by=user,
+            consent_recorded_by=scope.actor if consent["consent_method"] else None, created_by=scope.actor,
         )
         person = row.person
         try:
@@ -658,5 +662,5 @@ def _apply_rows(*, actor, kitchen: Organisation, batch: ImportBatch, rows: list[
                                 "nada; revise y confirme de nuevo.")) from exc
     counts.recount(held, new_entries=[e for e, person in entries if person.pk not in held.people])
     for person, dni, holder in dni_held:
-        hold_dni_for_review(actor=actor, person=person, organisation=kitchen, dni=dni, holder=holder)
+        hold_dni_for_review(scope=scope, person=person, organisation=kitchen, dni=dni, holder=holder)
     return len(entries)

@@ -35,11 +35,6 @@ ENTRY_FIELDS = ("category", "ration", "social_case_reason", "consent_on", "conse
                 "notes", "since")
 
 
-def _require(actor, can: Can, org: Organisation) -> None:
-    if actor is not None:  # None: the system itself (demo, tasks)
-        Scope.for_user(actor).require(can, org)
-
-
 def validate_entry(entry: RollEntry, person: Person, on: datetime.date | None = None) -> None:
     """Rules on one entry, as a field-keyed ValidationError the form can show."""
     today = on or timezone.localdate()
@@ -83,11 +78,11 @@ def _check_dni(fields: dict) -> None:
     fields["dni"], fields["dni_check"] = dni.number, dni.check
 
 
-def _save_new_person(fields: dict, *, actor) -> tuple[Person, tuple[str, Person] | None]:
+def _save_new_person(fields: dict, *, scope: Scope) -> tuple[Person, tuple[str, Person] | None]:
     """A new person from what was typed, and the DNI set aside for review if someone out of the
     actor's sight holds it (see `hold_dni_for_review`)."""
     person = Person(**{k: v for k, v in fields.items() if k in PERSON_FIELDS})
-    held = set_aside_unseen_dni(actor=actor, person=person)
+    held = set_aside_unseen_dni(actor=scope.actor, person=person)
     validate_person(person)
     try:
         with transaction.atomic():
@@ -108,7 +103,7 @@ def _household(kitchen: Organisation, head: Person | None) -> Household | None:
 
 
 @transaction.atomic
-def register_entry(*, actor, kitchen: Organisation, category: Category, person: Person | None = None,
+def register_entry(*, scope: Scope, kitchen: Organisation, category: Category, person: Person | None = None,
                    since: datetime.date | None = None, ration: str = Ration.SUBSIDISED,
                    social_case_reason: str = "", consent_on: datetime.date | None = None, consent_method: str = "",
                    consent_witness: str = "", notes: str = "", household_head: Person | None = None,
@@ -117,15 +112,15 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
     """Put a person on a kitchen's roll: an existing `person`, or a new one from `person_fields`.
     An import checks the scope once for the file (`scope_checked`) and audits once for it."""
     if not scope_checked:
-        _require(actor, Can.EDIT, kitchen)
+        scope.require(Can.EDIT, kitchen)
     held = counts.hold_people([person.pk] if person is not None else [], kitchens=[kitchen.pk])
     entry = RollEntry(
         kitchen=kitchen, category=category, since=since or timezone.localdate(), ration=ration,
         social_case_reason=(social_case_reason or "").strip(), consent_on=consent_on,
         consent_method=consent_method or "", consent_witness=(consent_witness or "").strip(),
         notes=(notes or "").strip(), import_batch=import_batch,
-        consent_recorded_by=actor if consent_method and getattr(actor, "pk", None) else None,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        consent_recorded_by=scope.actor if consent_method else None,
+        created_by=scope.actor,
     )
     if person is None and person_fields.get("dni"):
         _check_dni(person_fields)
@@ -133,7 +128,7 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
     validate_entry(entry, probe)
     dni_held = None  # a DNI typed here that someone out of the user's sight holds
     if person is None:
-        person, dni_held = _save_new_person(person_fields, actor=actor)
+        person, dni_held = _save_new_person(person_fields, scope=scope)
     elif RollEntry.objects.filter(person=person, kitchen=kitchen, until__isnull=True).exists():
         raise ValidationError(_("%(person)s ya está en el padrón de %(org)s.") % {"person": person, "org": kitchen})
     entry.person = person
@@ -146,9 +141,9 @@ def register_entry(*, actor, kitchen: Organisation, category: Category, person: 
                               % {"person": person, "org": kitchen}) from exc
     counts.recount(held, new_entries=[] if held.people else [entry])
     if audit:
-        record(actor=actor, action="roll.register", obj=entry, org_path=kitchen.path, after=snapshot(entry))
+        record(scope=scope, action="roll.register", obj=entry, org_path=kitchen.path, after=snapshot(entry))
     if dni_held:
-        hold_dni_for_review(actor=actor, person=person, organisation=kitchen, dni=dni_held[0], holder=dni_held[1])
+        hold_dni_for_review(scope=scope, person=person, organisation=kitchen, dni=dni_held[0], holder=dni_held[1])
     if import_batch is None:  # an import asks once for the whole file (imports.apply_import)
         request_duplicate_scan(kitchen)
     return entry
@@ -186,11 +181,11 @@ def request_duplicate_scan(kitchen: Organisation) -> None:
 
 
 @transaction.atomic
-def update_entry(*, actor, entry: RollEntry, household_head: Person | None = None, **fields) -> RollEntry:
+def update_entry(*, scope: Scope, entry: RollEntry, household_head: Person | None = None, **fields) -> RollEntry:
     held = counts.hold_entries([entry.pk])
     entry = RollEntry.objects.select_for_update(of=("self",)).select_related("kitchen__kind", "person", "category").get(
         pk=entry.pk)
-    _require(actor, Can.EDIT, entry.kitchen)
+    scope.require(Can.EDIT, entry.kitchen)
     if entry.until is not None:
         raise ValidationError(_("Esta inscripción ya está cerrada; registre un nuevo ingreso."))
     before = snapshot(entry)
@@ -199,23 +194,23 @@ def update_entry(*, actor, entry: RollEntry, household_head: Person | None = Non
             raise ValueError(f"{name} is not editable here")
         setattr(entry, name, value.strip() if isinstance(value, str) else value)
     if fields.get("consent_method") and before.get("consent_method") != fields["consent_method"]:
-        entry.consent_recorded_by = actor if getattr(actor, "pk", None) else None
+        entry.consent_recorded_by = scope.actor
     validate_entry(entry, entry.person)
     if household_head is not None or "household_head" in fields:
         entry.household = _household(entry.kitchen, household_head)
     entry.save()
     counts.recount(held)
-    record(actor=actor, action="roll.update", obj=entry, org_path=entry.kitchen.path, before=before,
+    record(scope=scope, action="roll.update", obj=entry, org_path=entry.kitchen.path, before=before,
            after=snapshot(entry))
     return entry
 
 
 @transaction.atomic
-def exit_entry(*, actor, entry: RollEntry, until: datetime.date, reason: str, note: str = "") -> RollEntry:
+def exit_entry(*, scope: Scope, entry: RollEntry, until: datetime.date, reason: str, note: str = "") -> RollEntry:
     """Close an entry: the person no longer eats here. The entry stays, for her history."""
     held = counts.hold_entries([entry.pk])
     entry = RollEntry.objects.select_for_update(of=("self",)).select_related("kitchen", "person").get(pk=entry.pk)
-    _require(actor, Can.EDIT, entry.kitchen)
+    scope.require(Can.EDIT, entry.kitchen)
     if entry.until is not None:
         raise ValidationError(_("%(person)s ya salió del padrón el %(on)s.")
                               % {"person": entry.person, "on": entry.until.strftime("%d/%m/%Y")})
@@ -229,17 +224,17 @@ def exit_entry(*, actor, entry: RollEntry, until: datetime.date, reason: str, no
     entry.until, entry.exit_reason, entry.exit_note = until, reason, (note or "").strip()
     entry.save(update_fields=["until", "exit_reason", "exit_note", "updated_at"])
     counts.recount(held)
-    record(actor=actor, action="roll.exit", obj=entry, org_path=entry.kitchen.path, before=before,
+    record(scope=scope, action="roll.exit", obj=entry, org_path=entry.kitchen.path, before=before,
            after=snapshot(entry))
     return entry
 
 
-def log_export(*, actor, organisation: Organisation, fmt: str, rows: int) -> ExportLog:
+def log_export(*, scope: Scope, organisation: Organisation, fmt: str, rows: int) -> ExportLog:
     """Every export of names and DNIs is written down: who, which roll, when."""
     with transaction.atomic():
-        log = ExportLog.objects.create(user=actor if getattr(actor, "pk", None) else None, organisation=organisation,
+        log = ExportLog.objects.create(user=scope.actor, organisation=organisation,
                                        org_path=organisation.path, fmt=fmt, rows=rows)
-        record(actor=actor, action="roll.export", obj=log, org_path=organisation.path,
+        record(scope=scope, action="roll.export", obj=log, org_path=organisation.path,
                after={"organisation": organisation.name, "format": fmt, "rows": rows})
     return log
 
@@ -264,11 +259,11 @@ def suggest_pair(*, a: Person, b: Person, kind: str, score: float, reason: str) 
 
 
 @transaction.atomic
-def decide_pair(*, actor, pair: DuplicatePair, same: bool, keep: Person | None = None) -> DuplicatePair:
+def decide_pair(*, scope: Scope, pair: DuplicatePair, same: bool, keep: Person | None = None) -> DuplicatePair:
     """A coordinator's decision: the same person (merge, keeping every entry) or two people."""
     pair = DuplicatePair.objects.select_for_update().select_related("kitchen_a", "kitchen_b").get(pk=pair.pk)
-    _require(actor, Can.VALIDATE, pair.kitchen_a)
-    _require(actor, Can.VALIDATE, pair.kitchen_b)
+    scope.require(Can.VALIDATE, pair.kitchen_a)
+    scope.require(Can.VALIDATE, pair.kitchen_b)
     if pair.status != DuplicatePair.Status.OPEN:
         raise ValidationError(_("Este par ya fue revisado."))
     if same:
@@ -278,19 +273,19 @@ def decide_pair(*, actor, pair: DuplicatePair, same: bool, keep: Person | None =
         if keep.pk not in (pair.person_a_id, pair.person_b_id):
             raise ValidationError(_("Elija cuál de los dos registros se conserva."))
         remove = pair.person_b if keep.pk == pair.person_a_id else pair.person_a
-        merge_people(actor=actor, keep=keep, remove=remove)
+        merge_people(scope=scope, keep=keep, remove=remove)
         pair.refresh_from_db()
     pair.status = DuplicatePair.Status.SAME if same else DuplicatePair.Status.DIFFERENT
-    pair.decided_by = actor if getattr(actor, "pk", None) else None
+    pair.decided_by = scope.actor
     pair.decided_at = timezone.now()
     pair.save()
-    record(actor=actor, action="roll.pair_decided", obj=pair, org_path=pair.kitchen_a.path,
+    record(scope=scope, action="roll.pair_decided", obj=pair, org_path=pair.kitchen_a.path,
            after={"status": pair.status, "a": pair.a_id_kept, "b": pair.b_id_kept})
     return pair
 
 
 @transaction.atomic
-def merge_people(*, actor, keep: Person, remove: Person) -> PersonMerge:
+def merge_people(*, scope: Scope, keep: Person, remove: Person) -> PersonMerge:
     """Join two records of one person. Every roll entry, membership and position of `remove`
     moves to `keep`; her data fills what `keep` lacks; a snapshot of `remove` is kept."""
     keep = Person.objects.select_for_update().get(pk=keep.pk)
@@ -349,8 +344,8 @@ def merge_people(*, actor, keep: Person, remove: Person) -> PersonMerge:
     keep.languages.set(languages)
     merge = PersonMerge.objects.create(kept=keep, kept_id_kept=keep.pk, removed_id=remove_pk,
                                        removed_data=removed_data, moved=moved | {"filled": filled},
-                                       by=actor if getattr(actor, "pk", None) else None)
+                                       by=scope.actor)
     kitchen = last_kitchen(keep)
-    record(actor=actor, action="person.merge", obj=keep, org_path=kitchen.path if kitchen else "",
+    record(scope=scope, action="person.merge", obj=keep, org_path=kitchen.path if kitchen else "",
            before=removed_data, after=snapshot(keep))
     return merge

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
+from ayni.kitchens.access import requires_kitchen
 from ayni.lib import exports
-from ayni.lib.forms import apply_validation_error
-from ayni.orgs.selectors import get_organisation, scope_roots
+from ayni.lib.views import form_page, to
+from ayni.orgs.access import requires
+from ayni.orgs.selectors import scope_roots
 from ayni.people.models import DuplicatePair
 from ayni.people.selectors import find_by_dni
 from ayni.rolls import imports, selectors, services, spreadsheet
@@ -22,17 +24,9 @@ from ayni.rolls.forms import AddToRollForm, DecisionForm, EditEntryForm, ExitFor
 from ayni.rolls.models import ImportBatch
 
 
-def _kitchen(request, pk, can: Can):
-    org = get_organisation(request.scope, pk, can)
-    if not org.kind.is_kitchen:
-        raise Http404
-    return org
-
-
-@login_required
-def roll(request, pk):
+@requires_kitchen(Can.VIEW_PERSONAL)
+def roll(request, org):
     """A kitchen's roll: search, filters, and the counts by category and ration type."""
-    org = _kitchen(request, pk, Can.VIEW_PERSONAL)
     form = RollFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.roll_entries(
@@ -46,10 +40,9 @@ def roll(request, pk):
     })
 
 
-@login_required
-def summary(request, pk):
+@requires(Can.VIEW, on="pk")
+def summary(request, org):
     """Counts only, for an organisation and everything below it: what a viewer may read."""
-    org = get_organisation(request.scope, pk, Can.VIEW)
     return render(request, "rolls/summary.html", {
         "org": org, "counts": selectors.roll_counts(request.scope, org),
         "personal": request.scope.holds(Can.VIEW_PERSONAL, org),
@@ -57,26 +50,24 @@ def summary(request, pk):
     })
 
 
-@login_required
-def print_roll(request, pk):
+@requires_kitchen(Can.VIEW_PERSONAL)
+def print_roll(request, org):
     """The roll on A4 paper with a column to sign, as municipalities ask for it."""
-    org = _kitchen(request, pk, Can.VIEW_PERSONAL)
     entries = list(selectors.roll_entries(request.scope, org))
     return render(request, "rolls/print.html", {"org": org, "entries": entries, "today": timezone.localdate()})
 
 
-@login_required
+@requires_kitchen(Can.EDIT)
 @require_http_methods(["GET", "POST"])
-def add(request, pk):
+def add(request, org):
     """Put one person on the roll, fast, from a phone. Before creating someone new it asks
     whether she is the same as a similar person already on a roll in the user's scope."""
-    org = _kitchen(request, pk, Can.EDIT)
     today = timezone.localdate()
-    heads = selectors.household_heads(org)
-    form = AddToRollForm(request.POST or None, heads=heads, initial={
+    form = AddToRollForm(request.POST or None, heads=selectors.household_heads(org), initial={
         "since": today, "consent_on": today, "category": selectors.likely_category(request.scope, org, today)})
     candidates = []
-    if request.method == "POST" and form.is_valid():
+
+    def register(data):
         fields = form.person_fields()
         person = None
         choice = request.POST.get("misma", "")
@@ -87,19 +78,22 @@ def add(request, pk):
         if person is None and choice.isdigit():
             person = selectors.visible_roll_people(request.scope).filter(pk=choice).first()
         if person is None and choice != "nueva":
-            candidates = selectors.similar_people(request.scope, org, fields)
-        if not candidates:
-            try:
-                entry = services.register_entry(actor=request.user, kitchen=org, person=person,
-                                                **form.entry_fields(), **({} if person else fields))
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("Se agregó a %(person)s al padrón.") % {"person": entry.person.full_name})
-                if "otra" in request.POST:
-                    return redirect("rolls:add", pk=org.pk)
-                return redirect("rolls:roll", pk=org.pk)
-    return render(request, "rolls/add.html", {"org": org, "form": form, "candidates": candidates})
+            candidates.extend(selectors.similar_people(request.scope, org, fields))
+            if candidates:
+                return None  # asked first: is she one of these?
+        return services.register_entry(scope=request.scope, kitchen=org, person=person,
+                                       **form.entry_fields(), **({} if person else fields))
+
+    def then(entry):
+        if entry is None:
+            return None
+        return redirect("rolls:add" if "otra" in request.POST else "rolls:roll", pk=org.pk)
+
+    return form_page(
+        request, form, action=register, then=then,
+        success=lambda entry: _("Se agregó a %(person)s al padrón.") % {"person": entry.person.full_name}
+        if entry else "",
+        template="rolls/add.html", context={"org": org, "candidates": candidates})
 
 
 @login_required
@@ -113,18 +107,18 @@ def edit(request, pk):
     initial["household_head"] = entry.household.head_id if entry.household_id else None
     initial["consent_on"] = entry.consent_on or timezone.localdate()
     form = EditEntryForm(request.POST or None, heads=selectors.household_heads(entry.kitchen), initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def update(_data):
         fields = form.entry_fields()
         head = fields.pop("household_head", None)
-        try:
-            services.update_entry(actor=request.user, entry=entry, household_head=head, **fields)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se guardaron los cambios de %(person)s.") % {"person": entry.person})
-            return redirect("rolls:roll", pk=entry.kitchen_id)
-    return render(request, "rolls/form.html", {"org": entry.kitchen, "form": form, "entry": entry,
-                                               "title": _("Editar inscripción")})
+        return services.update_entry(scope=request.scope, entry=entry, household_head=head, **fields)
+
+    return form_page(
+        request, form, action=update,
+        success=_("Se guardaron los cambios de %(person)s.") % {"person": entry.person},
+        then=to("rolls:roll", pk=entry.kitchen_id),
+        template="rolls/form.html", context={"org": entry.kitchen, "entry": entry,
+                                             "title": _("Editar inscripción")})
 
 
 @login_required
@@ -132,18 +126,14 @@ def edit(request, pk):
 def exit_view(request, pk):
     """Record that a person no longer eats here (the entry is kept for her history)."""
     entry = selectors.get_entry(request.scope, pk, Can.EDIT)
-    form = ExitForm(request.POST or None, initial={"until": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.exit_entry(actor=request.user, entry=entry, until=form.cleaned_data["until"],
-                                reason=form.cleaned_data["reason"], note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se registró la salida de %(person)s.") % {"person": entry.person})
-            return redirect("rolls:roll", pk=entry.kitchen_id)
-    return render(request, "rolls/form.html", {"org": entry.kitchen, "form": form, "entry": entry,
-                                               "title": _("Registrar salida del padrón")})
+    return form_page(
+        request, ExitForm(request.POST or None, initial={"until": timezone.localdate()}),
+        action=lambda data: services.exit_entry(scope=request.scope, entry=entry, until=data["until"],
+                                                reason=data["reason"], note=data["note"]),
+        success=_("Se registró la salida de %(person)s.") % {"person": entry.person},
+        then=to("rolls:roll", pk=entry.kitchen_id),
+        template="rolls/form.html", context={"org": entry.kitchen, "entry": entry,
+                                             "title": _("Registrar salida del padrón")})
 
 
 @login_required
@@ -154,11 +144,9 @@ def person(request, pk):
         "person": person, "entries": entries, "today": timezone.localdate()})
 
 
-@login_required
+@requires(Can.VALIDATE)
 def duplicates(request):
     """The review queue: pairs that may be one person, for coordinators."""
-    if not (request.scope.is_platform_admin or request.scope.reach(Can.VALIDATE)):
-        raise PermissionDenied(_("Solo las coordinadoras revisan posibles duplicados."))
     status = request.GET.get("estado", DuplicatePair.Status.OPEN)
     if status not in DuplicatePair.Status.values:
         status = DuplicatePair.Status.OPEN
@@ -176,52 +164,50 @@ def decide(request, pk):
         pair = DuplicatePair.objects.select_related("person_a", "person_b", "kitchen_a", "kitchen_b").get(pk=pk)
     except DuplicatePair.DoesNotExist:
         raise Http404 from None
-    get_organisation(request.scope, pair.kitchen_a_id, Can.VALIDATE)
-    get_organisation(request.scope, pair.kitchen_b_id, Can.VALIDATE)
-    form = DecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        same = form.cleaned_data["decision"] == "same"
+    # Both sides: a pair is decided only by someone who validates both kitchens.
+    request.scope.require(Can.VALIDATE, pair.kitchen_a)
+    request.scope.require(Can.VALIDATE, pair.kitchen_b)
+
+    def decide_it(data):
+        same = data["decision"] == "same"
         keep = None
-        if same and form.cleaned_data.get("keep") in (pair.person_a_id, pair.person_b_id):
-            keep = pair.person_a if form.cleaned_data["keep"] == pair.person_a_id else pair.person_b
-        try:
-            services.decide_pair(actor=request.user, pair=pair, same=same, keep=keep)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se unieron los dos registros; se conserva toda su historia.") if same
-                             else _("Quedó registrado que son personas distintas; no se volverán a sugerir."))
-            return redirect("rolls:duplicates")
+        if same and data.get("keep") in (pair.person_a_id, pair.person_b_id):
+            keep = pair.person_a if data["keep"] == pair.person_a_id else pair.person_b
+        return services.decide_pair(scope=request.scope, pair=pair, same=same, keep=keep)
+
     sides = []
     for person in (pair.person_a, pair.person_b):
         entries = list(person.roll_entries.select_related("kitchen", "category")) if person else []
         sides.append((person, entries))
-    return render(request, "rolls/decide.html", {"pair": pair, "form": form, "sides": sides})
+    return form_page(
+        request, DecisionForm(request.POST or None), action=decide_it,
+        success=lambda decided: _("Se unieron los dos registros; se conserva toda su historia.")
+        if decided.status == DuplicatePair.Status.SAME
+        else _("Quedó registrado que son personas distintas; no se volverán a sugerir."),
+        then=to("rolls:duplicates"), template="rolls/decide.html", context={"pair": pair, "sides": sides})
 
 
-@login_required
+@requires(Can.VALIDATE, on="pk")
 @require_POST
-def scan(request, pk):
+def scan(request, org):
     """Start the duplicate search over an organisation's whole subtree, in the background."""
     from ayni.rolls.tasks import find_duplicates
 
-    org = get_organisation(request.scope, pk, Can.VALIDATE)
     find_duplicates.enqueue(org.pk)
     messages.success(request, _("Se inició la búsqueda de duplicados en %(org)s. Los pares encontrados aparecerán "
                                 "en la lista de revisión.") % {"org": org.name})
     return redirect("rolls:duplicates")
 
 
-@login_required
-def export(request, pk, fmt):
+@requires(Can.VIEW_PERSONAL, on="pk")
+def export(request, org, fmt):
     """A kitchen's roll, or a district's (every kitchen below it), as XLSX or CSV. Logged."""
     if fmt not in ("xlsx", "csv"):
         raise Http404
-    org = get_organisation(request.scope, pk, Can.VIEW_PERSONAL)
     today = timezone.localdate()
     entries = list(selectors.roll_entries(request.scope, org).order_by(
         "kitchen__name", "person__paternal_surname", "person__maternal_surname", "person__given_names"))
-    services.log_export(actor=request.user, organisation=org, fmt=fmt, rows=len(entries))
+    services.log_export(scope=request.scope, organisation=org, fmt=fmt, rows=len(entries))
     stem = slugify(f"padron {org.name} {today:%Y-%m-%d}")
     rows = spreadsheet.export_rows(entries, today)
     if fmt == "xlsx":
@@ -237,32 +223,26 @@ def export(request, pk, fmt):
     return response
 
 
-@login_required
+@requires_kitchen(Can.EDIT)
 @require_http_methods(["GET", "POST"])
-def import_upload(request, pk):
+def import_upload(request, org):
     """Step one: the file is stored as it came, then read for the preview."""
-    org = _kitchen(request, pk, Can.EDIT)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > spreadsheet.MAX_BYTES:
-            form.add_error("file", _("El archivo pesa %(mb).1f MB; el máximo es %(max)s MB. Divídalo en varios "
-                                     "archivos.") % {"mb": upload.size / 1024 / 1024,
-                                                     "max": spreadsheet.MAX_BYTES // 1024 // 1024})
-        else:
-            try:
-                batch = imports.upload_import(actor=request.user, kitchen=org, filename=upload.name,
-                                              content=upload.read(),
-                                              consent_method=form.cleaned_data["consent_method"])
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                return redirect("rolls:import_preview", pk=batch.pk)
-    recent = org.roll_imports.defer("content", "preview")[:5]
-    return render(request, "rolls/import.html", {"org": org, "form": form, "recent": recent,
-                                                 "max_rows": spreadsheet.max_rows(),
-                                                 "max_columns": spreadsheet.max_columns(),
-                                                 "max_mb": spreadsheet.MAX_BYTES // 1024 // 1024})
+
+    def upload(data):
+        upload = data["file"]
+        if upload.size > spreadsheet.MAX_BYTES:  # refused before reading it into memory
+            raise ValidationError({"file": _("El archivo pesa %(mb).1f MB; el máximo es %(max)s MB. Divídalo en "
+                                             "varios archivos.") % {"mb": upload.size / 1024 / 1024,
+                                                                    "max": spreadsheet.MAX_BYTES // 1024 // 1024}})
+        return imports.upload_import(scope=request.scope, kitchen=org, filename=upload.name, content=upload.read(),
+                                     consent_method=data["consent_method"])
+
+    return form_page(
+        request, ImportForm(request.POST or None, request.FILES or None), action=upload,
+        then=lambda batch: redirect("rolls:import_preview", pk=batch.pk), template="rolls/import.html", context={
+            "org": org, "recent": org.roll_imports.defer("content", "preview")[:5],
+            "max_rows": spreadsheet.max_rows(), "max_columns": spreadsheet.max_columns(),
+            "max_mb": spreadsheet.MAX_BYTES // 1024 // 1024})
 
 
 @login_required
@@ -275,7 +255,8 @@ def import_preview(request, pk):
         batch = ImportBatch.objects.defer("content").select_related("kitchen__kind").get(pk=pk)
     except ImportBatch.DoesNotExist:
         raise Http404 from None
-    org = _kitchen(request, batch.kitchen_id, Can.EDIT)
+    org = batch.kitchen  # always a kitchen: an upload anywhere else is refused
+    request.scope.require(Can.EDIT, org)
     answers = {}
     if request.method == "POST":
         action = request.POST.get("accion", "confirmar")
@@ -283,10 +264,10 @@ def import_preview(request, pk):
                    if k.startswith("columna-") and k.removeprefix("columna-").isdigit()}
         try:
             if action in ("columnas", "leer"):
-                imports.answer_columns(actor=request.user, batch=batch,
+                imports.answer_columns(scope=request.scope, batch=batch,
                                        choices=answers if action == "columnas" else None)
                 return redirect("rolls:import_preview", pk=batch.pk)
-            created = imports.apply_import(actor=request.user, batch=batch)
+            created = imports.apply_import(scope=request.scope, batch=batch)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
