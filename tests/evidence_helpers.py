@@ -9,6 +9,7 @@ from ayni.accounts.scope import Scope
 from ayni.evidence import selectors
 from ayni.kitchens import services
 from ayni.kitchens.models import DailyReport
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, days_ago, item, move, report
 from tests.rolls_helpers import put_on_roll
 
@@ -72,7 +73,8 @@ def raw_totals(kitchens, first: datetime.date, last_day: datetime.date) -> dict:
 def publish(org, enabled=True):
     from ayni.evidence.services import set_public_profile
 
-    return set_public_profile(actor=None, organisation=org, enabled=enabled, note="Cifras de nuestra federación.")
+    return set_public_profile(scope=as_scope(None), organisation=org, enabled=enabled,
+                              note="Cifras de nuestra federación.")
 
 
 def public_lima(w):

@@ -16,6 +16,7 @@ from ayni.geo.models import District
 from ayni.kitchens import integrity, services
 from ayni.kitchens.models import DailyReport, MonthlyRollup, MonthlySummary, StockMovement, SubsidyPayment
 from ayni.orgs.services import move_organisation, update_organisation
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, item
 
 pytestmark = pytest.mark.django_db
@@ -85,9 +86,10 @@ def run(world, op):
             else:
                 services.return_month(actor=None, kitchen=kitchen, month=day, comment="Revisar")
         case ("transfer", _, away):
-            move_organisation(actor=None, organisation=kitchen, new_parent=world.santiago if away else world.ves)
+            move_organisation(scope=as_scope(None), organisation=kitchen,
+                              new_parent=world.santiago if away else world.ves)
         case ("relocate", _, code):
-            update_organisation(actor=None, organisation=kitchen, district=District.objects.get(code=code))
+            update_organisation(scope=as_scope(None), organisation=kitchen, district=District.objects.get(code=code))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

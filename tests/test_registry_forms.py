@@ -9,6 +9,7 @@ from django.utils import timezone
 from ayni.audit.models import AuditEntry
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
+from tests.conftest import as_scope
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -102,7 +103,7 @@ def test_a_coordinator_moves_a_kitchen_between_her_district_federations(login, w
     from ayni.orgs.services import create_organisation
     from tests.conftest import kind
 
-    other = create_organisation(actor=None, kind=kind("federacion-distrital"), parent=world.lima,
+    other = create_organisation(scope=as_scope(None), kind=kind("federacion-distrital"), parent=world.lima,
                                 name="Federación de Comas", district=world.lima.district)
     client = login(world.coordinator)
     response = client.post(reverse("orgs:move", kwargs={"pk": world.kitchen.pk}), {"new_parent": other.pk})
@@ -158,7 +159,8 @@ def test_the_organisation_page_is_a_fixed_number_of_queries(login, world, django
     from ayni.people.services import register_person
 
     for i in range(15):
-        register_person(actor=None, organisation=world.kitchen, given_names=f"Socia {i}", paternal_surname="Apaza")
+        register_person(scope=as_scope(None), organisation=world.kitchen, given_names=f"Socia {i}",
+                        paternal_surname="Apaza")
     client = login(world.coordinator)
     with django_assert_max_num_queries(25):
         response = client.get(reverse("orgs:detail", kwargs={"pk": world.kitchen.pk}))

@@ -13,7 +13,7 @@ from ayni.orgs.services import update_organisation
 from ayni.rolls import integrity
 from ayni.rolls.models import ExitReason, RepeatedPersonEntry, RollEntry
 from ayni.rolls.services import exit_entry, merge_people, register_entry
-from tests.conftest import build_world
+from tests.conftest import as_scope, build_world
 from tests.kitchens import TODAY
 from tests.rolls_helpers import cat, put_on_roll
 from tests.test_kitchens_concurrency import run_at_once
@@ -49,7 +49,8 @@ def test_roll_writes_at_once_keep_the_people_counts_exact():
         lambda: register(w.kitchen_other, rosa.person),
         lambda: exit_entry(actor=None, entry=rosa, until=TODAY - datetime.timedelta(days=5), reason=ExitReason.MOVED),
         lambda: merge_people(actor=None, keep=lucia, remove=copy),
-        lambda: update_organisation(actor=None, organisation=w.olla, district=District.objects.get(code="150143")),
+        lambda: update_organisation(scope=as_scope(None), organisation=w.olla,
+                                    district=District.objects.get(code="150143")),
         lambda: register(w.olla, n=1),
         lambda: register(w.kitchen, n=2),
         lambda: register(w.olla, ana),

@@ -37,14 +37,14 @@ def home(request):
              "roll": roll_entries(scope, org, on=today).count() if org.kind.is_kitchen else None}
             for org in own[:5]
         ]
-    if scope.reach(Can.VIEW_PERSONAL) and role != Role.LEADER:
+    if scope.holds(Can.VIEW_PERSONAL) and role != Role.LEADER:
         context["terms_ending"] = people_selectors.terms_ending(scope, days=60, on=today)[:20]
         context["without_board"] = people_selectors.organisations_without_board(scope, on=today).count()
-    if scope.reach(Can.AUDIT) or scope.is_platform_admin:
+    if scope.holds(Can.AUDIT):
         context["recent"] = AuditEntry.objects.filter(scope.q(Can.AUDIT, prefix="org_")).select_related(
             "actor")[:8]
     context["kitchens_home"] = kitchens_home_panel(scope, today)
-    if scope.reach(Can.VALIDATE) or scope.is_platform_admin:  # those who review the duplicate queue
+    if scope.holds(Can.VALIDATE):  # those who review the duplicate queue
         context["open_duplicates"] = duplicate_queue(scope).count()
     return render(request, "core/home.html", context)
 
