@@ -189,3 +189,36 @@ def test_a_field_with_an_error_is_marked_invalid_and_points_at_its_message(login
             assert f'id="{target}"' in html, (name, target)
     assert "8 dígitos" in re.search(r'id="id_dni_error">(.*?)</div>', html, re.S)[1]
     assert "celular" in re.search(r'id="id_phone_error">(.*?)</div>', html, re.S)[1]
+
+
+@pytest.mark.parametrize("what,early_message", [
+    ("membership", "anterior a la de ingreso"), ("position", "anterior al inicio del periodo")])
+def test_ending_a_membership_or_a_position_refuses_a_date_before_it_began_and_audits_who(login, world, what,
+                                                                                         early_message):
+    closing = world.member.memberships.get() if what == "membership" else world.member.positions.get()
+    url = reverse(f"people:end_{what}", kwargs={"pk": closing.pk})
+    client = login(world.leader)
+    too_early = (closing.since if what == "membership" else closing.starts_on) - datetime.timedelta(days=1)
+    response = client.post(url, {"on": too_early.isoformat()}, follow=True)
+    assert early_message in response.content.decode()
+    assert not AuditEntry.objects.filter(action=f"{what}.end").exists()
+    assert client.post(url, {"on": TODAY.isoformat()}).status_code == 302
+    closing.refresh_from_db()
+    assert (closing.until if what == "membership" else closing.ends_on) == TODAY
+    assert AuditEntry.objects.get(action=f"{what}.end").actor == world.leader
+
+
+def test_save_and_register_another_comes_back_to_an_empty_form(login, world):
+    client = login(world.leader)
+    url = reverse("orgs:register_member", kwargs={"pk": world.kitchen.pk})
+    response = client.post(url, {**member_post(), "otra": "1"})
+    assert response.status_code == 302 and response["Location"] == url
+    response = client.post(url, member_post(given_names="Ruth"))
+    assert response["Location"] == reverse("orgs:detail", kwargs={"pk": world.kitchen.pk})
+    assert Membership.objects.filter(organisation=world.kitchen, person__given_names__in=["Luz", "Ruth"]).count() == 2
+
+
+def test_work_no_account_authorises_is_audited_as_the_system_and_why(world):
+    created = AuditEntry.objects.get(action="org.create", object_id=str(world.kitchen.pk))
+    assert created.actor is None and created.reason == "preparación de la prueba"
+    assert created.actor_text == "sistema (preparación de la prueba)"

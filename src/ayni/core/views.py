@@ -22,15 +22,17 @@ def home(request):
     today = timezone.localdate()
     context = {"role": role, "Role": Role}
     roots = list(org_selectors.scope_roots(scope))
-    context["roots"] = [(org, org_selectors.subtree_summary(org)) for org in roots[:10]]
+    context["roots"] = [(org, org_selectors.subtree_summary(scope, org)) for org in roots[:10]]
     if role == Role.LEADER:
         from ayni.orgs.models import RequirementItem
 
         n_items = RequirementItem.objects.count()
-        own = roots
+        # Her own organisations: where she sees names (a leader who is also a viewer higher up
+        # sees that organisation's figures above, never its board).
+        own = [org for org in roots if scope.holds(Can.VIEW_PERSONAL, org)]
         context["own"] = [
-            {"org": org, "board": list(people_selectors.board_of(org, today)),
-             "members": people_selectors.members_of(org, today).count(),
+            {"org": org, "board": list(people_selectors.board_of(scope, org, today)),
+             "members": people_selectors.member_count(scope, org, today),
              "missing": n_items - org.requirement_checks.count(),
              # Who eats here (the roll) is not who belongs to the organisation (its socias): the
              # home shows both, each with its own button, so one is not taken for the other.

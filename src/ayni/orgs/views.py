@@ -50,8 +50,8 @@ def detail(request, org):
     context = {
         "org": org,
         "ancestors": [a for a in org.ancestors() if scope.holds(Can.VIEW, a)],
-        "children": selectors.children_with_counts(org),
-        "summary": selectors.subtree_summary(org),
+        "children": selectors.children_with_counts(scope, org),
+        "summary": selectors.subtree_summary(scope, org),
         "requirements": [(item, checks.get(item.code)) for item in RequirementItem.objects.all()],
         "personal": personal,
         "can_edit": scope.holds(Can.EDIT, org),
@@ -60,11 +60,11 @@ def detail(request, org):
         "can_manage": scope.holds(Can.MANAGE_ACCOUNTS, org),
         "can_audit": scope.holds(Can.AUDIT, org),
         "can_move": org.parent_id is not None and scope.holds(Can.CREATE_CHILD, org.parent),
-        "member_count": people_selectors.members_of(org, today).count(),
+        "member_count": people_selectors.member_count(scope, org, today),
     }
     if personal:
-        context["board"] = list(people_selectors.board_of(org, today))
-        context["members"] = people_selectors.members_of(org, today)[:200]
+        context["board"] = list(people_selectors.board_of(scope, org, today))
+        context["members"] = people_selectors.members_of(scope, org, today)[:200]
     return render(request, "orgs/detail.html", context)
 
 

@@ -156,18 +156,29 @@ def _seen_among(scope: Scope, ids: list[int]) -> set[int]:
     return seen
 
 
-def members_of(org: Organisation, on: datetime.date | None = None) -> QuerySet[Membership]:
-    """Current socias of one organisation (the caller has checked VIEW_PERSONAL)."""
+def _current_members(org: Organisation, on: datetime.date | None) -> QuerySet[Membership]:
     on = on or timezone.localdate()
+    return org.memberships.filter(since__lte=on).filter(Q(until__isnull=True) | Q(until__gte=on))
+
+
+def members_of(scope: Scope, org: Organisation, on: datetime.date | None = None) -> QuerySet[Membership]:
+    """Current socias of one organisation, by name: only where the scope may see names."""
+    scope.require(Can.VIEW_PERSONAL, org)
     return (
-        org.memberships.filter(since__lte=on)
-        .filter(Q(until__isnull=True) | Q(until__gte=on))
-        .select_related("person")
+        _current_members(org, on).select_related("person")
         .order_by("person__paternal_surname", "person__given_names")
     )
 
 
-def board_of(org: Organisation, on: datetime.date | None = None) -> QuerySet[Position]:
+def member_count(scope: Scope, org: Organisation, on: datetime.date | None = None) -> int:
+    """How many socias it has: a figure, which whoever sees the organisation may see."""
+    scope.require(Can.VIEW, org)
+    return _current_members(org, on).count()
+
+
+def board_of(scope: Scope, org: Organisation, on: datetime.date | None = None) -> QuerySet[Position]:
+    """Its board today, by name: only where the scope may see names."""
+    scope.require(Can.VIEW_PERSONAL, org)
     return org.positions.current(on).select_related("person", "kind")
 
 

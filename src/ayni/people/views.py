@@ -22,7 +22,7 @@ from ayni.people.models import Membership, Person, Position
 
 @requires(Can.VIEW_PERSONAL, on="pk")
 def members(request, org):
-    qs = selectors.members_of(org)
+    qs = selectors.members_of(request.scope, org)
     text = request.GET.get("q", "").strip()
     if text:
         found = selectors.search_people(request.scope, text).values("pk")
@@ -84,7 +84,7 @@ def add_existing_member(request, org):
 @requires(Can.EDIT, on="pk")
 @require_http_methods(["GET", "POST"])
 def assign_position(request, org):
-    people = Person.objects.filter(pk__in=selectors.members_of(org).values("person"))
+    people = Person.objects.filter(pk__in=selectors.members_of(request.scope, org).values("person"))
     return form_page(
         request, PositionForm(request.POST or None, people=people, initial={"person": request.GET.get("persona")}),
         action=lambda data: services.assign_position(scope=request.scope, organisation=org, **data),
