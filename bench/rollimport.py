@@ -104,17 +104,19 @@ def xlsx(rows: list[list]) -> bytes:
 def world(today: datetime.date):
     """A confederation, a provincial federation, two kitchens, a leader and 300 registered people."""
     from ayni.accounts.models import Role, RoleGrant, User
+    from ayni.accounts.scope import Scope
     from ayni.geo.models import District
     from ayni.orgs.models import OrgKind
     from ayni.orgs.services import create_organisation
     from ayni.people.models import Membership, Person
 
     d = District.objects.get
-    confed = create_organisation(actor=None, kind=OrgKind.objects.get(code="confederacion"), parent=None,
+    system = Scope.system("banco de pruebas")
+    confed = create_organisation(scope=system, kind=OrgKind.objects.get(code="confederacion"), parent=None,
                                  name="Confederación", district=d(code="150101"))
-    lima = create_organisation(actor=None, kind=OrgKind.objects.get(code="federacion-provincial"), parent=confed,
+    lima = create_organisation(scope=system, kind=OrgKind.objects.get(code="federacion-provincial"), parent=confed,
                                name="Federación de Lima Sur", district=d(code="150142"))
-    kitchens = [create_organisation(actor=None, kind=OrgKind.objects.get(code="comedor-popular"), parent=lima,
+    kitchens = [create_organisation(scope=system, kind=OrgKind.objects.get(code="comedor-popular"), parent=lima,
                                     name=name, district=d(code="150142"))
                 for name in ("Comedor Santa Rosa", "Comedor Virgen de Fátima")]
     leader = User.objects.create_user(username="dirigenta", password="x" * 12)

@@ -37,15 +37,17 @@ LIMA = ZoneInfo("America/Lima")
 SETUP = """
 import json, secrets
 from ayni.accounts.models import Role, RoleGrant, User
+from ayni.accounts.scope import Scope
 from ayni.capture.models import ApiToken
 from ayni.geo.models import District
 from ayni.orgs.models import OrgKind
 from ayni.orgs.services import create_organisation
 d = District.objects.get(code="150142")
 kind = OrgKind.objects.get
-confed = create_organisation(actor=None, kind=kind(code="confederacion"), parent=None, name="Banco", district=d)
-fed = create_organisation(actor=None, kind=kind(code="federacion-provincial"), parent=confed, name="Fed", district=d)
-kitchens = [create_organisation(actor=None, kind=kind(code="comedor-popular"), parent=fed, name=f"Comedor {i}",
+system = Scope.system("banco de pruebas")
+confed = create_organisation(scope=system, kind=kind(code="confederacion"), parent=None, name="Banco", district=d)
+fed = create_organisation(scope=system, kind=kind(code="federacion-provincial"), parent=confed, name="Fed", district=d)
+kitchens = [create_organisation(scope=system, kind=kind(code="comedor-popular"), parent=fed, name=f"Comedor {i}",
                                 district=d).pk for i in range(PHONES * 2)]
 out = {"kitchens": kitchens, "keys": []}
 for i in range(PHONES * 2):

@@ -47,29 +47,30 @@ def kind(code):
 
 def build_world():
     d = District.objects.get
-    confed = create_organisation(actor=None, kind=kind("confederacion"), parent=None,
+    system = Scope.system("preparación de la prueba")  # the stage is set before anyone has an account
+    confed = create_organisation(scope=system, kind=kind("confederacion"), parent=None,
                                  name="Confederación de Prueba", district=d(code="150101"))
-    lima = create_organisation(actor=None, kind=kind("federacion-provincial"), parent=confed,
+    lima = create_organisation(scope=system, kind=kind("federacion-provincial"), parent=confed,
                                name="Federación Provincial de Lima", district=d(code="150101"))
-    ves = create_organisation(actor=None, kind=kind("federacion-distrital"), parent=lima,
+    ves = create_organisation(scope=system, kind=kind("federacion-distrital"), parent=lima,
                               name="Federación Distrital de Villa El Salvador", district=d(code="150142"))
-    kitchen = create_organisation(actor=None, kind=kind("comedor-popular"), parent=ves,
+    kitchen = create_organisation(scope=system, kind=kind("comedor-popular"), parent=ves,
                                   name="Comedor Popular Santa Rosa", district=d(code="150142"))
-    olla = create_organisation(actor=None, kind=kind("olla-comun"), parent=ves,
+    olla = create_organisation(scope=system, kind=kind("olla-comun"), parent=ves,
                                name="Olla Común Los Jardines", district=d(code="150142"))
-    cusco = create_organisation(actor=None, kind=kind("federacion-provincial"), parent=confed,
+    cusco = create_organisation(scope=system, kind=kind("federacion-provincial"), parent=confed,
                                 name="Federación Provincial del Cusco", district=d(code="080101"))
-    santiago = create_organisation(actor=None, kind=kind("federacion-distrital"), parent=cusco,
+    santiago = create_organisation(scope=system, kind=kind("federacion-distrital"), parent=cusco,
                                    name="Federación Distrital de Santiago", district=d(code="080108"))
-    kitchen_other = create_organisation(actor=None, kind=kind("comedor-popular"), parent=santiago,
+    kitchen_other = create_organisation(scope=system, kind=kind("comedor-popular"), parent=santiago,
                                         name="Comedor Virgen de Belén", district=d(code="080108"))
     today = timezone.localdate()
-    member = register_person(actor=None, organisation=kitchen, given_names="María Elena",
+    member = register_person(scope=system, organisation=kitchen, given_names="María Elena",
                              paternal_surname="Quispe", maternal_surname="Mamani", dni="45678912",
                              birth_date=datetime.date(1975, 3, 14), phone="987654321")
-    assign_position(actor=None, person=member, organisation=kitchen, kind=PositionKind.objects.get(code="presidenta"),
+    assign_position(scope=system, person=member, organisation=kitchen, kind=PositionKind.objects.get(code="presidenta"),
                     starts_on=today - datetime.timedelta(days=300), ends_on=today + datetime.timedelta(days=30))
-    member_other = register_person(actor=None, organisation=kitchen_other, given_names="Juana",
+    member_other = register_person(scope=system, organisation=kitchen_other, given_names="Juana",
                                    paternal_surname="Huamán", maternal_surname="Ccahuana", dni="23456781")
     w = SimpleNamespace(
         confed=confed, lima=lima, ves=ves, kitchen=kitchen, olla=olla, cusco=cusco, santiago=santiago,

@@ -76,7 +76,8 @@ def raw_totals(kitchens, first: datetime.date, last_day: datetime.date) -> dict:
 def publish(org, enabled=True):
     from ayni.evidence.services import set_public_profile
 
-    return set_public_profile(actor=None, organisation=org, enabled=enabled, note="Cifras de nuestra federación.")
+    return set_public_profile(scope=as_scope(None), organisation=org, enabled=enabled,
+                              note="Cifras de nuestra federación.")
 
 
 def public_lima(w):

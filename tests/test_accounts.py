@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from ayni.accounts import services
 from ayni.accounts.models import Role, RoleGrant, User
+from ayni.accounts.scope import Scope
 from ayni.audit.models import AuditEntry
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, as_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -54,10 +55,10 @@ def test_a_coordinator_creates_an_account_for_a_leader_who_sets_her_password_wit
 
 def test_a_coordinator_cannot_grant_outside_her_subtree_or_above_her_role(world):
     with pytest.raises(Http404):
-        services.create_account(actor=world.coordinator, username="x1", organisation=world.kitchen_other,
-                                role=Role.LEADER)
+        services.create_account(scope=Scope.for_user(world.coordinator), username="x1",
+                                organisation=world.kitchen_other, role=Role.LEADER)
     with pytest.raises(PermissionDenied):
-        services.create_account(actor=world.coordinator, username="x2", organisation=world.kitchen,
+        services.create_account(scope=Scope.for_user(world.coordinator), username="x2", organisation=world.kitchen,
                                 role=Role.NATIONAL_ADMIN)
     assert not User.objects.filter(username__in=["x1", "x2"]).exists()
 
@@ -71,19 +72,19 @@ def test_a_duplicate_username_or_phone_is_explained(client, world):
 
 
 def test_reset_code_replaces_the_previous_one_and_deactivation_blocks_login(world):
-    first = services.issue_reset_code(actor=world.coordinator, user=world.leader)
-    second = services.issue_reset_code(actor=world.coordinator, user=world.leader)
+    first = services.issue_reset_code(scope=as_scope(world.coordinator), user=world.leader)
+    second = services.issue_reset_code(scope=as_scope(world.coordinator), user=world.leader)
     with pytest.raises(Exception, match="no son correctos"):
         services.redeem_code(identifier="rosa", code=first, new_password="clave-nueva-segura-1")
     services.redeem_code(identifier="rosa", code=second, new_password="clave-nueva-segura-1")
-    services.set_active(actor=world.coordinator, user=world.leader, active=False)
+    services.set_active(scope=as_scope(world.coordinator), user=world.leader, active=False)
     assert authenticate(username="rosa", password="clave-nueva-segura-1") is None
     assert AuditEntry.objects.filter(action="account.deactivate").exists()
 
 
 def test_a_coordinator_of_another_province_cannot_reset_a_leader(world):
     with pytest.raises(PermissionDenied):
-        services.issue_reset_code(actor=world.coordinator_other, user=world.leader)
+        services.issue_reset_code(scope=Scope.for_user(world.coordinator_other), user=world.leader)
 
 
 def test_everyone_changes_her_own_password(client, world):
@@ -97,7 +98,8 @@ def test_everyone_changes_her_own_password(client, world):
 def test_the_audit_trail_is_scoped_to_the_coordinators_subtree(client, world):
     from ayni.orgs.services import update_organisation
 
-    update_organisation(actor=world.leader_other, organisation=world.kitchen_other, name="Comedor Belén Renovado")
+    update_organisation(scope=as_scope(world.leader_other), organisation=world.kitchen_other,
+                        name="Comedor Belén Renovado")
     client.force_login(world.coordinator)
     assert "Belén Renovado" not in client.get(reverse("audit:entries")).content.decode()
     client.force_login(world.coordinator_other)
@@ -105,7 +107,7 @@ def test_the_audit_trail_is_scoped_to_the_coordinators_subtree(client, world):
 
 
 def test_grants_hold_for_the_subtree_but_a_leaders_only_for_her_kitchen(world):
-    from ayni.accounts.scope import Can, Scope
+    from ayni.accounts.scope import Can
 
     coordinator, leader = Scope.for_user(world.coordinator), Scope.for_user(world.leader)
     assert coordinator.holds(Can.VIEW_PERSONAL, world.kitchen)
@@ -122,10 +124,11 @@ def test_a_username_of_digits_is_refused_so_it_cannot_be_taken_for_a_phone(clien
             "first_name": "Otra", "username": username, "role": Role.LEADER})
         assert response.status_code == 200 and "al menos una letra" in response.content.decode()
     with pytest.raises(ValidationError, match="al menos una letra"):
-        services.create_account(actor=world.coordinator, username="905796393", organisation=world.kitchen,
+        services.create_account(scope=as_scope(world.coordinator), username="905796393", organisation=world.kitchen,
                                 role=Role.LEADER)
     assert not User.objects.exclude(username__regex=r"[a-z]").exists()
-    services.create_account(actor=world.coordinator, username="rosa2", organisation=world.kitchen, role=Role.LEADER)
+    services.create_account(scope=as_scope(world.coordinator), username="rosa2", organisation=world.kitchen,
+                            role=Role.LEADER)
 
 
 def test_createsuperuser_refuses_a_username_of_digits(world, monkeypatch):

@@ -6,7 +6,7 @@ are written to docs/screens/ when AYNI_SCREENSHOTS=1 (otherwise to a temporary f
 import pytest
 
 from tests.browser import checked_page, log_in, screens_dir
-from tests.conftest import PASSWORD, build_world, kind
+from tests.conftest import PASSWORD, as_scope, build_world, kind
 from tests.evidence_helpers import add_activity
 from tests.kitchens import days_ago, report
 
@@ -22,10 +22,10 @@ def more_kitchens(w):
 
     for n, code in enumerate(["040101", "210101", "130101", "200101", "050101"]):
         district = District.objects.get(code=code)
-        fed = create_organisation(actor=None, kind=kind("federacion-provincial"), parent=w.confed,
+        fed = create_organisation(scope=as_scope(None), kind=kind("federacion-provincial"), parent=w.confed,
                                   name=f"Federación Provincial de {district.province.name.title()}", district=district)
         for k in range(3):
-            kitchen = create_organisation(actor=None, kind=kind("comedor-popular"), parent=fed,
+            kitchen = create_organisation(scope=as_scope(None), kind=kind("comedor-popular"), parent=fed,
                                           name=f"Comedor {district.name.title()} {k + 1}", district=district)
             for d in range(0, 50, 1 + (n + k) % 3):
                 report(kitchen, days_ago(d), served_paying=25 + 5 * n, served_subsidised=10 + k, served_free=2 + n,

@@ -131,7 +131,7 @@ def test_only_a_coordinator_covering_both_sees_the_held_dni_and_merging_keeps_it
 
 
 def test_a_coordinator_of_another_province_cannot_reach_across_either(world):
-    ana = register_person(actor=world.coordinator, organisation=world.olla, given_names="Ana",
+    ana = register_person(scope=Scope.for_user(world.coordinator), organisation=world.olla, given_names="Ana",
                           paternal_surname="Torres", dni=JUANA_DNI)
     assert ana.dni is None
     assert DuplicatePair.objects.get().kitchen_a in (world.olla, world.kitchen_other)
@@ -139,8 +139,8 @@ def test_a_coordinator_of_another_province_cannot_reach_across_either(world):
 
 def test_a_holder_in_no_organisation_is_reviewed_by_the_national_board(world):
     nowhere = Person.objects.create(given_names="Sin", paternal_surname="Organización", dni="11223344")
-    register_person(actor=world.leader, organisation=world.kitchen, given_names="Ana", paternal_surname="Torres",
-                    dni="11223344")
+    register_person(scope=Scope.for_user(world.leader), organisation=world.kitchen, given_names="Ana",
+                    paternal_surname="Torres", dni="11223344")
     assert not roll_selectors.duplicate_queue(Scope.for_user(world.coordinator)).exists()
     pair = roll_selectors.duplicate_queue(Scope.for_user(world.national)).get()
     assert nowhere in (pair.person_a, pair.person_b)
@@ -149,14 +149,15 @@ def test_a_holder_in_no_organisation_is_reviewed_by_the_national_board(world):
 
 def test_the_national_board_sees_the_holder_and_is_told_so(world):
     with pytest.raises(ValidationError) as exc:
-        register_person(actor=world.national, organisation=world.olla, given_names="Ana", paternal_surname="Torres",
-                        dni=JUANA_DNI)
+        register_person(scope=Scope.for_user(world.national), organisation=world.olla, given_names="Ana",
+                        paternal_surname="Torres", dni=JUANA_DNI)
     assert "Ya hay una persona registrada con el DNI" in exc.value.messages[0]
     assert not DuplicatePair.objects.exists()
 
 
 def test_a_socia_given_a_held_dni_on_edit_keeps_her_own_and_the_typed_one_waits(login, world):
-    ana = register_person(actor=world.leader, organisation=world.kitchen, given_names="Ana", paternal_surname="Torres")
+    ana = register_person(scope=Scope.for_user(world.leader), organisation=world.kitchen, given_names="Ana",
+                          paternal_surname="Torres")
     response = login(world.leader).post(reverse("people:edit", kwargs={"pk": ana.pk}),
                                         member_form(dni=JUANA_DNI), follow=True)
     assert not shows_her(response.content) and "Ya hay" not in response.content.decode()
@@ -276,7 +277,7 @@ def test_reimporting_a_file_with_a_held_dni_adds_nobody(world):
 
 def _juana_also_in_lima(world):
     """Juana, a Cusco socia, also a socia of Rosa's Lima kitchen (as the defect left some)."""
-    add_membership(actor=None, person=world.member_other, organisation=world.kitchen,
+    add_membership(scope=as_scope(None), person=world.member_other, organisation=world.kitchen,
                    since=timezone.localdate())
     return world.member_other
 
@@ -290,23 +291,23 @@ def test_a_leader_cannot_change_who_someone_shared_with_another_province_is(logi
                            member_form(given_names="Otra", dni=JUANA_DNI))
     assert response.status_code == 403
     with pytest.raises(ValidationError):
-        update_person(actor=world.leader, person=juana, given_names="Otra")
+        update_person(scope=Scope.for_user(world.leader), person=juana, given_names="Otra")
     with pytest.raises(ValidationError):
-        update_person(actor=world.coordinator, person=juana, phone="999888777")
+        update_person(scope=Scope.for_user(world.coordinator), person=juana, phone="999888777")
     assert Person.objects.get(pk=juana.pk).given_names == "Juana"
 
 
 def test_someone_covering_every_organisation_of_hers_may_change_it(world):
     juana = _juana_also_in_lima(world)
-    update_person(actor=world.national, person=juana, phone="999888777")
+    update_person(scope=Scope.for_user(world.national), person=juana, phone="999888777")
     assert Person.objects.get(pk=juana.pk).phone == "999888777"
 
 
 def test_a_roll_entry_in_another_province_counts_as_belonging_there(world):
     put_on_roll(world.kitchen_other, category="otro", person=world.member)
     with pytest.raises(ValidationError):
-        update_person(actor=world.leader, person=world.member, birth_date=None)
-    update_person(actor=world.national, person=world.member, phone="999888777")
+        update_person(scope=Scope.for_user(world.leader), person=world.member, birth_date=None)
+    update_person(scope=Scope.for_user(world.national), person=world.member, phone="999888777")
 
 
 def test_a_leader_still_edits_her_own_socia(login, world):
@@ -327,8 +328,8 @@ def test_the_register_form_stores_the_dni_in_ascii(login, world, typed):
 
 
 def test_the_services_store_the_dni_in_ascii_whoever_calls_them(world):
-    ana = register_person(actor=None, organisation=world.kitchen, given_names="Ana", paternal_surname="Torres",
-                          dni="１２３４５６７８")
+    ana = register_person(scope=as_scope(None), organisation=world.kitchen, given_names="Ana",
+                          paternal_surname="Torres", dni="１２３４５６７８")
     assert Person.objects.get(pk=ana.pk).dni == "12345678"
     entry = put_on_roll(world.kitchen, given_names="Luz", dni="٨٧٦٥٤٣٢١")
     assert Person.objects.get(pk=entry.person_id).dni == "87654321"

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from ayni.evidence import selectors
 from ayni.kitchens.models import DailyReport
+from tests.conftest import as_scope
 from tests.evidence_helpers import FIRST, LAST, add_activity, raw_totals, selection
 from tests.kitchens import TODAY
 
@@ -158,7 +159,7 @@ def test_the_dashboard_page_makes_a_fixed_number_of_queries(active, login, djang
         assert client.get(reverse("evidence:dashboard")).status_code == 200
     # Ten more kitchens with reports: the same number of queries.
     for i in range(10):
-        k = create_organisation(actor=None, kind=kind("comedor-popular"), parent=w.santiago,
+        k = create_organisation(scope=as_scope(None), kind=kind("comedor-popular"), parent=w.santiago,
                                 name=f"Comedor {i}", district=w.kitchen_other.district)
         report(k, days_ago(i))
     with django_assert_max_num_queries(20):

@@ -13,7 +13,7 @@ from ayni.audit.models import AuditEntry
 from ayni.evidence import opendata
 from ayni.orgs.services import create_organisation
 from ayni.rolls.models import RollEntry
-from tests.conftest import kind
+from tests.conftest import as_scope, kind
 from tests.evidence_helpers import add_activity, publish
 from tests.kitchens import TODAY, last_month, report
 from tests.rolls_helpers import put_on_roll
@@ -24,8 +24,8 @@ pytestmark = pytest.mark.django_db
 def more_lima_kitchens(w, n=2):
     kitchens = []
     for i in range(n):
-        k = create_organisation(actor=None, kind=kind("comedor-popular"), parent=w.ves, name=f"Comedor Lima {i}",
-                                district=w.kitchen.district)
+        k = create_organisation(scope=as_scope(None), kind=kind("comedor-popular"), parent=w.ves,
+                                name=f"Comedor Lima {i}", district=w.kitchen.district)
         for d in range(5):
             report(k, last_month() + datetime.timedelta(days=d))
         kitchens.append(k)

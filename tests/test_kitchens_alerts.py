@@ -76,7 +76,7 @@ def test_kitchens_with_no_report_for_three_days_are_listed(world):
 
 
 def test_an_inactive_kitchen_raises_no_alert(world):
-    set_status(actor=None, organisation=world.olla, status="inactive", on=TODAY, reason="Cerró")
+    set_status(scope=as_scope(None), organisation=world.olla, status="inactive", on=TODAY, reason="Cerró")
     assert [k.name for k in selectors.silent_kitchens(world_scope(world.coordinator), TODAY)] == [
         "Comedor Popular Santa Rosa"]
 

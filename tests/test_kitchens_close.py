@@ -91,7 +91,7 @@ def test_moving_a_kitchen_takes_its_monthly_summaries_along(world):
     report(world.kitchen)
     first = TODAY.replace(day=1)
     assert selectors.subtree_totals(world.ves, first, first)["days_reported"] == 1
-    move_organisation(actor=None, organisation=world.kitchen, new_parent=world.santiago)
+    move_organisation(scope=as_scope(None), organisation=world.kitchen, new_parent=world.santiago)
     assert selectors.subtree_totals(world.ves, first, first)["days_reported"] == 0
     assert selectors.subtree_totals(world.cusco, first, first)["days_reported"] == 1
     assert violations() == []

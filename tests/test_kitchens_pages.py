@@ -142,7 +142,7 @@ def test_the_overview_reads_a_constant_number_of_queries_whatever_the_kitchens(c
     from tests.conftest import kind
 
     for n in range(5):
-        extra = create_organisation(actor=None, kind=kind("olla-comun"), parent=world.ves, name=f"Olla {n}",
+        extra = create_organisation(scope=as_scope(None), kind=kind("olla-comun"), parent=world.ves, name=f"Olla {n}",
                                     district=world.ves.district)
         report(extra, days_ago(1))
         move(extra, "arroz", "purchase", 10)

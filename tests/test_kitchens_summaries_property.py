@@ -88,9 +88,10 @@ def run(world, op):
             else:
                 services.return_month(scope=as_scope(None), kitchen=kitchen, month=day, comment="Revisar")
         case ("transfer", _, away):
-            move_organisation(actor=None, organisation=kitchen, new_parent=world.santiago if away else world.ves)
+            move_organisation(scope=as_scope(None), organisation=kitchen,
+                              new_parent=world.santiago if away else world.ves)
         case ("relocate", _, code):
-            update_organisation(actor=None, organisation=kitchen, district=District.objects.get(code=code))
+            update_organisation(scope=as_scope(None), organisation=kitchen, district=District.objects.get(code=code))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

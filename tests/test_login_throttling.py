@@ -12,7 +12,7 @@ from django.utils import timezone
 from ayni.accounts import services
 from ayni.accounts.models import LoginFailure
 from ayni.lib.net import client_address
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, as_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +123,7 @@ def test_the_phone_written_three_ways_is_one_account_to_the_lock(client, world, 
 def test_the_one_time_code_page_shares_the_accounts_lock_and_the_address(client, world, settings):
     settings.AYNI_TRUSTED_PROXIES = [PROXY]
     settings.AYNI_LOGIN_MAX_FAILURES = 2
-    code = services.issue_reset_code(actor=world.coordinator, user=world.leader)
+    code = services.issue_reset_code(scope=as_scope(world.coordinator), user=world.leader)
     data = {"code": "XXXXXXXX", "new_password1": "clave-nueva-segura-1", "new_password2": "clave-nueva-segura-1"}
     for spelling in ("+51 912 345 678", "rosa"):
         client.post(reverse("accounts:redeem"), data | {"identifier": spelling},

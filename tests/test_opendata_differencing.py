@@ -21,7 +21,7 @@ from ayni.evidence import opendata
 from ayni.geo.models import District
 from ayni.kitchens.models import DailyReport
 from ayni.orgs.services import create_organisation
-from tests.conftest import kind
+from tests.conftest import as_scope, kind
 from tests.evidence_helpers import publish
 from tests.kitchens import TODAY, report
 from tests.rolls_helpers import put_on_roll
@@ -38,7 +38,7 @@ def months_back(n: int) -> datetime.date:
 
 
 def kitchen(w, name, district, parent=None):
-    return create_organisation(actor=None, kind=kind("comedor-popular"), parent=parent or w.ves, name=name,
+    return create_organisation(scope=as_scope(None), kind=kind("comedor-popular"), parent=parent or w.ves, name=name,
                                district=District.objects.get(code=district))
 
 
@@ -48,7 +48,7 @@ def small_federation(w):
     and months with 5, 1 and 7 kitchens reporting. Lima, Villa El Salvador and the
     confederation all publish: three nested publishers. Returns the kitchens."""
     ate1, ate2 = kitchen(w, "Comedor Ate 1", "150103"), kitchen(w, "Comedor Ate 2", "150103")
-    north = create_organisation(actor=None, kind=kind("federacion-distrital"), parent=w.lima,
+    north = create_organisation(scope=as_scope(None), kind=kind("federacion-distrital"), parent=w.lima,
                                 name="Federación Distrital del Norte Chico",
                                 district=District.objects.get(code="150201"))
     barranca = kitchen(w, "Comedor Barranca", "150201", parent=north)  # alone in its province

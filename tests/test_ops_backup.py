@@ -35,25 +35,29 @@ print(json.dumps(out))
 """
 
 SEED = """
+from ayni.accounts.scope import Scope
 from ayni.geo.models import District
 from ayni.orgs.models import OrgKind
 from ayni.orgs.services import create_organisation
 from ayni.people.services import register_person
 d = District.objects.get(code="150142")
-confed = create_organisation(actor=None, kind=OrgKind.objects.get(code="confederacion"), parent=None,
+system = Scope.system("preparación de la prueba")
+confed = create_organisation(scope=system, kind=OrgKind.objects.get(code="confederacion"), parent=None,
                              name="Confederación", district=d)
-prov = create_organisation(actor=None, kind=OrgKind.objects.get(code="federacion-provincial"), parent=confed,
+prov = create_organisation(scope=system, kind=OrgKind.objects.get(code="federacion-provincial"), parent=confed,
                            name="Provincial", district=d)
 for i in range(3):
-    register_person(actor=None, organisation=prov, given_names=f"Socia {i}", paternal_surname="Quispe")
+    register_person(scope=system, organisation=prov, given_names=f"Socia {i}", paternal_surname="Quispe")
 """
 
 MUTATE = """
+from ayni.accounts.scope import Scope
 from ayni.orgs.models import Organisation
 from ayni.orgs.services import update_organisation
 from ayni.people.models import Membership, Person
 org = Organisation.objects.order_by("pk").last()
-update_organisation(actor=None, organisation=org, name="Cambiada después de la copia")
+update_organisation(scope=Scope.system("preparación de la prueba"), organisation=org,
+                    name="Cambiada después de la copia")
 Membership.objects.filter(pk__in=list(Membership.objects.order_by("pk").values_list("pk", flat=True)[:2])).delete()
 Person.objects.create(given_names="Nueva", paternal_surname="Después")
 """

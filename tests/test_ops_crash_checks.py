@@ -15,15 +15,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from support.registry_invariants import check  # noqa: E402
 
+from tests.conftest import as_scope
+
 pytestmark = pytest.mark.django_db
 
 MARKER = "Choque1"
 
 
 def register(world, name):
-    org = create_organisation(actor=None, kind=world.kitchen.kind, parent=world.ves, name=name,
+    org = create_organisation(scope=as_scope(None), kind=world.kitchen.kind, parent=world.ves, name=name,
                               district=world.ves.district)
-    person = register_person(actor=None, organisation=org, given_names=name, paternal_surname="Quispe")
+    person = register_person(scope=as_scope(None), organisation=org, given_names=name, paternal_surname="Quispe")
     return org, person
 
 
@@ -58,7 +60,7 @@ def test_a_move_onto_the_parent_it_already_had_is_not_lost(world):
     from ayni.orgs.services import move_organisation
 
     org, _person = register(world, f"{MARKER} 0-1")
-    move_organisation(actor=None, organisation=org, new_parent=world.ves)  # a no-op: no entry
+    move_organisation(scope=as_scope(None), organisation=org, new_parent=world.ves)  # a no-op: no entry
     moved = {"kind": "move", "org": org.pk, "parent": world.ves.pk}
     assert check(MARKER, [moved])["lost"] == []
     assert check(MARKER, [{**moved, "parent": world.santiago.pk}])["lost"] != []

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_sound_registry_has_no_violations_even_after_a_move(world):
-    move_organisation(actor=None, organisation=world.ves, new_parent=world.cusco)
+    move_organisation(scope=as_scope(None), organisation=world.ves, new_parent=world.cusco)
     assert registry_violations() == []
 
 
@@ -128,7 +128,7 @@ def test_rows_written_in_bulk_by_the_demo_need_no_entry_of_their_own(world):
 
     day = report(world.kitchen)
     AuditEntry.objects.filter(action="kitchen.report").delete()
-    record(actor=None, action="demo.generate", obj=world.confed, org_path=world.confed.path)
+    record(scope=as_scope(None), action="demo.generate", obj=world.confed, org_path=world.confed.path)
     assert audit_violations() == []
     assert day.pk
 

@@ -13,6 +13,7 @@ from ayni.people import search
 from ayni.people.models import Person
 from ayni.people.selectors import search_people, visible_people
 from ayni.people.services import register_person
+from tests.conftest import as_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ QUERIES = ["quispe", "QUISPE", "Huaman", "huamán", "ana", "an", "a", "li", "ros
 @pytest.fixture
 def people(world):
     for where, given, paternal, maternal in NAMES:
-        register_person(actor=None, organisation=getattr(world, where), given_names=given,
+        register_person(scope=as_scope(None), organisation=getattr(world, where), given_names=given,
                         paternal_surname=paternal, maternal_surname=maternal)
     return world
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ayni.audit.models import AuditEntry
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
+from tests.conftest import as_scope
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -102,7 +103,7 @@ def test_a_coordinator_moves_a_kitchen_between_her_district_federations(login, w
     from ayni.orgs.services import create_organisation
     from tests.conftest import kind
 
-    other = create_organisation(actor=None, kind=kind("federacion-distrital"), parent=world.lima,
+    other = create_organisation(scope=as_scope(None), kind=kind("federacion-distrital"), parent=world.lima,
                                 name="Federación de Comas", district=world.lima.district)
     client = login(world.coordinator)
     response = client.post(reverse("orgs:move", kwargs={"pk": world.kitchen.pk}), {"new_parent": other.pk})
@@ -158,7 +159,8 @@ def test_the_organisation_page_is_a_fixed_number_of_queries(login, world, django
     from ayni.people.services import register_person
 
     for i in range(15):
-        register_person(actor=None, organisation=world.kitchen, given_names=f"Socia {i}", paternal_surname="Apaza")
+        register_person(scope=as_scope(None), organisation=world.kitchen, given_names=f"Socia {i}",
+                        paternal_surname="Apaza")
     client = login(world.coordinator)
     with django_assert_max_num_queries(25):
         response = client.get(reverse("orgs:detail", kwargs={"pk": world.kitchen.pk}))
@@ -187,3 +189,36 @@ def test_a_field_with_an_error_is_marked_invalid_and_points_at_its_message(login
             assert f'id="{target}"' in html, (name, target)
     assert "8 dígitos" in re.search(r'id="id_dni_error">(.*?)</div>', html, re.S)[1]
     assert "celular" in re.search(r'id="id_phone_error">(.*?)</div>', html, re.S)[1]
+
+
+@pytest.mark.parametrize("what,early_message", [
+    ("membership", "anterior a la de ingreso"), ("position", "anterior al inicio del periodo")])
+def test_ending_a_membership_or_a_position_refuses_a_date_before_it_began_and_audits_who(login, world, what,
+                                                                                         early_message):
+    closing = world.member.memberships.get() if what == "membership" else world.member.positions.get()
+    url = reverse(f"people:end_{what}", kwargs={"pk": closing.pk})
+    client = login(world.leader)
+    too_early = (closing.since if what == "membership" else closing.starts_on) - datetime.timedelta(days=1)
+    response = client.post(url, {"on": too_early.isoformat()}, follow=True)
+    assert early_message in response.content.decode()
+    assert not AuditEntry.objects.filter(action=f"{what}.end").exists()
+    assert client.post(url, {"on": TODAY.isoformat()}).status_code == 302
+    closing.refresh_from_db()
+    assert (closing.until if what == "membership" else closing.ends_on) == TODAY
+    assert AuditEntry.objects.get(action=f"{what}.end").actor == world.leader
+
+
+def test_save_and_register_another_comes_back_to_an_empty_form(login, world):
+    client = login(world.leader)
+    url = reverse("orgs:register_member", kwargs={"pk": world.kitchen.pk})
+    response = client.post(url, {**member_post(), "otra": "1"})
+    assert response.status_code == 302 and response["Location"] == url
+    response = client.post(url, member_post(given_names="Ruth"))
+    assert response["Location"] == reverse("orgs:detail", kwargs={"pk": world.kitchen.pk})
+    assert Membership.objects.filter(organisation=world.kitchen, person__given_names__in=["Luz", "Ruth"]).count() == 2
+
+
+def test_work_no_account_authorises_is_audited_as_the_system_and_why(world):
+    created = AuditEntry.objects.get(action="org.create", object_id=str(world.kitchen.pk))
+    assert created.actor is None and created.reason == "preparación de la prueba"
+    assert created.actor_text == "sistema (preparación de la prueba)"

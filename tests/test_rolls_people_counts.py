@@ -112,12 +112,12 @@ def run(w, op, n):
                                   content="\n".join(lines).encode())
             apply_import(scope=as_scope(None), batch=batch)
         case ("transfer", k, away):
-            move_organisation(actor=None, organisation=ks[k], new_parent=w.santiago if away else w.ves)
+            move_organisation(scope=as_scope(None), organisation=ks[k], new_parent=w.santiago if away else w.ves)
         case ("transfer_district_federation", away):  # a whole subtree, both Lima kitchens in it
             w.ves.refresh_from_db()
-            move_organisation(actor=None, organisation=w.ves, new_parent=w.cusco if away else w.lima)
+            move_organisation(scope=as_scope(None), organisation=w.ves, new_parent=w.cusco if away else w.lima)
         case ("relocate", k, code):
-            update_organisation(actor=None, organisation=ks[k], district=District.objects.get(code=code))
+            update_organisation(scope=as_scope(None), organisation=ks[k], district=District.objects.get(code=code))
 
 
 kitchen = st.integers(0, 2)
@@ -198,9 +198,9 @@ def test_moves_re_entries_merges_and_imports_count_each_person_once(world):
                                 first=MONTHS[-1], last=MONTHS[-1])
     assert selectors.people_fed(cusco) == 2
     # The Lima kitchen moves to the Cusco federation and the olla to another district.
-    move_organisation(actor=None, organisation=w.kitchen, new_parent=w.santiago)
+    move_organisation(scope=as_scope(None), organisation=w.kitchen, new_parent=w.santiago)
     w.olla.refresh_from_db()
-    update_organisation(actor=None, organisation=w.olla, district=District.objects.get(code="150143"))
+    update_organisation(scope=as_scope(None), organisation=w.olla, district=District.objects.get(code="150143"))
     assert selectors.people_fed(selectors.Selection(
         scope=Scope.for_user(w.national), org=None, place=selectors.get_place("150143"), first=MONTHS[0],
         last=MONTHS[-1])) == 3  # Lucía, Rosa (merged copy, import) and Celia

@@ -74,14 +74,14 @@ def test_the_rollup_follows_a_moved_kitchen_and_a_new_district(active):
     w = active
     lima_before = selectors.totals(selection(w.national, org=w.lima))
     kitchen_totals = selectors.totals(selection(w.leader))
-    move_organisation(actor=None, organisation=w.kitchen, new_parent=w.santiago)
+    move_organisation(scope=as_scope(None), organisation=w.kitchen, new_parent=w.santiago)
     assert integrity.rollup_violations() == []
     lima_after = selectors.totals(selection(w.national, org=w.lima))
     assert lima_after["rations_served"] == lima_before["rations_served"] - kitchen_totals["rations_served"]
     cusco = selectors.totals(selection(w.national, org=w.cusco))
     assert cusco["kitchens_reporting"] == 2
     w.kitchen.refresh_from_db()
-    update_organisation(actor=None, organisation=w.kitchen, district=District.objects.get(code="150143"))
+    update_organisation(scope=as_scope(None), organisation=w.kitchen, district=District.objects.get(code="150143"))
     assert integrity.rollup_violations() == []
     in_vmt = selectors.totals(selection(w.national, place="150143"))
     assert in_vmt["rations_served"] == kitchen_totals["rations_served"]
@@ -117,7 +117,8 @@ def test_the_national_dashboard_reads_per_kitchen_rows_once_in_a_fixed_number_of
     before, reads = per_kitchen_reads({})
     assert reads == []
     for i in range(12):
-        k = create_organisation(actor=None, kind=kind("comedor-popular"), parent=w.santiago, name=f"Comedor {i}",
+        k = create_organisation(scope=as_scope(None), kind=kind("comedor-popular"), parent=w.santiago,
+                                name=f"Comedor {i}",
                                 district=w.kitchen_other.district)
         report(k, days_ago(i))
     after, reads = per_kitchen_reads({})

@@ -11,7 +11,7 @@ from django.db import connection
 from ayni.kitchens.integrity import violations
 from ayni.kitchens.models import MonthlyRollup
 from ayni.orgs.services import create_organisation
-from tests.conftest import build_world, kind
+from tests.conftest import as_scope, build_world, kind
 from tests.kitchens import TODAY, report
 from tests.test_kitchens_concurrency import run_at_once
 
@@ -24,7 +24,7 @@ pytestmark = [
 def test_kitchens_of_one_district_saving_at_once_lose_nothing_in_the_rollup():
     w = build_world()
     kitchens = [w.kitchen, w.olla] + [
-        create_organisation(actor=None, kind=kind("comedor-popular"), parent=w.ves, name=f"Comedor {i}",
+        create_organisation(scope=as_scope(None), kind=kind("comedor-popular"), parent=w.ves, name=f"Comedor {i}",
                             district=w.kitchen.district) for i in range(4)]
     this_month = TODAY.replace(day=1)
     last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)

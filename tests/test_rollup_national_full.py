@@ -13,6 +13,7 @@ from ayni.evidence import selectors
 from ayni.kitchens import integrity
 from ayni.kitchens.models import DailyReport, DeliverySchedule, MonthlyRollup, MonthlySummary
 from ayni.orgs.models import Organisation
+from tests.conftest import as_scope
 from tests.evidence_helpers import raw_totals
 from tests.kitchens import TODAY
 
@@ -71,7 +72,7 @@ def test_check_integrity_names_a_roll_up_that_drifted_from_its_kitchens(world):
 
     national_full.write_reports(world.confed.path, national_full.first_month(TODAY, 2), TODAY)
     # As `ayni demo` does: the bulk rows are covered by one audit entry written after them.
-    record(actor=None, action="demo.generate", obj=world.confed, org_path=world.confed.path)
+    record(scope=as_scope(None), action="demo.generate", obj=world.confed, org_path=world.confed.path)
     call_command("check-integrity", stdout=StringIO(), stderr=StringIO())
     MonthlyRollup.objects.filter(pk=MonthlyRollup.objects.first().pk).update(served_free=F("served_free") + 1)
     out, err = StringIO(), StringIO()
@@ -94,7 +95,7 @@ def test_the_sql_deliveries_and_store_agree_with_the_ledger_and_the_old_walk(wor
 
     national_full.write_reports(world.confed.path, national_full.first_month(TODAY, 14), TODAY)
     written = national_full.write_deliveries(world.confed.path, national_full.first_month(TODAY, 14), TODAY)
-    record(actor=None, action="demo.generate", obj=world.confed, org_path=world.confed.path)
+    record(scope=as_scope(None), action="demo.generate", obj=world.confed, org_path=world.confed.path)
     kitchens = 3  # the world's active kitchens, each promised the 4 items of the basket every month
     months = national_full.DELIVERY_MONTHS - (TODAY.day < national_full.DUE_DAY)
     assert written["delivery_schedules"] == DeliverySchedule.objects.count() == kitchens * 4 * months

@@ -78,6 +78,16 @@ class Scope:
             raise ValueError("the system scope needs a reason, recorded in the audit trail")
         return cls(user_id=None, system_reason=reason.strip())
 
+    @classmethod
+    def acting_for(cls, user, *, otherwise: str | None) -> "Scope":
+        """The scope of work done for a stored account after its request is gone — a file read by
+        the task worker for its uploader, a stored submission replayed — so it sees no more than
+        she would. Without an account: the system, for the reason `otherwise` gives, or no rights
+        at all when `otherwise` is None."""
+        if user is not None:
+            return cls.for_user(user)
+        return cls.system(otherwise) if otherwise else cls(user_id=None)
+
     @property
     def is_system(self) -> bool:
         return bool(self.system_reason)

@@ -69,19 +69,18 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
-def _issue(user: User, actor) -> str:
+def _issue(user: User, scope: Scope) -> str:
     code = _new_code()
     OneTimeCode.objects.filter(user=user, used_at__isnull=True).update(expires_at=timezone.now())
-    OneTimeCode.objects.create(user=user, code_hash=make_password(code), created_by=actor,
+    OneTimeCode.objects.create(user=user, code_hash=make_password(code), created_by=scope.actor,
                                expires_at=OneTimeCode.default_expiry())
     return code
 
 
 @transaction.atomic
-def create_account(*, actor, username: str, organisation: Organisation, role: str, phone: str = "",
+def create_account(*, scope: Scope, username: str, organisation: Organisation, role: str, phone: str = "",
                    first_name: str = "", last_name: str = "", person=None) -> tuple[User, str]:
     """Create an account with one role, and return it with the one-time code to hand over."""
-    scope = Scope.for_user(actor)
     scope.require(Can.MANAGE_ACCOUNTS, organisation)
     if role not in scope.grantable_roles(organisation):
         raise PermissionDenied(_("No puede asignar el rol «%(role)s».") % {"role": Role(role).label})
@@ -107,63 +106,62 @@ def create_account(*, actor, username: str, organisation: Organisation, role: st
     if errors:
         raise ValidationError(errors)
     user = User(username=username, phone=phone or None, first_name=first_name.strip(),
-                last_name=last_name.strip(), person=person, created_by=actor, must_change_password=True)
+                last_name=last_name.strip(), person=person, created_by=scope.actor, must_change_password=True)
     user.set_unusable_password()
     user.save()
-    RoleGrant.objects.create(user=user, organisation=organisation, role=role, granted_by=actor)
-    code = _issue(user, actor)
-    record(actor=actor, action="account.create", obj=user, org_path=organisation.path,
+    RoleGrant.objects.create(user=user, organisation=organisation, role=role, granted_by=scope.actor)
+    code = _issue(user, scope)
+    record(scope=scope, action="account.create", obj=user, org_path=organisation.path,
            after={"username": username, "role": role, "organisation": organisation.pk})
     return user, code
 
 
-def require_manages(actor, user: User) -> None:
-    if not managed_accounts(Scope.for_user(actor)).filter(pk=user.pk).exists():
+def require_manages(scope: Scope, user: User) -> None:
+    if not managed_accounts(scope).filter(pk=user.pk).exists():
         raise PermissionDenied(_("Esta cuenta no está a su cargo."))
 
 
 @transaction.atomic
-def issue_reset_code(*, actor, user: User) -> str:
+def issue_reset_code(*, scope: Scope, user: User) -> str:
     """A new one-time code for a leader who forgot her password (the old one stops working)."""
-    require_manages(actor, user)
-    code = _issue(user, actor)
+    require_manages(scope, user)
+    code = _issue(user, scope)
     User.objects.filter(pk=user.pk).update(must_change_password=True)
-    record(actor=actor, action="account.reset_code", obj=user, org_path=_audit_path(user))
+    record(scope=scope, action="account.reset_code", obj=user, org_path=_audit_path(user))
     return code
 
 
 @transaction.atomic
-def set_active(*, actor, user: User, active: bool) -> User:
-    require_manages(actor, user)
-    if user.pk == actor.pk:
+def set_active(*, scope: Scope, user: User, active: bool) -> User:
+    require_manages(scope, user)
+    if user.pk == scope.user_id:
         raise ValidationError(_("No puede desactivar su propia cuenta."))
     user.is_active = active
     user.save(update_fields=["is_active"])
-    record(actor=actor, action="account.activate" if active else "account.deactivate", obj=user,
+    record(scope=scope, action="account.activate" if active else "account.deactivate", obj=user,
            org_path=_audit_path(user), before={"is_active": not active}, after={"is_active": active})
     return user
 
 
 @transaction.atomic
-def grant_role(*, actor, user: User, organisation: Organisation, role: str) -> RoleGrant:
-    scope = Scope.for_user(actor)
+def grant_role(*, scope: Scope, user: User, organisation: Organisation, role: str) -> RoleGrant:
     scope.require(Can.MANAGE_ACCOUNTS, organisation)
-    require_manages(actor, user)
+    require_manages(scope, user)
     if role not in scope.grantable_roles(organisation):
         raise PermissionDenied(_("No puede asignar el rol «%(role)s».") % {"role": Role(role).label})
     grant, _created = RoleGrant.objects.get_or_create(user=user, organisation=organisation, role=role,
-                                                     defaults={"granted_by": actor})
-    record(actor=actor, action="account.grant", obj=user, org_path=organisation.path,
+                                                     defaults={"granted_by": scope.actor})
+    record(scope=scope, action="account.grant", obj=user, org_path=organisation.path,
            after={"role": role, "organisation": organisation.pk})
     return grant
 
 
 @transaction.atomic
-def revoke_role(*, actor, grant: RoleGrant) -> None:
-    Scope.for_user(actor).require(Can.MANAGE_ACCOUNTS, grant.organisation)
+def revoke_role(*, scope: Scope, grant: RoleGrant) -> None:
+    scope.require(Can.MANAGE_ACCOUNTS, grant.organisation)
     if grant.user.grants.count() == 1:
         raise ValidationError(_("Es el único rol de la cuenta; desactive la cuenta en su lugar."))
-    record(actor=actor, action="account.revoke", obj=grant.user, org_path=grant.organisation.path,
+    record(scope=scope, action="account.revoke", obj=grant.user, org_path=grant.organisation.path,
            before={"role": grant.role, "organisation": grant.organisation_id})
     grant.delete()
 
@@ -189,15 +187,19 @@ def redeem_code(*, identifier: str, code: str, new_password: str) -> User:
     user.save(update_fields=["password", "must_change_password"])
     match.used_at = timezone.now()
     match.save(update_fields=["used_at"])
-    record(actor=user, action="account.code_redeemed", obj=user, org_path=_audit_path(user))
+    # She acts on her own account, authorised by the code: the scope names her and holds nothing.
+    record(scope=Scope(user_id=user.pk, user=user), action="account.code_redeemed", obj=user,
+           org_path=_audit_path(user))
     return user
 
 
-def change_password(*, user: User, new_password: str) -> None:
+def change_password(*, scope: Scope, new_password: str) -> None:
+    """The signed-in person sets her own password."""
+    user = scope.actor
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    record(actor=user, action="account.password_changed", obj=user, org_path=_audit_path(user))
+    record(scope=scope, action="account.password_changed", obj=user, org_path=_audit_path(user))
 
 
 # --- Throttling ---------------------------------------------------------------------------------

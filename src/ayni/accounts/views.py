@@ -16,9 +16,9 @@ from ayni.accounts import services
 from ayni.accounts.forms import AccountForm, GrantForm, LoginForm, RedeemCodeForm
 from ayni.accounts.models import RoleGrant, User
 from ayni.accounts.scope import Can
-from ayni.lib.forms import apply_validation_error
 from ayni.lib.net import client_address
-from ayni.orgs.selectors import get_organisation
+from ayni.lib.views import form_page, to
+from ayni.orgs.access import requires
 
 
 class LoginView(auth_views.LoginView):
@@ -30,48 +30,45 @@ class LoginView(auth_views.LoginView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_password(request):
-    form = PasswordChangeForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.change_password(user=request.user, new_password=form.cleaned_data["new_password1"])
-        update_session_auth_hash(request, request.user)
-        messages.success(request, _("Se cambió su contraseña."))
+    def signed_in_again(_result):
+        update_session_auth_hash(request, request.user)  # the new password keeps her signed in
         return redirect("core:home")
-    return render(request, "accounts/simple_form.html", {"form": form, "title": _("Cambiar mi contraseña")})
+
+    return form_page(
+        request, PasswordChangeForm(request.user, request.POST or None),
+        action=lambda data: services.change_password(scope=request.scope, new_password=data["new_password1"]),
+        success=_("Se cambió su contraseña."), then=signed_in_again,
+        template="accounts/simple_form.html", context={"title": _("Cambiar mi contraseña")},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def redeem_code(request):
     """A leader sets her password with the code her coordinator gave her."""
-    form = RedeemCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        address = client_address(request)
+    address = client_address(request)
+
+    def redeem(data):
+        services.check_login_throttle(data["identifier"], address)  # refused attempts are not counted
         try:
-            services.check_login_throttle(data["identifier"], address)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            try:
-                services.redeem_code(identifier=data["identifier"], code=data["code"],
-                                     new_password=data["new_password1"])
-            except ValidationError as exc:
-                services.note_login_failure(data["identifier"], address)
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("Su contraseña quedó guardada. Ya puede ingresar."))
-                return redirect("accounts:login")
-    return render(request, "accounts/simple_form.html", {
-        "form": form, "title": _("Ingresar con un código"), "anonymous": True,
-        "intro": _("Escriba el código que le dio su coordinadora y elija su contraseña."),
-    })
+            return services.redeem_code(identifier=data["identifier"], code=data["code"],
+                                        new_password=data["new_password1"])
+        except ValidationError:
+            services.note_login_failure(data["identifier"], address)
+            raise
+
+    return form_page(
+        request, RedeemCodeForm(request.POST or None), action=redeem,
+        success=_("Su contraseña quedó guardada. Ya puede ingresar."), then=to("accounts:login"),
+        template="accounts/simple_form.html", context={
+            "title": _("Ingresar con un código"), "anonymous": True,
+            "intro": _("Escriba el código que le dio su coordinadora y elija su contraseña."),
+        },
+    )
 
 
-@login_required
+@requires(Can.MANAGE_ACCOUNTS)
 def account_list(request):
-    scope = request.scope
-    if not scope.reach(Can.MANAGE_ACCOUNTS) and not scope.is_platform_admin:
-        raise PermissionDenied
-    qs = services.managed_accounts(scope).prefetch_related("grants__organisation").order_by("username")
+    qs = services.managed_accounts(request.scope).prefetch_related("grants__organisation").order_by("username")
     text = request.GET.get("q", "").strip()
     if text:
         qs = qs.filter(username__icontains=text) | qs.filter(first_name__icontains=text) | \
@@ -96,54 +93,51 @@ def account_detail(request, pk):
     })
 
 
-@login_required
+@requires(Can.MANAGE_ACCOUNTS, on="org_pk")
 @require_http_methods(["GET", "POST"])
-def account_create(request, org_pk):
-    org = get_organisation(request.scope, org_pk, Can.MANAGE_ACCOUNTS)
-    roles = request.scope.grantable_roles(org)
-    form = AccountForm(request.POST or None, roles=roles)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user, code = services.create_account(actor=request.user, organisation=org, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            # Shown once on the next page, never stored in clear.
-            request.session[f"code-{user.pk}"] = code
-            messages.success(request, _("Se creó la cuenta %(u)s.") % {"u": user.username})
-            return redirect("accounts:detail", pk=user.pk)
-    return render(request, "accounts/simple_form.html", {
-        "form": form, "org": org, "title": _("Crear cuenta en %(org)s") % {"org": org.name},
-        "intro": _("La cuenta recibirá un código de un solo uso para elegir su contraseña."),
-    })
+def account_create(request, org):
+    def show_code_once(created):
+        user, code = created
+        request.session[f"code-{user.pk}"] = code  # shown once on the next page, never stored in clear
+        return redirect("accounts:detail", pk=user.pk)
+
+    return form_page(
+        request, AccountForm(request.POST or None, roles=request.scope.grantable_roles(org)),
+        action=lambda data: services.create_account(scope=request.scope, organisation=org, **data),
+        success=lambda created: _("Se creó la cuenta %(u)s.") % {"u": created[0].username}, then=show_code_once,
+        template="accounts/simple_form.html", context={
+            "org": org, "title": _("Crear cuenta en %(org)s") % {"org": org.name},
+            "intro": _("La cuenta recibirá un código de un solo uso para elegir su contraseña."),
+        },
+    )
 
 
-@login_required
+@requires(Can.MANAGE_ACCOUNTS, on="org_pk")
 @require_http_methods(["GET", "POST"])
-def grant_create(request, org_pk):
-    org = get_organisation(request.scope, org_pk, Can.MANAGE_ACCOUNTS)
-    form = GrantForm(request.POST or None, roles=request.scope.grantable_roles(org))
-    if request.method == "POST" and form.is_valid():
-        user = services.find_account(form.cleaned_data["identifier"])
+def grant_create(request, org):
+    def grant(data):
+        user = services.find_account(data["identifier"])
         if user is None:
-            form.add_error("identifier", _("No hay una cuenta con ese usuario o celular."))
-        else:
-            try:
-                services.grant_role(actor=request.user, user=user, organisation=org, role=form.cleaned_data["role"])
-            except PermissionDenied:
-                form.add_error("identifier", _("Esa cuenta no está a su cargo."))
-            else:
-                messages.success(request, _("Se asignó el rol."))
-                return redirect("accounts:detail", pk=user.pk)
-    return render(request, "accounts/simple_form.html", {
-        "form": form, "org": org, "title": _("Dar acceso en %(org)s") % {"org": org.name}})
+            raise ValidationError({"identifier": _("No hay una cuenta con ese usuario o celular.")})
+        try:
+            services.grant_role(scope=request.scope, user=user, organisation=org, role=data["role"])
+        except PermissionDenied:
+            raise ValidationError({"identifier": _("Esa cuenta no está a su cargo.")}) from None
+        return user
+
+    return form_page(
+        request, GrantForm(request.POST or None, roles=request.scope.grantable_roles(org)), action=grant,
+        success=_("Se asignó el rol."), then=lambda user: redirect("accounts:detail", pk=user.pk),
+        template="accounts/simple_form.html",
+        context={"org": org, "title": _("Dar acceso en %(org)s") % {"org": org.name}},
+    )
 
 
 @login_required
 @require_POST
 def account_reset_code(request, pk):
     account = _managed_account(request, pk)
-    request.session[f"code-{account.pk}"] = services.issue_reset_code(actor=request.user, user=account)
+    request.session[f"code-{account.pk}"] = services.issue_reset_code(scope=request.scope, user=account)
     messages.success(request, _("Se generó un código nuevo. El anterior ya no sirve."))
     return redirect("accounts:detail", pk=account.pk)
 
@@ -154,7 +148,7 @@ def account_set_active(request, pk):
     account = _managed_account(request, pk)
     active = request.POST.get("active") == "1"
     try:
-        services.set_active(actor=request.user, user=account, active=active)
+        services.set_active(scope=request.scope, user=account, active=active)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -168,7 +162,7 @@ def grant_revoke(request, pk):
     grant = get_object_or_404(RoleGrant.objects.select_related("organisation", "user"), pk=pk)
     _managed_account(request, grant.user_id)
     try:
-        services.revoke_role(actor=request.user, grant=grant)
+        services.revoke_role(scope=request.scope, grant=grant)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -22,29 +22,31 @@ def home(request):
     today = timezone.localdate()
     context = {"role": role, "Role": Role}
     roots = list(org_selectors.scope_roots(scope))
-    context["roots"] = [(org, org_selectors.subtree_summary(org)) for org in roots[:10]]
+    context["roots"] = [(org, org_selectors.subtree_summary(scope, org)) for org in roots[:10]]
     if role == Role.LEADER:
         from ayni.orgs.models import RequirementItem
 
         n_items = RequirementItem.objects.count()
-        own = roots
+        # Her own organisations: where she sees names (a leader who is also a viewer higher up
+        # sees that organisation's figures above, never its board).
+        own = [org for org in roots if scope.holds(Can.VIEW_PERSONAL, org)]
         context["own"] = [
-            {"org": org, "board": list(people_selectors.board_of(org, today)),
-             "members": people_selectors.members_of(org, today).count(),
+            {"org": org, "board": list(people_selectors.board_of(scope, org, today)),
+             "members": people_selectors.member_count(scope, org, today),
              "missing": n_items - org.requirement_checks.count(),
              # Who eats here (the roll) is not who belongs to the organisation (its socias): the
              # home shows both, each with its own button, so one is not taken for the other.
              "roll": roll_entries(scope, org, on=today).count() if org.kind.is_kitchen else None}
             for org in own[:5]
         ]
-    if scope.reach(Can.VIEW_PERSONAL) and role != Role.LEADER:
+    if scope.holds(Can.VIEW_PERSONAL) and role != Role.LEADER:
         context["terms_ending"] = people_selectors.terms_ending(scope, days=60, on=today)[:20]
         context["without_board"] = people_selectors.organisations_without_board(scope, on=today).count()
-    if scope.reach(Can.AUDIT) or scope.is_platform_admin:
+    if scope.holds(Can.AUDIT):
         context["recent"] = AuditEntry.objects.filter(scope.q(Can.AUDIT, prefix="org_")).select_related(
             "actor")[:8]
     context["kitchens_home"] = kitchens_home_panel(scope, today)
-    if scope.reach(Can.VALIDATE) or scope.is_platform_admin:  # those who review the duplicate queue
+    if scope.holds(Can.VALIDATE):  # those who review the duplicate queue
         context["open_duplicates"] = duplicate_queue(scope).count()
     return render(request, "core/home.html", context)
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ayni.accounts.scope import Scope
 from ayni.audit.services import record
 from ayni.demo.accounts import generate_accounts
 from ayni.demo.boards import generate_boards
@@ -76,8 +77,8 @@ def generate(*, scale: str = "small", seed: int = 1, password: str = DEMO_PASSWO
             for kind, nodes in ctx.by_kind.items():
                 ctx.counts[f"org:{kind}"] = len(nodes)
             ctx.counts["organisations"] = len(ctx.nodes)
-            record(actor=None, action="demo.generate", obj=ctx.confederation.org,
-                   org_path=ctx.confederation.org.path,
+            record(scope=Scope.system("generador de datos de demostración"), action="demo.generate",
+                   obj=ctx.confederation.org, org_path=ctx.confederation.org.path,
                    after={"scale": scale, "seed": seed, "counts": dict(sorted(ctx.counts.items()))})
     finally:
         ctx.progress.close()

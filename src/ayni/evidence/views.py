@@ -2,11 +2,10 @@
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -17,6 +16,8 @@ from ayni.evidence import charts, maps, opendata, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
 from ayni.lib import exports, pdf
+from ayni.lib.views import form_page, to
+from ayni.orgs.access import requires
 from ayni.orgs.selectors import get_organisation, scope_roots
 
 
@@ -247,19 +248,18 @@ def public_data(request, pk, fmt):
     return response
 
 
-@login_required
+@requires(Can.EDIT, on="pk")
 @require_http_methods(["GET", "POST"])
-def public_settings(request, pk):
+def public_settings(request, org):
     """The federation's board switches its open-data page on or off (an organisation that can
     be published: not a single kitchen, whose totals would be one kitchen's books)."""
-    org = get_organisation(request.scope, pk, Can.EDIT)
     if org.kind.is_kitchen:
         raise Http404
     profile = PublicProfile.objects.filter(organisation=org).first()
     form = PublicProfileForm(request.POST or None, initial={"enabled": bool(profile and profile.enabled),
                                                             "note": profile.note if profile else ""})
-    if request.method == "POST" and form.is_valid():
-        services.set_public_profile(actor=request.user, organisation=org, **form.cleaned_data)
-        messages.success(request, _("Guardado."))
-        return redirect("evidence:public_settings", pk=org.pk)
-    return render(request, "evidence/public_settings.html", {"org": org, "form": form, "profile": profile})
+    return form_page(
+        request, form, action=lambda data: services.set_public_profile(scope=request.scope, organisation=org, **data),
+        success=_("Guardado."), then=to("evidence:public_settings", pk=org.pk),
+        template="evidence/public_settings.html", context={"org": org, "profile": profile},
+    )

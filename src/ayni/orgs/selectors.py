@@ -48,19 +48,19 @@ def search_organisations(scope: Scope, *, text: str = "", kind: str = "", status
     return qs.order_by("path")
 
 
-def children_with_counts(org: Organisation) -> QuerySet[Organisation]:
-    """Direct children with their own direct-child counts, in one query."""
+def children_with_counts(scope: Scope, org: Organisation) -> QuerySet[Organisation]:
+    """Direct children in the scope's sight, with their own direct-child counts, in one query."""
     return (
-        org.children.select_related("kind", "district")
+        org.children.filter(scope.q(Can.VIEW)).select_related("kind", "district")
         .annotate(n_children=Count("children", distinct=True))
         .order_by("kind__level", "name")
     )
 
 
-def subtree_summary(org: Organisation) -> dict:
-    """Counts by kind and status across the subtree: one grouped query."""
+def subtree_summary(scope: Scope, org: Organisation) -> dict:
+    """Counts by kind and status across the subtree, as far as the scope sees: one grouped query."""
     rows = (
-        Organisation.objects.filter(path__startswith=org.path)
+        Organisation.objects.filter(scope.q(Can.VIEW), path__startswith=org.path)
         .exclude(pk=org.pk)
         .values("kind__name_plural", "kind__level", "status")
         .annotate(n=Count("id"))

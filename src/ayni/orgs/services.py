@@ -37,15 +37,13 @@ def _full_clean(org: Organisation) -> None:
 
 
 @transaction.atomic
-def create_organisation(*, actor, kind: OrgKind, parent: Organisation | None, name: str,
+def create_organisation(*, scope: Scope, kind: OrgKind, parent: Organisation | None, name: str,
                         **fields) -> Organisation:
-    """Register an organisation under `parent` (which the actor must be allowed to extend)."""
-    if actor is not None:  # None: the system itself (demo, imports run by an administrator)
-        scope = Scope.for_user(actor)
-        if parent is not None:
-            scope.require(Can.CREATE_CHILD, parent)
-        elif not scope.is_platform_admin:
-            raise ValidationError({"parent": _("Solo la administración de la plataforma crea confederaciones.")})
+    """Register an organisation under `parent` (which the scope must be allowed to extend)."""
+    if parent is not None:
+        scope.require(Can.CREATE_CHILD, parent)
+    elif not scope.is_platform_admin:
+        raise ValidationError({"parent": _("Solo la administración de la plataforma crea confederaciones.")})
     check_containment(parent, kind)
     if kind.level >= 3 and not fields.get("district"):
         raise ValidationError({"district": _("Indique el distrito (UBIGEO) de la organización.")})
@@ -56,15 +54,14 @@ def create_organisation(*, actor, kind: OrgKind, parent: Organisation | None, na
     org.path = (parent.path if parent else "") + path_segment(org.pk)
     org.depth = parent.depth + 1 if parent else 0
     Organisation.objects.filter(pk=org.pk).update(path=org.path, depth=org.depth)
-    record(actor=actor, action="org.create", obj=org, org_path=org.path, after=snapshot(org))
+    record(scope=scope, action="org.create", obj=org, org_path=org.path, after=snapshot(org))
     return org
 
 
 @transaction.atomic
-def update_organisation(*, actor, organisation: Organisation, **fields) -> Organisation:
+def update_organisation(*, scope: Scope, organisation: Organisation, **fields) -> Organisation:
     org = Organisation.objects.select_for_update().select_related("kind").get(pk=organisation.pk)
-    if actor is not None:
-        Scope.for_user(actor).require(Can.EDIT, org)
+    scope.require(Can.EDIT, org)
     before = snapshot(org)
     for name, value in fields.items():
         if name not in EDITABLE_FIELDS:
@@ -74,15 +71,14 @@ def update_organisation(*, actor, organisation: Organisation, **fields) -> Organ
         raise ValidationError({"district": _("Indique el distrito (UBIGEO) de la organización.")})
     _full_clean(org)
     org.save()
-    record(actor=actor, action="org.update", obj=org, org_path=org.path, before=before, after=snapshot(org))
+    record(scope=scope, action="org.update", obj=org, org_path=org.path, before=before, after=snapshot(org))
     return org
 
 
 @transaction.atomic
-def set_status(*, actor, organisation: Organisation, status: str, on, reason: str = "") -> Organisation:
+def set_status(*, scope: Scope, organisation: Organisation, status: str, on, reason: str = "") -> Organisation:
     org = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if actor is not None:
-        Scope.for_user(actor).require(Can.CREATE_CHILD if org.parent_id else Can.EDIT, org.parent or org)
+    scope.require(Can.CREATE_CHILD if org.parent_id else Can.EDIT, org.parent or org)
     if status not in Organisation.Status.values:
         raise ValidationError({"status": _("Estado desconocido.")})
     if status != Organisation.Status.ACTIVE and not reason.strip():
@@ -92,19 +88,17 @@ def set_status(*, actor, organisation: Organisation, status: str, on, reason: st
     before = snapshot(org)
     org.status, org.status_changed_on, org.status_reason = status, on or timezone.localdate(), reason.strip()
     org.save(update_fields=["status", "status_changed_on", "status_reason", "updated_at"])
-    record(actor=actor, action="org.status", obj=org, org_path=org.path, before=before, after=snapshot(org))
+    record(scope=scope, action="org.status", obj=org, org_path=org.path, before=before, after=snapshot(org))
     return org
 
 
 @transaction.atomic
-def move_organisation(*, actor, organisation: Organisation, new_parent: Organisation) -> Organisation:
+def move_organisation(*, scope: Scope, organisation: Organisation, new_parent: Organisation) -> Organisation:
     """Move an organisation and its whole subtree under `new_parent` with one UPDATE."""
     org = Organisation.objects.select_for_update(of=("self",)).select_related("kind", "parent").get(pk=organisation.pk)
     new_parent = Organisation.objects.select_related("kind").get(pk=new_parent.pk)
-    if actor is not None:
-        scope = Scope.for_user(actor)
-        scope.require(Can.CREATE_CHILD, org.parent or org)
-        scope.require(Can.CREATE_CHILD, new_parent)
+    scope.require(Can.CREATE_CHILD, org.parent or org)
+    scope.require(Can.CREATE_CHILD, new_parent)
     if new_parent.path.startswith(org.path):
         raise ValidationError(
             {"new_parent": _("No se puede mover %(org)s dentro de sí misma o de una organización que depende de ella.")
@@ -128,17 +122,16 @@ def move_organisation(*, actor, organisation: Organisation, new_parent: Organisa
         org_path=Concat(Value(new_path), Substr("org_path", len(old_path) + 1))
     )
     org.refresh_from_db()
-    record(actor=actor, action="org.move", obj=org, org_path=org.path, before=before,
+    record(scope=scope, action="org.move", obj=org, org_path=org.path, before=before,
            after={"parent": new_parent.pk, "path": org.path})
     return org
 
 
 @transaction.atomic
-def verify_requirement(*, actor, organisation: Organisation, item: RequirementItem, verified_on,
+def verify_requirement(*, scope: Scope, organisation: Organisation, item: RequirementItem, verified_on,
                        note: str = "", verified: bool = True) -> RequirementCheck | None:
     """Mark a checklist document as seen (or take the mark back)."""
-    if actor is not None:
-        Scope.for_user(actor).require(Can.VALIDATE, organisation)
+    scope.require(Can.VALIDATE, organisation)
     if verified and verified_on > timezone.localdate():
         raise ValidationError({"verified_on": _("La fecha de verificación no puede ser futura.")})
     existing = RequirementCheck.objects.filter(organisation=organisation, item=item).first()
@@ -146,14 +139,14 @@ def verify_requirement(*, actor, organisation: Organisation, item: RequirementIt
     if not verified:
         if existing:
             existing.delete()
-            record(actor=actor, action="org.requirement.remove", obj=organisation, org_path=organisation.path,
+            record(scope=scope, action="org.requirement.remove", obj=organisation, org_path=organisation.path,
                    before=before)
         return None
     check, _created = RequirementCheck.objects.update_or_create(
         organisation=organisation, item=item,
-        defaults={"verified_on": verified_on, "verified_by": actor, "note": note.strip()},
+        defaults={"verified_on": verified_on, "verified_by": scope.actor, "note": note.strip()},
     )
-    record(actor=actor, action="org.requirement", obj=organisation, org_path=organisation.path,
+    record(scope=scope, action="org.requirement", obj=organisation, org_path=organisation.path,
            before=before, after=snapshot(check))
     return check
 

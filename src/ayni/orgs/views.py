@@ -1,18 +1,18 @@
 """Organisation pages: authorise, parse, call a service or selector, render."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ayni.accounts.scope import Can
-from ayni.lib.forms import apply_validation_error
 from ayni.lib.views import form_page, to
 from ayni.orgs import selectors, services
+from ayni.orgs.access import requires
 from ayni.orgs.forms import MoveForm, OrganisationForm, RequirementForm, StatusForm, TreeFilterForm
 from ayni.orgs.models import RequirementItem
 from ayni.people import selectors as people_selectors
@@ -41,18 +41,17 @@ def tree(request):
     return render(request, "orgs/tree.html", context)
 
 
-@login_required
-def detail(request, pk):
+@requires(Can.VIEW, on="pk")
+def detail(request, org):
     scope = request.scope
-    org = selectors.get_organisation(scope, pk)
     personal = scope.holds(Can.VIEW_PERSONAL, org)
     today = timezone.localdate()
     checks = {c.item_id: c for c in org.requirement_checks.select_related("verified_by")}
     context = {
         "org": org,
         "ancestors": [a for a in org.ancestors() if scope.holds(Can.VIEW, a)],
-        "children": selectors.children_with_counts(org),
-        "summary": selectors.subtree_summary(org),
+        "children": selectors.children_with_counts(scope, org),
+        "summary": selectors.subtree_summary(scope, org),
         "requirements": [(item, checks.get(item.code)) for item in RequirementItem.objects.all()],
         "personal": personal,
         "can_edit": scope.holds(Can.EDIT, org),
@@ -61,34 +60,32 @@ def detail(request, pk):
         "can_manage": scope.holds(Can.MANAGE_ACCOUNTS, org),
         "can_audit": scope.holds(Can.AUDIT, org),
         "can_move": org.parent_id is not None and scope.holds(Can.CREATE_CHILD, org.parent),
-        "member_count": people_selectors.members_of(org, today).count(),
+        "member_count": people_selectors.member_count(scope, org, today),
     }
     if personal:
-        context["board"] = list(people_selectors.board_of(org, today))
-        context["members"] = people_selectors.members_of(org, today)[:200]
+        context["board"] = list(people_selectors.board_of(scope, org, today))
+        context["members"] = people_selectors.members_of(scope, org, today)[:200]
     return render(request, "orgs/detail.html", context)
 
 
-@login_required
+@requires(Can.CREATE_CHILD, on="pk")
 @require_http_methods(["GET", "POST"])
-def create(request, pk):
-    parent = selectors.get_organisation(request.scope, pk, Can.CREATE_CHILD)
+def create(request, parent):
     return form_page(
         request, OrganisationForm(request.POST or None, parent=parent),
-        action=lambda data: services.create_organisation(actor=request.user, parent=parent, **data),
+        action=lambda data: services.create_organisation(scope=request.scope, parent=parent, **data),
         success=lambda org: _("Se registró %(org)s.") % {"org": org.name},
         then=lambda org: redirect("orgs:detail", pk=org.pk),
         template="orgs/form.html", context={"parent": parent, "title": _("Registrar organización")},
     )
 
 
-@login_required
+@requires(Can.EDIT, on="pk")
 @require_http_methods(["GET", "POST"])
-def edit(request, pk):
-    org = selectors.get_organisation(request.scope, pk, Can.EDIT)
+def edit(request, org):
     return form_page(
         request, OrganisationForm(request.POST or None, instance=org),
-        action=lambda data: services.update_organisation(actor=request.user, organisation=org, **data),
+        action=lambda data: services.update_organisation(scope=request.scope, organisation=org, **data),
         success=_("Se guardaron los cambios."), then=to("orgs:detail", pk=org.pk),
         template="orgs/form.html", context={"org": org, "title": _("Editar organización")},
     )
@@ -101,23 +98,21 @@ def _require_on_parent(request, org) -> None:
         raise PermissionDenied(_("Solo la coordinación de la organización superior puede hacer este cambio."))
 
 
-@login_required
+@requires(Can.VIEW, on="pk")
 @require_http_methods(["GET", "POST"])
-def change_status(request, pk):
-    org = selectors.get_organisation(request.scope, pk)
+def change_status(request, org):
     _require_on_parent(request, org)
     return form_page(
         request, StatusForm(request.POST or None, initial={"status": org.status, "reason": org.status_reason}),
-        action=lambda data: services.set_status(actor=request.user, organisation=org, **data),
+        action=lambda data: services.set_status(scope=request.scope, organisation=org, **data),
         success=_("Se actualizó el estado."), then=to("orgs:detail", pk=org.pk),
         template="orgs/form.html", context={"org": org, "title": _("Cambiar estado")},
     )
 
 
-@login_required
+@requires(Can.VIEW, on="pk")
 @require_http_methods(["GET", "POST"])
-def move(request, pk):
-    org = selectors.get_organisation(request.scope, pk)
+def move(request, org):
     if org.parent is None:
         raise PermissionDenied(_("La organización raíz no se mueve."))
     _require_on_parent(request, org)
@@ -129,35 +124,32 @@ def move(request, pk):
     )
     return form_page(
         request, MoveForm(request.POST or None, choices=choices, initial={"new_parent": org.parent_id}),
-        action=lambda data: services.move_organisation(actor=request.user, organisation=org, **data),
+        action=lambda data: services.move_organisation(scope=request.scope, organisation=org, **data),
         success=_("Se movió %(org)s con todas sus organizaciones.") % {"org": org.name},
         then=to("orgs:detail", pk=org.pk),
         template="orgs/form.html", context={"org": org, "title": _("Mover organización")},
     )
 
 
-@login_required
+@requires(Can.VALIDATE, on="pk")
 @require_http_methods(["GET", "POST"])
-def requirements(request, pk):
-    org = selectors.get_organisation(request.scope, pk, Can.VALIDATE)
+def requirements(request, org):
     checks = {c.item_id: c for c in org.requirement_checks.all()}
     form = RequirementForm(request.POST or None, checks=checks)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            for item in form.items:
-                ok, on, note = data[f"{item.code}__ok"], data[f"{item.code}__on"], data[f"{item.code}__note"]
-                existing = checks.get(item.code)
-                unchanged = (ok and existing and existing.verified_on == on and existing.note == note) or \
-                    (not ok and not existing)
-                if not unchanged:
-                    services.verify_requirement(actor=request.user, organisation=org, item=item,
-                                                verified_on=on, note=note, verified=ok)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se guardó la lista de requisitos."))
-            return redirect("orgs:detail", pk=org.pk)
-    return render(request, "orgs/requirements.html", {"form": form, "org": org})
 
+    @transaction.atomic  # the whole list or nothing, so a date refused halfway leaves no part saved
+    def save_changed(data):
+        for item in form.items:
+            ok, on, note = data[f"{item.code}__ok"], data[f"{item.code}__on"], data[f"{item.code}__note"]
+            existing = checks.get(item.code)
+            unchanged = (ok and existing and existing.verified_on == on and existing.note == note) or \
+                (not ok and not existing)
+            if not unchanged:
+                services.verify_requirement(scope=request.scope, organisation=org, item=item,
+                                            verified_on=on, note=note, verified=ok)
 
+    return form_page(
+        request, form, action=save_changed,
+        success=_("Se guardó la lista de requisitos."), then=to("orgs:detail", pk=org.pk),
+        template="orgs/requirements.html", context={"org": org},
+    )

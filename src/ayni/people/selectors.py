@@ -92,15 +92,15 @@ class DniMatch:
 NO_MATCH = DniMatch()
 
 
-def find_by_dni(scope: Scope | None, dni: str | None) -> DniMatch:
+def find_by_dni(scope: Scope, dni: str | None) -> DniMatch:
     """The one lookup of a person by DNI, for every path (member and roll forms, the API, the
-    import). `scope` None is the system itself (demo, tasks), which sees everyone."""
+    import). The system scope (demo, tasks) sees everyone."""
     if not dni:
         return NO_MATCH
     return find_by_dnis(scope, [dni]).get(dni, NO_MATCH)
 
 
-def find_by_dnis(scope: Scope | None, dnis) -> dict[str, DniMatch]:
+def find_by_dnis(scope: Scope, dnis) -> dict[str, DniMatch]:
     """`find_by_dni` for many DNIs in a few queries (an import); DNIs nobody holds are left out."""
     holders: dict[str, Person] = {}
     wanted = sorted({d for d in dnis if d})
@@ -112,7 +112,7 @@ def find_by_dnis(scope: Scope | None, dnis) -> dict[str, DniMatch]:
             for dni, p in holders.items()}
 
 
-def _waiting_for(scope: Scope | None, holder_ids: list[int]) -> dict[int, Person]:
+def _waiting_for(scope: Scope, holder_ids: list[int]) -> dict[int, Person]:
     """For each holder out of sight, the person in sight whose typed DNI waits in an open
     same-DNI review with her (the lowest id, if several)."""
     if not holder_ids:
@@ -132,11 +132,11 @@ def _waiting_for(scope: Scope | None, holder_ids: list[int]) -> dict[int, Person
     return {h: people[pk] for h, pk in chosen.items()}
 
 
-def _seen_among(scope: Scope | None, ids: list[int]) -> set[int]:
+def _seen_among(scope: Scope, ids: list[int]) -> set[int]:
     """Which of these people the user may see: by membership or position (`visible_people`) or
     by a roll entry (`rolls.selectors.visible_roll_people`, through the reverse relation so that
     people does not import rolls)."""
-    if scope is None or scope.is_platform_admin or (ids and _covers_every_tree(scope)):
+    if scope.is_platform_admin or (ids and _covers_every_tree(scope)):
         return set(ids)
     allowed = Organisation.objects.filter(scope.q(Can.VIEW_PERSONAL))
     seen: set[int] = set()
@@ -151,18 +151,29 @@ def _seen_among(scope: Scope | None, ids: list[int]) -> set[int]:
     return seen
 
 
-def members_of(org: Organisation, on: datetime.date | None = None) -> QuerySet[Membership]:
-    """Current socias of one organisation (the caller has checked VIEW_PERSONAL)."""
+def _current_members(org: Organisation, on: datetime.date | None) -> QuerySet[Membership]:
     on = on or timezone.localdate()
+    return org.memberships.filter(since__lte=on).filter(Q(until__isnull=True) | Q(until__gte=on))
+
+
+def members_of(scope: Scope, org: Organisation, on: datetime.date | None = None) -> QuerySet[Membership]:
+    """Current socias of one organisation, by name: only where the scope may see names."""
+    scope.require(Can.VIEW_PERSONAL, org)
     return (
-        org.memberships.filter(since__lte=on)
-        .filter(Q(until__isnull=True) | Q(until__gte=on))
-        .select_related("person")
+        _current_members(org, on).select_related("person")
         .order_by("person__paternal_surname", "person__given_names")
     )
 
 
-def board_of(org: Organisation, on: datetime.date | None = None) -> QuerySet[Position]:
+def member_count(scope: Scope, org: Organisation, on: datetime.date | None = None) -> int:
+    """How many socias it has: a figure, which whoever sees the organisation may see."""
+    scope.require(Can.VIEW, org)
+    return _current_members(org, on).count()
+
+
+def board_of(scope: Scope, org: Organisation, on: datetime.date | None = None) -> QuerySet[Position]:
+    """Its board today, by name: only where the scope may see names."""
+    scope.require(Can.VIEW_PERSONAL, org)
     return org.positions.current(on).select_related("person", "kind")
 
 

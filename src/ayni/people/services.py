@@ -13,7 +13,7 @@ from ayni.audit.services import record, snapshot
 from ayni.lib.dni import parse_dni
 from ayni.orgs.models import PATH_STEP, Organisation
 from ayni.people.models import DuplicatePair, Membership, Person, Position, PositionKind
-from ayni.people.selectors import find_by_dni
+from ayni.people.selectors import find_by_dni, visible_people
 
 PERSON_FIELDS = (
     "given_names", "paternal_surname", "maternal_surname", "sex", "birth_date", "dni", "dni_check",
@@ -33,14 +33,14 @@ def normalise_dni(person: Person) -> None:
     person.dni, person.dni_check = dni.number, dni.check
 
 
-def set_aside_unseen_dni(*, actor, person: Person, keep: tuple[str | None, str] = (None, "")) -> tuple | None:
-    """If the DNI typed for `person` belongs to someone else whom the actor may not see, take it
+def set_aside_unseen_dni(*, scope: Scope, person: Person, keep: tuple[str | None, str] = (None, "")) -> tuple | None:
+    """If the DNI typed for `person` belongs to someone else whom the scope may not see, take it
     off `person` (putting back `keep`, the DNI she had) and return (the DNI as typed, its holder)
     for `hold_dni_for_review`; None otherwise. See that function for the design."""
     normalise_dni(person)
     if not person.dni or person.dni == keep[0]:
         return None
-    match = find_by_dni(None if actor is None else Scope.for_user(actor), person.dni)
+    match = find_by_dni(scope, person.dni)
     holder = match.held_by
     if holder is None or holder.pk == person.pk:
         return None
@@ -53,9 +53,9 @@ def set_aside_unseen_dni(*, actor, person: Person, keep: tuple[str | None, str] 
     return typed, holder
 
 
-def _hold(actor, person: Person, organisation: Organisation | None, held: tuple | None) -> None:
+def _hold(scope: Scope, person: Person, organisation: Organisation | None, held: tuple | None) -> None:
     if held:
-        hold_dni_for_review(actor=actor, person=person, organisation=organisation, dni=held[0], holder=held[1])
+        hold_dni_for_review(scope=scope, person=person, organisation=organisation, dni=held[0], holder=held[1])
 
 
 # --- The duplicate review: a DNI typed out of sight -------------------------------------------------
@@ -92,8 +92,8 @@ def _common_path(a: str, b: str) -> str:
 
 
 @transaction.atomic
-def hold_dni_for_review(*, scope=None, person: Person, organisation: Organisation, dni: str,
-                        holder: Person, actor=None) -> DuplicatePair:
+def hold_dni_for_review(*, scope: Scope, person: Person, organisation: Organisation, dni: str,
+                        holder: Person) -> DuplicatePair:
     """A DNI typed for `person` belongs to `holder`, whom the actor may not see: a cross-scope
     duplicate, for a coordinator who covers both.
 
@@ -129,7 +129,7 @@ def hold_dni_for_review(*, scope=None, person: Person, organisation: Organisatio
             DuplicatePair.Status.OPEN
         pair.decided_by = pair.decided_at = None
         pair.save()
-    record(scope=scope, actor=actor, action="person.dni_held", obj=pair,
+    record(scope=scope, action="person.dni_held", obj=pair,
            org_path=_common_path(kitchen_a.path, kitchen_b.path),
            after={"dni": dni, "person": person.pk, "holder": holder.pk})
     return pair
@@ -175,20 +175,19 @@ def _org_path_of(person: Person) -> str:
 
 
 @transaction.atomic
-def register_person(*, actor, organisation: Organisation, since: datetime.date | None = None,
+def register_person(*, scope: Scope, organisation: Organisation, since: datetime.date | None = None,
                     languages=(), **fields) -> Person:
     """Register a new person as a socia of `organisation`."""
-    if actor is not None:
-        Scope.for_user(actor).require(Can.EDIT, organisation)
+    scope.require(Can.EDIT, organisation)
     person = Person(**{k: v for k, v in fields.items() if k in PERSON_FIELDS})
-    held = set_aside_unseen_dni(actor=actor, person=person)
+    held = set_aside_unseen_dni(scope=scope, person=person)
     validate_person(person)
     _save_person(person)
     if languages:
         person.languages.set(languages)
     Membership.objects.create(person=person, organisation=organisation, since=since or timezone.localdate())
-    record(actor=actor, action="person.create", obj=person, org_path=organisation.path, after=snapshot(person))
-    _hold(actor, person, organisation, held)
+    record(scope=scope, action="person.create", obj=person, org_path=organisation.path, after=snapshot(person))
+    _hold(scope, person, organisation, held)
     return person
 
 
@@ -221,31 +220,27 @@ def may_edit_identity(scope: Scope, person: Person) -> bool:
 
 
 @transaction.atomic
-def update_person(*, actor, person: Person, languages=None, **fields) -> Person:
+def update_person(*, scope: Scope, person: Person, languages=None, **fields) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
-    if actor is not None:
-        from ayni.people.selectors import visible_people
-
-        scope = Scope.for_user(actor)
-        if not visible_people(scope).filter(pk=person.pk).exists():
-            raise ValidationError(_("No puede modificar a esta persona."))
-        if not may_edit_identity(scope, person):
-            raise ValidationError(_("Solo puede cambiar los datos de una persona quien tenga a cargo todas las "
-                                    "organizaciones a las que pertenece: pídaselo a su coordinadora."))
+    if not visible_people(scope).filter(pk=person.pk).exists():
+        raise ValidationError(_("No puede modificar a esta persona."))
+    if not may_edit_identity(scope, person):
+        raise ValidationError(_("Solo puede cambiar los datos de una persona quien tenga a cargo todas las "
+                                "organizaciones a las que pertenece: pídaselo a su coordinadora."))
     before = snapshot(person)
     for name, value in fields.items():
         if name not in PERSON_FIELDS:
             raise ValueError(f"{name} is not editable here")
         setattr(person, name, value)
-    held = set_aside_unseen_dni(actor=actor, person=person, keep=(before["dni"], before["dni_check"]))
+    held = set_aside_unseen_dni(scope=scope, person=person, keep=(before["dni"], before["dni_check"]))
     validate_person(person)
     _save_person(person)
     if languages is not None:
         person.languages.set(languages)
-    record(actor=actor, action="person.update", obj=person, org_path=_org_path_of(person), before=before,
+    record(scope=scope, action="person.update", obj=person, org_path=_org_path_of(person), before=before,
            after=snapshot(person))
     if held:
-        _hold(actor, person, _home_of(person), held)
+        _hold(scope, person, _home_of(person), held)
     return person
 
 
@@ -257,40 +252,24 @@ def _home_of(person: Person) -> Organisation | None:
 
 
 @transaction.atomic
-def add_membership(*, actor, person: Person, organisation: Organisation, since: datetime.date) -> Membership:
-    if actor is not None:
-        Scope.for_user(actor).require(Can.EDIT, organisation)
+def add_membership(*, scope: Scope, person: Person, organisation: Organisation, since: datetime.date) -> Membership:
+    scope.require(Can.EDIT, organisation)
     if since > timezone.localdate():
         raise ValidationError({"since": _("La fecha de ingreso no puede ser futura.")})
     if person.memberships.filter(organisation=organisation, until__isnull=True).exists():
         raise ValidationError(_("%(person)s ya es socia de %(org)s.") % {"person": person, "org": organisation})
     membership = Membership.objects.create(person=person, organisation=organisation, since=since)
-    record(actor=actor, action="membership.create", obj=membership, org_path=organisation.path,
+    record(scope=scope, action="membership.create", obj=membership, org_path=organisation.path,
            after=snapshot(membership))
     return membership
 
 
 @transaction.atomic
-def end_membership(*, actor, membership: Membership, until: datetime.date) -> Membership:
-    if actor is not None:
-        Scope.for_user(actor).require(Can.EDIT, membership.organisation)
-    if until < membership.since:
-        raise ValidationError({"until": _("La fecha de salida no puede ser anterior a la de ingreso.")})
-    before = snapshot(membership)
-    membership.until = until
-    membership.save(update_fields=["until"])
-    record(actor=actor, action="membership.end", obj=membership, org_path=membership.organisation.path,
-           before=before, after=snapshot(membership))
-    return membership
-
-
-@transaction.atomic
-def assign_position(*, actor, person: Person, organisation: Organisation, kind: PositionKind,
+def assign_position(*, scope: Scope, person: Person, organisation: Organisation, kind: PositionKind,
                     starts_on: datetime.date, ends_on: datetime.date, elected_by: str = "") -> Position:
     """Give a person a position for a term. A board position of the same kind whose term
     overlaps is refused: an organisation has one presidenta at a time."""
-    if actor is not None:
-        Scope.for_user(actor).require(Can.EDIT, organisation)
+    scope.require(Can.EDIT, organisation)
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("El periodo termina antes de empezar: revise las fechas.")})
     if (ends_on - starts_on).days > 366 * 6:
@@ -308,23 +287,35 @@ def assign_position(*, actor, person: Person, organisation: Organisation, kind: 
             )
     position = Position(person=person, organisation=organisation, kind=kind, starts_on=starts_on,
                         ends_on=ends_on, elected_by=elected_by.strip(),
-                        created_by=actor if getattr(actor, "pk", None) else None)
+                        created_by=scope.actor)
     position.full_clean(exclude=["created_by"])
     position.save()
-    record(actor=actor, action="position.create", obj=position, org_path=organisation.path,
+    record(scope=scope, action="position.create", obj=position, org_path=organisation.path,
            after=snapshot(position))
     return position
 
 
+def end_membership(*, scope: Scope, membership: Membership, until: datetime.date) -> Membership:
+    """She leaves the organisation on `until`."""
+    return _close(scope, membership, field="until", on=until, starts="since", action="membership.end",
+                  too_early={"until": _("La fecha de salida no puede ser anterior a la de ingreso.")})
+
+
+def end_position(*, scope: Scope, position: Position, on: datetime.date) -> Position:
+    """The term ends early, on `on`."""
+    return _close(scope, position, field="ends_on", on=on, starts="starts_on", action="position.end",
+                  too_early={"on": _("La fecha de término no puede ser anterior al inicio del periodo.")})
+
+
 @transaction.atomic
-def end_position(*, actor, position: Position, on: datetime.date) -> Position:
-    if actor is not None:
-        Scope.for_user(actor).require(Can.EDIT, position.organisation)
-    if on < position.starts_on:
-        raise ValidationError({"on": _("La fecha de término no puede ser anterior al inicio del periodo.")})
-    before = snapshot(position)
-    position.ends_on = on
-    position.save(update_fields=["ends_on"])
-    record(actor=actor, action="position.end", obj=position, org_path=position.organisation.path,
-           before=before, after=snapshot(position))
-    return position
+def _close(scope: Scope, obj: Membership | Position, *, field: str, on: datetime.date, starts: str, action: str,
+           too_early: dict) -> Membership | Position:
+    """Close a membership or a position on a date: the same check, save and audit entry."""
+    scope.require(Can.EDIT, obj.organisation)
+    if on < getattr(obj, starts):
+        raise ValidationError(too_early)
+    before = snapshot(obj)
+    setattr(obj, field, on)
+    obj.save(update_fields=[field])
+    record(scope=scope, action=action, obj=obj, org_path=obj.organisation.path, before=before, after=snapshot(obj))
+    return obj

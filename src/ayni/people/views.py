@@ -13,18 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
-from ayni.lib.forms import apply_validation_error
 from ayni.lib.views import form_page, to
-from ayni.orgs.selectors import get_organisation
+from ayni.orgs.access import requires
 from ayni.people import selectors, services
 from ayni.people.forms import AddExistingMemberForm, EndDateForm, MemberForm, PersonForm, PositionForm
 from ayni.people.models import Membership, Person, Position
 
 
-@login_required
-def members(request, pk):
-    org = get_organisation(request.scope, pk, Can.VIEW_PERSONAL)
-    qs = selectors.members_of(org)
+@requires(Can.VIEW_PERSONAL, on="pk")
+def members(request, org):
+    qs = selectors.members_of(request.scope, org)
     text = request.GET.get("q", "").strip()
     if text:
         found = selectors.search_people(request.scope, text).values("pk")
@@ -35,67 +33,61 @@ def members(request, pk):
     })
 
 
-@login_required
+@requires(Can.EDIT, on="pk")
 @require_http_methods(["GET", "POST"])
-def register_member(request, pk):
+def register_member(request, org):
     """Register a new socia — and, in the same step, her position on the board if she has one."""
-    org = get_organisation(request.scope, pk, Can.EDIT)
     form = MemberForm(request.POST or None, initial={"since": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                person = services.register_person(actor=request.user, organisation=org, since=data["since"],
-                                                   **form.person_fields())
-                if data["position"]:
-                    services.assign_position(actor=request.user, person=person, organisation=org,
-                                             kind=data["position"], starts_on=data["starts_on"],
-                                             ends_on=data["ends_on"])
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Se registró a %(person)s como socia de %(org)s.")
-                             % {"person": person.full_name, "org": org.name})
-            if "otra" in request.POST:
-                return redirect("orgs:register_member", pk=org.pk)
-            return redirect("orgs:detail", pk=org.pk)
-    return render(request, "people/member_form.html", {"form": form, "org": org})
+
+    @transaction.atomic
+    def register(data):
+        person = services.register_person(scope=request.scope, organisation=org, since=data["since"],
+                                          **form.person_fields())
+        if data["position"]:
+            services.assign_position(scope=request.scope, person=person, organisation=org, kind=data["position"],
+                                     starts_on=data["starts_on"], ends_on=data["ends_on"])
+        return person
+
+    return form_page(
+        request, form, action=register,
+        success=lambda person: _("Se registró a %(person)s como socia de %(org)s.")
+        % {"person": person.full_name, "org": org.name},
+        # «Guardar y registrar otra» comes back to an empty form.
+        then=to("orgs:register_member" if "otra" in request.POST else "orgs:detail", pk=org.pk),
+        template="people/member_form.html", context={"org": org},
+    )
 
 
-@login_required
+@requires(Can.EDIT, on="pk")
 @require_http_methods(["GET", "POST"])
-def add_existing_member(request, pk):
+def add_existing_member(request, org):
     """Add a person already registered elsewhere (found by DNI) as a socia here."""
-    org = get_organisation(request.scope, pk, Can.EDIT)
-    form = AddExistingMemberForm(request.POST or None, initial={"since": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
+
+    def add(data):
         # Someone out of the user's sight is "nobody" here, with the same words as for a DNI
         # nobody holds; registering her as new sends the DNI to review (hold_dni_for_review).
-        person = selectors.find_by_dni(request.scope, form.cleaned_data["dni"].number).person
+        person = selectors.find_by_dni(request.scope, data["dni"].number).person
         if person is None:
-            form.add_error("dni", _("No encontramos a nadie con ese DNI entre las personas que usted puede ver; "
-                                    "regístrela como nueva socia."))
-        else:
-            try:
-                services.add_membership(actor=request.user, person=person, organisation=org,
-                                        since=form.cleaned_data["since"] or timezone.localdate())
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("Se agregó a %(person)s como socia.") % {"person": person.full_name})
-                return redirect("orgs:detail", pk=org.pk)
-    return render(request, "people/simple_form.html", {
-        "form": form, "org": org, "title": _("Agregar socia ya registrada")})
+            raise ValidationError({"dni": _("No encontramos a nadie con ese DNI entre las personas que usted puede "
+                                            "ver; regístrela como nueva socia.")})
+        return services.add_membership(scope=request.scope, person=person, organisation=org,
+                                       since=data["since"] or timezone.localdate())
+
+    return form_page(
+        request, AddExistingMemberForm(request.POST or None, initial={"since": timezone.localdate()}), action=add,
+        success=lambda membership: _("Se agregó a %(person)s como socia.") % {"person": membership.person.full_name},
+        then=to("orgs:detail", pk=org.pk),
+        template="people/simple_form.html", context={"org": org, "title": _("Agregar socia ya registrada")},
+    )
 
 
-@login_required
+@requires(Can.EDIT, on="pk")
 @require_http_methods(["GET", "POST"])
-def assign_position(request, pk):
-    org = get_organisation(request.scope, pk, Can.EDIT)
-    people = Person.objects.filter(pk__in=selectors.members_of(org).values("person"))
+def assign_position(request, org):
+    people = Person.objects.filter(pk__in=selectors.members_of(request.scope, org).values("person"))
     return form_page(
         request, PositionForm(request.POST or None, people=people, initial={"person": request.GET.get("persona")}),
-        action=lambda data: services.assign_position(actor=request.user, organisation=org, **data),
+        action=lambda data: services.assign_position(scope=request.scope, organisation=org, **data),
         success=_("Se registró el cargo."), then=to("orgs:detail", pk=org.pk),
         template="people/simple_form.html", context={"org": org, "title": _("Registrar cargo")},
     )
@@ -103,8 +95,7 @@ def assign_position(request, pk):
 
 @login_required
 def search(request):
-    scope = request.scope
-    if not scope.is_platform_admin and not scope.reach(Can.VIEW_PERSONAL):
+    if not request.scope.holds(Can.VIEW_PERSONAL):
         # A viewer sees figures, never names: say so instead of an empty result that looks like
         # nobody is registered.
         return render(request, "people/search.html", {"names_hidden": True})
@@ -143,41 +134,41 @@ def edit(request, pk):
     form = PersonForm(request.POST or None, instance=person)
     return form_page(
         request, form,
-        action=lambda _data: services.update_person(actor=request.user, person=person, **form.person_fields()),
+        action=lambda _data: services.update_person(scope=request.scope, person=person, **form.person_fields()),
         success=lambda saved: _("Se guardaron los datos de %(person)s.") % {"person": saved.full_name},
         then=to("people:detail", pk=person.pk),
         template="people/simple_form.html", context={"person": person, "title": _("Editar datos personales")},
     )
 
 
-def _end(request, end: Callable, success: str, person_id: int):
+def _end(request, model, pk, end: Callable, success: Callable[[object], str]):
     """Close a membership or a position on the date posted; errors come back as a message."""
+    closing = get_object_or_404(model.objects.select_related("organisation", "person"), pk=pk)
+    # Checked before the date is read, so that a bad date tells nothing about a record out of sight.
+    request.scope.require(Can.EDIT, closing.organisation)
     form = EndDateForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError(form.errors["on"])
-        end(form.cleaned_data["on"])
+        end(closing, form.cleaned_data["on"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, success)
-    return redirect("people:detail", pk=person_id)
+        messages.success(request, success(closing))
+    return redirect("people:detail", pk=closing.person_id)
 
 
 @login_required
 @require_POST
 def end_membership(request, pk):
-    membership = get_object_or_404(Membership.objects.select_related("organisation", "person"), pk=pk)
-    get_organisation(request.scope, membership.organisation_id, Can.EDIT)
-    return _end(request,
-                lambda on: services.end_membership(actor=request.user, membership=membership, until=on),
-                _("Se registró la salida de %(person)s.") % {"person": membership.person}, membership.person_id)
+    return _end(request, Membership, pk,
+                lambda membership, on: services.end_membership(scope=request.scope, membership=membership, until=on),
+                lambda membership: _("Se registró la salida de %(person)s.") % {"person": membership.person})
 
 
 @login_required
 @require_POST
 def end_position(request, pk):
-    position = get_object_or_404(Position.objects.select_related("organisation", "person"), pk=pk)
-    get_organisation(request.scope, position.organisation_id, Can.EDIT)
-    return _end(request, lambda on: services.end_position(actor=request.user, position=position, on=on),
-                _("Se registró el fin del cargo."), position.person_id)
+    return _end(request, Position, pk,
+                lambda position, on: services.end_position(scope=request.scope, position=position, on=on),
+                lambda _position: _("Se registró el fin del cargo."))

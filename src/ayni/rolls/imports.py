@@ -423,9 +423,7 @@ def uploader_scope(batch: ImportBatch) -> Scope:
     """Whom the reading may match the file's rows to. The task worker reads after her request is
     gone, yet for her: the preview names only people she may see. A file the system uploaded (or
     whose uploader's account is gone) is read as the system, which sees everyone."""
-    if batch.uploaded_by_id is None:
-        return Scope.system("lectura de un padrón que no subió ninguna cuenta")
-    return Scope.for_user(batch.uploaded_by)
+    return Scope.acting_for(batch.uploaded_by, otherwise="lectura de un padrón que no subió ninguna cuenta")
 
 
 def queue_reading(batch: ImportBatch) -> None:

@@ -82,7 +82,7 @@ def _save_new_person(fields: dict, *, scope: Scope) -> tuple[Person, tuple[str, 
     """A new person from what was typed, and the DNI set aside for review if someone out of the
     actor's sight holds it (see `hold_dni_for_review`)."""
     person = Person(**{k: v for k, v in fields.items() if k in PERSON_FIELDS})
-    held = set_aside_unseen_dni(actor=scope.actor, person=person)
+    held = set_aside_unseen_dni(scope=scope, person=person)
     validate_person(person)
     try:
         with transaction.atomic():
