@@ -10,11 +10,10 @@ def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict:
     return {k: (v if isinstance(v, int | float | bool | type(None)) else str(v)) for k, v in data.items()}
 
 
-def record(*, actor, action: str, obj: models.Model, org_path: str, before: dict | None = None,
-           after: dict | None = None) -> AuditEntry:
-    """Write one audit entry. Call inside the service's transaction, so a rolled-back change
-    leaves no entry behind."""
-    return AuditEntry.objects.create(
+def entry(*, actor, action: str, obj: models.Model, org_path: str, before: dict | None = None,
+          after: dict | None = None) -> AuditEntry:
+    """One audit entry, not yet written: `record` writes one, `record_many` a service's many at once."""
+    return AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.model_name,
@@ -24,3 +23,17 @@ def record(*, actor, action: str, obj: models.Model, org_path: str, before: dict
         before=before or {},
         after=after or {},
     )
+
+
+def record(*, actor, action: str, obj: models.Model, org_path: str, before: dict | None = None,
+           after: dict | None = None) -> AuditEntry:
+    """Write one audit entry. Call inside the service's transaction, so a rolled-back change
+    leaves no entry behind."""
+    audit = entry(actor=actor, action=action, obj=obj, org_path=org_path, before=before, after=after)
+    audit.save(force_insert=True)
+    return audit
+
+
+def record_many(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Write the entries `entry` made, in one statement, inside the service's transaction (as `record`)."""
+    return AuditEntry.objects.bulk_create(entries)
