@@ -2,6 +2,7 @@ from django.db import models
 from django.forms.models import model_to_dict
 
 from ayni.audit.models import AuditEntry
+from ayni.lib.db import insert_rows
 
 
 def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict:
@@ -34,6 +35,7 @@ def record(*, actor, action: str, obj: models.Model, org_path: str, before: dict
     return audit
 
 
-def record_many(entries: list[AuditEntry]) -> list[AuditEntry]:
-    """Write the entries `entry` made, in one statement, inside the service's transaction (as `record`)."""
-    return AuditEntry.objects.bulk_create(entries)
+def record_many(entries: list[AuditEntry]) -> None:
+    """Write the entries `entry` made, all at once (their ids are not read back), inside the
+    service's transaction, as `record`."""
+    insert_rows(entries)

@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from ayni.kitchens import services as kitchens
 from ayni.kitchens.forms import DailyReportForm, MovementForm
 from ayni.kitchens.models import DailyReport
 from ayni.kitchens.services import ReportItem, save_daily_reports
+from ayni.lib.db import update_rows
 from ayni.lib.forms import clean_data, error_messages
 from ayni.orgs.models import Organisation
 from ayni.people.selectors import find_by_dni
@@ -284,8 +285,12 @@ def process_reports(inbounds: list[Inbound]) -> dict[int, dict]:
     # Read and checked before the transaction (a stored payload never changes), so that the
     # database stays locked only while the reports are written.
     parsed = {inbound.pk: _parse_report(inbound) for inbound in inbounds}
-    kitchens_of = Organisation.objects.select_related("kind").in_bulk({i.kitchen_id for i in inbounds})
-    users = User.objects.in_bulk({i.user_id for i in inbounds})
+    # Those just stored carry their kitchen and sender already; the rest are read once.
+    kitchens_of = {i.kitchen_id: i.kitchen for i in inbounds if Inbound.kitchen.is_cached(i)}
+    users = {i.user_id: i.user for i in inbounds if Inbound.user.is_cached(i)}
+    kitchens_of |= Organisation.objects.select_related("kind").in_bulk({i.kitchen_id for i in inbounds}
+                                                                       - kitchens_of.keys())
+    users |= User.objects.in_bulk({i.user_id for i in inbounds} - users.keys())
     with transaction.atomic():
         # Their state read again under the lock (taken in id order, as every batch does, so two
         # resends of overlapping items wait in turn): one of them may have settled them.
@@ -307,21 +312,8 @@ def process_reports(inbounds: list[Inbound]) -> dict[int, dict]:
             results.update(_save_reports(group, parsed))
         for inbound in pending:
             _settle(inbound, results[inbound.pk])
-        _save_settled(pending)
+        update_rows(pending, SETTLED_FIELDS)
     return results
-
-
-def _save_settled(inbounds: list[Inbound]) -> None:
-    """Write the final state of many submissions: one prepared UPDATE run for all rows
-    (`bulk_update` builds a CASE per field and row, slower than the reports' own saving)."""
-    fields = [Inbound._meta.get_field(name) for name in SETTLED_FIELDS]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model, values bound
-        quote(Inbound._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote("id"))
-    rows = [[f.get_db_prep_save(getattr(inbound, f.attname), connection) for f in fields] + [inbound.pk]
-            for inbound in inbounds]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def _parse_report(inbound: Inbound) -> ReportItem | ValidationError:

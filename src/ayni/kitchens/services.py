@@ -46,6 +46,7 @@ from ayni.kitchens.summaries import bump as _bump
 from ayni.kitchens.summaries import lock_month as _lock_month
 from ayni.kitchens.summaries import lock_open_month as _lock_open_month
 from ayni.kitchens.summaries import month_label
+from ayni.lib.db import insert_rows
 from ayni.orgs.models import Organisation
 
 REPORT_FIELDS = (
@@ -375,7 +376,7 @@ def _write_reports(*, actor, kitchen: Organisation, changes: list[ReportChange])
                                              saved_by=report.updated_by))
         entries.append(audit_entry(actor=actor, action="kitchen.report", obj=report, org_path=kitchen.path,
                                    before=change.before, after=change.after))
-    DailyReportRevision.objects.bulk_create(revisions)
+    insert_rows(revisions)
     record_many(entries)
 
 
