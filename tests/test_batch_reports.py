@@ -1,5 +1,5 @@
 """The sync's batch path saves reports exactly as the single save does: the same items applied
-one by one (`save_daily_report`, `capture.services.submit`) and together (`save_daily_reports`,
+one by one (`save_daily_report`, `capture.inbound.submit`) and together (`save_daily_reports`,
 `submit_batch`) leave the same reports, revisions, audit entries, monthly summaries, roll-ups and
 submissions, and give the same per-item outcomes and messages."""
 
@@ -12,9 +12,8 @@ from django.db import transaction
 
 from ayni.accounts.scope import Scope
 from ayni.audit.models import AuditEntry
-from ayni.capture import services as capture
+from ayni.capture import inbound as capture
 from ayni.capture.models import Inbound
-from ayni.kitchens import batch
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.models import DailyReport, DailyReportRevision, MonthlyRollup, MonthlySummary, month_start
 from tests.conftest import as_scope
@@ -41,9 +40,9 @@ def history(w) -> None:
     report(w.kitchen, days_ago(5), served_free=7)  # version 1, to be edited and to conflict
 
 
-def items() -> list[batch.ReportItem]:
+def items() -> list[kitchens.ReportItem]:
     def item(day, version=0, confirm=False, **over):
-        return batch.ReportItem(date=day, version=version, confirm=confirm, fields={**NORMAL, **over})
+        return kitchens.ReportItem(date=day, version=version, confirm=confirm, fields={**NORMAL, **over})
 
     return [
         item(days_ago(1)),
@@ -123,7 +122,7 @@ def test_the_batch_saves_what_the_single_save_saves_item_by_item(world):
         return outcomes, database(world.kitchen)
 
     def together():
-        saved = batch.save_daily_reports(scope=as_scope(world.leader), kitchen=world.kitchen, items=items())
+        saved = kitchens.save_daily_reports(scope=as_scope(world.leader), kitchen=world.kitchen, items=items())
         return [outcome(o) for o in saved], database(world.kitchen)
 
     (single, single_db), (bulk, bulk_db) = both_ways(one_by_one, together)
@@ -139,7 +138,7 @@ def test_a_kitchen_out_of_her_scope_refuses_the_whole_batch(world):
     from django.http import Http404
 
     with pytest.raises((PermissionDenied, Http404)):
-        batch.save_daily_reports(scope=Scope.for_user(world.leader_other), kitchen=world.kitchen, items=items()[:2])
+        kitchens.save_daily_reports(scope=Scope.for_user(world.leader_other), kitchen=world.kitchen, items=items()[:2])
     assert not DailyReport.objects.filter(kitchen=world.kitchen).exists()
 
 
@@ -227,10 +226,10 @@ def test_when_the_batch_path_breaks_each_report_is_saved_on_its_own(world, monke
 def test_a_check_the_database_refuses_sends_the_batch_one_by_one(world):
     # Negative money passes no form, but a service caller could try: the database's check
     # refuses the bulk write and each report gets the single save's own answer.
-    good = batch.ReportItem(date=days_ago(1), version=0, fields=dict(NORMAL))
-    bad = batch.ReportItem(date=days_ago(2), version=0, fields={**NORMAL, "cash_received": Decimal("-1")})
+    good = kitchens.ReportItem(date=days_ago(1), version=0, fields=dict(NORMAL))
+    bad = kitchens.ReportItem(date=days_ago(2), version=0, fields={**NORMAL, "cash_received": Decimal("-1")})
     from django.db import IntegrityError
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        batch.save_daily_reports(scope=as_scope(world.leader), kitchen=world.kitchen, items=[good, bad])
+        kitchens.save_daily_reports(scope=as_scope(world.leader), kitchen=world.kitchen, items=[good, bad])
     assert not DailyReport.objects.exists()

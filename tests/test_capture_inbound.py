@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from ayni.capture import services
+from ayni.capture import inbound as capture
 from ayni.capture.models import Channel, Inbound
 from ayni.kitchens.models import StockMovement
 from tests.conftest import as_scope
@@ -19,7 +19,7 @@ MOVEMENT = {"date": TODAY.isoformat(), "item": "arroz", "kind": "state", "quanti
 
 
 def stored(world, client_id="m-1", payload=None):
-    inbound, _created = services.store(channel=Channel.API, kind=Inbound.Kind.MOVEMENT, payload=payload or MOVEMENT,
+    inbound, _created = capture.store(channel=Channel.API, kind=Inbound.Kind.MOVEMENT, payload=payload or MOVEMENT,
                                        user=world.leader, kitchen=world.kitchen, client_id=client_id)
     return inbound
 
@@ -43,8 +43,8 @@ def test_storing_the_same_client_id_twice_finds_the_first(world):
 
 def test_processing_twice_records_once(world):
     inbound = stored(world)
-    services.process(inbound)
-    services.process(inbound)
+    capture.process(inbound)
+    capture.process(inbound)
     assert StockMovement.objects.count() == 1
     inbound.refresh_from_db()
     assert inbound.status == Inbound.Status.ACCEPTED and inbound.attempts == 1
@@ -63,8 +63,8 @@ def test_a_bug_while_processing_keeps_the_raw_row_and_writes_nothing(world, monk
         StockMovement.objects.create(kitchen=inbound.kitchen, item_id="arroz", date=TODAY, kind="state", delta=1)
         raise RuntimeError("bug")
 
-    monkeypatch.setitem(services.HANDLERS, Inbound.Kind.MOVEMENT, broken)
-    result = services.submit(channel=Channel.API, scope=as_scope(world.leader), kitchen=world.kitchen,
+    monkeypatch.setitem(capture.HANDLERS, Inbound.Kind.MOVEMENT, broken)
+    result = capture.submit(channel=Channel.API, scope=as_scope(world.leader), kitchen=world.kitchen,
                              kind=Inbound.Kind.MOVEMENT, client_id="m-1", payload=MOVEMENT)
     assert result["status"] == "failed" and result["code"] == 500
     assert not StockMovement.objects.exists()  # the half-done write was rolled back
@@ -76,18 +76,18 @@ def test_a_bug_while_processing_keeps_the_raw_row_and_writes_nothing(world, monk
 
 
 def test_a_resend_after_a_failure_processes_it_then(world, monkeypatch):
-    monkeypatch.setitem(services.HANDLERS, Inbound.Kind.MOVEMENT, lambda inbound, scope: 1 / 0)
+    monkeypatch.setitem(capture.HANDLERS, Inbound.Kind.MOVEMENT, lambda inbound, scope: 1 / 0)
     kwargs = {"channel": Channel.API, "scope": as_scope(world.leader), "kitchen": world.kitchen,
               "kind": Inbound.Kind.MOVEMENT, "client_id": "m-1", "payload": MOVEMENT}
-    assert services.submit(**kwargs)["status"] == "failed"
+    assert capture.submit(**kwargs)["status"] == "failed"
     monkeypatch.undo()
-    assert services.submit(**kwargs)["status"] == "accepted"
+    assert capture.submit(**kwargs)["status"] == "accepted"
     assert StockMovement.objects.count() == 1 and Inbound.objects.get().attempts == 2
 
 
 def test_rejected_submissions_stay_visible_and_are_not_replayed(world):
-    services.submit(channel=Channel.API, scope=as_scope(world.leader), kitchen=world.kitchen,
-                    kind=Inbound.Kind.MOVEMENT, client_id="bad", payload={**MOVEMENT, "quantity": "-3"})
+    capture.submit(channel=Channel.API, scope=as_scope(world.leader), kitchen=world.kitchen, kind=Inbound.Kind.MOVEMENT,
+                    client_id="bad", payload={**MOVEMENT, "quantity": "-3"})
     inbound = Inbound.objects.get()
     assert inbound.status == Inbound.Status.REJECTED and inbound.error
     assert "replayed=0" in replay()

@@ -12,12 +12,13 @@ from django.db.models import F
 from django.urls import reverse
 
 from ayni.audit.models import AuditEntry
-from ayni.capture import gateways, services
+from ayni.capture import gateways, inbound, messages, outbound
 from ayni.capture.gateways import GatewayError, twilio_signature
 from ayni.capture.models import Channel, Inbound, OutboundMessage
 from ayni.capture.tasks import MAX_ATTEMPTS
 from ayni.kitchens.models import DailyReport, StockMovement
 from ayni.ops.integrity import message_key_violations, repeat_violations
+from tests.conftest import as_scope
 from tests.kitchens import TODAY, days_ago, report
 
 pytestmark = pytest.mark.django_db
@@ -166,15 +167,39 @@ def test_help_by_sms(client, world, network):
 
 
 def test_a_second_report_the_same_day_corrects_it_and_keeps_the_history(client, world, network, monkeypatch):
-    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    monkeypatch.setattr(messages, "REPLY_GAP", datetime.timedelta(0))
     android(client, ROSA, "R 120 30 10")
     android(client, ROSA, "R 100 30 10")
     saved = DailyReport.objects.get(kitchen=world.kitchen, date=TODAY)
     assert saved.served_paying == 100 and saved.version == 2 and saved.revisions.count() == 2
 
 
+def test_a_web_save_just_before_the_text_is_corrected_by_it_not_reported_as_a_conflict(client, world, network,
+                                                                                        monkeypatch):
+    """The text reads the day under the lock its save takes: a web save that lands just before
+    it (made here the moment the day's lock is asked for) is read, never someone else's conflict."""
+    from ayni.kitchens import services as kitchens
+
+    report(world.kitchen, TODAY)
+    lock = kitchens._lock_open_month
+    web = []
+
+    def web_save_first(kitchen, day):
+        if not web:  # the coordinator edits the day on the web, and her save commits first
+            web.append("saving")
+            report(world.kitchen, TODAY, scope=as_scope(world.coordinator), version=1, menu="Sopa de quinua")
+        return lock(kitchen, day)
+
+    monkeypatch.setattr(kitchens, "_lock_open_month", web_save_first)
+    android(client, ROSA, "R 120 30 10")
+    assert web and Inbound.objects.get().status == Inbound.Status.ACCEPTED
+    assert "160 raciones" in replies(network)[0]
+    saved = DailyReport.objects.get(kitchen=world.kitchen, date=TODAY)
+    assert (saved.version, saved.served_paying, saved.menu) == (3, 120, "Sopa de quinua")
+
+
 def test_unusual_numbers_are_confirmed_with_ok(client, world, network, monkeypatch):
-    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    monkeypatch.setattr(messages, "REPLY_GAP", datetime.timedelta(0))
     android(client, ROSA, "R 1500 0 0")
     assert not DailyReport.objects.exists()
     assert "OK al final" in replies(network)[0]
@@ -194,11 +219,11 @@ def test_a_flood_of_different_texts_is_throttled_answered_once_and_replayable(cl
     for n in range(10):
         android(client, ROSA, f"U arroz {n + 1}")
     statuses = list(Inbound.objects.order_by("id").values_list("status", flat=True))
-    assert statuses == ["accepted"] * services.RATE_LIMIT + ["throttled"] * (10 - services.RATE_LIMIT)
+    assert statuses == ["accepted"] * messages.RATE_LIMIT + ["throttled"] * (10 - messages.RATE_LIMIT)
     assert len(network) == 1
     out = io.StringIO()
     call_command("replay-inbound", "--status", "throttled", stdout=out)
-    assert f"accepted={10 - services.RATE_LIMIT}" in out.getvalue()
+    assert f"accepted={10 - messages.RATE_LIMIT}" in out.getvalue()
     assert StockMovement.objects.count() == 10
 
 
@@ -248,10 +273,10 @@ def at_lima(hour, minute=0, day=TODAY):
 
 def test_reminders_worked_out_at_night_wait_for_the_morning():
     tomorrow = TODAY + datetime.timedelta(days=1)
-    assert services.waking_hours(at_lima(3, 15)) == at_lima(8)
-    assert services.waking_hours(at_lima(22, 15)) == at_lima(8, day=tomorrow)
-    assert services.waking_hours(at_lima(10)) is None
-    assert services.waking_hours(at_lima(19, 59)) is None
+    assert outbound.waking_hours(at_lima(3, 15)) == at_lima(8)
+    assert outbound.waking_hours(at_lima(22, 15)) == at_lima(8, day=tomorrow)
+    assert outbound.waking_hours(at_lima(10)) is None
+    assert outbound.waking_hours(at_lima(19, 59)) is None
 
 
 def test_a_queue_that_can_wait_holds_a_night_reminder_until_the_morning(world, monkeypatch):
@@ -274,8 +299,8 @@ def test_a_queue_that_can_wait_holds_a_night_reminder_until_the_morning(world, m
 
     monkeypatch.setattr(django_tasks, "default_task_backend", Queue())
     monkeypatch.setattr(tasks, "send_message", Task())
-    monkeypatch.setattr(services, "waking_hours", lambda: at_lima(8, day=TODAY + datetime.timedelta(days=1)))
-    assert services.send_reminders() == 1
+    monkeypatch.setattr(outbound, "waking_hours", lambda: at_lima(8, day=TODAY + datetime.timedelta(days=1)))
+    assert outbound.send_reminders() == 1
     message = OutboundMessage.objects.get()
     assert calls == [{"run_after": at_lima(8, day=TODAY + datetime.timedelta(days=1))}, message.pk]
     assert message.status == OutboundMessage.Status.QUEUED
@@ -283,13 +308,13 @@ def test_a_queue_that_can_wait_holds_a_night_reminder_until_the_morning(world, m
 
 def test_a_kitchen_that_reported_yesterday_is_not_reminded(world, network):
     report(world.kitchen, days_ago(1))
-    assert services.send_reminders() == 0
+    assert outbound.send_reminders() == 0
 
 
 def test_the_reminder_goes_on_the_channel_she_last_used(client, world, network):
     twilio(client, "whatsapp:" + ROSA, "?", sid="SM5")
     OutboundMessage.objects.all().delete()
-    assert services.send_reminders() == 1
+    assert outbound.send_reminders() == 1
     assert OutboundMessage.objects.get().channel == Channel.WHATSAPP
 
 
@@ -297,12 +322,12 @@ def test_a_leader_with_another_role_elsewhere_is_reminded_only_for_her_kitchen(w
     from ayni.accounts.models import Role, RoleGrant
 
     RoleGrant.objects.create(user=world.leader, organisation=world.ves, role=Role.VIEWER)
-    assert services.send_reminders() == 1
+    assert outbound.send_reminders() == 1
     assert OutboundMessage.objects.get().kitchen == world.kitchen
 
 
 def test_the_same_text_posted_again_under_new_ids_is_stored_but_recorded_once(client, world, network, monkeypatch):
-    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))  # every copy gets its answer
+    monkeypatch.setattr(messages, "REPLY_GAP", datetime.timedelta(0))  # every copy gets its answer
     for ident in ("a-1", "a-2", "a-3"):
         assert android(client, ROSA, "S ARROZ 50", ident=ident).status_code == 204
     first, *repeats = Inbound.objects.order_by("id")
@@ -324,7 +349,7 @@ def test_a_repeat_is_known_however_the_phone_and_the_text_are_written(client, wo
 
 
 def test_the_same_text_later_or_with_ok_is_recorded_again(client, world, network, monkeypatch):
-    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    monkeypatch.setattr(messages, "REPLY_GAP", datetime.timedelta(0))
     android(client, ROSA, "U ACEITE 3", ident="c-1")
     android(client, ROSA, "U ACEITE 3 OK", ident="c-2")  # she says it really is a second one
     assert StockMovement.objects.count() == 2
@@ -336,7 +361,7 @@ def test_the_same_text_later_or_with_ok_is_recorded_again(client, world, network
 
 def test_a_report_sent_again_is_a_repeat_but_going_back_to_an_earlier_one_is_a_correction(client, world, network,
                                                                                          monkeypatch):
-    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    monkeypatch.setattr(messages, "REPLY_GAP", datetime.timedelta(0))
     for ident, text in enumerate(["R 120 30 10", "R 120 30 10", "R 100 30 10", "R 120 30 10"]):
         android(client, ROSA, text, ident=f"e-{ident}")
     statuses = list(Inbound.objects.order_by("id").values_list("status", flat=True))
@@ -345,24 +370,24 @@ def test_a_report_sent_again_is_a_repeat_but_going_back_to_an_earlier_one_is_a_c
 
 
 def test_twilio_signs_its_ids_so_a_new_id_is_a_new_message(client, world, network, monkeypatch):
-    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    monkeypatch.setattr(messages, "REPLY_GAP", datetime.timedelta(0))
     twilio(client, ROSA, "U aceite 3", sid="SM21")
     twilio(client, ROSA, "U aceite 3", sid="SM22")
     assert StockMovement.objects.count() == 2
 
 
 def test_copies_throttled_then_replayed_are_still_recorded_once(client, world, network):
-    for n in range(services.RATE_LIMIT + 3):
+    for n in range(messages.RATE_LIMIT + 3):
         android(client, ROSA, "S ARROZ 50", ident=f"d-{n}")
     call_command("replay-inbound", "--status", "throttled", stdout=io.StringIO())
     assert StockMovement.objects.count() == 1
-    assert Inbound.objects.filter(status=Inbound.Status.DUPLICATE).count() == services.RATE_LIMIT + 2
+    assert Inbound.objects.filter(status=Inbound.Status.DUPLICATE).count() == messages.RATE_LIMIT + 2
 
 
 def test_a_reply_never_echoes_control_characters(client, world, network, monkeypatch):
     from ayni.lib.text import strip_controls
 
-    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    monkeypatch.setattr(messages, "REPLY_GAP", datetime.timedelta(0))
     android(client, ROSA, "\x1b[2J\x07HOLA 5")  # an unknown word, quoted back
     android(client, ROSA, "S \u202eZORRA\u202c 5")  # an unknown food, quoted back
     android(client, ROSA, "C sin\x00 gas\x9b\u2066")  # her reason, quoted back
@@ -379,7 +404,7 @@ def test_a_reply_never_echoes_control_characters(client, world, network, monkeyp
 
 def test_an_android_id_used_again_for_another_text_is_stored_and_recorded(client, world, network, monkeypatch):
     # The gateway app reinstalled starts its ids again: "7" was yesterday's rice, now it is today's oil.
-    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    monkeypatch.setattr(messages, "REPLY_GAP", datetime.timedelta(0))
     android(client, ROSA, "S ARROZ 50", ident="7")
     android(client, ROSA, "U ACEITE 3", ident="7")  # another text under the same id
     android(client, "987654321", "R 40 10 2", ident="7")  # another phone under the same id
@@ -394,11 +419,11 @@ def test_an_android_id_used_again_for_another_text_is_stored_and_recorded(client
 
 
 def test_an_android_id_used_again_with_the_same_text_is_a_resend(client, world, network, monkeypatch):
-    monkeypatch.setattr(services, "REPLY_GAP", datetime.timedelta(0))
+    monkeypatch.setattr(messages, "REPLY_GAP", datetime.timedelta(0))
     android(client, ROSA, "U ACEITE 3", ident="8")
     android(client, ROSA, "S ARROZ 50", ident="8")
     first = Inbound.objects.order_by("id").last()
-    again = services.receive_text(gateway="android", channel=Channel.SMS, sender=ROSA, text="S ARROZ 50",
+    again = inbound.receive_text(gateway="android", channel=Channel.SMS, sender=ROSA, text="S ARROZ 50",
                                   external_id="8")  # the app posting its webhook again
     assert again.pk == first.pk and again.result == first.result  # the first one's result, not stored twice
     assert Inbound.objects.count() == 2 and StockMovement.objects.count() == 2 and len(network) == 2
@@ -420,8 +445,8 @@ def test_the_flood_limit_counts_one_phone_however_the_gateway_writes_it(client, 
     for n, sender in enumerate(writings):
         android(client, sender, f"U arroz {n + 1}", ident=f"f-{n}")
     statuses = list(Inbound.objects.order_by("id").values_list("status", flat=True))
-    assert statuses == ["accepted"] * services.RATE_LIMIT + ["throttled"]
-    assert StockMovement.objects.count() == services.RATE_LIMIT
+    assert statuses == ["accepted"] * messages.RATE_LIMIT + ["throttled"]
+    assert StockMovement.objects.count() == messages.RATE_LIMIT
     assert set(Inbound.objects.values_list("phone", flat=True)) == {"912345678"}
     assert message_key_violations() == []
     Inbound.objects.filter(sender="912 345 678").update(phone="912 345 678")  # as a bad hand-made fix would

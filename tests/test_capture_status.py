@@ -4,7 +4,7 @@ channel, inside her scope only, in a fixed number of queries."""
 import pytest
 from django.urls import reverse
 
-from ayni.capture import services
+from ayni.capture import inbound
 from ayni.capture.models import Channel, Inbound, OutboundMessage
 from tests.conftest import as_scope
 from tests.kitchens import TODAY
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def submit(world, kitchen, client_id, quantity="5", user=None):
-    return services.submit(channel=Channel.API, scope=as_scope(user or world.leader), kitchen=kitchen,
+    return inbound.submit(channel=Channel.API, scope=as_scope(user or world.leader), kitchen=kitchen,
                            kind=Inbound.Kind.MOVEMENT, client_id=client_id,
                            payload={"date": TODAY.isoformat(), "item": "arroz", "kind": "state", "quantity": quantity})
 

@@ -9,9 +9,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from ayni.kitchens import batch
 from ayni.kitchens.models import DailyReport, DailyReportRevision
-from ayni.kitchens.services import ReportConflict, save_daily_report
+from ayni.kitchens.services import ReportConflict, ReportItem, save_daily_report, save_daily_reports
 from tests.capture_helpers import make_token
 from tests.conftest import as_scope
 from tests.kitchens import TODAY
@@ -48,8 +47,8 @@ def test_a_closed_day_sent_twice_with_its_numbers_left_blank_is_the_same_report(
 
 
 def test_two_copies_in_one_sync_batch_are_both_accepted_as_one_report(world):
-    items = [batch.ReportItem(date=TODAY, version=0, fields=dict(TYPED)) for _copy in range(2)]
-    outcomes = batch.save_daily_reports(scope=as_scope(world.leader), kitchen=world.kitchen, items=items)
+    items = [ReportItem(date=TODAY, version=0, fields=dict(TYPED)) for _copy in range(2)]
+    outcomes = save_daily_reports(scope=as_scope(world.leader), kitchen=world.kitchen, items=items)
     assert [type(o) for o in outcomes] == [DailyReport, DailyReport]
     assert outcomes[0].pk == outcomes[1].pk and outcomes[1].version == 1
     assert DailyReportRevision.objects.count() == 1

@@ -86,7 +86,7 @@ def test_the_movement_form_starts_on_used_in_the_kitchen(client, world):
 
 def test_by_text_message_the_slip_is_asked_and_ok_confirms_it(client, world, settings, monkeypatch):
     from ayni.capture import gateways
-    from ayni.capture import services as capture
+    from ayni.capture import messages as capture
 
     settings.AYNI_SMS_GATEWAY_SECRET = "secreto"
     monkeypatch.setattr(gateways, "_post", lambda url, data, headers: None)

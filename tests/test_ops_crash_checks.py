@@ -78,8 +78,8 @@ def test_an_acknowledged_import_merge_report_or_api_item_missing_is_lost(world):
 
 
 def test_an_api_item_stored_but_never_processed_is_a_violation(world):
+    from ayni.capture.inbound import store
     from ayni.capture.models import Channel, Inbound
-    from ayni.capture.services import store
 
     inbound, _created = store(channel=Channel.API, kind=Inbound.Kind.MOVEMENT, payload={}, user=world.leader,
                               kitchen=world.kitchen, client_id="x-1")

@@ -5,8 +5,8 @@ every copy gets the same results."""
 import pytest
 from django.db import connection
 
+from ayni.capture.inbound import submit_batch
 from ayni.capture.models import Inbound
-from ayni.capture.services import submit_batch
 from ayni.kitchens.integrity import violations
 from ayni.kitchens.models import DailyReport, DailyReportRevision
 from tests.conftest import as_scope, build_world
@@ -42,7 +42,7 @@ def test_the_same_batch_sent_three_times_at_once_is_saved_once():
 
 def test_the_same_text_posted_three_times_at_once_under_new_ids_is_recorded_once(settings, monkeypatch):
     from ayni.capture import gateways
-    from ayni.capture.services import receive_text
+    from ayni.capture.inbound import receive_text
     from ayni.kitchens.models import StockMovement
 
     settings.AYNI_SMS_GATEWAY_URL = "https://gateway.example/message"
@@ -61,7 +61,7 @@ def test_the_same_text_posted_three_times_at_once_under_new_ids_is_recorded_once
 def test_one_android_id_posted_at_once_for_two_texts_and_their_resends_stores_each_text_once(settings, monkeypatch):
     # A reinstalled app's id "x-7" names a new text while the gateway still resends the old one.
     from ayni.capture import gateways
-    from ayni.capture.services import receive_text
+    from ayni.capture.inbound import receive_text
     from ayni.kitchens.models import StockMovement
     from ayni.ops.integrity import message_key_violations
 

@@ -217,7 +217,7 @@ AYNI_SMS_GATEWAY_USER = env_str("AYNI_SMS_GATEWAY_USER")
 AYNI_SMS_GATEWAY_PASSWORD = env_str("AYNI_SMS_GATEWAY_PASSWORD")
 AYNI_SMS_GATEWAY_SECRET = env_str("AYNI_SMS_GATEWAY_SECRET")
 # The same text from the same phone within this many minutes, through a gateway whose message ids
-# are not signed (android), is a repeat: stored, not applied again (capture/services.py).
+# are not signed (android), is a repeat: stored, not applied again (capture/messages.py).
 AYNI_SMS_REPEAT_WINDOW_MINUTES = env_int("AYNI_SMS_REPEAT_WINDOW_MINUTES", 10)
 AYNI_TWILIO_ACCOUNT_SID = env_str("AYNI_TWILIO_ACCOUNT_SID")
 AYNI_TWILIO_AUTH_TOKEN = env_str("AYNI_TWILIO_AUTH_TOKEN")

@@ -2,6 +2,7 @@ from django.db import models
 from django.forms.models import model_to_dict
 
 from ayni.audit.models import AuditEntry
+from ayni.lib.db import insert_rows
 
 
 def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict:
@@ -10,19 +11,13 @@ def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict:
     return {k: (v if isinstance(v, int | float | bool | type(None)) else str(v)) for k, v in data.items()}
 
 
-def record(*, scope=None, actor=None, action: str, obj: models.Model, org_path: str,
-           before: dict | None = None, after: dict | None = None) -> AuditEntry:
-    """Write one audit entry: who (the scope's account, or the system and its reason). Call
-    inside the service's transaction, so a rolled-back change leaves no entry behind.
-
-    `actor=` is the older spelling, kept only while services move to `scope=`."""
-    if scope is not None:
-        actor, reason = scope.actor, scope.system_reason
-    else:
-        actor, reason = (actor if getattr(actor, "pk", None) else None), ""
-    return AuditEntry.objects.create(
-        actor=actor,
-        reason=reason[:200],
+def entry(*, scope, action: str, obj: models.Model, org_path: str, before: dict | None = None,
+          after: dict | None = None) -> AuditEntry:
+    """One audit entry, not yet written: who (the scope's account, or the system and its reason)
+    did what to which row. `record` writes one, `record_many` a service's many at once."""
+    return AuditEntry(
+        actor=scope.actor,
+        reason=scope.system_reason[:200],
         action=action,
         object_type=obj._meta.model_name,
         object_id=str(obj.pk),
@@ -31,3 +26,18 @@ def record(*, scope=None, actor=None, action: str, obj: models.Model, org_path: 
         before=before or {},
         after=after or {},
     )
+
+
+def record(*, scope, action: str, obj: models.Model, org_path: str, before: dict | None = None,
+           after: dict | None = None) -> AuditEntry:
+    """Write one audit entry. Call inside the service's transaction, so a rolled-back change
+    leaves no entry behind."""
+    audit = entry(scope=scope, action=action, obj=obj, org_path=org_path, before=before, after=after)
+    audit.save(force_insert=True)
+    return audit
+
+
+def record_many(entries: list[AuditEntry]) -> None:
+    """Write the entries `entry` made, all at once (their ids are not read back), inside the
+    service's transaction, as `record`."""
+    insert_rows(entries)

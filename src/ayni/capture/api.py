@@ -18,7 +18,7 @@ from ninja.security import HttpBearer, django_auth
 from pydantic import field_validator
 
 from ayni.accounts.scope import Can
-from ayni.capture import services
+from ayni.capture import inbound
 from ayni.capture.models import ApiToken, Channel, Inbound
 from ayni.kitchens.selectors import visible_kitchens
 from ayni.orgs.models import Organisation
@@ -74,7 +74,7 @@ def validation_error(request, exc: ValidationError):
 @api.exception_handler(RequestDataTooBig)
 def too_big(request, exc):
     return api.create_response(request, {"detail": _("El envío es demasiado grande; divídalo en lotes de %(n)s.")
-                                         % {"n": services.MAX_BATCH}}, status=413)
+                                         % {"n": inbound.MAX_BATCH}}, status=413)
 
 
 # --- Schemas ---------------------------------------------------------------------------------
@@ -184,10 +184,10 @@ def batch(request, kitchen_id: int, payload: BatchIn):
     kitchen = Organisation.objects.filter(Q(pk=kitchen_id), kind__is_kitchen=True).select_related("kind").first()
     if kitchen is None or not request.scope.holds(Can.EDIT, kitchen):
         return 403, {"detail": _("No tiene permiso para registrar en esta cocina.")}
-    if len(payload.items) > services.MAX_BATCH:
+    if len(payload.items) > inbound.MAX_BATCH:
         return 413, {"detail": _("El lote tiene %(n)s ítems y el máximo es %(max)s: envíelo en partes.")
-                     % {"n": len(payload.items), "max": services.MAX_BATCH}}
+                     % {"n": len(payload.items), "max": inbound.MAX_BATCH}}
     channel = getattr(request, "capture_channel", Channel.OUTBOX)
-    results = services.submit_batch(channel=channel, scope=request.scope, kitchen=kitchen,
+    results = inbound.submit_batch(channel=channel, scope=request.scope, kitchen=kitchen,
                                     items=[(KINDS[item.type], item.client_id, item.data) for item in payload.items])
     return 200, {"kitchen": kitchen.pk, "results": results}

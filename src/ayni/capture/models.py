@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ayni.accounts.scope import Scope
 from ayni.lib.phone import normalize_phone
 from ayni.orgs.models import Organisation
 
@@ -116,6 +117,16 @@ class Inbound(models.Model):
             models.Index(fields=["status", "received_at"], name="inbound_status"),
             models.Index(fields=["phone", "received_at"], name="inbound_phone"),
         ]
+
+    def acting_scope(self) -> Scope:
+        """Whom a stored submission acts for when no request brings her scope (a replay, a text
+        message): the account that sent it; a text from the registered phone of a board member
+        without an account is authorised by that phone, and the system applies it, saying so in
+        the audit trail. Anything else without an account may do nothing."""
+        by_phone = self.kind == self.Kind.MESSAGE and self.user_id is None and self.kitchen is not None
+        return Scope.acting_for(self.user, otherwise=(
+            f"mensaje de texto ({self.get_channel_display()}) del {self.sender}, celular de la directiva de "
+            f"{self.kitchen.name}") if by_phone else None)
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_kind_display()} #{self.pk}"

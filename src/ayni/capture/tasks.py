@@ -1,5 +1,6 @@
 """Capture's background work (django-tasks, database backend, no broker): sending a text
-message with retries, and the daily reminders."""
+message, with retries. The daily reminders are worked out by `ayni runperiodic`
+(`capture.outbound.send_reminders`), whose messages are sent through this task."""
 
 import datetime
 import logging
@@ -43,9 +44,3 @@ def send_message(message_id: int) -> str:
     message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
     return message.status
 
-
-@task()
-def send_reminders() -> int:
-    from ayni.capture.services import send_reminders as remind
-
-    return remind()

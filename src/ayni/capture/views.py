@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
 from ayni.audit.services import record
-from ayni.capture import selectors, services
+from ayni.capture import inbound, selectors
 from ayni.capture.gateways import GATEWAYS
 from ayni.capture.models import ApiToken, Channel
 from ayni.lib.views import form_page
@@ -88,7 +88,7 @@ def webhook(request, gateway):
     if not adapter.verify(request):
         return HttpResponse(status=403)
     for text in adapter.parse(request):
-        services.receive_text(gateway=adapter.name, channel=text.channel, sender=text.sender, text=text.text,
+        inbound.receive_text(gateway=adapter.name, channel=text.channel, sender=text.sender, text=text.text,
                               external_id=text.external_id)
     return adapter.acknowledge()
 

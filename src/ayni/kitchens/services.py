@@ -10,17 +10,19 @@ a save racing the monthly close, and two movements of the same month.
 
 import copy
 import datetime
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min, Sum
+from django.db.models import F, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
-from ayni.audit.services import record, snapshot
+from ayni.audit.services import entry as audit_entry
+from ayni.audit.services import record, record_many, snapshot
 from ayni.kitchens.models import (
     INBOUND,
     OUTBOUND,
@@ -44,6 +46,7 @@ from ayni.kitchens.summaries import bump as _bump
 from ayni.kitchens.summaries import lock_month as _lock_month
 from ayni.kitchens.summaries import lock_open_month as _lock_open_month
 from ayni.kitchens.summaries import month_label
+from ayni.lib.db import insert_rows
 from ayni.orgs.models import Organisation
 
 REPORT_FIELDS = (
@@ -129,21 +132,52 @@ def subsidy_contribution(payment: SubsidyPayment | None) -> dict:
 
 
 # --- Daily report ------------------------------------------------------------------------------
+# One rule for saving a day's report, `next_report`, with no database in it: the single save (web,
+# text message, the API item by item) and the bulk save (the offline sync) read what it needs,
+# call it, and write what it returns. Both answer with the same messages because they are the
+# same code; `tests/test_batch_reports.py` saves the same items both ways and compares the database.
 
-def unusual_quantities(report: DailyReport) -> list[Unusual]:
-    """Numbers that are possible but more likely slips: the leader confirms before saving."""
+@dataclass
+class ReportItem:
+    """One report to save: the day, the version its form was opened on (0 for a new day),
+    whether its unusual numbers are confirmed, and its `REPORT_FIELDS` as the form cleaned them."""
+
+    date: datetime.date
+    version: int
+    confirm: bool = False
+    fields: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportChange:
+    """What saving one item does to its day: the report as it is to be stored (not yet written)
+    and the audit's before and after. `changed` is False when the item repeats the stored report
+    (a second tap, a copy sent twice): `report` is then the stored one, nothing is to be written."""
+
+    report: DailyReport
+    before: dict
+    after: dict
+    changed: bool = True
+
+
+def usual_rations(history: Iterable[DailyReport], day: datetime.date) -> int:
+    """The most the kitchen prepared on a day it cooked, among the `USUAL_DAYS` before `day`
+    (and any later day already reported), `day` itself left out: what "unusual" is measured by."""
+    since = day - datetime.timedelta(days=USUAL_DAYS)
+    return max((r.rations_prepared for r in history if r.date >= since and r.date != day and not r.is_closed),
+               default=0)
+
+
+def unusual_quantities(report: DailyReport, usual: int) -> list[Unusual]:
+    """Numbers that are possible but more likely slips: the leader confirms before saving.
+    `usual` is `usual_rations` of the kitchen's recent reports."""
     warnings = []
     biggest = max(getattr(report, f) for f in RATION_FIELDS)
-    usual = (
-        DailyReport.objects.filter(kitchen_id=report.kitchen_id, is_closed=False,
-                                   date__gte=report.date - datetime.timedelta(days=60))
-        .exclude(date=report.date).aggregate(m=Max("rations_prepared"))["m"]
-    )
     rations = _("%(n)s raciones en el día") % {"n": biggest}
     if biggest > ABSURD_RATIONS:
         warnings.append(Unusual(_("%(n)s raciones en un día es muchísimo para una cocina. ¿Está bien la cifra?")
                                 % {"n": biggest}, rations))
-    elif usual and usual >= 10 and biggest > ABSURD_MULTIPLE * usual:
+    elif usual >= 10 and biggest > ABSURD_MULTIPLE * usual:
         warnings.append(Unusual(_("%(n)s raciones es más del triple de lo que esta cocina preparó en los últimos "
                                   "dos meses (máximo %(usual)s). ¿Está bien la cifra?")
                                 % {"n": biggest, "usual": usual}, rations))
@@ -178,8 +212,7 @@ def _report_data(report: DailyReport) -> dict:
 def check_report_fields(report: DailyReport) -> None:
     """A report's own coherence, before anything is written: a closed day says why and serves
     nothing (its numbers may be left blank); an open day gives every number and serves no more
-    than it prepared. The single save and the sync batch
-    (`kitchens.batch`) both call this, so they answer with the same messages."""
+    than it prepared."""
     errors = {}
     if report.is_closed:
         if not report.closed_reason:
@@ -206,6 +239,65 @@ def check_report_fields(report: DailyReport) -> None:
         raise ValidationError(errors)
 
 
+def next_report(existing: DailyReport | None, item: ReportItem, *, kitchen: Organisation,
+                history: Iterable[DailyReport], user) -> ReportChange:
+    """The day's report after `item` is saved over `existing` (the stored one, or None), judged
+    against `history` (the kitchen's reports around the day, for `usual_rations`), by `user`
+    (a User, or None for the system). Reads and writes nothing, and leaves `existing` as it was.
+
+    Raises `ReportConflict` if someone saved the day since the item's version (with `current`,
+    what the server holds), `NeedsConfirmation` for unconfirmed unusual numbers, and
+    `ValidationError` for an incoherent report. The table's check constraints are left to the
+    caller: the single save asks the database for their messages, the bulk save lets a violation
+    fail the whole batch, which is then saved item by item."""
+    current = existing.version if existing else 0
+    if item.version != current:
+        if same_as_saved(existing, item.fields):  # already saved as it is: nothing to write, nothing to refuse
+            return ReportChange(report=existing, before={}, after={}, changed=False)
+        conflict = ReportConflict(
+            _("Otra persona guardó el parte de este día mientras usted lo llenaba. Revise los datos que se "
+              "muestran ahora y vuelva a guardar sus cambios."), code="conflict")
+        conflict.current = existing  # what the server held then, for the leader to choose
+        raise conflict
+    # A copy: a refused item must leave the day as it was, for the caller and the items after it.
+    report = copy.copy(existing) if existing else DailyReport(kitchen=kitchen, date=item.date)
+    for name, value in item.fields.items():
+        if name not in REPORT_FIELDS:
+            raise ValueError(f"{name} is not a report field")
+        setattr(report, name, value.strip() if isinstance(value, str) else value)
+    check_report_fields(report)
+    warnings = unusual_quantities(report, usual_rations(history, item.date))
+    if warnings and not item.confirm:
+        raise NeedsConfirmation(warnings)
+    report.version = current + 1
+    report.updated_by = user
+    report.full_clean(exclude=["kitchen", "updated_by"], validate_unique=False, validate_constraints=False)
+    return ReportChange(report=report, before=_report_data(existing) if existing else {},
+                        after=_report_data(report))
+
+
+def _lock_day(kitchen: Organisation, date: datetime.date) -> tuple[MonthlySummary, DailyReport | None]:
+    """Lock the day as every save of it does, the month's summary row first (refusing a closed
+    month) and then the day's report, and return both."""
+    summary = _lock_open_month(kitchen, date)
+    return summary, DailyReport.objects.select_for_update().filter(kitchen=kitchen, date=date).first()
+
+
+def lock_daily_report(*, kitchen: Organisation, date: datetime.date) -> DailyReport | None:
+    """The day's report (or None), read under the locks its save takes, for a change worked out
+    from the stored numbers (a text message states only some of them). Called inside the
+    transaction that then saves, it keeps any other save of the day from landing in between,
+    which would otherwise be refused as someone else's conflict."""
+    return _lock_day(kitchen, date)[1]
+
+
+def _usual_history(kitchen: Organisation, date: datetime.date) -> list[DailyReport]:
+    """For one save, the one report of the recent history `usual_rations` picks, found by the database."""
+    since = date - datetime.timedelta(days=USUAL_DAYS)
+    return list(DailyReport.objects.filter(kitchen=kitchen, is_closed=False, date__gte=since).exclude(date=date)
+                .order_by("-rations_prepared").only("date", "rations_prepared", "is_closed")[:1])
+
+
 @transaction.atomic
 def save_daily_report(*, scope: Scope, kitchen: Organisation, date: datetime.date, version: int,
                       confirm: bool = False, **fields) -> DailyReport:
@@ -215,41 +307,140 @@ def save_daily_report(*, scope: Scope, kitchen: Organisation, date: datetime.dat
     scope.require(Can.EDIT, kitchen)
     _require_kitchen(kitchen)
     _require_past(date)
-    summary = _lock_open_month(kitchen, date)
-    existing = DailyReport.objects.select_for_update().filter(kitchen=kitchen, date=date).first()
-    current = existing.version if existing else 0
-    if version != current:
-        if same_as_saved(existing, fields):
-            return existing  # already saved as it is: nothing to write, nothing to refuse
-        raise ReportConflict(
-            _("Otra persona guardó el parte de este día mientras usted lo llenaba. Revise los datos que se "
-              "muestran ahora y vuelva a guardar sus cambios."), code="conflict")
-    report = existing or DailyReport(kitchen=kitchen, date=date)
-    before = _report_data(existing) if existing else {}
-    old = report_contribution(existing)
-    for name, value in fields.items():
-        if name not in REPORT_FIELDS:
-            raise ValueError(f"{name} is not a report field")
-        setattr(report, name, value.strip() if isinstance(value, str) else value)
-    check_report_fields(report)
-    warnings = unusual_quantities(report)
-    if warnings and not confirm:
-        raise NeedsConfirmation(warnings)
-    report.version = current + 1
-    report.updated_by = scope.actor
-    report.full_clean(exclude=["kitchen", "updated_by"], validate_unique=False)
+    summary, existing = _lock_day(kitchen, date)
+    change = next_report(existing, ReportItem(date=date, version=version, confirm=confirm, fields=fields),
+                         kitchen=kitchen, history=_usual_history(kitchen, date),
+                         user=scope.actor)
+    if not change.changed:
+        return existing
+    report = change.report
+    report.validate_constraints(exclude=["kitchen", "updated_by"])
     try:
         with transaction.atomic():
             report.save()
     except IntegrityError as exc:  # created at the same instant by someone else
         raise ReportConflict(_("Otra persona acaba de registrar el parte de este día. Vuelva a abrirlo."),
-                              code="conflict") from exc
-    after = _report_data(report)
+                             code="conflict") from exc
+    after = {**change.after, "id": report.pk}  # a new day has its id only now
     DailyReportRevision.objects.create(report=report, version=report.version, data=after,
                                        saved_by=report.updated_by)
-    _bump(summary, old, report_contribution(report))
-    record(scope=scope, action="kitchen.report", obj=report, org_path=kitchen.path, before=before, after=after)
+    _bump(summary, report_contribution(existing), report_contribution(report))
+    record(scope=scope, action="kitchen.report", obj=report, org_path=kitchen.path, before=change.before,
+           after=after)
     return report
+
+
+# The sync's bulk save. A phone that spent a week without signal sends the week's reports together,
+# and two hundred phones do it at once when the network returns. Saved one by one each report
+# costs its own transaction, scope check, month lock and a dozen statements; here the scope is
+# checked once, the kitchen's reports are read in one query, `next_report` decides each item in
+# order against the days as the batch has left them, and the reports, their revisions and their
+# audit entries are written in bulk, each month's summary locked and changed once.
+
+DECIMALS = [f for f in DailyReport._meta.concrete_fields if f.get_internal_type() == "DecimalField"]
+
+
+def _as_stored(report: DailyReport) -> DailyReport:
+    """The report as the database gives it back (money with its two decimals), so that the next
+    save of the same day in this batch records the same "before" as a separate save would."""
+    for f in DECIMALS:
+        value = getattr(report, f.attname)
+        if isinstance(value, Decimal | int):
+            setattr(report, f.attname, Decimal(value).quantize(Decimal(1).scaleb(-f.decimal_places)))
+    return report
+
+
+def _write_reports(*, scope: Scope, kitchen: Organisation, changes: list[ReportChange]) -> None:
+    """Write the last state of each day, and a revision and an audit entry per change."""
+    last = {change.report.date: change.report for change in changes}
+    new = [r for r in last.values() if r.pk is None]
+    changed = [r for r in last.values() if r.pk is not None]
+    DailyReport.objects.bulk_create(new)
+    now = timezone.now()
+    for report in changed:
+        report.updated_at = now  # bulk_update does not apply auto_now
+    DailyReport.objects.bulk_update(changed, [*REPORT_FIELDS, "version", "updated_by", "updated_at"])
+    revisions, entries = [], []
+    for change in changes:
+        report = change.report
+        report.pk = last[report.date].pk  # an earlier state of a day first saved in this batch
+        for data in (change.before, change.after):
+            if "id" in data and data["id"] is None:
+                data["id"] = report.pk
+        revisions.append(DailyReportRevision(report=report, version=report.version, data=change.after,
+                                             saved_by=report.updated_by))
+        entries.append(audit_entry(scope=scope, action="kitchen.report", obj=report, org_path=kitchen.path,
+                                   before=change.before, after=change.after))
+    insert_rows(revisions)
+    record_many(entries)
+
+
+@transaction.atomic
+def save_daily_reports(*, scope: Scope, kitchen: Organisation,
+                       items: list[ReportItem]) -> list[DailyReport | ValidationError]:
+    """Save the kitchen's reports in order, as `save_daily_report` would one after the other.
+    Returns, per item, the saved report or the `ValidationError` (`ReportConflict`,
+    `NeedsConfirmation`) that refused it; one item's refusal never stops the others. A permission
+    error or a non-kitchen refuses them all."""
+    scope.require(Can.EDIT, kitchen)
+    _require_kitchen(kitchen)
+    outcomes: list[DailyReport | ValidationError | None] = [None] * len(items)
+    for i, item in enumerate(items):
+        try:
+            _require_past(item.date)
+        except ValidationError as exc:
+            outcomes[i] = exc
+    dates = [item.date for i, item in enumerate(items) if outcomes[i] is None]
+    if not dates:
+        return outcomes
+    # Months locked in order, so two batches of the same kitchen never wait on each other crosswise.
+    summaries, closed = {}, {}
+    for month in sorted({month_start(d) for d in dates}):
+        try:
+            with transaction.atomic():  # a refused month leaves no summary row behind
+                summaries[month] = _lock_open_month(kitchen, month)
+        except ValidationError as exc:
+            closed[month] = exc
+    # Every report the items may need: the days saved and the history before the earliest.
+    since = min(dates) - datetime.timedelta(days=USUAL_DAYS)
+    known = {r.date: r for r in DailyReport.objects.filter(kitchen=kitchen, date__gte=since)}
+    for report in known.values():
+        report.kitchen = kitchen  # named in the audit entries: no query per report
+    contributions = {month: ([], []) for month in summaries}
+    changes: list[ReportChange] = []
+    for i, item in enumerate(items):
+        if outcomes[i] is not None:
+            continue
+        month = month_start(item.date)
+        if month in closed:
+            outcomes[i] = closed[month]
+            continue
+        existing = known.get(item.date)
+        try:
+            change = next_report(existing, item, kitchen=kitchen, history=known.values(), user=scope.actor)
+        except ValidationError as exc:
+            outcomes[i] = exc
+            continue
+        outcomes[i] = change.report
+        if not change.changed:
+            continue
+        changes.append(change)
+        olds, news = contributions[month]
+        olds.append(report_contribution(existing))
+        news.append(report_contribution(change.report))
+        known[item.date] = _as_stored(change.report)
+    _write_reports(scope=scope, kitchen=kitchen, changes=changes)
+    for month, (olds, news) in contributions.items():
+        _bump(summaries[month], _total(olds), _total(news))
+    return outcomes
+
+
+def _total(contributions: list[dict]) -> dict:
+    totals: dict = {}
+    for contribution in contributions:
+        for name, value in contribution.items():
+            totals[name] = totals.get(name, 0) + value
+    return totals
 
 
 @transaction.atomic

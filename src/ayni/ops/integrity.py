@@ -206,7 +206,7 @@ def account_violations() -> list[str]:
 
 def repeat_violations() -> list[str]:
     """A text marked as a repeat names the text it repeats, recorded for the same kitchen: else it
-    was dropped for nothing (capture.services._repeat_of)."""
+    was dropped for nothing (capture.messages._repeat_of)."""
     repeats = Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, status=Inbound.Status.DUPLICATE,
                                      result__has_key="repeat_of").values_list("pk", "kitchen_id", "result")
     repeats = list(repeats)

@@ -4,7 +4,7 @@ idempotent, so running it twice changes nothing the second time."""
 
 from django.core.management.base import BaseCommand
 
-from ayni.capture import services
+from ayni.capture.inbound import replay
 from ayni.capture.models import Inbound
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None)
 
     def handle(self, *args, status=None, ids=None, limit=None, **options):
-        counts = services.replay(statuses=status or Inbound.PENDING, ids=ids, limit=limit)
+        counts = replay(statuses=status or Inbound.PENDING, ids=ids, limit=limit)
         total = sum(counts.values())
         detail = " ".join(f"{k}={v}" for k, v in sorted(counts.items()))
         self.stdout.write(f"replayed={total} {detail}".strip())

@@ -3,11 +3,11 @@ two days. Run once a day (with `ayni runperiodic`, from cron or the systemd time
 
 from django.core.management.base import BaseCommand
 
-from ayni.capture import services
+from ayni.capture.outbound import send_reminders
 
 
 class Command(BaseCommand):
     help = "Envía un recordatorio por mensaje a las cocinas sin parte diario en los últimos dos días."
 
     def handle(self, *args, **options):
-        self.stdout.write(f"reminders={services.send_reminders()}")
+        self.stdout.write(f"reminders={send_reminders()}")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ayni.accounts.models import OneTimeCode
 from ayni.accounts.services import prune_login_failures
-from ayni.capture.services import send_reminders
+from ayni.capture.outbound import send_reminders
 from ayni.orgs.models import Organisation
 from ayni.rolls.tasks import find_duplicates
 
