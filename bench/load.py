@@ -338,7 +338,7 @@ def main() -> None:
     print(f"\nCPU del servidor: gunicorn {server_cpu:.1f} s para {served} pedidos = "
           f"{server_cpu * 1000 / max(served, 1):.1f} ms por pedido"
           + (f"; PostgreSQL {db_cpu:.1f} s = {db_cpu * 1000 / max(served, 1):.1f} ms por pedido" if db_cpu else ""))
-    print(f"CPU por pedido en la vista (hilo del worker): mediana {percentile(other_cpu, 50):.1f} ms, "
+    print(f"CPU por pedido en la vista (proceso del worker): mediana {percentile(other_cpu, 50):.1f} ms, "
           f"p95 {percentile(other_cpu, 95):.1f} ms; ingreso con contraseña (argon2, aparte): "
           f"mediana {percentile(login_cpu, 50):.1f} ms en {len(login_cpu)} ingresos")
     print(profile.table())

@@ -20,7 +20,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 COLUMNS = ["cpu_ms", "sql_n", "sql_ms", "sql_cpu_ms", "python_cpu_ms", "tpl_cpu_ms", "svg_ms", "wall_ms"]
 # Logging in hashes the password with argon2, slow on purpose: reported apart, never mixed into
 # the other views' figures.
-LOGIN_VIEWS = {"accounts:login"}
+LOGIN_VIEWS = {"accounts:login POST"}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -61,7 +61,7 @@ def server_cpu_s(server) -> float:
 
 
 class InProcessCpu:
-    """CPU of pages served in this process (the Django test client): this thread's, plus, on
+    """CPU of pages served in this process (the Django test client): its own, plus, on
     PostgreSQL, the database backend's own (another process on the same machine, read from /proc
     with the clock tick's resolution — so read it over many pages, not one)."""
 
@@ -76,7 +76,7 @@ class InProcessCpu:
     def seconds(self) -> float:
         import time
 
-        return time.thread_time() + (process_cpu_s(self.backend) if self.backend else 0.0)
+        return time.process_time() + (process_cpu_s(self.backend) if self.backend else 0.0)
 
 
 class PostgresBackendsCpu:
@@ -141,11 +141,17 @@ class ViewProfile:
             self.records += [json.loads(line) for line in complete.splitlines() if line.strip()]
         return self.records
 
+    @staticmethod
+    def key(record: dict) -> str:
+        """A view's name, with the method when it is not GET: a form's answer (the login's
+        argon2, a socia registered) is not its page."""
+        return record["view"] if record.get("method", "GET") == "GET" else f"{record['view']} {record['method']}"
+
     def by_view(self) -> dict[str, dict]:
         """Per view: requests, and each column's median and p95 (`cpu_ms_p50`, `sql_n_p95`...)."""
         grouped: dict[str, list[dict]] = {}
         for record in self.read():
-            grouped.setdefault(record["view"], []).append(record)
+            grouped.setdefault(self.key(record), []).append(record)
         out = {}
         for view, records in grouped.items():
             row = {"requests": len(records)}
@@ -158,7 +164,7 @@ class ViewProfile:
 
     def cpu_ms_per_request(self, *, login: bool = False) -> list[float]:
         """Every request's CPU, the logins alone (`login=True`) or everything else."""
-        return [r["cpu_ms"] for r in self.read() if (r["view"] in LOGIN_VIEWS) == login]
+        return [r["cpu_ms"] for r in self.read() if (self.key(r) in LOGIN_VIEWS) == login]
 
     def table(self, *, top: int | None = None) -> str:
         """The breakdown as a text table, costliest views (by median CPU) first; the login last."""
@@ -166,11 +172,11 @@ class ViewProfile:
         order = sorted(views, key=lambda v: (v in LOGIN_VIEWS, -views[v]["cpu_ms_p50"]))
         if top is not None:
             order = [v for v in order if v not in LOGIN_VIEWS][:top] + [v for v in order if v in LOGIN_VIEWS]
-        lines = [f"{'vista':<32}{'pedidos':>8}{'CPU p50':>9}{'CPU p95':>9}{'SQL n':>7}{'SQL ms':>8}"
+        lines = [f"{'vista':<34}{'pedidos':>8}{'CPU p50':>9}{'CPU p95':>9}{'SQL n':>7}{'SQL ms':>8}"
                  f"{'Python':>8}{'plantilla':>10}{'SVG':>7}{'total':>8}"]
         for view in order:
             row = views[view]
-            lines.append(f"{view:<32}{row['requests']:>8}{row['cpu_ms_p50']:>9.1f}{row['cpu_ms_p95']:>9.1f}"
+            lines.append(f"{view:<34}{row['requests']:>8}{row['cpu_ms_p50']:>9.1f}{row['cpu_ms_p95']:>9.1f}"
                          f"{row['sql_n_p50']:>7.0f}{row['sql_ms_p50']:>8.1f}{row['python_cpu_ms_p50']:>8.1f}"
                          f"{row['tpl_cpu_ms_p50']:>10.1f}{row['svg_ms_p50']:>7.1f}{row['wall_ms_p50']:>8.1f}")
         lines.append("(ms por pedido, medianas salvo «CPU p95»; «Python» = CPU fuera de las consultas; "

@@ -3,10 +3,12 @@
 Off unless `AYNI_PROFILE_REQUESTS` names a file (the benchmarks' servers set it; production never
 does). Then `ProfileRequestsMiddleware` runs first and appends, for every request a view answered:
 
-- `cpu_ms`: CPU time of the worker thread for the whole request (`time.thread_time`): Python,
-  the template, the database driver — and on SQLite the database engine itself, which runs
-  inside the process. A PostgreSQL backend's own CPU is another process's and is not in it.
-- `sql_n`, `sql_ms`, `sql_cpu_ms`: queries run, the wall time spent in them, and this thread's
+- `cpu_ms`: CPU time of the worker process for the whole request (`time.process_time`): Python,
+  the template, the database driver, the threads argon2 hashes a password with — and on SQLite
+  the database engine itself, which runs inside the process. A PostgreSQL backend's own CPU is
+  another process's and is not in it. (gunicorn's sync workers serve one request at a time, so
+  the process's CPU is the request's.)
+- `sql_n`, `sql_ms`, `sql_cpu_ms`: queries run, the wall time spent in them, and the process's
   CPU during them (on SQLite about `sql_ms`; on PostgreSQL only the driver's share).
 - `tpl_ms`, `tpl_cpu_ms`: rendering the outermost template, less the queries it ran lazily.
 - `svg_ms`: drawing the inline SVG charts and maps (the functions in `SECTIONS`).
@@ -62,13 +64,13 @@ def _sql_timer(execute, sql, params, many, context):
     tally = getattr(_current, "tally", None)
     if tally is None:
         return execute(sql, params, many, context)
-    wall, cpu = time.perf_counter(), time.thread_time()
+    wall, cpu = time.perf_counter(), time.process_time()
     try:
         return execute(sql, params, many, context)
     finally:
         tally.sql_n += 1
         tally.sql_ms += (time.perf_counter() - wall) * 1000
-        tally.sql_cpu_ms += (time.thread_time() - cpu) * 1000
+        tally.sql_cpu_ms += (time.process_time() - cpu) * 1000
 
 
 def _timed_render(render):
@@ -81,13 +83,13 @@ def _timed_render(render):
             finally:
                 if tally is not None:
                     tally.leave("template")
-        wall, cpu, sql_ms, sql_cpu = time.perf_counter(), time.thread_time(), tally.sql_ms, tally.sql_cpu_ms
+        wall, cpu, sql_ms, sql_cpu = time.perf_counter(), time.process_time(), tally.sql_ms, tally.sql_cpu_ms
         try:
             return render(self, *args, **kwargs)
         finally:
             tally.leave("template")
             tally.tpl_ms += (time.perf_counter() - wall) * 1000
-            tally.tpl_cpu_ms += (time.thread_time() - cpu) * 1000
+            tally.tpl_cpu_ms += (time.process_time() - cpu) * 1000
             tally.tpl_sql_ms += tally.sql_ms - sql_ms
             tally.tpl_sql_cpu_ms += tally.sql_cpu_ms - sql_cpu
     wrapper.profiled = True
@@ -140,7 +142,7 @@ class ProfileRequestsMiddleware:
 
     def __call__(self, request):
         _current.tally = tally = _Tally()
-        wall, cpu = time.perf_counter(), time.thread_time()
+        wall, cpu = time.perf_counter(), time.process_time()
         try:
             with contextlib.ExitStack() as stack:
                 for alias in connections:
@@ -148,7 +150,7 @@ class ProfileRequestsMiddleware:
                 response = self.get_response(request)
         finally:
             _current.tally = None
-        cpu_ms = (time.thread_time() - cpu) * 1000
+        cpu_ms = (time.process_time() - cpu) * 1000
         wall_ms = (time.perf_counter() - wall) * 1000
         match = getattr(request, "resolver_match", None)
         if match is None:
