@@ -98,13 +98,16 @@ define run_benches
 	  echo "$$b: $$(grep '^RESULT ' var/bench-last.txt | tail -1)" >> var/bench-results.txt; \
 	done; \
 	echo "== figures"; cat var/bench-results.txt; \
+	echo "== CPU per unit of work (server CPU per report, per request by view, per dashboard page)"; \
+	$(BIN)/python bench/support/cpu.py var/bench-results.txt; \
 	if [ -n "$$failed" ]; then echo "== failed:$$failed"; exit 1; fi
 endef
 
 bench: dev $(BENCHSTAMP)
 	$(call run_benches,)
 
-# Every benchmark, short and small: a smoke run that they still work (PostgreSQL must be up).
+# Every benchmark, short and small: a smoke run that they still work (PostgreSQL must be up),
+# ending with each one's CPU per unit of work, so that a regression shows in any run.
 .PHONY: bench-quick
 bench-quick: dev $(BENCHSTAMP)
 	$(call run_benches,--quick)

@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from support.cpu import PostgresBackendsCpu, ViewProfile, profile_env, server_cpu_s  # noqa: E402
 from support.server import Gunicorn, Install, exit_on_sigterm, log  # noqa: E402
 from support.web import Client, links  # noqa: E402
 
@@ -249,6 +250,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="ayni-bench-load-"))
     install = Install(engine=args.engine, name="ayni_bench_load", workdir=workdir)
     install.prepare(scale=args.scale, password=PASSWORD)
+    install.env.update(profile_env(workdir))  # each request's CPU, queries and template, by view
     server = Gunicorn(install, workers=args.workers)
     server.start()
     log(f"gunicorn {args.workers} workers en {server.base}; {args.users} personas durante {args.seconds} s")
@@ -265,6 +267,12 @@ def main() -> None:
         opener.close()
 
     stats = Stats()
+    profile = ViewProfile.of(install.env)
+    profile.mark()  # the sessions opened above are not the run's
+    database_cpu = PostgresBackendsCpu(install.admin_url, install.name) if args.engine == "postgres" else None
+    if database_cpu:
+        database_cpu.sample()
+    server_cpu = server_cpu_s(server)
     rss_max: dict[int, float] = {}
     stop = threading.Event()
 
@@ -272,6 +280,8 @@ def main() -> None:
         while not stop.wait(1.0):
             for pid, mb in server.rss_mb().items():
                 rss_max[pid] = max(rss_max.get(pid, 0.0), mb)
+            if database_cpu:
+                database_cpu.sample()
 
     sampler = threading.Thread(target=sample_memory, daemon=True)
     sampler.start()
@@ -299,6 +309,9 @@ def main() -> None:
         sampler.join()
         for pid, mb in server.rss_mb().items():
             rss_max[pid] = max(rss_max.get(pid, 0.0), mb)
+        server_cpu = server_cpu_s(server) - server_cpu  # before stopping: the workers' CPU goes with them
+        if database_cpu:
+            database_cpu.sample()
         server.stop()
         if not args.keep:
             install.drop()
@@ -318,6 +331,17 @@ def main() -> None:
     print("RSS máx. por worker (MB): " + ", ".join(f"{mb:.0f}" for mb in sorted(rss_max.values())))
     for why, n in stats.errors.most_common(10):
         print(f"error: {why} × {n}")
+    # Where the server's CPU went: gunicorn's processes by /proc, each view by the middleware.
+    served = len(profile.read())
+    login_cpu, other_cpu = profile.cpu_ms_per_request(login=True), profile.cpu_ms_per_request()
+    db_cpu = database_cpu.seconds() if database_cpu else None
+    print(f"\nCPU del servidor: gunicorn {server_cpu:.1f} s para {served} pedidos = "
+          f"{server_cpu * 1000 / max(served, 1):.1f} ms por pedido"
+          + (f"; PostgreSQL {db_cpu:.1f} s = {db_cpu * 1000 / max(served, 1):.1f} ms por pedido" if db_cpu else ""))
+    print(f"CPU por pedido en la vista (proceso del worker): mediana {percentile(other_cpu, 50):.1f} ms, "
+          f"p95 {percentile(other_cpu, 95):.1f} ms; ingreso con contraseña (argon2, aparte): "
+          f"mediana {percentile(login_cpu, 50):.1f} ms en {len(login_cpu)} ingresos")
+    print(profile.table())
     result = {
         "users": args.users, "seconds": round(elapsed, 1), "requests": stats.requests, "errors": errors,
         "p50_ms": round(percentile(all_ms, 50), 1), "p95_ms": round(percentile(all_ms, 95), 1),
@@ -325,6 +349,11 @@ def main() -> None:
         # Two pages with budgets of their own (issue 12): people search, and the evidence dashboard.
         "search_p95_ms": round(percentile(stats.latency.get("buscar persona", []), 95), 1),
         "dashboard_p95_ms": round(percentile(stats.latency.get("tablero", []), 95), 1),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(served, 1), 2),
+        "db_cpu_ms_per_request": round(db_cpu * 1000 / max(served, 1), 2) if db_cpu is not None else None,
+        "view_cpu_ms_p50": round(percentile(other_cpu, 50), 2), "view_cpu_ms_p95": round(percentile(other_cpu, 95), 2),
+        "login_cpu_ms_p50": round(percentile(login_cpu, 50), 1),
+        "cpu_by_view": profile.summary(),
     }
     print("RESULT " + json.dumps(result))
 

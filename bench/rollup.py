@@ -38,6 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from support.cpu import InProcessCpu  # noqa: E402
 from support.server import Install, exit_on_sigterm, log  # noqa: E402
 
 DB_NAME = "ayni_bench_rollup"
@@ -199,16 +200,18 @@ def child_time(info: dict, requests: int) -> dict:
              "province": f"k.path LIKE '{info['confed_path']}%' AND k.district_id LIKE '0801%'"}
     out = {"p50_ms": {}, "p95_ms": {}, "naive_groupby_ms": {}, "summary_query_ms": {}, "rations": {},
            "people_fed": {}, "people_fed_ms": {}, "people_direct_ms": {}, "deliveries_ms": {},
-           "deliveries_walked_ms": {}}
+           "deliveries_walked_ms": {}, "cpu_ms": {}}
+    cpu = InProcessCpu(connection)  # this process's CPU and, on PostgreSQL, its backend's
     scope = Scope.for_user(User.objects.get(username="bench-nacional"))
     for name, params in cases.items():
         client.get("/evidencia/", params)  # warm: the first request loads templates and the map
-        times = []
+        times, cpu_start = [], cpu.seconds()
         for _i in range(requests):
             t0 = time.perf_counter()
             response = client.get("/evidencia/", params)
             times.append((time.perf_counter() - t0) * 1000)
             assert response.status_code == 200, response.status_code
+        out["cpu_ms"][name] = round((cpu.seconds() - cpu_start) * 1000 / requests, 1)  # per page, mean
         out["p50_ms"][name] = round(statistics.median(times), 1)
         out["p95_ms"][name] = round(percentile(times, 95), 1)
         naive = []
@@ -369,6 +372,7 @@ def main() -> None:
                     results.setdefault(key, {})[engine] = timing[key]
                 results[f"{engine}_p50_ms"] = timing["p50_ms"]
                 results[f"{engine}_p95_ms"] = timing["p95_ms"]
+                results[f"{engine}_cpu_ms"] = timing["cpu_ms"]
                 results.setdefault("naive_groupby_ms", {})[engine] = timing["naive_groupby_ms"]
                 results.setdefault("summary_query_ms", {})[engine] = timing["summary_query_ms"]
                 results.setdefault("rations", {})[engine] = timing["rations"]
@@ -406,6 +410,7 @@ def main() -> None:
             naive = results["naive_groupby_ms"][engine][name]
             summ = results["summary_query_ms"][engine][name]
             line = (f"  {engine:8} {name:10} page p50 {results[f'{engine}_p50_ms'][name]:7.1f} ms  p95 {ms:7.1f} ms"
+                    f"  CPU {results[f'{engine}_cpu_ms'][name]:6.1f} ms"
                     f" | same figures: summaries {summ:7.1f} ms, GROUP BY raw {naive:8.1f} ms "
                     f"(×{naive / max(summ, 0.1):.1f})")
             if duck:
@@ -422,6 +427,7 @@ def main() -> None:
         "kitchens": results["kitchens"], "daily_reports": results.get("daily_reports"),
         "sqlite_p95_ms": results.get("sqlite_p95_ms"), "postgres_p95_ms": results.get("postgres_p95_ms"),
         "sqlite_p50_ms": results.get("sqlite_p50_ms"), "postgres_p50_ms": results.get("postgres_p50_ms"),
+        "sqlite_cpu_ms": results.get("sqlite_cpu_ms"), "postgres_cpu_ms": results.get("postgres_cpu_ms"),
         "naive_groupby_ms": results.get("naive_groupby_ms"), "duckdb_scan_ms": results["duckdb_scan_ms"],
         "summary_query_ms": results.get("summary_query_ms"),
         "roll_people": results.get("roll_people"), "roll_entries": results.get("roll_entries"),

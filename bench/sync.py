@@ -18,7 +18,6 @@ import argparse
 import datetime
 import http.client
 import json
-import os
 import random
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from support.cpu import server_cpu_s  # noqa: E402
 from support.server import Gunicorn, Install, exit_on_sigterm, log  # noqa: E402
 
 LIMA = ZoneInfo("America/Lima")
@@ -131,25 +131,12 @@ class Phone(threading.Thread):
             i += self.batch
 
 
-def server_cpu(server: Gunicorn) -> float:
-    """CPU seconds used so far by gunicorn's master and workers (from /proc): the server's own
-    cost, apart from the phones' threads and whatever else the machine is running."""
-    ticks = 0
-    for pid in [server.proc.pid, *server.worker_pids()] if server.proc else []:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str], *, per_phone: int, batch: int,
         drop: float, kills: int, seed: int) -> dict:
     phones = [Phone(n, server, k, key, per_phone, batch, drop, seed * 1000 + n)
               for n, (k, key) in enumerate(zip(kitchens, keys, strict=True))]
     rng = random.Random(seed)
-    started, cpu = time.perf_counter(), server_cpu(server)
+    started, cpu = time.perf_counter(), server_cpu_s(server)
     for phone in phones:
         phone.start()
     done = 0
@@ -162,7 +149,7 @@ def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str]
     for phone in phones:
         phone.join()
     seconds = time.perf_counter() - started
-    cpu = server_cpu(server) - cpu if not kills else None  # a killed server's CPU is lost with it
+    cpu = server_cpu_s(server) - cpu if not kills else None  # a killed server's CPU is lost with it
     counted = json.loads(install.ayni("shell", "-c", COUNT.replace("KITCHENS", json.dumps(kitchens)))
                          .stdout.strip().splitlines()[-1])
     queued = per_phone * len(phones)
@@ -224,7 +211,8 @@ def main() -> None:
     result = {"reports": calm["reports"], "seconds": calm["seconds"], "stored": calm["stored"],
               "duplicates": calm["duplicates"], "kill_restarts": killed["kills"], "kill_stored": killed["stored"],
               "kill_duplicates": killed["duplicates"], "engine": args.engine, "phones": args.phones,
-              "resends": calm["resends"] + killed["resends"]}
+              "resends": calm["resends"] + killed["resends"], "server_cpu_s": calm["server_cpu_s"],
+              "server_cpu_ms_per_report": round(calm["server_cpu_s"] * 1000 / calm["reports"], 3)}
     print("RESULT " + json.dumps(result))
     if calm["stored"] != calm["reports"] or killed["stored"] != killed["reports"] or result["duplicates"] \
             or result["kill_duplicates"]:

@@ -41,6 +41,11 @@ class Install:
     Ayni on it the way production does: debug off, real static files, the task database."""
 
     def __init__(self, *, engine: str, name: str, workdir: Path):
+        # BENCH_DB_PREFIX=ayni_me_ turns ayni_bench_load into ayni_me_bench_load: sessions that
+        # share one PostgreSQL server each drop and create only databases of their own.
+        prefix = os.environ.get("BENCH_DB_PREFIX")
+        if prefix:
+            name = prefix + name.removeprefix("ayni_")
         self.engine, self.name, self.workdir = engine, name, workdir
         workdir.mkdir(parents=True, exist_ok=True)
         if engine == "postgres":
@@ -102,6 +107,12 @@ class Install:
             self.ayni("demo", "--scale", scale, "--password", password, "-v", "0")
         else:
             raise SystemExit("Este benchmark necesita «ayni demo» para generar datos.")
+        if self.engine == "postgres":
+            import psycopg
+
+            # The planner's statistics after the demo's bulk load: autovacuum is off on the bench server.
+            with psycopg.connect(self.database_url, autocommit=True) as conn:
+                conn.execute("ANALYZE")
         self.ayni("collectstatic", "--no-input", "-v", "0")
 
 

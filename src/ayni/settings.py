@@ -67,6 +67,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ayni.core.middleware.SecurityHeadersMiddleware",
 ]
+# The benchmarks' per-request breakdown (CPU, queries, template, SVG by view: ayni.core.profiling),
+# appended to this file. Empty — off — everywhere but a benchmark's own server.
+PROFILE_REQUESTS = env_str("AYNI_PROFILE_REQUESTS")
+if PROFILE_REQUESTS:
+    MIDDLEWARE.insert(0, "ayni.core.profiling.ProfileRequestsMiddleware")
 
 ROOT_URLCONF = "ayni.urls"
 WSGI_APPLICATION = "ayni.wsgi.application"

@@ -100,11 +100,15 @@ def search(request):
         # nobody is registered.
         return render(request, "people/search.html", {"names_hidden": True})
     text = request.GET.get("q", "").strip()
-    page = None
+    found = page = error = None
     if text:
-        results = selectors.search_people(request.scope, text).select_related("district")
-        page = Paginator(results, 50).get_page(request.GET.get("pagina"))
-    return render(request, "people/search.html", {"q": text, "page": page})
+        try:
+            found = selectors.find_people(request.scope, text)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            page = Paginator(found, 50).get_page(request.GET.get("pagina"))
+    return render(request, "people/search.html", {"q": text, "found": found, "page": page, "error": error})
 
 
 @login_required
