@@ -6,6 +6,7 @@ them, in the same transaction as the row they follow, and `ayni check-integrity`
 them from scratch to prove it.
 """
 
+import calendar
 import datetime
 from decimal import Decimal
 
@@ -23,6 +24,11 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 def plain(value: Decimal) -> str:
     """A quantity without trailing zeros or exponent: 20, 12.5, 0.25."""
     return format(value.normalize(), "f")
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    """The last day of the month `month` falls in."""
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -407,3 +413,51 @@ class ReportingGap(models.Model):
         constraints = [models.UniqueConstraint(fields=["path", "district", "month", "previous_month"],
                                                name="one_gap_per_cell_months")]
         indexes = [models.Index(fields=["month", "previous_month"], name="gap_month_previous")]
+
+
+class DeliveryRollup(models.Model):
+    """The State's promised deliveries summed per roll-up cell (federation and the kitchens'
+    district, as `MonthlyRollup`), municipality, food and promised day: how many, what was
+    promised and received, how many came short, how many have not arrived, and, of those that
+    arrived, how many late and by how many days in all. Kept by the schedule and receipt
+    services in their transaction (`kitchens.deliveries`) and by the organisation moves.
+
+    What has not arrived grows later every day, so it is kept by its promised day and made
+    late at reading time (`deliveries.totals`): the roll-up itself never depends on the date."""
+
+    path = models.CharField(max_length=255)
+    district = models.CharField(max_length=6, blank=True)  # the kitchens' UBIGEO; "" without one
+    municipality = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")  # who promised
+    item = models.ForeignKey(FoodItem, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    deliveries = models.IntegerField(default=0)
+    promised = models.DecimalField(max_digits=18, decimal_places=3, default=Decimal(0))
+    received = models.DecimalField(max_digits=18, decimal_places=3, default=Decimal(0))
+    short = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    late_received = models.IntegerField(default=0)
+    days_late_received = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path", "district", "municipality", "item", "due_on"],
+                                               name="one_delivery_rollup_per_cell_day")]
+        indexes = [models.Index(fields=["due_on"], name="delivery_rollup_due")]
+
+
+class FoodAlert(models.Model):
+    """A staple a kitchen has 7 days or fewer of, as of its last stock change (`used`: what it
+    used each day of the 14 before, the window days left are counted over). Without a new
+    movement the alert can only fade — older use leaves the window — so `until` is the first
+    day it no longer holds (null: nothing left, it holds until food comes in). Kept by the
+    stock services in their transaction (`kitchens.food_alerts`); the dashboards read these
+    few rows instead of every balance and fortnight of movements."""
+
+    kitchen = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(FoodItem, on_delete=models.CASCADE, related_name="+")
+    balance = models.DecimalField(**QTY)
+    used = models.JSONField(default=dict)  # ISO day → quantity used that day (text, exact)
+    computed_on = models.DateField()
+    until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kitchen", "item"], name="one_food_alert_per_staple")]
