@@ -183,12 +183,15 @@ def _shares(t: dict) -> dict:
 
 # --- The dashboard ------------------------------------------------------------------------------
 
+def sums(sel: Selection) -> dict:
+    """Sums over the selection and months, with cost, subsidy and gap per ration (one query)."""
+    return _shares(with_ratios(_clean(sel.figures().aggregate(**_sums()))))
+
+
 def totals(sel: Selection) -> dict:
-    """Sums over the selection and months, with cost, subsidy and gap per ration, and the
-    kitchens that reported at least once in the range (two queries: that count is the one
-    figure that is not a sum, so it reads the kitchens' summaries, one index range)."""
-    row = sel.figures().aggregate(**_sums())
-    t = _shares(with_ratios(_clean(row)))
+    """`sums`, and the kitchens that reported at least once in the range (two queries: that
+    count is the one figure that is not a sum)."""
+    t = sums(sel)
     t["kitchens_reporting"] = kitchens_reporting(sel)
     return t
 

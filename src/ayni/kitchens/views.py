@@ -389,7 +389,7 @@ def overview(request, pk):
     sel = evidence.Selection(scope=scope, org=org, place=None, first=first, last=last)
     return render(request, "kitchens/overview.html", {
         "org": org, "form": form, "first": first, "last": last,
-        "totals": evidence.totals(sel),
+        "totals": evidence.sums(sel),
         "costs": selectors.cost_by_kitchen(scope, org, first, last),
         "deliveries": evidence.deliveries_by_item(sel),
         "completeness": selectors.completeness(scope, org, shown), "shown": shown,
