@@ -56,8 +56,8 @@ def test_nothing_left_is_an_alert_until_food_comes_in(world):
 def test_rebuild_writes_the_alerts_the_services_kept(world):
     move(world.kitchen, "arroz", "purchase", 20, days_ago(6))
     move(world.kitchen, "arroz", "used", 14, days_ago(2))
-    kept = list(FoodAlert.objects.values_list("kitchen_id", "item_id", "balance", "used", "until"))
+    kept = list(FoodAlert.objects.values_list("kitchen_id", "item_id", "computed_on", "until", "days_left"))
     FoodAlert.objects.all().delete()
     assert integrity.food_alert_violations()
     food_alerts.rebuild("")
-    assert list(FoodAlert.objects.values_list("kitchen_id", "item_id", "balance", "used", "until")) == kept
+    assert list(FoodAlert.objects.values_list("kitchen_id", "item_id", "computed_on", "until", "days_left")) == kept

@@ -15,6 +15,7 @@ and nothing else.
 """
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -301,18 +302,46 @@ def people_fed_from_entries(sel: Selection) -> int:
     return _roll_in_range(sel).values("person_id").distinct().count()
 
 
+def _standing_alerts(sel: Selection) -> QuerySet[FoodAlert]:
+    return FoodAlert.objects.filter(sel.on_kitchen("kitchen__"), kitchen__status=Organisation.Status.ACTIVE)
+
+
 def food_alerts(sel: Selection) -> list[dict]:
     """Kitchens with a staple food at ≤ 7 days left (0 when it ran out), as the kitchen page
     computes it (book balance over the last 14 days' use): from the alerts the stock services
-    keep (`kitchens.food_alerts`), one query over the few rows in alert."""
-    rows = food_alert_rows.standing(
-        FoodAlert.objects.filter(sel.on_kitchen("kitchen__"), kitchen__status=Organisation.Status.ACTIVE), sel.today)
+    keep (`kitchens.food_alerts`), one query over the rows in alert."""
     by_kitchen: dict[int, dict] = {}
-    for kitchen_id, name, _item_id, item_name, left in rows:
+    for kitchen_id, name, _item_id, item_name, left in food_alert_rows.standing(_standing_alerts(sel), sel.today):
         entry = by_kitchen.setdefault(kitchen_id, {"pk": kitchen_id, "name": name, "items": [], "days_left": left})
         entry["items"].append(item_name)
         entry["days_left"] = min(entry["days_left"], left)
     return sorted(by_kitchen.values(), key=lambda a: (a["days_left"], a["name"]))
+
+
+class FoodAlertList(Sequence):
+    """`food_alerts(sel)`, read only when a row is asked for: a page that shows how many kitchens
+    are in alert counts them in the database (one query, no rows), as a query set would."""
+
+    def __init__(self, sel: Selection):
+        self.sel, self._rows = sel, None
+
+    def rows(self) -> list[dict]:
+        if self._rows is None:
+            self._rows = food_alerts(self.sel)
+        return self._rows
+
+    def __len__(self) -> int:
+        if self._rows is None:
+            return food_alert_rows.standing_kitchens(_standing_alerts(self.sel), self.sel.today)
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        return self.rows()[index]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    __hash__ = None
 
 
 def delivery_groups(sel: Selection, **group) -> list[dict]:
@@ -424,7 +453,7 @@ def dashboard(sel: Selection, by: str = "org") -> dict:
     t["active_kitchens"] = active
     t["completeness_pct"] = pct(t["days_reported"], active * sel.days_due)
     t["days_due"] = active * sel.days_due
-    alerts = food_alerts(sel)
+    alerts = FoodAlertList(sel)
     return {
         "totals": t,
         "people_fed": people_fed(sel),

@@ -186,11 +186,11 @@ def food_alert_violations() -> list[str]:
     with the same days left."""
     from django.utils import timezone
 
-    from ayni.kitchens.food_alerts import left_on, recompute, standing
-    from ayni.kitchens.models import FoodAlert
+    from ayni.kitchens.food_alerts import recompute, standing
+    from ayni.kitchens.models import FoodAlert, left_on
 
     today = timezone.localdate()
-    fresh = {k: left_on(f["balance"], f["used"], today) for k, f in recompute(today=today).items()}
+    fresh = {k: left_on(f["computed_on"], f["until"], f["days_left"], today) for k, f in recompute(today=today).items()}
     stored = {(k, i): left for k, _n, i, _in, left in standing(FoodAlert.objects.all(), today)}
     out = []
     for key in sorted(set(fresh) | set(stored), key=str):

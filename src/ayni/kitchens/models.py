@@ -445,19 +445,32 @@ class DeliveryRollup(models.Model):
 
 
 class FoodAlert(models.Model):
-    """A staple a kitchen has 7 days or fewer of, as of its last stock change (`used`: what it
-    used each day of the 14 before, the window days left are counted over). Without a new
-    movement the alert can only fade — older use leaves the window — so `until` is the first
-    day it no longer holds (null: nothing left, it holds until food comes in). Kept by the
-    stock services in their transaction (`kitchens.food_alerts`); the dashboards read these
-    few rows instead of every balance and fortnight of movements."""
+    """A staple a kitchen has 7 days or fewer of, as of its last stock change. Without a new
+    movement the alert can only fade — older use leaves the 14-day window — so the change
+    writes down the days left on each day from then until the alert no longer holds (`until`,
+    or null when nothing is left: 0 days until food comes in). Kept by the stock services in
+    their transaction (`kitchens.food_alerts`); the dashboards read these few rows instead of
+    every balance and fortnight of movements."""
 
     kitchen = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     item = models.ForeignKey(FoodItem, on_delete=models.CASCADE, related_name="+")
-    balance = models.DecimalField(**QTY)
-    used = models.JSONField(default=dict)  # ISO day → quantity used that day (text, exact)
     computed_on = models.DateField()
     until = models.DateField(null=True, blank=True)
+    # Days left on `computed_on`, the day after, … up to the day before `until`, comma-separated.
+    days_left = models.CharField(max_length=200)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kitchen", "item"], name="one_food_alert_per_staple")]
+
+    def left_on(self, day: datetime.date) -> Decimal | None:
+        return left_on(self.computed_on, self.until, self.days_left, day)
+
+
+def left_on(computed_on: datetime.date, until: datetime.date | None, days_left: str,
+            day: datetime.date) -> Decimal | None:
+    """A `FoodAlert`'s days left on `day` (a day from `computed_on` on), None once it faded."""
+    if until is None:
+        return Decimal(0)
+    if not computed_on <= day < until:
+        return None
+    return Decimal(days_left.split(",")[(day - computed_on).days])

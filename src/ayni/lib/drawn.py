@@ -14,6 +14,7 @@ import hashlib
 import json
 
 from django.core.cache import cache
+from django.db.models import Model
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -22,6 +23,8 @@ DRAWING_TTL = 6 * 3600  # seconds: an unused drawing leaves the cache within the
 
 
 def _plain(value):
+    if isinstance(value, Model):
+        return [value._meta.label, value.pk]  # a row is named by its key (a page links to it)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     if isinstance(value, (set, frozenset)):
@@ -32,7 +35,8 @@ def _plain(value):
 
 
 def digest(*args, **kwargs) -> str:
-    """A stable digest of the arguments' values (never of their identity)."""
+    """A stable digest of the arguments' values (never of their identity). Also the key of a
+    cached template fragment (`{% cache … key %}`) drawn from those values."""
     text = json.dumps([args, kwargs], default=_plain, sort_keys=True, ensure_ascii=False)
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 

@@ -38,9 +38,9 @@ def fill(apps, schema_editor):
                                                                        item__is_staple=True).order_by()
                                         .values("kitchen_id", "item_id", "date").annotate(u=Sum("delta"))
                                         .values_list("kitchen_id", "item_id", "date", "u")):
+        u = -Decimal(str(u)).quantize(Decimal("0.001"))
         if u:
-            used.setdefault((kitchen_id, item_id), {})[day.isoformat()] = str((-Decimal(str(u))).quantize(
-                Decimal("0.001")))
+            used.setdefault((kitchen_id, item_id), {})[day] = u
     alert_model = apps.get_model("kitchens", "FoodAlert")
     balance_model = apps.get_model("kitchens", "StockBalance")
     alerts = []
@@ -86,10 +86,9 @@ class Migration(migrations.Migration):
             name='FoodAlert',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('balance', models.DecimalField(decimal_places=3, max_digits=12)),
-                ('used', models.JSONField(default=dict)),
                 ('computed_on', models.DateField()),
                 ('until', models.DateField(blank=True, null=True)),
+                ('days_left', models.CharField(max_length=200)),
                 ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kitchens.fooditem')),
                 ('kitchen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organisation')),
             ],
