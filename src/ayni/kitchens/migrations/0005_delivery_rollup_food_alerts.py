@@ -55,6 +55,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('geo', '0001_initial'),
         ('kitchens', '0004_reporting_gap'),
         ('orgs', '0002_kinds_and_requirements'),
     ]
