@@ -94,3 +94,26 @@ def test_a_district_federation_reads_its_own_schedules_with_the_same_figures(wor
     assert not deep.uses_rollup
     assert {d["code"]: d["late"] for d in evidence.deliveries(deep)} == {
         d["code"]: d["late"] for d in evidence.deliveries(national(world, org=world.lima))}
+
+
+def test_the_migration_fills_the_rollup_and_the_alerts_of_the_data_already_there(world):
+    """An install upgraded with deliveries and stock gets the same rows as the write path keeps."""
+    import importlib
+
+    from django.apps import apps
+
+    from ayni.kitchens.models import FoodAlert
+    from tests.kitchens import move
+
+    receive(promise(world.kitchen, 100, days_ago(20)), 60, days_ago(12))
+    promise(world.kitchen_other, 40, days_ago(5))
+    move(world.olla, "arroz", "purchase", 20, days_ago(6))
+    move(world.olla, "arroz", "used", 14, days_ago(2))
+    rollup = sorted(DeliveryRollup.objects.values_list(*deliveries.KEY, *deliveries.COUNTS))
+    alerts = list(FoodAlert.objects.values_list("kitchen_id", "item_id", "computed_on", "until", "days_left"))
+    assert rollup and alerts
+    DeliveryRollup.objects.all().delete()
+    FoodAlert.objects.all().delete()
+    importlib.import_module("ayni.kitchens.migrations.0005_delivery_rollup_food_alerts").fill(apps, None)
+    assert sorted(DeliveryRollup.objects.values_list(*deliveries.KEY, *deliveries.COUNTS)) == rollup
+    assert list(FoodAlert.objects.values_list("kitchen_id", "item_id", "computed_on", "until", "days_left")) == alerts
