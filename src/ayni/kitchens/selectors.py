@@ -18,9 +18,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from ayni.accounts.scope import Can, Scope
-from ayni.kitchens.deliveries import with_delivery_figures
+from ayni.kitchens.deliveries import QUANTUM, with_delivery_figures
 from ayni.kitchens.models import (
-    QTY,
     SUMMARY_FIELDS,
     DailyReport,
     DeliverySchedule,
@@ -342,8 +341,6 @@ def cost_by_kitchen(scope: Scope, org: Organisation, first: datetime.date, last:
 
 # --- Deliveries promised vs received ------------------------------------------------------------
 
-QUANTUM = Decimal(10) ** -QTY["decimal_places"]
-DELIVERY_COUNTS = ("deliveries", "promised", "received", "late", "days_late", "short", "pending")
 
 
 def delivery_status(schedule: DeliverySchedule, today: datetime.date | None = None) -> dict:
