@@ -77,7 +77,7 @@ def test_completeness_shows_how_many_days_each_kitchen_reported(world):
     for day in range(1, 6):
         report(world.kitchen, month.replace(day=day))
     report(world.olla, month.replace(day=1))
-    result = selectors.completeness(world.lima, month)
+    result = selectors.completeness(Scope.for_user(world.coordinator), world.lima, month)
     assert result["total"] == 2 and result["complete"] == 0
     assert [(r["name"], r["days"]) for r in result["rows"]] == [
         ("Olla Común Los Jardines", 1), ("Comedor Popular Santa Rosa", 5)]
@@ -87,11 +87,12 @@ def test_completeness_shows_how_many_days_each_kitchen_reported(world):
 def test_moving_a_kitchen_takes_its_monthly_summaries_along(world):
     from ayni.kitchens.integrity import violations
     from ayni.orgs.services import move_organisation
+    from tests.evidence_helpers import subtree_totals
 
     report(world.kitchen)
     first = TODAY.replace(day=1)
-    assert selectors.subtree_totals(world.ves, first, first)["days_reported"] == 1
+    assert subtree_totals(world.ves, first, first)["days_reported"] == 1
     move_organisation(scope=as_scope(None), organisation=world.kitchen, new_parent=world.santiago)
-    assert selectors.subtree_totals(world.ves, first, first)["days_reported"] == 0
-    assert selectors.subtree_totals(world.cusco, first, first)["days_reported"] == 1
+    assert subtree_totals(world.ves, first, first)["days_reported"] == 0
+    assert subtree_totals(world.cusco, first, first)["days_reported"] == 1
     assert violations() == []

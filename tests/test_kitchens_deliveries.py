@@ -6,9 +6,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from ayni.accounts.scope import Scope
+from ayni.evidence import selectors as evidence
 from ayni.geo.models import District
 from ayni.kitchens import selectors, services
 from tests.conftest import as_scope
+from tests.evidence_helpers import subtree_totals
 from tests.kitchens import TODAY, days_ago, item, move, report
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +27,12 @@ def promise(kitchen, quantity, due, code="arroz", municipality=None):
 def receive(schedule, quantity, on, **extra):
     return services.record_receipt(scope=as_scope(None), schedule=schedule, received_on=on, quantity=Decimal(quantity),
                                    **extra)
+
+
+def window(world, org, first):
+    """The evidence selection of `org` as the national board sees it, from `first`'s month to this one."""
+    return evidence.Selection(scope=Scope.for_user(world.national), org=org, place=None, first=first.replace(day=1),
+                              last=TODAY.replace(day=1), today=TODAY)
 
 
 def test_lateness_counts_to_the_first_receipt_and_shortfall_is_what_never_came(world):
@@ -46,14 +55,14 @@ def test_deliveries_roll_up_per_municipality_and_item(world):
     receive(promise(world.kitchen, 100, days_ago(20)), 100, days_ago(20))  # on time, complete
     receive(promise(world.olla, 100, days_ago(20)), 50, days_ago(14))  # 6 days late, half
     promise(world.olla, 40, days_ago(5), municipality=lima)  # never arrived
-    rows = selectors.deliveries_by_municipality(world.lima, days_ago(60), TODAY, TODAY)
+    rows = evidence.deliveries_by_item(window(world, world.lima, days_ago(60)))
     summary = {(r["municipality"].code, r["item"].code): (r["deliveries"], r["promised"], r["received"],
                                                           r["late"], r["average_days_late"]) for r in rows}
     assert summary == {
         ("150101", "arroz"): (1, Decimal(40), Decimal(0), 1, 5.0),
         (ves.code, "arroz"): (2, Decimal(200), Decimal(150), 1, 3.0),
     }
-    assert selectors.deliveries_by_municipality(world.cusco, days_ago(60), TODAY, TODAY) == []
+    assert evidence.deliveries_by_item(window(world, world.cusco, days_ago(60))) == []
 
 
 def test_a_receipt_without_a_schedule_is_refused(world):
@@ -71,9 +80,12 @@ def test_cost_per_ration_is_purchases_plus_state_food_over_rations_served(world)
     assert month["rations_served"] == 100 and month["food_cost"] == Decimal("289.00")
     assert (month["cost_per_ration"], month["subsidy_per_ration"], month["gap_per_ration"]) == (
         Decimal("2.89"), Decimal("0.50"), Decimal("2.39"))
-    rows = selectors.cost_by_kitchen(world.lima, TODAY.replace(day=1), TODAY.replace(day=1))
+    scope = Scope.for_user(world.coordinator)
+    rows = selectors.cost_by_kitchen(scope, world.lima, TODAY.replace(day=1), TODAY.replace(day=1))
     assert [(r["name"], r["cost_per_ration"]) for r in rows] == [("Comedor Popular Santa Rosa", Decimal("2.89"))]
-    federation = selectors.subtree_totals(world.lima, TODAY.replace(day=1), TODAY.replace(day=1))
+    assert selectors.cost_by_kitchen(Scope.for_user(world.coordinator_other), world.lima, TODAY.replace(day=1),
+                                     TODAY.replace(day=1)) == []
+    federation = subtree_totals(world.lima, TODAY.replace(day=1), TODAY.replace(day=1))
     assert federation["cost_per_ration"] == Decimal("2.89")
 
 
@@ -166,12 +178,12 @@ def test_delivery_sums_in_the_database_equal_the_old_walk_over_every_kind_of_del
     want = walked_in_python(DeliverySchedule.objects.filter(kitchen__path__startswith=world.confed.path), TODAY)
     assert sum(g["pending"] for g in want.values()) == 3 and sum(g["short"] for g in want.values()) == 6
 
-    rows = selectors.deliveries_by_municipality(world.confed, first, last, TODAY)
+    sel = evidence.Selection(scope=selection(world.national).scope, org=world.confed, place=None,
+                             first=first, last=last.replace(day=1), today=TODAY)
+    rows = evidence.deliveries_by_item(sel)
     have = {(r["municipality"].code, r["item"].code): {k: r[k] for k in want[next(iter(want))]} for r in rows}
     assert have == want
 
-    sel = evidence.Selection(scope=selection(world.national).scope, org=world.confed, place=None,
-                             first=first, last=last.replace(day=1), today=TODAY)
     by_municipality = {d["code"]: d for d in evidence.deliveries(sel)}
     assert by_municipality.keys() == {m for m, _i in want}
     for (municipality, _item), g in want.items():
@@ -202,7 +214,7 @@ def test_delivery_sums_take_the_same_queries_however_many_deliveries(world):
     for _round in range(2):
         varied_deliveries(world)
         with CaptureQueriesContext(connection) as overview:
-            selectors.deliveries_by_municipality(world.confed, first, last, TODAY)
+            evidence.deliveries_by_item(sel)
         with CaptureQueriesContext(connection) as dashboard:
             evidence.deliveries(sel)
         counts.append((len(overview), len(dashboard)))

@@ -106,7 +106,7 @@ def test_summaries_and_balances_always_equal_a_recomputation(world, sequence):
                 pass  # refused (closed month, bad input): it must leave nothing half-saved
         assert integrity.violations() == []
         # The subtree's totals read from the summaries equal the raw rows too.
-        from ayni.kitchens.selectors import subtree_totals
+        from tests.evidence_helpers import subtree_totals
 
         first = (TODAY - datetime.timedelta(days=80)).replace(day=1)
         totals = subtree_totals(world.confed, first, TODAY)

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from ayni.demo.bulk import insert_rows
 from ayni.demo.context import DemoContext
+from ayni.kitchens.deliveries import rebuild as rebuild_deliveries
+from ayni.kitchens.food_alerts import rebuild as rebuild_food_alerts
 from ayni.kitchens.models import (
     SUMMARY_FIELDS,
     DailyReport,
@@ -209,5 +211,8 @@ def generate_kitchens(ctx: DemoContext) -> None:
                    totals={f: str(v) for f, v in summaries[org.pk, m].items()},
                    comment="Faltan partes de algunos días; revisar." if status == MonthClose.Status.RETURNED else "")
         for org, m, status in closes], batch_size=BATCH)
+    # The delivery roll-up and food alerts the services would have kept, from the rows just written.
+    rebuild_deliveries("")
+    rebuild_food_alerts("", today)
     ctx.counts.update({"daily_reports": len(reports), "stock_movements": len(movements),
                        "delivery_schedules": len(schedules), "delivery_receipts": len(receipts)})

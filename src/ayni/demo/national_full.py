@@ -131,6 +131,7 @@ def write_deliveries(path: str, first: datetime.date, today: datetime.date) -> d
     the schedules, the receipts of what came, a stock movement for each receipt and for what the
     kitchen used, the stored balances, and the food's value added to the monthly summaries and
     roll-ups — as the services would have, so `ayni check-integrity` passes. One transaction."""
+    from ayni.kitchens import deliveries, food_alerts
     from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH
 
     if not all(ch.isalnum() or ch == "/" for ch in path):
@@ -202,4 +203,7 @@ def write_deliveries(path: str, first: datetime.date, today: datetime.date) -> d
                     f"+ v.value FROM (SELECT cell, district, month, SUM(value) AS value FROM ({state_value}) AS w "
                     "GROUP BY cell, district, month) AS v WHERE kitchens_monthlyrollup.path = v.cell "
                     "AND kitchens_monthlyrollup.district = v.district AND kitchens_monthlyrollup.month = v.month")
+        # And the delivery roll-up and food alerts, from the rows just written.
+        counts["delivery_rollup_rows"] = deliveries.rebuild(path)
+        counts["food_alerts"] = food_alerts.rebuild(path, today)
     return counts

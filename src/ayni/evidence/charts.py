@@ -18,6 +18,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from ayni.lib.drawn import drawn_once
+
 WIDTH = 360
 FONT = 12
 INK = "#1f1a17"
@@ -97,6 +99,7 @@ def _legend(names: Sequence[str], y: float) -> tuple[list[str], float]:
     return parts, (row + 1) * 16
 
 
+@drawn_once
 def bar_chart(title: str, rows: Sequence[tuple[str, Number]], *, desc: str = "", decimals: int = 0,
               unit: str = "", label: str = "") -> SafeString:
     """Horizontal bars, one per row, the label above its bar so long names fit on a phone."""
@@ -138,6 +141,7 @@ def _x_labels(labels: Sequence[str], xs: Sequence[float], y: float) -> list[str]
             for i, (lab, x) in enumerate(zip(labels, xs, strict=True)) if (last - i) % step == 0]
 
 
+@drawn_once
 def line_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[Number]]], *,
                desc: str = "", decimals: int = 0, unit: str = "") -> SafeString:
     """One line per series over the labels (months); a missing value breaks the line."""
@@ -176,6 +180,7 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Se
     return _figure("line", title, desc or title, y0 + plot_h + 24, body, table)
 
 
+@drawn_once
 def stacked_bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[Number]]], *,
                       desc: str = "") -> SafeString:
     """One column per label (month), its parts stacked in series order, with a legend."""

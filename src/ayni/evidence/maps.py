@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from ayni.evidence.charts import fmt
 from ayni.geo.models import Department, Province
+from ayni.lib.drawn import drawn_once
 
 MAP_FILE = Path(__file__).resolve().parent / "data" / "peru_map.json"
 # Light to dark: more of the indicator is darker. Checked for contrast against white borders.
@@ -121,6 +122,7 @@ def map_data(level: str, indicator_key: str, kitchens_qs) -> tuple[MapData, MapD
             MapData(level, INDICATORS["cocinas"], coverage, names))
 
 
+@drawn_once
 def choropleth(data: MapData, *, title: str = "", titles: bool | None = None) -> SafeString:
     """The map, its legend at the right, and the values as a table in `<details>`. Paths get a
     `<title>` (a tooltip) only on the department map: 195 of them would double the province

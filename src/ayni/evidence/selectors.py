@@ -14,8 +14,8 @@ a coordinator asking for another department's geography gets her own kitchens in
 and nothing else.
 """
 
-import calendar
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,18 +25,20 @@ from django.utils import timezone
 
 from ayni.accounts.scope import Can, Scope
 from ayni.geo.models import Department, District, Province
+from ayni.kitchens import deliveries as delivery_rollup
+from ayni.kitchens import food_alerts as food_alert_rows
 from ayni.kitchens.models import (
     SUMMARY_FIELDS,
+    DeliveryRollup,
     DeliverySchedule,
+    FoodAlert,
     FoodItem,
     MonthlyRollup,
     MonthlySummary,
-    MovementKind,
     ReportingGap,
-    StockBalance,
-    StockMovement,
+    month_end,
 )
-from ayni.kitchens.selectors import LOW_STOCK_DAYS, USE_WINDOW_DAYS, days_left, delivery_totals, with_ratios
+from ayni.kitchens.selectors import with_ratios
 from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH
 from ayni.orgs.models import PATH_STEP, Organisation
 from ayni.rolls.counts import in_range
@@ -45,10 +47,6 @@ from ayni.rolls.models import RepeatedPersonEntry, RollEntry, RollFlow
 # Geography codes are INEI UBIGEO: 2 digits a department, 4 a province, 6 a district.
 PLACE_LEVELS = {2: Department, 4: Province, 6: District}
 NEXT_LEVEL = {0: 2, 2: 4, 4: 6, 6: 6}
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -186,12 +184,15 @@ def _shares(t: dict) -> dict:
 
 # --- The dashboard ------------------------------------------------------------------------------
 
+def sums(sel: Selection) -> dict:
+    """Sums over the selection and months, with cost, subsidy and gap per ration (one query)."""
+    return _shares(with_ratios(_clean(sel.figures().aggregate(**_sums()))))
+
+
 def totals(sel: Selection) -> dict:
-    """Sums over the selection and months, with cost, subsidy and gap per ration, and the
-    kitchens that reported at least once in the range (two queries: that count is the one
-    figure that is not a sum, so it reads the kitchens' summaries, one index range)."""
-    row = sel.figures().aggregate(**_sums())
-    t = _shares(with_ratios(_clean(row)))
+    """`sums`, and the kitchens that reported at least once in the range (two queries: that
+    count is the one figure that is not a sum)."""
+    t = sums(sel)
     t["kitchens_reporting"] = kitchens_reporting(sel)
     return t
 
@@ -301,44 +302,89 @@ def people_fed_from_entries(sel: Selection) -> int:
     return _roll_in_range(sel).values("person_id").distinct().count()
 
 
+def _standing_alerts(sel: Selection) -> QuerySet[FoodAlert]:
+    return FoodAlert.objects.filter(sel.on_kitchen("kitchen__"), kitchen__status=Organisation.Status.ACTIVE)
+
+
 def food_alerts(sel: Selection) -> list[dict]:
     """Kitchens with a staple food at ≤ 7 days left (0 when it ran out), as the kitchen page
-    computes it: book balance over the last 14 days' use (two queries)."""
-    balances = list(StockBalance.objects.filter(sel.on_kitchen("kitchen__"), item__is_staple=True,
-                                                kitchen__status=Organisation.Status.ACTIVE)
-                    .values_list("kitchen_id", "kitchen__name", "item_id", "quantity"))
-    if not balances:
-        return []
-    since = sel.today - datetime.timedelta(days=USE_WINDOW_DAYS - 1)
-    use = {(k, i): -u for k, i, u in StockMovement.objects.filter(
-        sel.on_kitchen("kitchen__"), kind=MovementKind.USED, item__is_staple=True, date__gte=since,
-        date__lte=sel.today).values("kitchen_id", "item_id").annotate(u=Sum("delta")).values_list(
-        "kitchen_id", "item_id", "u")}
-    items = dict(FoodItem.objects.filter(is_staple=True).values_list("code", "name"))
+    computes it (book balance over the last 14 days' use): from the alerts the stock services
+    keep (`kitchens.food_alerts`), one query over the rows in alert."""
     by_kitchen: dict[int, dict] = {}
-    for kitchen_id, name, item_id, quantity in balances:
-        left = days_left(quantity, use.get((kitchen_id, item_id), Decimal(0)))
-        if left is None or left > LOW_STOCK_DAYS:
-            continue
+    for kitchen_id, name, _item_id, item_name, left in food_alert_rows.standing(_standing_alerts(sel), sel.today):
         entry = by_kitchen.setdefault(kitchen_id, {"pk": kitchen_id, "name": name, "items": [], "days_left": left})
-        entry["items"].append(items.get(item_id, item_id))
+        entry["items"].append(item_name)
         entry["days_left"] = min(entry["days_left"], left)
     return sorted(by_kitchen.values(), key=lambda a: (a["days_left"], a["name"]))
 
 
+class FoodAlertList(Sequence):
+    """`food_alerts(sel)`, read only when a row is asked for: a page that shows how many kitchens
+    are in alert counts them in the database (one query, no rows), as a query set would."""
+
+    def __init__(self, sel: Selection):
+        self.sel, self._rows = sel, None
+
+    def rows(self) -> list[dict]:
+        if self._rows is None:
+            self._rows = food_alerts(self.sel)
+        return self._rows
+
+    def __len__(self) -> int:
+        if self._rows is None:
+            return food_alert_rows.standing_kitchens(_standing_alerts(self.sel), self.sel.today)
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        return self.rows()[index]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    __hash__ = None
+
+
+def delivery_groups(sel: Selection, **group) -> list[dict]:
+    """Promised deliveries due in the range summed per group (`group`: output name → expression
+    over the municipality and the food; one query): from the delivery roll-up when it can
+    answer, from the selection's own schedules (a district federation's, a kitchen's)
+    otherwise — the same figures either way."""
+    due = {"due_on__gte": sel.first, "due_on__lte": month_end(sel.last)}
+    if sel.uses_rollup:
+        rows = DeliveryRollup.objects.filter(sel.on_path(), **due)
+        if sel.place is not None:
+            rows = rows.filter(district__startswith=sel.place.code)
+        return delivery_rollup.totals(rows, sel.today, **group)
+    schedules = DeliverySchedule.objects.filter(sel.on_kitchen("kitchen__"), **due)
+    return delivery_rollup.summed(schedules, sel.today, **group)
+
+
 def deliveries(sel: Selection) -> list[dict]:
     """Promised deliveries due in the range, per municipality: how many arrived late, short or
-    not at all, summed in the database (one query, however many deliveries): days late as on
-    the kitchen's deliveries page (`kitchens.selectors.with_delivery_figures`)."""
-    schedules = DeliverySchedule.objects.filter(sel.on_kitchen("kitchen__"), due_on__gte=sel.first,
-                                                due_on__lte=month_end(sel.last))
-    out = delivery_totals(schedules, sel.today, code=F("municipality_id"), name=F("municipality__name"))
+    not at all (one query)."""
+    out = delivery_groups(sel, code=F("municipality_id"), name=F("municipality__name"))
     for g in out:
         g["name"] = g["name"].title()
         g["late_pct"] = pct(g["late"], g["deliveries"])
         g["short_pct"] = pct(g["short"], g["deliveries"])
     out.sort(key=lambda g: (-(g["late"] + g["short"]), g["name"]))
     return out
+
+
+def deliveries_by_item(sel: Selection) -> list[dict]:
+    """Promised vs received per municipality and food, for the schedules due in the range: the
+    evidence the organisations take to the authorities (three queries: the sums, then the
+    municipalities and the foods once each)."""
+    groups = delivery_groups(sel, municipality_code=F("municipality_id"), item_code=F("item_id"))
+    places = District.objects.select_related("province", "department").in_bulk({g["municipality_code"]
+                                                                                for g in groups})
+    items = FoodItem.objects.in_bulk({g["item_code"] for g in groups})
+    for g in groups:
+        g["municipality"], g["item"] = places.get(g.pop("municipality_code")), items[g.pop("item_code")]
+        g["shortfall"] = max(Decimal(0), g["promised"] - g["received"])
+        g["received_pct"] = int(g["received"] * 100 / g["promised"]) if g["promised"] else 0
+    groups.sort(key=lambda g: (g["municipality"].name if g["municipality"] else "", g["item"].order))
+    return groups
 
 
 @dataclass
@@ -407,7 +453,7 @@ def dashboard(sel: Selection, by: str = "org") -> dict:
     t["active_kitchens"] = active
     t["completeness_pct"] = pct(t["days_reported"], active * sel.days_due)
     t["days_due"] = active * sel.days_due
-    alerts = food_alerts(sel)
+    alerts = FoodAlertList(sel)
     return {
         "totals": t,
         "people_fed": people_fed(sel),

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -16,6 +17,7 @@ from ayni.evidence import charts, maps, opendata, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
 from ayni.lib import exports, pdf
+from ayni.lib.drawn import digest
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import get_organisation, scope_roots
@@ -95,9 +97,14 @@ def dashboard(request):
     """Any subtree and any place, for any range of months: the figures, the trend, the sub-units."""
     sel, form, by = selection_from(request)
     data = selectors.dashboard(sel, by)
+    qs = sel.querystring()
     return render(request, "evidence/dashboard.html", {
-        "sel": sel, "form": form, "by": by, "qs": sel.querystring(), "title": _title(sel), **data,
+        "sel": sel, "form": form, "by": by, "qs": qs, "title": _title(sel), **data,
         "charts": dashboard_charts(data),
+        # The long tables are the same for everyone who sees the same figures: rendered once per
+        # set of figures (lib/drawn.py says why the key follows the roll-ups).
+        "drawn": {"subunits": digest(get_language(), qs, by, data["subunits"]),
+                  "deliveries": digest(get_language(), qs, data["deliveries"])},
         "can_publish": sel.org is not None and not sel.org.kind.is_kitchen and request.scope.holds(Can.EDIT, sel.org),
     })
 

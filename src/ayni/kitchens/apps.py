@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,10 +7,13 @@ class KitchensConfig(AppConfig):
     verbose_name = _("Operación de cocinas")
 
     def ready(self) -> None:
-        from ayni.audit.models import AuditEntry
-        from ayni.kitchens.summaries import follow_moved_subtree
+        from ayni.kitchens import deliveries, summaries
+        from ayni.orgs.signals import district_changed, subtree_moved
 
-        # Moving an organisation rewrites the paths of its subtree with one UPDATE (no model
-        # signal) and records an "org.move" audit entry in the same transaction: that entry is
-        # the hook for the monthly summaries, which store the kitchen's path, to follow.
-        post_save.connect(follow_moved_subtree, sender=AuditEntry, dispatch_uid="kitchens-follow-move")
+        # Moving a subtree rewrites its paths with one UPDATE (no model signal), and a kitchen's
+        # district is one field of a save: the organisation services announce both, inside
+        # their transaction, and the figures kept by path and district follow.
+        subtree_moved.connect(summaries.follow_moved_subtree, dispatch_uid="kitchens-follow-move")
+        district_changed.connect(summaries.follow_district_change, dispatch_uid="kitchens-follow-district")
+        subtree_moved.connect(deliveries.follow_moved_subtree, dispatch_uid="kitchens-deliveries-follow-move")
+        district_changed.connect(deliveries.follow_district_change, dispatch_uid="kitchens-deliveries-follow-district")

@@ -160,6 +160,46 @@ def orphan_violations() -> list[str]:
     return out
 
 
+def delivery_rollup_violations() -> list[str]:
+    """Each delivery roll-up row equals the sum of its schedules' contributions, recomputed from
+    the schedules and receipts (a missing row counts as zeros)."""
+    from ayni.kitchens.deliveries import COUNTS, KEY, recompute
+    from ayni.kitchens.models import DeliveryRollup
+
+    fresh = recompute()
+    stored = {tuple(r[:len(KEY)]): dict(zip(COUNTS, r[len(KEY):], strict=True))
+              for r in DeliveryRollup.objects.values_list(*KEY, *COUNTS)}
+    zero = dict.fromkeys(COUNTS, 0)
+    out = []
+    for key in sorted(set(fresh) | set(stored), key=str):
+        want, have = fresh.get(key, zero), stored.get(key, zero)
+        diff = ", ".join(f"{f}: {have[f]} ≠ {want[f]}" for f in COUNTS
+                         if _num(have[f], "0.001") != _num(want[f], "0.001"))
+        if diff:
+            out.append(f"delivery roll-up of {key[0]} in district {key[1] or '-'}, municipality {key[2]}, {key[3]} "
+                       f"due {key[4]:%Y-%m-%d} differs from its schedules ({diff})")
+    return out
+
+
+def food_alert_violations() -> list[str]:
+    """The food alerts standing today equal those recomputed from the balances and movements,
+    with the same days left."""
+    from django.utils import timezone
+
+    from ayni.kitchens.food_alerts import recompute, standing
+    from ayni.kitchens.models import FoodAlert, left_on
+
+    today = timezone.localdate()
+    fresh = {k: left_on(f["computed_on"], f["until"], f["days_left"], today) for k, f in recompute(today=today).items()}
+    stored = {(k, i): left for k, _n, i, _in, left in standing(FoodAlert.objects.all(), today)}
+    out = []
+    for key in sorted(set(fresh) | set(stored), key=str):
+        if fresh.get(key) != stored.get(key):
+            out.append(f"food alert of {key[1]} in kitchen {key[0]}: stored {stored.get(key, 'none')} days left, "
+                       f"its stock says {fresh.get(key, 'none')}")
+    return out
+
+
 def violations() -> list[str]:
     return (balance_violations() + summary_violations() + rollup_violations() + gap_violations()
-            + orphan_violations())
+            + delivery_rollup_violations() + food_alert_violations() + orphan_violations())

@@ -6,6 +6,7 @@ them, in the same transaction as the row they follow, and `ayni check-integrity`
 them from scratch to prove it.
 """
 
+import calendar
 import datetime
 from decimal import Decimal
 
@@ -23,6 +24,11 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 def plain(value: Decimal) -> str:
     """A quantity without trailing zeros or exponent: 20, 12.5, 0.25."""
     return format(value.normalize(), "f")
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    """The last day of the month `month` falls in."""
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -407,3 +413,64 @@ class ReportingGap(models.Model):
         constraints = [models.UniqueConstraint(fields=["path", "district", "month", "previous_month"],
                                                name="one_gap_per_cell_months")]
         indexes = [models.Index(fields=["month", "previous_month"], name="gap_month_previous")]
+
+
+class DeliveryRollup(models.Model):
+    """The State's promised deliveries summed per roll-up cell (federation and the kitchens'
+    district, as `MonthlyRollup`), municipality, food and promised day: how many, what was
+    promised and received, how many came short, how many have not arrived, and, of those that
+    arrived, how many late and by how many days in all. Kept by the schedule and receipt
+    services in their transaction (`kitchens.deliveries`) and by the organisation moves.
+
+    What has not arrived grows later every day, so it is kept by its promised day and made
+    late at reading time (`deliveries.totals`): the roll-up itself never depends on the date."""
+
+    path = models.CharField(max_length=255)
+    district = models.CharField(max_length=6, blank=True)  # the kitchens' UBIGEO; "" without one
+    municipality = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")  # who promised
+    item = models.ForeignKey(FoodItem, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    deliveries = models.IntegerField(default=0)
+    promised = models.DecimalField(max_digits=18, decimal_places=3, default=Decimal(0))
+    received = models.DecimalField(max_digits=18, decimal_places=3, default=Decimal(0))
+    short = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    late_received = models.IntegerField(default=0)
+    days_late_received = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path", "district", "municipality", "item", "due_on"],
+                                               name="one_delivery_rollup_per_cell_day")]
+        indexes = [models.Index(fields=["due_on"], name="delivery_rollup_due")]
+
+
+class FoodAlert(models.Model):
+    """A staple a kitchen has 7 days or fewer of, as of its last stock change. Without a new
+    movement the alert can only fade — older use leaves the 14-day window — so the change
+    writes down the days left on each day from then until the alert no longer holds (`until`,
+    or null when nothing is left: 0 days until food comes in). Kept by the stock services in
+    their transaction (`kitchens.food_alerts`); the dashboards read these few rows instead of
+    every balance and fortnight of movements."""
+
+    kitchen = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(FoodItem, on_delete=models.CASCADE, related_name="+")
+    computed_on = models.DateField()
+    until = models.DateField(null=True, blank=True)
+    # Days left on `computed_on`, the day after, … up to the day before `until`, comma-separated.
+    days_left = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kitchen", "item"], name="one_food_alert_per_staple")]
+
+    def left_on(self, day: datetime.date) -> Decimal | None:
+        return left_on(self.computed_on, self.until, self.days_left, day)
+
+
+def left_on(computed_on: datetime.date, until: datetime.date | None, days_left: str,
+            day: datetime.date) -> Decimal | None:
+    """A `FoodAlert`'s days left on `day` (a day from `computed_on` on), None once it faded."""
+    if until is None:
+        return Decimal(0)
+    if not computed_on <= day < until:
+        return None
+    return Decimal(days_left.split(",")[(day - computed_on).days])

@@ -1,43 +1,35 @@
 """Scoped reads of kitchen operations. Pages, reports and the home page's alerts read here."""
 
-import calendar
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
 from django.db.models import (
     Count,
-    DateField,
-    DecimalField,
     Exists,
     F,
-    Func,
-    IntegerField,
     Max,
-    Min,
     OuterRef,
     QuerySet,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from ayni.accounts.scope import Can, Scope
+from ayni.kitchens.deliveries import QUANTUM, with_delivery_figures
 from ayni.kitchens.models import (
-    QTY,
     SUMMARY_FIELDS,
     DailyReport,
     DeliverySchedule,
     FoodItem,
     MonthClose,
-    MonthlyRollup,
     MonthlySummary,
     MovementKind,
     StockBalance,
     StockMovement,
+    month_end,
     month_start,
     plain,
 )
@@ -59,10 +51,6 @@ def get_kitchen(scope: Scope, pk, can: Can = Can.VIEW) -> Organisation:
 
 def visible_kitchens(scope: Scope, can: Can = Can.VIEW) -> QuerySet[Organisation]:
     return Organisation.objects.filter(scope.q(can), kind__is_kitchen=True)
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 def parse_month(year: int, month: int) -> datetime.date:
@@ -318,31 +306,20 @@ def month_days(kitchen: Organisation, month: datetime.date, today: datetime.date
             (month + datetime.timedelta(days=i) for i in range((last - month).days + 1))]
 
 
-def subtree_totals(org: Organisation, first: datetime.date, last: datetime.date) -> dict:
-    """Totals of every kitchen under `org` (itself included) for the months first..last: one
-    aggregate by path prefix, over the roll-up rows for a federation or above (one per district
-    and month), over the kitchens' summaries below."""
-    from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH
-
-    rows = MonthlyRollup if len(org.path) <= ROLLUP_PATH_LENGTH else MonthlySummary
-    row = (rows.objects.filter(path__startswith=org.path, month__gte=first, month__lte=last)
-           .aggregate(**{f: Sum(f) for f in SUMMARY_FIELDS}))
-    return with_ratios({f: row[f] or 0 for f in SUMMARY_FIELDS})
-
-
-def completeness(org: Organisation, month: datetime.date, today: datetime.date | None = None,
+def completeness(scope: Scope, org: Organisation, month: datetime.date, today: datetime.date | None = None,
                  limit: int = 500) -> dict:
-    """How many days each kitchen under `org` reported in the month, the laggards first."""
+    """How many days each kitchen under `org` the user may see reported in the month, the
+    laggards first."""
     today = today or timezone.localdate()
     days_in_month = (min(month_end(month), today) - month).days + 1 if month <= today else 0
     kitchens = list(
-        Organisation.objects.filter(path__startswith=org.path, kind__is_kitchen=True,
-                                    status=Organisation.Status.ACTIVE)
+        visible_kitchens(scope).filter(path__startswith=org.path, status=Organisation.Status.ACTIVE)
         .order_by("name").values("pk", "name")[:limit]
     )
-    by_kitchen = dict(MonthlySummary.objects.filter(path__startswith=org.path, month=month)
+    shown = [k["pk"] for k in kitchens]
+    by_kitchen = dict(MonthlySummary.objects.filter(kitchen_id__in=shown, month=month)
                       .values_list("kitchen_id", "days_reported"))
-    closes = dict(MonthClose.objects.filter(kitchen__path__startswith=org.path, month=month)
+    closes = dict(MonthClose.objects.filter(kitchen_id__in=shown, month=month)
                   .values_list("kitchen_id", "status"))
     rows = [{"pk": k["pk"], "name": k["name"], "days": by_kitchen.get(k["pk"], 0),
              "close": closes.get(k["pk"])} for k in kitchens]
@@ -352,9 +329,11 @@ def completeness(org: Organisation, month: datetime.date, today: datetime.date |
             "to_validate": sum(1 for r in rows if r["close"] == MonthClose.Status.CLOSED)}
 
 
-def cost_by_kitchen(org: Organisation, first: datetime.date, last: datetime.date, limit: int = 200) -> list[dict]:
-    """Cost per ration vs subsidy per kitchen under `org` for months first..last."""
-    rows = (MonthlySummary.objects.filter(path__startswith=org.path, month__gte=first, month__lte=last)
+def cost_by_kitchen(scope: Scope, org: Organisation, first: datetime.date, last: datetime.date,
+                    limit: int = 200) -> list[dict]:
+    """Cost per ration vs subsidy per kitchen under `org` the user may see, for months first..last."""
+    rows = (MonthlySummary.objects.filter(scope.q(Can.VIEW, prefix="kitchen__"), path__startswith=org.path,
+                                          month__gte=first, month__lte=last)
             .values("kitchen_id", "kitchen__name").annotate(**{f: Sum(f) for f in SUMMARY_FIELDS})
             .order_by("kitchen__name")[:limit])
     return [{"pk": r["kitchen_id"], "name": r["kitchen__name"], **with_ratios(r)} for r in rows]
@@ -362,41 +341,6 @@ def cost_by_kitchen(org: Organisation, first: datetime.date, last: datetime.date
 
 # --- Deliveries promised vs received ------------------------------------------------------------
 
-QUANTUM = Decimal(10) ** -QTY["decimal_places"]
-DELIVERY_COUNTS = ("deliveries", "promised", "received", "late", "days_late", "short", "pending")
-
-
-class DaysBetween(Func):
-    """Whole days from the date `start` to the date `end` (negative when `end` comes first), the
-    same integer on both engines: PostgreSQL subtracts dates; SQLite keeps them as ISO text, whose
-    Julian day numbers differ by exactly the days between them."""
-
-    output_field = IntegerField()
-    arity = 2
-
-    def __init__(self, start, end, **extra):
-        super().__init__(end, start, **extra)
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="CAST(julianday(%(expressions)s) AS INTEGER)",
-                              arg_joiner=") - julianday(", **extra)
-
-
-def with_delivery_figures(schedules: QuerySet[DeliverySchedule], today: datetime.date) -> QuerySet:
-    """Each promised delivery with what arrived for it, computed by the database: `received` (all
-    its receipts), `first_receipt` (or None) and `days_late` — the one place the rule lives.
-
-    Days late count from the promised date to the first receipt, or to today while nothing has
-    arrived; never below 0 (early food is not late). The shortfall is what was promised minus
-    everything received for it."""
-    arrived = Coalesce(F("first_receipt"), Value(today, output_field=DateField()))
-    return schedules.annotate(
-        received=Coalesce(Sum("receipts__quantity"), Value(Decimal(0)), output_field=DecimalField(**QTY)),
-        first_receipt=Min("receipts__received_on"),
-    ).annotate(days_late=Greatest(Value(0), DaysBetween(F("due_on"), arrived), output_field=IntegerField()))
 
 
 def delivery_status(schedule: DeliverySchedule, today: datetime.date | None = None) -> dict:
@@ -419,67 +363,6 @@ def kitchen_deliveries(kitchen: Organisation, today: datetime.date | None = None
     schedules = (with_delivery_figures(DeliverySchedule.objects.filter(kitchen=kitchen), today)
                  .select_related("item", "municipality").prefetch_related("receipts")[:100])
     return [delivery_status(s, today) for s in schedules]
-
-
-def delivery_totals(schedules: QuerySet[DeliverySchedule], today: datetime.date, **group) -> list[dict]:
-    """The promised deliveries summed per group (`group`: output name → expression, e.g.
-    municipality=F("municipality_id")) in one query, however many there are: how many, promised
-    and received quantities, how many arrived late, the days late, how many came short and how
-    many have not arrived at all. Each schedule's figures are `with_delivery_figures`'s, grouped
-    once per schedule inside, then summed per group outside; SQLite sums decimals as floating
-    point, so `received` is rounded to the column's places before it is compared."""
-    inner = (with_delivery_figures(schedules.order_by(), today)
-             .values("received", "first_receipt", "days_late", schedule=F("pk"), promised=F("quantity"), **group))
-    sql, params = inner.query.sql_with_params()
-    qn = connection.ops.quote_name
-    keys = ", ".join(qn(k) for k in group)
-    places = QTY["decimal_places"]
-    # The inner query is Django's own SQL, with its parameters; the names are the ones given above.
-    outer = (f"SELECT {keys}, COUNT(*), SUM(promised), SUM(received), "  # noqa: S608
-             "SUM(CASE WHEN days_late > 0 THEN 1 ELSE 0 END), SUM(days_late), "
-             f"SUM(CASE WHEN ROUND(received, {places}) < promised THEN 1 ELSE 0 END), "
-             f"SUM(CASE WHEN first_receipt IS NULL THEN 1 ELSE 0 END) FROM ({sql}) AS t GROUP BY {keys}")
-    with connection.cursor() as cur:
-        cur.execute(outer, params)
-        rows = cur.fetchall()
-    out = []
-    for row in rows:
-        g = dict(zip(group, row[:len(group)], strict=True))
-        counts = dict(zip(DELIVERY_COUNTS, row[len(group):], strict=True))
-        for f in ("promised", "received"):
-            counts[f] = Decimal(str(counts[f])).quantize(QUANTUM)
-        for f in ("deliveries", "late", "days_late", "short", "pending"):
-            counts[f] = int(counts[f])
-        g.update(counts)
-        g["average_days_late"] = round(g["days_late"] / g["deliveries"], 1)
-        out.append(g)
-    return out
-
-
-def deliveries_by_municipality(org: Organisation, first: datetime.date, last: datetime.date,
-                               today: datetime.date | None = None) -> list[dict]:
-    """Promised vs received per municipality and item, for schedules due in first..last under
-    `org`: the evidence the organisations take to the authorities.
-
-    Summed in the database (`delivery_totals`, one query), and the municipalities and items are
-    read once per group: the confederation's overview read 20,000 schedules and their receipts
-    as objects, then each municipality's province and department once per row of the table
-    (province demo: 3.5 s and 267 queries)."""
-    from ayni.geo.models import District
-
-    today = today or timezone.localdate()
-    schedules = DeliverySchedule.objects.filter(kitchen__path__startswith=org.path, due_on__gte=first,
-                                                due_on__lte=last)
-    groups = delivery_totals(schedules, today, municipality_code=F("municipality_id"), item_code=F("item_id"))
-    places = District.objects.select_related("province", "department").in_bulk({g["municipality_code"]
-                                                                                for g in groups})
-    items = FoodItem.objects.in_bulk({g["item_code"] for g in groups})
-    for g in groups:
-        g["municipality"], g["item"] = places.get(g.pop("municipality_code")), items[g.pop("item_code")]
-        g["shortfall"] = max(Decimal(0), g["promised"] - g["received"])
-        g["received_pct"] = int(g["received"] * 100 / g["promised"]) if g["promised"] else 0
-    groups.sort(key=lambda g: (g["municipality"].name if g["municipality"] else "", g["item"].order))
-    return groups
 
 
 def open_schedules(kitchen: Organisation) -> QuerySet[DeliverySchedule]:

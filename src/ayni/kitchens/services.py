@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import entry as audit_entry
 from ayni.audit.services import record, record_many, snapshot
+from ayni.kitchens import deliveries, food_alerts
 from ayni.kitchens.models import (
     INBOUND,
     OUTBOUND,
@@ -552,6 +553,7 @@ def record_movement(*, scope: Scope, kitchen: Organisation, item: FoodItem, date
     )
     _move_balance(balance, delta)
     _bump(summary, {}, movement_contribution(movement))
+    food_alerts.refresh(kitchen.pk, item)
     record(scope=scope, action="kitchen.movement", obj=movement, org_path=kitchen.path,
            after=snapshot(movement))
     return movement
@@ -574,6 +576,7 @@ def delete_movement(*, scope: Scope, movement: StockMovement) -> None:
     record(scope=scope, action="kitchen.movement.delete", obj=movement, org_path=kitchen.path,
            before=snapshot(movement))
     movement.delete()
+    food_alerts.refresh(kitchen.pk, movement.item)
 
 
 @transaction.atomic
@@ -603,6 +606,7 @@ def record_count(*, scope: Scope, kitchen: Organisation, item: FoodItem, date: d
         _bump(summary, {}, movement_contribution(count.movement))
     StockMovement.objects.filter(kitchen=kitchen, item=item, over_balance=True, reviewed_by_count__isnull=True,
                                  date__lte=date).update(reviewed_by_count=count)
+    food_alerts.refresh(kitchen.pk, item)
     record(scope=scope, action="kitchen.count", obj=count, org_path=kitchen.path, after=snapshot(count))
     return count
 
@@ -613,6 +617,7 @@ def _take_back_movement(kitchen: Organisation, movement: StockMovement, summary)
     _move_balance(balance, -movement.delta)
     _bump(summary, movement_contribution(movement), {})
     movement.delete()
+    food_alerts.refresh(kitchen.pk, movement.item)
 
 
 @transaction.atomic
@@ -637,6 +642,9 @@ def delete_receipt(*, scope: Scope, receipt: DeliveryReceipt) -> None:
     the delivery counts as not received again."""
     kitchen = receipt.schedule.kitchen
     scope.require(Can.EDIT, kitchen)
+    # The schedule first, as a new receipt locks it: the roll-up moves by one difference at a time.
+    DeliverySchedule.objects.select_for_update().filter(pk=receipt.schedule_id).values_list("pk", flat=True).get()
+    before = deliveries.state(receipt.schedule_id)
     summary = _lock_open_month(kitchen, receipt.received_on)
     movement = StockMovement.objects.select_for_update(of=("self",)).filter(receipt=receipt).first()
     record(scope=scope, action="kitchen.receipt.delete", obj=receipt, org_path=kitchen.path,
@@ -644,6 +652,7 @@ def delete_receipt(*, scope: Scope, receipt: DeliveryReceipt) -> None:
     if movement is not None:
         _take_back_movement(kitchen, movement, summary)
     receipt.delete()
+    deliveries.follow(before, deliveries.state(receipt.schedule_id))
 
 
 # --- Deliveries and subsidies ------------------------------------------------------------------
@@ -668,6 +677,7 @@ def create_schedule(*, scope: Scope, kitchen: Organisation, municipality, item: 
         kitchen=kitchen, municipality=municipality, item=item, quantity=quantity, period_start=period_start,
         period_end=period_end, due_on=due_on, programme=programme.strip() or "PCA", kind=kind,
     )
+    deliveries.follow(None, deliveries.state(schedule.pk))
     record(scope=scope, action="kitchen.schedule", obj=schedule, org_path=kitchen.path, after=snapshot(schedule))
     return schedule
 
@@ -710,12 +720,14 @@ def record_receipt(*, scope: Scope, schedule: DeliverySchedule | None, received_
         warnings = over_promise(schedule, quantity)
         if warnings:
             raise NeedsConfirmation(warnings)
+    before = deliveries.state(schedule.pk)
     receipt = DeliveryReceipt.objects.create(
         schedule=schedule, received_on=received_on, quantity=quantity, condition=condition, note=note.strip(),
         created_by=scope.actor,
     )
     record_movement(scope=scope, kitchen=kitchen, item=schedule.item, date=received_on, kind=schedule.kind,
                     quantity=quantity, party=schedule.programme, note=note, receipt=receipt, confirm=True)
+    deliveries.follow(before, deliveries.state(schedule.pk))
     record(scope=scope, action="kitchen.receipt", obj=receipt, org_path=kitchen.path, after=snapshot(receipt))
     return receipt
 

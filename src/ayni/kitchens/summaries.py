@@ -194,31 +194,31 @@ def _refile(summaries, old_cell=None, old_district=None) -> None:
         _add_to_rollup(row["cell"], row["district"], row["m"], {f: row[f"sum_{f}"] or 0 for f in ROLLUP_FIELDS})
 
 
-def follow_moved_subtree(sender, instance, created, **kwargs) -> None:
-    """When a subtree moves, its kitchens' monthly summaries take the new path, and their
-    totals move to the new federation's roll-up rows (same transaction as the move), so a
-    federation's totals keep being one prefix query. When a kitchen changes district, its
-    totals move to the new district's roll-up rows."""
-    if not created:
+def follow_moved_subtree(sender, organisation, old_path: str, new_path: str, **kwargs) -> None:
+    """A subtree moved (`orgs.signals.subtree_moved`, in the move's transaction): its kitchens'
+    monthly summaries take the new path, and their totals move to the new federation's roll-up
+    rows, so a federation's totals keep being one prefix query."""
+    old, new = old_path, new_path
+    if not (old and new) or old == new:
         return
-    before, after = instance.before or {}, instance.after or {}
-    if instance.action == "org.move":
-        old, new = before.get("path"), after.get("path")
-        if old and new and old != new:
-            moved = MonthlySummary.objects.filter(path__startswith=new)
-            staying = MonthlySummary.objects.filter(path__startswith=old)
-            list(staying.select_for_update().values_list("pk", flat=True))  # no save slips in between
-            chain = gap_chain(staying)
-            staying.update(path=Concat(Value(new), Substr("path", len(old) + 1)))
-            # Each kitchen's old path is the old prefix and the same tail.
-            old_cell = Substr(Concat(Value(old), Substr("path", len(new) + 1)), 1, ROLLUP_PATH_LENGTH)
-            _refile(moved, old_cell=old_cell)
-            _relink(chain, gap_chain(moved))
-    elif instance.action == "org.update" and before.get("district") != after.get("district"):
-        summaries = MonthlySummary.objects.filter(kitchen_id=instance.object_id)
-        list(summaries.select_for_update().values_list("pk", flat=True))
-        _refile(summaries, old_district=before.get("district") or "")
-        _relink(gap_chain(summaries, district=before.get("district") or ""), gap_chain(summaries))
+    moved = MonthlySummary.objects.filter(path__startswith=new)
+    staying = MonthlySummary.objects.filter(path__startswith=old)
+    list(staying.select_for_update().values_list("pk", flat=True))  # no save slips in between
+    chain = gap_chain(staying)
+    staying.update(path=Concat(Value(new), Substr("path", len(old) + 1)))
+    # Each kitchen's old path is the old prefix and the same tail.
+    old_cell = Substr(Concat(Value(old), Substr("path", len(new) + 1)), 1, ROLLUP_PATH_LENGTH)
+    _refile(moved, old_cell=old_cell)
+    _relink(chain, gap_chain(moved))
+
+
+def follow_district_change(sender, organisation, old_district: str | None, **kwargs) -> None:
+    """A kitchen changed district (`orgs.signals.district_changed`): its totals move to the new
+    district's roll-up rows, in the same transaction."""
+    summaries = MonthlySummary.objects.filter(kitchen_id=organisation.pk)
+    list(summaries.select_for_update().values_list("pk", flat=True))
+    _refile(summaries, old_district=old_district or "")
+    _relink(gap_chain(summaries, district=old_district or ""), gap_chain(summaries))
 
 
 def bulk_create(rows: list[MonthlySummary], batch_size: int = 2000) -> None:

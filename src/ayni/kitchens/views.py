@@ -341,20 +341,24 @@ def subsidy(request, org):
 
 @login_required
 def overview(request, pk):
-    """Any organisation's kitchens: totals for a range of months from the summaries, report
-    completeness, cost per ration against the subsidy, deliveries promised vs received."""
+    """Any organisation's kitchens: totals for a range of months, report completeness, cost per
+    ration against the subsidy, deliveries promised vs received — the totals and deliveries read
+    through the evidence dashboard's selection, so both pages give the same figures."""
+    from ayni.evidence import selectors as evidence
+
     scope = request.scope
     org = get_organisation(scope, pk)
     form = MonthRangeForm(request.GET or None)
     first, last = form.months()
     this_month = month_start(timezone.localdate())
     shown = _month_param(request.GET.get("mes", ""), this_month)
+    sel = evidence.Selection(scope=scope, org=org, place=None, first=first, last=last)
     return render(request, "kitchens/overview.html", {
         "org": org, "form": form, "first": first, "last": last,
-        "totals": selectors.subtree_totals(org, first, last),
-        "costs": selectors.cost_by_kitchen(org, first, last),
-        "deliveries": selectors.deliveries_by_municipality(org, first, selectors.month_end(last)),
-        "completeness": selectors.completeness(org, shown), "shown": shown,
+        "totals": evidence.sums(sel),
+        "costs": selectors.cost_by_kitchen(scope, org, first, last),
+        "deliveries": evidence.deliveries_by_item(sel),
+        "completeness": selectors.completeness(scope, org, shown), "shown": shown,
         "months": _recent_months(timezone.localdate(), 12),
         "can_validate": scope.holds(Can.VALIDATE, org),
     })

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
 from ayni.orgs.models import PATH_STEP, Organisation, OrgKind, RequirementCheck, RequirementItem, path_segment
+from ayni.orgs.signals import district_changed, subtree_moved
 
 EDITABLE_FIELDS = (
     "name", "district", "address", "latitude", "longitude", "founded_on",
@@ -63,6 +64,7 @@ def update_organisation(*, scope: Scope, organisation: Organisation, **fields) -
     org = Organisation.objects.select_for_update().select_related("kind").get(pk=organisation.pk)
     scope.require(Can.EDIT, org)
     before = snapshot(org)
+    old_district = org.district_id
     for name, value in fields.items():
         if name not in EDITABLE_FIELDS:
             raise ValueError(f"{name} is not editable here")
@@ -71,6 +73,9 @@ def update_organisation(*, scope: Scope, organisation: Organisation, **fields) -
         raise ValidationError({"district": _("Indique el distrito (UBIGEO) de la organización.")})
     _full_clean(org)
     org.save()
+    if org.district_id != old_district:
+        district_changed.send(sender=Organisation, organisation=org, old_district=old_district,
+                              new_district=org.district_id)
     record(scope=scope, action="org.update", obj=org, org_path=org.path, before=before, after=snapshot(org))
     return org
 
@@ -122,6 +127,7 @@ def move_organisation(*, scope: Scope, organisation: Organisation, new_parent: O
         org_path=Concat(Value(new_path), Substr("org_path", len(old_path) + 1))
     )
     org.refresh_from_db()
+    subtree_moved.send(sender=Organisation, organisation=org, old_path=old_path, new_path=new_path)
     record(scope=scope, action="org.move", obj=org, org_path=org.path, before=before,
            after={"parent": new_parent.pk, "path": org.path})
     return org

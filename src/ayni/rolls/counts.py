@@ -187,23 +187,21 @@ def refile_kitchens(kitchen_ids, old_cell) -> None:
                 RepeatedPersonEntry.objects.filter(pk=row.pk).update(path=m.path, district=m.district)
 
 
-def follow_moved_kitchens(sender, instance, created, **kwargs) -> None:
-    """A subtree moved (its kitchens' paths changed) or a kitchen changed district: their roll
-    entries' counts move to the cells the kitchens are in now, in the move's transaction (the
-    "org.move" / "org.update" audit entry is the hook, as for the monthly summaries)."""
-    if not created:
-        return
-    before, after = instance.before or {}, instance.after or {}
-    if instance.action == "org.move":
-        old, new = before.get("path"), after.get("path")
-        if not (old and new) or (min(len(old), len(new)) >= ROLLUP_PATH_LENGTH
-                                 and rollup_path(old) == rollup_path(new)):
-            return  # moved inside one federation: every kitchen keeps its cell
-        kitchens = Organisation.objects.filter(path__startswith=new, kind__is_kitchen=True).values_list("pk", flat=True)
-        refile_kitchens(list(kitchens), lambda path, district: (rollup_path(old + path[len(new):]), district))
-    elif instance.action == "org.update" and before.get("district") != after.get("district"):
-        was = before.get("district") or ""
-        refile_kitchens([instance.object_id], lambda path, district: (rollup_path(path), was))
+def follow_moved_kitchens(sender, organisation, old_path: str, new_path: str, **kwargs) -> None:
+    """A subtree moved (`orgs.signals.subtree_moved`): its kitchens' roll entries' counts move
+    to the cells the kitchens are in now, in the move's transaction."""
+    old, new = old_path, new_path
+    if not (old and new) or (min(len(old), len(new)) >= ROLLUP_PATH_LENGTH and rollup_path(old) == rollup_path(new)):
+        return  # moved inside one federation: every kitchen keeps its cell
+    kitchens = Organisation.objects.filter(path__startswith=new, kind__is_kitchen=True).values_list("pk", flat=True)
+    refile_kitchens(list(kitchens), lambda path, district: (rollup_path(old + path[len(new):]), district))
+
+
+def follow_district_change(sender, organisation, old_district: str | None, **kwargs) -> None:
+    """A kitchen changed district (`orgs.signals.district_changed`): its entries' counts move
+    to the new district's cells."""
+    was = old_district or ""
+    refile_kitchens([organisation.pk], lambda path, district: (rollup_path(path), was))
 
 
 def insert_from_entries(path_prefix: str) -> None:

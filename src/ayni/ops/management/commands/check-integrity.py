@@ -16,6 +16,8 @@ CHECKS = [
     ("monthly summaries", integrity.summary_violations),
     ("monthly roll-ups", integrity.rollup_violations),
     ("reporting gaps", integrity.gap_violations),
+    ("delivery roll-ups", integrity.delivery_rollup_violations),
+    ("food alerts", integrity.food_alert_violations),
     ("people fed: roll flows", rolls.flow_violations),
     ("people fed: repeated people", rolls.repeated_violations),
     ("people fed: direct count", rolls.people_fed_violations),

@@ -1,0 +1,56 @@
+"""The dashboard and the coordinator's overview: a pinned number of queries, and, above a
+federation, only roll-ups and summaries read — never the stock, the deliveries or the reports."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.evidence_helpers import add_activity
+
+pytestmark = pytest.mark.django_db
+
+RAW_TABLES = ("kitchens_dailyreport", "kitchens_stockmovement", "kitchens_stockbalance", "kitchens_deliveryschedule",
+              "kitchens_deliveryreceipt", "rolls_rollentry")
+
+
+@pytest.fixture
+def active(world):
+    add_activity(world)
+    return world
+
+
+def queries(client, url, params=None) -> list[str]:
+    client.get(url, params or {})  # the session and the templates, once
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.parametrize(("who", "params", "count"), [
+    ("national", {}, 15), ("coordinator", {}, 15), ("national", {"por": "geo", "lugar": "08"}, 16)])
+def test_the_dashboard_takes_a_pinned_number_of_queries_and_reads_no_raw_row(active, login, who, params, count):
+    sql = queries(login(getattr(active, who)), reverse("evidence:dashboard"), params)
+    assert len(sql) == count
+    assert not [q for q in sql if any(t in q for t in RAW_TABLES)]
+
+
+@pytest.mark.parametrize("who", ["national", "coordinator"])
+def test_the_overview_takes_a_pinned_number_of_queries(active, login, who):
+    sql = queries(login(getattr(active, who)), reverse("kitchens:overview", kwargs={"pk": active.lima.pk}))
+    assert len(sql) == 12
+    assert not [q for q in sql if any(t in q for t in RAW_TABLES)]
+
+
+def test_the_overview_and_the_dashboard_give_the_same_figures(active, login):
+    from ayni.accounts.scope import Scope
+    from ayni.evidence import selectors as evidence
+    from ayni.kitchens.forms import MonthRangeForm
+
+    w = active
+    first, last = MonthRangeForm().months()
+    page = login(w.coordinator).get(reverse("kitchens:overview", kwargs={"pk": w.lima.pk}))
+    sel = evidence.Selection(scope=Scope.for_user(w.coordinator), org=w.lima, place=None, first=first, last=last)
+    assert page.context["totals"] == evidence.sums(sel)
+    assert [(d["municipality"], d["item"], d["late"]) for d in page.context["deliveries"]] == [
+        (d["municipality"], d["item"], d["late"]) for d in evidence.deliveries_by_item(sel)]
