@@ -1,6 +1,7 @@
 """Home pages per role, and the health check."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -11,6 +12,9 @@ from ayni.accounts.scope import Can
 from ayni.audit.models import AuditEntry
 from ayni.kitchens.selectors import home_panel as kitchens_home_panel
 from ayni.orgs import selectors as org_selectors
+from ayni.orgs.access import requires
+from ayni.orgs.models import RequirementItem
+from ayni.orgs.selectors import get_organisation
 from ayni.people import selectors as people_selectors
 from ayni.rolls.selectors import duplicate_queue, roll_entries
 
@@ -60,3 +64,45 @@ def healthz(request):
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
+
+
+@requires(Can.VIEW, on="pk")
+def organisation(request, org):
+    """The organisation's page: the hub where every domain shows its part (the registry, its
+    socias and board, its kitchens), so it lives above them all."""
+    scope = request.scope
+    personal = scope.holds(Can.VIEW_PERSONAL, org)
+    today = timezone.localdate()
+    checks = {c.item_id: c for c in org.requirement_checks.select_related("verified_by")}
+    context = {
+        "org": org,
+        "ancestors": [a for a in org.ancestors() if scope.holds(Can.VIEW, a)],
+        "children": org_selectors.children_with_counts(scope, org),
+        "summary": org_selectors.subtree_summary(scope, org),
+        "requirements": [(item, checks.get(item.code)) for item in RequirementItem.objects.all()],
+        "personal": personal,
+        "can_edit": scope.holds(Can.EDIT, org),
+        "can_create": scope.holds(Can.CREATE_CHILD, org) and org.kind.may_contain.exists(),
+        "can_validate": scope.holds(Can.VALIDATE, org),
+        "can_manage": scope.holds(Can.MANAGE_ACCOUNTS, org),
+        "can_audit": scope.holds(Can.AUDIT, org),
+        "can_move": org.parent_id is not None and scope.holds(Can.CREATE_CHILD, org.parent),
+        "member_count": people_selectors.member_count(scope, org, today),
+    }
+    if personal:
+        context["board"] = list(people_selectors.board_of(scope, org, today))
+        context["members"] = people_selectors.members_of(scope, org, today)[:200]
+    return render(request, "orgs/detail.html", context)
+
+
+@requires(Can.AUDIT)
+def audit_entries(request):
+    """The audit trail of the user's subtree, or of one organisation's (`?org=`)."""
+    scope = request.scope
+    qs = AuditEntry.objects.filter(scope.q(Can.AUDIT, prefix="org_")).select_related("actor")
+    org = None
+    if request.GET.get("org"):
+        org = get_organisation(scope, request.GET["org"], Can.AUDIT)
+        qs = qs.filter(org_path__startswith=org.path)
+    page = Paginator(qs, 50).get_page(request.GET.get("pagina"))
+    return render(request, "audit/entries.html", {"page": page, "org": org})

@@ -16,6 +16,9 @@ from ayni.accounts.scope import Can
 from ayni.evidence import charts, maps, opendata, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
+from ayni.kitchens import selectors as kitchen_selectors
+from ayni.kitchens.forms import MonthRangeForm, month_param, recent_months
+from ayni.kitchens.models import month_start
 from ayni.lib import exports, pdf
 from ayni.lib.drawn import digest
 from ayni.lib.views import form_page, to
@@ -270,3 +273,26 @@ def public_settings(request, org):
         success=_("Guardado."), then=to("evidence:public_settings", pk=org.pk),
         template="evidence/public_settings.html", context={"org": org, "profile": profile},
     )
+
+
+@requires(Can.VIEW, on="pk")
+def overview(request, org):
+    """Any organisation's kitchens: totals for a range of months, report completeness, cost per
+    ration against the subsidy, deliveries promised vs received — the totals and deliveries read
+    through the evidence dashboard's selection, so both pages give the same figures. Routed as
+    `kitchens:overview`; it lives here because it reads the evidence layer."""
+    scope = request.scope
+    form = MonthRangeForm(request.GET or None)
+    first, last = form.months()
+    this_month = month_start(timezone.localdate())
+    shown = month_param(request.GET.get("mes", ""), this_month)
+    sel = selectors.Selection(scope=scope, org=org, place=None, first=first, last=last)
+    return render(request, "kitchens/overview.html", {
+        "org": org, "form": form, "first": first, "last": last,
+        "totals": selectors.sums(sel),
+        "costs": kitchen_selectors.cost_by_kitchen(scope, org, first, last),
+        "deliveries": selectors.deliveries_by_item(sel),
+        "completeness": kitchen_selectors.completeness(scope, org, shown), "shown": shown,
+        "months": recent_months(timezone.localdate(), 12),
+        "can_validate": scope.holds(Can.VALIDATE, org),
+    })

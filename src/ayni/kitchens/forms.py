@@ -189,3 +189,20 @@ class MonthRangeForm(forms.Form):
         if first > last:
             first, last = last, first
         return first.replace(day=1), last.replace(day=1)
+
+
+def month_param(value: str, default: datetime.date) -> datetime.date:
+    """A month written as YYYY-MM in a query string, or the default."""
+    try:
+        return datetime.date.fromisoformat(f"{value}-01") if len(value) == 7 else default
+    except ValueError:
+        return default
+
+
+def recent_months(today: datetime.date, n: int = 6) -> list[datetime.date]:
+    """The first days of the last `n` months, this one first: the month pickers' choices."""
+    months, m = [], today.replace(day=1)
+    for _i in range(n):
+        months.append(m)
+        m = (m - datetime.timedelta(days=1)).replace(day=1)
+    return months

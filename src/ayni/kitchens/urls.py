@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ayni.evidence import views as evidence_views
 from ayni.kitchens import views
 
 app_name = "kitchens"
@@ -21,5 +22,5 @@ urlpatterns = [
          name="receipt_delete"),
     path("<int:pk>/subsidio/", views.subsidy, name="subsidy"),
     path("<int:pk>/subsidio/<int:payment>/anular/", views.take_back, {"kind": "subsidy"}, name="subsidy_delete"),
-    path("resumen/<int:pk>/", views.overview, name="overview"),
+    path("resumen/<int:pk>/", evidence_views.overview, name="overview"),
 ]

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,12 +21,12 @@ from ayni.kitchens.access import requires_kitchen
 from ayni.kitchens.forms import (
     CountForm,
     DailyReportForm,
-    MonthRangeForm,
     MovementForm,
     ReceiptForm,
     ReturnForm,
     ScheduleForm,
     SubsidyForm,
+    recent_months,
 )
 from ayni.kitchens.models import (
     DailyReport,
@@ -37,12 +36,10 @@ from ayni.kitchens.models import (
     StockCount,
     StockMovement,
     SubsidyPayment,
-    month_start,
     plain,
 )
 from ayni.kitchens.services import ReportConflict
 from ayni.lib.views import form_page, to
-from ayni.orgs.selectors import get_organisation
 
 
 def _day(value: str) -> datetime.date:
@@ -52,27 +49,11 @@ def _day(value: str) -> datetime.date:
         raise Http404 from None
 
 
-def _month_param(value: str, default: datetime.date) -> datetime.date:
-    """A month written as YYYY-MM in a query string, or the default."""
-    try:
-        return datetime.date.fromisoformat(f"{value}-01") if len(value) == 7 else default
-    except ValueError:
-        return default
-
-
-def _recent_months(today: datetime.date, n: int = 6) -> list[datetime.date]:
-    months, m = [], today.replace(day=1)
-    for _i in range(n):
-        months.append(m)
-        m = (m - datetime.timedelta(days=1)).replace(day=1)
-    return months
-
-
 @requires_kitchen(Can.VIEW)
 def kitchen(request, org):
     """The kitchen's page: today's report, the store with days of food left, the months."""
     today = timezone.localdate()
-    months = _recent_months(today)
+    months = recent_months(today)
     closes = {c.month: c for c in MonthClose.objects.filter(kitchen=org, month__in=months)}
     context = {
         "org": org, "today": today,
@@ -337,28 +318,3 @@ def subsidy(request, org):
         action=lambda data: services.record_subsidy(scope=request.scope, kitchen=org, **data),
         success=_("Se registró el subsidio recibido."), then=to("kitchens:deliveries", pk=org.pk),
         template="kitchens/form.html", context={"org": org, "title": _("Subsidio recibido")})
-
-
-@login_required
-def overview(request, pk):
-    """Any organisation's kitchens: totals for a range of months, report completeness, cost per
-    ration against the subsidy, deliveries promised vs received — the totals and deliveries read
-    through the evidence dashboard's selection, so both pages give the same figures."""
-    from ayni.evidence import selectors as evidence
-
-    scope = request.scope
-    org = get_organisation(scope, pk)
-    form = MonthRangeForm(request.GET or None)
-    first, last = form.months()
-    this_month = month_start(timezone.localdate())
-    shown = _month_param(request.GET.get("mes", ""), this_month)
-    sel = evidence.Selection(scope=scope, org=org, place=None, first=first, last=last)
-    return render(request, "kitchens/overview.html", {
-        "org": org, "form": form, "first": first, "last": last,
-        "totals": evidence.sums(sel),
-        "costs": selectors.cost_by_kitchen(scope, org, first, last),
-        "deliveries": evidence.deliveries_by_item(sel),
-        "completeness": selectors.completeness(scope, org, shown), "shown": shown,
-        "months": _recent_months(timezone.localdate(), 12),
-        "can_validate": scope.holds(Can.VALIDATE, org),
-    })

@@ -1,12 +1,13 @@
 from django.urls import path
 
+from ayni.core import views as core_views
 from ayni.orgs import views
 from ayni.people import views as people_views
 
 app_name = "orgs"
 urlpatterns = [
     path("", views.tree, name="tree"),
-    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/", core_views.organisation, name="detail"),
     path("<int:pk>/nueva/", views.create, name="create"),
     path("<int:pk>/editar/", views.edit, name="edit"),
     path("<int:pk>/estado/", views.change_status, name="status"),

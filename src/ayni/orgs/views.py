@@ -1,21 +1,23 @@
 """Organisation pages: authorise, parse, call a service or selector, render."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from ayni.accounts import services as account_services
+from ayni.accounts.forms import AccountForm, GrantForm
+from ayni.accounts.models import RoleGrant, User
 from ayni.accounts.scope import Can
 from ayni.lib.views import form_page, to
 from ayni.orgs import selectors, services
 from ayni.orgs.access import requires
 from ayni.orgs.forms import MoveForm, OrganisationForm, RequirementForm, StatusForm, TreeFilterForm
-from ayni.orgs.models import RequirementItem
-from ayni.people import selectors as people_selectors
 
 
 @login_required
@@ -39,33 +41,6 @@ def tree(request):
     else:
         context["roots"] = selectors.scope_roots(scope)
     return render(request, "orgs/tree.html", context)
-
-
-@requires(Can.VIEW, on="pk")
-def detail(request, org):
-    scope = request.scope
-    personal = scope.holds(Can.VIEW_PERSONAL, org)
-    today = timezone.localdate()
-    checks = {c.item_id: c for c in org.requirement_checks.select_related("verified_by")}
-    context = {
-        "org": org,
-        "ancestors": [a for a in org.ancestors() if scope.holds(Can.VIEW, a)],
-        "children": selectors.children_with_counts(scope, org),
-        "summary": selectors.subtree_summary(scope, org),
-        "requirements": [(item, checks.get(item.code)) for item in RequirementItem.objects.all()],
-        "personal": personal,
-        "can_edit": scope.holds(Can.EDIT, org),
-        "can_create": scope.holds(Can.CREATE_CHILD, org) and org.kind.may_contain.exists(),
-        "can_validate": scope.holds(Can.VALIDATE, org),
-        "can_manage": scope.holds(Can.MANAGE_ACCOUNTS, org),
-        "can_audit": scope.holds(Can.AUDIT, org),
-        "can_move": org.parent_id is not None and scope.holds(Can.CREATE_CHILD, org.parent),
-        "member_count": people_selectors.member_count(scope, org, today),
-    }
-    if personal:
-        context["board"] = list(people_selectors.board_of(scope, org, today))
-        context["members"] = people_selectors.members_of(scope, org, today)[:200]
-    return render(request, "orgs/detail.html", context)
 
 
 @requires(Can.CREATE_CHILD, on="pk")
@@ -153,3 +128,109 @@ def requirements(request, org):
         success=_("Se guardó la lista de requisitos."), then=to("orgs:detail", pk=org.pk),
         template="orgs/requirements.html", context={"org": org},
     )
+
+
+# --- The accounts of an organisation's people: who may manage which part of the tree ------------
+
+@requires(Can.MANAGE_ACCOUNTS)
+def account_list(request):
+    qs = account_services.managed_accounts(request.scope).prefetch_related("grants__organisation").order_by("username")
+    text = request.GET.get("q", "").strip()
+    if text:
+        qs = qs.filter(username__icontains=text) | qs.filter(first_name__icontains=text) | \
+            qs.filter(last_name__icontains=text)
+    page = Paginator(qs, 50).get_page(request.GET.get("pagina"))
+    return render(request, "accounts/list.html", {"page": page, "q": text})
+
+
+def _managed_account(request, pk) -> User:
+    if not account_services.managed_accounts(request.scope).filter(pk=pk).exists():
+        raise Http404
+    return get_object_or_404(User, pk=pk)
+
+
+@login_required
+def account_detail(request, pk):
+    account = _managed_account(request, pk)
+    return render(request, "accounts/detail.html", {
+        "account": account,
+        "grants": account.grants.select_related("organisation__kind"),
+        "code": request.session.pop(f"code-{account.pk}", None),
+    })
+
+
+@requires(Can.MANAGE_ACCOUNTS, on="org_pk")
+@require_http_methods(["GET", "POST"])
+def account_create(request, org):
+    def show_code_once(created):
+        user, code = created
+        request.session[f"code-{user.pk}"] = code  # shown once on the next page, never stored in clear
+        return redirect("accounts:detail", pk=user.pk)
+
+    return form_page(
+        request, AccountForm(request.POST or None, roles=request.scope.grantable_roles(org)),
+        action=lambda data: account_services.create_account(scope=request.scope, organisation=org, **data),
+        success=lambda created: _("Se creó la cuenta %(u)s.") % {"u": created[0].username}, then=show_code_once,
+        template="accounts/simple_form.html", context={
+            "org": org, "title": _("Crear cuenta en %(org)s") % {"org": org.name},
+            "intro": _("La cuenta recibirá un código de un solo uso para elegir su contraseña."),
+        },
+    )
+
+
+@requires(Can.MANAGE_ACCOUNTS, on="org_pk")
+@require_http_methods(["GET", "POST"])
+def grant_create(request, org):
+    def grant(data):
+        user = account_services.find_account(data["identifier"])
+        if user is None:
+            raise ValidationError({"identifier": _("No hay una cuenta con ese usuario o celular.")})
+        try:
+            account_services.grant_role(scope=request.scope, user=user, organisation=org, role=data["role"])
+        except PermissionDenied:
+            raise ValidationError({"identifier": _("Esa cuenta no está a su cargo.")}) from None
+        return user
+
+    return form_page(
+        request, GrantForm(request.POST or None, roles=request.scope.grantable_roles(org)), action=grant,
+        success=_("Se asignó el rol."), then=lambda user: redirect("accounts:detail", pk=user.pk),
+        template="accounts/simple_form.html",
+        context={"org": org, "title": _("Dar acceso en %(org)s") % {"org": org.name}},
+    )
+
+
+@login_required
+@require_POST
+def account_reset_code(request, pk):
+    account = _managed_account(request, pk)
+    request.session[f"code-{account.pk}"] = account_services.issue_reset_code(scope=request.scope, user=account)
+    messages.success(request, _("Se generó un código nuevo. El anterior ya no sirve."))
+    return redirect("accounts:detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def account_set_active(request, pk):
+    account = _managed_account(request, pk)
+    active = request.POST.get("active") == "1"
+    try:
+        account_services.set_active(scope=request.scope, user=account, active=active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Cuenta activada.") if active else _("Cuenta desactivada."))
+    return redirect("accounts:detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def grant_revoke(request, pk):
+    grant = get_object_or_404(RoleGrant.objects.select_related("organisation", "user"), pk=pk)
+    _managed_account(request, grant.user_id)
+    try:
+        account_services.revoke_role(scope=request.scope, grant=grant)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Se quitó el rol."))
+    return redirect("accounts:detail", pk=grant.user_id)
