@@ -3,12 +3,15 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from ayni.governance.models import Assembly, Attendance, Motion, Vote
+from ayni.governance.services import add_motion, record_attendance
 from tests.conftest import make_user
-from tests.governance_helpers import Clock, convene, socias
+from tests.governance_helpers import SYSTEM, Clock, convene, socias
 
 
 @pytest.fixture
@@ -55,9 +58,6 @@ def test_a_secretary_convenes_takes_attendance_and_records_a_show_of_hands(clien
 
 def test_a_member_votes_from_her_phone_in_a_consultation(client, world, clock):
     assembly = convene(world.kitchen, mode=Assembly.Mode.ASYNC)
-    from ayni.governance.services import add_motion
-    from tests.governance_helpers import SYSTEM
-
     motion = add_motion(scope=SYSTEM, item=assembly.agenda.first(), text="¿Compramos una cocina?", ballot="secret")
     maria = make_user("maria", person=world.member)
     client.force_login(maria)
@@ -80,3 +80,19 @@ def test_a_viewer_sees_the_count_but_no_name(client, world):
     page = client.get(reverse("governance:assembly", kwargs={"pk": world.kitchen.pk, "assembly": assembly.pk}))
     html = page.content.decode()
     assert page.status_code == 200 and "Socias en el padrón" in html and "Quispe" not in html
+
+
+def test_the_assembly_page_reads_a_fixed_number_of_queries_however_long_the_roll(client, world, clock):
+    def queries_for(n):
+        org = world.kitchen if n == 5 else world.olla
+        socias(org, n)
+        assembly = convene(org)
+        clock.at(assembly.starts_at)
+        record_attendance(scope=SYSTEM, assembly=assembly, numbers=list(range(1, n // 2 + 1)), how="tap")
+        client.force_login(world.coordinator)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("governance:assembly", kwargs={"pk": org.pk, "assembly": assembly.pk})
+                              ).status_code == 200
+        return len(ctx)
+
+    assert queries_for(5) == queries_for(40)

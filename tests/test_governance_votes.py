@@ -225,3 +225,22 @@ def test_integrity_names_a_tally_that_drifted(session):
     Motion.objects.filter(pk=motion.pk).update(yes=7)
     assert any("recuento 1" in v for v in governance_violations())
     assert recount([motion.pk])[motion.pk]["yes"] == 1
+
+
+def test_consultations_past_their_window_are_closed_by_the_nightly_command(world, clock):
+    from django.core.management import call_command
+
+    people = [world.member, *socias(world.kitchen, 2)]
+    assembly = convene(world.kitchen, mode=Assembly.Mode.ASYNC, window_days=2)
+    motion = services.add_motion(scope=SYSTEM, item=assembly.agenda.first(), text="¿Feria?")
+    clock.at(assembly.starts_at + datetime.timedelta(hours=2))
+    for person in people[:2]:
+        vote(motion, person, "yes")
+    call_command("close-consultations")
+    assert Assembly.objects.get().status == Assembly.Status.CONVENED  # still open
+    clock.at(assembly.ends_at + datetime.timedelta(hours=1))
+    call_command("close-consultations")
+    motion.refresh_from_db()
+    assert Assembly.objects.get().status == Assembly.Status.CLOSED and motion.outcome == Motion.Outcome.ADOPTED
+    assert AuditEntry.objects.get(action="gov.close").reason == "cierre de consultas vencidas"
+    assert governance_violations() == []

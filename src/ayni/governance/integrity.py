@@ -9,7 +9,8 @@ from collections import defaultdict
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
-from ayni.governance.models import Attendance, HandCount, Motion, Participation, Proxy, Vote
+from ayni.audit.models import AuditEntry
+from ayni.governance.models import Assembly, Attendance, HandCount, Motion, Participation, Proxy, Vote
 from ayni.governance.rules import decide
 
 TALLY = ("yes", "no", "abstain", "voters")
@@ -93,6 +94,18 @@ def roll_violations() -> list[str]:
     return out
 
 
+def audit_violations() -> list[str]:
+    """Every assembly convened through the service has its audit entry (the demo writes its own
+    in bulk, before its one `demo.generate` entry)."""
+    since = (AuditEntry.objects.filter(action="demo.generate").order_by("-at").values_list("at", flat=True)
+             .first())
+    assemblies = Assembly.objects.all() if since is None else Assembly.objects.filter(convened_at__gt=since)
+    audited = set(AuditEntry.objects.filter(action="gov.convene").values_list("object_id", flat=True))
+    return [_("asamblea %(pk)s sin registro de auditoría") % {"pk": pk}
+            for pk in assemblies.values_list("pk", flat=True) if str(pk) not in audited]
+
+
 def governance_violations() -> list[str]:
     """Everything here, for `ayni check-integrity` under one heading."""
-    return tally_violations() + ballot_violations() + outcome_violations() + roll_violations()
+    return (tally_violations() + ballot_violations() + outcome_violations() + roll_violations()
+            + audit_violations())

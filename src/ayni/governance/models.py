@@ -326,6 +326,9 @@ class Participation(models.Model):
         verbose_name_plural = _("participaciones")
         constraints = [models.UniqueConstraint(fields=["motion", "elector"], name="participation_once")]
 
+    def __str__(self) -> str:
+        return _("%(elector)s votó en la moción %(n)s") % {"elector": self.elector, "n": self.motion_id}
+
 
 class Vote(models.Model):
     """One ballot. A changed vote adds a ballot and marks the earlier one no longer current: both

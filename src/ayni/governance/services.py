@@ -584,3 +584,16 @@ def close_assembly(*, scope: Scope, assembly: Assembly) -> Assembly:
            after={"status": assembly.status, "present": assembly.quorum_present})
     return assembly
 
+
+
+def close_due_consultations(now: datetime.datetime | None = None) -> int:
+    """Close every consultation whose window has ended (`ayni close-consultations`, nightly):
+    its count should not wait for a secretary to press the button."""
+    now = now or timezone.now()
+    scope = Scope.system(_("cierre de consultas vencidas"))
+    due = Assembly.objects.filter(mode=Assembly.Mode.ASYNC, status=Assembly.Status.CONVENED, ends_at__lt=now)
+    closed = 0
+    for assembly in due.select_related("organisation").order_by("ends_at", "pk"):
+        close_assembly(scope=scope, assembly=assembly)
+        closed += 1
+    return closed
