@@ -202,3 +202,17 @@ def test_in_session_helper_reaches_quorum(world, clock):
     socias(world.kitchen, 2)
     assembly = in_session(convene(world.kitchen), clock)
     assert assembly.status == Assembly.Status.IN_SESSION and assembly.quorum_present == 3
+
+
+def test_a_call_that_is_neither_first_nor_second_is_refused(world, clock):
+    assembly = convene(world.kitchen)
+    clock.at(assembly.starts_at)
+    with pytest.raises(ValidationError, match="primera o la segunda"):
+        services.check_quorum(scope=SYSTEM, assembly=assembly, call="third")
+
+
+def test_an_assembly_is_not_convened_for_an_hour_already_gone(world):
+    services.set_statute_rule(scope=SYSTEM, organisation=world.kitchen, notice_days=0)
+    with pytest.raises(ValidationError, match="aún no pasaron"):
+        services.convene_assembly(scope=SYSTEM, organisation=world.kitchen, kind="ordinary", mode="in_person",
+                                  starts_at=in_days(0, hour=0), place="Local", agenda=["X"])

@@ -96,3 +96,18 @@ def test_the_assembly_page_reads_a_fixed_number_of_queries_however_long_the_roll
         return len(ctx)
 
     assert queries_for(5) == queries_for(40)
+
+
+def test_the_statute_form_writes_the_organisations_own_rules_and_leaves_the_kinds(client, world):
+    from ayni.governance.models import StatuteRule
+    from ayni.governance.rules import rule_for
+    from ayni.governance.services import RULE_FIELDS
+
+    client.force_login(world.leader)
+    url = reverse("governance:rules", kwargs={"pk": world.kitchen.pk})
+    data = {f: getattr(rule_for(world.kitchen), f) for f in RULE_FIELDS}
+    response = client.post(url, {**data, "notice_days": 3, "proxies_allowed": "on"})
+    assert response.status_code == 302
+    assert StatuteRule.objects.get(organisation=world.kitchen).notice_days == 3
+    assert StatuteRule.objects.get(kind_id="comedor-popular").notice_days == 7
+    assert "3 días" in client.get(reverse("governance:assemblies", kwargs={"pk": world.kitchen.pk})).content.decode()

@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ayni.orgs.models import Organisation, OrgKind
@@ -165,7 +166,7 @@ class Assembly(models.Model):
     def __str__(self) -> str:
         return _("Asamblea %(kind)s de %(org)s, %(on)s") % {
             "kind": self.get_kind_display().lower(), "org": self.organisation.name,
-            "on": self.starts_at.strftime("%d/%m/%Y")}
+            "on": timezone.localtime(self.starts_at).strftime("%d/%m/%Y")}
 
     @property
     def is_async(self) -> bool:

@@ -115,7 +115,9 @@ def convene_assembly(*, scope: Scope, organisation: Organisation, kind: str, mod
     if not agenda:
         errors["agenda"] = _("Escriba al menos un punto de agenda.")
     earliest = timezone.localdate(now) + datetime.timedelta(days=rule.notice_days)
-    if timezone.localdate(starts_at) < earliest:
+    if starts_at <= now:
+        errors["starts_at"] = _("La asamblea se convoca para una fecha y hora que aún no pasaron.")
+    elif timezone.localdate(starts_at) < earliest:
         errors["starts_at"] = _(
             "El estatuto pide convocar con %(days)s días de anticipación: la asamblea puede ser desde el "
             "%(earliest)s.") % {"days": rule.notice_days, "earliest": date_format(earliest, "d/m/Y")}
@@ -330,6 +332,8 @@ def check_quorum(*, scope: Scope, assembly: Assembly, call: str) -> QuorumState:
     may adopt agreements; not met at the second call, it is recorded without quorum and adopts
     nothing."""
     scope.require(Can.EDIT, assembly.organisation)
+    if call not in Assembly.Call.values:
+        raise ValidationError(_("Indique si es la primera o la segunda convocatoria."))
     assembly = _locked(assembly)
     if assembly.is_async:
         raise ValidationError(_("El quórum de una consulta se cuenta al cerrarla, con quienes votaron."))

@@ -19,7 +19,7 @@ from ayni.governance.forms import (
     StatuteRuleForm,
     VoteForm,
 )
-from ayni.governance.models import Assembly, Attendance, Elector, Motion, Proxy
+from ayni.governance.models import Assembly, Attendance, Elector, Motion, Proxy, StatuteRule
 from ayni.governance.rules import rule_for
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
@@ -61,11 +61,18 @@ def assemblies(request, org):
     })
 
 
+def _editable_rule(org):
+    """An unsaved copy of the rules in force, for the form to bind to: never the kind's shared
+    default row, which the form would otherwise change in memory."""
+    current = rule_for(org)
+    return StatuteRule(organisation=org, **{f: getattr(current, f) for f in services.RULE_FIELDS})
+
+
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def rules(request, org):
     return form_page(
-        request, StatuteRuleForm(request.POST or None, instance=rule_for(org)),
+        request, StatuteRuleForm(request.POST or None, instance=_editable_rule(org)),
         action=lambda data: services.set_statute_rule(scope=request.scope, organisation=org, **data),
         success=_("Se guardaron las reglas del estatuto."), then=to("governance:assemblies", pk=org.pk),
         template="governance/form.html", context={"org": org, "title": _("Reglas del estatuto")},
