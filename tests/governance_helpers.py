@@ -63,3 +63,15 @@ def gov_assembly(w, org=None):
     motion = services.add_motion(scope=SYSTEM, item=assembly.agenda.first(), text="Aprobar el informe",
                                  ballot="hands")
     return {"pk": assembly.organisation_id, "assembly": assembly.pk, "motion": motion.pk}
+
+
+def gov_agreement(w):
+    """An agreement of the kitchen (for the access matrix), on a motion marked adopted."""
+    from ayni.governance.models import Agreement, Motion
+
+    target = gov_assembly(w)
+    Motion.objects.filter(pk=target["motion"]).update(status="closed", outcome="adopted", majority="simple", yes=1,
+                                                      voters=1)
+    agreement = Agreement.objects.create(organisation=w.kitchen, motion_id=target["motion"], text="Pintar el local",
+                                         responsible=w.member, deadline=timezone.localdate())
+    return {"pk": w.kitchen.pk, "agreement": agreement.pk}

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from ayni.governance.integrity import governance_violations
-from ayni.governance.models import Assembly, Motion, Vote
+from ayni.governance.models import Agreement, Assembly, Motion, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -18,4 +18,5 @@ def test_the_demo_has_assemblies_of_every_kind_and_they_count_true():
     assert Assembly.objects.filter(by_delegates=True, electors__isnull=False).exists()
     assert Motion.objects.filter(outcome="adopted").exists() and Motion.objects.filter(ballot="secret").exists()
     assert Vote.objects.filter(is_current=False).exists()  # some changed their vote
+    assert Agreement.objects.filter(status="pending").exists()
     assert governance_violations() == []

@@ -84,6 +84,8 @@ ACTION_LABELS = {
     "gov.hands": gettext_lazy("Anotó un conteo a mano alzada"),
     "gov.motion.close": gettext_lazy("Cerró la votación de una moción"),
     "gov.close": gettext_lazy("Cerró la asamblea"),
+    "gov.agreement": gettext_lazy("Registró un acuerdo"),
+    "gov.agreement.status": gettext_lazy("Cambió el estado de un acuerdo"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).

@@ -2,7 +2,8 @@
 
 Past assemblies (held, or without quorum at the second call) with their attendance, a show of
 hands and a nominal vote; consultations open today with secret ballots half cast; assemblies
-convened for the coming days, including federation assemblies of delegates. Rows are written
+convened for the coming days, including federation assemblies of delegates; agreements of the
+adopted motions, done, pending and overdue. Rows are written
 directly (no text message goes out to the demo's phones, no audit entry per row: the demo has
 its one); tallies and outcomes are computed from the very rows written, with the services' own
 rules, so `ayni check-integrity` passes on a fresh demo.
@@ -16,6 +17,7 @@ from django.utils import timezone
 from ayni.demo.context import DemoContext, Node
 from ayni.governance.models import (
     AgendaItem,
+    Agreement,
     Assembly,
     Attendance,
     Elector,
@@ -119,6 +121,15 @@ def _held(ctx: DemoContext, node: Node, day: datetime.date, quorum: bool) -> Non
                                     ballot=Motion.Ballot.OPEN, opened_at=starts)
     _vote(ctx, nominal, present, starts + datetime.timedelta(hours=1))
     _close(nominal, rule.majority_ordinary, end)
+    if nominal.outcome == Motion.Outcome.ADOPTED:
+        # Some agreements done, some pending, some already overdue.
+        deadline = day + datetime.timedelta(days=ctx.rng.randint(10, 240))
+        done = deadline < ctx.today and ctx.rng.random() < 0.5
+        Agreement.objects.create(organisation=node.org, motion=nominal, text=nominal.text,
+                                 responsible_id=ctx.rng.choice(present).person_id, deadline=deadline,
+                                 status=Agreement.Status.DONE if done else Agreement.Status.PENDING,
+                                 done_on=deadline if done else None)
+        ctx.counts["agreements"] += 1
     Assembly.objects.filter(pk=assembly.pk).update(status=Assembly.Status.CLOSED, quorum_call=Assembly.Call.FIRST,
                                                    quorum_present=len(present), closed_at=end)
 

@@ -93,3 +93,16 @@ class VoteForm(forms.Form):
     choice = forms.ChoiceField(label=_("Su voto"), choices=[("yes", _("A favor")), ("no", _("En contra")),
                                                            ("abstain", _("Abstención"))], widget=forms.RadioSelect)
     on_behalf_of = forms.TypedChoiceField(label=_("Vota por"), coerce=int, required=False)
+
+
+class AgreementForm(forms.Form):
+    text = forms.CharField(label=_("Acuerdo"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    responsible = forms.ModelChoiceField(label=_("Responsable"), queryset=None)
+    deadline = DateField(label=_("Plazo"))
+    involves_authority = forms.BooleanField(label=_("Compromete a una autoridad"), required=False)
+    authority = forms.CharField(label=_("Autoridad (cargo y nombre)"), max_length=160, required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = people
+        self.fields["responsible"].label_from_instance = lambda p: p.full_name

@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from ayni.audit.models import AuditEntry
-from ayni.governance.models import Assembly, Attendance, HandCount, Motion, Participation, Proxy, Vote
+from ayni.governance.models import Agreement, Assembly, Attendance, HandCount, Motion, Participation, Proxy, Vote
 from ayni.governance.rules import decide
 
 TALLY = ("yes", "no", "abstain", "voters")
@@ -105,7 +105,19 @@ def audit_violations() -> list[str]:
             for pk in assemblies.values_list("pk", flat=True) if str(pk) not in audited]
 
 
+def agreement_violations() -> list[str]:
+    """An agreement comes from an adopted motion of an assembly of its own organisation."""
+    out = []
+    wrong = Agreement.objects.exclude(motion__outcome=Motion.Outcome.ADOPTED)
+    for pk in wrong.values_list("pk", flat=True):
+        out.append(_("acuerdo %(pk)s: su moción no fue aprobada") % {"pk": pk})
+    for pk in Agreement.objects.exclude(organisation_id=F("motion__item__assembly__organisation_id")).values_list(
+            "pk", flat=True):
+        out.append(_("acuerdo %(pk)s: de otra organización que su asamblea") % {"pk": pk})
+    return out
+
+
 def governance_violations() -> list[str]:
     """Everything here, for `ayni check-integrity` under one heading."""
     return (tally_violations() + ballot_violations() + outcome_violations() + roll_violations()
-            + audit_violations())
+            + audit_violations() + agreement_violations())

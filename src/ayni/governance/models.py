@@ -378,3 +378,44 @@ class HandCount(models.Model):
         verbose_name_plural = _("conteos a mano alzada")
         constraints = [models.UniqueConstraint(fields=["motion"], condition=models.Q(is_current=True),
                                                name="hand_count_one_current")]
+
+
+class Agreement(models.Model):
+    """An agreement (*acuerdo*) adopted by an assembly: what, who answers for it, by when. Open
+    ones come back on the next assembly's agenda, and the person responsible gets a reminder
+    before the deadline."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pendiente")
+        DONE = "done", _("Cumplido")
+        DROPPED = "dropped", _("Dejado sin efecto")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="agreements")
+    motion = models.OneToOneField(Motion, on_delete=models.PROTECT, related_name="agreement")
+    text = models.CharField(_("acuerdo"), max_length=300)
+    responsible = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("responsable"))
+    deadline = models.DateField(_("plazo"))
+    status = models.CharField(_("estado"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    involves_authority = models.BooleanField(_("compromete a una autoridad"), default=False)
+    authority = models.CharField(_("autoridad"), max_length=160, blank=True)
+    done_on = models.DateField(_("cumplido el"), null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        verbose_name = _("acuerdo")
+        verbose_name_plural = _("acuerdos")
+        indexes = [models.Index(fields=["organisation", "status", "deadline"], name="agreement_org_status")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status="done", done_on__isnull=False)
+                                   | (~models.Q(status="done") & models.Q(done_on__isnull=True)),
+                                   name="agreement_done_on_when_done"),
+            models.CheckConstraint(condition=models.Q(involves_authority=False) | ~models.Q(authority=""),
+                                   name="agreement_names_its_authority"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

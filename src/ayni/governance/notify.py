@@ -34,3 +34,11 @@ def send_convocation(assembly, phones: list[str], agenda: list[str]) -> int:
         queue_message(to=phone, body=body, purpose=OutboundMessage.Purpose.REMINDER, send_after=send_after)
         sent += 1
     return sent
+
+
+def remind_agreement(agreement) -> None:
+    body = _("Ayni: el acuerdo «%(text)s» de %(org)s vence el %(day)s y usted es la responsable. Si ya se "
+             "cumplió, avise a su secretaria.") % {"text": agreement.text[:120], "org": agreement.organisation.name,
+                                                    "day": date_format(agreement.deadline, "d/m/Y")}
+    queue_message(to=e164(agreement.responsible.phone), body=body, purpose=OutboundMessage.Purpose.REMINDER,
+                  send_after=waking_hours())

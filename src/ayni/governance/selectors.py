@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ayni.accounts.scope import Can, Scope
-from ayni.governance.models import Assembly, Attendance, Elector, Motion, Participation, Proxy
+from ayni.governance.models import Agreement, Assembly, Attendance, Elector, Motion, Participation, Proxy
 from ayni.orgs.models import Organisation
 
 
@@ -23,7 +23,8 @@ def assemblies_of(organisation: Organisation) -> QuerySet[Assembly]:
 def get_assembly(organisation: Organisation, pk) -> Assembly:
     try:
         return (Assembly.objects.select_related("organisation__kind")
-                .prefetch_related(Prefetch("agenda__motions", queryset=Motion.objects.order_by("pk")))
+                .prefetch_related(Prefetch("agenda__motions",
+                                           queryset=Motion.objects.select_related("agreement").order_by("pk")))
                 .get(organisation=organisation, pk=pk))
     except (Assembly.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
@@ -71,3 +72,21 @@ def ballots_for(person, now=None) -> list[tuple[Elector, Motion, bool]]:
         if live:
             out.append((electors[assembly.pk], motion, motion.pk in voted))
     return out
+
+
+def agreements_under(scope: Scope, organisation: Organisation, *, overdue: bool = False) -> QuerySet[Agreement]:
+    """Agreements of the organisation and every organisation below it that the caller sees;
+    `overdue`: pending past their deadline."""
+    qs = (Agreement.objects.filter(organisation__path__startswith=organisation.path)
+          .filter(scope.q(Can.VIEW, prefix="organisation__"))
+          .select_related("organisation", "responsible", "motion__item__assembly"))
+    if overdue:
+        qs = qs.filter(status=Agreement.Status.PENDING, deadline__lt=timezone.localdate())
+    return qs.order_by("deadline", "pk")
+
+
+def get_agreement(organisation: Organisation, pk) -> Agreement:
+    try:
+        return Agreement.objects.select_related("organisation").get(organisation=organisation, pk=pk)
+    except (Agreement.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

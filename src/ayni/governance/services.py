@@ -16,12 +16,14 @@ from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
 from ayni.governance import notify
 from ayni.governance.models import (
     AgendaItem,
+    Agreement,
     Assembly,
     Attendance,
     Choice,
@@ -39,11 +41,16 @@ from ayni.governance.rules import decide, quorum_met, quorum_needed, rule_for
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
 
+PENDING_ITEM = gettext_lazy("Acuerdos pendientes de asambleas anteriores")
+
 RULE_FIELDS = (
     "notice_days", "quorum_first", "quorum_second", "second_call_minutes", "majority_ordinary",
     "majority_statute", "majority_dissolution", "majority_election", "min_membership_days",
     "delegates_per_member", "delegate_weight", "members_per_vote", "proxies_allowed", "max_proxies",
 )
+
+
+REMIND_DAYS_BEFORE = 3
 
 
 class VoteRefused(ValidationError):
@@ -111,6 +118,10 @@ def convene_assembly(*, scope: Scope, organisation: Organisation, kind: str, mod
     rule = rule_for(organisation)
     now = timezone.now()
     agenda = [t.strip() for t in agenda if t.strip()]
+    if Agreement.objects.filter(organisation=organisation, status=Agreement.Status.PENDING).exists():
+        # Agreements are not forgotten: the next assembly opens with those still open.
+        pending = str(PENDING_ITEM)
+        agenda = [pending, *[t for t in agenda if t != pending]] if agenda else agenda
     errors = {}
     if not agenda:
         errors["agenda"] = _("Escriba al menos un punto de agenda.")
@@ -601,3 +612,72 @@ def close_due_consultations(now: datetime.datetime | None = None) -> int:
         close_assembly(scope=scope, assembly=assembly)
         closed += 1
     return closed
+
+
+# --- Agreements --------------------------------------------------------------------------------
+
+@transaction.atomic
+def record_agreement(*, scope: Scope, motion: Motion, responsible: Person, deadline: datetime.date,
+                     text: str = "", involves_authority: bool = False, authority: str = "") -> Agreement:
+    """Write down what an adopted motion commits to: who answers for it and by when."""
+    motion = _locked_motion(motion.pk)
+    organisation = motion.item.assembly.organisation
+    scope.require(Can.EDIT, organisation)
+    errors = {}
+    if motion.outcome != Motion.Outcome.ADOPTED:
+        raise ValidationError(_("Solo una moción aprobada da lugar a un acuerdo."))
+    if Agreement.objects.filter(motion=motion).exists():
+        raise ValidationError(_("Esta moción ya tiene su acuerdo."))
+    if deadline < timezone.localdate():
+        errors["deadline"] = _("El plazo no puede haber vencido ya.")
+    if involves_authority and not authority.strip():
+        errors["authority"] = _("Indique qué autoridad se comprometió.")
+    today = timezone.localdate()
+    in_org = (Membership.objects.filter(person=responsible, organisation__path__startswith=organisation.path,
+                                        since__lte=today).filter(Q(until__isnull=True) | Q(until__gte=today))
+              .exists() or Position.objects.current(today).filter(person=responsible,
+                                                                 organisation=organisation).exists())
+    if not in_org:
+        errors["responsible"] = _("%(name)s no es socia ni dirigenta de %(org)s.") % {
+            "name": responsible.full_name, "org": organisation.name}
+    if errors:
+        raise ValidationError(errors)
+    agreement = Agreement.objects.create(
+        organisation=organisation, motion=motion, text=(text.strip() or motion.text)[:300], responsible=responsible,
+        deadline=deadline, involves_authority=involves_authority, authority=authority.strip() if involves_authority
+        else "")
+    record(scope=scope, action="gov.agreement", obj=agreement, org_path=organisation.path, after=snapshot(agreement))
+    return agreement
+
+
+@transaction.atomic
+def set_agreement_status(*, scope: Scope, agreement: Agreement, status: str) -> Agreement:
+    agreement = Agreement.objects.select_for_update().select_related("organisation").get(pk=agreement.pk)
+    scope.require(Can.EDIT, agreement.organisation)
+    if status not in Agreement.Status.values:
+        raise ValidationError(_("Estado desconocido."))
+    before = snapshot(agreement)
+    agreement.status = status
+    agreement.done_on = timezone.localdate() if status == Agreement.Status.DONE else None
+    agreement.save(update_fields=["status", "done_on", "updated_at"])
+    record(scope=scope, action="gov.agreement.status", obj=agreement, org_path=agreement.organisation.path,
+           before=before, after=snapshot(agreement))
+    return agreement
+
+
+def send_agreement_reminders(on: datetime.date | None = None) -> int:
+    """A text to each person responsible for a pending agreement whose deadline is within
+    REMIND_DAYS_BEFORE days, once (`ayni remind-agreements`, nightly)."""
+    on = on or timezone.localdate()
+    due = (Agreement.objects.filter(status=Agreement.Status.PENDING, reminded_on__isnull=True,
+                                    deadline__gte=on, deadline__lte=on + datetime.timedelta(days=REMIND_DAYS_BEFORE))
+           .exclude(responsible__phone="").select_related("organisation", "responsible"))
+    sent = 0
+    for agreement in due:
+        with transaction.atomic():
+            # Claimed with a conditional update: two runs at once remind once.
+            if not Agreement.objects.filter(pk=agreement.pk, reminded_on__isnull=True).update(reminded_on=on):
+                continue
+            notify.remind_agreement(agreement)
+            sent += 1
+    return sent

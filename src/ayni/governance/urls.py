@@ -20,4 +20,7 @@ urlpatterns = [
     path("<int:pk>/<int:assembly>/mocion/<int:motion>/cerrar/", views.motion_close, name="motion_close"),
     path("<int:pk>/<int:assembly>/mocion/<int:motion>/mano-alzada/", views.hands, name="hands"),
     path("<int:pk>/<int:assembly>/cerrar/", views.close, name="close"),
+    path("<int:pk>/acuerdos/", views.agreements, name="agreements"),
+    path("<int:pk>/acuerdos/<int:agreement>/estado/", views.agreement_status, name="agreement_status"),
+    path("<int:pk>/<int:assembly>/mocion/<int:motion>/acuerdo/", views.agreement_add, name="agreement_add"),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ayni.accounts.scope import Can
 from ayni.governance import selectors, services
 from ayni.governance.forms import (
+    AgreementForm,
     ConveneForm,
     DelegateForm,
     HandCountForm,
@@ -19,11 +20,12 @@ from ayni.governance.forms import (
     StatuteRuleForm,
     VoteForm,
 )
-from ayni.governance.models import Assembly, Attendance, Elector, Motion, Proxy, StatuteRule
+from ayni.governance.models import Agreement, Assembly, Attendance, Elector, Motion, Proxy, StatuteRule
 from ayni.governance.rules import rule_for
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import scope_roots
+from ayni.people.models import Person
 from ayni.people.selectors import find_by_dni
 
 
@@ -295,3 +297,41 @@ def vote(request, motion):
             return redirect("governance:index")
     voted = motion.participations.filter(elector=elector).exists()
     return render(request, "governance/vote.html", {"motion": motion, "form": form, "voted": voted})
+
+
+@requires(Can.VIEW, on="pk")
+def agreements(request, org):
+    """The organisation's agreements and those of every organisation below it; `?vencidos=1`
+    only those past their deadline."""
+    overdue = request.GET.get("vencidos") == "1"
+    return render(request, "governance/agreements.html", {
+        "org": org, "overdue": overdue, "agreements": selectors.agreements_under(request.scope, org,
+                                                                                 overdue=overdue)[:300],
+        "personal": request.scope.holds(Can.VIEW_PERSONAL, org), "can_edit": request.scope.holds(Can.EDIT, org),
+        "statuses": Agreement.Status,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def agreement_add(request, org, assembly, motion):
+    motion = selectors.get_motion(selectors.get_assembly(org, assembly), motion)
+    people = Person.objects.filter(pk__in=motion.item.assembly.electors.values("person")).order_by(
+        "paternal_surname", "given_names")
+    form = AgreementForm(request.POST or None, people=people, initial={"text": motion.text})
+    return form_page(
+        request, form, action=lambda data: services.record_agreement(scope=request.scope, motion=motion, **data),
+        success=_("Acuerdo registrado."), then=_to_assembly(motion.item.assembly),
+        template="governance/form.html",
+        context={"org": org, "assembly": motion.item.assembly, "title": _("Registrar acuerdo"), "note": str(motion)},
+    )
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def agreement_status(request, org, agreement):
+    agreement = selectors.get_agreement(org, agreement)
+    _flash(request, lambda: services.set_agreement_status(scope=request.scope, agreement=agreement,
+                                                          status=request.POST.get("status", "")),
+           _("Estado del acuerdo actualizado."))
+    return redirect("governance:agreements", pk=org.pk)
