@@ -16,6 +16,7 @@ from ayni.accounts.models import RoleGrant
 from tests.capture_helpers import api_token
 from tests.conftest import build_world
 from tests.evidence_helpers import public_lima
+from tests.governance_helpers import gov_agreement, gov_assembly
 from tests.kitchens import (
     kitchen_count,
     kitchen_month,
@@ -51,6 +52,11 @@ def world(shared_world, db):
 PERSONAS = ["leader", "leader_other", "coordinator", "coordinator_other", "national", "viewer", "platform",
             "outsider", "anon"]
 L = 302  # redirect (to the login page for anon; to the next page after a POST)
+
+def _gov(w, org=None):
+    target = gov_assembly(w, org)
+    return {"pk": target["pk"], "assembly": target["assembly"]}
+
 
 # name: (method, target builder, expected codes in PERSONAS order)
 MATRIX = {
@@ -134,6 +140,26 @@ MATRIX = {
     "evidence:public": ("get", public_lima, [200] * 9),
     "evidence:public_data": ("get", lambda w: {**public_lima(w), "fmt": "json"}, [200] * 9),
     "evidence:public_settings": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:index": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    # Only someone on the motion's roll finds its voting page (no persona is a socia of the kitchen).
+    "governance:vote": ("get", lambda w: {"motion": gov_assembly(w)["motion"]}, [404] * 8 + [L]),
+    "governance:assemblies": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "governance:rules": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:convene": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:assembly": ("get", lambda w: _gov(w), [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "governance:attendance": ("get", lambda w: _gov(w), [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:attendance_remove": ("post", lambda w: _gov(w), [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:proxy": ("post", lambda w: _gov(w), [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:quorum": ("post", lambda w: _gov(w), [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:delegate": ("get", lambda w: _gov(w, w.ves), [404, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:motion_add": ("get", lambda w: _gov(w), [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:motion_open": ("post", lambda w: gov_assembly(w), [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:motion_close": ("post", lambda w: gov_assembly(w), [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:hands": ("get", lambda w: gov_assembly(w), [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:close": ("post", lambda w: _gov(w), [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:agreements": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "governance:agreement_add": ("get", lambda w: gov_assembly(w), [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:agreement_status": ("post", gov_agreement, [L, 404, L, 404, L, 403, L, 404, L]),
     "set_language": ("post", lambda w: {}, [L] * 9),
     "capture:service_worker": ("get", lambda w: {}, [200] * 9),
     "capture:manifest": ("get", lambda w: {}, [200] * 9),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ayni.demo",
     "ayni.ops",
     "ayni.capture",
+    "ayni.governance",
 ]
 
 MIDDLEWARE = [

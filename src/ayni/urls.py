@@ -13,6 +13,7 @@ urlpatterns = [
     path("cocina/", include("ayni.kitchens.urls")),
     path("auditoria/", include("ayni.audit.urls")),
     path("evidencia/", include("ayni.evidence.urls")),
+    path("asambleas/", include("ayni.governance.urls")),
     path("api/v1/", api.urls),
     path("", include("ayni.capture.urls")),
     path("admin/", admin.site.urls),

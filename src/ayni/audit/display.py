@@ -71,6 +71,21 @@ ACTION_LABELS = {
     "capture.token.revoke": gettext_lazy("Revocó una clave de la API"),
     "evidence.public_profile": gettext_lazy("Cambió la publicación de datos abiertos"),
     "demo.generate": gettext_lazy("Generó los datos de demostración"),
+    "gov.rule": gettext_lazy("Cambió las reglas del estatuto"),
+    "gov.convene": gettext_lazy("Convocó a asamblea"),
+    "gov.delegate": gettext_lazy("Acreditó a una delegada"),
+    "gov.attendance": gettext_lazy("Registró asistencia a la asamblea"),
+    "gov.attendance.remove": gettext_lazy("Quitó a una persona de la asistencia"),
+    "gov.proxy": gettext_lazy("Registró una carta poder"),
+    "gov.quorum": gettext_lazy("Verificó el quórum"),
+    "gov.motion": gettext_lazy("Presentó una moción"),
+    "gov.motion.open": gettext_lazy("Puso una moción a votación"),
+    "gov.vote": gettext_lazy("Votó"),
+    "gov.hands": gettext_lazy("Anotó un conteo a mano alzada"),
+    "gov.motion.close": gettext_lazy("Cerró la votación de una moción"),
+    "gov.close": gettext_lazy("Cerró la asamblea"),
+    "gov.agreement": gettext_lazy("Registró un acuerdo"),
+    "gov.agreement.status": gettext_lazy("Cambió el estado de un acuerdo"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).

@@ -1,0 +1,108 @@
+"""Governance forms: they parse; the services decide."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ayni.governance.models import Assembly, DecisionKind, Motion, StatuteRule
+from ayni.governance.services import RULE_FIELDS
+from ayni.lib.dni import parse_dni
+from ayni.lib.forms import DateField
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class StatuteRuleForm(forms.ModelForm):
+    class Meta:
+        model = StatuteRule
+        fields = RULE_FIELDS
+
+
+class ConveneForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Tipo de asamblea"), choices=Assembly.Kind.choices)
+    mode = forms.ChoiceField(label=_("Modalidad"), choices=Assembly.Mode.choices, widget=forms.RadioSelect,
+                             initial=Assembly.Mode.IN_PERSON)
+    day = DateField(label=_("Fecha"), help_text=_("En una consulta: el día en que se abre la votación."))
+    time = forms.TimeField(label=_("Hora"), widget=TimeInput, initial=datetime.time(15))
+    end_day = DateField(label=_("Cierre de la votación (solo consultas)"), required=False)
+    end_time = forms.TimeField(label=_("Hora de cierre"), widget=TimeInput, required=False)
+    place = forms.CharField(label=_("Lugar"), max_length=200, required=False)
+    link = forms.CharField(label=_("Enlace de la reunión virtual"), max_length=300, required=False)
+    agenda = forms.CharField(label=_("Agenda: un punto por línea"), widget=forms.Textarea(attrs={"rows": 5}),
+                             max_length=3000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("day") and data.get("time"):
+            data["starts_at"] = timezone.make_aware(datetime.datetime.combine(data["day"], data["time"]))
+        data["ends_at"] = None
+        if data.get("end_day"):
+            data["ends_at"] = timezone.make_aware(datetime.datetime.combine(
+                data["end_day"], data.get("end_time") or datetime.time(18)))
+        return data
+
+    def service_arguments(self) -> dict:
+        d = self.cleaned_data
+        return {"kind": d["kind"], "mode": d["mode"], "starts_at": d["starts_at"], "ends_at": d["ends_at"],
+                "place": d["place"], "link": d["link"], "agenda": d["agenda"].splitlines()}
+
+
+class MotionForm(forms.Form):
+    item = forms.ModelChoiceField(label=_("Punto de agenda"), queryset=None, empty_label=None)
+    text = forms.CharField(label=_("Moción"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    decision = forms.ChoiceField(label=_("Tipo de decisión"), choices=DecisionKind.choices)
+    ballot = forms.ChoiceField(label=_("Forma de votación"), choices=Motion.Ballot.choices, widget=forms.RadioSelect,
+                               initial=Motion.Ballot.OPEN)
+
+    def __init__(self, *args, assembly, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = assembly.agenda.all()
+
+
+class HandCountForm(forms.Form):
+    yes = forms.IntegerField(label=_("A favor"), min_value=0)
+    no = forms.IntegerField(label=_("En contra"), min_value=0)
+    abstain = forms.IntegerField(label=_("Abstenciones"), min_value=0, initial=0)
+
+
+class ProxyForm(forms.Form):
+    giver = forms.IntegerField(label=_("N° de quien otorga la carta poder"), min_value=1)
+    holder = forms.IntegerField(label=_("N° de quien la lleva (presente)"), min_value=1)
+
+
+class DelegateForm(forms.Form):
+    member_org = forms.ModelChoiceField(label=_("Organización integrante"), queryset=None)
+    dni = forms.CharField(label=_("DNI de la delegada"), max_length=12)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member_org"].queryset = members
+
+    def clean_dni(self):
+        return parse_dni(self.cleaned_data["dni"]).number
+
+
+class VoteForm(forms.Form):
+    choice = forms.ChoiceField(label=_("Su voto"), choices=[("yes", _("A favor")), ("no", _("En contra")),
+                                                           ("abstain", _("Abstención"))], widget=forms.RadioSelect)
+    on_behalf_of = forms.TypedChoiceField(label=_("Vota por"), coerce=int, required=False)
+
+
+class AgreementForm(forms.Form):
+    text = forms.CharField(label=_("Acuerdo"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    responsible = forms.ModelChoiceField(label=_("Responsable"), queryset=None)
+    deadline = DateField(label=_("Plazo"))
+    involves_authority = forms.BooleanField(label=_("Compromete a una autoridad"), required=False)
+    authority = forms.CharField(label=_("Autoridad (cargo y nombre)"), max_length=160, required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = people
+        self.fields["responsible"].label_from_instance = lambda p: p.full_name

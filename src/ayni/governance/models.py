@@ -1,0 +1,421 @@
+"""Governance: the statute's rules as data, assemblies, their electors, attendance, proxies,
+motions and votes.
+
+An assembly's roll (`Elector`) is fixed when it is convened: the socias in good standing of a
+base organisation, or the delegates its member organisations accredit to a federation's
+assembly. Quorum, the right to vote and each vote's weight are read from that roll, never from
+the membership tables again, so a membership that ends mid-window does not change a count.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ayni.orgs.models import Organisation, OrgKind
+from ayni.people.models import Person
+
+
+class Quorum(models.TextChoices):
+    HALF_PLUS_ONE = "half", _("La mitad más uno")
+    TWO_THIRDS = "two_thirds", _("Dos tercios")
+    THIRD = "third", _("Un tercio")
+    PRESENT = "present", _("Con las presentes")
+
+
+class Majority(models.TextChoices):
+    SIMPLE = "simple", _("Mayoría simple (más a favor que en contra)")
+    ABSOLUTE = "absolute", _("Mayoría absoluta (más de la mitad de los votos emitidos)")
+    TWO_THIRDS = "two_thirds", _("Dos tercios de los votos emitidos")
+
+
+class DecisionKind(models.TextChoices):
+    ORDINARY = "ordinary", _("Acuerdo ordinario")
+    STATUTE = "statute", _("Reforma del estatuto")
+    DISSOLUTION = "dissolution", _("Disolución")
+    ELECTION = "election", _("Elección de junta directiva")
+
+
+class DelegateWeight(models.TextChoices):
+    EQUAL = "equal", _("Un voto por delegada")
+    BY_MEMBERS = "members", _("Según las socias de su organización")
+
+
+class StatuteRule(models.Model):
+    """The rules of an organisation's statute that the software applies (*reglas del estatuto*).
+
+    One row per organisation kind holds the default (migration 0002); an organisation whose
+    statute says otherwise has its own row. Exactly one of `kind` and `organisation` is set."""
+
+    kind = models.OneToOneField(OrgKind, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="statute_default")
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, null=True, blank=True,
+                                        related_name="statute_rule")
+    notice_days = models.PositiveSmallIntegerField(
+        _("días de anticipación de la convocatoria"), default=7,
+        help_text=_("La convocatoria se hace al menos estos días antes de la asamblea."))
+    quorum_first = models.CharField(_("quórum en primera convocatoria"), max_length=12, choices=Quorum.choices,
+                                    default=Quorum.HALF_PLUS_ONE)
+    quorum_second = models.CharField(_("quórum en segunda convocatoria"), max_length=12, choices=Quorum.choices,
+                                     default=Quorum.PRESENT)
+    second_call_minutes = models.PositiveSmallIntegerField(
+        _("minutos entre primera y segunda convocatoria"), default=30)
+    majority_ordinary = models.CharField(_("mayoría para acuerdos ordinarios"), max_length=12,
+                                         choices=Majority.choices, default=Majority.SIMPLE)
+    majority_statute = models.CharField(_("mayoría para reformar el estatuto"), max_length=12,
+                                        choices=Majority.choices, default=Majority.TWO_THIRDS)
+    majority_dissolution = models.CharField(_("mayoría para la disolución"), max_length=12,
+                                            choices=Majority.choices, default=Majority.TWO_THIRDS)
+    majority_election = models.CharField(_("mayoría para elegir la junta directiva"), max_length=12,
+                                         choices=Majority.choices, default=Majority.SIMPLE)
+    min_membership_days = models.PositiveSmallIntegerField(
+        _("antigüedad mínima para votar (días)"), default=0,
+        help_text=_("Vota la socia inscrita al menos estos días antes de la convocatoria."))
+    delegates_per_member = models.PositiveSmallIntegerField(
+        _("delegadas por organización integrante"), default=2,
+        help_text=_("En las asambleas de una federación: cuántas delegadas acredita cada organización."))
+    delegate_weight = models.CharField(_("peso del voto de cada delegada"), max_length=8,
+                                       choices=DelegateWeight.choices, default=DelegateWeight.EQUAL)
+    members_per_vote = models.PositiveSmallIntegerField(
+        _("socias por voto"), default=20,
+        help_text=_("Con voto según las socias: cada delegada lleva un voto por cada tantas socias de su "
+                    "organización (al menos uno)."))
+    proxies_allowed = models.BooleanField(_("se admiten cartas poder"), default=True)
+    max_proxies = models.PositiveSmallIntegerField(_("cartas poder por persona"), default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reglas del estatuto")
+        verbose_name_plural = _("reglas del estatuto")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind__isnull=True, organisation__isnull=False)
+                           | models.Q(kind__isnull=False, organisation__isnull=True)),
+                name="statute_rule_for_kind_or_organisation",
+            ),
+            models.CheckConstraint(condition=models.Q(members_per_vote__gte=1), name="statute_members_per_vote"),
+            models.CheckConstraint(condition=models.Q(delegates_per_member__gte=1),
+                                   name="statute_delegates_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.organisation or self.kind or _("reglas por defecto"))
+
+    def majority_for(self, decision: str) -> str:
+        return getattr(self, f"majority_{decision}")
+
+
+class Assembly(models.Model):
+    """An assembly (*asamblea*) of an organisation at any level of the tree."""
+
+    class Kind(models.TextChoices):
+        ORDINARY = "ordinary", _("Ordinaria")
+        EXTRAORDINARY = "extraordinary", _("Extraordinaria")
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", _("Presencial")
+        ONLINE = "online", _("Virtual")
+        HYBRID = "hybrid", _("Mixta (presencial y virtual)")
+        ASYNC = "async", _("Consulta de varios días")
+
+    class Status(models.TextChoices):
+        CONVENED = "convened", _("Convocada")
+        IN_SESSION = "in_session", _("En sesión, con quórum")
+        NO_QUORUM = "no_quorum", _("Sin quórum")
+        CLOSED = "closed", _("Concluida")
+
+    class Call(models.TextChoices):
+        FIRST = "first", _("Primera convocatoria")
+        SECOND = "second", _("Segunda convocatoria")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="assemblies")
+    kind = models.CharField(_("tipo"), max_length=14, choices=Kind.choices, default=Kind.ORDINARY)
+    mode = models.CharField(_("modalidad"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
+    starts_at = models.DateTimeField(_("fecha y hora"), help_text=_("En una consulta: cuándo se abre la votación."))
+    ends_at = models.DateTimeField(_("cierre de la votación"), null=True, blank=True)
+    place = models.CharField(_("lugar"), max_length=200, blank=True)
+    link = models.CharField(_("enlace de la reunión virtual"), max_length=300, blank=True)
+    # Electors are delegates of member organisations (a federation) rather than its own socias.
+    by_delegates = models.BooleanField(default=False, editable=False)
+    # The whole electorate's weight when convened: every socia in good standing, or every
+    # delegate the member organisations may send (accredited or not), which quorum is a part of.
+    electorate_weight = models.PositiveIntegerField(default=0, editable=False)
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.CONVENED)
+    quorum_call = models.CharField(_("quórum en"), max_length=6, choices=Call.choices, blank=True)
+    quorum_present = models.PositiveIntegerField(_("presentes al verificar el quórum"), null=True, blank=True)
+    convened_at = models.DateTimeField(auto_now_add=True)
+    convened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("asamblea")
+        verbose_name_plural = _("asambleas")
+        indexes = [models.Index(fields=["organisation", "starts_at"], name="assembly_org_starts")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(mode="async") | models.Q(ends_at__isnull=False),
+                                   name="assembly_async_has_window"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=models.F("starts_at")),
+                name="assembly_window_order"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Asamblea %(kind)s de %(org)s, %(on)s") % {
+            "kind": self.get_kind_display().lower(), "org": self.organisation.name,
+            "on": timezone.localtime(self.starts_at).strftime("%d/%m/%Y")}
+
+    @property
+    def is_async(self) -> bool:
+        return self.mode == self.Mode.ASYNC
+
+
+class AgendaItem(models.Model):
+    """A point of the agenda (*punto de agenda*), announced in the convocation."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="agenda")
+    number = models.PositiveSmallIntegerField(_("número"))
+    title = models.CharField(_("punto"), max_length=200)
+
+    class Meta:
+        ordering = ["assembly", "number"]
+        verbose_name = _("punto de agenda")
+        verbose_name_plural = _("puntos de agenda")
+        constraints = [models.UniqueConstraint(fields=["assembly", "number"], name="agenda_number_once")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class Elector(models.Model):
+    """A person on an assembly's roll (*padrón electoral de la asamblea*), with her number on the
+    printed list and the weight of her vote (1, or more for a delegate under weighted votes)."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="electors")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField(_("número"))
+    weight = models.PositiveSmallIntegerField(_("votos"), default=1)
+    # For a delegate: the member organisation she represents.
+    delegate_of = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("delegada de"))
+
+    class Meta:
+        ordering = ["assembly", "number"]
+        verbose_name = _("electora")
+        verbose_name_plural = _("electoras")
+        constraints = [
+            models.UniqueConstraint(fields=["assembly", "person"], name="elector_once"),
+            models.UniqueConstraint(fields=["assembly", "number"], name="elector_number_once"),
+            models.CheckConstraint(condition=models.Q(weight__gte=1), name="elector_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.person}"
+
+
+class Attendance(models.Model):
+    """An elector is present (*asistencia*), and how it was taken."""
+
+    class How(models.TextChoices):
+        TAP = "tap", _("Marcada en la lista")
+        NUMBER = "number", _("Por su número")
+        PAPER = "paper", _("Lista en papel")
+        VOTE = "vote", _("Votó en la consulta")
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="attendance")
+    elector = models.OneToOneField(Elector, on_delete=models.CASCADE, related_name="attendance")
+    how = models.CharField(_("cómo"), max_length=8, choices=How.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("asistencia")
+        verbose_name_plural = _("asistencias")
+        indexes = [models.Index(fields=["assembly"], name="attendance_assembly")]
+
+    def __str__(self) -> str:
+        return str(self.elector)
+
+
+class Proxy(models.Model):
+    """A proxy (*carta poder*): an absent elector's vote carried by another elector."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="proxies")
+    giver = models.OneToOneField(Elector, on_delete=models.CASCADE, related_name="proxy_given",
+                                 verbose_name=_("quien otorga"))
+    holder = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="proxies_held",
+                               verbose_name=_("quien la lleva"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("carta poder")
+        verbose_name_plural = _("cartas poder")
+        constraints = [models.CheckConstraint(condition=~models.Q(giver=models.F("holder")),
+                                              name="proxy_not_to_herself")]
+
+    def __str__(self) -> str:
+        return f"{self.giver} → {self.holder}"
+
+
+class Motion(models.Model):
+    """A motion put to the vote (*moción*) under an agenda item. Its number (the primary key) is
+    what a member types in a text message (`V 12 SI`). The tally is kept by the vote service in
+    the same transaction as each vote and checked against a recount by `ayni check-integrity`."""
+
+    class Ballot(models.TextChoices):
+        OPEN = "open", _("Votación nominal (abierta)")
+        SECRET = "secret", _("Votación secreta")
+        HANDS = "hands", _("A mano alzada (conteo de la secretaria)")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Por votar")
+        OPEN = "open", _("En votación")
+        CLOSED = "closed", _("Votación cerrada")
+
+    class Outcome(models.TextChoices):
+        ADOPTED = "adopted", _("Aprobada")
+        REJECTED = "rejected", _("Rechazada")
+        TIE = "tie", _("Empate")
+        NO_QUORUM = "no_quorum", _("Sin quórum: no se adopta")
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="motions")
+    text = models.CharField(_("moción"), max_length=300)
+    decision = models.CharField(_("tipo de decisión"), max_length=12, choices=DecisionKind.choices,
+                                default=DecisionKind.ORDINARY)
+    ballot = models.CharField(_("forma de votación"), max_length=6, choices=Ballot.choices, default=Ballot.OPEN)
+    status = models.CharField(_("estado"), max_length=6, choices=Status.choices, default=Status.DRAFT)
+    yes = models.PositiveIntegerField(_("a favor"), default=0)
+    no = models.PositiveIntegerField(_("en contra"), default=0)
+    abstain = models.PositiveIntegerField(_("abstenciones"), default=0)
+    voters = models.PositiveIntegerField(_("votantes"), default=0)
+    majority = models.CharField(_("mayoría aplicada"), max_length=12, choices=Majority.choices, blank=True)
+    outcome = models.CharField(_("resultado"), max_length=10, choices=Outcome.choices, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["item__number", "id"]
+        verbose_name = _("moción")
+        verbose_name_plural = _("mociones")
+
+    def __str__(self) -> str:
+        return _("Moción %(n)s: %(text)s") % {"n": self.pk, "text": self.text}
+
+
+class Choice(models.TextChoices):
+    YES = "yes", _("A favor")
+    NO = "no", _("En contra")
+    ABSTAIN = "abstain", _("Abstención")
+
+
+class Participation(models.Model):
+    """That an elector voted on a motion — never how. Counts each person once, tells her she
+    already voted, and is all a secret ballot keeps about who took part."""
+
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="participations")
+    elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="participations")
+    voted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("participación")
+        verbose_name_plural = _("participaciones")
+        constraints = [models.UniqueConstraint(fields=["motion", "elector"], name="participation_once")]
+
+    def __str__(self) -> str:
+        return _("%(elector)s votó en la moción %(n)s") % {"elector": self.elector, "n": self.motion_id}
+
+
+class Vote(models.Model):
+    """One ballot. A changed vote adds a ballot and marks the earlier one no longer current: both
+    stay. In a secret ballot the row names nobody: no elector, no time, a random key, and
+    `voter_key` — a keyed hash of the motion and the elector that lets the service find her
+    earlier ballot and that nobody can turn back into a name without the server's secret."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="votes")
+    elector = models.ForeignKey(Elector, on_delete=models.CASCADE, null=True, blank=True, related_name="votes")
+    voter_key = models.CharField(max_length=64)
+    sequence = models.PositiveSmallIntegerField(default=1)
+    choice = models.CharField(_("voto"), max_length=8, choices=Choice.choices)
+    weight = models.PositiveSmallIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    channel = models.CharField(_("canal"), max_length=8, default="web")
+    cast_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("voto")
+        verbose_name_plural = _("votos")
+        constraints = [
+            models.UniqueConstraint(fields=["motion", "voter_key", "sequence"], name="vote_sequence_once"),
+            models.UniqueConstraint(fields=["motion", "voter_key"], condition=models.Q(is_current=True),
+                                    name="vote_one_current"),
+        ]
+        indexes = [models.Index(fields=["motion", "is_current"], name="vote_motion_current")]
+
+
+class HandCount(models.Model):
+    """A show-of-hands count entered by the secretary. Entered again, the later count stands and
+    the earlier stays (`is_current`)."""
+
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="hand_counts")
+    yes = models.PositiveIntegerField(_("a favor"))
+    no = models.PositiveIntegerField(_("en contra"))
+    abstain = models.PositiveIntegerField(_("abstenciones"), default=0)
+    is_current = models.BooleanField(default=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("conteo a mano alzada")
+        verbose_name_plural = _("conteos a mano alzada")
+        constraints = [models.UniqueConstraint(fields=["motion"], condition=models.Q(is_current=True),
+                                               name="hand_count_one_current")]
+
+
+class Agreement(models.Model):
+    """An agreement (*acuerdo*) adopted by an assembly: what, who answers for it, by when. Open
+    ones come back on the next assembly's agenda, and the person responsible gets a reminder
+    before the deadline."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pendiente")
+        DONE = "done", _("Cumplido")
+        DROPPED = "dropped", _("Dejado sin efecto")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="agreements")
+    motion = models.OneToOneField(Motion, on_delete=models.PROTECT, related_name="agreement")
+    text = models.CharField(_("acuerdo"), max_length=300)
+    responsible = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("responsable"))
+    deadline = models.DateField(_("plazo"))
+    status = models.CharField(_("estado"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    involves_authority = models.BooleanField(_("compromete a una autoridad"), default=False)
+    authority = models.CharField(_("autoridad"), max_length=160, blank=True)
+    done_on = models.DateField(_("cumplido el"), null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        verbose_name = _("acuerdo")
+        verbose_name_plural = _("acuerdos")
+        indexes = [models.Index(fields=["organisation", "status", "deadline"], name="agreement_org_status")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status="done", done_on__isnull=False)
+                                   | (~models.Q(status="done") & models.Q(done_on__isnull=True)),
+                                   name="agreement_done_on_when_done"),
+            models.CheckConstraint(condition=models.Q(involves_authority=False) | ~models.Q(authority=""),
+                                   name="agreement_names_its_authority"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

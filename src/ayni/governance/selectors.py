@@ -1,0 +1,92 @@
+"""Scoped reads of governance. Names of electors leave through `roll_of` only, and only when
+the caller sees names in the organisation; a secret ballot is read only as its tally."""
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ayni.accounts.scope import Can, Scope
+from ayni.governance.models import Agreement, Assembly, Attendance, Elector, Motion, Participation, Proxy
+from ayni.orgs.models import Organisation
+
+
+def visible_assemblies(scope: Scope) -> QuerySet[Assembly]:
+    return (Assembly.objects.filter(scope.q(Can.VIEW, prefix="organisation__"))
+            .select_related("organisation__kind").order_by("-starts_at", "-pk"))
+
+
+def assemblies_of(organisation: Organisation) -> QuerySet[Assembly]:
+    """The organisation's assemblies (the caller's gate has checked it is in sight)."""
+    return Assembly.objects.filter(organisation=organisation).order_by("-starts_at", "-pk")
+
+
+def get_assembly(organisation: Organisation, pk) -> Assembly:
+    try:
+        return (Assembly.objects.select_related("organisation__kind")
+                .prefetch_related(Prefetch("agenda__motions",
+                                           queryset=Motion.objects.select_related("agreement").order_by("pk")))
+                .get(organisation=organisation, pk=pk))
+    except (Assembly.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_motion(assembly: Assembly, pk) -> Motion:
+    try:
+        return Motion.objects.select_related("item__assembly__organisation").get(item__assembly=assembly, pk=pk)
+    except (Motion.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def roll_of(assembly: Assembly) -> QuerySet[Elector]:
+    """The assembly's roll with who is present and whose proxy she carries (the caller has
+    checked VIEW_PERSONAL: names and DNI are on it)."""
+    return (Elector.objects.filter(assembly=assembly)
+            .annotate(present=Exists(Attendance.objects.filter(elector=OuterRef("pk"))))
+            .select_related("person", "delegate_of", "proxy_given__holder").order_by("number"))
+
+
+def proxies_of(assembly: Assembly) -> QuerySet[Proxy]:
+    return Proxy.objects.filter(assembly=assembly).select_related("giver__person", "holder__person")
+
+
+def ballots_for(person, now=None) -> list[tuple[Elector, Motion, bool]]:
+    """The motions a person may vote on now, from her own account: (her place on the roll, the
+    motion, whether she already voted). Her own participation is hers to see, never how others
+    voted."""
+    if person is None:
+        return []
+    now = now or timezone.now()
+    electors = {e.assembly_id: e for e in Elector.objects.filter(person=person).filter(
+        assembly__status__in=[Assembly.Status.CONVENED, Assembly.Status.IN_SESSION])}
+    if not electors:
+        return []
+    motions = (Motion.objects.filter(item__assembly_id__in=electors).exclude(ballot=Motion.Ballot.HANDS)
+               .select_related("item__assembly__organisation").order_by("item__assembly__starts_at", "pk"))
+    voted = set(Participation.objects.filter(elector__in=electors.values()).values_list("motion_id", flat=True))
+    out = []
+    for motion in motions:
+        assembly = motion.item.assembly
+        live = (assembly.starts_at <= now <= assembly.ends_at and assembly.status == Assembly.Status.CONVENED
+                if assembly.is_async else motion.status == Motion.Status.OPEN
+                and assembly.status == Assembly.Status.IN_SESSION)
+        if live:
+            out.append((electors[assembly.pk], motion, motion.pk in voted))
+    return out
+
+
+def agreements_under(scope: Scope, organisation: Organisation, *, overdue: bool = False) -> QuerySet[Agreement]:
+    """Agreements of the organisation and every organisation below it that the caller sees;
+    `overdue`: pending past their deadline."""
+    qs = (Agreement.objects.filter(organisation__path__startswith=organisation.path)
+          .filter(scope.q(Can.VIEW, prefix="organisation__"))
+          .select_related("organisation", "responsible", "motion__item__assembly"))
+    if overdue:
+        qs = qs.filter(status=Agreement.Status.PENDING, deadline__lt=timezone.localdate())
+    return qs.order_by("deadline", "pk")
+
+
+def get_agreement(organisation: Organisation, pk) -> Agreement:
+    try:
+        return Agreement.objects.select_related("organisation").get(organisation=organisation, pk=pk)
+    except (Agreement.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

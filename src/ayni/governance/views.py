@@ -1,0 +1,337 @@
+"""Governance pages: authorise, parse, call a service or selector, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ayni.accounts.scope import Can
+from ayni.governance import selectors, services
+from ayni.governance.forms import (
+    AgreementForm,
+    ConveneForm,
+    DelegateForm,
+    HandCountForm,
+    MotionForm,
+    ProxyForm,
+    StatuteRuleForm,
+    VoteForm,
+)
+from ayni.governance.models import Agreement, Assembly, Attendance, Elector, Motion, Proxy, StatuteRule
+from ayni.governance.rules import rule_for
+from ayni.lib.views import form_page, to
+from ayni.orgs.access import requires
+from ayni.orgs.selectors import scope_roots
+from ayni.people.models import Person
+from ayni.people.selectors import find_by_dni
+
+
+def _to_assembly(assembly):
+    return lambda _result=None: redirect("governance:assembly", pk=assembly.organisation_id, assembly=assembly.pk)
+
+
+def _flash(request, call, success: str):
+    """Run a service for a POST-only button; its refusal is the message."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return None
+    messages.success(request, success)
+    return result
+
+
+@login_required
+def index(request):
+    """Her ballots open now (as a member on a roll), and the assemblies of her organisations."""
+    person = getattr(request.user, "person", None)
+    return render(request, "governance/index.html", {
+        "ballots": selectors.ballots_for(person),
+        "assemblies": selectors.visible_assemblies(request.scope)[:30],
+        "organisations": scope_roots(request.scope)[:20],
+    })
+
+
+@requires(Can.VIEW, on="pk")
+def assemblies(request, org):
+    return render(request, "governance/assemblies.html", {
+        "org": org, "assemblies": selectors.assemblies_of(org)[:100], "rule": rule_for(org),
+        "can_edit": request.scope.holds(Can.EDIT, org),
+    })
+
+
+def _editable_rule(org):
+    """An unsaved copy of the rules in force, for the form to bind to: never the kind's shared
+    default row, which the form would otherwise change in memory."""
+    current = rule_for(org)
+    return StatuteRule(organisation=org, **{f: getattr(current, f) for f in services.RULE_FIELDS})
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def rules(request, org):
+    return form_page(
+        request, StatuteRuleForm(request.POST or None, instance=_editable_rule(org)),
+        action=lambda data: services.set_statute_rule(scope=request.scope, organisation=org, **data),
+        success=_("Se guardaron las reglas del estatuto."), then=to("governance:assemblies", pk=org.pk),
+        template="governance/form.html", context={"org": org, "title": _("Reglas del estatuto")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def convene(request, org):
+    form = ConveneForm(request.POST or None)
+    return form_page(
+        request, form,
+        action=lambda _data: services.convene_assembly(scope=request.scope, organisation=org,
+                                                       **form.service_arguments()),
+        success=_("Asamblea convocada; la convocatoria sale por mensaje de texto."),
+        then=lambda a: _to_assembly(a)(),
+        template="governance/form.html",
+        context={"org": org, "title": _("Convocar a asamblea"),
+                 "note": _("El estatuto pide %(days)s días de anticipación.") % {"days": rule_for(org).notice_days}},
+    )
+
+
+@requires(Can.VIEW, on="pk")
+def assembly(request, org, assembly):
+    assembly = selectors.get_assembly(org, assembly)
+    personal = request.scope.holds(Can.VIEW_PERSONAL, org)
+    return render(request, "governance/assembly.html", {
+        "org": org, "assembly": assembly, "quorum": services.quorum_state(assembly),
+        "rule": rule_for(org), "can_edit": request.scope.holds(Can.EDIT, org), "personal": personal,
+        "roll": selectors.roll_of(assembly) if personal else None,
+        "electors": assembly.electors.count(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def attendance(request, org, assembly):
+    """Tap names, type numbers, or copy the signed paper list: all three mark by roll number."""
+    assembly = selectors.get_assembly(org, assembly)
+    if request.method == "POST":
+        numbers = request.POST.getlist("n") + request.POST.get("numeros", "").replace(",", " ").split()
+        how = request.POST.get("how", Attendance.How.TAP)
+        try:
+            marked = services.record_attendance(scope=request.scope, assembly=assembly,
+                                                numbers=[int(n) for n in numbers], how=how)
+        except (ValueError, TypeError):
+            messages.error(request, _("Escriba solo números del padrón, separados por espacios."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(n)s asistentes nuevas anotadas.") % {"n": marked})
+        return redirect("governance:attendance", pk=org.pk, assembly=assembly.pk)
+    return render(request, "governance/attendance.html", {
+        "org": org, "assembly": assembly, "roll": selectors.roll_of(assembly),
+        "quorum": services.quorum_state(assembly), "proxy_form": ProxyForm(),
+        "proxies": selectors.proxies_of(assembly), "how": Attendance.How,
+    })
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def attendance_remove(request, org, assembly):
+    assembly = selectors.get_assembly(org, assembly)
+    number = request.POST.get("n", "")
+    if number.isdigit():
+        _flash(request, lambda: services.remove_attendance(scope=request.scope, assembly=assembly,
+                                                           number=int(number)),
+               _("Se quitó a N° %(n)s de la asistencia.") % {"n": number})
+    return redirect("governance:attendance", pk=org.pk, assembly=assembly.pk)
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def proxy(request, org, assembly):
+    assembly = selectors.get_assembly(org, assembly)
+    form = ProxyForm(request.POST)
+    if form.is_valid():
+        _flash(request, lambda: services.record_proxy(scope=request.scope, assembly=assembly,
+                                                      giver_number=form.cleaned_data["giver"],
+                                                      holder_number=form.cleaned_data["holder"]),
+               _("Carta poder registrada."))
+    else:
+        messages.error(request, _("Escriba los dos números del padrón."))
+    return redirect("governance:attendance", pk=org.pk, assembly=assembly.pk)
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def quorum(request, org, assembly):
+    assembly = selectors.get_assembly(org, assembly)
+    call = request.POST.get("call", Assembly.Call.FIRST)
+    try:
+        state = services.check_quorum(scope=request.scope, assembly=assembly, call=call)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        met = state.first if call == Assembly.Call.FIRST else state.second
+        words = {"present": state.present, "total": state.total}
+        if met:
+            messages.success(request, _("Hay quórum: %(present)s de %(total)s. La asamblea puede tomar acuerdos.")
+                             % words)
+        elif call == Assembly.Call.FIRST:
+            messages.warning(request, _("No hay quórum en primera convocatoria: %(present)s de %(total)s. Espere la "
+                                        "segunda convocatoria.") % words)
+        else:
+            messages.warning(request, _("Sin quórum en segunda convocatoria (%(present)s de %(total)s): la asamblea "
+                                        "queda registrada sin quórum y no adopta acuerdos.") % words)
+    return _to_assembly(assembly)()
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def delegate(request, org, assembly):
+    assembly = selectors.get_assembly(org, assembly)
+    if not assembly.by_delegates:
+        raise Http404
+    form = DelegateForm(request.POST or None, members=services.member_organisations(org))
+
+    def accredit(data):
+        person = find_by_dni(request.scope, data["dni"]).person
+        if person is None:
+            raise ValidationError({"dni": _("No hay una persona con ese DNI a su alcance.")})
+        return services.accredit_delegate(scope=request.scope, assembly=assembly, member_org=data["member_org"],
+                                          person=person)
+
+    return form_page(
+        request, form, action=accredit, success=lambda e: _("Delegada acreditada con el N° %(n)s.") % {"n": e.number},
+        then=lambda _e: redirect("governance:delegate", pk=org.pk, assembly=assembly.pk),
+        template="governance/form.html",
+        context={"org": org, "assembly": assembly, "title": _("Acreditar delegada"),
+                 "listing": Elector.objects.filter(assembly=assembly).select_related("person", "delegate_of")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def motion_add(request, org, assembly):
+    assembly = selectors.get_assembly(org, assembly)
+    return form_page(
+        request, MotionForm(request.POST or None, assembly=assembly),
+        action=lambda data: services.add_motion(scope=request.scope, **data),
+        success=lambda m: _("Moción %(n)s registrada.") % {"n": m.pk}, then=_to_assembly(assembly),
+        template="governance/form.html", context={"org": org, "assembly": assembly, "title": _("Nueva moción")},
+    )
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def motion_open(request, org, assembly, motion):
+    motion = selectors.get_motion(selectors.get_assembly(org, assembly), motion)
+    _flash(request, lambda: services.open_motion(scope=request.scope, motion=motion),
+           _("Moción %(n)s en votación.") % {"n": motion.pk})
+    return _to_assembly(motion.item.assembly)()
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def motion_close(request, org, assembly, motion):
+    motion = selectors.get_motion(selectors.get_assembly(org, assembly), motion)
+    closed = _flash(request, lambda: services.close_motion(scope=request.scope, motion=motion),
+                    _("Votación cerrada."))
+    if closed:
+        messages.info(request, _("Moción %(n)s: %(outcome)s.") % {"n": closed.pk,
+                                                                   "outcome": closed.get_outcome_display()})
+    return _to_assembly(motion.item.assembly)()
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def hands(request, org, assembly, motion):
+    motion = selectors.get_motion(selectors.get_assembly(org, assembly), motion)
+    return form_page(
+        request, HandCountForm(request.POST or None),
+        action=lambda data: services.record_hand_count(scope=request.scope, motion=motion, **data),
+        success=_("Conteo anotado."), then=_to_assembly(motion.item.assembly),
+        template="governance/form.html",
+        context={"org": org, "assembly": motion.item.assembly, "title": _("Conteo a mano alzada"),
+                 "note": str(motion), "quorum": services.quorum_state(motion.item.assembly)},
+    )
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def close(request, org, assembly):
+    assembly = selectors.get_assembly(org, assembly)
+    _flash(request, lambda: services.close_assembly(scope=request.scope, assembly=assembly),
+           _("Asamblea cerrada."))
+    return _to_assembly(assembly)()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vote(request, motion):
+    """A member votes from her phone. Only someone on the motion's roll finds the page."""
+    person = getattr(request.user, "person", None)
+    try:
+        motion = Motion.objects.select_related("item__assembly__organisation").get(pk=motion)
+    except Motion.DoesNotExist:
+        raise Http404 from None
+    elector = None if person is None else Elector.objects.filter(assembly=motion.item.assembly, person=person).first()
+    if elector is None:
+        raise Http404
+    carried = list(Proxy.objects.filter(holder=elector).select_related("giver__person"))
+    form = VoteForm(request.POST or None)
+    form.fields["on_behalf_of"].choices = [("", _("Por mí"))] + [(p.giver.person_id, p.giver.person.full_name)
+                                                                  for p in carried]
+    if not carried:
+        del form.fields["on_behalf_of"]
+    if request.method == "POST" and form.is_valid():
+        giver = next((p.giver.person for p in carried if p.giver.person_id == form.cleaned_data.get("on_behalf_of")),
+                     None)
+        try:
+            services.cast_vote(scope=request.scope, motion_id=motion.pk, person=person,
+                               choice=form.cleaned_data["choice"], on_behalf_of=giver)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Su voto en la moción %(n)s quedó registrado. Puede cambiarlo mientras la "
+                                        "votación siga abierta.") % {"n": motion.pk})
+            return redirect("governance:index")
+    voted = motion.participations.filter(elector=elector).exists()
+    return render(request, "governance/vote.html", {"motion": motion, "form": form, "voted": voted})
+
+
+@requires(Can.VIEW, on="pk")
+def agreements(request, org):
+    """The organisation's agreements and those of every organisation below it; `?vencidos=1`
+    only those past their deadline."""
+    overdue = request.GET.get("vencidos") == "1"
+    return render(request, "governance/agreements.html", {
+        "org": org, "overdue": overdue, "agreements": selectors.agreements_under(request.scope, org,
+                                                                                 overdue=overdue)[:300],
+        "personal": request.scope.holds(Can.VIEW_PERSONAL, org), "can_edit": request.scope.holds(Can.EDIT, org),
+        "statuses": Agreement.Status,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def agreement_add(request, org, assembly, motion):
+    motion = selectors.get_motion(selectors.get_assembly(org, assembly), motion)
+    people = Person.objects.filter(pk__in=motion.item.assembly.electors.values("person")).order_by(
+        "paternal_surname", "given_names")
+    form = AgreementForm(request.POST or None, people=people, initial={"text": motion.text})
+    return form_page(
+        request, form, action=lambda data: services.record_agreement(scope=request.scope, motion=motion, **data),
+        success=_("Acuerdo registrado."), then=_to_assembly(motion.item.assembly),
+        template="governance/form.html",
+        context={"org": org, "assembly": motion.item.assembly, "title": _("Registrar acuerdo"), "note": str(motion)},
+    )
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def agreement_status(request, org, agreement):
+    agreement = selectors.get_agreement(org, agreement)
+    _flash(request, lambda: services.set_agreement_status(scope=request.scope, agreement=agreement,
+                                                          status=request.POST.get("status", "")),
+           _("Estado del acuerdo actualizado."))
+    return redirect("governance:agreements", pk=org.pk)
