@@ -10,6 +10,7 @@ from django.utils import timezone
 from ayni.accounts.models import Role
 from ayni.accounts.scope import Can
 from ayni.audit.models import AuditEntry
+from ayni.governance.selectors import ballots_for
 from ayni.kitchens.selectors import home_panel as kitchens_home_panel
 from ayni.orgs import selectors as org_selectors
 from ayni.orgs.access import requires
@@ -50,6 +51,9 @@ def home(request):
         context["recent"] = AuditEntry.objects.filter(scope.q(Can.AUDIT, prefix="org_")).select_related(
             "actor")[:8]
     context["kitchens_home"] = kitchens_home_panel(scope, today)
+    # Her own ballots, open now in her assemblies: a consultation over days reaches every socia
+    # with an account on the first page she sees.
+    context["ballots"] = ballots_for(request.user.person) if request.user.person_id else []
     if scope.holds(Can.VALIDATE):  # those who review the duplicate queue
         context["open_duplicates"] = duplicate_queue(scope).count()
     return render(request, "core/home.html", context)

@@ -7,7 +7,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from ayni.capture.models import OutboundMessage
-from ayni.capture.services import e164, queue_message, waking_hours
+from ayni.capture.outbound import e164, queue_message, waking_hours
 
 SMS_LIMIT = 300  # two SMS parts at most; the full agenda is on the assembly's page
 

@@ -1,7 +1,9 @@
 """Daily housekeeping, run from cron or a systemd timer (see deploy/ayni-periodic.timer): no
 broker needed. It also works out the reminders for kitchens with no daily report for two days;
 the task worker (`ayni db_worker`) sends them, in the morning when the job runs at night. And it
-queues the night's duplicate search over each whole tree, across federations, for the worker."""
+queues the night's duplicate search over each whole tree, across federations, for the worker;
+closes the assemblies' consultations whose window has ended and reminds whoever is responsible
+for an agreement whose deadline is near."""
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -9,6 +11,7 @@ from django.utils import timezone
 from ayni.accounts.models import OneTimeCode
 from ayni.accounts.services import prune_login_failures
 from ayni.capture.outbound import send_reminders
+from ayni.governance.services import close_due_consultations, send_agreement_reminders
 from ayni.orgs.models import Organisation
 from ayni.rolls.tasks import find_duplicates
 
@@ -22,8 +25,13 @@ class Command(BaseCommand):
         failures = prune_login_failures()
         codes, _ = OneTimeCode.objects.filter(expires_at__lt=timezone.now() - timezone.timedelta(days=30)).delete()
         reminders = send_reminders()
+        # Assemblies: a consultation's count does not wait for a secretary, and the person
+        # responsible for an agreement hears of its deadline before it passes.
+        consultations = close_due_consultations()
+        agreements = send_agreement_reminders()
         roots = list(Organisation.objects.filter(parent__isnull=True).values_list("pk", flat=True))
         for pk in roots:
             find_duplicates.enqueue(pk)
         self.stdout.write(f"login_failures={failures} expired_codes={codes} reminders={reminders} "
-                          f"duplicate_scans={len(roots)}")
+                          f"duplicate_scans={len(roots)} consultations_closed={consultations} "
+                          f"agreement_reminders={agreements}")

@@ -2,10 +2,12 @@
 violation. Later domains add their own checks to `CHECKS`.
 
 It lives in ops, above every domain, because it gathers the checks of all of them; each domain
-keeps its own checks next to its rows (kitchens/integrity.py, rolls/integrity.py)."""
+keeps its own checks next to its rows (kitchens/integrity.py, rolls/integrity.py,
+governance/integrity.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
 from ayni.ops import integrity as registry
 from ayni.rolls import integrity as rolls
@@ -21,6 +23,7 @@ CHECKS = [
     ("people fed: roll flows", rolls.flow_violations),
     ("people fed: repeated people", rolls.repeated_violations),
     ("people fed: direct count", rolls.people_fed_violations),
+    ("governance: tallies, ballots, actas", governance.governance_violations),
     ("orphan rows", integrity.orphan_violations),
 ]
 
