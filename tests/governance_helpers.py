@@ -15,8 +15,8 @@ SYSTEM = Scope.system("preparación de la prueba")
 def socias(org, n, since=None):
     """n new socias of `org`, registered well before any convocation."""
     since = since or timezone.localdate() - datetime.timedelta(days=400)
-    return [register_person(actor=None, organisation=org, given_names=f"Socia {i}", paternal_surname=f"Prueba{i:03}",
-                            since=since, phone=f"9{i:08}") for i in range(1, n + 1)]
+    return [register_person(scope=SYSTEM, organisation=org, given_names=f"Socia {i}",
+                            paternal_surname=f"Prueba{i:03}", since=since, phone=f"9{i:08}") for i in range(1, n + 1)]
 
 
 def in_days(days, hour=15):

@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 # Every command the README lists, asked for its help.
 README_COMMANDS = ["migrate", "demo", "db_worker", "replay-inbound", "send-reminders", "openapi", "runserver",
                    "createsuperuser", "check", "backup", "restore", "check-integrity", "load_geography",
-                   "runperiodic"]
+                   "runperiodic", "close-consultations", "remind-agreements"]
 
 
 def bare_env(var_dir: Path) -> dict:

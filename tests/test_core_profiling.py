@@ -18,7 +18,22 @@ MIDDLEWARE = "ayni.core.profiling.ProfileRequestsMiddleware"
 
 
 @pytest.fixture
-def profiled(tmp_path):
+def profiled(tmp_path, monkeypatch):
+    """The profiler on for one test. It wraps the drawing functions and the template backend
+    for the life of its process (a benchmark's server); here they are put back afterwards, so
+    the tests that follow see the functions as the product runs them."""
+    import importlib
+
+    from django.template.backends.django import Template
+
+    from ayni.core.profiling import SECTIONS
+
+    monkeypatch.setattr(Template, "render", Template.render)
+    for paths in SECTIONS.values():
+        for dotted in paths:
+            module_name, attribute = dotted.rsplit(".", 1)
+            module = importlib.import_module(module_name)
+            monkeypatch.setattr(module, attribute, getattr(module, attribute))
     path = tmp_path / "profile.jsonl"
     with override_settings(PROFILE_REQUESTS=str(path)), modify_settings(MIDDLEWARE={"prepend": MIDDLEWARE}):
         yield path

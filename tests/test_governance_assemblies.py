@@ -43,7 +43,7 @@ def test_the_convocation_fixes_the_roll_and_texts_every_socia(world):
 
 def test_who_may_vote_follows_the_rule_on_membership_age(world):
     services.set_statute_rule(scope=SYSTEM, organisation=world.kitchen, min_membership_days=90)
-    register_person(actor=None, organisation=world.kitchen, given_names="Nueva", paternal_surname="Socia",
+    register_person(scope=SYSTEM, organisation=world.kitchen, given_names="Nueva", paternal_surname="Socia",
                     since=in_days(-10).date())
     Membership.objects.filter(person__paternal_surname="Quispe").update(since=in_days(-400).date())
     assembly = convene(world.kitchen)
