@@ -221,7 +221,7 @@ def test_the_upload_queues_its_reading_for_the_database_worker(login, world):
         batch = ImportBatch.objects.get()
         assert batch.status == ImportBatch.Status.UPLOADED and batch.reading == 1
         task = DBTaskResult.objects.ready().get()
-        assert task.task_path == "ayni.rolls.tasks.read_import_task" and task.args_kwargs["args"] == [batch.pk, 1]
+        assert task.task_path == "ayni.rolls.imports.read_import_task" and task.args_kwargs["args"] == [batch.pk, 1]
         page = client.get(response["Location"])
         assert "Procesando" in page.content.decode() and page["Refresh"] == "3"
         assert "Confirmar e importar" not in page.content.decode()

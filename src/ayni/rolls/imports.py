@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 from rapidfuzz import fuzz, process
 
 from ayni.accounts.scope import Can, Scope
@@ -429,8 +430,6 @@ def uploader_scope(batch: ImportBatch) -> Scope:
 def queue_reading(batch: ImportBatch) -> None:
     """Hand the stored file to the task worker, to be read once. Inside the caller's transaction,
     so the reading is queued if and only if the batch is saved."""
-    from ayni.rolls.tasks import read_import_task
-
     batch.reading += 1
     batch.status, batch.reading_since, batch.preview, batch.message = (ImportBatch.Status.UPLOADED, timezone.now(),
                                                                       None, "")
@@ -463,6 +462,14 @@ def read_import(*, batch_id: int, reading: int, today: datetime.date | None = No
     mine.update(status=ImportBatch.Status.PREVIEWED, preview=preview.stored(), message="",
                 rows_total=len(preview.rows), rows_valid=len(preview.valid))
     return ImportBatch.Status.PREVIEWED
+
+
+@task()
+def read_import_task(batch_id: int, reading: int) -> str:
+    """Read an uploaded roll once, within its time limit, and keep the preview on the batch. The
+    task lives beside the reading it runs, so the tasks module and this one do not import each
+    other in a circle."""
+    return read_import(batch_id=batch_id, reading=reading)
 
 
 def column_options(question: spreadsheet.Question) -> list[tuple[str, str]]:

@@ -30,6 +30,7 @@ from ayni.rolls.models import (
     Ration,
     RollEntry,
 )
+from ayni.rolls.tasks import find_duplicates
 
 ENTRY_FIELDS = ("category", "ration", "social_case_reason", "consent_on", "consent_method", "consent_witness",
                 "notes", "since")
@@ -162,8 +163,6 @@ def request_duplicate_scan(kitchen: Organisation) -> None:
     the coordinators' queue (and the count on their home) is true without anyone pressing a
     button. The worker runs it; a rolled-back addition asks for nothing. One search per area and
     transaction: a sync batch of 500 people asks once, not 500 times."""
-    from ayni.rolls.tasks import find_duplicates
-
     area = scan_area(kitchen).pk
     # Django drops a rolled-back savepoint's callbacks from this list, so it says what will run.
     if any(getattr(callback, "duplicate_scan_area", None) == area and not callback.done

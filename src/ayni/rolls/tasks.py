@@ -5,7 +5,7 @@ from django_tasks import task
 
 from ayni.orgs.models import Organisation
 from ayni.people.models import DuplicatePair
-from ayni.rolls import dedupe, imports
+from ayni.rolls import dedupe
 from ayni.rolls.models import RollEntry
 
 
@@ -56,9 +56,3 @@ def find_duplicates(organisation_id: int) -> int:
     # Another search may have queued some of them meanwhile: those are left as they are.
     DuplicatePair.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
     return len(new)
-
-
-@task()
-def read_import_task(batch_id: int, reading: int) -> str:
-    """Read an uploaded roll once, within its time limit, and keep the preview on the batch."""
-    return imports.read_import(batch_id=batch_id, reading=reading)

@@ -22,6 +22,7 @@ from ayni.people.selectors import find_by_dni
 from ayni.rolls import imports, selectors, services, spreadsheet
 from ayni.rolls.forms import AddToRollForm, DecisionForm, EditEntryForm, ExitForm, ImportForm, RollFilterForm
 from ayni.rolls.models import ImportBatch
+from ayni.rolls.tasks import find_duplicates
 
 
 @requires_kitchen(Can.VIEW_PERSONAL)
@@ -191,8 +192,6 @@ def decide(request, pk):
 @require_POST
 def scan(request, org):
     """Start the duplicate search over an organisation's whole subtree, in the background."""
-    from ayni.rolls.tasks import find_duplicates
-
     find_duplicates.enqueue(org.pk)
     messages.success(request, _("Se inició la búsqueda de duplicados en %(org)s. Los pares encontrados aparecerán "
                                 "en la lista de revisión.") % {"org": org.name})
