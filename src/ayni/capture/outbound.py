@@ -14,18 +14,13 @@ from ayni.accounts.models import Role, RoleGrant
 from ayni.capture import tasks
 from ayni.capture.models import Channel, Inbound, OutboundMessage
 from ayni.kitchens.models import DailyReport
+from ayni.lib.phone import e164
 from ayni.lib.text import strip_controls
 from ayni.orgs.models import Organisation
 
 REMINDER_AFTER_DAYS = 2
 # Reminders go out between these hours (local time); worked out at night, they wait for the morning.
 REMINDER_FROM, REMINDER_UNTIL = 8, 20
-
-
-def e164(phone: str) -> str:
-    """'912345678' → '+51912345678', what gateways expect."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return f"+51{digits}" if len(digits) == 9 else (f"+{digits}" if digits else phone)
 
 
 def queue_message(*, to: str, body: str, channel: str = Channel.SMS, gateway: str = "", kitchen=None,

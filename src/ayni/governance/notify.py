@@ -7,7 +7,8 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from ayni.capture.models import OutboundMessage
-from ayni.capture.outbound import e164, queue_message, waking_hours
+from ayni.capture.outbound import queue_message, waking_hours
+from ayni.lib.phone import e164
 
 SMS_LIMIT = 300  # two SMS parts at most; the full agenda is on the assembly's page
 

@@ -17,3 +17,9 @@ def normalize_phone(raw: str) -> str:
             code="phone",
         )
     return digits
+
+
+def e164(phone: str) -> str:
+    """'912345678' → '+51912345678', what gateways expect."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"+51{digits}" if len(digits) == 9 else (f"+{digits}" if digits else phone)
