@@ -88,6 +88,20 @@ def test_the_name_search_goes_through_the_trigram_index(people):
     assert search.POSTGRES_INDEX in plan
 
 
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's plan")
+@pytest.mark.parametrize("who", ["coordinator", "leader"])
+def test_a_scoped_search_reads_memberships_and_positions_by_the_organisations_of_the_scope(people, who):
+    # Asked `organisation_id IN (SELECT …)`, PostgreSQL hashed every membership and position of
+    # the country on each search (national-full: 350,000 and 118,000); the scope's organisations
+    # read first into an array make it look them up by `organisation_id` (docs/performance.md).
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")  # tables this small are read whole anyway
+        sql, params = search_people(Scope.for_user(getattr(people, who)), "quispe").query.sql_with_params()
+        cur.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert plan.count("Index Cond: (organisation_id = ANY") == 2, plan
+
+
 def test_the_index_follows_a_new_name_a_deletion_and_a_bulk_insert(people):
     from ayni.demo.bulk import insert_rows
 
