@@ -15,14 +15,15 @@ def visible_assemblies(scope: Scope) -> QuerySet[Assembly]:
             .select_related("organisation__kind").order_by("-starts_at", "-pk"))
 
 
-def assemblies_of(organisation: Organisation) -> QuerySet[Assembly]:
-    """The organisation's assemblies (the caller's gate has checked it is in sight)."""
-    return Assembly.objects.filter(organisation=organisation).order_by("-starts_at", "-pk")
+def assemblies_of(scope: Scope, organisation: Organisation) -> QuerySet[Assembly]:
+    """The organisation's assemblies, if it is in the caller's sight."""
+    return visible_assemblies(scope).filter(organisation=organisation)
 
 
-def get_assembly(organisation: Organisation, pk) -> Assembly:
+def get_assembly(scope: Scope, organisation: Organisation, pk) -> Assembly:
+    """One assembly of the organisation, found only in the caller's sight (404 otherwise)."""
     try:
-        return (Assembly.objects.select_related("organisation__kind")
+        return (visible_assemblies(scope).select_related("organisation__kind")
                 .prefetch_related(Prefetch("agenda__motions",
                                            queryset=Motion.objects.select_related("agreement").order_by("pk")))
                 .get(organisation=organisation, pk=pk))
@@ -35,6 +36,21 @@ def get_motion(assembly: Assembly, pk) -> Motion:
         return Motion.objects.select_related("item__assembly__organisation").get(item__assembly=assembly, pk=pk)
     except (Motion.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def ballot_of(person, motion_pk) -> tuple[Motion, Elector]:
+    """A motion and the person's place on its assembly's roll, found only if she is on it — the
+    voting page's lookup: anyone else (and anyone without a person record) gets 404, never a hint
+    that the motion exists."""
+    if person is None:
+        raise Http404
+    try:
+        elector = (Elector.objects.filter(person=person)
+                   .get(assembly__agenda__motions__pk=motion_pk))
+        motion = Motion.objects.select_related("item__assembly__organisation").get(pk=motion_pk)
+    except (Elector.DoesNotExist, Motion.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    return motion, elector
 
 
 def roll_of(assembly: Assembly) -> QuerySet[Elector]:
@@ -85,8 +101,10 @@ def agreements_under(scope: Scope, organisation: Organisation, *, overdue: bool 
     return qs.order_by("deadline", "pk")
 
 
-def get_agreement(organisation: Organisation, pk) -> Agreement:
+def get_agreement(scope: Scope, organisation: Organisation, pk) -> Agreement:
+    """One agreement of the organisation, found only in the caller's sight (404 otherwise)."""
     try:
-        return Agreement.objects.select_related("organisation").get(organisation=organisation, pk=pk)
+        return (Agreement.objects.filter(scope.q(Can.VIEW, prefix="organisation__")).select_related("organisation")
+                .get(organisation=organisation, pk=pk))
     except (Agreement.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -20,7 +20,7 @@ from ayni.governance.forms import (
     StatuteRuleForm,
     VoteForm,
 )
-from ayni.governance.models import Agreement, Assembly, Attendance, Elector, Motion, Proxy, StatuteRule
+from ayni.governance.models import Agreement, Assembly, Attendance, Elector, Proxy, StatuteRule
 from ayni.governance.rules import rule_for
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
@@ -58,7 +58,7 @@ def index(request):
 @requires(Can.VIEW, on="pk")
 def assemblies(request, org):
     return render(request, "governance/assemblies.html", {
-        "org": org, "assemblies": selectors.assemblies_of(org)[:100], "rule": rule_for(org),
+        "org": org, "assemblies": selectors.assemblies_of(request.scope, org)[:100], "rule": rule_for(org),
         "can_edit": request.scope.holds(Can.EDIT, org),
     })
 
@@ -99,7 +99,7 @@ def convene(request, org):
 
 @requires(Can.VIEW, on="pk")
 def assembly(request, org, assembly):
-    assembly = selectors.get_assembly(org, assembly)
+    assembly = selectors.get_assembly(request.scope, org, assembly)
     personal = request.scope.holds(Can.VIEW_PERSONAL, org)
     return render(request, "governance/assembly.html", {
         "org": org, "assembly": assembly, "quorum": services.quorum_state(assembly),
@@ -113,7 +113,7 @@ def assembly(request, org, assembly):
 @requires(Can.EDIT, on="pk")
 def attendance(request, org, assembly):
     """Tap names, type numbers, or copy the signed paper list: all three mark by roll number."""
-    assembly = selectors.get_assembly(org, assembly)
+    assembly = selectors.get_assembly(request.scope, org, assembly)
     if request.method == "POST":
         numbers = request.POST.getlist("n") + request.POST.get("numeros", "").replace(",", " ").split()
         how = request.POST.get("how", Attendance.How.TAP)
@@ -137,7 +137,7 @@ def attendance(request, org, assembly):
 @require_POST
 @requires(Can.EDIT, on="pk")
 def attendance_remove(request, org, assembly):
-    assembly = selectors.get_assembly(org, assembly)
+    assembly = selectors.get_assembly(request.scope, org, assembly)
     number = request.POST.get("n", "")
     if number.isdigit():
         _flash(request, lambda: services.remove_attendance(scope=request.scope, assembly=assembly,
@@ -149,7 +149,7 @@ def attendance_remove(request, org, assembly):
 @require_POST
 @requires(Can.EDIT, on="pk")
 def proxy(request, org, assembly):
-    assembly = selectors.get_assembly(org, assembly)
+    assembly = selectors.get_assembly(request.scope, org, assembly)
     form = ProxyForm(request.POST)
     if form.is_valid():
         _flash(request, lambda: services.record_proxy(scope=request.scope, assembly=assembly,
@@ -164,7 +164,7 @@ def proxy(request, org, assembly):
 @require_POST
 @requires(Can.EDIT, on="pk")
 def quorum(request, org, assembly):
-    assembly = selectors.get_assembly(org, assembly)
+    assembly = selectors.get_assembly(request.scope, org, assembly)
     call = request.POST.get("call", Assembly.Call.FIRST)
     try:
         state = services.check_quorum(scope=request.scope, assembly=assembly, call=call)
@@ -188,7 +188,7 @@ def quorum(request, org, assembly):
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def delegate(request, org, assembly):
-    assembly = selectors.get_assembly(org, assembly)
+    assembly = selectors.get_assembly(request.scope, org, assembly)
     if not assembly.by_delegates:
         raise Http404
     form = DelegateForm(request.POST or None, members=services.member_organisations(org))
@@ -212,7 +212,7 @@ def delegate(request, org, assembly):
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def motion_add(request, org, assembly):
-    assembly = selectors.get_assembly(org, assembly)
+    assembly = selectors.get_assembly(request.scope, org, assembly)
     return form_page(
         request, MotionForm(request.POST or None, assembly=assembly),
         action=lambda data: services.add_motion(scope=request.scope, **data),
@@ -224,7 +224,7 @@ def motion_add(request, org, assembly):
 @require_POST
 @requires(Can.EDIT, on="pk")
 def motion_open(request, org, assembly, motion):
-    motion = selectors.get_motion(selectors.get_assembly(org, assembly), motion)
+    motion = selectors.get_motion(selectors.get_assembly(request.scope, org, assembly), motion)
     _flash(request, lambda: services.open_motion(scope=request.scope, motion=motion),
            _("Moción %(n)s en votación.") % {"n": motion.pk})
     return _to_assembly(motion.item.assembly)()
@@ -233,7 +233,7 @@ def motion_open(request, org, assembly, motion):
 @require_POST
 @requires(Can.EDIT, on="pk")
 def motion_close(request, org, assembly, motion):
-    motion = selectors.get_motion(selectors.get_assembly(org, assembly), motion)
+    motion = selectors.get_motion(selectors.get_assembly(request.scope, org, assembly), motion)
     closed = _flash(request, lambda: services.close_motion(scope=request.scope, motion=motion),
                     _("Votación cerrada."))
     if closed:
@@ -245,7 +245,7 @@ def motion_close(request, org, assembly, motion):
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def hands(request, org, assembly, motion):
-    motion = selectors.get_motion(selectors.get_assembly(org, assembly), motion)
+    motion = selectors.get_motion(selectors.get_assembly(request.scope, org, assembly), motion)
     return form_page(
         request, HandCountForm(request.POST or None),
         action=lambda data: services.record_hand_count(scope=request.scope, motion=motion, **data),
@@ -259,7 +259,7 @@ def hands(request, org, assembly, motion):
 @require_POST
 @requires(Can.EDIT, on="pk")
 def close(request, org, assembly):
-    assembly = selectors.get_assembly(org, assembly)
+    assembly = selectors.get_assembly(request.scope, org, assembly)
     _flash(request, lambda: services.close_assembly(scope=request.scope, assembly=assembly),
            _("Asamblea cerrada."))
     return _to_assembly(assembly)()
@@ -270,13 +270,7 @@ def close(request, org, assembly):
 def vote(request, motion):
     """A member votes from her phone. Only someone on the motion's roll finds the page."""
     person = getattr(request.user, "person", None)
-    try:
-        motion = Motion.objects.select_related("item__assembly__organisation").get(pk=motion)
-    except Motion.DoesNotExist:
-        raise Http404 from None
-    elector = None if person is None else Elector.objects.filter(assembly=motion.item.assembly, person=person).first()
-    if elector is None:
-        raise Http404
+    motion, elector = selectors.ballot_of(person, motion)
     carried = list(Proxy.objects.filter(holder=elector).select_related("giver__person"))
     form = VoteForm(request.POST or None)
     form.fields["on_behalf_of"].choices = [("", _("Por mí"))] + [(p.giver.person_id, p.giver.person.full_name)
@@ -315,7 +309,7 @@ def agreements(request, org):
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def agreement_add(request, org, assembly, motion):
-    motion = selectors.get_motion(selectors.get_assembly(org, assembly), motion)
+    motion = selectors.get_motion(selectors.get_assembly(request.scope, org, assembly), motion)
     people = Person.objects.filter(pk__in=motion.item.assembly.electors.values("person")).order_by(
         "paternal_surname", "given_names")
     form = AgreementForm(request.POST or None, people=people, initial={"text": motion.text})
@@ -330,7 +324,7 @@ def agreement_add(request, org, assembly, motion):
 @require_POST
 @requires(Can.EDIT, on="pk")
 def agreement_status(request, org, agreement):
-    agreement = selectors.get_agreement(org, agreement)
+    agreement = selectors.get_agreement(request.scope, org, agreement)
     _flash(request, lambda: services.set_agreement_status(scope=request.scope, agreement=agreement,
                                                           status=request.POST.get("status", "")),
            _("Estado del acuerdo actualizado."))

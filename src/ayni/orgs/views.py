@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -144,9 +143,7 @@ def account_list(request):
 
 
 def _managed_account(request, pk) -> User:
-    if not account_services.managed_accounts(request.scope).filter(pk=pk).exists():
-        raise Http404
-    return get_object_or_404(User, pk=pk)
+    return get_object_or_404(account_services.managed_accounts(request.scope), pk=pk)
 
 
 @login_required
@@ -225,8 +222,8 @@ def account_set_active(request, pk):
 @login_required
 @require_POST
 def grant_revoke(request, pk):
-    grant = get_object_or_404(RoleGrant.objects.select_related("organisation", "user"), pk=pk)
-    _managed_account(request, grant.user_id)
+    grant = get_object_or_404(RoleGrant.objects.filter(user__in=account_services.managed_accounts(request.scope))
+                              .select_related("organisation", "user"), pk=pk)
     try:
         account_services.revoke_role(scope=request.scope, grant=grant)
     except ValidationError as exc:

@@ -147,8 +147,10 @@ def edit(request, pk):
 
 def _end(request, model, pk, end: Callable, success: Callable[[object], str]):
     """Close a membership or a position on the date posted; errors come back as a message."""
-    closing = get_object_or_404(model.objects.select_related("organisation", "person"), pk=pk)
-    # Checked before the date is read, so that a bad date tells nothing about a record out of sight.
+    # Found only among the records in sight (404 otherwise), and checked before the date is read,
+    # so that a bad date tells nothing about a record out of sight.
+    closing = get_object_or_404(model.objects.filter(request.scope.q(Can.VIEW, prefix="organisation__"))
+                                .select_related("organisation", "person"), pk=pk)
     request.scope.require(Can.EDIT, closing.organisation)
     form = EndDateForm(request.POST)
     try:

@@ -12,7 +12,7 @@ from ayni.lib.dni import ascii_digits
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import DuplicatePair, Person
-from ayni.rolls.models import Category, Ration, RollEntry
+from ayni.rolls.models import Category, ImportBatch, Ration, RollEntry
 
 
 def require_kitchen(scope: Scope, org: Organisation, can: Can) -> None:
@@ -102,6 +102,27 @@ def duplicate_queue(scope: Scope, status: str = DuplicatePair.Status.OPEN) -> Qu
             .filter(scope.q(Can.VALIDATE, prefix="kitchen_a__"))
             .filter(scope.q(Can.VALIDATE, prefix="kitchen_b__"))
             .select_related("person_a", "person_b", "kitchen_a", "kitchen_b"))
+
+
+def get_pair(scope: Scope, pk) -> DuplicatePair:
+    """A pair of records that may be one person, if one of its kitchens is in the user's sight
+    (404 otherwise); deciding it then needs VALIDATE on both (`scope.require`, 404 for a side
+    out of sight)."""
+    try:
+        return (DuplicatePair.objects.filter(scope.q(Can.VIEW, prefix="kitchen_a__")
+                                             | scope.q(Can.VIEW, prefix="kitchen_b__"))
+                .select_related("person_a", "person_b", "kitchen_a", "kitchen_b").get(pk=pk))
+    except (DuplicatePair.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_import(scope: Scope, pk) -> ImportBatch:
+    """An uploaded roll, if its kitchen is in the user's sight (404 otherwise), without the file."""
+    try:
+        return (ImportBatch.objects.filter(scope.q(Can.VIEW, prefix="kitchen__")).defer("content")
+                .select_related("kitchen__kind").get(pk=pk))
+    except (ImportBatch.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def household_heads(org: Organisation, on: datetime.date | None = None) -> QuerySet[Person]:

@@ -161,10 +161,7 @@ def duplicates(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def decide(request, pk):
-    try:
-        pair = DuplicatePair.objects.select_related("person_a", "person_b", "kitchen_a", "kitchen_b").get(pk=pk)
-    except DuplicatePair.DoesNotExist:
-        raise Http404 from None
+    pair = selectors.get_pair(request.scope, pk)
     # Both sides: a pair is decided only by someone who validates both kitchens.
     request.scope.require(Can.VALIDATE, pair.kitchen_a)
     request.scope.require(Can.VALIDATE, pair.kitchen_b)
@@ -250,10 +247,7 @@ def import_preview(request, pk):
     """Step two, as the task worker read the file (it is never read here): every row's outcome and
     every error, a question for each column it did not recognise, and the confirm of the valid
     rows. While the file is being read, the page says so and refreshes itself."""
-    try:
-        batch = ImportBatch.objects.defer("content").select_related("kitchen__kind").get(pk=pk)
-    except ImportBatch.DoesNotExist:
-        raise Http404 from None
+    batch = selectors.get_import(request.scope, pk)
     org = batch.kitchen  # always a kitchen: an upload anywhere else is refused
     request.scope.require(Can.EDIT, org)
     answers = {}
