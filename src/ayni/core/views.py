@@ -53,7 +53,7 @@ def home(request):
     context["kitchens_home"] = kitchens_home_panel(scope, today)
     # Her own ballots, open now in her assemblies: a consultation over days reaches every socia
     # with an account on the first page she sees.
-    context["ballots"] = ballots_for(request.user.person) if request.user.person_id else []
+    context["ballots"] = ballots_for(request.user.person_id)  # by id: her person row is not read
     if scope.holds(Can.VALIDATE):  # those who review the duplicate queue
         context["open_duplicates"] = duplicate_queue(scope).count()
     return render(request, "core/home.html", context)

@@ -66,8 +66,8 @@ def proxies_of(assembly: Assembly) -> QuerySet[Proxy]:
 
 
 def ballots_for(person, now=None) -> list[tuple[Elector, Motion, bool]]:
-    """The motions a person may vote on now, from her own account: (her place on the roll, the
-    motion, whether she already voted). Her own participation is hers to see, never how others
+    """The motions a person (a Person or its id) may vote on now, from her own account: (her
+    place on the roll, the motion, whether she already voted). Her own participation is hers to see, never how others
     voted."""
     if person is None:
         return []
