@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from ayni.accounts.models import Role, User
 from ayni.accounts.scope import Scope
-from ayni.capture import sms
+from ayni.capture import commands, sms
 from ayni.capture.gateways import GATEWAYS
 from ayni.capture.models import Inbound, OutboundMessage
 from ayni.capture.outbound import queue_message
@@ -171,7 +171,10 @@ def process_message(inbound: Inbound, replay: bool = False) -> Inbound:
             return inbound
         inbound.attempts += 1
         text = str(inbound.payload.get("text", ""))
-        actor, kitchen, error = identify(inbound.sender)
+        # A text for another domain (a vote, a dues payment) is that domain's to read: its handler
+        # identifies the sender and keeps its own writes idempotent.
+        domain = commands.find(text)
+        actor, kitchen, error = (None, None, "") if domain else identify(inbound.sender)
         inbound.user, inbound.kitchen = actor, kitchen
         over, noticed = (False, False) if replay else _throttled(inbound)
         # Checked on a replay too: nine throttled copies of one text must not become nine records.
@@ -190,14 +193,16 @@ def process_message(inbound: Inbound, replay: bool = False) -> Inbound:
             inbound.status, reply = Inbound.Status.REJECTED, error
         else:
             try:
-                command = sms.parse(text)
-                if command.action == "help":
+                if domain:
+                    with transaction.atomic():
+                        reply = domain[0].handle(inbound, domain[1])
+                elif (command := sms.parse(text)).action == "help":
                     reply = sms.help_text()
                 else:
                     with transaction.atomic():
                         reply = _sms_apply(command, inbound.acting_scope(), kitchen)
                 inbound.status = Inbound.Status.ACCEPTED
-            except sms.ParseError as exc:
+            except (sms.ParseError, commands.Refused) as exc:
                 inbound.status, reply = Inbound.Status.REJECTED, exc.message
             except kitchens.NeedsConfirmation as exc:
                 inbound.status = Inbound.Status.REJECTED

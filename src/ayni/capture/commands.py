@@ -1,0 +1,81 @@
+"""Texts that belong to other domains: a vote (`V 12 SI`), a dues payment, a follow-up of a
+commitment. Capture knows nothing of those domains (they sit above it in the layers); each one
+registers its keywords here from its `AppConfig.ready()`, and capture hands it the text after
+storing it raw and applying the flood limit, like every other text.
+
+    register(TextCommand(name="vote", words={"v", "voto", "akllay"}, handle=vote_by_text,
+                         example="V 12 SI"))
+
+A handler receives the stored `Inbound` (sender, normalised phone, received_at, pk) and the
+folded words after the keyword, and returns the reply. It runs inside a savepoint of the text's
+transaction: if it raises, nothing it wrote stays. To refuse, raise `Refused` (or a
+`ValidationError`) with a message in words she can act on; the text is marked rejected and the
+message is her reply. A handler identifies the sender itself, through its own scoped selector
+(a member voting has no kitchen and often no account), may set `inbound.user`, and is
+responsible for its own idempotency: the same text processed twice (a replay) must not count
+twice — key what it writes on `inbound.pk` or make the write a state (a vote replaces a vote).
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+from ayni.capture import sms
+from ayni.lib.text import fold, strip_controls
+
+
+class Refused(Exception):
+    """What the text asked cannot be done; `message` is the reply, in Spanish, saying why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TextCommand:
+    name: str
+    words: frozenset[str]  # folded first words that call it: "v", "voto", and the Quechua word
+    handle: Callable  # (inbound, args: list[str]) -> reply
+    example: str = ""  # shown in the help reply: "V 12 SI"
+
+
+_REGISTRY: dict[str, TextCommand] = {}
+
+
+def register(command: TextCommand) -> None:
+    kitchen_words = {w for words in sms.KEYWORDS.values() for w in words}
+    for word in command.words:
+        taken = _REGISTRY.get(word)
+        if word in kitchen_words or (taken is not None and taken.name != command.name):
+            raise ImproperlyConfigured(f"text keyword {word!r} of {command.name!r} is already taken")
+    for word in command.words:
+        _REGISTRY[word] = command
+
+
+def registered() -> list[TextCommand]:
+    return sorted({c.name: c for c in _REGISTRY.values()}.values(), key=lambda c: c.name)
+
+
+def tokens(text: str) -> list[str]:
+    """Folded words, with the keyword split from a number glued to it (V12 SI → V 12 SI)."""
+    words = fold(strip_controls(text or "")).replace(",", " ").replace(";", " ").split()
+    if words:
+        glued = re.match(r"^([a-z]+)(\d+)$", words[0])
+        if glued:
+            words[:1] = [glued.group(1), glued.group(2)]
+    return words
+
+
+def find(text: str) -> tuple[TextCommand, list[str]] | None:
+    """The domain command a text calls, and its words after the keyword; None for the kitchen's own
+    texts (R, S, U, C, ?) and for anything not understood, which `sms.parse` answers."""
+    if not isinstance(text, str) or len(text) > sms.MAX_LENGTH:
+        return None
+    words = tokens(text)
+    if not words:
+        return None
+    command = _REGISTRY.get(words[0])
+    return (command, words[1:]) if command is not None else None
