@@ -7,6 +7,7 @@ governance/integrity.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ayni.files import integrity as files
 from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
 from ayni.ops import integrity as registry
@@ -24,6 +25,7 @@ CHECKS = [
     ("people fed: repeated people", rolls.repeated_violations),
     ("people fed: direct count", rolls.people_fed_violations),
     ("governance: tallies, ballots, actas", governance.governance_violations),
+    ("kept files: content = SHA-256", files.file_violations),
     ("orphan rows", integrity.orphan_violations),
 ]
 
