@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ayni.core.middleware.ScopeMiddleware",
+    "ayni.lib.replicas.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ayni.core.middleware.SecurityHeadersMiddleware",
@@ -117,6 +118,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("AYNI_TEST_SQLITE_NAME", "") or None}
+# Read replicas (lib/replicas.py): PostgreSQL hot standbys for the heavy reads, as
+# "postgres://…@host:5433/ayni,postgres://…" — none by default. In a test run they mirror the
+# primary (tests/test_replicas.py points an alias at the real standby itself).
+for _n, _url in enumerate((u.strip() for u in env_str("AYNI_REPLICA_URLS", "").split(",") if u.strip()), 1):
+    DATABASES[f"replica{_n}"] = {**dj_database_url.parse(_url, conn_max_age=env_int("AYNI_CONN_MAX_AGE", 0)),
+                                 "OPTIONS": {"connect_timeout": 2}, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["ayni.lib.replicas.ReplicaRouter"]
+AYNI_REPLICA_MAX_LAG_S = env_int("AYNI_REPLICA_MAX_LAG_S", 5)  # a replica further behind is not read
+AYNI_READ_YOUR_WRITES_S = env_int("AYNI_READ_YOUR_WRITES_S", 15)  # after she saves, she reads the primary
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ayni.evidence.models import PublicProfile
 from ayni.kitchens import selectors as kitchen_selectors
 from ayni.kitchens.forms import MonthRangeForm, month_param, recent_months
 from ayni.kitchens.models import month_start
-from ayni.lib import exports, pdf
+from ayni.lib import exports, pdf, replicas
 from ayni.lib.drawn import digest
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
@@ -96,6 +96,7 @@ def dashboard_charts(data: dict) -> dict:
 
 
 @login_required
+@replicas.heavy_read
 def dashboard(request):
     """Any subtree and any place, for any range of months: the figures, the trend, the sub-units."""
     sel, form, by = selection_from(request)
@@ -113,6 +114,7 @@ def dashboard(request):
 
 
 @login_required
+@replicas.heavy_read
 def kitchens(request):
     """The list behind a figure: the selection's kitchens, one row each, within scope."""
     sel, _form, _by = selection_from(request)
@@ -150,6 +152,7 @@ def file_response(content: bytes, fmt: str, filename: str) -> HttpResponse:
 
 
 @login_required
+@replicas.heavy_read
 def export(request, table, fmt):
     """Any dashboard table as CSV or XLSX, for the same selection. Aggregates and kitchen names
     only: no personal data leaves through here."""
@@ -163,6 +166,7 @@ def export(request, table, fmt):
 
 
 @login_required
+@replicas.heavy_read
 def map_page(request):
     """Need beside coverage: a need indicator and the kitchens per inhabitant, by department or
     province, for the kitchens of the selection, and the needy places with the fewest kitchens."""
@@ -198,6 +202,7 @@ def render_brief(request, sel: selectors.Selection, by: str) -> bytes:
 
 
 @login_required
+@replicas.heavy_read
 def brief(request):
     sel, _form, by = selection_from(request)
     response = HttpResponse(render_brief(request, sel, by), content_type="application/pdf")
@@ -210,7 +215,8 @@ def brief(request):
 def _public_request(request, pk):
     """The published organisation, the calendar year (any range asked for is snapped to one:
     see opendata) and the level of the table by place."""
-    org = opendata.published(pk)
+    with replicas.primary():  # published or not is decided on the primary, never by a lagging replica
+        org = opendata.published(pk)
     if org is None:
         raise Http404(_("Esta organización no publica datos abiertos."))
     year = opendata.requested_year(request.GET, timezone.localdate())
@@ -220,6 +226,7 @@ def _public_request(request, pk):
     return org, year, level
 
 
+@replicas.heavy_read
 def public_page(request, pk):
     """A federation's open-data page: no login, aggregated figures and the map only."""
     org, year, level = _public_request(request, pk)
@@ -242,6 +249,7 @@ def public_page(request, pk):
     })
 
 
+@replicas.heavy_read
 def public_data(request, pk, fmt):
     """The same figures as the public page, as JSON or CSV (schema: docs/open-data.md)."""
     if fmt not in ("json", "csv"):
@@ -276,6 +284,7 @@ def public_settings(request, org):
 
 
 @requires(Can.VIEW, on="pk")
+@replicas.heavy_read
 def overview(request, org):
     """Any organisation's kitchens: totals for a range of months, report completeness, cost per
     ration against the subsidy, deliveries promised vs received — the totals and deliveries read

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
+from ayni.lib import replicas
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
 from ayni.people import selectors, services
@@ -94,6 +95,7 @@ def assign_position(request, org):
 
 
 @login_required
+@replicas.heavy_read
 def search(request):
     if not request.scope.holds(Can.VIEW_PERSONAL):
         # A viewer sees figures, never names: say so instead of an empty result that looks like
