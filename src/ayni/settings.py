@@ -118,6 +118,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("AYNI_TEST_SQLITE_NAME", "") or None}
+# Behind pgbouncer in transaction mode (deploy/pgbouncer/, docs/deploy.md): one transaction
+# may run on another backend than the one before it, so nothing may outlive a transaction on
+# the server: no server-side cursors for .iterator(), no prepared statements.
+if env_bool("AYNI_PGBOUNCER", False) and "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 # Read replicas (lib/replicas.py): PostgreSQL hot standbys for the heavy reads, as
 # "postgres://…@host:5433/ayni,postgres://…" — none by default. In a test run they mirror the
 # primary (tests/test_replicas.py points an alias at the real standby itself).
