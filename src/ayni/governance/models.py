@@ -224,6 +224,7 @@ class Attendance(models.Model):
         NUMBER = "number", _("Por su número")
         PAPER = "paper", _("Lista en papel")
         VOTE = "vote", _("Votó en la consulta")
+        TEXT = "text", _("Respondió PRESENTE por mensaje")
 
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="attendance")
     elector = models.OneToOneField(Elector, on_delete=models.CASCADE, related_name="attendance")
