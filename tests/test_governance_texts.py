@@ -311,3 +311,14 @@ def test_present_in_a_consultation_or_from_a_stranger(consultation, clock):
     assert "su asistencia es su voto" in phone_of(clock, people[1]).send("PRESENTE").error
     assert "Su celular no figura en ningún padrón" in Phone(clock, "933999888").send("PRESENTE").error
     assert not Attendance.objects.exists()
+
+
+def test_an_open_consultation_texts_its_ballot_to_the_roll_once(consultation, clock):
+    assembly, motion, secret, people = consultation
+    assert services.announce_open_consultations() == 1
+    assert services.announce_open_consultations() == 0
+    sent = OutboundMessage.objects.filter(purpose=OutboundMessage.Purpose.REMINDER, body__contains="vote hasta")
+    assert sent.count() == len({p.phone for p in people})
+    body = sent.first().body
+    assert f"Moción {motion.pk}:" in body and f"Moción {secret.pk}:" in body and f"V {motion.pk} SI" in body
+    assert len(body) <= 300

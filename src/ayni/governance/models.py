@@ -420,3 +420,16 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class BallotNotice(models.Model):
+    """That a consultation's ballot — its motions with their numbers and how to answer (`V 12 SI`)
+    — went out by text to everyone on its roll, once, when its window opened."""
+
+    assembly = models.OneToOneField(Assembly, on_delete=models.CASCADE, related_name="ballot_notice")
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("aviso de votación por mensaje")
+        verbose_name_plural = _("avisos de votación por mensaje")

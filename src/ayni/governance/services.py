@@ -26,6 +26,7 @@ from ayni.governance.models import (
     Agreement,
     Assembly,
     Attendance,
+    BallotNotice,
     Choice,
     DecisionKind,
     DelegateWeight,
@@ -653,6 +654,33 @@ def close_due_consultations(now: datetime.datetime | None = None) -> int:
         close_assembly(scope=scope, assembly=assembly)
         closed += 1
     return closed
+
+
+def announce_open_consultations(now: datetime.datetime | None = None) -> int:
+    """Text each consultation's ballot to its roll once its window is open (`ayni runperiodic`):
+    a member without internet learns the motions' numbers to answer `V 12 SI`. Returns how many
+    consultations were announced."""
+    now = now or timezone.now()
+    due = (Assembly.objects.filter(mode=Assembly.Mode.ASYNC, status=Assembly.Status.CONVENED, starts_at__lte=now,
+                                   ends_at__gt=now, ballot_notice__isnull=True)
+           .select_related("organisation").order_by("starts_at", "pk"))
+    announced = 0
+    for assembly in due:
+        motions = list(Motion.objects.filter(item__assembly=assembly).exclude(ballot=Motion.Ballot.HANDS)
+                       .order_by("item__number", "pk"))
+        if not motions:
+            continue
+        with transaction.atomic():
+            # Claimed first: two runs at once announce once.
+            notice, created = BallotNotice.objects.get_or_create(assembly=assembly)
+            if not created:
+                continue
+            phones = list(Elector.objects.filter(assembly=assembly).exclude(person__phone="")
+                          .values_list("person__phone", flat=True))
+            notice.recipients = notify.send_ballot(assembly, phones, motions)
+            notice.save(update_fields=["recipients"])
+        announced += 1
+    return announced
 
 
 # --- Agreements --------------------------------------------------------------------------------
