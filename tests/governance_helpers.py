@@ -75,3 +75,14 @@ def gov_agreement(w):
     agreement = Agreement.objects.create(organisation=w.kitchen, motion_id=target["motion"], text="Pintar el local",
                                          responsible=w.member, deadline=timezone.localdate())
     return {"pk": w.kitchen.pk, "agreement": agreement.pk}
+
+
+def gov_payment(w):
+    """A dues payment of the kitchen's socia (for the access matrix)."""
+    from decimal import Decimal
+
+    from ayni.governance import dues
+
+    payment = dues.record_payment(scope=SYSTEM, organisation=w.kitchen, person=w.member, amount=Decimal("5"),
+                                  paid_on=timezone.localdate())
+    return {"pk": w.kitchen.pk, "payment": payment.pk}

@@ -6,8 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ayni.governance.models import Assembly, DecisionKind, Motion, StatuteRule
+from ayni.governance.models import Assembly, DecisionKind, DuesRule, Motion, StatuteRule
 from ayni.governance.services import RULE_FIELDS
+from ayni.kitchens.forms import ConfirmableForm
 from ayni.lib.dni import parse_dni
 from ayni.lib.forms import DateField
 
@@ -106,3 +107,53 @@ class AgreementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["responsible"].queryset = people
         self.fields["responsible"].label_from_instance = lambda p: p.full_name
+
+
+# --- Dues ------------------------------------------------------------------------------------------
+
+def _soles(label, **kwargs):
+    return forms.DecimalField(label=label, max_digits=8, decimal_places=2, min_value=0, **kwargs)
+
+
+class _WithPeopleAndMotions(forms.Form):
+    def __init__(self, *args, people=None, motions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "person" in self.fields:
+            self.fields["person"].queryset = people
+            self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · DNI {p.dni or '—'}"
+        if "motion" in self.fields:
+            self.fields["motion"].queryset = motions
+            self.fields["motion"].label_from_instance = lambda m: _("Moción %(n)s (%(day)s): %(text)s") % {
+                "n": m.pk, "day": timezone.localtime(m.item.assembly.starts_at).strftime("%d/%m/%Y"),
+                "text": m.text[:80]}
+
+
+class DuesRuleForm(_WithPeopleAndMotions):
+    motion = forms.ModelChoiceField(label=_("Acuerdo de la asamblea (moción aprobada)"), queryset=None)
+    amount = _soles(_("Monto de la cuota (S/)"))
+    period = forms.ChoiceField(label=_("Periodo"), choices=DuesRule.Period.choices, widget=forms.RadioSelect,
+                               initial=DuesRule.Period.MONTHLY)
+    starts_on = DateField(label=_("Desde"), help_text=_("La cuota rige desde el primer día de ese mes."))
+
+
+class ExemptionForm(_WithPeopleAndMotions):
+    person = forms.ModelChoiceField(label=_("Socia"), queryset=None)
+    motion = forms.ModelChoiceField(label=_("Acuerdo de la asamblea (moción aprobada)"), queryset=None)
+    from_month = DateField(label=_("Desde el mes"))
+    until_month = DateField(label=_("Hasta el mes (vacío: hasta que la asamblea la levante)"), required=False)
+    reason = forms.CharField(label=_("Motivo"), max_length=160)
+
+
+class PaymentForm(ConfirmableForm):
+    person = forms.ModelChoiceField(label=_("Socia"), queryset=None)
+    amount = _soles(_("Monto pagado (S/)"))
+    paid_on = DateField(label=_("Fecha de pago"))
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · DNI {p.dni or '—'}"
+
+
+class AnnulForm(forms.Form):
+    reason = forms.CharField(label=_("Motivo de la anulación"), max_length=160)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
-from ayni.governance import notify
+from ayni.governance import dues, notify
 from ayni.governance.models import (
     AgendaItem,
     Agreement,
@@ -48,6 +48,7 @@ RULE_FIELDS = (
     "notice_days", "quorum_first", "quorum_second", "second_call_minutes", "majority_ordinary",
     "majority_statute", "majority_dissolution", "majority_election", "min_membership_days",
     "delegates_per_member", "delegate_weight", "members_per_vote", "proxies_allowed", "max_proxies",
+    "dues_required", "dues_tolerance",
 )
 
 
@@ -85,12 +86,15 @@ def set_statute_rule(*, scope: Scope, organisation: Organisation, **fields) -> S
 
 # --- Convocation -------------------------------------------------------------------------------
 
-def _good_standing(organisation: Organisation, on: datetime.date, rule: StatuteRule):
-    """Memberships that give a vote: current on the day, and old enough for the statute."""
-    return (Membership.objects.filter(organisation=organisation, since__lte=on - datetime.timedelta(
+def _good_standing(organisation: Organisation, on: datetime.date, rule: StatuteRule) -> list[Membership]:
+    """Memberships that give a vote: current on the day, old enough for the statute, and — when
+    the statute asks it (`dues_required`) — up to date with the dues (`dues.standings`)."""
+    memberships = list(Membership.objects.filter(organisation=organisation, since__lte=on - datetime.timedelta(
         days=rule.min_membership_days)).filter(Q(until__isnull=True) | Q(until__gte=on))
         .select_related("person").order_by("person__paternal_surname", "person__maternal_surname",
                                            "person__given_names", "person_id"))
+    behind = dues.behind_in_dues(organisation, on, rule, [m.person_id for m in memberships])
+    return [m for m in memberships if m.person_id not in behind]
 
 
 def delegate_weight(rule: StatuteRule, member_org: Organisation, on: datetime.date) -> int:
@@ -309,9 +313,14 @@ def why_not_on_roll(person: Person, assembly: Assembly) -> str:
     if not memberships.filter(since__lte=on).exists():
         return _("Usted se inscribió como socia después de la convocatoria; vota en la próxima asamblea.")
     rule = rule_for(organisation)
-    return _("Usted no está en el padrón de esta asamblea: al convocarla no tenía la antigüedad de %(days)s días "
-             "que pide el estatuto (o no estaba al día). Consulte con su secretaria.") % {
-        "days": rule.min_membership_days}
+    if not memberships.filter(since__lte=on - datetime.timedelta(days=rule.min_membership_days)).exists():
+        return _("Usted no está en el padrón de esta asamblea: al convocarla no tenía la antigüedad de %(days)s días "
+                 "que pide el estatuto.") % {"days": rule.min_membership_days}
+    owed = dues.standings(organisation, on, [person.pk]).get(person.pk)
+    if owed is not None and not owed.in_good_standing(rule):
+        return _("Usted no está en el padrón de esta asamblea: al convocarla debía %(behind)s. Pague a su tesorera "
+                 "para votar en la próxima.") % {"behind": dues.describe_behind(owed)}
+    return _("Usted no figura en el padrón de esta asamblea. Consulte con su secretaria.")
 
 
 @transaction.atomic

@@ -5,6 +5,8 @@ that counts votes, `services.cast_vote`.
 
     V 12 SI / V 12 NO / V 12 ABS     a vote on motion 12 (the number shown with each motion)
     PRESENTE  /  PRESENTE 31         present at today's assembly (31: which one, if several)
+    Q 4567 5  /  Q 5                 dues: the treasurer records a socia's payment (DNI or its last
+                                     digits, then soles); a socia reports her own (see `dues_by_text`)
 
 Words accepted, folded (case and accents do not matter):
 - the keyword: V, VOTO, VOTA, VOTAR, and the Quechua AKLLAY (choose) and the loan VOTAY;
@@ -21,8 +23,11 @@ and a text processed late (a replay of one throttled or failed) does not undo a 
 hers that arrived and was counted first.
 """
 
+import datetime
 import re
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,8 +37,10 @@ from ayni.accounts.scope import Scope
 from ayni.capture import commands
 from ayni.capture.commands import Refused, TextCommand
 from ayni.capture.models import Inbound
-from ayni.governance import selectors, services
+from ayni.governance import dues, selectors, services
 from ayni.governance.models import Assembly, Choice, Motion
+from ayni.kitchens.services import NeedsConfirmation
+from ayni.lib.text import fold
 
 VOTE_WORDS = frozenset({"v", "voto", "vota", "votar", "votay", "akllay"})
 PRESENT_WORDS = frozenset({"presente", "kaypim", "kaypi"})
@@ -202,7 +209,102 @@ def present_by_text(inbound: Inbound, args: list[str]) -> str:
     return _("%(name)s, quedó anotada como presente en la asamblea de %(assembly)s (N° %(n)s). Gracias.") % words
 
 
+# --- Dues ------------------------------------------------------------------------------------------
+
+DUES_WORDS = frozenset({"q", "cuota", "cuotas"})
+AMOUNT = re.compile(r"^(?:s/\.?|s\.?/)?(\d{1,6}(?:[.,]\d{1,2})?)(?:soles|sol)?$")
+
+
+def _amount(word: str) -> Decimal | None:
+    match = AMOUNT.match(word)
+    return Decimal(match.group(1).replace(",", ".")) if match else None
+
+
+def _decimal_commas(args: list[str], text: str) -> list[str]:
+    """Capture splits words at commas; '5,50' soles is one amount: joined again."""
+    folded, out = fold(text), list(args)
+    for i in range(len(out) - 2, -1, -1):
+        if (re.fullmatch(r"(s/\.?)?\d+", out[i]) and out[i + 1].isdigit() and len(out[i + 1]) <= 2
+                and f"{out[i]},{out[i + 1]}" in folded):
+            out[i:i + 2] = [f"{out[i]}.{out[i + 1]}"]
+    return out
+
+
+def _dues_help() -> str:
+    return _("La tesorera escribe Q, el DNI de la socia (o sus 4 últimas cifras) y el monto: Q 4567 5. La socia "
+             "escribe Q y lo que pagó: Q 5.")
+
+
+def dues_by_text(inbound: Inbound, args: list[str]) -> str:
+    """`Q <DNI> <monto>` from a treasurer's phone records a socia's payment, which counts at once;
+    `Q <monto>` from a socia's own phone reports her payment, which counts once the treasurer
+    confirms it (or at once, if she is the treasurer). `OK` at the end confirms an unusual amount
+    or a second identical payment within minutes."""
+    args = _decimal_commas(args, str(inbound.payload.get("text", "")))
+    confirm = bool(args) and args[-1] == "ok"
+    args = [a for a in (args[:-1] if confirm else args) if a not in ("soles", "sol")]
+    if len(args) not in (1, 2):
+        raise Refused(_dues_help())
+    amount = _amount(args[-1])
+    if amount is None:
+        raise Refused(_("No entendí el monto «%(word)s». %(help)s") % {"word": args[-1][:12].upper(),
+                                                                      "help": _dues_help()})
+    today = timezone.localdate(inbound.received_at)
+    scope = Scope.system(_("cuota por mensaje de texto"))
+    if len(args) == 2:
+        digits = args[0]
+        if not digits.isdigit() or not 4 <= len(digits) <= 8:
+            raise Refused(_("No entendí el DNI «%(word)s»: escriba el DNI de la socia o sus 4 últimas cifras. %(help)s")
+                          % {"word": digits[:12].upper(), "help": _dues_help()})
+        treasuries = dues.treasuries_of_phone(inbound.phone, today)
+        if not treasuries:
+            raise Refused(_("Solo la tesorera anota pagos de otras socias, desde su celular. Para avisar de su propio "
+                            "pago escriba Q y el monto: Q 5."))
+        if len(treasuries) > 1:
+            raise Refused(_("Usted es tesorera de varias organizaciones: anote el pago en la página de Ayni."))
+        organisation = treasuries[0]
+        found = dues.socias_matching(organisation, digits, today)
+        if not found:
+            raise Refused(_("No hay socia de %(org)s con DNI %(dni)s.") % {"org": organisation.name, "dni": digits})
+        if len(found) > 1:
+            raise Refused(_("Hay varias socias con DNI terminado en %(dni)s: escriba el DNI completo.")
+                          % {"dni": digits})
+        person, reported = found[0], False
+    else:
+        people = list(selectors.people_with_phone(inbound.phone))
+        if not people:
+            raise _not_on_any_roll()
+        memberships = dues.paying_memberships(people, today)
+        if not memberships:
+            raise Refused(_("Sus organizaciones aún no tienen cuota acordada en asamblea."))
+        if len({m.organisation_id for m in memberships}) > 1 or len({m.person_id for m in memberships}) > 1:
+            raise Refused(_("Su celular está en varias organizaciones con cuota: pague a la tesorera de cada una."))
+        organisation, person = memberships[0].organisation, memberships[0].person
+        reported = organisation not in dues.treasuries_of_phone(inbound.phone, today)
+    window = datetime.timedelta(minutes=settings.AYNI_SMS_REPEAT_WINDOW_MINUTES)
+    if not confirm and (earlier := dues.repeated_text_payment(inbound.phone, organisation, person, dues.cents(amount),
+                                                               inbound.received_at - window)):
+        raise Refused(_("Este pago ya estaba anotado (llegó a las %(time)s); no se registró dos veces. Si de verdad "
+                        "es otro pago igual, envíe el mismo mensaje con OK al final.") % {
+            "time": timezone.localtime(earlier.created_at).strftime("%H:%M")})
+    try:
+        dues.record_payment(scope=scope, organisation=organisation, person=person, amount=amount, paid_on=today,
+                            confirm=confirm, channel="sms", inbound=inbound, reported=reported)
+    except NeedsConfirmation as exc:
+        raise Refused(" ".join(exc.messages) + " " + _("Si está bien, envíe el mismo mensaje con OK al final.")) \
+            from None
+    except ValidationError as exc:
+        raise Refused(" ".join(exc.messages)) from None
+    words = {"amount": dues.soles_text(dues.cents(amount)), "org": organisation.name, "name": person.full_name}
+    if reported:
+        return _("Anotamos que pagó %(amount)s de cuota a %(org)s; cuenta cuando la tesorera lo confirme.") % words
+    now = dues.standings(organisation, today, [person.pk]).get(person.pk)
+    words["standing"] = dues.describe_behind(now) if now else _("al día")
+    return _("Pago anotado: %(amount)s de %(name)s a %(org)s. Ahora: %(standing)s.") % words
+
+
 def register() -> None:
     commands.register(TextCommand(name="vote", words=VOTE_WORDS, handle=vote_by_text, example=EXAMPLE))
     commands.register(TextCommand(name="present", words=PRESENT_WORDS, handle=present_by_text,
                                   example="PRESENTE"))
+    commands.register(TextCommand(name="dues", words=DUES_WORDS, handle=dues_by_text, example="Q 4567 5"))

@@ -23,4 +23,10 @@ urlpatterns = [
     path("<int:pk>/acuerdos/", views.agreements, name="agreements"),
     path("<int:pk>/acuerdos/<int:agreement>/estado/", views.agreement_status, name="agreement_status"),
     path("<int:pk>/<int:assembly>/mocion/<int:motion>/acuerdo/", views.agreement_add, name="agreement_add"),
+    path("<int:pk>/cuotas/", views.dues_page, name="dues"),
+    path("<int:pk>/cuotas/pago/", views.dues_payment, name="dues_payment"),
+    path("<int:pk>/cuotas/acuerdo/", views.dues_rule, name="dues_rule"),
+    path("<int:pk>/cuotas/exoneracion/", views.dues_exemption, name="dues_exemption"),
+    path("<int:pk>/cuotas/pago/<int:payment>/confirmar/", views.dues_confirm, name="dues_confirm"),
+    path("<int:pk>/cuotas/pago/<int:payment>/anular/", views.dues_annul, name="dues_annul"),
 ]

@@ -5,17 +5,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
-from ayni.governance import selectors, services
+from ayni.governance import dues, selectors, services
 from ayni.governance.forms import (
     AgreementForm,
+    AnnulForm,
     ConveneForm,
     DelegateForm,
+    DuesRuleForm,
+    ExemptionForm,
     HandCountForm,
     MotionForm,
+    PaymentForm,
     ProxyForm,
     StatuteRuleForm,
     VoteForm,
@@ -329,3 +334,99 @@ def agreement_status(request, org, agreement):
                                                           status=request.POST.get("status", "")),
            _("Estado del acuerdo actualizado."))
     return redirect("governance:agreements", pk=org.pk)
+
+
+# --- Dues ------------------------------------------------------------------------------------------
+
+@requires(Can.VIEW, on="pk")
+def dues_page(request, org):
+    """Who is up to date and who is behind (names: VIEW_PERSONAL), payments to confirm, and the
+    dues collected this year across the organisation and those below it."""
+    today = timezone.localdate()
+    personal = request.scope.holds(Can.VIEW_PERSONAL, org)
+    can_edit = request.scope.holds(Can.EDIT, org)
+    total, branches = dues.collected_under(request.scope, org, today.replace(month=1, day=1), today)
+    members = dues.member_dues(request.scope, org, today) if personal else []
+    payments = dues.payments_of(request.scope, org) if personal else None
+    return render(request, "governance/dues.html", {
+        "org": org, "personal": personal, "can_edit": can_edit, "rule": rule_for(org),
+        "dues_rule": dues.rule_in_force(org, today),
+        "rules": org.dues_rules.order_by("-starts_on")[:10],
+        "collected": dues.soles(total), "branches": [{**b, "soles": dues.soles(b["collected"])} for b in branches],
+        "year": today.year, "members": members,
+        "up_to_date": sum(1 for m in members if m.good), "behind": sum(1 for m in members if not m.good),
+        "to_confirm": payments.filter(confirmed_at__isnull=True, annulled_at__isnull=True)[:50] if can_edit else [],
+        "recent": payments.filter(confirmed_at__isnull=False)[:20] if payments is not None else [],
+        "exemptions": dues.exemptions_of(request.scope, org)[:50] if personal else [],
+        "annul_form": AnnulForm(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def dues_payment(request, org):
+    form = PaymentForm(request.POST or None, people=dues.current_socias(request.scope, org),
+                       initial={"paid_on": timezone.localdate()})
+    return form_page(
+        request, form,
+        action=lambda data: dues.record_payment(scope=request.scope, organisation=org, person=data["person"],
+                                                amount=data["amount"], paid_on=data["paid_on"],
+                                                confirm=data["confirm"]),
+        success=lambda p: _("Pago de %(amount)s de %(name)s anotado.") % {
+            "amount": dues.soles_text(p.amount_cents), "name": p.person.full_name},
+        then=to("governance:dues", pk=org.pk), template="governance/dues_form.html",
+        context={"org": org, "title": _("Anotar pago de cuota"),
+                 "dues_rule": dues.rule_in_force(org, timezone.localdate())},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def dues_rule(request, org):
+    form = DuesRuleForm(request.POST or None, motions=dues.adopted_motions(request.scope, org))
+    return form_page(
+        request, form, action=lambda data: dues.set_dues(scope=request.scope, organisation=org, **data),
+        success=lambda r: _("Cuota de %(amount)s %(period)s desde %(month)s.") % {
+            "amount": dues.soles_text(r.amount_cents), "period": r.get_period_display().lower(),
+            "month": r.starts_on.strftime("%m/%Y")},
+        then=to("governance:dues", pk=org.pk), template="governance/dues_form.html",
+        context={"org": org, "title": _("Cuota acordada en asamblea"),
+                 "note": _("La cuota la fija una asamblea: elija la moción aprobada que la acordó.")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def dues_exemption(request, org):
+    form = ExemptionForm(request.POST or None, people=dues.current_socias(request.scope, org),
+                         motions=dues.adopted_motions(request.scope, org))
+    return form_page(
+        request, form, action=lambda data: dues.exempt(scope=request.scope, organisation=org, **data),
+        success=lambda e: _("%(name)s exonerada de cuotas.") % {"name": e.person.full_name},
+        then=to("governance:dues", pk=org.pk), template="governance/dues_form.html",
+        context={"org": org, "title": _("Exoneración de cuotas"),
+                 "note": _("Las exoneraciones las vota la asamblea: elija la moción aprobada.")},
+    )
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def dues_confirm(request, org, payment):
+    payment = dues.get_payment(request.scope, org, payment)
+    _flash(request, lambda: dues.confirm_payment(scope=request.scope, payment=payment),
+           _("Pago de %(name)s confirmado.") % {"name": payment.person.full_name})
+    return redirect("governance:dues", pk=org.pk)
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def dues_annul(request, org, payment):
+    payment = dues.get_payment(request.scope, org, payment)
+    form = AnnulForm(request.POST)
+    if form.is_valid():
+        _flash(request, lambda: dues.annul_payment(scope=request.scope, payment=payment,
+                                                   reason=form.cleaned_data["reason"]),
+               _("Pago anulado; ya no cuenta."))
+    else:
+        messages.error(request, _("Escriba por qué se anula el pago."))
+    return redirect("governance:dues", pk=org.pk)
