@@ -157,3 +157,54 @@ class PaymentForm(ConfirmableForm):
 
 class AnnulForm(forms.Form):
     reason = forms.CharField(label=_("Motivo de la anulación"), max_length=160)
+
+
+# --- Board elections ---------------------------------------------------------------------------------
+
+def _dni(label, required=False):
+    return forms.CharField(label=label, max_length=12, required=required)
+
+
+class _DniForm(forms.Form):
+    """DNI fields parsed here; who holds each is the view's scoped lookup."""
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            if name.startswith("dni_") and value:
+                try:
+                    data[name] = parse_dni(value).number
+                except forms.ValidationError as exc:
+                    self.add_error(name, exc)
+        return data
+
+
+COMMITTEE_ROLES = (("dni_presidenta", _("Presidenta del comité electoral")),
+                   ("dni_secretaria", _("Secretaria del comité electoral")),
+                   ("dni_vocal", _("Vocal del comité electoral")))
+
+
+class ElectionForm(_DniForm):
+    item = forms.ModelChoiceField(label=_("Asamblea y punto de agenda"), queryset=None)
+    term_starts = DateField(label=_("Inicio del periodo de la nueva junta"))
+    term_ends = DateField(label=_("Fin del periodo"))
+    dni_presidenta = _dni(_("DNI de la presidenta del comité electoral"), required=True)
+    dni_secretaria = _dni(_("DNI de la secretaria del comité electoral"))
+    dni_vocal = _dni(_("DNI de la vocal del comité electoral"))
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.fields["item"].label_from_instance = lambda i: _("%(day)s · %(n)s. %(title)s") % {
+            "day": timezone.localtime(i.assembly.starts_at).strftime("%d/%m/%Y"), "n": i.number, "title": i.title}
+
+
+class SlateForm(_DniForm):
+    name = forms.CharField(label=_("Nombre de la lista"), max_length=80)
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = list(kinds)
+        for kind in self.kinds:
+            self.fields[f"dni_{kind.code}"] = _dni(_("DNI de la candidata a %(kind)s") % {"kind": kind.name.lower()},
+                                                   required=kind.code == "presidenta")

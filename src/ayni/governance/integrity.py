@@ -19,6 +19,7 @@ from ayni.governance.models import (
     DuesMonth,
     DuesPayment,
     DuesRule,
+    Election,
     HandCount,
     Motion,
     Participation,
@@ -26,6 +27,7 @@ from ayni.governance.models import (
     Vote,
 )
 from ayni.governance.rules import decide
+from ayni.people.models import Position
 
 TALLY = ("yes", "no", "abstain", "voters")
 
@@ -161,4 +163,22 @@ def dues_violations() -> list[str]:
         for pk in wrong.values_list("pk", flat=True):
             out.append(_("%(what)s %(pk)s: no viene de una moción aprobada por su organización")
                        % {"what": label, "pk": pk})
+    return out
+
+
+def election_violations() -> list[str]:
+    """An elected list's motion was adopted, and each of its candidates holds her position for
+    the election's term in the registry."""
+    out = []
+    for election in Election.objects.filter(status=Election.Status.DECIDED).select_related("winner__motion"):
+        if election.winner is None or election.winner.motion is None or \
+                election.winner.motion.outcome != Motion.Outcome.ADOPTED:
+            out.append(_("elección %(pk)s: la lista elegida no fue aprobada") % {"pk": election.pk})
+            continue
+        for candidate in election.winner.candidates.all():
+            if not Position.objects.filter(organisation_id=election.organisation_id, person_id=candidate.person_id,
+                                           kind_id=candidate.kind_id, starts_on=election.term_starts,
+                                           ends_on=election.term_ends).exists():
+                out.append(_("elección %(pk)s: %(kind)s electa sin su cargo en el registro")
+                           % {"pk": election.pk, "kind": candidate.kind_id})
     return out

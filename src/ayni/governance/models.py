@@ -547,3 +547,85 @@ class DuesMonth(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "month"], name="dues_month_once")]
+
+
+# --- Board elections -------------------------------------------------------------------------------
+
+class Election(models.Model):
+    """A board election (*elección de junta directiva*) held in an assembly: its electoral
+    committee, the lists that run (*planchas*), and one motion of kind «board election» per list,
+    voted as any motion. Decided, the winning list becomes the board's positions for the term."""
+
+    class Status(models.TextChoices):
+        REGISTERING = "registering", _("Inscripción de listas")
+        VOTING = "voting", _("En votación")
+        DECIDED = "decided", _("Junta elegida")
+        VOID = "void", _("Sin lista elegida")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="elections")
+    item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("punto de agenda"))
+    term_starts = models.DateField(_("inicio del periodo"))
+    term_ends = models.DateField(_("fin del periodo"))
+    status = models.CharField(_("estado"), max_length=12, choices=Status.choices, default=Status.REGISTERING)
+    winner = models.ForeignKey("Slate", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-term_starts", "-pk"]
+        verbose_name = _("elección de junta directiva")
+        verbose_name_plural = _("elecciones de junta directiva")
+        constraints = [models.CheckConstraint(condition=models.Q(term_ends__gt=models.F("term_starts")),
+                                              name="election_term_order")]
+
+    def __str__(self) -> str:
+        return _("Elección de junta directiva %(from)s–%(to)s") % {"from": self.term_starts.year,
+                                                                   "to": self.term_ends.year}
+
+
+class CommitteeMember(models.Model):
+    """A member of the electoral committee (*comité electoral*): she may not run."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="committee")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("cargo en el comité"), max_length=40)
+
+    class Meta:
+        verbose_name = _("miembro del comité electoral")
+        verbose_name_plural = _("comité electoral")
+        constraints = [models.UniqueConstraint(fields=["election", "person"], name="committee_member_once")]
+
+
+class Slate(models.Model):
+    """A list of candidates (*plancha*), one per board position; voted through its own motion."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="slates")
+    number = models.PositiveSmallIntegerField(_("número"))
+    name = models.CharField(_("nombre de la lista"), max_length=80)
+    motion = models.OneToOneField(Motion, on_delete=models.PROTECT, null=True, blank=True, related_name="slate")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["election", "number"]
+        verbose_name = _("lista (plancha)")
+        verbose_name_plural = _("listas (planchas)")
+        constraints = [models.UniqueConstraint(fields=["election", "number"], name="slate_number_once")]
+
+    def __str__(self) -> str:
+        return _("Lista %(n)s «%(name)s»") % {"n": self.number, "name": self.name}
+
+
+class Candidate(models.Model):
+    slate = models.ForeignKey(Slate, on_delete=models.CASCADE, related_name="candidates")
+    kind = models.ForeignKey("people.PositionKind", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("cargo"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["slate", "kind__order", "pk"]
+        verbose_name = _("candidata")
+        verbose_name_plural = _("candidatas")
+        constraints = [models.UniqueConstraint(fields=["slate", "person"], name="candidate_once_per_slate")]

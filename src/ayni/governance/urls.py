@@ -29,4 +29,10 @@ urlpatterns = [
     path("<int:pk>/cuotas/exoneracion/", views.dues_exemption, name="dues_exemption"),
     path("<int:pk>/cuotas/pago/<int:payment>/confirmar/", views.dues_confirm, name="dues_confirm"),
     path("<int:pk>/cuotas/pago/<int:payment>/anular/", views.dues_annul, name="dues_annul"),
+    path("<int:pk>/elecciones/", views.elections_page, name="elections"),
+    path("<int:pk>/elecciones/nueva/", views.election_new, name="election_new"),
+    path("<int:pk>/elecciones/<int:election>/", views.election, name="election"),
+    path("<int:pk>/elecciones/<int:election>/lista/", views.slate_add, name="slate_add"),
+    path("<int:pk>/elecciones/<int:election>/votacion/", views.election_ballot, name="election_ballot"),
+    path("<int:pk>/elecciones/<int:election>/resultado/", views.election_decide, name="election_decide"),
 ]
