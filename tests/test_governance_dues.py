@@ -9,6 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ayni.capture.inbound import receive_text, replay
 from ayni.capture.models import Channel, Inbound
@@ -286,3 +288,42 @@ def test_a_reported_payment_is_confirmed_or_annulled_from_the_page(world, treasu
     payment.refresh_from_db()
     assert not payment.counts and payment.annulled_reason == "Error"
     assert DuesMonth.objects.get().collected_cents == 0
+
+
+# --- Any sequence ---------------------------------------------------------------------------------------
+
+# (socia 0-2, amount in soles 1-30, days ago 0-200, then: 0 keep, 1 annul, 2 reported then confirmed, 3 reported)
+PAYMENT = st.tuples(st.integers(0, 2), st.integers(1, 30), st.integers(0, 200), st.integers(0, 3))
+
+
+def test_any_sequence_of_payments_rolls_up_as_a_recount_and_owes_the_plain_sum(world, with_dues):
+    people = [world.member, *socias(world.kitchen, 2)]
+    today = timezone.localdate()
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(PAYMENT, max_size=12))
+    def run(steps):
+        DuesMonth.objects.all().delete()
+        DuesPayment.objects.all().delete()
+        paid = [0, 0, 0]
+        for who, amount, ago, then in steps:
+            payment = dues.record_payment(scope=SYSTEM, organisation=world.kitchen, person=people[who],
+                                          amount=Decimal(amount), paid_on=today - datetime.timedelta(days=ago),
+                                          confirm=True, reported=then >= 2)
+            if then == 1:
+                dues.annul_payment(scope=SYSTEM, payment=payment, reason="Error")
+            elif then == 2:
+                dues.confirm_payment(scope=SYSTEM, payment=payment)
+            if then in (0, 2):
+                paid[who] += amount * 100
+        assert dues_violations() == []
+        found = dues.standings(world.kitchen, today)
+        for who, person in enumerate(people):
+            owed = sum(a for _p, a in dues.due_periods(list(DuesRule.objects.all()), list(
+                person.memberships.values_list("since", "until")), [], today))
+            assert found[person.pk].paid_cents == paid[who]
+            assert found[person.pk].arrears_cents == max(0, owed - paid[who])
+            assert len(found[person.pk].behind) == sum(
+                1 for i in range(1, owed // 500 + 1) if paid[who] < 500 * i)
+
+    run()
