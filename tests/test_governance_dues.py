@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given, settings
@@ -20,7 +21,9 @@ from ayni.governance.models import DuesMonth, DuesPayment, DuesRule, Motion
 from ayni.kitchens.services import NeedsConfirmation
 from ayni.people.models import PositionKind
 from ayni.people.services import assign_position, register_person
+from tests.conftest import build_world
 from tests.governance_helpers import SYSTEM, Clock, convene, in_session, socias
+from tests.test_kitchens_concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -327,3 +330,18 @@ def test_any_sequence_of_payments_rolls_up_as_a_recount_and_owes_the_plain_sum(w
                 1 for i in range(1, owed // 500 + 1) if paid[who] < 500 * i)
 
     run()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers are tested on PostgreSQL")
+def test_payments_at_once_roll_up_once_each():
+    world = build_world()
+    people = [world.member, *socias(world.kitchen, 5)]
+    today = timezone.localdate()
+    results = run_at_once(*[
+        (lambda p=p: dues.record_payment(scope=SYSTEM, organisation=world.kitchen, person=p, amount=Decimal("5"),
+                                         paid_on=today)) for p in people])
+    assert all(kind == "ok" for kind, _v in results), results
+    month = DuesMonth.objects.get(organisation=world.kitchen)
+    assert (month.collected_cents, month.payments) == (3000, 6)
+    assert dues_violations() == []

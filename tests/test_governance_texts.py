@@ -5,6 +5,7 @@ input of the issue answered with why in Spanish."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from ayni.audit.models import AuditEntry
@@ -15,7 +16,9 @@ from ayni.governance.integrity import governance_violations
 from ayni.governance.models import Assembly, Attendance, Motion, Vote
 from ayni.people.models import Person
 from ayni.people.services import register_person
+from tests.conftest import build_world
 from tests.governance_helpers import SYSTEM, Clock, convene, in_session, socias
+from tests.test_kitchens_concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -322,3 +325,19 @@ def test_an_open_consultation_texts_its_ballot_to_the_roll_once(consultation, cl
     body = sent.first().body
     assert f"Moción {motion.pk}:" in body and f"Moción {secret.pk}:" in body and f"V {motion.pk} SI" in body
     assert len(body) <= 300
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers are tested on PostgreSQL")
+def test_the_same_vote_text_twice_at_once_counts_once(monkeypatch):
+    world = build_world()
+    people = [world.member, *socias(world.kitchen, 3)]
+    assembly = convene(world.kitchen, mode=Assembly.Mode.ASYNC)
+    motion = services.add_motion(scope=SYSTEM, item=assembly.agenda.first(), text="Plan")
+    Clock(monkeypatch).at(assembly.starts_at + datetime.timedelta(hours=1))
+    results = run_at_once(*[
+        (lambda i=i: receive_text(gateway="android", channel=Channel.SMS, sender=people[1].phone,
+                                  text=f"V {motion.pk} SI", external_id=f"twice-{i}")) for i in range(3)])
+    assert all(kind == "ok" for kind, _v in results), results
+    assert sorted(v.status for _k, v in results).count(Inbound.Status.ACCEPTED) == 1
+    assert tally(motion) == (1, 0, 0, 1) and governance_violations() == []
