@@ -341,3 +341,14 @@ def test_the_same_vote_text_twice_at_once_counts_once(monkeypatch):
     assert all(kind == "ok" for kind, _v in results), results
     assert sorted(v.status for _k, v in results).count(Inbound.Status.ACCEPTED) == 1
     assert tally(motion) == (1, 0, 0, 1) and governance_violations() == []
+
+
+def test_the_convocation_says_how_to_answer_by_text(world):
+    socias(world.kitchen, 2)
+    convene(world.kitchen)
+    assert "Ese día responda PRESENTE para marcar su asistencia. Agenda: 1) Informe" in \
+        OutboundMessage.objects.first().body
+    OutboundMessage.objects.all().delete()
+    convene(world.kitchen, mode=Assembly.Mode.ASYNC)
+    body = OutboundMessage.objects.first().body
+    assert "V, el número de la moción y SI, NO o ABS" in body and len(body) <= 300

@@ -23,6 +23,9 @@ def convocation_text(assembly, agenda: list[str]) -> str:
         head += _(" hasta el %(day)s") % {"day": date_format(localtime(assembly.ends_at), "d/m/Y H:i")}
     if assembly.place:
         head += _(" en %(place)s") % {"place": assembly.place}
+    # How to answer from a basic phone: attendance on the day, or the votes of a consultation.
+    head += "." + (_(" Vote por la web o por mensaje: V, el número de la moción y SI, NO o ABS")
+                   if assembly.is_async else _(" Ese día responda PRESENTE para marcar su asistencia"))
     text = head + ". " + _("Agenda:") + " " + " ".join(f"{i}) {t}" for i, t in enumerate(agenda, 1))
     return text if len(text) <= SMS_LIMIT else text[: SMS_LIMIT - 1] + "…"
 
