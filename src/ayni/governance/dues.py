@@ -132,11 +132,15 @@ def standings(organisation: Organisation, on: datetime.date, person_ids=None) ->
     """Every socia's dues in the organisation on `on` (or those of `person_ids`): four queries,
     whatever the number of socias."""
     memberships = Membership.objects.filter(organisation=organisation, since__lte=on)
-    if person_ids is not None:
-        memberships = memberships.filter(person_id__in=person_ids)
+    wanted = set(person_ids) if person_ids is not None else None
+    if wanted is not None and len(wanted) <= 2000:
+        # A few: asked for by id. Many (a large organisation's roll): all read, kept in Python,
+        # rather than a list of ids longer than a database accepts in one statement.
+        memberships = memberships.filter(person_id__in=wanted)
     spans: dict[int, list] = defaultdict(list)
     for person_id, since, until in memberships.values_list("person_id", "since", "until"):
-        spans[person_id].append((since, until))
+        if wanted is None or person_id in wanted:
+            spans[person_id].append((since, until))
     rules = list(DuesRule.objects.filter(organisation=organisation, starts_on__lte=on))
     excused: dict[int, list] = defaultdict(list)
     for person_id, frm, until in DuesExemption.objects.filter(organisation=organisation).values_list(
