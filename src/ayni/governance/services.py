@@ -520,12 +520,12 @@ def cast_vote(*, scope: Scope, motion_id, person: Person, choice: str, channel: 
     why = _voting_open(motion, now)
     if why:
         raise VoteRefused(why)
-    voter = Elector.objects.filter(assembly=assembly, person=person).first()
+    voter = Elector.objects.filter(assembly=assembly, person=person).select_related("person").first()
     if voter is None:
         raise VoteRefused(_("Usted no figura en el padrón de %(assembly)s.") % {"assembly": assembly})
     elector = voter
     if on_behalf_of is not None:
-        elector = Elector.objects.filter(assembly=assembly, person=on_behalf_of).first()
+        elector = Elector.objects.filter(assembly=assembly, person=on_behalf_of).select_related("person").first()
         if elector is None or not Proxy.objects.filter(giver=elector, holder=voter).exists():
             raise VoteRefused(_("No tiene carta poder de esa persona para esta asamblea."))
     elif Proxy.objects.filter(giver=voter).exists():
@@ -547,6 +547,7 @@ def cast_vote(*, scope: Scope, motion_id, person: Person, choice: str, channel: 
         sequence=earlier.sequence + 1 if earlier else 1, channel=channel, cast_at=None if secret else now)
     setattr(motion, _tally_field(choice), getattr(motion, _tally_field(choice)) + elector.weight)
     participation, new = Participation.objects.get_or_create(motion=motion, elector=elector)
+    participation.elector = elector  # its audit label names her: no second read of her row
     if new:
         motion.voters += 1
         if assembly.is_async:
