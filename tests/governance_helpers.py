@@ -75,3 +75,31 @@ def gov_agreement(w):
     agreement = Agreement.objects.create(organisation=w.kitchen, motion_id=target["motion"], text="Pintar el local",
                                          responsible=w.member, deadline=timezone.localdate())
     return {"pk": w.kitchen.pk, "agreement": agreement.pk}
+
+
+def gov_payment(w):
+    """A dues payment of the kitchen's socia (for the access matrix)."""
+    from decimal import Decimal
+
+    from ayni.governance import dues
+
+    payment = dues.record_payment(scope=SYSTEM, organisation=w.kitchen, person=w.member, amount=Decimal("5"),
+                                  paid_on=timezone.localdate())
+    return {"pk": w.kitchen.pk, "payment": payment.pk}
+
+
+def gov_election(w):
+    """A board election on a kitchen assembly with one list (for the access matrix)."""
+    from ayni.governance import elections
+    from ayni.people.models import PositionKind
+
+    assembly = convene(w.kitchen)
+    other = register_person(scope=SYSTEM, organisation=w.kitchen, given_names="Comité", paternal_surname="Electoral",
+                            since=timezone.localdate())
+    election = elections.call_election(scope=SYSTEM, item=assembly.agenda.first(),
+                                       term_starts=timezone.localdate(assembly.starts_at),
+                                       term_ends=timezone.localdate(assembly.starts_at) + datetime.timedelta(days=730),
+                                       committee=[(other, "Presidenta del comité")])
+    elections.register_slate(scope=SYSTEM, election=election, name="Unidad",
+                             candidates=[(PositionKind.objects.get(code="presidenta"), w.member)])
+    return {"pk": w.kitchen.pk, "election": election.pk}

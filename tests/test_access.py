@@ -16,7 +16,7 @@ from ayni.accounts.models import RoleGrant
 from tests.capture_helpers import api_token
 from tests.conftest import build_world
 from tests.evidence_helpers import public_lima
-from tests.governance_helpers import gov_agreement, gov_assembly
+from tests.governance_helpers import gov_agreement, gov_assembly, gov_election, gov_payment
 from tests.kitchens import (
     kitchen_count,
     kitchen_month,
@@ -160,6 +160,18 @@ MATRIX = {
     "governance:agreements": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
     "governance:agreement_add": ("get", lambda w: gov_assembly(w), [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "governance:agreement_status": ("post", gov_agreement, [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:dues": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "governance:dues_payment": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:dues_rule": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:dues_exemption": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:dues_confirm": ("post", gov_payment, [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:dues_annul": ("post", gov_payment, [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:elections": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "governance:election_new": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:election": ("get", gov_election, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "governance:slate_add": ("get", gov_election, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:election_ballot": ("post", gov_election, [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:election_decide": ("post", gov_election, [L, 404, L, 404, L, 403, L, 404, L]),
     "set_language": ("post", lambda w: {}, [L] * 9),
     "capture:service_worker": ("get", lambda w: {}, [200] * 9),
     "capture:manifest": ("get", lambda w: {}, [200] * 9),

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from ayni.governance.integrity import governance_violations
 from ayni.governance.models import Agreement, Assembly, Motion, Vote
@@ -20,3 +21,22 @@ def test_the_demo_has_assemblies_of_every_kind_and_they_count_true():
     assert Vote.objects.filter(is_current=False).exists()  # some changed their vote
     assert Agreement.objects.filter(status="pending").exists()
     assert governance_violations() == []
+
+
+def test_the_demo_votes_by_text_owes_dues_and_elects_a_board():
+    from ayni.capture.models import Inbound
+    from ayni.governance import dues
+    from ayni.governance.integrity import dues_violations, election_violations
+    from ayni.governance.models import DuesExemption, DuesPayment, DuesRule, Election
+
+    call_command("demo", verbosity=0)
+    texts = Inbound.objects.filter(kind="message", payload__text__startswith="V ")
+    assert texts.exists() and Vote.objects.filter(channel="sms").exists()
+    assert DuesRule.objects.exists() and DuesExemption.objects.exists()
+    assert DuesPayment.objects.filter(confirmed_at__isnull=True).exists()  # reported, waiting for the treasurer
+    behind = [s for r in DuesRule.objects.all() for s in dues.standings(r.organisation, timezone.localdate()).values()
+              if s.behind]
+    assert behind
+    assert set(Election.objects.values_list("status", flat=True)) >= {"registering"}
+    assert Election.objects.exclude(status="registering").exists()
+    assert dues_violations() == [] and election_violations() == [] and governance_violations() == []

@@ -6,8 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ayni.governance.models import Assembly, DecisionKind, Motion, StatuteRule
+from ayni.governance.models import Assembly, DecisionKind, DuesRule, Motion, StatuteRule
 from ayni.governance.services import RULE_FIELDS
+from ayni.kitchens.forms import ConfirmableForm
 from ayni.lib.dni import parse_dni
 from ayni.lib.forms import DateField
 
@@ -106,3 +107,104 @@ class AgreementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["responsible"].queryset = people
         self.fields["responsible"].label_from_instance = lambda p: p.full_name
+
+
+# --- Dues ------------------------------------------------------------------------------------------
+
+def _soles(label, **kwargs):
+    return forms.DecimalField(label=label, max_digits=8, decimal_places=2, min_value=0, **kwargs)
+
+
+class _WithPeopleAndMotions(forms.Form):
+    def __init__(self, *args, people=None, motions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "person" in self.fields:
+            self.fields["person"].queryset = people
+            self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · DNI {p.dni or '—'}"
+        if "motion" in self.fields:
+            self.fields["motion"].queryset = motions
+            self.fields["motion"].label_from_instance = lambda m: _("Moción %(n)s (%(day)s): %(text)s") % {
+                "n": m.pk, "day": timezone.localtime(m.item.assembly.starts_at).strftime("%d/%m/%Y"),
+                "text": m.text[:80]}
+
+
+class DuesRuleForm(_WithPeopleAndMotions):
+    motion = forms.ModelChoiceField(label=_("Acuerdo de la asamblea (moción aprobada)"), queryset=None)
+    amount = _soles(_("Monto de la cuota (S/)"))
+    period = forms.ChoiceField(label=_("Periodo"), choices=DuesRule.Period.choices, widget=forms.RadioSelect,
+                               initial=DuesRule.Period.MONTHLY)
+    starts_on = DateField(label=_("Desde"), help_text=_("La cuota rige desde el primer día de ese mes."))
+
+
+class ExemptionForm(_WithPeopleAndMotions):
+    person = forms.ModelChoiceField(label=_("Socia"), queryset=None)
+    motion = forms.ModelChoiceField(label=_("Acuerdo de la asamblea (moción aprobada)"), queryset=None)
+    from_month = DateField(label=_("Desde el mes"))
+    until_month = DateField(label=_("Hasta el mes (vacío: hasta que la asamblea la levante)"), required=False)
+    reason = forms.CharField(label=_("Motivo"), max_length=160)
+
+
+class PaymentForm(ConfirmableForm):
+    person = forms.ModelChoiceField(label=_("Socia"), queryset=None)
+    amount = _soles(_("Monto pagado (S/)"))
+    paid_on = DateField(label=_("Fecha de pago"))
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · DNI {p.dni or '—'}"
+
+
+class AnnulForm(forms.Form):
+    reason = forms.CharField(label=_("Motivo de la anulación"), max_length=160)
+
+
+# --- Board elections ---------------------------------------------------------------------------------
+
+def _dni(label, required=False):
+    return forms.CharField(label=label, max_length=12, required=required)
+
+
+class _DniForm(forms.Form):
+    """DNI fields parsed here; who holds each is the view's scoped lookup."""
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            if name.startswith("dni_") and value:
+                try:
+                    data[name] = parse_dni(value).number
+                except forms.ValidationError as exc:
+                    self.add_error(name, exc)
+        return data
+
+
+COMMITTEE_ROLES = (("dni_presidenta", _("Presidenta del comité electoral")),
+                   ("dni_secretaria", _("Secretaria del comité electoral")),
+                   ("dni_vocal", _("Vocal del comité electoral")))
+
+
+class ElectionForm(_DniForm):
+    item = forms.ModelChoiceField(label=_("Asamblea y punto de agenda"), queryset=None)
+    term_starts = DateField(label=_("Inicio del periodo de la nueva junta"))
+    term_ends = DateField(label=_("Fin del periodo"))
+    dni_presidenta = _dni(_("DNI de la presidenta del comité electoral"), required=True)
+    dni_secretaria = _dni(_("DNI de la secretaria del comité electoral"))
+    dni_vocal = _dni(_("DNI de la vocal del comité electoral"))
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.fields["item"].label_from_instance = lambda i: _("%(day)s · %(n)s. %(title)s") % {
+            "day": timezone.localtime(i.assembly.starts_at).strftime("%d/%m/%Y"), "n": i.number, "title": i.title}
+
+
+class SlateForm(_DniForm):
+    name = forms.CharField(label=_("Nombre de la lista"), max_length=80)
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = list(kinds)
+        for kind in self.kinds:
+            self.fields[f"dni_{kind.code}"] = _dni(_("DNI de la candidata a %(kind)s") % {"kind": kind.name.lower()},
+                                                   required=kind.code == "presidenta")

@@ -4,14 +4,30 @@ a secret ballot names nobody, and a closed motion's outcome is its majority rule
 count. `governance_violations` is what `ayni check-integrity` runs; the tests use `recount` as
 the oracle."""
 
+import datetime
 from collections import defaultdict
 
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from ayni.audit.models import AuditEntry
-from ayni.governance.models import Agreement, Assembly, Attendance, HandCount, Motion, Participation, Proxy, Vote
+from ayni.governance.models import (
+    Agreement,
+    Assembly,
+    Attendance,
+    DuesExemption,
+    DuesMonth,
+    DuesPayment,
+    DuesRule,
+    Election,
+    HandCount,
+    Motion,
+    Participation,
+    Proxy,
+    Vote,
+)
 from ayni.governance.rules import decide
+from ayni.people.models import Position
 
 TALLY = ("yes", "no", "abstain", "voters")
 
@@ -121,3 +137,48 @@ def governance_violations() -> list[str]:
     """Everything here, for `ayni check-integrity` under one heading."""
     return (tally_violations() + ballot_violations() + outcome_violations() + roll_violations()
             + audit_violations() + agreement_violations())
+
+
+def dues_violations() -> list[str]:
+    """Every organisation's month equals the sum of its payments that count; every rule and
+    exemption comes from a motion adopted by the organisation's own assembly."""
+    out = []
+    counted = defaultdict(lambda: [0, 0])
+    counting = DuesPayment.objects.filter(confirmed_at__isnull=False, annulled_at__isnull=True)
+    for row in (counting.values("organisation_id", "paid_on__year", "paid_on__month")
+                .annotate(c=Sum("amount_cents"), n=Count("id"))):
+        key = (row["organisation_id"], datetime.date(row["paid_on__year"], row["paid_on__month"], 1))
+        counted[key] = [row["c"], row["n"]]
+    stored = {(r.organisation_id, r.month): [r.collected_cents, r.payments] for r in DuesMonth.objects.all()}
+    for key in sorted(set(counted) | set(stored), key=lambda k: (k[0], k[1])):
+        have, want = stored.get(key, [0, 0]), counted.get(key, [0, 0])
+        if have != want:
+            out.append(_("cuotas de la organización %(org)s en %(month)s: guardado %(have)s céntimos en %(hn)s pagos, "
+                         "recuento %(want)s en %(wn)s") % {"org": key[0], "month": key[1].strftime("%m/%Y"),
+                                                           "have": have[0], "hn": have[1], "want": want[0],
+                                                           "wn": want[1]})
+    for model, label in ((DuesRule, _("cuota acordada")), (DuesExemption, _("exoneración"))):
+        wrong = model.objects.exclude(motion__outcome=Motion.Outcome.ADOPTED, motion__item__assembly__organisation_id=F(
+            "organisation_id"))
+        for pk in wrong.values_list("pk", flat=True):
+            out.append(_("%(what)s %(pk)s: no viene de una moción aprobada por su organización")
+                       % {"what": label, "pk": pk})
+    return out
+
+
+def election_violations() -> list[str]:
+    """An elected list's motion was adopted, and each of its candidates holds her position for
+    the election's term in the registry."""
+    out = []
+    for election in Election.objects.filter(status=Election.Status.DECIDED).select_related("winner__motion"):
+        if election.winner is None or election.winner.motion is None or \
+                election.winner.motion.outcome != Motion.Outcome.ADOPTED:
+            out.append(_("elección %(pk)s: la lista elegida no fue aprobada") % {"pk": election.pk})
+            continue
+        for candidate in election.winner.candidates.all():
+            if not Position.objects.filter(organisation_id=election.organisation_id, person_id=candidate.person_id,
+                                           kind_id=candidate.kind_id, starts_on=election.term_starts,
+                                           ends_on=election.term_ends).exists():
+                out.append(_("elección %(pk)s: %(kind)s electa sin su cargo en el registro")
+                           % {"pk": election.pk, "kind": candidate.kind_id})
+    return out

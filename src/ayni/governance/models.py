@@ -8,6 +8,7 @@ the membership tables again, so a membership that ends mid-window does not chang
 """
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -84,6 +85,12 @@ class StatuteRule(models.Model):
                     "organización (al menos uno)."))
     proxies_allowed = models.BooleanField(_("se admiten cartas poder"), default=True)
     max_proxies = models.PositiveSmallIntegerField(_("cartas poder por persona"), default=1)
+    dues_required = models.BooleanField(
+        _("para votar hay que estar al día en las cuotas"), default=True,
+        help_text=_("Si no, vota toda socia con la antigüedad pedida, deba o no cuotas."))
+    dues_tolerance = models.PositiveSmallIntegerField(
+        _("cuotas atrasadas que aún permiten votar"), default=0,
+        help_text=_("0: solo vota quien no debe ninguna cuota vencida."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -224,6 +231,7 @@ class Attendance(models.Model):
         NUMBER = "number", _("Por su número")
         PAPER = "paper", _("Lista en papel")
         VOTE = "vote", _("Votó en la consulta")
+        TEXT = "text", _("Respondió PRESENTE por mensaje")
 
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="attendance")
     elector = models.OneToOneField(Elector, on_delete=models.CASCADE, related_name="attendance")
@@ -419,3 +427,205 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class BallotNotice(models.Model):
+    """That a consultation's ballot — its motions with their numbers and how to answer (`V 12 SI`)
+    — went out by text to everyone on its roll, once, when its window opened."""
+
+    assembly = models.OneToOneField(Assembly, on_delete=models.CASCADE, related_name="ballot_notice")
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("aviso de votación por mensaje")
+        verbose_name_plural = _("avisos de votación por mensaje")
+
+
+# --- Dues (*cuotas*) ------------------------------------------------------------------------------
+# Money in whole céntimos: sums and comparisons are exact on every database.
+
+class DuesRule(models.Model):
+    """Dues an assembly agreed (*cuota*): an amount per month or per year, from the first day of a
+    month until the next rule of the organisation starts. Set only from an adopted motion."""
+
+    class Period(models.TextChoices):
+        MONTHLY = "monthly", _("Mensual")
+        YEARLY = "yearly", _("Anual")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="dues_rules")
+    amount_cents = models.PositiveIntegerField(_("monto (céntimos)"))
+    period = models.CharField(_("periodo"), max_length=8, choices=Period.choices, default=Period.MONTHLY)
+    starts_on = models.DateField(_("desde"))
+    motion = models.ForeignKey(Motion, on_delete=models.PROTECT, related_name="+", verbose_name=_("acuerdo"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "starts_on"]
+        verbose_name = _("cuota acordada")
+        verbose_name_plural = _("cuotas acordadas")
+        constraints = [models.UniqueConstraint(fields=["organisation", "starts_on"], name="dues_rule_once_a_month")]
+
+    def __str__(self) -> str:
+        return f"S/ {self.amount_cents / 100:.2f} {self.get_period_display().lower()}"
+
+
+class DuesExemption(models.Model):
+    """A socia excused from dues for some months (*exoneración*), voted in assembly: a widow's
+    year, an illness. `until_month` empty: until the assembly lifts it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("socia"))
+    from_month = models.DateField(_("desde el mes"))
+    until_month = models.DateField(_("hasta el mes"), null=True, blank=True)
+    reason = models.CharField(_("motivo"), max_length=160)
+    motion = models.ForeignKey(Motion, on_delete=models.PROTECT, related_name="+", verbose_name=_("acuerdo"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "from_month"]
+        verbose_name = _("exoneración de cuotas")
+        verbose_name_plural = _("exoneraciones de cuotas")
+        indexes = [models.Index(fields=["organisation", "person"], name="dues_exemption_person")]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(until_month__isnull=True) | models.Q(until_month__gte=models.F("from_month")),
+            name="dues_exemption_order")]
+
+
+class DuesPayment(models.Model):
+    """A payment of dues by a socia. Recorded by the treasurer (web, or a text from her phone), it
+    counts at once; reported by the socia herself by text (`Q 5`), it counts once the treasurer
+    confirms it. A mistaken one is annulled, never deleted."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="dues_payments")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("socia"))
+    amount_cents = models.PositiveIntegerField(_("monto (céntimos)"))
+    paid_on = models.DateField(_("fecha de pago"))
+    channel = models.CharField(_("canal"), max_length=8, default="web")
+    # The text it came from: a text is applied once, so one payment per text.
+    inbound = models.OneToOneField("capture.Inbound", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    annulled_at = models.DateTimeField(null=True, blank=True)
+    annulled_reason = models.CharField(_("motivo de la anulación"), max_length=160, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-pk"]
+        verbose_name = _("pago de cuota")
+        verbose_name_plural = _("pagos de cuotas")
+        indexes = [models.Index(fields=["organisation", "person"], name="dues_payment_person")]
+        constraints = [models.CheckConstraint(condition=models.Q(amount_cents__gte=1), name="dues_payment_positive")]
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.amount_cents) / 100
+
+    @property
+    def counts(self) -> bool:
+        return self.confirmed_at is not None and self.annulled_at is None
+
+
+class DuesMonth(models.Model):
+    """Dues collected by one organisation in one month: the sum of its payments that count, moved
+    by each one in its own transaction. A federation's collection is a prefix query on its
+    members' paths over this small table, as the kitchens' money rolls up from their monthly
+    summaries; `ayni check-integrity` recounts it from the payments."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    collected_cents = models.BigIntegerField(default=0)
+    payments = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "month"], name="dues_month_once")]
+
+
+# --- Board elections -------------------------------------------------------------------------------
+
+class Election(models.Model):
+    """A board election (*elección de junta directiva*) held in an assembly: its electoral
+    committee, the lists that run (*planchas*), and one motion of kind «board election» per list,
+    voted as any motion. Decided, the winning list becomes the board's positions for the term."""
+
+    class Status(models.TextChoices):
+        REGISTERING = "registering", _("Inscripción de listas")
+        VOTING = "voting", _("En votación")
+        DECIDED = "decided", _("Junta elegida")
+        VOID = "void", _("Sin lista elegida")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="elections")
+    item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("punto de agenda"))
+    term_starts = models.DateField(_("inicio del periodo"))
+    term_ends = models.DateField(_("fin del periodo"))
+    status = models.CharField(_("estado"), max_length=12, choices=Status.choices, default=Status.REGISTERING)
+    winner = models.ForeignKey("Slate", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-term_starts", "-pk"]
+        verbose_name = _("elección de junta directiva")
+        verbose_name_plural = _("elecciones de junta directiva")
+        constraints = [models.CheckConstraint(condition=models.Q(term_ends__gt=models.F("term_starts")),
+                                              name="election_term_order")]
+
+    def __str__(self) -> str:
+        return _("Elección de junta directiva %(from)s–%(to)s") % {"from": self.term_starts.year,
+                                                                   "to": self.term_ends.year}
+
+
+class CommitteeMember(models.Model):
+    """A member of the electoral committee (*comité electoral*): she may not run."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="committee")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("cargo en el comité"), max_length=40)
+
+    class Meta:
+        verbose_name = _("miembro del comité electoral")
+        verbose_name_plural = _("comité electoral")
+        constraints = [models.UniqueConstraint(fields=["election", "person"], name="committee_member_once")]
+
+
+class Slate(models.Model):
+    """A list of candidates (*plancha*), one per board position; voted through its own motion."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="slates")
+    number = models.PositiveSmallIntegerField(_("número"))
+    name = models.CharField(_("nombre de la lista"), max_length=80)
+    motion = models.OneToOneField(Motion, on_delete=models.PROTECT, null=True, blank=True, related_name="slate")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["election", "number"]
+        verbose_name = _("lista (plancha)")
+        verbose_name_plural = _("listas (planchas)")
+        constraints = [models.UniqueConstraint(fields=["election", "number"], name="slate_number_once")]
+
+    def __str__(self) -> str:
+        return _("Lista %(n)s «%(name)s»") % {"n": self.number, "name": self.name}
+
+
+class Candidate(models.Model):
+    slate = models.ForeignKey(Slate, on_delete=models.CASCADE, related_name="candidates")
+    kind = models.ForeignKey("people.PositionKind", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("cargo"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["slate", "kind__order", "pk"]
+        verbose_name = _("candidata")
+        verbose_name_plural = _("candidatas")
+        constraints = [models.UniqueConstraint(fields=["slate", "person"], name="candidate_once_per_slate")]

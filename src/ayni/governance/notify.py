@@ -23,6 +23,9 @@ def convocation_text(assembly, agenda: list[str]) -> str:
         head += _(" hasta el %(day)s") % {"day": date_format(localtime(assembly.ends_at), "d/m/Y H:i")}
     if assembly.place:
         head += _(" en %(place)s") % {"place": assembly.place}
+    # How to answer from a basic phone: attendance on the day, or the votes of a consultation.
+    head += "." + (_(" Vote por la web o por mensaje: V, el número de la moción y SI, NO o ABS")
+                   if assembly.is_async else _(" Ese día responda PRESENTE para marcar su asistencia"))
     text = head + ". " + _("Agenda:") + " " + " ".join(f"{i}) {t}" for i, t in enumerate(agenda, 1))
     return text if len(text) <= SMS_LIMIT else text[: SMS_LIMIT - 1] + "…"
 
@@ -43,3 +46,25 @@ def remind_agreement(agreement) -> None:
                                                     "day": date_format(agreement.deadline, "d/m/Y")}
     queue_message(to=e164(agreement.responsible.phone), body=body, purpose=OutboundMessage.Purpose.REMINDER,
                   send_after=waking_hours())
+
+
+def ballot_text(assembly, motions) -> str:
+    """A consultation's motions with the numbers to answer with, in one or two SMS parts."""
+    head = _("Ayni: consulta de %(org)s, vote hasta el %(day)s.") % {
+        "org": assembly.organisation.name, "day": date_format(localtime(assembly.ends_at), "d/m/Y H:i")}
+    how = _("Responda V, el número y SI, NO o ABS (ej.: V %(n)s SI).") % {"n": motions[0].pk}
+    lines = [_("Moción %(n)s: %(text)s.") % {"n": m.pk, "text": m.text[:70]} for m in motions]
+    text = " ".join([head, *lines, how])
+    if len(text) <= SMS_LIMIT:
+        return text
+    numbers = ", ".join(str(m.pk) for m in motions)
+    return " ".join([head, _("Mociones %(numbers)s (el texto está en la convocatoria).") % {"numbers": numbers},
+                     how])[:SMS_LIMIT]
+
+
+def send_ballot(assembly, phones: list[str], motions) -> int:
+    body, send_after, sent = ballot_text(assembly, motions), waking_hours(), 0
+    for phone in sorted({e164(p) for p in phones if p}):
+        queue_message(to=phone, body=body, purpose=OutboundMessage.Purpose.REMINDER, send_after=send_after)
+        sent += 1
+    return sent

@@ -20,12 +20,13 @@ from django.utils.translation import gettext_lazy
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
-from ayni.governance import notify
+from ayni.governance import dues, notify
 from ayni.governance.models import (
     AgendaItem,
     Agreement,
     Assembly,
     Attendance,
+    BallotNotice,
     Choice,
     DecisionKind,
     DelegateWeight,
@@ -47,6 +48,7 @@ RULE_FIELDS = (
     "notice_days", "quorum_first", "quorum_second", "second_call_minutes", "majority_ordinary",
     "majority_statute", "majority_dissolution", "majority_election", "min_membership_days",
     "delegates_per_member", "delegate_weight", "members_per_vote", "proxies_allowed", "max_proxies",
+    "dues_required", "dues_tolerance",
 )
 
 
@@ -84,12 +86,15 @@ def set_statute_rule(*, scope: Scope, organisation: Organisation, **fields) -> S
 
 # --- Convocation -------------------------------------------------------------------------------
 
-def _good_standing(organisation: Organisation, on: datetime.date, rule: StatuteRule):
-    """Memberships that give a vote: current on the day, and old enough for the statute."""
-    return (Membership.objects.filter(organisation=organisation, since__lte=on - datetime.timedelta(
+def _good_standing(organisation: Organisation, on: datetime.date, rule: StatuteRule) -> list[Membership]:
+    """Memberships that give a vote: current on the day, old enough for the statute, and — when
+    the statute asks it (`dues_required`) — up to date with the dues (`dues.standings`)."""
+    memberships = list(Membership.objects.filter(organisation=organisation, since__lte=on - datetime.timedelta(
         days=rule.min_membership_days)).filter(Q(until__isnull=True) | Q(until__gte=on))
         .select_related("person").order_by("person__paternal_surname", "person__maternal_surname",
                                            "person__given_names", "person_id"))
+    behind = dues.behind_in_dues(organisation, on, rule, [m.person_id for m in memberships])
+    return [m for m in memberships if m.person_id not in behind]
 
 
 def delegate_weight(rule: StatuteRule, member_org: Organisation, on: datetime.date) -> int:
@@ -270,6 +275,52 @@ def remove_attendance(*, scope: Scope, assembly: Assembly, number: int) -> None:
     if deleted:
         record(scope=scope, action="gov.attendance.remove", obj=assembly, org_path=assembly.organisation.path,
                before={"numbers": [number]})
+
+
+@transaction.atomic
+def attend_by_text(*, scope: Scope, elector: Elector) -> bool:
+    """She answered the convocation with PRESENTE: mark her present (the channel identified her
+    by her phone). Already present, nothing changes — a text sent twice marks her once. Returns
+    whether she was newly marked."""
+    assembly = _locked(elector.assembly)
+    _taking_attendance(assembly)
+    proxy = Proxy.objects.filter(giver=elector).select_related("holder").first()
+    if proxy is not None:
+        raise ValidationError(_("Usted dio carta poder a N° %(n)s: si vino, pida a la secretaria que la quite.")
+                              % {"n": proxy.holder.number})
+    _attendance, created = Attendance.objects.get_or_create(
+        elector=elector, defaults={"assembly": assembly, "how": Attendance.How.TEXT})
+    if created:
+        record(scope=scope, action="gov.attendance", obj=assembly, org_path=assembly.organisation.path,
+               after={"how": Attendance.How.TEXT, "numbers": [elector.number]})
+    return created
+
+
+def why_not_on_roll(person: Person, assembly: Assembly) -> str:
+    """For a person of the assembly's own organisation who is not on its roll: why, in words she
+    can act on. '' for anyone else — who must learn nothing about the assembly."""
+    organisation = assembly.organisation
+    on = timezone.localdate(assembly.convened_at)
+    if assembly.by_delegates:
+        inside = Membership.objects.filter(person=person, organisation__path__startswith=organisation.path).filter(
+            Q(until__isnull=True) | Q(until__gte=on)).exists()
+        return _("En esta asamblea votan las delegadas acreditadas por cada organización, y usted no figura como "
+                 "delegada.") if inside else ""
+    memberships = Membership.objects.filter(person=person, organisation=organisation).filter(
+        Q(until__isnull=True) | Q(until__gte=on))
+    if not memberships.exists():
+        return ""
+    if not memberships.filter(since__lte=on).exists():
+        return _("Usted se inscribió como socia después de la convocatoria; vota en la próxima asamblea.")
+    rule = rule_for(organisation)
+    if not memberships.filter(since__lte=on - datetime.timedelta(days=rule.min_membership_days)).exists():
+        return _("Usted no está en el padrón de esta asamblea: al convocarla no tenía la antigüedad de %(days)s días "
+                 "que pide el estatuto.") % {"days": rule.min_membership_days}
+    owed = dues.standings(organisation, on, [person.pk]).get(person.pk)
+    if owed is not None and not owed.in_good_standing(rule):
+        return _("Usted no está en el padrón de esta asamblea: al convocarla debía %(behind)s. Pague a su tesorera "
+                 "para votar en la próxima.") % {"behind": dues.describe_behind(owed)}
+    return _("Usted no figura en el padrón de esta asamblea. Consulte con su secretaria.")
 
 
 @transaction.atomic
@@ -469,12 +520,12 @@ def cast_vote(*, scope: Scope, motion_id, person: Person, choice: str, channel: 
     why = _voting_open(motion, now)
     if why:
         raise VoteRefused(why)
-    voter = Elector.objects.filter(assembly=assembly, person=person).first()
+    voter = Elector.objects.filter(assembly=assembly, person=person).select_related("person").first()
     if voter is None:
         raise VoteRefused(_("Usted no figura en el padrón de %(assembly)s.") % {"assembly": assembly})
     elector = voter
     if on_behalf_of is not None:
-        elector = Elector.objects.filter(assembly=assembly, person=on_behalf_of).first()
+        elector = Elector.objects.filter(assembly=assembly, person=on_behalf_of).select_related("person").first()
         if elector is None or not Proxy.objects.filter(giver=elector, holder=voter).exists():
             raise VoteRefused(_("No tiene carta poder de esa persona para esta asamblea."))
     elif Proxy.objects.filter(giver=voter).exists():
@@ -496,6 +547,7 @@ def cast_vote(*, scope: Scope, motion_id, person: Person, choice: str, channel: 
         sequence=earlier.sequence + 1 if earlier else 1, channel=channel, cast_at=None if secret else now)
     setattr(motion, _tally_field(choice), getattr(motion, _tally_field(choice)) + elector.weight)
     participation, new = Participation.objects.get_or_create(motion=motion, elector=elector)
+    participation.elector = elector  # its audit label names her: no second read of her row
     if new:
         motion.voters += 1
         if assembly.is_async:
@@ -612,6 +664,33 @@ def close_due_consultations(now: datetime.datetime | None = None) -> int:
         close_assembly(scope=scope, assembly=assembly)
         closed += 1
     return closed
+
+
+def announce_open_consultations(now: datetime.datetime | None = None) -> int:
+    """Text each consultation's ballot to its roll once its window is open (`ayni runperiodic`):
+    a member without internet learns the motions' numbers to answer `V 12 SI`. Returns how many
+    consultations were announced."""
+    now = now or timezone.now()
+    due = (Assembly.objects.filter(mode=Assembly.Mode.ASYNC, status=Assembly.Status.CONVENED, starts_at__lte=now,
+                                   ends_at__gt=now, ballot_notice__isnull=True)
+           .select_related("organisation").order_by("starts_at", "pk"))
+    announced = 0
+    for assembly in due:
+        motions = list(Motion.objects.filter(item__assembly=assembly).exclude(ballot=Motion.Ballot.HANDS)
+                       .order_by("item__number", "pk"))
+        if not motions:
+            continue
+        with transaction.atomic():
+            # Claimed first: two runs at once announce once.
+            notice, created = BallotNotice.objects.get_or_create(assembly=assembly)
+            if not created:
+                continue
+            phones = list(Elector.objects.filter(assembly=assembly).exclude(person__phone="")
+                          .values_list("person__phone", flat=True))
+            notice.recipients = notify.send_ballot(assembly, phones, motions)
+            notice.save(update_fields=["recipients"])
+        announced += 1
+    return announced
 
 
 # --- Agreements --------------------------------------------------------------------------------

@@ -5,27 +5,35 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
-from ayni.governance import selectors, services
+from ayni.governance import dues, elections, selectors, services
 from ayni.governance.forms import (
+    COMMITTEE_ROLES,
     AgreementForm,
+    AnnulForm,
     ConveneForm,
     DelegateForm,
+    DuesRuleForm,
+    ElectionForm,
+    ExemptionForm,
     HandCountForm,
     MotionForm,
+    PaymentForm,
     ProxyForm,
+    SlateForm,
     StatuteRuleForm,
     VoteForm,
 )
-from ayni.governance.models import Agreement, Assembly, Attendance, Elector, Proxy, StatuteRule
+from ayni.governance.models import Agreement, Assembly, Attendance, Election, Elector, Proxy, StatuteRule
 from ayni.governance.rules import rule_for
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import scope_roots
-from ayni.people.models import Person
+from ayni.people.models import Person, PositionKind
 from ayni.people.selectors import find_by_dni
 
 
@@ -59,7 +67,7 @@ def index(request):
 def assemblies(request, org):
     return render(request, "governance/assemblies.html", {
         "org": org, "assemblies": selectors.assemblies_of(request.scope, org)[:100], "rule": rule_for(org),
-        "can_edit": request.scope.holds(Can.EDIT, org),
+        "can_edit": request.scope.holds(Can.EDIT, org), "term_ends": elections.board_term_ending(org),
     })
 
 
@@ -329,3 +337,211 @@ def agreement_status(request, org, agreement):
                                                           status=request.POST.get("status", "")),
            _("Estado del acuerdo actualizado."))
     return redirect("governance:agreements", pk=org.pk)
+
+
+# --- Dues ------------------------------------------------------------------------------------------
+
+@requires(Can.VIEW, on="pk")
+def dues_page(request, org):
+    """Who is up to date and who is behind (names: VIEW_PERSONAL), payments to confirm, and the
+    dues collected this year across the organisation and those below it."""
+    today = timezone.localdate()
+    personal = request.scope.holds(Can.VIEW_PERSONAL, org)
+    can_edit = request.scope.holds(Can.EDIT, org)
+    total, branches = dues.collected_under(request.scope, org, today.replace(month=1, day=1), today)
+    members = dues.member_dues(request.scope, org, today) if personal else []
+    payments = dues.payments_of(request.scope, org) if personal else None
+    return render(request, "governance/dues.html", {
+        "org": org, "personal": personal, "can_edit": can_edit, "rule": rule_for(org),
+        "dues_rule": dues.rule_in_force(org, today),
+        "rules": org.dues_rules.order_by("-starts_on")[:10],
+        "collected": dues.soles(total), "branches": [{**b, "soles": dues.soles(b["collected"])} for b in branches],
+        "year": today.year, "members": members,
+        "up_to_date": sum(1 for m in members if m.good), "behind": sum(1 for m in members if not m.good),
+        "to_confirm": payments.filter(confirmed_at__isnull=True, annulled_at__isnull=True)[:50] if can_edit else [],
+        "recent": payments.filter(confirmed_at__isnull=False)[:20] if payments is not None else [],
+        "exemptions": dues.exemptions_of(request.scope, org)[:50] if personal else [],
+        "annul_form": AnnulForm(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def dues_payment(request, org):
+    form = PaymentForm(request.POST or None, people=dues.current_socias(request.scope, org),
+                       initial={"paid_on": timezone.localdate()})
+    return form_page(
+        request, form,
+        action=lambda data: dues.record_payment(scope=request.scope, organisation=org, person=data["person"],
+                                                amount=data["amount"], paid_on=data["paid_on"],
+                                                confirm=data["confirm"]),
+        success=lambda p: _("Pago de %(amount)s de %(name)s anotado.") % {
+            "amount": dues.soles_text(p.amount_cents), "name": p.person.full_name},
+        then=to("governance:dues", pk=org.pk), template="governance/dues_form.html",
+        context={"org": org, "title": _("Anotar pago de cuota"),
+                 "dues_rule": dues.rule_in_force(org, timezone.localdate())},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def dues_rule(request, org):
+    form = DuesRuleForm(request.POST or None, motions=dues.adopted_motions(request.scope, org))
+    return form_page(
+        request, form, action=lambda data: dues.set_dues(scope=request.scope, organisation=org, **data),
+        success=lambda r: _("Cuota de %(amount)s %(period)s desde %(month)s.") % {
+            "amount": dues.soles_text(r.amount_cents), "period": r.get_period_display().lower(),
+            "month": r.starts_on.strftime("%m/%Y")},
+        then=to("governance:dues", pk=org.pk), template="governance/dues_form.html",
+        context={"org": org, "title": _("Cuota acordada en asamblea"),
+                 "note": _("La cuota la fija una asamblea: elija la moción aprobada que la acordó.")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def dues_exemption(request, org):
+    form = ExemptionForm(request.POST or None, people=dues.current_socias(request.scope, org),
+                         motions=dues.adopted_motions(request.scope, org))
+    return form_page(
+        request, form, action=lambda data: dues.exempt(scope=request.scope, organisation=org, **data),
+        success=lambda e: _("%(name)s exonerada de cuotas.") % {"name": e.person.full_name},
+        then=to("governance:dues", pk=org.pk), template="governance/dues_form.html",
+        context={"org": org, "title": _("Exoneración de cuotas"),
+                 "note": _("Las exoneraciones las vota la asamblea: elija la moción aprobada.")},
+    )
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def dues_confirm(request, org, payment):
+    payment = dues.get_payment(request.scope, org, payment)
+    _flash(request, lambda: dues.confirm_payment(scope=request.scope, payment=payment),
+           _("Pago de %(name)s confirmado.") % {"name": payment.person.full_name})
+    return redirect("governance:dues", pk=org.pk)
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def dues_annul(request, org, payment):
+    payment = dues.get_payment(request.scope, org, payment)
+    form = AnnulForm(request.POST)
+    if form.is_valid():
+        _flash(request, lambda: dues.annul_payment(scope=request.scope, payment=payment,
+                                                   reason=form.cleaned_data["reason"]),
+               _("Pago anulado; ya no cuenta."))
+    else:
+        messages.error(request, _("Escriba por qué se anula el pago."))
+    return redirect("governance:dues", pk=org.pk)
+
+
+# --- Board elections -------------------------------------------------------------------------------
+
+def _people_by_dni(scope, data: dict, fields) -> dict[str, Person]:
+    """The person each DNI field names, found in the caller's sight, or a field error."""
+    found, errors = {}, {}
+    for name in fields:
+        dni = data.get(name)
+        if not dni:
+            continue
+        person = find_by_dni(scope, dni).person
+        if person is None:
+            errors[name] = _("No hay una persona con el DNI %(dni)s a su alcance.") % {"dni": dni}
+        else:
+            found[name] = person
+    if errors:
+        raise ValidationError(errors)
+    return found
+
+
+@requires(Can.VIEW, on="pk")
+def elections_page(request, org):
+    return render(request, "governance/elections.html", {
+        "org": org, "elections": elections.elections_of(request.scope, org)[:50],
+        "can_edit": request.scope.holds(Can.EDIT, org), "term_ends": elections.board_term_ending(org),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def election_new(request, org):
+    form = ElectionForm(request.POST or None, items=elections.open_assemblies_for_election(request.scope, org))
+
+    def call(data):
+        people = _people_by_dni(request.scope, data, [n for n, _label in COMMITTEE_ROLES])
+        committee = [(people[n], str(label)) for n, label in COMMITTEE_ROLES if n in people]
+        return elections.call_election(scope=request.scope, item=data["item"], term_starts=data["term_starts"],
+                                       term_ends=data["term_ends"], committee=committee)
+
+    return form_page(
+        request, form, action=call, success=_("Elección registrada: inscriba las listas."),
+        then=lambda e: redirect("governance:election", pk=org.pk, election=e.pk),
+        template="governance/form.html",
+        context={"org": org, "title": _("Elección de junta directiva"),
+                 "note": _("La elección se vota en una asamblea ya convocada: elija el punto de su agenda.")},
+    )
+
+
+@requires(Can.VIEW, on="pk")
+def election(request, org, election):
+    election = elections.get_election(request.scope, org, election)
+    personal = request.scope.holds(Can.VIEW_PERSONAL, org)
+    slates = list(election.slates.select_related("motion").prefetch_related("candidates__kind",
+                                                                            "candidates__person"))
+    return render(request, "governance/election.html", {
+        "org": org, "election": election, "slates": slates, "personal": personal,
+        "committee": election.committee.select_related("person") if personal else [],
+        "can_edit": request.scope.holds(Can.EDIT, org), "statuses": Election.Status,
+        "assembly": election.item.assembly,
+    })
+
+
+def _board_kinds():
+    return PositionKind.objects.filter(group=PositionKind.Group.BOARD).order_by("order")
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def slate_add(request, org, election):
+    election = elections.get_election(request.scope, org, election)
+    form = SlateForm(request.POST or None, kinds=_board_kinds())
+
+    def register(data):
+        people = _people_by_dni(request.scope, data, [f"dni_{k.code}" for k in form.kinds])
+        candidates = [(k, people[f"dni_{k.code}"]) for k in form.kinds if f"dni_{k.code}" in people]
+        return elections.register_slate(scope=request.scope, election=election, name=data["name"],
+                                        candidates=candidates)
+
+    return form_page(
+        request, form, action=register, success=lambda s: _("%(slate)s inscrita.") % {"slate": s},
+        then=lambda _s: redirect("governance:election", pk=org.pk, election=election.pk),
+        template="governance/form.html", context={"org": org, "title": _("Inscribir lista (plancha)"),
+                                                  "note": str(election)},
+    )
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def election_ballot(request, org, election):
+    election = elections.get_election(request.scope, org, election)
+    _flash(request, lambda: elections.open_ballot(scope=request.scope, election=election,
+                                                  ballot=request.POST.get("ballot", "secret")),
+           _("Cada lista es ahora una moción de la asamblea: se vota como cualquier moción."))
+    return redirect("governance:election", pk=org.pk, election=election.pk)
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def election_decide(request, org, election):
+    election = elections.get_election(request.scope, org, election)
+    try:
+        decided, why = elections.decide_election(scope=request.scope, election=election)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if why:
+            messages.warning(request, why)
+        else:
+            messages.success(request, _("%(slate)s elegida: sus cargos quedaron registrados con su periodo.")
+                             % {"slate": decided.winner})
+    return redirect("governance:election", pk=org.pk, election=election.pk)

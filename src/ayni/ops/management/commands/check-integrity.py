@@ -25,6 +25,8 @@ CHECKS = [
     ("people fed: repeated people", rolls.repeated_violations),
     ("people fed: direct count", rolls.people_fed_violations),
     ("governance: tallies, ballots, actas", governance.governance_violations),
+    ("governance: dues collected = payments", governance.dues_violations),
+    ("governance: elected lists = board positions", governance.election_violations),
     ("kept files: content = SHA-256", files.file_violations),
     ("orphan rows", integrity.orphan_violations),
 ]
