@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ayni.capture",
     "ayni.governance",
     "ayni.files",
+    "ayni.memory",
 ]
 
 MIDDLEWARE = [
