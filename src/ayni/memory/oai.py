@@ -259,9 +259,7 @@ def _list(request, body, args, now, *, with_metadata: bool):
     else:
         _format(args["metadataPrefix"])
         state = _first_state(args, now)
-    qs = harvestable().filter(oai_stamp__gte=_dt(state["from"]), oai_stamp__lt=_dt(state["before"]))
-    if state["set"]:
-        qs = qs.filter(topics__slug=state["set"])
+    qs = _frozen(state)
     if state["after"]:
         after_stamp, after_pk = _dt(state["after"][0]), state["after"][1]
         qs = qs.filter(Q(oai_stamp__gt=after_stamp) | Q(oai_stamp=after_stamp, pk__gt=after_pk))
@@ -294,7 +292,7 @@ def _dt(text: str) -> datetime.datetime:
 
 
 def _first_state(args, now) -> dict:
-    start, before = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC), now
+    start, before = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC), now + datetime.timedelta(seconds=1)
     day_from = day_until = None
     if "from" in args:
         start, day_from = parse_datestamp(args["from"])
@@ -307,12 +305,19 @@ def _first_state(args, now) -> dict:
     if "from" in args and "until" in args and start > parse_datestamp(args["until"])[0]:
         raise OAIError("badArgument", "'from' is later than 'until'.")
     state = {"prefix": args["metadataPrefix"], "from": start.isoformat(), "before": before.isoformat(),
+             "now": now.isoformat(), "top": harvestable().order_by("-pk").values_list("pk", flat=True).first() or 0,
              "set": args.get("set", ""), "after": None, "cursor": 0}
-    qs = harvestable().filter(oai_stamp__gte=start, oai_stamp__lt=before)
-    if state["set"]:
-        qs = qs.filter(topics__slug=state["set"])
-    state["total"] = qs.count()
+    state["total"] = _frozen(state).count()
     return state
+
+
+def _frozen(state) -> QuerySet[Experience]:
+    """The list as it stood at the first request: up to its `until`, and in the second of that
+    request only the experiences that existed then (those stamped later in the same second come
+    with the next harvest, whose `from` is this response's date)."""
+    qs = harvestable().filter(oai_stamp__gte=_dt(state["from"]), oai_stamp__lt=_dt(state["before"]))
+    qs = qs.filter(Q(oai_stamp__lt=_dt(state["now"])) | Q(pk__lte=state["top"]))
+    return qs.filter(topics__slug=state["set"]) if state["set"] else qs
 
 
 def _read_token(token: str) -> dict:
@@ -322,7 +327,8 @@ def _read_token(token: str) -> dict:
         raise OAIError("badResumptionToken", "The resumption token has expired; start the list again.") from None
     except signing.BadSignature:
         raise OAIError("badResumptionToken", "The resumption token is not valid.") from None
-    if not isinstance(state, dict) or not {"prefix", "from", "before", "set", "after", "cursor", "total"} <= set(state):
+    if not isinstance(state, dict) or not {"prefix", "from", "before", "now", "top", "set", "after", "cursor",
+                                                    "total"} <= set(state):
         raise OAIError("badResumptionToken", "The resumption token is not valid.")
     return state
 
