@@ -1,18 +1,20 @@
 """Demo memory: leaders lost, recorded with consent, and a dozen experiences in every state.
 
-Written through the services (a handful of rows: the audit trail and the OAI-PMH datestamps come
-out as they would in use), under the demo's system scope. Memorial records go to women whose
+Rows written directly, as the other steps do (the demo has its one audit entry), in the shapes the
+services leave: versions kept, reviews behind every publication, OAI-PMH datestamps. Memorial records go to women whose
 membership ended, most with a public page, one corrected and one withdrawn; experiences are
 public, for the network, in review, returned and drafts, with topics and the kitchen's district.
 """
 
 import datetime
 
-from ayni.accounts.scope import Scope
+from django.utils import timezone
+
+from ayni.audit.services import snapshot
 from ayni.demo.context import DemoContext
 from ayni.memory import services
-from ayni.memory.models import MemorialRecord
-from ayni.people.models import Language, Person
+from ayni.memory.models import Experience, ExperienceReview, MemorialRecord, MemorialVersion
+from ayni.people.models import Language
 
 MEMORIALS = 12
 CAUSES = ["covid", "covid", "covid", "illness", "", "violence", "accident"]
@@ -56,57 +58,66 @@ STATES = ["public"] * 5 + ["network"] * 3 + ["review"] * 2 + ["returned", "draft
 
 
 def generate_memory(ctx: DemoContext) -> None:
-    scope = Scope.system("datos de demostración")
-    _memorials(ctx, scope)
-    _experiences(ctx, scope)
+    _memorials(ctx)
+    _experiences(ctx)
     ctx.progress.update(1)
 
 
-def _memorials(ctx: DemoContext, scope: Scope) -> None:
+def _memorials(ctx: DemoContext) -> None:
     gone = [(node, m) for node in ctx.base_nodes for m in node.members if m.until is not None and m.until < ctx.today]
     chosen = ctx.rng.sample(gone, min(MEMORIALS, len(gone)))
-    people = Person.objects.in_bulk([m.person_id for _node, m in chosen])
     for i, (node, member) in enumerate(chosen):
         died = min(member.until, ctx.today - datetime.timedelta(days=2))
         consent_by, relation = ctx.rng.choice(RELATIONS)
-        record = services.record_memorial(
-            scope=scope, organisation=node.org, person=people[member.person_id], died_on=died,
-            consent_by=consent_by, consent_name=f"Familia de la socia {i + 1}" if consent_by == "family"
+        record = MemorialRecord.objects.create(
+            organisation=node.org, person_id=member.person_id, died_on=died, consent_by=consent_by,
+            consent_name=f"Familia de la socia {i + 1}" if consent_by == "family"
             else f"Junta directiva de {node.org.name}"[:120], consent_relation=relation,
             consent_on=min(ctx.today, died + datetime.timedelta(days=ctx.rng.randint(1, 60))),
             cause=ctx.rng.choice(CAUSES), place=f"Distrito de {node.org.district.name.title()}" if node.org.district
             else "", tribute=ctx.rng.choice(TRIBUTES), public=i % 3 != 2, show_cause=i % 2 == 0, show_place=True)
-        if i == 1:
-            services.correct_memorial(scope=scope, memorial=record, reason="La familia precisó la fecha",
-                                      died_on=died - datetime.timedelta(days=1))
-        if i == 2:
-            services.withdraw_memorial(scope=scope, memorial=record, reason="La familia pidió retirarlo")
+        if i in (1, 2):
+            # A correction and a withdrawal, with the version each replaced, as the services keep them.
+            MemorialVersion.objects.create(record=record, version=1, data=snapshot(record),
+                                           reason="La familia precisó la fecha" if i == 1
+                                           else "La familia pidió retirarlo")
+            change = {"died_on": died - datetime.timedelta(days=1)} if i == 1 else {
+                "withdrawn": True, "withdrawn_reason": "La familia pidió retirarlo", "public": False}
+            MemorialRecord.objects.filter(pk=record.pk).update(version=2, **change)
         ctx.counts["memorial records"] += 1
-    ctx.counts["memorial withdrawn"] = MemorialRecord.objects.filter(withdrawn=True).count()
 
 
-def _experiences(ctx: DemoContext, scope: Scope) -> None:
+def _experiences(ctx: DemoContext) -> None:
     kitchens = [n for n in ctx.base_nodes if n.is_active and n.org.district_id]
     if not kitchens:
         return
     languages = {lang.code: lang for lang in Language.objects.filter(code__in=["castellano", "quechua"])}
-    for (title, topics, start), state in zip(EXPERIENCES, STATES, strict=True):
+    now = timezone.now().replace(microsecond=0)
+    for i, ((title, topics, start), state) in enumerate(zip(EXPERIENCES, STATES, strict=True)):
         node = ctx.rng.choice(kitchens)
-        quechua = "quechua" in topics  # written in the language it is about
-        experience = services.write_experience(
-            scope=scope, organisation=node.org, title=title,
-            language=languages["quechua" if quechua else "castellano"], starting_point=start,
+        published = state in ("public", "network")
+        when = now - datetime.timedelta(days=len(EXPERIENCES) - i)
+        experience = Experience.objects.create(
+            organisation=node.org, title=title,
+            # Written in the language it is about.
+            language=languages["quechua" if "quechua" in topics else "castellano"],
+            starting_point=start,
             initial_questions="¿Qué hicimos, por qué funcionó y qué puede servir a otras organizaciones?",
             recovery=f"Lo contamos las socias de {node.org.name}, paso a paso, con fechas y nombres de los cargos.",
             reflection="Funcionó porque lo decidimos en asamblea y la federación nos respaldó ante las autoridades.",
             arrival="Recomendamos empezar con pocas, llevar las cuentas claras y pedir apoyo a la federación.",
-            topics=topics, districts=[node.org.district],
-            organisations=[node.parent.org] if node.parent else [])
-        if state != "draft":
-            services.submit_experience(scope=scope, experience=experience)
-        if state in ("public", "network"):
-            services.review_experience(scope=scope, experience=experience, decision="publish", audience=state)
-        elif state == "returned":
-            services.review_experience(scope=scope, experience=experience, decision="return",
-                                       note="Falta la reflexión de fondo: ¿por qué funcionó?")
+            status={"public": "published", "network": "published", "review": "review", "returned": "returned",
+                    "draft": "draft"}[state],
+            audience=state if published else "", published_at=when if published else None,
+            oai_stamp=when if state == "public" else None, harvested=state == "public")
+        experience.topics.set(services.topics_from(topics))
+        experience.districts.set([node.org.district])
+        if node.parent:
+            experience.organisations.set([node.parent.org])
+        services.index_words(experience)
+        if published or state == "returned":
+            ExperienceReview.objects.create(
+                experience=experience, decision="publish" if published else "return",
+                audience=state if published else "",
+                note="" if published else "Falta la reflexión de fondo: ¿por qué funcionó?")
         ctx.counts[f"experiences:{state}"] += 1

@@ -162,7 +162,7 @@ def words_of(text: str) -> set[str]:
     return {w[:40] for w in _WORD.findall(fold(text)) if len(w) >= MIN_WORD}
 
 
-def _index_words(experience: Experience) -> None:
+def index_words(experience: Experience) -> None:
     text = " ".join([experience.title, *(getattr(experience, s) for s in Experience.STEPS),
                      *experience.topics.values_list("name", flat=True)])
     ExperienceWord.objects.filter(experience=experience).delete()
@@ -215,7 +215,7 @@ def write_experience(*, scope: Scope, organisation: Organisation, title: str, la
     experience.full_clean()
     experience.save()
     _set_relations(experience, topics, list(organisations), list(districts))
-    _index_words(experience)
+    index_words(experience)
     record(scope=scope, action="experience.write", obj=experience, org_path=organisation.path,
            after=snapshot(experience, exclude=Experience.STEPS))
     return experience
@@ -246,7 +246,7 @@ def edit_experience(*, scope: Scope, experience: Experience, topics=None, organi
     experience.full_clean()
     experience.save()
     _set_relations(experience, topics, organisations, districts)
-    _index_words(experience)
+    index_words(experience)
     record(scope=scope, action="experience.edit", obj=experience, org_path=experience.organisation.path,
            before=before, after=snapshot(experience, exclude=Experience.STEPS))
     return experience
