@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
@@ -96,8 +97,10 @@ def test_a_correction_needs_a_reason_and_a_change(world):
 
 def test_a_record_is_never_deleted_only_withdrawn_with_its_reason(world):
     memorial = memorial_for(world)
-    with pytest.raises(ProtectedError):
-        memorial.delete()
+    for attempt in (memorial.delete, MemorialRecord.objects.filter(pk=memorial.pk).delete,
+                    world.member.delete):  # nor through the woman's record
+        with pytest.raises(ProtectedError), transaction.atomic():
+            attempt()
     services.withdraw_memorial(scope=SYSTEM, memorial=memorial, reason="La familia lo pidió")
     memorial.refresh_from_db()
     assert memorial.withdrawn and not memorial.public and memorial.withdrawn_reason == "La familia lo pidió"
@@ -160,3 +163,23 @@ def test_integrity_names_a_record_whose_history_has_a_gap(world):
     assert memorial_violations() == []
     MemorialRecord.objects.filter(pk=memorial.pk).update(version=3)
     assert any("versión" in v for v in memorial_violations())
+
+
+def test_the_pages_correct_and_withdraw_with_their_history(world, login):
+    memorial = memorial_for(world, cause="")
+    client = login(world.coordinator)
+    url = reverse("memory:memorial_correct", kwargs={"record": memorial.pk})
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, False)}
+    data.update(died_on=memorial.died_on.isoformat(), consent_on=memorial.consent_on.isoformat(), cause="illness",
+                reason="Lo precisó su hija")
+    assert client.post(url, data).status_code == 302
+    memorial.refresh_from_db()
+    assert memorial.cause == "illness" and memorial.version == 2
+    detail = reverse("memory:memorial_detail", kwargs={"record": memorial.pk})
+    client.post(reverse("memory:memorial_withdraw", kwargs={"record": memorial.pk}), {"reason": ""})
+    memorial.refresh_from_db()
+    assert not memorial.withdrawn  # no reason, no withdrawal
+    client.post(reverse("memory:memorial_withdraw", kwargs={"record": memorial.pk}), {"reason": "Duplicado"})
+    page = client.get(detail).content.decode()
+    assert "Registro retirado: Duplicado" in page and "Lo precisó su hija" in page and "Versión vigente: 3" in page

@@ -255,6 +255,10 @@ def test_a_withdrawn_experience_is_announced_as_deleted(world, client):
     assert root.find(".//o:header", NS).get("status") == "deleted"
 
 
+def test_no_sets_until_an_experience_with_a_topic_is_public(world, client):
+    assert error_of(ask(client, verb="ListSets")) == "noSetHierarchy"
+
+
 def test_a_draft_never_reaches_a_harvester(world, client):
     experience_for(world)
     draft = Experience.objects.get()

@@ -78,9 +78,12 @@ class MemorialRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.person} († {self.died_on:%Y})"
 
-    def delete(self, *args, **kwargs):
-        # Never deleted silently: `services.withdraw_memorial` keeps the row and says why.
-        raise models.ProtectedError(str(_("Un registro de la memoria no se borra; se retira con un motivo.")), {self})
+
+def refuse_deletion(sender, instance, **kwargs):
+    """Connected to `pre_delete` of the register's rows (apps.py), so neither `delete()` nor a
+    queryset's bulk delete removes a woman from the memory: `services.withdraw_memorial` keeps
+    the row and says why."""
+    raise models.ProtectedError(str(_("Un registro de la memoria no se borra; se retira con un motivo.")), {instance})
 
 
 class MemorialVersion(models.Model):

@@ -184,7 +184,9 @@ def list_metadata_formats(request, body, args, now):
 def list_sets(request, body, args, now):
     if "resumptionToken" in args:
         raise OAIError("badResumptionToken", "ListSets is answered whole; there is no token to resume.")
-    topics = Topic.objects.filter(experiences__harvested=True).distinct().order_by("slug")
+    topics = list(Topic.objects.filter(experiences__harvested=True).distinct().order_by("slug"))
+    if not topics:  # the protocol's list holds at least one set
+        raise OAIError("noSetHierarchy", "No experience with a topic has been published yet.")
     for topic in topics:
         element = _sub(body, "set")
         _sub(element, "setSpec", topic.slug)
