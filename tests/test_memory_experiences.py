@@ -171,10 +171,11 @@ def test_the_pages_write_submit_review_and_publish(world, login):
     assert not Experience.objects.exists()
     response = client.post(reverse("memory:experience_new", kwargs={"pk": world.kitchen.pk}), {
         "title": "Cocina mejorada", "language": "quechua", "topics": "leña, salud", "districts": "150142",
-        "starting_point": "Humo en la cocina", "initial_questions": "¿Cómo?", "recovery": "Construimos.",
-        "reflection": "Sirvió.", "arrival": "Menos humo."})
+        "organisations": [world.ves.pk], "starting_point": "Humo en la cocina", "initial_questions": "¿Cómo?",
+        "recovery": "Construimos.", "reflection": "Sirvió.", "arrival": "Menos humo."})
     experience = Experience.objects.get()
     assert response.status_code == 302 and {t.slug for t in experience.topics.all()} == {"lena", "salud"}
+    assert list(experience.organisations.all()) == [world.ves]
     client.post(reverse("memory:experience_submit", kwargs={"exp": experience.pk}))
     client = login(world.coordinator)
     assert "Cocina mejorada" in client.get(reverse("memory:review_queue")).content.decode()
@@ -190,3 +191,17 @@ def test_integrity_names_an_experience_published_without_review(world):
     Experience.objects.filter(pk=experience.pk).update(status="published", audience="public")
     problems = experience_violations()
     assert any("sin revisión" in p for p in problems) and any("OAI-PMH" in p for p in problems)
+
+
+def test_the_register_page_reads_in_few_queries(world, login, django_assert_max_num_queries):
+    from ayni.people.services import register_person
+    from tests.memory_helpers import memorial_for
+
+    for i in range(6):
+        person = register_person(scope=SYSTEM, organisation=world.kitchen, given_names=f"Lideresa {i}",
+                                 paternal_surname=f"Recordada{i}")
+        memorial_for(world, person=person)
+    client = login(world.coordinator)
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("memory:memorial", kwargs={"pk": world.lima.pk})).content.decode()
+    assert page.count("/memoria/registro/") == 6

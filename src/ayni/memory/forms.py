@@ -1,12 +1,14 @@
 """Forms of the memorial and the library: they parse; the services decide."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ayni.geo.forms import DistrictField
 from ayni.lib.forms import DateField
 from ayni.memory.models import Experience, ExperienceReview, MemorialRecord
 from ayni.memory.services import MEMORIAL_FIELDS
+from ayni.orgs.models import Organisation
 from ayni.people.models import Language
 
 TEXTAREA = {"rows": 6}
@@ -72,6 +74,17 @@ class ExperienceForm(forms.Form):
                              help_text=_("Separados por comas: gas, huerto, incidencia municipal."))
     districts = forms.CharField(label=_("Territorios: códigos UBIGEO de los distritos"), max_length=200,
                                 required=False, help_text=_("Separados por espacios, por ejemplo 150142 080108."))
+    organisations = forms.ModelMultipleChoiceField(label=_("Organizaciones que participaron"), required=False,
+                                                   queryset=Organisation.objects.none(),
+                                                   widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Those beside her in the tree: the federations above and the organisations just below
+        # (a short list a phone can show, not the whole movement).
+        self.fields["organisations"].queryset = (
+            Organisation.objects.filter(Q(path__in=organisation.ancestor_paths()) | Q(parent=organisation))
+            .order_by("depth", "name"))
 
     def clean_districts(self):
         from ayni.geo.models import District
@@ -90,7 +103,8 @@ class ExperienceForm(forms.Form):
         initial["language"] = experience.language_id
         initial["topics"] = ", ".join(t.name for t in experience.topics.all())
         initial["districts"] = " ".join(d.code for d in experience.districts.all())
-        return cls(data, initial=initial)
+        initial["organisations"] = [o.pk for o in experience.organisations.all()]
+        return cls(data, initial=initial, organisation=experience.organisation)
 
 
 class AttachForm(forms.Form):

@@ -151,7 +151,7 @@ def experience_file(request, exp, file):
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def experience_new(request, org):
-    form = ExperienceForm(request.POST or None)
+    form = ExperienceForm(request.POST or None, organisation=org)
     return form_page(
         request, form,
         action=lambda data: services.write_experience(scope=request.scope, organisation=org, **data),
