@@ -239,6 +239,8 @@ def test_an_altered_or_expired_token_is_bad(world, client, monkeypatch):
     published(world, title="Otra")
     token = ask(client, verb="ListIdentifiers", metadataPrefix="oai_dc").find(".//o:resumptionToken", NS).text
     assert error_of(ask(client, verb="ListIdentifiers", resumptionToken=token[:-2] + "xx")) == "badResumptionToken"
+    assert error_of(ask(client, verb="ListRecords", resumptionToken=token)) == "badResumptionToken"  # another list's
+    assert error_of(ask(client, verb="ListIdentifiers", resumptionToken=token)) is None
     real = time.time()
     monkeypatch.setattr(time, "time", lambda: real + oai.TOKEN_SECONDS + 60)
     assert error_of(ask(client, verb="ListIdentifiers", resumptionToken=token)) == "badResumptionToken"

@@ -256,11 +256,14 @@ def dublin_core(request, experience: Experience) -> list[tuple[str, str]]:
 # --- Lists and their resumption tokens -------------------------------------------------------------
 
 def _list(request, body, args, now, *, with_metadata: bool):
+    verb = "ListRecords" if with_metadata else "ListIdentifiers"
     if "resumptionToken" in args:
         state = _read_token(args["resumptionToken"])
+        if state.get("verb", verb) != verb:
+            raise OAIError("badResumptionToken", f"This resumption token continues {state['verb']}, not {verb}.")
     else:
         _format(args["metadataPrefix"])
-        state = _first_state(args, now)
+        state = {**_first_state(args, now), "verb": verb}
     qs = _frozen(state)
     if state["after"]:
         after_stamp, after_pk = _dt(state["after"][0]), state["after"][1]
