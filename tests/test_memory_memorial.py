@@ -183,3 +183,4 @@ def test_the_pages_correct_and_withdraw_with_their_history(world, login):
     client.post(reverse("memory:memorial_withdraw", kwargs={"record": memorial.pk}), {"reason": "Duplicado"})
     page = client.get(detail).content.decode()
     assert "Registro retirado: Duplicado" in page and "Lo precisó su hija" in page and "Versión vigente: 3" in page
+    assert "causa: — → Enfermedad" in page and "retirado: no → sí" in page

@@ -15,10 +15,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
+from ayni.audit.services import snapshot
 from ayni.evidence.suppression import Cell, additive, protect, small
 from ayni.lib.text import fold
-from ayni.memory.models import Experience, ExperienceFile, ExperienceWord, MemorialRecord, Topic
-from ayni.memory.services import words_of
+from ayni.memory.models import Experience, ExperienceFile, ExperienceWord, MemorialRecord, MemorialVersion, Topic
+from ayni.memory.services import MEMORIAL_FIELDS, words_of
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
 
@@ -47,6 +48,33 @@ def public_memorial(pk) -> MemorialRecord:
                 .select_related("person", "organisation", "district__department").get(pk=pk))
     except (MemorialRecord.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+@dataclass
+class Change:
+    label: str
+    before: object
+    after: object
+
+
+def history(memorial: MemorialRecord) -> list[tuple[MemorialVersion, list[Change]]]:
+    """Each version a correction replaced, newest first, with what changed from it, in words."""
+    versions = list(memorial.versions.select_related("by").order_by("version"))
+    states = [v.data for v in versions] + [snapshot(memorial)]
+    fields = (*MEMORIAL_FIELDS, "withdrawn")
+    causes = dict(MemorialRecord.Cause.choices) | dict(MemorialRecord.ConsentBy.choices)
+
+    def shown(value):
+        if isinstance(value, bool):
+            return _("sí") if value else _("no")
+        return causes.get(value, value) if value not in (None, "") else "—"
+
+    out = []
+    for version, before, after in zip(versions, states, states[1:], strict=False):
+        changes = [Change(str(MemorialRecord._meta.get_field(f).verbose_name), shown(before.get(f)),
+                          shown(after.get(f))) for f in fields if before.get(f) != after.get(f)]
+        out.append((version, changes))
+    return out[::-1]
 
 
 @dataclass

@@ -65,7 +65,7 @@ def memorial_detail(request, record):
     memorial = selectors.get_memorial(request.scope, record)
     return render(request, "memory/memorial_detail.html", {
         "memorial": memorial, "life": selectors.life_of(memorial.person),
-        "versions": memorial.versions.select_related("by"),
+        "history": selectors.history(memorial),
         "can_edit": request.scope.holds(Can.EDIT, memorial.organisation),
         "reason_form": ReasonForm(),
     })
