@@ -25,6 +25,7 @@ from tests.kitchens import (
     kitchen_report,
     kitchen_subsidy,
 )
+from tests.memory_helpers import mem_experience, mem_file, mem_record
 from tests.rolls_helpers import import_batch, open_pair, roll_entry
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +173,32 @@ MATRIX = {
     "governance:slate_add": ("get", gov_election, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "governance:election_ballot": ("post", gov_election, [L, 404, L, 404, L, 403, L, 404, L]),
     "governance:election_decide": ("post", gov_election, [L, 404, L, 404, L, 403, L, 404, L]),
+    # The memorial register and the library of experiences (tests/test_memory_*.py for the rest).
+    "memory:memorial_index": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
+    "memory:memorial": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "memory:memorial_record": ("get", lambda w: {"pk": w.kitchen.pk, "person": w.member.pk},
+                               [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "memory:memorial_detail": ("get", mem_record, [200, 404, 200, 404, 200, 403, 200, 403, L]),
+    "memory:memorial_correct": ("get", mem_record, [200, 404, 200, 404, 200, 403, 200, 403, L]),
+    "memory:memorial_withdraw": ("post", mem_record, [L, 404, L, 404, L, 403, L, 403, L]),
+    # The family allowed her public page: anyone reads it.
+    "memory:memorial_public": ("get", mem_record, [200] * 9),
+    "memory:experiences": ("get", lambda w: {}, [200] * 9),
+    "memory:review_queue": ("get", lambda w: {}, [403, 403, 200, 200, 200, 403, 200, 403, L]),
+    "memory:experience_new": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "memory:experience": ("get", lambda w: mem_experience(w, "public"), [200] * 9),
+    "memory:experience_file": ("get", mem_file, [200] * 9),
+    "memory:experience_edit": ("get", lambda w: mem_experience(w, "draft"),
+                               [200, 404, 200, 404, 200, 404, 200, 404, L]),
+    "memory:experience_attach": ("get", lambda w: mem_experience(w, "draft"),
+                                 [200, 404, 200, 404, 200, 404, 200, 404, L]),
+    "memory:experience_submit": ("post", lambda w: mem_experience(w, "draft"), [L, 404, L, 404, L, 404, L, 404, L]),
+    "memory:experience_review": ("get", lambda w: mem_experience(w, "draft"),
+                                 [403, 404, 200, 404, 200, 404, 200, 404, L]),
+    "memory:experience_withdraw": ("post", lambda w: mem_experience(w, "public"),
+                                   [403, 404, L, 404, L, 403, L, 404, L]),
+    # OAI-PMH answers everyone; without a verb, its badVerb error (tests/test_memory_oai.py).
+    "memory:oai": ("get", lambda w: {}, [200] * 9),
     "set_language": ("post", lambda w: {}, [L] * 9),
     "capture:service_worker": ("get", lambda w: {}, [200] * 9),
     "capture:manifest": ("get", lambda w: {}, [200] * 9),

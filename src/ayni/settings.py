@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ayni.capture",
     "ayni.governance",
     "ayni.files",
+    "ayni.memory",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,11 @@ AYNI_LOGIN_ADDRESS_MAX_WAIT_SECONDS = env_int("AYNI_LOGIN_ADDRESS_MAX_WAIT_SECON
 # believed (lib/net.py). Empty: none, the connection's own address is the client's.
 AYNI_TRUSTED_PROXIES = parse_proxies(env_list("AYNI_TRUSTED_PROXIES", []))
 AYNI_RESET_CODE_HOURS = env_int("AYNI_RESET_CODE_HOURS", 48)
+# OAI-PMH (memory/oai.py): how the repository names itself to harvesters. Empty: the host name,
+# "Ayni — biblioteca de experiencias…", and SERVER_EMAIL.
+AYNI_OAI_REPOSITORY_ID = env_str("AYNI_OAI_REPOSITORY_ID")
+AYNI_OAI_REPOSITORY_NAME = env_str("AYNI_OAI_REPOSITORY_NAME")
+AYNI_OAI_ADMIN_EMAIL = env_str("AYNI_OAI_ADMIN_EMAIL")
 
 SESSION_COOKIE_AGE = env_int("AYNI_SESSION_SECONDS", 14 * 24 * 3600)
 SESSION_COOKIE_HTTPONLY = True

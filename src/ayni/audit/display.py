@@ -86,6 +86,15 @@ ACTION_LABELS = {
     "gov.close": gettext_lazy("Cerró la asamblea"),
     "gov.agreement": gettext_lazy("Registró un acuerdo"),
     "gov.agreement.status": gettext_lazy("Cambió el estado de un acuerdo"),
+    "memorial.record": gettext_lazy("Registró a una lideresa en la memoria"),
+    "memorial.correct": gettext_lazy("Corrigió un registro de la memoria"),
+    "memorial.withdraw": gettext_lazy("Retiró un registro de la memoria"),
+    "experience.write": gettext_lazy("Escribió una experiencia"),
+    "experience.edit": gettext_lazy("Editó una experiencia"),
+    "experience.attach": gettext_lazy("Añadió un archivo a una experiencia"),
+    "experience.submit": gettext_lazy("Envió una experiencia a revisión"),
+    "experience.review": gettext_lazy("Revisó una experiencia"),
+    "experience.withdraw": gettext_lazy("Retiró la publicación de una experiencia"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).

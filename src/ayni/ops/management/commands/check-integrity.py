@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ayni.files import integrity as files
 from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
+from ayni.memory import integrity as memory
 from ayni.ops import integrity as registry
 from ayni.rolls import integrity as rolls
 
@@ -28,6 +29,8 @@ CHECKS = [
     ("governance: dues collected = payments", governance.dues_violations),
     ("governance: elected lists = board positions", governance.election_violations),
     ("kept files: content = SHA-256", files.file_violations),
+    ("memorial: consent and history", memory.memorial_violations),
+    ("experiences: reviewed before published", memory.experience_violations),
     ("orphan rows", integrity.orphan_violations),
 ]
 
