@@ -75,3 +75,15 @@ def gov_agreement(w):
     agreement = Agreement.objects.create(organisation=w.kitchen, motion_id=target["motion"], text="Pintar el local",
                                          responsible=w.member, deadline=timezone.localdate())
     return {"pk": w.kitchen.pk, "agreement": agreement.pk}
+
+
+def gov_signed_page(w):
+    """A signed attendance sheet of a kitchen's assembly (for the access matrix)."""
+    from ayni.files.services import keep
+    from ayni.governance.models import Assembly, SignedPage
+
+    target = gov_assembly(w)
+    stored, _new = keep(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page = SignedPage.objects.create(assembly=Assembly.objects.get(pk=target["assembly"]), kind="attendance",
+                                     file=stored, numbers=[1])
+    return {"pk": target["pk"], "assembly": target["assembly"], "page": page.pk}

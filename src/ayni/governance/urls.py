@@ -23,4 +23,10 @@ urlpatterns = [
     path("<int:pk>/acuerdos/", views.agreements, name="agreements"),
     path("<int:pk>/acuerdos/<int:agreement>/estado/", views.agreement_status, name="agreement_status"),
     path("<int:pk>/<int:assembly>/mocion/<int:motion>/acuerdo/", views.agreement_add, name="agreement_add"),
+    path("<int:pk>/<int:assembly>/acta/", views.acta, name="acta"),
+    path("<int:pk>/<int:assembly>/acta/aprobar/", views.acta_approve, name="acta_approve"),
+    path("<int:pk>/<int:assembly>/acta.pdf", views.acta_pdf, name="acta_pdf"),
+    path("<int:pk>/<int:assembly>/acta/firmada/", views.acta_scan, name="acta_scan"),
+    path("<int:pk>/<int:assembly>/firmadas/<int:page>/", views.signed_page, name="signed_page"),
+    path("<int:pk>/<int:assembly>/asistencia/papel/", views.paper_list, name="paper_list"),
 ]
