@@ -188,7 +188,7 @@ def test_the_secretary_writes_approves_and_prints_through_the_pages(client, worl
     assert DebateSummary.objects.get(item=item).text == "Se discutió el informe."
     approve = reverse("governance:acta_approve", kwargs={"pk": world.kitchen.pk, "assembly": assembly.pk})
     html = client.post(approve, follow=True).content.decode()
-    assert "Acta N.º 1 aprobada" in html and Acta.objects.get().sha256 in html
+    assert "Acta N.º 1 aprobada" in html and Acta.objects.get().sha256_spaced in html
     refused = client.post(url, {f"debate-{item.pk}": "Otra versión"}, follow=True).content.decode()
     assert "ya está aprobada y no se modifica" in refused
     assert DebateSummary.objects.get(item=item).text == "Se discutió el informe."
@@ -221,3 +221,20 @@ def test_two_secretaries_approving_at_once_get_consecutive_numbers(monkeypatch):
     assert all(kind == "ok" for kind, _v in results), results
     assert sorted(Acta.objects.values_list("number", flat=True)) == [1, 2, 3, 4]
     assert acta_violations() == []
+
+
+def test_the_paper_list_page_takes_tapped_names_and_the_photo(client, world, clock):
+    socias(world.kitchen, 2)
+    assembly = convene(world.kitchen)
+    clock.at(assembly.starts_at + datetime.timedelta(minutes=10))
+    client.force_login(world.leader)
+    kw = {"pk": world.kitchen.pk, "assembly": assembly.pk}
+    url = reverse("governance:paper_list", kwargs=kw)
+    assert "Socia 2 Prueba002" in client.get(url).content.decode()
+    missing = client.post(url, {"n": ["1", "2"]}).content.decode()
+    assert "obligatorio" in missing and not Attendance.objects.exists()
+    response = client.post(url, {"n": ["1", "2"], "photo": photo()}, follow=True)
+    assert "2 asistentes nuevas" in response.content.decode()
+    page = SignedPage.objects.get()
+    assert page.numbers == [1, 2] and Attendance.objects.filter(how="paper").count() == 2
+    assert client.get(reverse("governance:signed_page", kwargs={**kw, "page": page.pk})).status_code == 200

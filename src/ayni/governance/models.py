@@ -472,6 +472,11 @@ class Acta(models.Model):
     def is_locked(self) -> bool:
         return self.status == self.Status.APPROVED
 
+    @property
+    def sha256_spaced(self) -> str:
+        """The hash in groups of eight, to read aloud or compare by eye (and to wrap on a phone)."""
+        return " ".join(self.sha256[i:i + 8] for i in range(0, len(self.sha256), 8))
+
 
 class DebateSummary(models.Model):
     """What was said on an agenda item, as the secretary writes it for the acta."""

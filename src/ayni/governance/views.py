@@ -385,8 +385,7 @@ def acta_approve(request, org, assembly):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Acta N.º %(n)s aprobada y cerrada. Huella SHA-256: %(sha)s")
-                         % {"n": record.number, "sha": record.sha256})
+        messages.success(request, _("Acta N.º %(n)s aprobada y cerrada.") % {"n": record.number})
     return redirect("governance:acta", pk=org.pk, assembly=assembly.pk)
 
 
