@@ -224,6 +224,7 @@ class Attendance(models.Model):
         NUMBER = "number", _("Por su número")
         PAPER = "paper", _("Lista en papel")
         VOTE = "vote", _("Votó en la consulta")
+        TEXT = "text", _("Respondió PRESENTE por mensaje")
 
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="attendance")
     elector = models.OneToOneField(Elector, on_delete=models.CASCADE, related_name="attendance")
@@ -511,3 +512,16 @@ class SignedPage(models.Model):
         ordering = ["uploaded_at", "pk"]
         verbose_name = _("página firmada")
         verbose_name_plural = _("páginas firmadas")
+
+
+class BallotNotice(models.Model):
+    """That a consultation's ballot — its motions with their numbers and how to answer (`V 12 SI`)
+    — went out by text to everyone on its roll, once, when its window opened."""
+
+    assembly = models.OneToOneField(Assembly, on_delete=models.CASCADE, related_name="ballot_notice")
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("aviso de votación por mensaje")
+        verbose_name_plural = _("avisos de votación por mensaje")

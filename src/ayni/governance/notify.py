@@ -43,3 +43,25 @@ def remind_agreement(agreement) -> None:
                                                     "day": date_format(agreement.deadline, "d/m/Y")}
     queue_message(to=e164(agreement.responsible.phone), body=body, purpose=OutboundMessage.Purpose.REMINDER,
                   send_after=waking_hours())
+
+
+def ballot_text(assembly, motions) -> str:
+    """A consultation's motions with the numbers to answer with, in one or two SMS parts."""
+    head = _("Ayni: consulta de %(org)s, vote hasta el %(day)s.") % {
+        "org": assembly.organisation.name, "day": date_format(localtime(assembly.ends_at), "d/m/Y H:i")}
+    how = _("Responda V, el número y SI, NO o ABS (ej.: V %(n)s SI).") % {"n": motions[0].pk}
+    lines = [_("Moción %(n)s: %(text)s.") % {"n": m.pk, "text": m.text[:70]} for m in motions]
+    text = " ".join([head, *lines, how])
+    if len(text) <= SMS_LIMIT:
+        return text
+    numbers = ", ".join(str(m.pk) for m in motions)
+    return " ".join([head, _("Mociones %(numbers)s (el texto está en la convocatoria).") % {"numbers": numbers},
+                     how])[:SMS_LIMIT]
+
+
+def send_ballot(assembly, phones: list[str], motions) -> int:
+    body, send_after, sent = ballot_text(assembly, motions), waking_hours(), 0
+    for phone in sorted({e164(p) for p in phones if p}):
+        queue_message(to=phone, body=body, purpose=OutboundMessage.Purpose.REMINDER, send_after=send_after)
+        sent += 1
+    return sent

@@ -3,6 +3,8 @@
 Weights are whole numbers (a socia's one vote, a delegate's several), so every comparison is
 done in integers: «two thirds» is `3 * yes >= 2 * cast`, never a rounded fraction."""
 
+import datetime
+
 from ayni.governance.models import Majority, Motion, Quorum, StatuteRule
 from ayni.orgs.models import Organisation
 
@@ -46,3 +48,7 @@ def decide(majority: str, *, yes: int, no: int, abstain: int) -> str:
     else:
         adopted = cast > 0 and 3 * yes >= 2 * cast
     return Motion.Outcome.ADOPTED if adopted else Motion.Outcome.REJECTED
+
+
+# A member may answer PRESENTE to the convocation from this long before the first call, on the day.
+ATTENDANCE_OPENS_BEFORE = datetime.timedelta(hours=1)

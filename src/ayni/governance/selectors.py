@@ -1,13 +1,17 @@
 """Scoped reads of governance. Names of electors leave through `roll_of` only, and only when
 the caller sees names in the organisation; a secret ballot is read only as its tally."""
 
+import datetime
+
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from ayni.accounts.scope import Can, Scope
 from ayni.governance.models import Agreement, Assembly, Attendance, Elector, Motion, Participation, Proxy
+from ayni.governance.rules import ATTENDANCE_OPENS_BEFORE
 from ayni.orgs.models import Organisation
+from ayni.people.models import Person
 
 
 def visible_assemblies(scope: Scope) -> QuerySet[Assembly]:
@@ -132,3 +136,49 @@ def convocations_for(person, now=None) -> list[dict]:
         out.append({"assembly": assembly, "agenda": list(assembly.agenda.all()), "open": open_window,
                     "motions": [m for item in assembly.agenda.all() for m in item.votable] if open_window else []})
     return out
+
+
+# --- Texts from a member's phone ----------------------------------------------------------------
+# A text names no account: the sender is whoever the roll says holds that phone. These reads look
+# only at the rolls the phone is on, so a motion of an assembly she is not on is as absent as one
+# that does not exist.
+
+def phone_forms(phone: str) -> list[str]:
+    """The ways a normalised phone ('987654321') may have been written on a person's record."""
+    return [phone, f"+51{phone}", f"51{phone}"] if phone else []
+
+
+def people_with_phone(phone: str) -> QuerySet[Person]:
+    """The people whose record carries this (normalised) phone: who a text is from."""
+    return Person.objects.filter(phone__in=phone_forms(phone)).order_by("pk")
+
+
+def places_of_phone(phone: str) -> QuerySet[Elector]:
+    """Every place on an assembly's roll held by a person with this (normalised) phone."""
+    return (Elector.objects.filter(person__phone__in=phone_forms(phone))
+            .select_related("person", "assembly__organisation"))
+
+
+def ballots_by_phone(phone: str, motion_pk) -> tuple[Motion | None, list[Elector]]:
+    """The motion and the places on its assembly's roll held with this phone — (None, []) when the
+    motion does not exist or the phone is not on its roll, which the caller must not tell apart."""
+    try:
+        motion_pk = int(motion_pk)
+    except (TypeError, ValueError):
+        return None, []
+    electors = list(places_of_phone(phone).filter(assembly__agenda__motions__pk=motion_pk).order_by("number"))
+    if not electors:
+        return None, []
+    motion = Motion.objects.select_related("item__assembly__organisation").get(pk=motion_pk)
+    return motion, electors
+
+
+def attendance_open_for_phone(phone: str, now=None) -> list[Elector]:
+    """Her places on the rolls of assemblies (not consultations) taking attendance now: convened
+    or in session, on today's date, from an hour before the first call."""
+    now = now or timezone.now()
+    today_start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time()))
+    return list(places_of_phone(phone).filter(
+        assembly__status__in=[Assembly.Status.CONVENED, Assembly.Status.IN_SESSION],
+        assembly__starts_at__gte=today_start, assembly__starts_at__lte=now + ATTENDANCE_OPENS_BEFORE)
+        .exclude(assembly__mode=Assembly.Mode.ASYNC).order_by("assembly__starts_at", "assembly_id"))

@@ -26,6 +26,7 @@ from ayni.governance.models import (
     Agreement,
     Assembly,
     Attendance,
+    BallotNotice,
     Choice,
     DecisionKind,
     DelegateWeight,
@@ -270,6 +271,47 @@ def remove_attendance(*, scope: Scope, assembly: Assembly, number: int) -> None:
     if deleted:
         record(scope=scope, action="gov.attendance.remove", obj=assembly, org_path=assembly.organisation.path,
                before={"numbers": [number]})
+
+
+@transaction.atomic
+def attend_by_text(*, scope: Scope, elector: Elector) -> bool:
+    """She answered the convocation with PRESENTE: mark her present (the channel identified her
+    by her phone). Already present, nothing changes — a text sent twice marks her once. Returns
+    whether she was newly marked."""
+    assembly = _locked(elector.assembly)
+    _taking_attendance(assembly)
+    proxy = Proxy.objects.filter(giver=elector).select_related("holder").first()
+    if proxy is not None:
+        raise ValidationError(_("Usted dio carta poder a N° %(n)s: si vino, pida a la secretaria que la quite.")
+                              % {"n": proxy.holder.number})
+    _attendance, created = Attendance.objects.get_or_create(
+        elector=elector, defaults={"assembly": assembly, "how": Attendance.How.TEXT})
+    if created:
+        record(scope=scope, action="gov.attendance", obj=assembly, org_path=assembly.organisation.path,
+               after={"how": Attendance.How.TEXT, "numbers": [elector.number]})
+    return created
+
+
+def why_not_on_roll(person: Person, assembly: Assembly) -> str:
+    """For a person of the assembly's own organisation who is not on its roll: why, in words she
+    can act on. '' for anyone else — who must learn nothing about the assembly."""
+    organisation = assembly.organisation
+    on = timezone.localdate(assembly.convened_at)
+    if assembly.by_delegates:
+        inside = Membership.objects.filter(person=person, organisation__path__startswith=organisation.path).filter(
+            Q(until__isnull=True) | Q(until__gte=on)).exists()
+        return _("En esta asamblea votan las delegadas acreditadas por cada organización, y usted no figura como "
+                 "delegada.") if inside else ""
+    memberships = Membership.objects.filter(person=person, organisation=organisation).filter(
+        Q(until__isnull=True) | Q(until__gte=on))
+    if not memberships.exists():
+        return ""
+    if not memberships.filter(since__lte=on).exists():
+        return _("Usted se inscribió como socia después de la convocatoria; vota en la próxima asamblea.")
+    rule = rule_for(organisation)
+    return _("Usted no está en el padrón de esta asamblea: al convocarla no tenía la antigüedad de %(days)s días "
+             "que pide el estatuto (o no estaba al día). Consulte con su secretaria.") % {
+        "days": rule.min_membership_days}
 
 
 @transaction.atomic
@@ -612,6 +654,33 @@ def close_due_consultations(now: datetime.datetime | None = None) -> int:
         close_assembly(scope=scope, assembly=assembly)
         closed += 1
     return closed
+
+
+def announce_open_consultations(now: datetime.datetime | None = None) -> int:
+    """Text each consultation's ballot to its roll once its window is open (`ayni runperiodic`):
+    a member without internet learns the motions' numbers to answer `V 12 SI`. Returns how many
+    consultations were announced."""
+    now = now or timezone.now()
+    due = (Assembly.objects.filter(mode=Assembly.Mode.ASYNC, status=Assembly.Status.CONVENED, starts_at__lte=now,
+                                   ends_at__gt=now, ballot_notice__isnull=True)
+           .select_related("organisation").order_by("starts_at", "pk"))
+    announced = 0
+    for assembly in due:
+        motions = list(Motion.objects.filter(item__assembly=assembly).exclude(ballot=Motion.Ballot.HANDS)
+                       .order_by("item__number", "pk"))
+        if not motions:
+            continue
+        with transaction.atomic():
+            # Claimed first: two runs at once announce once.
+            notice, created = BallotNotice.objects.get_or_create(assembly=assembly)
+            if not created:
+                continue
+            phones = list(Elector.objects.filter(assembly=assembly).exclude(person__phone="")
+                          .values_list("person__phone", flat=True))
+            notice.recipients = notify.send_ballot(assembly, phones, motions)
+            notice.save(update_fields=["recipients"])
+        announced += 1
+    return announced
 
 
 # --- Agreements --------------------------------------------------------------------------------

@@ -57,6 +57,9 @@ class Person(models.Model):
         ordering = ["paternal_surname", "maternal_surname", "given_names"]
         verbose_name = _("persona")
         verbose_name_plural = _("personas")
+        # A text message names no account, only a phone: votes by text and the kitchens' texts find
+        # the sender by it, and a national consultation must not scan every person per vote.
+        indexes = [models.Index(fields=["phone"], name="person_phone")]
 
     def __str__(self) -> str:
         return self.full_name

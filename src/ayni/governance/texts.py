@@ -1,0 +1,208 @@
+"""Votes and attendance by text message, handed over by capture's command registry (registered
+in `GovernanceConfig.ready`). Capture has stored the text raw and applied the flood limit; here
+the sender is found on the assembly's roll by her phone, and the vote goes through the one entry
+that counts votes, `services.cast_vote`.
+
+    V 12 SI / V 12 NO / V 12 ABS     a vote on motion 12 (the number shown with each motion)
+    PRESENTE  /  PRESENTE 31         present at today's assembly (31: which one, if several)
+
+Words accepted, folded (case and accents do not matter):
+- the keyword: V, VOTO, VOTA, VOTAR, and the Quechua AKLLAY (choose) and the loan VOTAY;
+- for: SI, A FAVOR, FAVOR, and the Quechua ARI;
+- against: NO, EN CONTRA, CONTRA, and the Quechua MANAM / MANAN / MANA;
+- abstention: ABS, ABST, ABSTENCION, ABSTENGO, and the Quechua MANA AKLLASPA ("without choosing");
+- present: PRESENTE, and the Quechua KAYPIM / KAYPI ("here").
+The Quechua words come from /work/shared/data/qu-glossary.md (ari, manam: sourced; akllay and
+mana akllaspa: proposals there, awaiting review by speakers; kaypim is a proposal of ours).
+
+A replay of a text never counts twice: a vote is a state (the same choice again is refused as
+already counted, and `cast_vote` keeps one current ballot per person), attendance is marked once,
+and a text processed late (a replay of one throttled or failed) does not undo a later vote of
+hers that arrived and was counted first.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from ayni.accounts.scope import Scope
+from ayni.capture import commands
+from ayni.capture.commands import Refused, TextCommand
+from ayni.capture.models import Inbound
+from ayni.governance import selectors, services
+from ayni.governance.models import Assembly, Choice, Motion
+
+VOTE_WORDS = frozenset({"v", "voto", "vota", "votar", "votay", "akllay"})
+PRESENT_WORDS = frozenset({"presente", "kaypim", "kaypi"})
+CHOICES = {
+    ("si",): Choice.YES, ("ari",): Choice.YES, ("favor",): Choice.YES, ("a", "favor"): Choice.YES,
+    ("no",): Choice.NO, ("manam",): Choice.NO, ("manan",): Choice.NO, ("mana",): Choice.NO,
+    ("contra",): Choice.NO, ("en", "contra"): Choice.NO,
+    ("abs",): Choice.ABSTAIN, ("abst",): Choice.ABSTAIN, ("abstencion",): Choice.ABSTAIN,
+    ("abstengo",): Choice.ABSTAIN, ("mana", "akllaspa"): Choice.ABSTAIN,
+}
+MAX_DIGITS = 9  # a motion's number; more is a typo, and would overflow an integer column
+EXAMPLE = "V 12 SI"
+
+
+def _how_to_vote(n="12") -> str:
+    return _("Escriba V, el número de la moción y su voto: V %(n)s SI, V %(n)s NO o V %(n)s ABS.") % {"n": n}
+
+
+def _number(word: str) -> str | None:
+    """The digits of a motion's number as typed: '12', '#12', '12.', 'N°12'; None if garbled."""
+    word = re.sub(r"^(#|n°|no\.|nro\.?|n\.)", "", word).rstrip(".:;-")
+    return word if word.isdigit() else None
+
+
+def parse_vote(args: list[str]) -> tuple[str, str]:
+    """(motion number, choice) from the words after the keyword, or `Refused` saying what is wrong."""
+    if not args:
+        raise Refused(_("Falta el número de la moción. %(how)s") % {"how": _how_to_vote()})
+    if len(args) == 1 and (glued := re.match(r"^(\d+)([a-z]+)$", args[0])):
+        args = list(glued.groups())  # 12SI
+    number = _number(args[0])
+    rest = tuple(args[1:])
+    if number is None and len(args) > 1 and _number(args[-1]) is not None and tuple(args[:-1]) in CHOICES:
+        number, rest = _number(args[-1]), tuple(args[:-1])  # SI 12: the order is not the point
+    if number is None:
+        if tuple(args) in CHOICES:
+            raise Refused(_("Falta el número de la moción. %(how)s") % {"how": _how_to_vote()})
+        raise Refused(_("No entendí el número de la moción «%(word)s»: escríbalo en cifras. %(how)s")
+                      % {"word": args[0][:12].upper(), "how": _how_to_vote()})
+    if not rest:
+        raise Refused(_("Falta su voto en la moción %(n)s. %(how)s") % {"n": number, "how": _how_to_vote(number)})
+    if rest not in CHOICES:
+        raise Refused(_("No entendí su voto «%(word)s». %(how)s")
+                      % {"word": " ".join(rest)[:20].upper(), "how": _how_to_vote(number)})
+    return number, CHOICES[rest]
+
+
+def _not_found(number: str) -> Refused:
+    # The words of `cast_vote` for a motion that does not exist: one not on her roll reads the same.
+    return Refused(_("No existe la moción %(n)s. Revise el número en la convocatoria.") % {"n": number})
+
+
+def _not_on_any_roll() -> Refused:
+    return Refused(_("Su celular no figura en ningún padrón de socias. Si es socia, pida a su secretaria que anote "
+                     "su número de celular."))
+
+
+def _voted_later(inbound: Inbound, motion: Motion) -> Inbound | None:
+    """A vote text of hers on the same motion that arrived after this one and was counted: this
+    one is being processed late (a replay) and must not undo it."""
+    later = Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, phone=inbound.phone, status=Inbound.Status.ACCEPTED,
+                                   received_at__gt=inbound.received_at).exclude(pk=inbound.pk)
+    for other in later.order_by("received_at", "pk"):
+        found = commands.find(str(other.payload.get("text", "")))
+        if found is None or found[0].name != "vote":
+            continue
+        try:
+            number, _choice = parse_vote(found[1])
+        except Refused:
+            continue
+        if int(number) == motion.pk:
+            return other
+    return None
+
+
+def vote_by_text(inbound: Inbound, args: list[str]) -> str:
+    number, choice = parse_vote(args)
+    if len(number) > MAX_DIGITS:
+        raise _not_found(number)
+    motion, electors = selectors.ballots_by_phone(inbound.phone, number)
+    if motion is None:
+        people = list(selectors.people_with_phone(inbound.phone))
+        if not people:
+            raise _not_on_any_roll()
+        # Not on the roll of that motion's assembly: a socia of its own organisation learns why;
+        # anyone else reads what a motion that does not exist reads.
+        other = Motion.objects.filter(pk=int(number)).select_related("item__assembly__organisation").first()
+        if other is not None:
+            for person in people:
+                why = services.why_not_on_roll(person, other.item.assembly)
+                if why:
+                    raise Refused(why)
+        raise _not_found(number)
+    if len({e.person_id for e in electors}) > 1:
+        raise Refused(_("Este celular figura a nombre de varias personas del padrón (N° %(numbers)s): vote desde "
+                        "la página de Ayni o pida a la secretaria que corrija los celulares.")
+                      % {"numbers": ", ".join(str(e.number) for e in electors)})
+    elector = electors[0]
+    later = _voted_later(inbound, motion)
+    if later is not None:
+        raise Refused(_("Su voto en la moción %(n)s de las %(time)s ya fue reemplazado por el que envió a las "
+                        "%(later)s; cuenta ese.") % {
+            "n": motion.pk, "time": timezone.localtime(inbound.received_at).strftime("%H:%M"),
+            "later": timezone.localtime(later.received_at).strftime("%H:%M")})
+    had_voted = motion.participations.filter(elector=elector).exists()
+    try:
+        services.cast_vote(scope=Scope.system(_("voto por mensaje de texto")), motion_id=motion.pk,
+                           person=elector.person, choice=choice, channel="sms")
+    except services.VoteRefused as exc:
+        raise Refused(" ".join(exc.messages)) from None
+    if motion.ballot == Motion.Ballot.SECRET:
+        # The reply is stored in the outbox: it must not say how she voted.
+        return (_("Su voto secreto en la moción %(n)s fue cambiado. Gracias.") if had_voted
+                else _("Su voto secreto en la moción %(n)s fue anotado. Gracias.")) % {"n": motion.pk}
+    words = {"n": motion.pk, "choice": Choice(choice).label, "text": motion.text[:60]}
+    if had_voted:
+        return _("Cambió su voto en la moción %(n)s («%(text)s»): ahora %(choice)s. Gracias.") % words
+    return _("Voto anotado en la moción %(n)s («%(text)s»): %(choice)s. Gracias.") % words
+
+
+def _assembly_name(assembly: Assembly) -> str:
+    return _("%(org)s, %(time)s") % {"org": assembly.organisation.name,
+                                     "time": date_format(timezone.localtime(assembly.starts_at), "H:i")}
+
+
+def present_by_text(inbound: Inbound, args: list[str]) -> str:
+    if not selectors.people_with_phone(inbound.phone).exists():
+        raise _not_on_any_roll()
+    places = selectors.attendance_open_for_phone(inbound.phone)
+    if args:
+        number = _number(args[0])
+        if number is None or len(number) > MAX_DIGITS:
+            raise Refused(_("No entendí «%(word)s»: escriba PRESENTE y, si tiene varias asambleas hoy, el número "
+                            "que le indicamos.") % {"word": args[0][:12].upper()})
+        places = [p for p in places if p.assembly_id == int(number)]
+        if not places:
+            raise Refused(_("No tiene hoy una asamblea N° %(n)s tomando asistencia.") % {"n": number})
+    if not places:
+        upcoming = (selectors.places_of_phone(inbound.phone)
+                    .filter(assembly__status=Assembly.Status.CONVENED, assembly__starts_at__gt=timezone.now())
+                    .order_by("assembly__starts_at").first())
+        if upcoming is not None and upcoming.assembly.is_async:
+            raise Refused(_("En una consulta su asistencia es su voto: vote cada moción con V, su número y SI, NO "
+                            "o ABS."))
+        if upcoming is not None:
+            raise Refused(_("La asistencia se toma el día de la asamblea: la de %(org)s es el %(when)s. Responda "
+                            "PRESENTE ese día.") % {
+                "org": upcoming.assembly.organisation.name,
+                "when": date_format(timezone.localtime(upcoming.assembly.starts_at), "d/m/Y H:i")})
+        raise Refused(_("No tiene una asamblea tomando asistencia ahora."))
+    if len({p.assembly_id for p in places}) > 1:
+        raise Refused(_("Tiene varias asambleas hoy. Responda %(options)s.") % {
+            "options": _(" o ").join(f"PRESENTE {p.assembly_id} ({_assembly_name(p.assembly)})" for p in places)})
+    if len(places) > 1:
+        raise Refused(_("Este celular figura a nombre de varias personas del padrón (N° %(numbers)s): pida a la "
+                        "secretaria que marque su asistencia.") % {"numbers": ", ".join(str(p.number) for p in places)})
+    place = places[0]
+    try:
+        new = services.attend_by_text(scope=Scope.system(_("asistencia por mensaje de texto")), elector=place)
+    except ValidationError as exc:
+        raise Refused(" ".join(exc.messages)) from None
+    words = {"name": place.person.given_names.split()[0] if place.person.given_names else "",
+             "assembly": _assembly_name(place.assembly), "n": place.number}
+    if not new:
+        return _("%(name)s, ya estaba anotada como presente en la asamblea de %(assembly)s (N° %(n)s).") % words
+    return _("%(name)s, quedó anotada como presente en la asamblea de %(assembly)s (N° %(n)s). Gracias.") % words
+
+
+def register() -> None:
+    commands.register(TextCommand(name="vote", words=VOTE_WORDS, handle=vote_by_text, example=EXAMPLE))
+    commands.register(TextCommand(name="present", words=PRESENT_WORDS, handle=present_by_text,
+                                  example="PRESENTE"))
