@@ -24,7 +24,7 @@ The consultation's roll is written in bulk by the bench (the national assembly i
 delegates; a consultation of every socia is what the issue's figure asks for). The demo's phones
 are replaced by one unique phone per socia so that every text finds its sender.
 
-    python bench/assembly.py --quick              # demo scale "small", at most 1,500 voters, both engines
+    python bench/assembly.py --quick              # demo scale "small", at most 600 voters, both engines
     python bench/assembly.py                      # the "national" demo (about 110,000 socias): long
     python bench/assembly.py --engine postgres --voters 20000
 
@@ -46,6 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from support.cpu import server_cpu_s  # noqa: E402
 from support.server import Gunicorn, Install, exit_on_sigterm, log  # noqa: E402
 
 PASSWORD = "bench-clave-2026"  # noqa: S105 - demo accounts of a scratch database
@@ -291,6 +292,7 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
         lock, counters = threading.Lock(), {"sent": 0, "retries": 0}
         team = [Sender(server, secret, plan, lock, counters) for _i in range(senders)]
         killed = 0
+        cpu0 = server_cpu_s(server)
         t0 = time.perf_counter()
         try:
             for sender in team:
@@ -311,11 +313,15 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
                         marks.pop(0)
                 time.sleep(0.02)
             elapsed = time.perf_counter() - t0
+            cpu = server_cpu_s(server) - cpu0
         finally:
             for sender in team:
                 sender.join(timeout=5)
             server.stop()
         rate = counters["sent"] / elapsed
+        # The load-independent figure: the server's own CPU per vote (gunicorn and, on SQLite, the
+        # database with it; PostgreSQL's backends are not counted), and the rate two cores would give.
+        cpu_ms = cpu * 1000 / max(1, counters["sent"])
         log(f"{counters['sent']:,} votos en {elapsed:.1f} s: {rate:,.0f} votos/s, {counters['retries']:,} reenvíos, "
             f"{killed} procesos matados")
         replayed = install.ayni("replay-inbound", check=False).stdout.strip().splitlines()[-1:] or [""]
@@ -339,6 +345,8 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
         return {
             "engine": engine, "voters": len(phones), "votes": total, "votes_acknowledged": counters["sent"],
             "elapsed_s": round(elapsed, 1), "votes_per_s": round(rate, 1), "retries": counters["retries"],
+            "server_cpu_ms_per_vote": round(cpu_ms, 2),
+            "votes_per_s_two_cores": round(2000 / cpu_ms) if cpu_ms else None,
             "kills": killed, "lost": lost, "counted_twice": twice, "tally_equals_recount": agree,
             "raw_texts": found["raw_texts"], "replayed": replayed[0],
             "check_integrity": "ok" if integrity.returncode == 0 else "failed",
@@ -361,31 +369,37 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=8, help="texts posted at once (gateway connections)")
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--quick", action="store_true", help='demo "small", at most 1,500 voters')
+    parser.add_argument("--quick", action="store_true", help='demo "small", at most 600 voters')
     args = parser.parse_args()
     exit_on_sigterm()
     if args.quick:
         args.scale = "small"
-        args.voters = min(args.voters or 1500, 1500)
+        args.voters = min(args.voters or 600, 600)
     engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
     results = [run_engine(e, scale=args.scale, voters=args.voters, senders=args.senders, kills=args.kills,
                           seed=args.seed) for e in engines]
 
     print(f"\nNational consultation by text message: demo «{args.scale}», 2 gunicorn workers, "
           f"{args.senders} gateway connections, {args.kills} SIGKILLs of a worker")
-    print(f"{'':10}{'voters':>9}{'votes':>9}{'votes/s':>9}{'kills':>7}{'lost':>6}{'twice':>7}{'=recount':>10}"
+    print(f"{'':10}{'voters':>9}{'votes':>9}{'votes/s':>9}{'CPU ms':>8}{'kills':>7}{'lost':>6}{'twice':>7}"
+          f"{'=recount':>10}"
           f"{'tally ms':>10}{'DuckDB ms':>11}{'ratio':>7}{'acta ms':>9}{'acta KB':>9}")
     for r in results:
-        print(f"{r['engine']:10}{r['voters']:>9,}{r['votes']:>9,}{r['votes_per_s']:>9,.0f}{r['kills']:>7}"
+        print(f"{r['engine']:10}{r['voters']:>9,}{r['votes']:>9,}{r['votes_per_s']:>9,.0f}"
+              f"{r['server_cpu_ms_per_vote']:>8.1f}{r['kills']:>7}"
               f"{r['lost']:>6}{r['counted_twice']:>7}{r['tally_equals_recount']!s:>10}{r['tally_ms']:>10.1f}"
               f"{(r['duckdb_ms'] or 0):>11.1f}{(r['tally_over_duckdb'] or 0):>7.1f}{r['acta_pdf_ms']:>9,}"
               f"{r['acta_pdf_kb']:>9.1f}")
+    print("CPU ms: the server's CPU per vote (gunicorn, and SQLite in it; not PostgreSQL's backends); "
+          "2,000 / CPU ms is the rate two free cores would sustain.")
     print("Goals: ≥ 500 votes/s, 0 lost, 0 counted twice, tally = recount, tally ≤ 300 ms, "
           f"acta of {PDF_ATTENDEES} attendees ≤ 2,000 ms and ≤ 300 KB.")
     summary = {
         "scale": args.scale, "engines": engines,
         "voters": {r["engine"]: r["voters"] for r in results},
         "votes_per_s": {r["engine"]: r["votes_per_s"] for r in results},
+        "server_cpu_ms_per_vote": {r["engine"]: r["server_cpu_ms_per_vote"] for r in results},
+        "votes_per_s_two_cores": {r["engine"]: r["votes_per_s_two_cores"] for r in results},
         "lost": sum(r["lost"] for r in results), "counted_twice": sum(r["counted_twice"] for r in results),
         "kills": {r["engine"]: r["kills"] for r in results},
         "tally_equals_recount": all(r["tally_equals_recount"] for r in results),

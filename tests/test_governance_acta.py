@@ -238,3 +238,22 @@ def test_the_paper_list_page_takes_tapped_names_and_the_photo(client, world, clo
     page = SignedPage.objects.get()
     assert page.numbers == [1, 2] and Attendance.objects.filter(how="paper").count() == 2
     assert client.get(reverse("governance:signed_page", kwargs={**kw, "page": page.pk})).status_code == 200
+
+
+def test_a_consultation_over_days_has_its_acta_with_the_window_and_who_voted(world, clock):
+    people = [world.member, *socias(world.kitchen, 2)]
+    assembly = convene(world.kitchen, mode="async", window_days=3)
+    motion = services.add_motion(scope=SYSTEM, item=assembly.agenda.first(), text="Comprar una cocina",
+                                 ballot="secret")
+    clock.at(assembly.starts_at + datetime.timedelta(hours=2))
+    for person, choice in zip(people, ["yes", "yes", "no"], strict=True):
+        services.cast_vote(scope=SYSTEM, motion_id=motion.pk, person=person, choice=choice, channel="sms")
+    clock.at(assembly.ends_at + datetime.timedelta(minutes=1))
+    services.close_assembly(scope=SYSTEM, assembly=assembly)
+    acta = actas.approve_acta(scope=SYSTEM, acta=actas.start_acta(scope=SYSTEM, assembly=assembly))
+    content = json.loads(acta.content)
+    assert content["assembly"]["is_async"] and len(content["attendance"]) == 3
+    # A secret ballot's acta says how many voted what, never who voted how.
+    assert "choice" not in acta.content and content["agenda"][0]["motions"][0]["yes"] == 2
+    text = pdf_text(actas.render_pdf(acta, "http://testserver/"))
+    assert "consulta a distancia" in text and "2 a favor, 1 en contra" in text
