@@ -103,3 +103,13 @@ def gov_election(w):
     elections.register_slate(scope=SYSTEM, election=election, name="Unidad",
                              candidates=[(PositionKind.objects.get(code="presidenta"), w.member)])
     return {"pk": w.kitchen.pk, "election": election.pk}
+def gov_signed_page(w):
+    """A signed attendance sheet of a kitchen's assembly (for the access matrix)."""
+    from ayni.files.services import keep
+    from ayni.governance.models import Assembly, SignedPage
+
+    target = gov_assembly(w)
+    stored, _new = keep(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page = SignedPage.objects.create(assembly=Assembly.objects.get(pk=target["assembly"]), kind="attendance",
+                                     file=stored, numbers=[1])
+    return {"pk": target["pk"], "assembly": target["assembly"], "page": page.pk}

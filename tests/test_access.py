@@ -17,6 +17,7 @@ from tests.capture_helpers import api_token
 from tests.conftest import build_world
 from tests.evidence_helpers import public_lima
 from tests.governance_helpers import gov_agreement, gov_assembly, gov_election, gov_payment
+from tests.governance_helpers import gov_agreement, gov_assembly, gov_signed_page
 from tests.kitchens import (
     kitchen_count,
     kitchen_month,
@@ -199,6 +200,12 @@ MATRIX = {
                                    [403, 404, L, 404, L, 403, L, 404, L]),
     # OAI-PMH answers everyone; without a verb, its badVerb error (tests/test_memory_oai.py).
     "memory:oai": ("get", lambda w: {}, [200] * 9),
+    "governance:acta": ("get", lambda w: _gov(w), [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:acta_approve": ("post", lambda w: _gov(w), [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:acta_pdf": ("get", lambda w: _gov(w), [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:acta_scan": ("post", lambda w: _gov(w), [L, 404, L, 404, L, 403, L, 404, L]),
+    "governance:signed_page": ("get", gov_signed_page, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "governance:paper_list": ("get", lambda w: _gov(w), [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "set_language": ("post", lambda w: {}, [L] * 9),
     "capture:service_worker": ("get", lambda w: {}, [200] * 9),
     "capture:manifest": ("get", lambda w: {}, [200] * 9),

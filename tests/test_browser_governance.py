@@ -1,14 +1,16 @@
 """On a 360-px phone: a secretary convenes an assembly, takes attendance by tapping names,
-verifies the quorum and records a show-of-hands vote; a socia votes in a consultation. Every
-page fits the phone (tap targets, nothing sideways) and passes axe-core."""
+verifies the quorum, records a show-of-hands vote, writes and approves the acta, whose PDF opens
+and shows the attendance list; a socia votes in a consultation from the link on her home page.
+Every page fits the phone (tap targets, nothing sideways) and passes axe-core."""
 
 import datetime
+import io
 
 import pytest
 from django.utils import timezone
 
 from ayni.governance import services
-from ayni.governance.models import Assembly, Motion
+from ayni.governance.models import Acta, Assembly, Motion
 from tests.browser import log_in
 from tests.conftest import PASSWORD, build_world, make_user
 from tests.governance_helpers import SYSTEM, Clock, convene, socias
@@ -57,6 +59,25 @@ def test_a_secretary_convenes_takes_attendance_and_records_a_show_of_hands(page,
     page.get_by_text("Aprobada").first.wait_for()
     assert_fits_the_phone(page)
     assert Motion.objects.get().outcome == Motion.Outcome.ADOPTED
+    page.get_by_role("button", name="Cerrar la asamblea").click()
+    page.get_by_text("Asamblea cerrada").wait_for()
+    page.get_by_role("link", name="Acta", exact=True).click()
+    assert_fits_the_phone(page)
+    page.get_by_label("Resumen del debate: punto 1, Informe").fill("La presidenta leyó el informe; hubo dos preguntas.")
+    page.get_by_role("button", name="Guardar borrador").click()
+    page.get_by_text("Se guardó el borrador del acta").wait_for()
+    page.get_by_role("button", name="Aprobar el acta").click()
+    page.get_by_text("Acta N.º 1 aprobada y cerrada").wait_for()
+    assert_fits_the_phone(page)
+    acta = Acta.objects.get()
+    assert acta.number == 1 and page.get_by_text(acta.sha256_spaced).first.is_visible()
+    response = page.request.get(f"/asambleas/{world.kitchen.pk}/{assembly.pk}/acta.pdf")
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
+    assert "ACTA N.º 1" in text and "Lista de asistencia" in text
+    assert "María Elena Quispe Mamani" in text and "45678912" in text and "hubo dos preguntas" in text
 
 
 def test_a_socia_votes_from_her_phone_in_a_consultation(page, monkeypatch):
@@ -67,8 +88,9 @@ def test_a_socia_votes_from_her_phone_in_a_consultation(page, monkeypatch):
     make_user("maria", person=world.member)
     Clock(monkeypatch).at(assembly.starts_at + datetime.timedelta(hours=3))
     log_in(page, "maria", PASSWORD)
-    page.get_by_role("link", name="Asambleas").first.click()
-    page.get_by_role("link", name=f"Moción {motion.pk}: ¿Compramos una cocina?").click()
+    page.get_by_text("Asambleas a las que está convocada").wait_for()
+    assert_fits_the_phone(page)
+    page.get_by_role("link", name=f"Votar la moción {motion.pk}").click()
     assert_fits_the_phone(page)
     page.get_by_label("A favor").check()
     page.get_by_role("button", name="Votar").click()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ayni.accounts.models import Role
 from ayni.accounts.scope import Can
 from ayni.audit.models import AuditEntry
-from ayni.governance.selectors import ballots_for
+from ayni.governance.selectors import ballots_for, convocations_for
 from ayni.kitchens.selectors import home_panel as kitchens_home_panel
 from ayni.orgs import selectors as org_selectors
 from ayni.orgs.access import requires
@@ -54,6 +54,9 @@ def home(request):
     # Her own ballots, open now in her assemblies: a consultation over days reaches every socia
     # with an account on the first page she sees.
     context["ballots"] = ballots_for(request.user.person_id)  # by id: her person row is not read
+    # The assemblies she is convened to, with their agenda: the convocation text may not reach
+    # a phone that was off, the home page does.
+    context["convocations"] = convocations_for(request.user.person_id)
     if scope.holds(Can.VALIDATE):  # those who review the duplicate queue
         context["open_duplicates"] = duplicate_queue(scope).count()
     return render(request, "core/home.html", context)

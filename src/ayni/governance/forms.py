@@ -208,3 +208,42 @@ class SlateForm(_DniForm):
         for kind in self.kinds:
             self.fields[f"dni_{kind.code}"] = _dni(_("DNI de la candidata a %(kind)s") % {"kind": kind.name.lower()},
                                                    required=kind.code == "presidenta")
+class ActaForm(forms.Form):
+    """The secretary's part of the acta: a debate summary per agenda point (`debate-<item id>`),
+    other observations, and the earlier acta this one corrects."""
+
+    observations = forms.CharField(label=_("Otras constancias"), required=False, max_length=4000,
+                                   widget=forms.Textarea(attrs={"rows": 3}))
+    corrects = forms.ModelChoiceField(label=_("Esta acta corrige el acta N.º"), queryset=None, required=False,
+                                      empty_label=_("No corrige ninguna"))
+    correction = forms.CharField(label=_("Qué se corrige"), required=False, max_length=2000,
+                                 widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, items, earlier, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            self.fields[f"debate-{item.pk}"] = forms.CharField(
+                label=_("Resumen del debate: punto %(n)s, %(title)s") % {"n": item.number, "title": item.title},
+                required=False, max_length=6000, widget=forms.Textarea(attrs={"rows": 4}))
+        self.order_fields([f"debate-{i.pk}" for i in self.items] + ["observations", "corrects", "correction"])
+        self.fields["corrects"].queryset = earlier
+        self.fields["corrects"].label_from_instance = lambda a: _("Acta N.º %(n)s del %(d)s") % {
+            "n": a.number, "d": timezone.localtime(a.approved_at).strftime("%d/%m/%Y")}
+
+    def service_arguments(self) -> dict:
+        d = self.cleaned_data
+        return {"debates": {i.pk: d.get(f"debate-{i.pk}", "") for i in self.items},
+                "observations": d.get("observations", ""), "corrects": d.get("corrects"),
+                "correction": d.get("correction", "")}
+
+
+class PaperListForm(forms.Form):
+    photo = forms.FileField(label=_("Foto de la lista firmada"),
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf",
+                                                                   "capture": "environment"}))
+
+
+class SignedActaForm(forms.Form):
+    photo = forms.FileField(label=_("Foto o escaneo de las páginas firmadas"),
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}))

@@ -11,7 +11,9 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from ayni.audit.models import AuditEntry
+from ayni.governance.acta import sha256_of
 from ayni.governance.models import (
+    Acta,
     Agreement,
     Assembly,
     Attendance,
@@ -133,10 +135,30 @@ def agreement_violations() -> list[str]:
     return out
 
 
+def acta_violations() -> list[str]:
+    """Every approved acta's stored content hashes to the SHA-256 printed on it, and each
+    organisation's actas are numbered 1, 2, 3… with no gap and no draft holding a number."""
+    out = []
+    approved = Acta.objects.filter(status=Acta.Status.APPROVED).order_by("organisation_id", "number")
+    expected: dict[int, int] = {}
+    for acta in approved.only("pk", "organisation_id", "number", "content", "sha256").iterator(chunk_size=500):
+        if sha256_of(acta.content) != acta.sha256:
+            out.append(_("acta N.º %(n)s (organización %(org)s): su contenido ya no da el SHA-256 impreso en ella")
+                       % {"n": acta.number, "org": acta.organisation_id})
+        want = expected.get(acta.organisation_id, 0) + 1
+        if acta.number != want:
+            out.append(_("organización %(org)s: el acta N.º %(n)s no es correlativa (se esperaba el N.º %(want)s)")
+                       % {"org": acta.organisation_id, "n": acta.number, "want": want})
+        expected[acta.organisation_id] = acta.number
+    for pk in Acta.objects.filter(status=Acta.Status.DRAFT, number__isnull=False).values_list("pk", flat=True):
+        out.append(_("acta %(pk)s: un borrador con número") % {"pk": pk})
+    return out
+
+
 def governance_violations() -> list[str]:
     """Everything here, for `ayni check-integrity` under one heading."""
     return (tally_violations() + ballot_violations() + outcome_violations() + roll_violations()
-            + audit_violations() + agreement_violations())
+            + audit_violations() + agreement_violations() + acta_violations())
 
 
 def dues_violations() -> list[str]:

@@ -429,6 +429,98 @@ class Agreement(models.Model):
         return self.text
 
 
+class Acta(models.Model):
+    """The minutes of an assembly (*acta*), as the libro de actas keeps them.
+
+    A draft is written by the secretary (the debate of each point, observations) over the
+    assembly's own records. On approval it takes the next correlative number of its
+    organisation and is frozen: `content` is the canonical JSON of everything printed on it, and
+    `sha256` its hash, printed on the PDF. An approved acta is never edited; a mistake is
+    corrected by a later acta that names it in `corrects`."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Borrador")
+        APPROVED = "approved", _("Aprobada")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="actas")
+    assembly = models.OneToOneField(Assembly, on_delete=models.PROTECT, related_name="acta")
+    number = models.PositiveIntegerField(_("acta N.º"), null=True, blank=True)
+    status = models.CharField(_("estado"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    observations = models.TextField(_("otras constancias"), blank=True, max_length=4000)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by",
+                                 verbose_name=_("corrige el acta"))
+    correction = models.TextField(_("qué se corrige"), blank=True, max_length=2000)
+    content = models.TextField(blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation", "number", "pk"]
+        verbose_name = _("acta")
+        verbose_name_plural = _("actas")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="acta_number_once"),
+            models.CheckConstraint(
+                condition=(models.Q(status="draft", number__isnull=True, sha256="")
+                           | models.Q(status="approved", number__isnull=False, number__gte=1)
+                           & ~models.Q(sha256="") & ~models.Q(content="")),
+                name="acta_numbered_and_hashed_when_approved"),
+        ]
+
+    def __str__(self) -> str:
+        if self.number:
+            return _("Acta N.º %(n)s de %(org)s") % {"n": self.number, "org": self.organisation}
+        return _("Borrador de acta de %(org)s") % {"org": self.organisation}
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def sha256_spaced(self) -> str:
+        """The hash in groups of eight, to read aloud or compare by eye (and to wrap on a phone)."""
+        return " ".join(self.sha256[i:i + 8] for i in range(0, len(self.sha256), 8))
+
+
+class DebateSummary(models.Model):
+    """What was said on an agenda item, as the secretary writes it for the acta."""
+
+    item = models.OneToOneField(AgendaItem, on_delete=models.CASCADE, related_name="debate")
+    text = models.TextField(_("resumen del debate"), max_length=6000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("resumen del debate")
+        verbose_name_plural = _("resúmenes del debate")
+
+
+class SignedPage(models.Model):
+    """A photo or scan of signed paper: the attendance list signed at the door, or the signed
+    pages of the acta. The bytes are a kept file (`files.StoredFile`, hashed on arrival); for an
+    attendance list, `numbers` are the roll numbers the secretary read off it."""
+
+    class Kind(models.TextChoices):
+        ATTENDANCE = "attendance", _("Lista de asistencia firmada")
+        ACTA = "acta", _("Páginas firmadas del acta")
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="signed_pages")
+    kind = models.CharField(_("qué es"), max_length=10, choices=Kind.choices)
+    file = models.ForeignKey("files.StoredFile", on_delete=models.PROTECT, related_name="+")
+    numbers = models.JSONField(default=list, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("página firmada")
+        verbose_name_plural = _("páginas firmadas")
+
+
 class BallotNotice(models.Model):
     """That a consultation's ballot — its motions with their numbers and how to answer (`V 12 SI`)
     — went out by text to everyone on its roll, once, when its window opened."""

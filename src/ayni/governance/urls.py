@@ -35,4 +35,10 @@ urlpatterns = [
     path("<int:pk>/elecciones/<int:election>/lista/", views.slate_add, name="slate_add"),
     path("<int:pk>/elecciones/<int:election>/votacion/", views.election_ballot, name="election_ballot"),
     path("<int:pk>/elecciones/<int:election>/resultado/", views.election_decide, name="election_decide"),
+    path("<int:pk>/<int:assembly>/acta/", views.acta, name="acta"),
+    path("<int:pk>/<int:assembly>/acta/aprobar/", views.acta_approve, name="acta_approve"),
+    path("<int:pk>/<int:assembly>/acta.pdf", views.acta_pdf, name="acta_pdf"),
+    path("<int:pk>/<int:assembly>/acta/firmada/", views.acta_scan, name="acta_scan"),
+    path("<int:pk>/<int:assembly>/firmadas/<int:page>/", views.signed_page, name="signed_page"),
+    path("<int:pk>/<int:assembly>/asistencia/papel/", views.paper_list, name="paper_list"),
 ]

@@ -3,16 +3,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
+from ayni.files.http import file_response
+from ayni.governance import acta as acta_service
 from ayni.governance import dues, elections, selectors, services
 from ayni.governance.forms import (
     COMMITTEE_ROLES,
+    ActaForm,
     AgreementForm,
     AnnulForm,
     ConveneForm,
@@ -22,14 +26,26 @@ from ayni.governance.forms import (
     ExemptionForm,
     HandCountForm,
     MotionForm,
+    PaperListForm,
     PaymentForm,
     ProxyForm,
+    SignedActaForm,
     SlateForm,
     StatuteRuleForm,
     VoteForm,
 )
-from ayni.governance.models import Agreement, Assembly, Attendance, Election, Elector, Proxy, StatuteRule
+from ayni.governance.models import (
+    Agreement,
+    Assembly,
+    Attendance,
+    DebateSummary,
+    Election,
+    Elector,
+    Proxy,
+    StatuteRule,
+)
 from ayni.governance.rules import rule_for
+from ayni.lib.forms import apply_validation_error
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import scope_roots
@@ -545,3 +561,110 @@ def election_decide(request, org, election):
             messages.success(request, _("%(slate)s elegida: sus cargos quedaron registrados con su periodo.")
                              % {"slate": decided.winner})
     return redirect("governance:election", pk=org.pk, election=election.pk)
+# --- The acta and signed paper -----------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def acta(request, org, assembly):
+    """The secretary writes the acta's draft (the debate of each point), approves it, and attaches
+    the signed pages; an approved acta is shown, never edited."""
+    assembly = selectors.get_assembly(request.scope, org, assembly)
+    record = acta_service.acta_for(assembly)
+    items = list(assembly.agenda.all())
+    initial = {"observations": record.observations, "corrects": record.corrects_id,
+               "correction": record.correction}
+    if record.pk:
+        initial.update({f"debate-{s.item_id}": s.text for s in DebateSummary.objects.filter(item__in=items)})
+    form = ActaForm(request.POST or None, items=items, earlier=acta_service.approved_actas(org), initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    record = acta_service.start_acta(scope=request.scope, assembly=assembly)
+                    acta_service.save_draft(scope=request.scope, acta=record, **form.service_arguments())
+            except ValidationError as exc:
+                if record.is_locked:
+                    messages.error(request, " ".join(exc.messages))
+                    return redirect("governance:acta", pk=org.pk, assembly=assembly.pk)
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("Se guardó el borrador del acta."))
+                return redirect("governance:acta", pk=org.pk, assembly=assembly.pk)
+    return render(request, "governance/acta.html", {
+        "org": org, "assembly": assembly, "acta": record, "form": form,
+        "approvable": assembly.status in acta_service.APPROVABLE,
+        "pages": acta_service.signed_pages_of(assembly), "scan_form": SignedActaForm(),
+    })
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def acta_approve(request, org, assembly):
+    assembly = selectors.get_assembly(request.scope, org, assembly)
+    try:
+        with transaction.atomic():
+            record = acta_service.start_acta(scope=request.scope, assembly=assembly)
+            record = acta_service.approve_acta(scope=request.scope, acta=record)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Acta N.º %(n)s aprobada y cerrada.") % {"n": record.number})
+    return redirect("governance:acta", pk=org.pk, assembly=assembly.pk)
+
+
+@requires(Can.VIEW_PERSONAL, on="pk")
+def acta_pdf(request, org, assembly):
+    """The acta as PDF: names and DNI on it, so for those who see them."""
+    assembly = selectors.get_assembly(request.scope, org, assembly)
+    record = acta_service.acta_for(assembly)
+    content = acta_service.render_pdf(record, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"acta-{record.number:03}" if record.number else f"acta-borrador-{assembly.pk}"
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def acta_scan(request, org, assembly):
+    assembly = selectors.get_assembly(request.scope, org, assembly)
+    form = SignedActaForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Adjunte la foto o el escaneo de las páginas firmadas."))
+    else:
+        _flash(request, lambda: acta_service.attach_signed_acta(
+            scope=request.scope, acta=acta_service.acta_for(assembly), photo=form.cleaned_data["photo"]),
+            _("Se guardaron las páginas firmadas."))
+    return redirect("governance:acta", pk=org.pk, assembly=assembly.pk)
+
+
+@requires(Can.VIEW_PERSONAL, on="pk")
+def signed_page(request, org, assembly, page):
+    assembly = selectors.get_assembly(request.scope, org, assembly)
+    kept = acta_service.get_signed_page(assembly, page)
+    return file_response(kept.file, f"{kept.get_kind_display()}-{assembly.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def paper_list(request, org, assembly):
+    """The signed paper list entered afterwards: tap the names that signed, attach its photo."""
+    assembly = selectors.get_assembly(request.scope, org, assembly)
+    form = PaperListForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            numbers = [int(n) for n in request.POST.getlist("n")]
+            marked, _page = acta_service.record_paper_list(scope=request.scope, assembly=assembly, numbers=numbers,
+                                                           photo=form.cleaned_data["photo"])
+        except (ValueError, TypeError):
+            messages.error(request, _("Marque solo nombres del padrón."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Lista en papel registrada: %(n)s asistentes nuevas, con la foto de la hoja "
+                                        "firmada.") % {"n": marked})
+            return redirect("governance:attendance", pk=org.pk, assembly=assembly.pk)
+    return render(request, "governance/paper_list.html", {
+        "org": org, "assembly": assembly, "roll": selectors.roll_of(assembly), "form": form,
+        "pages": acta_service.signed_pages_of(assembly).filter(kind="attendance"),
+    })
