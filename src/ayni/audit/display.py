@@ -86,6 +86,17 @@ ACTION_LABELS = {
     "gov.close": gettext_lazy("Cerró la asamblea"),
     "gov.agreement": gettext_lazy("Registró un acuerdo"),
     "gov.agreement.status": gettext_lazy("Cambió el estado de un acuerdo"),
+    "advocacy.authority": gettext_lazy("Registró una autoridad o candidata(o)"),
+    "advocacy.elected": gettext_lazy("Anotó a una candidata(o) como autoridad electa"),
+    "advocacy.commit": gettext_lazy("Registró un compromiso de una autoridad"),
+    "advocacy.stage": gettext_lazy("Anotó el seguimiento de un compromiso"),
+    "advocacy.evidence": gettext_lazy("Añadió evidencia a un compromiso"),
+    "advocacy.publish": gettext_lazy("Cambió la publicación de una evidencia"),
+    "advocacy.overdue": gettext_lazy("Marcó vencido un compromiso"),
+    "advocacy.law": gettext_lazy("Registró una ley o demanda a seguir"),
+    "advocacy.milestone": gettext_lazy("Anotó un hito de una ley"),
+    "advocacy.round": gettext_lazy("Convocó una ronda de calificación comunitaria"),
+    "advocacy.rate": gettext_lazy("Calificó un servicio público"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).
