@@ -69,9 +69,11 @@ def get_authority(pk) -> Authority:
 
 
 def laws_for(scope: Scope, organisation: Organisation) -> QuerySet[Law]:
-    """Laws the organisation or the ones above it follow, in the caller's sight."""
+    """Laws the organisation or the ones above it follow: a kitchen in the caller's sight reads its
+    federations' (they are followed for it), though the federations themselves may be out of sight."""
+    scope.require(Can.VIEW, organisation)
     return (Law.objects.filter(organisation__path__in=organisation.ancestor_paths() + [organisation.path])
-            .filter(scope.q(Can.VIEW, prefix="organisation__")).prefetch_related("milestones")
+            .prefetch_related("milestones")
             .annotate(n_commitments=Count("commitments")))
 
 
@@ -83,9 +85,11 @@ def get_law(scope: Scope, organisation: Organisation, pk) -> Law:
 
 
 def rounds_for(scope: Scope, organisation: Organisation) -> QuerySet[ScoreRound]:
-    """Score-card rounds set by the organisation or one above it (a kitchen rates its federations')."""
+    """Score-card rounds set by the organisation or one above it: a kitchen in the caller's sight
+    rates its federations' rounds, though the federations themselves may be out of her sight."""
+    scope.require(Can.VIEW, organisation)
     return (ScoreRound.objects.filter(organisation__path__in=organisation.ancestor_paths() + [organisation.path])
-            .filter(scope.q(Can.VIEW, prefix="organisation__")).select_related("organisation"))
+            .select_related("organisation"))
 
 
 def get_round(scope: Scope, organisation: Organisation, pk) -> ScoreRound:

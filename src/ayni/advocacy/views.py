@@ -265,8 +265,8 @@ def public_page(request, kind, key):
     view = selectors.PublicView(kind, key)
     context = _public_context(view, _page_number(request), timezone.localdate())
     for c in context["page"]:
-        c.files = context["evidence"].get(c.pk, [])
-        c.changes = context["history"].get(c.pk, [])
+        c.public_files = context["evidence"].get(c.pk, [])
+        c.public_changes = context["history"].get(c.pk, [])
     return render(request, "advocacy/public.html", {**context, "kind": kind, "key": key})
 
 
@@ -299,7 +299,7 @@ def public_data(request, kind, key, fmt):
     if fmt == "json":
         response = JsonResponse({"generado": today.isoformat(), "ambito": kind, "clave": key, "titulo": view.title,
                                  "compromisos": [dict(zip(COLUMNS, [exports.csv_cell(v) if isinstance(
-                                     v, datetime.date) else v for v in r], strict=True)) for r in rows]},
+                                     v, datetime.date) else exports.neutralise(v) for v in r], strict=True)) for r in rows]},
                                 json_dumps_params={"ensure_ascii": False})
     else:
         response = HttpResponse(exports.csv_bytes(COLUMNS, rows), content_type=exports.CSV_CONTENT_TYPE)
