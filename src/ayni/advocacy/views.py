@@ -297,10 +297,12 @@ def public_data(request, kind, key, fmt):
     today = timezone.localdate()
     rows = _rows(view, today)
     if fmt == "json":
+        def cell(v):
+            return exports.csv_cell(v) if isinstance(v, datetime.date) else exports.neutralise(v)
+
+        items = [dict(zip(COLUMNS, [cell(v) for v in r], strict=True)) for r in rows]
         response = JsonResponse({"generado": today.isoformat(), "ambito": kind, "clave": key, "titulo": view.title,
-                                 "compromisos": [dict(zip(COLUMNS, [exports.csv_cell(v) if isinstance(
-                                     v, datetime.date) else exports.neutralise(v) for v in r], strict=True)) for r in rows]},
-                                json_dumps_params={"ensure_ascii": False})
+                                 "compromisos": items}, json_dumps_params={"ensure_ascii": False})
     else:
         response = HttpResponse(exports.csv_bytes(COLUMNS, rows), content_type=exports.CSV_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="ayni-compromisos-{kind}-{key}.csv"'
