@@ -14,12 +14,16 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from ayni.files.models import StoredFile
 from ayni.geo.models import District
 from ayni.governance.models import Agreement
 from ayni.orgs.models import Organisation
+
+NO_DATE = datetime.date(9999, 12, 31)
 
 
 class Authority(models.Model):
@@ -150,6 +154,10 @@ class Commitment(models.Model):
     # organisation's kitchens over a period: the promise beside the kitchens' own receipts.
     delivery_from = models.DateField(_("entregas desde"), null=True, blank=True)
     delivery_to = models.DateField(_("entregas hasta"), null=True, blank=True)
+    # The deadline, or a far day for «sin plazo»: the public order (overdue first, then by
+    # deadline, undated last) read straight from an index, the same on both engines.
+    due_sort = models.GeneratedField(expression=Coalesce("deadline", Value(NO_DATE)),
+                                     output_field=models.DateField(), db_persist=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -161,8 +169,9 @@ class Commitment(models.Model):
         verbose_name = _("compromiso")
         verbose_name_plural = _("compromisos")
         indexes = [
-            models.Index(fields=["is_public", "overdue", "deadline"], name="commitment_public_order"),
-            models.Index(fields=["municipality", "is_public", "overdue", "deadline"], name="commitment_muni"),
+            models.Index(fields=["is_public", "-overdue", "due_sort", "id"], name="commitment_public_order"),
+            models.Index(fields=["municipality", "is_public", "-overdue", "due_sort", "id"], name="commitment_muni"),
+            models.Index(fields=["is_public", "stage", "overdue"], name="commitment_public_stage"),
             models.Index(fields=["stage", "deadline"], name="commitment_open_deadline"),
         ]
         constraints = [

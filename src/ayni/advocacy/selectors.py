@@ -26,8 +26,7 @@ def commitments_under(scope: Scope, organisation: Organisation) -> QuerySet[Comm
     first, then by deadline."""
     return (Commitment.objects.filter(organisation__path__startswith=organisation.path)
             .filter(scope.q(Can.VIEW, prefix="organisation__"))
-            .select_related("authority", "organisation").order_by("-overdue", F("deadline").asc(nulls_last=True),
-                                                                   "pk"))
+            .select_related("authority", "organisation").order_by("-overdue", "due_sort", "pk"))
 
 
 def get_commitment(scope: Scope, organisation: Organisation, pk) -> Commitment:
@@ -209,7 +208,7 @@ class PublicView:
                           "delivery_to", "municipality__name", "municipality__code", "organisation__name",
                           "organisation__path", "authority__name", "authority__office", "authority__territory_name",
                           "authority__is_candidate")
-                    .order_by("-overdue", F("deadline").asc(nulls_last=True), "pk")[start:start + size])
+                    .order_by("-overdue", "due_sort", "pk")[start:start + size])
 
     def rounds(self) -> QuerySet[ScoreRound]:
         if self.organisation is not None:

@@ -189,6 +189,8 @@ def change_stage(*, scope: Scope, commitment: Commitment, stage: str, note: str 
     on = on or timezone.localdate()
     if on < commitment.made_on:
         raise ValidationError({"on": _("La fecha es anterior al compromiso.")})
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("La fecha no puede ser futura.")})
     before = snapshot(commitment)
     change = StageChange.objects.create(commitment=commitment, on=on, stage_from=old, stage_to=stage, note=note[:500],
                                         recorded_by_id=scope.user_id, by_text=by_text)

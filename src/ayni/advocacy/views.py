@@ -6,7 +6,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -152,8 +152,8 @@ def evidence_file(request, org, commitment, evidence):
     """A file of the organisation's own record, published or not: for those who see its people,
     since a signed acta carries names and signatures."""
     evidence = selectors.get_evidence(selectors.get_commitment(request.scope, org, commitment), evidence)
-    if evidence.file_id is None:
-        return redirect(evidence.link)
+    if evidence.file_id is None:  # a link is shown as itself; this address never redirects elsewhere
+        raise Http404
     return file_response(evidence.file, evidence.name)
 
 
@@ -248,9 +248,13 @@ def _page_number(request) -> int:
 def _public_context(view: selectors.PublicView, number: int, today: datetime.date) -> dict:
     counts = view.counts()
     page = view.page(number)
+    figures = {}  # commitments held to the same schedule (same federation, municipality, period) share one sum
     for c in page:
         c.late_days = c.days_overdue(today)
-        c.figures = selectors.delivery_figures(c, today)
+        key = (c.organisation.path, c.municipality_id, c.delivery_from, c.delivery_to)
+        if c.links_deliveries and key not in figures:
+            figures[key] = selectors.delivery_figures(c, today)
+        c.figures = figures.get(key)
     pages = max(1, -(-counts["total"] // selectors.PAGE))
     return {"view": view, "counts": counts, "page": page, "number": number, "pages": pages,
             "evidence": selectors.published_evidence(page),
@@ -275,7 +279,7 @@ COLUMNS = ["id", "autoridad", "cargo", "candidata", "territorio", "organizacion"
 
 
 def _rows(view: selectors.PublicView, today: datetime.date):
-    qs = (view.commitments.order_by("-overdue", "deadline", "pk")
+    qs = (view.commitments.order_by("-overdue", "due_sort", "pk")
           .values_list("pk", "authority__name", "authority__office", "authority__is_candidate",
                        "authority__territory_name", "organisation__name", "municipality_id", "municipality__name",
                        "kind", "text", "made_on", "deadline", "stage", "overdue"))
@@ -289,8 +293,6 @@ def _rows(view: selectors.PublicView, today: datetime.date):
 def public_data(request, kind, key, fmt):
     """The commitments of a public page as open data (CSV or JSON): what the page shows, every
     page at once; no person but the authorities, whose offices are public."""
-    from django.http import Http404
-
     if fmt not in ("csv", "json"):
         raise Http404
     view = selectors.PublicView(kind, key)
