@@ -104,3 +104,17 @@ def test_the_public_page_shows_the_score_card(client, world):
     services.rate(scope=SYSTEM, score_round=r, kitchen=world.kitchen, **GOOD)
     page = client.get(reverse("advocacy:public", kwargs={"kind": "federacion", "key": world.ves.pk})).content.decode()
     assert "Calificación comunitaria" in page and "Entregas del PCA" in page and "Villa El Salvador" in page
+
+
+def test_the_federation_page_lists_its_laws_and_the_municipality_page_only_its_own_ratings(client, world):
+    law = services.follow_law(scope=SYSTEM, organisation=world.lima, kind="law", title="Ley 31071")
+    services.add_milestone(scope=SYSTEM, law=law, on=days(-30), text="Reglamento", reached=True)
+    other = create_organisation(scope=SYSTEM, kind=kind("comedor-popular"), parent=world.ves, name="Comedor Lurín",
+                                district=world.lima.district)
+    r = a_round(world)
+    services.rate(scope=SYSTEM, score_round=r, kitchen=world.kitchen, **GOOD)
+    services.rate(scope=SYSTEM, score_round=r, kitchen=other, **GOOD)
+    page = client.get(reverse("advocacy:public", kwargs={"kind": "federacion", "key": world.ves.pk})).content.decode()
+    assert "Ley 31071" in page and "Reglamento" in page
+    muni = client.get(reverse("advocacy:public", kwargs={"kind": "municipio", "key": "150142"})).content.decode()
+    assert f"{world.kitchen.district.name}</td>" in muni and f"{world.lima.district.name}</td>" not in muni

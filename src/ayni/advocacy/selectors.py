@@ -210,6 +210,20 @@ class PublicView:
                           "authority__is_candidate")
                     .order_by("-overdue", "due_sort", "pk")[start:start + size])
 
+    def laws(self) -> QuerySet[Law]:
+        """Laws and demands the federation (or the ones above it) follows, with their milestones."""
+        if self.organisation is None:
+            return Law.objects.none()
+        return (Law.objects.filter(organisation__path__in=self.organisation.ancestor_paths()
+                                   + [self.organisation.path]).prefetch_related("milestones"))
+
+    def results(self) -> list[dict]:
+        """The score card: a federation's rounds by municipality; a municipality's own rows only."""
+        if self.kind == "pais":
+            return []
+        rows = score_results(self.rounds())
+        return [r for r in rows if r["ubigeo"] == self.municipality.code] if self.municipality else rows
+
     def rounds(self) -> QuerySet[ScoreRound]:
         if self.organisation is not None:
             return ScoreRound.objects.filter(organisation__path__startswith=self.organisation.path)

@@ -259,7 +259,7 @@ def _public_context(view: selectors.PublicView, number: int, today: datetime.dat
     return {"view": view, "counts": counts, "page": page, "number": number, "pages": pages,
             "evidence": selectors.published_evidence(page),
             "history": selectors.public_history([c.pk for c in page]),
-            "results": selectors.score_results(view.rounds()) if view.kind != "pais" else [], "today": today}
+            "results": view.results(), "laws": view.laws(), "today": today}
 
 
 def public_page(request, kind, key):
