@@ -13,6 +13,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ayni.accounts.models import RoleGrant
+from tests.advocacy_helpers import (
+    adv_agreement,
+    adv_commitment,
+    adv_evidence,
+    adv_law,
+    adv_published_file,
+    adv_round,
+    mayor,
+)
 from tests.capture_helpers import api_token
 from tests.conftest import build_world
 from tests.evidence_helpers import public_lima
@@ -206,6 +215,31 @@ MATRIX = {
     "governance:acta_scan": ("post", lambda w: _gov(w), [L, 404, L, 404, L, 403, L, 404, L]),
     "governance:signed_page": ("get", gov_signed_page, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "governance:paper_list": ("get", lambda w: _gov(w), [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    # Advocacy: the organisation's pages (tests/test_advocacy_*.py), and the public scorecard, open to all.
+    "advocacy:index": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    "advocacy:authorities": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    "advocacy:authority_add": ("get", lambda w: {}, [200, 200, 200, 200, 200, 403, 200, 403, L]),
+    "advocacy:authority_elected": ("post", lambda w: {"authority": mayor(is_candidate=True).pk},
+                                   [L, L, L, L, L, 403, L, 403, L]),
+    "advocacy:commitments": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "advocacy:commitment_add": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "advocacy:from_agreement": ("post", adv_agreement, [L, 404, L, 404, L, 403, L, 404, L]),
+    "advocacy:commitment": ("get", adv_commitment, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "advocacy:stage": ("get", adv_commitment, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "advocacy:evidence_add": ("get", adv_commitment, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "advocacy:evidence_file": ("get", adv_evidence, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "advocacy:evidence_publish": ("post", adv_evidence, [L, 404, L, 404, L, 403, L, 404, L]),
+    "advocacy:laws": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "advocacy:law_add": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "advocacy:milestone_add": ("get", adv_law, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "advocacy:rounds": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "advocacy:round_add": ("get", lambda w: {"pk": w.ves.pk}, [404, 404, 200, 404, 200, 403, 200, 404, L]),
+    "advocacy:rate": ("get", adv_round, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "advocacy:public_country": ("get", lambda w: {}, [200] * 9),
+    "advocacy:public": ("get", lambda w: {"kind": "federacion", "key": w.ves.pk}, [200] * 9),
+    "advocacy:public_data": ("get", lambda w: {"kind": "federacion", "key": w.ves.pk, "fmt": "csv"}, [200] * 9),
+    "advocacy:public_brief": ("get", lambda w: {"kind": "autoridad", "key": mayor().pk}, [200] * 9),
+    "advocacy:public_file": ("get", adv_published_file, [200] * 9),
     "set_language": ("post", lambda w: {}, [L] * 9),
     "capture:service_worker": ("get", lambda w: {}, [200] * 9),
     "capture:manifest": ("get", lambda w: {}, [200] * 9),

@@ -15,6 +15,7 @@ urlpatterns = [
     path("evidencia/", include("ayni.evidence.urls")),
     path("asambleas/", include("ayni.governance.urls")),
     path("", include("ayni.memory.urls")),  # memoria/, experiencias/, oai
+    path("", include("ayni.advocacy.urls")),
     path("api/v1/", api.urls),
     path("", include("ayni.capture.urls")),
     path("admin/", admin.site.urls),

@@ -104,6 +104,17 @@ ACTION_LABELS = {
     "experience.submit": gettext_lazy("Envió una experiencia a revisión"),
     "experience.review": gettext_lazy("Revisó una experiencia"),
     "experience.withdraw": gettext_lazy("Retiró la publicación de una experiencia"),
+    "advocacy.authority": gettext_lazy("Registró una autoridad o candidata(o)"),
+    "advocacy.elected": gettext_lazy("Anotó a una candidata(o) como autoridad electa"),
+    "advocacy.commit": gettext_lazy("Registró un compromiso de una autoridad"),
+    "advocacy.stage": gettext_lazy("Anotó el seguimiento de un compromiso"),
+    "advocacy.evidence": gettext_lazy("Añadió evidencia a un compromiso"),
+    "advocacy.publish": gettext_lazy("Cambió la publicación de una evidencia"),
+    "advocacy.overdue": gettext_lazy("Marcó vencido un compromiso"),
+    "advocacy.law": gettext_lazy("Registró una ley o demanda a seguir"),
+    "advocacy.milestone": gettext_lazy("Anotó un hito de una ley"),
+    "advocacy.round": gettext_lazy("Convocó una ronda de calificación comunitaria"),
+    "advocacy.rate": gettext_lazy("Calificó un servicio público"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).

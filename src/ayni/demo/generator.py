@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ayni.accounts.scope import Scope
 from ayni.audit.services import record
 from ayni.demo.accounts import generate_accounts
+from ayni.demo.advocacy import generate_advocacy
 from ayni.demo.assemblies import generate_assemblies
 from ayni.demo.boards import generate_boards
 from ayni.demo.context import DemoContext
@@ -55,6 +56,7 @@ STEPS: list[Step] = [
     Step(_("Padrones de usuarios"), generate_rolls, lambda s: s.base_organisations),
     Step(_("Asambleas y votaciones"), generate_assemblies, lambda s: 1),
     Step(_("Memoria y experiencias"), generate_memory, lambda s: 1),
+    Step(_("Compromisos de autoridades y calificación comunitaria"), generate_advocacy, lambda s: 1),
 ]
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ayni.accounts.models import OneTimeCode
 from ayni.accounts.services import prune_login_failures
+from ayni.advocacy.services import mark_overdue
 from ayni.capture.outbound import send_reminders
 from ayni.governance.services import (
     announce_open_consultations,
@@ -34,9 +35,12 @@ class Command(BaseCommand):
         consultations = close_due_consultations()
         agreements = send_agreement_reminders()
         ballots = announce_open_consultations()
+        # Advocacy: a commitment whose deadline passed without being fulfilled is overdue (vencido).
+        overdue = mark_overdue()
         roots = list(Organisation.objects.filter(parent__isnull=True).values_list("pk", flat=True))
         for pk in roots:
             find_duplicates.enqueue(pk)
         self.stdout.write(f"login_failures={failures} expired_codes={codes} reminders={reminders} "
                           f"duplicate_scans={len(roots)} consultations_closed={consultations} "
                           f"agreement_reminders={agreements} ballots_announced={ballots}")
+                          f"agreement_reminders={agreements} commitments_overdue={overdue}")

@@ -7,6 +7,7 @@ governance/integrity.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ayni.advocacy import integrity as advocacy
 from ayni.files import integrity as files
 from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
@@ -31,6 +32,7 @@ CHECKS = [
     ("kept files: content = SHA-256", files.file_violations),
     ("memorial: consent and history", memory.memorial_violations),
     ("experiences: reviewed before published", memory.experience_violations),
+    ("advocacy: stages and overdue commitments", advocacy.advocacy_violations),
     ("orphan rows", integrity.orphan_violations),
 ]
 
