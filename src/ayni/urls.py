@@ -14,6 +14,8 @@ urlpatterns = [
     path("auditoria/", include("ayni.audit.urls")),
     path("evidencia/", include("ayni.evidence.urls")),
     path("asambleas/", include("ayni.governance.urls")),
+    path("formacion/", include("ayni.leadership.urls")),
+    path("verificar/", include("ayni.leadership.public_urls")),
     path("api/v1/", api.urls),
     path("", include("ayni.capture.urls")),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ayni.files import integrity as files
 from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
+from ayni.leadership import integrity as leadership
 from ayni.ops import integrity as registry
 from ayni.rolls import integrity as rolls
 
@@ -27,6 +28,8 @@ CHECKS = [
     ("governance: tallies, ballots, actas", governance.governance_violations),
     ("kept files: content = SHA-256", files.file_violations),
     ("orphan rows", integrity.orphan_violations),
+    ("leadership: completion = recount of attendance", leadership.check_completion),
+    ("leadership: every credential verifies against its key", leadership.check_credentials),
 ]
 
 
