@@ -60,7 +60,7 @@ def by_credential(token: str) -> Answer:
     nbf = payload.get("nbf")
     if not isinstance(nbf, int):
         return Answer(INVALID, reason="sin fecha")
-    if key.retired_at and nbf >= int(key.retired_at.timestamp()):
+    if key.retired_at and nbf > key.retired_at.timestamp():
         return Answer(INVALID, reason="firmado con una clave retirada")
     status = payload.get("credentialStatus") or {}
     try:
