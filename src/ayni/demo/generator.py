@@ -22,6 +22,7 @@ from ayni.demo.assemblies import generate_assemblies
 from ayni.demo.boards import generate_boards
 from ayni.demo.context import DemoContext
 from ayni.demo.kitchens import generate_kitchens
+from ayni.demo.leadership import generate_leadership
 from ayni.demo.people import generate_people
 from ayni.demo.plan import SCALES, Scale
 from ayni.demo.rolls import generate_rolls
@@ -53,6 +54,7 @@ STEPS: list[Step] = [
     Step(_("Cocinas: partes diarios y almacén"), generate_kitchens, lambda s: s.base_organisations),
     Step(_("Padrones de usuarios"), generate_rolls, lambda s: s.base_organisations),
     Step(_("Asambleas y votaciones"), generate_assemblies, lambda s: 1),
+    Step(_("Formación: escuelas, asistencia y certificados"), generate_leadership, lambda s: 1),
 ]
 
 
