@@ -35,7 +35,8 @@ SCHOOLS = [
 CHANNELS = [Attendance.How.LIST, Attendance.How.CARD, "outbox", Attendance.How.NUMBER, Attendance.How.PAPER,
             Attendance.How.LIST]
 OFFICES = [("councillor", "Regidora de la Municipalidad Distrital"), ("committee", "Comité de Vaso de Leche"),
-           ("candidate", "Candidata a regidora"), ("roundtable", "Mesa de Concertación para la Lucha contra la Pobreza")]
+           ("candidate", "Candidata a regidora"),
+           ("roundtable", "Mesa de Concertación para la Lucha contra la Pobreza")]
 
 
 def _at(day: datetime.date, hour: int = 15) -> datetime.datetime:
@@ -140,7 +141,8 @@ def generate_leadership(ctx: DemoContext) -> None:
     for n, enrolment in enumerate(completed[:6]):
         home = enrolment.organisation
         services.record_consent(scope=SYSTEM, person=enrolment.person, organisation=home,
-                                given_on=ctx.today - datetime.timedelta(days=30), how="Firmado en la ficha de inscripción")
+                                given_on=ctx.today - datetime.timedelta(days=30),
+                                how="Firmado en la ficha de inscripción")
         if n < len(OFFICES):
             kind, office = OFFICES[n]
             services.record_representation(scope=SYSTEM, person=enrolment.person, organisation=home, kind=kind,
