@@ -173,3 +173,14 @@ def test_status_list_bits_round_trip():
     assert [credentials.status_bit(encoded, i) for i in (0, 1, 7, 8, 9, 131071)] == [True, False, True, True,
                                                                                        False, True]
     assert encoded.startswith("u")
+
+
+def test_old_misses_are_pruned_by_the_daily_job(world):
+    from django.core.management import call_command
+
+    from ayni.leadership.models import VerificationMiss
+
+    VerificationMiss.objects.create(address="1.2.3.4", at=timezone.now() - verification.MISS_WINDOW * 2)
+    VerificationMiss.objects.create(address="1.2.3.4")
+    call_command("runperiodic", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert VerificationMiss.objects.count() == 1

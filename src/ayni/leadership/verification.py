@@ -29,6 +29,11 @@ def throttled(address: str) -> bool:
     return VerificationMiss.objects.filter(address=address, at__gte=since).count() >= MISSES_ALLOWED
 
 
+def prune_misses() -> int:
+    deleted, _ = VerificationMiss.objects.filter(at__lt=timezone.now() - MISS_WINDOW).delete()
+    return deleted
+
+
 def by_code(code: str, *, address: str = "") -> Answer:
     """valid / revoked / unknown for a code typed or read from the QR."""
     code = credentials.normalise_code(code)

@@ -12,6 +12,7 @@ from ayni.accounts.models import OneTimeCode
 from ayni.accounts.services import prune_login_failures
 from ayni.capture.outbound import send_reminders
 from ayni.governance.services import close_due_consultations, send_agreement_reminders
+from ayni.leadership.verification import prune_misses
 from ayni.orgs.models import Organisation
 from ayni.rolls.tasks import find_duplicates
 
@@ -29,9 +30,11 @@ class Command(BaseCommand):
         # responsible for an agreement hears of its deadline before it passes.
         consultations = close_due_consultations()
         agreements = send_agreement_reminders()
+        # Certificate codes asked that did not exist: kept only as long as the throttle looks back.
+        misses = prune_misses()
         roots = list(Organisation.objects.filter(parent__isnull=True).values_list("pk", flat=True))
         for pk in roots:
             find_duplicates.enqueue(pk)
         self.stdout.write(f"login_failures={failures} expired_codes={codes} reminders={reminders} "
                           f"duplicate_scans={len(roots)} consultations_closed={consultations} "
-                          f"agreement_reminders={agreements}")
+                          f"agreement_reminders={agreements} verification_misses_pruned={misses}")
