@@ -226,3 +226,28 @@ def test_system_scope_marks_are_audited(world):
     from ayni.audit.models import AuditEntry
 
     assert AuditEntry.objects.filter(action="leadership.attendance").count() == 1
+
+
+def test_the_school_and_session_pages_do_not_grow_with_the_number_of_women(world, login):
+    s = school(world, women=2)
+    attend_all(s)
+    client = login(world.coordinator)
+    programme = reverse("leadership:programme", kwargs={"programme": s["programme"].pk})
+    session = reverse("leadership:attendance", kwargs={"session": s["held"][0].pk})
+    client.get(programme), client.get(session)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = (count(programme), count(session))
+    more = school(world, women=0)  # another school; then eight more women in the first
+    from tests.governance_helpers import socias
+
+    for person in socias(world.kitchen, 8):
+        services.invite(scope=SYSTEM, programme=s["programme"], person=person, enrol=True)
+    attend_all(s)
+    assert (count(programme), count(session)) == before and more
