@@ -184,3 +184,21 @@ def test_old_misses_are_pruned_by_the_daily_job(world):
     VerificationMiss.objects.create(address="1.2.3.4")
     call_command("runperiodic", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert VerificationMiss.objects.count() == 1
+
+
+@needs_jose
+def test_certificates_issued_in_bulk_verify_like_those_issued_one_by_one(world, client, monkeypatch):
+    s = school(world, women=5, sessions_future=0)
+    attend_all(s)
+    monkeypatch.setattr(services, "ISSUE_CHUNK", 2)  # three chunks
+    assert services.issue_certificates(scope=SYSTEM, programme=s["programme"]) == 5
+    certificates = list(Certificate.objects.all())
+    assert len({c.code for c in certificates}) == 5 and len({c.status_index for c in certificates}) == 5
+    assert {verification.by_credential(c.credential).state for c in certificates} == {"valid"}
+    out = jose_verify([{"token": c.credential, "issuer": "l"} for c in certificates],
+                      {"l": _jwks(client, world.lima.pk)})
+    assert all(o["ok"] for o in out)
+    from ayni.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="leadership.certificate").count() == 5
+    assert services.issue_certificates(scope=SYSTEM, programme=s["programme"]) == 0
