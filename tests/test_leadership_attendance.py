@@ -251,3 +251,24 @@ def test_the_school_and_session_pages_do_not_grow_with_the_number_of_women(world
         services.invite(scope=SYSTEM, programme=s["programme"], person=person, enrol=True)
     attend_all(s)
     assert (count(programme), count(session)) == before and more
+
+
+def test_a_school_for_some_organisations_invites_only_their_women(world, login):
+    client = login(world.coordinator)
+    response = client.post(reverse("leadership:create", kwargs={"pk": world.lima.pk}), {
+        "name": "Taller de Villa El Salvador", "mode": "in_person", "places": 20, "starts_on": "2026-01-10",
+        "ends_on": "2026-03-10", "min_attendance_pct": 75, "for_organisations": [world.ves.pk]})
+    assert response.status_code == 302
+    from ayni.leadership.models import Programme
+
+    programme = Programme.objects.get(name="Taller de Villa El Salvador")
+    assert list(programme.for_organisations.all()) == [world.ves]
+    services.invite(scope=SYSTEM, programme=programme, person=world.member)  # Santa Rosa is in Villa El Salvador
+    other = services.create_programme(scope=SYSTEM, organisation=world.confed, name="Solo Cusco",
+                                      starts_on=programme.starts_on, ends_on=programme.ends_on,
+                                      for_organisations=[world.cusco])
+    with pytest.raises(ValidationError, match="no está entre las organizaciones"):
+        services.invite(scope=SYSTEM, programme=other, person=world.member)
+    with pytest.raises(ValidationError, match="antes del inicio"):
+        services.create_programme(scope=SYSTEM, organisation=world.lima, name="Al revés",
+                                  starts_on=programme.ends_on, ends_on=programme.starts_on)

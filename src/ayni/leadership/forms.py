@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ayni.leadership.models import Programme, Representation
 from ayni.lib.forms import DateField
+from ayni.orgs.models import Organisation
 from ayni.people.models import Language
 
 
@@ -28,6 +29,9 @@ class ProgrammeForm(forms.Form):
     link = forms.URLField(label=_("Enlace de la sesión virtual"), required=False, assume_scheme="https")
     languages = forms.ModelMultipleChoiceField(label=_("Idiomas"), queryset=Language.objects.all(), required=False,
                                                widget=forms.CheckboxSelectMultiple)
+    for_organisations = forms.ModelMultipleChoiceField(
+        label=_("Organizaciones a las que se dirige (vacío: todas las de abajo)"), queryset=Organisation.objects.none(),
+        required=False, widget=forms.CheckboxSelectMultiple)
     places = forms.IntegerField(label=_("Vacantes"), min_value=1, max_value=5000, initial=30)
     starts_on = DateField(label=_("Inicio"))
     ends_on = DateField(label=_("Fin"))
@@ -35,6 +39,10 @@ class ProgrammeForm(forms.Form):
                                             max_value=100, initial=80)
     final_module_required = forms.BooleanField(label=_("Exige asistir al módulo final"), required=False,
                                                initial=True)
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["for_organisations"].queryset = organisation.children.order_by("name")
 
 
 class ModuleForm(forms.Form):

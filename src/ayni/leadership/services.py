@@ -106,6 +106,10 @@ def invite(*, scope: Scope, programme: Programme, person: Person, enrol: bool = 
     home = _home_organisation(person)
     if home is None or not scope.holds(Can.VIEW_PERSONAL, home):
         raise ValidationError(_("No se encontró a esa socia entre las organizaciones que usted ve."))
+    targets = [o.path for o in programme.for_organisations.all()]
+    if targets and not any(home.path.startswith(path) for path in targets):
+        raise ValidationError(_("%(name)s es de %(org)s, que no está entre las organizaciones a las que se dirige "
+                                "esta escuela.") % {"name": person.full_name, "org": home.name})
     enrolment, created = Enrolment.objects.get_or_create(programme=programme, person=person,
                                                          defaults={"organisation": home,
                                                                    "invited_on": timezone.localdate()})

@@ -81,7 +81,7 @@ def organisation(request, org):
 @requires(Can.EDIT, on="pk")
 def create(request, org):
     return form_page(
-        request, ProgrammeForm(request.POST or None),
+        request, ProgrammeForm(request.POST or None, organisation=org),
         action=lambda data: services.create_programme(scope=request.scope, organisation=org, **data),
         success=_("Se abrió la escuela."), then=lambda p: redirect("leadership:programme", programme=p.pk),
         template="leadership/form.html", context={"org": org, "title": _("Nueva escuela de formación")},
