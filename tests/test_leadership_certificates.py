@@ -202,3 +202,18 @@ def test_certificates_issued_in_bulk_verify_like_those_issued_one_by_one(world, 
 
     assert AuditEntry.objects.filter(action="leadership.certificate").count() == 5
     assert services.issue_certificates(scope=SYSTEM, programme=s["programme"]) == 0
+
+
+def test_the_issue_button_signs_through_the_task_as_the_coordinator(world, login):
+    s = school(world, women=2, sessions_future=0)
+    attend_all(s)
+    client = login(world.coordinator)
+    response = client.post(reverse("leadership:issue", kwargs={"programme": s["programme"].pk}), follow=True)
+    assert "Se están firmando 2 certificados" in response.content.decode()
+    assert Certificate.objects.count() == 2  # the test settings run tasks at once
+    from ayni.audit.models import AuditEntry
+
+    assert set(AuditEntry.objects.filter(action="leadership.certificate").values_list("actor", flat=True)) == {
+        world.coordinator.pk}
+    again = client.post(reverse("leadership:issue", kwargs={"programme": s["programme"].pk}), follow=True)
+    assert "Nadie más completó" in again.content.decode()

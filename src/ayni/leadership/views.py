@@ -18,7 +18,7 @@ from ayni.accounts.scope import Can
 from ayni.capture import inbound
 from ayni.capture.models import Channel, Inbound
 from ayni.evidence.charts import bar_chart
-from ayni.leadership import credentials, equity, selectors, services
+from ayni.leadership import credentials, equity, selectors, services, tasks
 from ayni.leadership.forms import (
     ConsentForm,
     InviteForm,
@@ -247,10 +247,13 @@ def paper(request, session):
 @login_required
 def issue(request, programme):
     programme = _programme(request, programme, Can.EDIT)
-    n = _flash(request, lambda: services.issue_certificates(scope=request.scope, programme=programme),
-               _("Certificados emitidos."))
-    if n == 0:
+    waiting = programme.enrolments.filter(completed_on__isnull=False, certificate__isnull=True).count()
+    if waiting == 0:
         messages.info(request, _("Nadie más completó la escuela todavía."))
+    else:
+        tasks.issue_programme_certificates.enqueue(programme.pk, request.user.pk)
+        messages.success(request, _("Se están firmando %(n)s certificados; aparecerán en la lista en unos momentos.")
+                         % {"n": waiting})
     return redirect("leadership:programme", programme=programme.pk)
 
 
