@@ -55,7 +55,8 @@ def by_credential(token: str) -> Answer:
         header, payload, _input, _sig = credentials.read(token)
     except credentials.Unverifiable:
         return Answer(INVALID, reason="no es un certificado")
-    key = IssuerKey.objects.select_related("organisation").filter(kid=str(header.get("kid", ""))[:40]).first()
+    key = IssuerKey.objects.only("public_key", "retired_at", "organisation_id").filter(
+        kid=str(header.get("kid", ""))[:40]).first()
     if key is None:
         return Answer(INVALID, reason="clave desconocida")
     try:
@@ -72,8 +73,8 @@ def by_credential(token: str) -> Answer:
         index = int(status.get("statusListIndex"))
     except (TypeError, ValueError):
         return Answer(INVALID, reason="sin estado")
-    certificate = (Certificate.objects.select_related("enrolment__person", "enrolment__programme", "issuer")
-                   .filter(issuer=key.organisation, status_index=index).first())
+    certificate = (Certificate.objects.only("pk", "code", "credential", "revoked_at", "revoked_reason")
+                   .filter(issuer_id=key.organisation_id, status_index=index).first())
     if certificate is None or certificate.credential != token.strip() and certificate.code not in str(
             payload.get("id", "")):
         return Answer(UNKNOWN)
