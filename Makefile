@@ -61,11 +61,13 @@ serve: demo
 test: dev
 	@bash scripts/ensure-chromium || true
 	@bash scripts/ensure-axe || true
+	@bash scripts/ensure-jose || true
 	@bash scripts/ensure-pango || true
 	AYNI_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: dev
 	@bash scripts/ensure-pango || true
+	@bash scripts/ensure-jose || true
 	AYNI_TESTING=1 $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 # The README's pictures (docs/screens/), retaken in Chromium by the browser tests that walk those

@@ -36,6 +36,7 @@ from tests.kitchens import (
     kitchen_subsidy,
 )
 from tests.memory_helpers import mem_experience, mem_file, mem_record
+from tests.leadership_helpers import certified
 from tests.rolls_helpers import import_batch, open_pair, roll_entry
 
 pytestmark = pytest.mark.django_db
@@ -254,6 +255,52 @@ MATRIX = {
     "api-v1:api-root": ("get", lambda w: {}, [404] * 9),
     "api-v1:me": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, 401]),
     "api-v1:batch": ("post", lambda w: {"kitchen_id": w.kitchen.pk}, [400, 400, 400, 400, 400, 400, 400, 400, 401]),
+    # Leadership: schools of the Lima federation; María Elena (Santa Rosa) enrolled and certified.
+    "leadership:index": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, L]),
+    "leadership:succession": ("get", lambda w: {}, [200, 200, 200, 200, 200, 403, 200, 403, L]),
+    "leadership:organisation": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 200, 200, 404, L]),
+    "leadership:create": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 403, 200, 404, L]),
+    "leadership:keys": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 403, 200, 404, L]),
+    "leadership:equity": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 200, 200, 404, L]),
+    "leadership:programme": ("get", lambda w: {"programme": certified(w)["programme"].pk},
+                             [404, 404, 200, 404, 200, 200, 200, 404, L]),
+    "leadership:module_add": ("get", lambda w: {"programme": certified(w)["programme"].pk},
+                              [404, 404, 200, 404, 200, 403, 200, 404, L]),
+    "leadership:session_add": ("get", lambda w: {"programme": certified(w)["programme"].pk},
+                               [404, 404, 200, 404, 200, 403, 200, 404, L]),
+    "leadership:invite": ("post", lambda w: {"programme": certified(w)["programme"].pk},
+                          [404, 404, L, 404, L, 403, L, 404, L]),
+    "leadership:issue": ("post", lambda w: {"programme": certified(w)["programme"].pk},
+                         [404, 404, L, 404, L, 403, L, 404, L]),
+    "leadership:enrol": ("post", lambda w: (lambda c: {"programme": c["programme"].pk,
+                                                        "enrolment": c["enrolments"][0].pk})(certified(w)),
+                         [404, 404, L, 404, L, 403, L, 404, L]),
+    "leadership:attendance": ("get", lambda w: {"session": certified(w)["held"][0].pk},
+                              [404, 404, 200, 404, 200, 403, 200, 404, L]),
+    "leadership:batch": ("post", lambda w: {"session": certified(w)["held"][0].pk},
+                         [404, 404, 400, 404, 400, 403, 400, 404, L]),
+    "leadership:paper": ("post", lambda w: {"session": certified(w)["held"][0].pk},
+                         [404, 404, L, 404, L, 403, L, 404, L]),
+    "leadership:certificate_pdf": ("get", lambda w: {"pk": certified(w)["certificate"].pk},
+                                   [404, 404, 200, 404, 200, 404, 200, 404, L]),
+    "leadership:certificate_credential": ("get", lambda w: {"pk": certified(w)["certificate"].pk},
+                                          [404, 404, 200, 404, 200, 404, 200, 404, L]),
+    "leadership:revoke": ("get", lambda w: {"pk": certified(w)["certificate"].pk},
+                          [404, 404, 200, 404, 200, 404, 200, 404, L]),
+    "leadership:certificate_visibility": ("post", lambda w: {"pk": certified(w)["certificate"].pk},
+                                          [404, 404, L, 404, L, 404, L, 404, L]),
+    "leadership:card": ("get", lambda w: {"person": w.member.pk}, [200, 404, 200, 404, 200, 404, 200, 404, L]),
+    "leadership:trajectory": ("get", lambda w: {"person": w.member.pk}, [200, 404, 200, 404, 200, 404, 200, 404, L]),
+    "leadership:consent": ("get", lambda w: {"person": w.member.pk}, [200, 404, 200, 404, 200, 404, 200, 404, L]),
+    "leadership:representation": ("get", lambda w: {"person": w.member.pk},
+                                  [200, 404, 200, 404, 200, 404, 200, 404, L]),
+    # The public verification: no login, for anyone.
+    "verify:lookup": ("get", lambda w: {}, [200] * 9),
+    "verify:code": ("get", lambda w: {"code": certified(w)["certificate"].code}, [200] * 9),
+    "verify:issuer": ("get", lambda w: {"pk": certified(w)["programme"].organisation_id}, [200] * 9),
+    "verify:jwks": ("get", lambda w: {"pk": certified(w)["programme"].organisation_id}, [200] * 9),
+    "verify:status_list": ("get", lambda w: {"pk": certified(w)["programme"].organisation_id}, [200] * 9),
+    "verify:achievement": ("get", lambda w: {"pk": certified(w)["programme"].pk}, [200] * 9),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.
 NOT_OURS = ("admin:",)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ayni.capture",
     "ayni.governance",
     "ayni.advocacy",
+    "ayni.leadership",
     "ayni.files",
     "ayni.memory",
 ]
@@ -272,3 +273,7 @@ CSRF_FAILURE_VIEW = "ayni.core.views.csrf_failure"
 # HSTS preload is a commitment for the whole domain that a federation's volunteer technician
 # should make knowingly, not a default.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# The site's public address: certificates carry it in their ids and QR codes, so that anyone can
+# verify one years later (leadership). Set it to the address the federation prints.
+AYNI_PUBLIC_URL = env_str("AYNI_PUBLIC_URL", "http://localhost:8000").rstrip("/")

@@ -16,6 +16,8 @@ urlpatterns = [
     path("asambleas/", include("ayni.governance.urls")),
     path("", include("ayni.memory.urls")),  # memoria/, experiencias/, oai
     path("", include("ayni.advocacy.urls")),
+    path("formacion/", include("ayni.leadership.urls")),
+    path("verificar/", include("ayni.leadership.public_urls")),
     path("api/v1/", api.urls),
     path("", include("ayni.capture.urls")),
     path("admin/", admin.site.urls),

@@ -115,6 +115,20 @@ ACTION_LABELS = {
     "advocacy.milestone": gettext_lazy("Anotó un hito de una ley"),
     "advocacy.round": gettext_lazy("Convocó una ronda de calificación comunitaria"),
     "advocacy.rate": gettext_lazy("Calificó un servicio público"),
+    "leadership.programme": gettext_lazy("Abrió una escuela de formación"),
+    "leadership.module": gettext_lazy("Agregó un módulo a una escuela"),
+    "leadership.session": gettext_lazy("Agregó una sesión a una escuela"),
+    "leadership.invite": gettext_lazy("Invitó a una socia a una escuela"),
+    "leadership.enrol": gettext_lazy("Inscribió a una socia en una escuela"),
+    "leadership.attendance": gettext_lazy("Anotó asistencia a una sesión de formación"),
+    "leadership.paper_list": gettext_lazy("Guardó la foto de una lista de asistencia en papel"),
+    "leadership.key_rotate": gettext_lazy("Cambió la clave de firma de certificados"),
+    "leadership.certificate": gettext_lazy("Emitió un certificado"),
+    "leadership.revoke": gettext_lazy("Revocó un certificado"),
+    "leadership.certificate_consent": gettext_lazy("Cambió lo que un certificado muestra al verificarlo"),
+    "leadership.consent": gettext_lazy("Registró el consentimiento para una trayectoria"),
+    "leadership.consent_withdrawn": gettext_lazy("Registró el retiro del consentimiento para una trayectoria"),
+    "leadership.representation": gettext_lazy("Registró una representación ganada"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).

@@ -6,16 +6,25 @@ import json
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-OUTBOX_VIEWS = {"kitchens:report": "report", "kitchens:movement": "movement", "rolls:add": "roll_entry"}
+OUTBOX_VIEWS = {"kitchens:report": "report", "kitchens:movement": "movement", "rolls:add": "roll_entry",
+                "leadership:attendance": "attendance"}
+# A domain above capture posts to its own batch address, named here by string (never imported):
+# kind -> (the page's key argument, the batch view, its key argument).
+OUTBOX_APIS = {"attendance": ("session", "leadership:batch", "session")}
 
 
 def outbox(request):
     match = getattr(request, "resolver_match", None)
     if match is None or match.view_name not in OUTBOX_VIEWS or not request.user.is_authenticated:
         return {}
+    kind = OUTBOX_VIEWS[match.view_name]
+    if kind in OUTBOX_APIS:
+        key, view, argument = OUTBOX_APIS[kind]
+        target, api = match.kwargs.get(key), reverse(view, kwargs={argument: match.kwargs.get(key)})
+    else:
+        target, api = match.kwargs.get("pk"), reverse("api-v1:batch", kwargs={"kitchen_id": match.kwargs.get("pk")})
     return {"outbox": {
-        "kind": OUTBOX_VIEWS[match.view_name], "kitchen": match.kwargs.get("pk"), "date": match.kwargs.get("day", ""),
-        "api": reverse("api-v1:batch", kwargs={"kitchen_id": match.kwargs.get("pk")}),
+        "kind": kind, "kitchen": target, "date": match.kwargs.get("day", ""), "api": api,
         "worker": reverse("capture:service_worker"), "user": request.user.pk,
         "i18n": json.dumps(_strings(), ensure_ascii=False),
     }}

@@ -152,6 +152,14 @@ HANDLERS = {
 }
 
 
+def register_handler(kind: str, handler) -> None:
+    """Let a domain above capture (attendance at a training session) process the items of its
+    kind: `handler(inbound, scope) -> dict` runs inside the item's savepoint, raises a
+    ValidationError to refuse, and keeps its writes idempotent (a replay must not count twice).
+    Called from the domain's `AppConfig.ready()`, as `commands.register` is for texts."""
+    HANDLERS[kind] = handler
+
+
 def _report_state(report: DailyReport | None) -> dict:
     if report is None:
         return {}

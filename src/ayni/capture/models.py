@@ -56,6 +56,7 @@ class Inbound(models.Model):
         MOVEMENT = "movement", _("Movimiento de almacén")
         ROLL_ENTRY = "roll_entry", _("Ingreso al padrón")
         MESSAGE = "message", _("Mensaje de texto")
+        ATTENDANCE = "attendance", _("Asistencia a una sesión de formación")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Recibido, por procesar")

@@ -12,6 +12,7 @@ from ayni.accounts.scope import Can
 from ayni.audit.models import AuditEntry
 from ayni.governance.selectors import ballots_for, convocations_for
 from ayni.kitchens.selectors import home_panel as kitchens_home_panel
+from ayni.leadership.selectors import succession
 from ayni.orgs import selectors as org_selectors
 from ayni.orgs.access import requires
 from ayni.orgs.models import RequirementItem
@@ -47,6 +48,8 @@ def home(request):
     if scope.holds(Can.VIEW_PERSONAL) and role != Role.LEADER:
         context["terms_ending"] = people_selectors.terms_ending(scope, days=60, on=today)[:20]
         context["without_board"] = people_selectors.organisations_without_board(scope, on=today).count()
+        # Who is ready to take over each board whose term ends within six months (three queries).
+        context["succession"] = succession(scope, on=today, limit=10)
     if scope.holds(Can.AUDIT):
         context["recent"] = AuditEntry.objects.filter(scope.q(Can.AUDIT, prefix="org_")).select_related(
             "actor")[:8]

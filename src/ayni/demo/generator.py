@@ -24,6 +24,7 @@ from ayni.demo.boards import generate_boards
 from ayni.demo.context import DemoContext
 from ayni.demo.kitchens import generate_kitchens
 from ayni.demo.memory import generate_memory
+from ayni.demo.leadership import generate_leadership
 from ayni.demo.people import generate_people
 from ayni.demo.plan import SCALES, Scale
 from ayni.demo.rolls import generate_rolls
@@ -57,6 +58,7 @@ STEPS: list[Step] = [
     Step(_("Asambleas y votaciones"), generate_assemblies, lambda s: 1),
     Step(_("Memoria y experiencias"), generate_memory, lambda s: 1),
     Step(_("Compromisos de autoridades y calificación comunitaria"), generate_advocacy, lambda s: 1),
+    Step(_("Formación: escuelas, asistencia y certificados"), generate_leadership, lambda s: 1),
 ]
 
 

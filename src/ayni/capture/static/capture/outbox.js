@@ -84,7 +84,8 @@
   function fields() {
     var data = {};
     new FormData(form).forEach(function (v, k) {
-      if (k !== "csrfmiddlewaretoken" && typeof v === "string") { data[k] = v; }
+      if (k === "csrfmiddlewaretoken" || typeof v !== "string") { return; }
+      data[k] = k in data ? data[k] + "," + v : v;  // several boxes ticked: one field, all of them
     });
     if (cfg.kind === "report") { data.date = cfg.date; }
     return data;
@@ -92,6 +93,7 @@
   function label(data) {
     if (cfg.kind === "report") { return document.querySelector("h1").textContent; }
     if (cfg.kind === "roll_entry") { return [data.given_names, data.paternal_surname].join(" "); }
+    if (cfg.kind === "attendance") { return document.querySelector("h1").textContent; }
     var item = form.querySelector("[name=item]");
     return (item && item.selectedOptions[0] ? item.selectedOptions[0].textContent : "") + " " + (data.quantity || "");
   }
@@ -110,7 +112,7 @@
     hold(true);
     say(T.keeping);
     var data = fields();
-    put({user: cfg.user, kitchen: cfg.kitchen, type: cfg.kind, client_id: uuid(), data: data, label: label(data),
+    put({user: cfg.user, kitchen: cfg.kitchen, api: cfg.api, type: cfg.kind, client_id: uuid(), data: data, label: label(data),
          saved: Date.now()}).then(function () {
       // A report stays kept as it is until she changes something; a line or a person leaves an
       // empty form for the next one.
@@ -207,14 +209,18 @@
     });
   }
 
-  function batchUrl(kitchen) { return cfg.api.replace(/\/\d+\/batch$/, "/" + kitchen + "/batch"); }
+  // An item knows where it goes (a training session's list has its own address); the older ones
+  // kept before that went to their kitchen's batch.
+  function batchUrl(item) {
+    return item.api || cfg.api.replace(/\/\d+\/batch$/, "/" + item.kitchen + "/batch");
+  }
 
   function sendFrom(items, i, sent) {
     if (i >= items.length) { return Promise.resolve(sent); }
-    var kitchen = items[i].kitchen;
+    var url = batchUrl(items[i]);
     var run = [];
-    while (i < items.length && items[i].kitchen === kitchen && run.length < 100) { run.push(items[i]); i += 1; }
-    return fetch(batchUrl(kitchen), {
+    while (i < items.length && batchUrl(items[i]) === url && run.length < 100) { run.push(items[i]); i += 1; }
+    return fetch(url, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf()},
       body: JSON.stringify({items: run.map(function (x) { return {type: x.type, client_id: x.client_id, data: x.data}; })})

@@ -17,6 +17,8 @@ from ayni.governance.services import (
     close_due_consultations,
     send_agreement_reminders,
 )
+from ayni.governance.services import close_due_consultations, send_agreement_reminders
+from ayni.leadership.verification import prune_misses
 from ayni.orgs.models import Organisation
 from ayni.rolls.tasks import find_duplicates
 
@@ -37,6 +39,8 @@ class Command(BaseCommand):
         ballots = announce_open_consultations()
         # Advocacy: a commitment whose deadline passed without being fulfilled is overdue (vencido).
         overdue = mark_overdue()
+        # Certificate codes asked that did not exist: kept only as long as the throttle looks back.
+        misses = prune_misses()
         roots = list(Organisation.objects.filter(parent__isnull=True).values_list("pk", flat=True))
         for pk in roots:
             find_duplicates.enqueue(pk)
@@ -44,3 +48,4 @@ class Command(BaseCommand):
                           f"duplicate_scans={len(roots)} consultations_closed={consultations} "
                           f"agreement_reminders={agreements} ballots_announced={ballots}")
                           f"agreement_reminders={agreements} commitments_overdue={overdue}")
+                          f"agreement_reminders={agreements} verification_misses_pruned={misses}")

@@ -12,6 +12,7 @@ from ayni.files import integrity as files
 from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
 from ayni.memory import integrity as memory
+from ayni.leadership import integrity as leadership
 from ayni.ops import integrity as registry
 from ayni.rolls import integrity as rolls
 
@@ -34,6 +35,8 @@ CHECKS = [
     ("experiences: reviewed before published", memory.experience_violations),
     ("advocacy: stages and overdue commitments", advocacy.advocacy_violations),
     ("orphan rows", integrity.orphan_violations),
+    ("leadership: completion = recount of attendance", leadership.check_completion),
+    ("leadership: every credential verifies against its key", leadership.check_credentials),
 ]
 
 

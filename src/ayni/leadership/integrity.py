@@ -1,0 +1,36 @@
+"""Leadership's invariants, for `ayni check-integrity`: completion as stored equals a recount of
+attendance, and every issued credential verifies against its issuer's key."""
+
+from django.utils.translation import gettext as _
+
+from ayni.leadership import services, verification
+from ayni.leadership.models import Certificate, Enrolment
+
+
+def check_completion() -> list[str]:
+    problems = []
+    for enrolment in Enrolment.objects.select_related("person", "programme").iterator(chunk_size=500):
+        attended, final, completed_on = services.recount(enrolment)
+        if (attended, final, completed_on) != (enrolment.sessions_attended, enrolment.final_attended,
+                                               enrolment.completed_on):
+            problems.append(_("%(name)s en «%(programme)s»: guardado %(stored)s sesiones, completó %(done)s; "
+                              "recontado %(count)s, %(redone)s.") % {
+                "name": enrolment.person.full_name, "programme": enrolment.programme.name,
+                "stored": enrolment.sessions_attended, "done": enrolment.completed_on, "count": attended,
+                "redone": completed_on})
+    return problems
+
+
+def check_credentials() -> list[str]:
+    problems = []
+    for certificate in Certificate.objects.select_related("key").iterator(chunk_size=500):
+        answer = verification.by_credential(certificate.credential)
+        expected = verification.REVOKED if certificate.revoked_at else verification.VALID
+        if answer.state != expected or (answer.certificate and answer.certificate.pk != certificate.pk):
+            problems.append(_("El certificado %(code)s no verifica con la clave %(kid)s: %(state)s %(reason)s.") % {
+                "code": certificate.code, "kid": certificate.key.kid, "state": answer.state, "reason": answer.reason})
+        if certificate.enrolment_id and not Enrolment.objects.filter(pk=certificate.enrolment_id,
+                                                                     completed_on__isnull=False).exists():
+            problems.append(_("El certificado %(code)s es de alguien que no completó la escuela.")
+                            % {"code": certificate.code})
+    return problems
