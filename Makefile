@@ -82,7 +82,7 @@ lint: dev
 
 # Translation catalogs: collect new strings into the .po files.
 makemessages: dev
-	cd src/ayni && AYNI_TESTING=1 ../../$(AYNI) makemessages -l en -l es --no-obsolete
+	cd src/ayni && AYNI_TESTING=1 ../../$(AYNI) makemessages -l en -l es -l qu --no-obsolete
 
 # Every benchmark (load, crash consistency, the long fuzz, and the rest), one at a time under a
 # shared lock so two never measure each other; a failing one does not hide the others' figures.

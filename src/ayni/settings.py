@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ayni.capture",
     "ayni.governance",
     "ayni.files",
+    "ayni.reach",
 ]
 
 MIDDLEWARE = [
@@ -167,7 +168,8 @@ X_FRAME_OPTIONS = "DENY"
 # shows Spanish; English comes from the catalog in locale/en.
 LANGUAGE_CODE = "es-pe"
 FORMAT_MODULE_PATH = ["ayni.formats"]  # Peru: 1,443,540.50 (Django's Spanish is Spain's)
-LANGUAGES = [("es", _("Español")), ("en", _("English"))]
+# Quechua (Southern, `qu`) is named in its own tongue, as the switch shows each language.
+LANGUAGES = [("es", _("Español")), ("en", _("English")), ("qu", "Runasimi")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
