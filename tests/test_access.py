@@ -174,6 +174,19 @@ MATRIX = {
     "api-v1:api-root": ("get", lambda w: {}, [404] * 9),
     "api-v1:me": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 200, 401]),
     "api-v1:batch": ("post", lambda w: {"kitchen_id": w.kitchen.pk}, [400, 400, 400, 400, 400, 400, 400, 400, 401]),
+    # OpenRosa (ODK Collect) ignores the session: every request brings her password (Basic) or a
+    # phone's key in the address; per persona with Basic, see tests/test_reach_openrosa.py.
+    "reach:form_list": ("get", lambda w: {}, [401] * 9),
+    "reach:form": ("get", lambda w: {"form_id": "ayni_parte_diario"}, [401] * 9),
+    "reach:manifest": ("get", lambda w: {"form_id": "ayni_parte_diario"}, [401] * 9),
+    "reach:media": ("get", lambda w: {"form_id": "ayni_parte_diario", "name": "kitchens.csv"}, [401] * 9),
+    "reach:submission": ("post", lambda w: {}, [401] * 9),
+    "reach:key_form_list": ("get", lambda w: {"key": "sin-clave"}, [404] * 9),
+    "reach:key_form": ("get", lambda w: {"key": "sin-clave", "form_id": "ayni_parte_diario"}, [404] * 9),
+    "reach:key_manifest": ("get", lambda w: {"key": "sin-clave", "form_id": "ayni_parte_diario"}, [404] * 9),
+    "reach:key_media": ("get", lambda w: {"key": "sin-clave", "form_id": "ayni_parte_diario", "name": "kitchens.csv"},
+                        [404] * 9),
+    "reach:key_submission": ("post", lambda w: {"key": "sin-clave"}, [404] * 9),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.
 NOT_OURS = ("admin:",)

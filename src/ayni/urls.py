@@ -15,6 +15,7 @@ urlpatterns = [
     path("evidencia/", include("ayni.evidence.urls")),
     path("asambleas/", include("ayni.governance.urls")),
     path("api/v1/", api.urls),
+    path("odk/", include("ayni.reach.urls")),
     path("", include("ayni.capture.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
