@@ -350,3 +350,17 @@ def test_a_failed_submission_is_replayed_by_capture_with_the_same_reader(client,
     monkeypatch.undo()
     assert inbound.replay() == {Inbound.Status.ACCEPTED: 1}
     assert DailyReport.objects.get().served_paying == 60
+
+
+def test_check_integrity_finds_an_instance_applied_twice(client, world):
+    from ayni.reach.integrity import submission_violations
+
+    xml = daily(world)
+    submit(client, xml)
+    submit(client, xml)
+    submit(client, daily(world, date=days_ago(1).isoformat()))
+    assert submission_violations() == []
+    first = Inbound.objects.order_by("pk").first()
+    Inbound.objects.create(channel=Channel.ODK, kind=first.kind, payload=first.payload, payload_hash="x" * 64,
+                           user=first.user, client_id=first.client_id.split("/")[0] + "/otro", status="accepted")
+    assert submission_violations() == [f"instancia ODK {instance_id_of(xml)} aplicada 2 veces"]

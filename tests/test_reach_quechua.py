@@ -73,6 +73,21 @@ def test_her_home_and_daily_report_are_in_quechua_and_the_confirmation_too(clien
     assert DailyReport.objects.get(kitchen=world.kitchen, date=TODAY).served_paying == 60
 
 
+def test_the_registry_language_picks_her_interface_until_she_switches(client, world):
+    person = Person.objects.create(given_names="Rosa", paternal_surname="Quispe")
+    person.languages.set([Language.objects.get(code="quechua")])
+    world.leader.person = person
+    world.leader.save()
+    client.post("/cuenta/ingresar/", {"username": "rosa", "password": PASSWORD})
+    home = client.get("/").content.decode()
+    assert '<html lang="qu">' in home and "Allillanchu" in home
+    client.post(reverse("set_language"), {"language": "es", "next": "/"})
+    assert "Hola" in client.get("/").content.decode()
+    client.force_login(world.coordinator)  # bilingual or not in the registry: Spanish
+    client.cookies.pop("django_language")
+    assert '<html lang="es">' in client.get("/").content.decode()
+
+
 def test_a_text_with_a_quechua_keyword_is_answered_in_quechua(client, world, network):
     assert text(client, "MIKUY 120 30 10", "q-1").status_code == 204
     saved = DailyReport.objects.get(kitchen=world.kitchen, date=TODAY)

@@ -11,6 +11,7 @@ from ayni.files import integrity as files
 from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
 from ayni.ops import integrity as registry
+from ayni.reach import integrity as reach
 from ayni.rolls import integrity as rolls
 
 CHECKS = [
@@ -27,6 +28,7 @@ CHECKS = [
     ("governance: tallies, ballots, actas", governance.governance_violations),
     ("kept files: content = SHA-256", files.file_violations),
     ("orphan rows", integrity.orphan_violations),
+    ("ODK submissions: each instance applied once", reach.submission_violations),
 ]
 
 
