@@ -61,6 +61,7 @@ serve: demo
 test: dev
 	@bash scripts/ensure-chromium || true
 	@bash scripts/ensure-axe || true
+	@bash scripts/ensure-webforms || true
 	@bash scripts/ensure-pango || true
 	AYNI_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 

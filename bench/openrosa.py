@@ -198,6 +198,7 @@ def main() -> None:
     install = Install(engine=args.engine, name="ayni_bench_openrosa", workdir=workdir)
     install.create()
     install.ayni("migrate", "--no-input", "-v", "0")
+    install.ayni("collectstatic", "--no-input", "-v", "0")  # the page-weight step renders a page
     # Kitchens and keys as bench/sync.py makes them: three sets (calm, killed, the sync path).
     setup = json.loads(install.ayni("shell", "-c", sync.SETUP.replace("PHONES * 2", "PHONES * 3")
                                     .replace("PHONES", str(args.devices))).stdout.strip().splitlines()[-1])
