@@ -16,7 +16,6 @@ FORM_LIST_NS = "http://openrosa.org/xforms/xformsList"
 MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
 RESPONSE_NS = "http://openrosa.org/http/response"
 XML_PART = "xml_submission_file"  # the multipart part that carries the instance
-INCOMPLETE_PART = "*isIncomplete*"  # Collect's mark on all but the last post of a split submission
 
 
 def form_list(forms: list[dict]) -> str:

@@ -93,13 +93,15 @@ def _answer(inbound: Inbound) -> Answer:
     return Answer(ANSWERS.get(outcome, 400), message, inbound)
 
 
-def receive(*, scope: Scope, xml: bytes, files: list = (), incomplete: bool = False) -> Answer:
-    """Store one submission raw, process it once, keep its files; the answer for Collect."""
+def receive(*, scope: Scope, xml: bytes, files: list = ()) -> Answer:
+    """Store one submission raw, process it once, keep its files; the answer for Collect. The
+    posts of a split submission (`*isIncomplete*` on all but the last) carry the same XML, so
+    they find one stored submission and each adds its files to it."""
     with translation.override(language_of(scope.actor)):
-        return _receive(scope, xml, files, incomplete)
+        return _receive(scope, xml, files)
 
 
-def _receive(scope: Scope, xml: bytes, files, incomplete: bool) -> Answer:
+def _receive(scope: Scope, xml: bytes, files) -> Answer:
     text = UNSTORABLE.sub("\ufffd", xml.decode("utf-8", errors="replace"))
     try:
         instance = openrosa.parse(xml)
@@ -121,7 +123,7 @@ def _receive(scope: Scope, xml: bytes, files, incomplete: bool) -> Answer:
                                                                                               payload_hash))
     # A split submission's posts all carry the same XML: each adds its files to the one stored;
     # processing is once whatever the part (a final state is never processed again).
-    file_errors = _keep_files(stored, files)
+    file_errors = _keep_files(stored, files) if files else []
     stored = capture.process(stored, scope)
     answer = _answer(stored)
     if file_errors:

@@ -162,6 +162,5 @@ def submission(request):
     if xml.size > services.ACCEPT_CONTENT_LENGTH:
         return _xml(openrosa.response(_("El formulario es demasiado grande.")), 413)
     files = [f for name, items in request.FILES.lists() if name != openrosa.XML_PART for f in items]
-    answer = services.receive(scope=request.scope, xml=xml.read(), files=files,
-                              incomplete=openrosa.INCOMPLETE_PART in request.POST)
+    answer = services.receive(scope=request.scope, xml=xml.read(), files=files)
     return _xml(openrosa.response(answer.message, "submit_success" if answer.status < 300 else ""), answer.status)
