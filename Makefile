@@ -62,6 +62,7 @@ test: dev
 	@bash scripts/ensure-chromium || true
 	@bash scripts/ensure-axe || true
 	@bash scripts/ensure-jose || true
+	@bash scripts/ensure-webforms || true
 	@bash scripts/ensure-pango || true
 	AYNI_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -84,7 +85,7 @@ lint: dev
 
 # Translation catalogs: collect new strings into the .po files.
 makemessages: dev
-	cd src/ayni && AYNI_TESTING=1 ../../$(AYNI) makemessages -l en -l es --no-obsolete
+	cd src/ayni && AYNI_TESTING=1 ../../$(AYNI) makemessages -l en -l es -l qu --no-obsolete
 
 # Every benchmark (load, crash consistency, the long fuzz, and the rest), one at a time under a
 # shared lock so two never measure each other; a failing one does not hide the others' figures.

@@ -301,6 +301,19 @@ MATRIX = {
     "verify:jwks": ("get", lambda w: {"pk": certified(w)["programme"].organisation_id}, [200] * 9),
     "verify:status_list": ("get", lambda w: {"pk": certified(w)["programme"].organisation_id}, [200] * 9),
     "verify:achievement": ("get", lambda w: {"pk": certified(w)["programme"].pk}, [200] * 9),
+    # OpenRosa (ODK Collect) ignores the session: every request brings her password (Basic) or a
+    # phone's key in the address; per persona with Basic, see tests/test_reach_openrosa.py.
+    "reach:form_list": ("get", lambda w: {}, [401] * 9),
+    "reach:form": ("get", lambda w: {"form_id": "ayni_parte_diario"}, [401] * 9),
+    "reach:manifest": ("get", lambda w: {"form_id": "ayni_parte_diario"}, [401] * 9),
+    "reach:media": ("get", lambda w: {"form_id": "ayni_parte_diario", "name": "kitchens.csv"}, [401] * 9),
+    "reach:submission": ("post", lambda w: {}, [401] * 9),
+    "reach:key_form_list": ("get", lambda w: {"key": "sin-clave"}, [404] * 9),
+    "reach:key_form": ("get", lambda w: {"key": "sin-clave", "form_id": "ayni_parte_diario"}, [404] * 9),
+    "reach:key_manifest": ("get", lambda w: {"key": "sin-clave", "form_id": "ayni_parte_diario"}, [404] * 9),
+    "reach:key_media": ("get", lambda w: {"key": "sin-clave", "form_id": "ayni_parte_diario", "name": "kitchens.csv"},
+                        [404] * 9),
+    "reach:key_submission": ("post", lambda w: {"key": "sin-clave"}, [404] * 9),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.
 NOT_OURS = ("admin:",)

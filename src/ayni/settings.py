@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ayni.leadership",
     "ayni.files",
     "ayni.memory",
+    "ayni.reach",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ayni.reach.middleware.RegistryLanguageMiddleware",
     "ayni.core.middleware.ScopeMiddleware",
     "ayni.lib.replicas.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -191,7 +193,8 @@ X_FRAME_OPTIONS = "DENY"
 # shows Spanish; English comes from the catalog in locale/en.
 LANGUAGE_CODE = "es-pe"
 FORMAT_MODULE_PATH = ["ayni.formats"]  # Peru: 1,443,540.50 (Django's Spanish is Spain's)
-LANGUAGES = [("es", _("Español")), ("en", _("English"))]
+# Quechua (Southern, `qu`) is named in its own tongue, as the switch shows each language.
+LANGUAGES = [("es", _("Español")), ("en", _("English")), ("qu", "Runasimi")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -19,6 +19,7 @@ urlpatterns = [
     path("formacion/", include("ayni.leadership.urls")),
     path("verificar/", include("ayni.leadership.public_urls")),
     path("api/v1/", api.urls),
+    path("odk/", include("ayni.reach.urls")),
     path("", include("ayni.capture.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

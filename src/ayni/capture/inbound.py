@@ -24,8 +24,9 @@ from ayni.accounts.scope import Scope
 from ayni.capture.messages import process_message
 from ayni.capture.models import SIGNED_ID_GATEWAYS, Inbound, content_hash, sender_phone
 from ayni.kitchens import services as kitchens
-from ayni.kitchens.forms import DailyReportForm, MovementForm
+from ayni.kitchens.forms import DailyReportForm, MovementForm, ReceiptForm
 from ayni.kitchens.models import DailyReport
+from ayni.kitchens.selectors import open_schedules
 from ayni.kitchens.services import ReportItem, save_daily_reports
 from ayni.lib.db import update_rows
 from ayni.lib.forms import clean_data, error_messages
@@ -96,6 +97,20 @@ def store(*, channel: str, kind: str, payload, user=None, kitchen: Organisation 
 
 # --- Processing ------------------------------------------------------------------------------
 
+# A submission stored in another shape than the API's (an OpenRosa XML form from ODK Collect:
+# `ayni.reach`) names its format in `payload["format"]`; the app that receives that format
+# registers here how to read it into the API's fields. A reader raises ValidationError (the
+# submission is kept and shown for correction) or PermissionDenied.
+READERS: dict = {}
+
+
+def fields_of(inbound: Inbound) -> dict:
+    """The submission's fields as the API and the web forms name them."""
+    payload = inbound.payload
+    reader = READERS.get(payload.get("format")) if isinstance(payload, dict) else None
+    return reader(inbound) if reader else payload
+
+
 def _date(payload: dict) -> datetime.date:
     try:
         return datetime.date.fromisoformat(str(payload.get("date", "")))
@@ -105,7 +120,7 @@ def _date(payload: dict) -> datetime.date:
 
 def _report_item(inbound: Inbound) -> ReportItem:
     """The stored report as the arguments of a save, checked by the web form's own rules."""
-    payload = inbound.payload
+    payload = fields_of(inbound)
     day = _date(payload)
     # Counts and money left out mean zero, as on the paper form; the version never defaults to
     # "whatever is there now", so an old copy cannot overwrite a newer report.
@@ -124,7 +139,7 @@ def _apply_report(inbound: Inbound, scope: Scope) -> dict:
 
 
 def _apply_movement(inbound: Inbound, scope: Scope) -> dict:
-    form = MovementForm(inbound.payload)
+    form = MovementForm(fields_of(inbound))
     if not form.is_valid():
         raise ValidationError(error_messages(form.errors))
     line = kitchens.record_movement(scope=scope, kitchen=inbound.kitchen, **form.cleaned_data)
@@ -132,7 +147,7 @@ def _apply_movement(inbound: Inbound, scope: Scope) -> dict:
 
 
 def _apply_roll_entry(inbound: Inbound, scope: Scope) -> dict:
-    form = AddToRollForm(inbound.payload)
+    form = AddToRollForm(fields_of(inbound))
     if not form.is_valid():
         raise ValidationError(error_messages(form.errors))
     fields = form.person_fields()
@@ -145,10 +160,20 @@ def _apply_roll_entry(inbound: Inbound, scope: Scope) -> dict:
     return {"id": entry.pk}
 
 
+def _apply_receipt(inbound: Inbound, scope: Scope) -> dict:
+    # Only the kitchen's own open deliveries can be chosen, as on the web form.
+    form = ReceiptForm(fields_of(inbound), schedules=open_schedules(inbound.kitchen))
+    if not form.is_valid():
+        raise ValidationError(error_messages(form.errors))
+    receipt = kitchens.record_receipt(scope=scope, **form.cleaned_data)
+    return {"id": receipt.pk}
+
+
 HANDLERS = {
     Inbound.Kind.REPORT: _apply_report,
     Inbound.Kind.MOVEMENT: _apply_movement,
     Inbound.Kind.ROLL_ENTRY: _apply_roll_entry,
+    Inbound.Kind.RECEIPT: _apply_receipt,
 }
 
 
@@ -170,8 +195,8 @@ def _report_state(report: DailyReport | None) -> dict:
 def _current_report(inbound: Inbound) -> dict:
     """What the server holds for the day, so the leader can choose between the two."""
     try:
-        day = _date(inbound.payload)
-    except ValidationError:
+        day = _date(fields_of(inbound))
+    except (ValidationError, PermissionDenied):
         return {}
     return _report_state(DailyReport.objects.filter(kitchen=inbound.kitchen, date=day).first())
 

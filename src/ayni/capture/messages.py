@@ -8,9 +8,9 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ayni.accounts.models import Role, User
@@ -25,7 +25,7 @@ from ayni.lib.forms import error_messages
 from ayni.lib.phone import normalize_phone
 from ayni.lib.text import fold, strip_controls
 from ayni.orgs.models import Organisation
-from ayni.people.models import Position
+from ayni.people.models import Person, Position
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +162,26 @@ def _sms_apply(command: sms.Command, scope: Scope, kitchen: Organisation) -> str
         **({"verb": f"{verb} ({line.get_kind_display().lower()})"} if command.action == "received" else {})}
 
 
+def spoken_by(sender: str) -> set[str]:
+    """The languages the registry says the owner of this phone speaks (her account's person, or a
+    person with this phone): they choose the language of her replies (`sms.reply_language`)."""
+    try:
+        phone = normalize_phone(sender)
+    except ValidationError:
+        return set()
+    people = Person.objects.filter(models.Q(phone=phone) | models.Q(account__phone=phone, account__is_active=True))
+    return set(people.values_list("languages__code", flat=True).distinct()) - {None}
+
+
 def process_message(inbound: Inbound, replay: bool = False) -> Inbound:
-    """Parse and apply one text; its reply (or none) is decided here and queued after commit."""
+    """Parse and apply one text; its reply (or none) is decided here and queued after commit, in
+    her language (Spanish or Quechua: `sms.reply_language`)."""
+    text = str(inbound.payload.get("text", ""))
+    with translation.override(sms.reply_language(text, spoken_by(inbound.sender))):
+        return _process_message(inbound, replay)
+
+
+def _process_message(inbound: Inbound, replay: bool) -> Inbound:
     reply, purpose = "", OutboundMessage.Purpose.REPLY
     with transaction.atomic():
         inbound = Inbound.objects.select_for_update().get(pk=inbound.pk)

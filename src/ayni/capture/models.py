@@ -46,6 +46,7 @@ class Channel(models.TextChoices):
     OUTBOX = "outbox", _("Celular sin conexión")
     SMS = "sms", _("SMS")
     WHATSAPP = "whatsapp", _("WhatsApp")
+    ODK = "odk", _("ODK Collect")
 
 
 class Inbound(models.Model):
@@ -55,6 +56,7 @@ class Inbound(models.Model):
         REPORT = "report", _("Parte diario")
         MOVEMENT = "movement", _("Movimiento de almacén")
         ROLL_ENTRY = "roll_entry", _("Ingreso al padrón")
+        RECEIPT = "receipt", _("Recepción de entrega")
         MESSAGE = "message", _("Mensaje de texto")
         ATTENDANCE = "attendance", _("Asistencia a una sesión de formación")
 

@@ -51,6 +51,8 @@ SOURCE_WORDS = {
 }
 UNIT_SUFFIX = re.compile(r"^(\d+(?:[.,]\d+)?)(kg|k|kilos?|l|lt|litros?|u|unid|latas?|balon(?:es)?)$")
 CONFIRM_WORDS = {"ok", "si", "!"}
+# The keywords above that are Quechua: a text that starts with one is answered in Quechua.
+QUECHUA_KEYWORDS = {"mikuy", "chaskiy", "chaskini", "tukuy", "tukuni", "wichqay", "wisqay", "yanapay"}
 MAX_COUNT = 100_000
 
 
@@ -77,6 +79,16 @@ class ParseError(Exception):
 def help_text() -> str:
     return _("Envíe: R 120 30 10 (raciones pagantes, subsidiadas, gratuitas de hoy) · S ARROZ 50 (recibió) · "
              "U ACEITE 3 (usó) · C SIN GAS (no cocinó, y por qué) · ? (ayuda)")
+
+
+def reply_language(text: str, spoken: set[str] = frozenset()) -> str:
+    """The language of the answer to a text: Quechua when she wrote in Quechua (its first word is
+    a Quechua keyword, whatever Spanish words follow: CHASKIY ARROZ 50), or when the registry says
+    she speaks Quechua and not Spanish (`people.Language` codes); Spanish otherwise."""
+    tokens = _tokens(text) if isinstance(text, str) else []
+    if tokens and tokens[0] in QUECHUA_KEYWORDS:
+        return "qu"
+    return "qu" if "quechua" in spoken and "castellano" not in spoken else "es"
 
 
 def _tokens(text: str) -> list[str]:

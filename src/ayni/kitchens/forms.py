@@ -15,6 +15,7 @@ from ayni.kitchens.models import (
     MovementKind,
     plain,
 )
+from ayni.kitchens.pictos import picto
 from ayni.kitchens.services import NeedsConfirmation
 from ayni.lib.forms import DateField, apply_validation_error
 
@@ -93,6 +94,11 @@ class DailyReportForm(ConfirmableForm):
     cooks_count = _report_count(_("Número de cocineras"))
     notes = forms.CharField(label=_("Observaciones"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+# Each kind of ration with its picture beside the label (templates/includes/form.html).
+for _name in ("rations_prepared", "served_paying", "served_subsidised", "served_free"):
+    DailyReportForm.base_fields[_name].picto = picto(_name)
 
 
 class MovementForm(ConfirmableForm):

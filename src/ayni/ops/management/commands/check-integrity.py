@@ -14,6 +14,7 @@ from ayni.kitchens import integrity
 from ayni.memory import integrity as memory
 from ayni.leadership import integrity as leadership
 from ayni.ops import integrity as registry
+from ayni.reach import integrity as reach
 from ayni.rolls import integrity as rolls
 
 CHECKS = [
@@ -37,6 +38,7 @@ CHECKS = [
     ("orphan rows", integrity.orphan_violations),
     ("leadership: completion = recount of attendance", leadership.check_completion),
     ("leadership: every credential verifies against its key", leadership.check_credentials),
+    ("ODK submissions: each instance applied once", reach.submission_violations),
 ]
 
 

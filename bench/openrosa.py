@@ -1,0 +1,253 @@
+"""OpenRosa: 10,000 daily reports submitted as ODK Collect does, from 200 simulated devices,
+against a live server (gunicorn on 127.0.0.1), beside the same reports through today's sync
+path (the offline outbox's JSON batches, bench/sync.py's phones), as a ratio.
+
+Each device does what Collect does on a new phone — form list, form, manifest, its CSV list,
+the HEAD before sending — then sends its reports one multipart post each
+(`xml_submission_file`) with its key in the address (`/odk/key/<key>/`, as ODK Central's app
+users). 10 % of the accepted ones are sent again (the same instance: must be answered 201 and not
+stored), and some answers are cut off on purpose (the phone sends again). Then the same while
+gunicorn is killed with SIGKILL 5 times. Afterwards: one report and one stored submission per
+instance — 0 lost, 0 stored twice. Last, the bytes of the daily report page in Quechua against
+Spanish. ODK Central's figures on this machine (the side-by-side reference) are in
+../shared/anchors/odk-central/README.md: 10,000 new submissions in 81.6 s (122.6/s).
+
+    python bench/openrosa.py --quick   # 2,000 reports from 40 devices, 2 kills
+    python bench/openrosa.py           # 10,000 reports from 200 devices, 5 kills
+
+The last line is `RESULT {...}`.
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sync  # noqa: E402 - the outbox's phones, for the side-by-side
+from support.cpu import server_cpu_s  # noqa: E402
+from support.server import Gunicorn, Install, exit_on_sigterm, log  # noqa: E402
+
+COUNT = """
+import json
+from ayni.capture.models import Inbound
+from ayni.kitchens.models import DailyReport
+ids = KITCHENS
+print(json.dumps({
+    "reports": DailyReport.objects.filter(kitchen_id__in=ids).count(),
+    "saved_twice": DailyReport.objects.filter(kitchen_id__in=ids, version__gt=1).count(),
+    "inbound": Inbound.objects.filter(kitchen_id__in=ids, channel="odk").count(),
+    "not_accepted": Inbound.objects.filter(kitchen_id__in=ids, channel="odk").exclude(status="accepted").count(),
+}))
+"""
+
+# The daily report page in Spanish and in Quechua, as its leader loads it (gzipped, as served).
+PAGE_WEIGHT = """
+import json, datetime
+from django.test import Client
+from django.utils import timezone
+from ayni.accounts.models import User
+user = User.objects.get(username="celular0")
+kitchen = user.grants.first().organisation_id
+url = f"/cocina/{kitchen}/dia/{timezone.localdate().isoformat()}/"
+out = {}
+for lang in ("es", "qu"):
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_ENCODING="gzip")
+    client.force_login(user)
+    client.cookies["django_language"] = lang
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    out[lang] = {"gzip": len(response.content), "lang": 'lang="%s"' % lang in __import__("gzip").decompress(
+        response.content).decode()}
+print(json.dumps(out))
+"""
+
+
+def multipart(xml: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="xml_submission_file"; '
+            f'filename="submission.xml"\r\nContent-Type: text/xml\r\n\r\n').encode() + xml + \
+        f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+class Device(threading.Thread):
+    """One phone with ODK Collect: the forms fetched once, then its reports sent one by one."""
+
+    HEADERS = {"X-OpenRosa-Version": "1.0", "User-Agent": "org.odk.collect.android/v2025.2.3 (banco)"}
+
+    def __init__(self, n: int, server: Gunicorn, kitchen: int, key: str, reports: int, drop: float,
+                 resend: float, seed: int):
+        super().__init__(daemon=True, name=f"collect-{n}")
+        self.server, self.kitchen, self.key, self.reports = server, kitchen, key, reports
+        self.drop, self.resend = drop, resend
+        self.rng = random.Random(seed)
+        self.accepted = self.resent_ok = self.refused = self.cut = self.errors = self.retries = 0
+
+    def request(self, method: str, path: str, body: bytes | None = None, content_type: str = "",
+                cut: bool = False) -> tuple[int, bytes] | None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        try:
+            headers = dict(self.HEADERS, **({"Content-Type": content_type} if content_type else {}))
+            conn.request(method, f"/odk/key/{self.key}/{path}", body=body, headers=headers)
+            if cut:  # the signal goes as the post leaves: no answer reaches the phone
+                return None
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def until_answered(self, *args, **kwargs) -> tuple[int, bytes]:
+        while True:
+            try:
+                answer = self.request(*args, **kwargs, cut=self.rng.random() < self.drop and args[0] == "POST")
+            except (OSError, http.client.HTTPException):
+                answer = None
+                self.errors += 1
+                time.sleep(self.rng.uniform(0.05, 0.3))
+            if answer is not None and answer[0] < 500:
+                return answer
+            self.cut += answer is None
+            self.retries += 1
+
+    def run(self) -> None:
+        _status, listing = self.until_answered("GET", "formList")
+        version = None
+        for url in re.findall(rb"<downloadUrl>([^<]+)</downloadUrl>", listing):
+            form = self.until_answered("GET", url.decode().split(f"/{self.key}/", 1)[1])[1]
+            if b'id="ayni_parte_diario"' in form:
+                version = re.search(rb'version="(\d+)"', form).group(1).decode()
+        self.until_answered("GET", "forms/ayni_parte_diario/manifest")
+        self.until_answered("GET", "forms/ayni_parte_diario/media/kitchens.csv")
+        self.until_answered("HEAD", "submission")
+        today = datetime.datetime.now(sync.LIMA).date()  # the server's day: reports are never future
+        for d in range(self.reports):
+            day = today - datetime.timedelta(days=d + 1)
+            xml = (f'<?xml version="1.0"?><parte_diario id="ayni_parte_diario" version="{version}">'
+                   f"<kitchen>{self.kitchen}</kitchen><date>{day.isoformat()}</date><is_closed>no</is_closed>"
+                   f"<closed_reason/><rations_prepared>90</rations_prepared><served_paying>60</served_paying>"
+                   f"<served_subsidised>20</served_subsidised><served_free>{5 + d % 3}</served_free>"
+                   f"<price_per_ration>3.50</price_per_ration><cash_received>210</cash_received>"
+                   f"<menu>Arroz con lentejas</menu><cooks/><cooks_count>2</cooks_count><notes/><confirm>no</confirm>"
+                   f"<meta><instanceID>uuid:{uuid.UUID(int=self.rng.getrandbits(128))}</instanceID></meta>"
+                   f"</parte_diario>").encode()
+            body, content_type = multipart(xml)
+            status, _answer = self.until_answered("POST", "submission", body, content_type)
+            self.accepted += status == 201
+            self.refused += status != 201
+            if status == 201 and self.rng.random() < self.resend:  # sent again, the same instance
+                again, _answer = self.until_answered("POST", "submission", body, content_type)
+                self.resent_ok += again == 201
+
+
+def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str], *, per_device: int, drop: float,
+        resend: float, kills: int, seed: int) -> dict:
+    devices = [Device(n, server, k, key, per_device, drop, resend, seed * 1000 + n)
+               for n, (k, key) in enumerate(zip(kitchens, keys, strict=True))]
+    rng = random.Random(seed)
+    started, cpu = time.perf_counter(), server_cpu_s(server)
+    for device in devices:
+        device.start()
+    done = 0
+    for done in range(1, kills + 1):  # noqa: B007 - reported after the loop
+        time.sleep(rng.uniform(0.5, 1.5))
+        log(f"SIGKILL {done}/{kills}")
+        server.kill9()
+        server.start()
+    for device in devices:
+        device.join()
+    seconds = time.perf_counter() - started
+    cpu = server_cpu_s(server) - cpu if not kills else None
+    counted = json.loads(install.ayni("shell", "-c", COUNT.replace("KITCHENS", json.dumps(kitchens)))
+                         .stdout.strip().splitlines()[-1])
+    sent = per_device * len(devices)
+    return {"submissions": sent, "seconds": round(seconds, 2), "reports": counted["reports"],
+            "lost": sent - counted["reports"], "stored_twice": counted["inbound"] - sent + counted["saved_twice"],
+            "not_accepted": counted["not_accepted"], "refused": sum(d.refused for d in devices),
+            "resubmissions": sum(d.resent_ok for d in devices), "cut": sum(d.cut for d in devices),
+            "retries": sum(d.retries for d in devices), "kills": done,
+            "server_cpu_s": round(cpu, 2) if cpu is not None else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", default="sqlite", choices=["sqlite", "postgres"])
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--per-device", type=int, default=50)
+    parser.add_argument("--drop", type=float, default=0.02, help="share of answers cut off")
+    parser.add_argument("--resend", type=float, default=0.1, help="share of accepted instances sent again")
+    parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
+    parser.add_argument("--quick", action="store_true", help="2,000 reports from 40 devices, 2 kills")
+    args = parser.parse_args()
+    exit_on_sigterm()
+    if args.quick:
+        args.devices, args.kills = min(args.devices, 40), min(args.kills, 2)
+    log(f"semilla {args.seed}")
+    workdir = Path(tempfile.mkdtemp(prefix="ayni-bench-openrosa-"))
+    install = Install(engine=args.engine, name="ayni_bench_openrosa", workdir=workdir)
+    install.create()
+    install.ayni("migrate", "--no-input", "-v", "0")
+    install.ayni("collectstatic", "--no-input", "-v", "0")  # the page-weight step renders a page
+    # Kitchens and keys as bench/sync.py makes them: three sets (calm, killed, the sync path).
+    setup = json.loads(install.ayni("shell", "-c", sync.SETUP.replace("PHONES * 2", "PHONES * 3")
+                                    .replace("PHONES", str(args.devices))).stdout.strip().splitlines()[-1])
+    kitchens, keys, n = setup["kitchens"], setup["keys"], args.devices
+    server = Gunicorn(install, workers=args.workers)
+    server.start()
+    try:
+        log("OpenRosa, sin cortes del servidor")
+        calm = run(install, server, kitchens[:n], keys[:n], per_device=args.per_device, drop=args.drop,
+                   resend=args.resend, kills=0, seed=args.seed)
+        log(json.dumps(calm))
+        log("las mismas cifras por el camino de sincronización de hoy (lotes JSON del celular)")
+        outbox = sync.run(install, server, kitchens[2 * n:], keys[2 * n:], per_phone=args.per_device, batch=100,
+                          drop=args.drop, kills=0, seed=args.seed + 2)
+        log(json.dumps(outbox))
+        log(f"OpenRosa con {args.kills} SIGKILL del servidor")
+        killed = run(install, server, kitchens[n:2 * n], keys[n:2 * n], per_device=args.per_device, drop=args.drop,
+                     resend=args.resend, kills=args.kills, seed=args.seed + 1)
+        log(json.dumps(killed))
+        weight = json.loads(install.ayni("shell", "-c", PAGE_WEIGHT).stdout.strip().splitlines()[-1])
+    finally:
+        server.stop()
+        install.drop()
+    rate = calm["submissions"] / calm["seconds"]
+    ratio = calm["seconds"] / outbox["seconds"]
+    quechua = weight["qu"]["gzip"] / weight["es"]["gzip"]
+    print(f"openrosa: {calm['submissions']} submissions in {calm['seconds']} s ({rate:.0f}/s), "
+          f"{calm['resubmissions']} resent, lost {calm['lost']}, stored twice {calm['stored_twice']} "
+          f"(goal for 10,000: <= 20 s; ODK Central here: 81.6 s, 122.6/s)")
+    print(f"server:   {calm['server_cpu_s']} CPU s, {calm['server_cpu_s'] * 1000 / calm['submissions']:.2f} ms per "
+          f"submission; sync path {outbox['seconds']} s for {outbox['reports']} ({ratio:.1f}× the time by OpenRosa)")
+    print(f"killed:   {killed['submissions']} in {killed['seconds']} s with {killed['kills']} SIGKILL, "
+          f"lost {killed['lost']}, stored twice {killed['stored_twice']}")
+    print(f"page:     daily report {weight['es']['gzip']} B in Spanish, {weight['qu']['gzip']} B in Quechua "
+          f"({(quechua - 1) * 100:+.1f} %; goal within 10 %)")
+    result = {"engine": args.engine, "devices": args.devices, "submissions": calm["submissions"],
+              "seconds_s": calm["seconds"], "rate_per_s": round(rate, 1), "lost": calm["lost"],
+              "stored_twice": calm["stored_twice"], "resubmissions": calm["resubmissions"],
+              "server_cpu_ms_per_submission": round(calm["server_cpu_s"] * 1000 / calm["submissions"], 2),
+              "sync_path_s": outbox["seconds"], "openrosa_over_sync_ratio": round(ratio, 2),
+              "kill_restarts": killed["kills"], "kill_lost": killed["lost"],
+              "kill_stored_twice": killed["stored_twice"],
+              "daily_form_es_kb": round(weight["es"]["gzip"] / 1024, 2),
+              "daily_form_qu_kb": round(weight["qu"]["gzip"] / 1024, 2),
+              "qu_over_es_ratio": round(quechua, 3)}
+    print("RESULT " + json.dumps(result))
+    if calm["lost"] or killed["lost"] or calm["stored_twice"] or killed["stored_twice"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

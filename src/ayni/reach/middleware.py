@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.utils import translation
+
+from ayni.reach.services import language_of
+
+SESSION_KEY = "_registry_language"
+
+
+class RegistryLanguageMiddleware:
+    """Her interface in the language the registry says she speaks: Quechua for someone who speaks
+    Quechua and not Spanish (`reach.services.language_of`), until she chooses another with the
+    footer's switch (its cookie wins, as it does for everyone). Read once per session. Placed after
+    the authentication middleware: LocaleMiddleware runs before anyone is known."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and request.user.is_authenticated:
+            language = request.session.get(SESSION_KEY)
+            if language is None:
+                language = request.session[SESSION_KEY] = language_of(request.user)
+            if language != "es":
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)

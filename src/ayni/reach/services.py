@@ -1,0 +1,212 @@
+"""An OpenRosa submission in, the capture way: stored raw first (`capture.inbound.store`, the XML
+as it came, channel `odk`), then applied once by capture's own processing with the kitchens'
+services — the same write path as the web form, the JSON API and the outbox. How the XML becomes
+those fields is `read_submission`, registered as capture's reader for the `openrosa` format.
+
+Idempotency is ODK's own: an instance keeps its `meta/instanceID` through every resend, so the
+instanceID and a hash of the content are the capture client id. The same XML sent again finds
+the first submission and gets its answer; an instance refused and corrected on the phone (same
+instanceID, new content) is stored as a new attempt; once one attempt was accepted, different
+content under that instanceID is refused (409), as ODK Central does. An edit made in ODK carries
+`meta/deprecatedID` (the instance it replaces): it saves over the report that instance made, and
+only if nobody changed it since — a report edited on the web meanwhile is a conflict to settle,
+never overwritten."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from ayni.accounts.scope import Can, Scope
+from ayni.capture import inbound as capture
+from ayni.capture.inbound import UNSTORABLE, Outcome
+from ayni.capture.models import Channel, Inbound, content_hash
+from ayni.capture.sms import reply_language
+from ayni.files.services import keep
+from ayni.kitchens.selectors import get_kitchen
+from ayni.lib import uploads
+from ayni.reach import openrosa, xforms
+from ayni.reach.models import SubmissionFile
+
+FORMAT = "openrosa"
+MAX_ATTACHMENT_BYTES = uploads.MAX_BYTES
+MAX_ATTACHMENTS = 10
+ATTACHMENT_KINDS = uploads.DOCUMENTS | uploads.AUDIO
+# What Collect may send in one post (`X-OpenRosa-Accept-Content-Length`); it splits a larger
+# submission into several posts, which are joined here by instanceID.
+ACCEPT_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 1024 * 1024
+
+
+def language_of(user) -> str:
+    """Her answers' language, as for her text messages: Quechua when the registry says she speaks
+    Quechua and not Spanish."""
+    person = getattr(user, "person", None)
+    spoken = set(person.languages.values_list("code", flat=True)) if person is not None else set()
+    return reply_language("", spoken)
+
+
+@dataclass
+class Answer:
+    status: int
+    message: str
+    inbound: Inbound | None = None
+    file_errors: list[str] = field(default_factory=list)
+
+
+def _client_id(instance_id: str, payload_hash: str) -> str:
+    # "uuid:" + 36 characters + "/" + 12: within capture's 64.
+    return f"{instance_id[:50]}/{payload_hash[:12]}" if instance_id else f"sin-id/{payload_hash[:40]}"
+
+
+def _attempts(user, instance_id: str):
+    return Inbound.objects.filter(user=user, channel=Channel.ODK, client_id__startswith=f"{instance_id[:50]}/")
+
+
+def _kitchen(scope: Scope, values: dict):
+    """The kitchen named in the form, if she may record for it; None otherwise (the submission is
+    stored all the same and refused when processed)."""
+    try:
+        return get_kitchen(scope, values.get("kitchen"), Can.EDIT)
+    except (Http404, PermissionDenied):
+        return None
+
+
+ANSWERS = {  # capture's outcome → the HTTP status Collect reads (201 and 202 are a success)
+    Outcome.ACCEPTED: 201, Outcome.INVALID: 400, Outcome.NEEDS_CONFIRMATION: 400, Outcome.CONFLICT: 409,
+    Outcome.ID_REUSED: 409, Outcome.FORBIDDEN: 403, Outcome.FAILED: 202,
+}
+
+
+def _answer(inbound: Inbound) -> Answer:
+    result = inbound.result or {}
+    outcome = result.get("status", Outcome.FAILED)
+    if outcome == Outcome.ACCEPTED:
+        return Answer(201, _("Recibido y guardado en Ayni. Gracias."), inbound)
+    details = [m for messages in (result.get("errors") or {}).values() for m in messages] + result.get("warnings", [])
+    message = " ".join([result.get("message", ""), *details]).strip()
+    if outcome == Outcome.NEEDS_CONFIRMATION:
+        message += " " + _("Si las cifras están bien, marque «Sí, las cifras están bien» en el formulario y envíelo "
+                           "de nuevo.")
+    return Answer(ANSWERS.get(outcome, 400), message, inbound)
+
+
+def receive(*, scope: Scope, xml: bytes, files: list = ()) -> Answer:
+    """Store one submission raw, process it once, keep its files; the answer for Collect. The
+    posts of a split submission (`*isIncomplete*` on all but the last) carry the same XML, so
+    they find one stored submission and each adds its files to it."""
+    with translation.override(language_of(scope.actor)):
+        return _receive(scope, xml, files)
+
+
+def _receive(scope: Scope, xml: bytes, files) -> Answer:
+    text = UNSTORABLE.sub("\ufffd", xml.decode("utf-8", errors="replace"))
+    try:
+        instance = openrosa.parse(xml)
+    except openrosa.Malformed:
+        instance = None
+    form = xforms.FORMS.get(instance.form_id) if instance else None
+    payload = {"format": FORMAT, "form": instance.form_id if instance else "",
+               "version": instance.version if instance else "", "xml": text}
+    payload_hash = content_hash(payload)
+    instance_id = instance.instance_id if instance else ""
+    if instance_id:
+        earlier = list(_attempts(scope.actor, instance_id).only("id", "payload_hash", "status"))
+        if any(i.status == Inbound.Status.ACCEPTED and i.payload_hash != payload_hash for i in earlier):
+            return Answer(409, _("Este formulario ya se recibió con otros datos y no se cambió. Para corregirlo, "
+                                 "edítelo en Ayni o envíe una edición del formulario."))
+    stored, _created = capture.store(
+        channel=Channel.ODK, kind=form.kind if form else Inbound.Kind.REPORT, payload=payload, user=scope.actor,
+        kitchen=_kitchen(scope, instance.values) if instance else None, client_id=_client_id(instance_id,
+                                                                                              payload_hash))
+    # A split submission's posts all carry the same XML: each adds its files to the one stored;
+    # processing is once whatever the part (a final state is never processed again).
+    file_errors = _keep_files(stored, files) if files else []
+    stored = capture.process(stored, scope)
+    answer = _answer(stored)
+    if file_errors:
+        saved = _("Los datos del formulario se guardaron.") if answer.status < 300 else ""
+        answer = Answer(400, " ".join([*file_errors, saved]).strip(), stored, file_errors)
+    return answer
+
+
+def _keep_files(stored: Inbound, files) -> list[str]:
+    """Check and keep each attached file (its kind from its bytes: a zip bomb named .jpg is
+    refused), linked to the submission under its name; the refusals, in words."""
+    errors = []
+    have = set(stored.odk_files.values_list("name", flat=True))
+    for n, upload in enumerate(files):
+        name = (upload.name or "")[:255]
+        if name in have:
+            continue
+        if n >= MAX_ATTACHMENTS:
+            errors.append(_("Se aceptan hasta %(n)s archivos por formulario.") % {"n": MAX_ATTACHMENTS})
+            break
+        try:
+            content = uploads.read(upload, MAX_ATTACHMENT_BYTES)
+            with transaction.atomic():
+                kept, _new = keep(content, allowed=ATTACHMENT_KINDS, max_bytes=MAX_ATTACHMENT_BYTES)
+                SubmissionFile.objects.get_or_create(inbound=stored, name=name, defaults={"file": kept})
+        except ValidationError as exc:
+            errors.append(_("El archivo «%(name)s» no se aceptó: %(why)s") % {"name": name,
+                                                                               "why": " ".join(exc.messages)})
+    return errors
+
+
+# --- Reading a stored submission into the web form's fields (capture.inbound.READERS) ----------
+
+YES_NO = {"yes": True, "no": False, "": False, "true": True, "false": False, "1": True, "0": False}
+
+
+def _refuse(message: str):
+    raise ValidationError({"xml": [message]})
+
+
+def _version_of_replaced(inbound: Inbound, deprecated_id: str) -> int:
+    """The version of the report that the edited instance saved: the edit applies only over it."""
+    original = (_attempts(inbound.user, deprecated_id).filter(status=Inbound.Status.ACCEPTED)
+                .exclude(pk=inbound.pk).first())
+    if original is None:
+        _refuse(_("Es una edición de un formulario que Ayni no tiene aceptado (%(id)s): envíe primero el original.")
+                % {"id": deprecated_id})
+    return int((original.result or {}).get("version") or 0)
+
+
+def read_submission(inbound: Inbound) -> dict:
+    """The stored XML as the fields of the web form its form maps to. Refusals keep the submission
+    (capture marks it rejected, to be corrected from the sync status page)."""
+    try:
+        instance = openrosa.parse(inbound.payload.get("xml", ""))
+    except openrosa.Malformed:
+        _refuse(_("El formulario llegó dañado (no es un XML válido); quedó guardado tal como llegó."))
+    form = xforms.FORMS.get(instance.form_id)
+    if form is None:
+        _refuse(_("Ayni no conoce el formulario «%(id)s».") % {"id": instance.form_id[:60]})
+    if not instance.instance_id:
+        _refuse(_("Al formulario le falta su identificador (meta/instanceID); quedó guardado para revisarlo."))
+    built = xforms.build(form.form_id)
+    values = instance.values
+    if instance.version != built.version:
+        # An old copy of the form on a phone: taken if its fields are still the current ones.
+        unknown = sorted(set(values) - set(built.fields))
+        missing = sorted(set(built.fields) - set(values) - set(built.uploads) - {"confirm", "note", "notes"})
+        if unknown or missing:
+            _refuse(_("Este formulario es de una versión anterior (%(old)s; la actual es %(new)s) y sus campos ya "
+                      "no coinciden (%(fields)s). Quedó guardado: la coordinación lo corregirá; descargue la versión "
+                      "nueva en ODK Collect.") % {"old": instance.version or "?", "new": built.version,
+                                                   "fields": ", ".join(unknown + missing)})
+    if inbound.kitchen is None:
+        raise PermissionDenied
+    fields = {k: v for k, v in values.items() if k in built.fields and k not in built.uploads and v != ""}
+    fields.pop("kitchen", None)
+    for flag in ("confirm", "is_closed"):
+        if flag in fields:
+            fields[flag] = YES_NO.get(fields[flag].lower(), False)
+    if instance.deprecated_id and form.kind != Inbound.Kind.REPORT:
+        _refuse(_("Un movimiento o una recepción ya enviados se corrigen en Ayni (anúlelo y regístrelo de nuevo), "
+                  "no con una edición del formulario."))
+    if form.kind == Inbound.Kind.REPORT:
+        fields["version"] = _version_of_replaced(inbound, instance.deprecated_id) if instance.deprecated_id else 0
+    return fields
