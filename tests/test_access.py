@@ -25,8 +25,7 @@ from tests.advocacy_helpers import (
 from tests.capture_helpers import api_token
 from tests.conftest import build_world
 from tests.evidence_helpers import public_lima
-from tests.governance_helpers import gov_agreement, gov_assembly, gov_election, gov_payment
-from tests.governance_helpers import gov_agreement, gov_assembly, gov_signed_page
+from tests.governance_helpers import gov_agreement, gov_assembly, gov_election, gov_payment, gov_signed_page
 from tests.kitchens import (
     kitchen_count,
     kitchen_month,
@@ -35,8 +34,8 @@ from tests.kitchens import (
     kitchen_report,
     kitchen_subsidy,
 )
-from tests.memory_helpers import mem_experience, mem_file, mem_record
 from tests.leadership_helpers import certified
+from tests.memory_helpers import mem_experience, mem_file, mem_record
 from tests.rolls_helpers import import_batch, open_pair, roll_entry
 
 pytestmark = pytest.mark.django_db

@@ -104,6 +104,12 @@ def store(*, channel: str, kind: str, payload, user=None, kitchen: Organisation 
 READERS: dict = {}
 
 
+def register_reader(fmt: str, reader) -> None:
+    """`reader(inbound) -> dict` of the API's fields, for submissions stored in format `fmt`;
+    called from the receiving app's `AppConfig.ready()`, as `register_handler` is for a kind."""
+    READERS[fmt] = reader
+
+
 def fields_of(inbound: Inbound) -> dict:
     """The submission's fields as the API and the web forms name them."""
     payload = inbound.payload
@@ -130,6 +136,7 @@ def _report_item(inbound: Inbound) -> ReportItem:
     fields = clean_data(DailyReportForm, data)
     version, confirm = fields.pop("version"), fields.pop("confirm")
     return ReportItem(date=day, version=version, confirm=confirm, fields=fields)
+
 
 def _apply_report(inbound: Inbound, scope: Scope) -> dict:
     item = _report_item(inbound)

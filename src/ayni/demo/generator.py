@@ -23,8 +23,8 @@ from ayni.demo.assemblies import generate_assemblies
 from ayni.demo.boards import generate_boards
 from ayni.demo.context import DemoContext
 from ayni.demo.kitchens import generate_kitchens
-from ayni.demo.memory import generate_memory
 from ayni.demo.leadership import generate_leadership
+from ayni.demo.memory import generate_memory
 from ayni.demo.people import generate_people
 from ayni.demo.plan import SCALES, Scale
 from ayni.demo.rolls import generate_rolls

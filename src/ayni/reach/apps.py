@@ -12,4 +12,4 @@ class ReachConfig(AppConfig):
 
         # A stored OpenRosa submission is read into the web form's fields by reach, whoever
         # processes it (the submission itself, or `ayni replay-inbound` after a failure).
-        inbound.READERS[services.FORMAT] = services.read_submission
+        inbound.register_reader(services.FORMAT, services.read_submission)

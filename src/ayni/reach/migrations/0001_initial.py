@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('capture', '0004_odk_channel_and_receipt_kind'),
+        ('capture', '0005_odk_channel_and_receipt_kind'),
         ('files', '0001_initial'),
     ]
 

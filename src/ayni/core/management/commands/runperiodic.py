@@ -17,7 +17,6 @@ from ayni.governance.services import (
     close_due_consultations,
     send_agreement_reminders,
 )
-from ayni.governance.services import close_due_consultations, send_agreement_reminders
 from ayni.leadership.verification import prune_misses
 from ayni.orgs.models import Organisation
 from ayni.rolls.tasks import find_duplicates
@@ -46,6 +45,5 @@ class Command(BaseCommand):
             find_duplicates.enqueue(pk)
         self.stdout.write(f"login_failures={failures} expired_codes={codes} reminders={reminders} "
                           f"duplicate_scans={len(roots)} consultations_closed={consultations} "
-                          f"agreement_reminders={agreements} ballots_announced={ballots}")
-                          f"agreement_reminders={agreements} commitments_overdue={overdue}")
-                          f"agreement_reminders={agreements} verification_misses_pruned={misses}")
+                          f"agreement_reminders={agreements} ballots_announced={ballots} "
+                          f"commitments_overdue={overdue} verification_misses_pruned={misses}")

@@ -11,8 +11,8 @@ from ayni.advocacy import integrity as advocacy
 from ayni.files import integrity as files
 from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
-from ayni.memory import integrity as memory
 from ayni.leadership import integrity as leadership
+from ayni.memory import integrity as memory
 from ayni.ops import integrity as registry
 from ayni.reach import integrity as reach
 from ayni.rolls import integrity as rolls

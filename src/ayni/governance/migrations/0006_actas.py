@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('files', '0001_initial'),
-        ('governance', '0003_agreements'),
+        ('governance', '0005_ballot_notice'),
         ('orgs', '0002_kinds_and_requirements'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0006_dues'),
+        ('governance', '0007_dues'),
         ('orgs', '0002_kinds_and_requirements'),
         ('people', '0006_person_phone_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('capture', '0003_inbound_sender_phone'),
-        ('governance', '0005_ballot_notice'),
+        ('governance', '0006_actas'),
         ('orgs', '0002_kinds_and_requirements'),
         ('people', '0006_person_phone_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('capture', '0003_inbound_sender_phone'),
+        ('capture', '0004_inbound_kind_attendance'),
     ]
 
     operations = [
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='inbound',
             name='kind',
-            field=models.CharField(choices=[('report', 'Parte diario'), ('movement', 'Movimiento de almacén'), ('roll_entry', 'Ingreso al padrón'), ('receipt', 'Recepción de entrega'), ('message', 'Mensaje de texto')], max_length=12, verbose_name='tipo'),
+            field=models.CharField(choices=[('report', 'Parte diario'), ('movement', 'Movimiento de almacén'), ('roll_entry', 'Ingreso al padrón'), ('receipt', 'Recepción de entrega'), ('message', 'Mensaje de texto'), ('attendance', 'Asistencia a una sesión de formación')], max_length=12, verbose_name='tipo'),
         ),
         migrations.AlterField(
             model_name='outboundmessage',
