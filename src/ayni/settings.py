@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ayni.capture",
     "ayni.governance",
     "ayni.files",
+    "ayni.protection",
 ]
 
 MIDDLEWARE = [
@@ -249,3 +250,15 @@ CSRF_FAILURE_VIEW = "ayni.core.views.csrf_failure"
 # HSTS preload is a commitment for the whole domain that a federation's volunteer technician
 # should make knowingly, not a default.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Protection (violence and land-rights cases): the master key lives outside the database, in a
+# key file (one base64 key a line, the current one first) or in AYNI_PROTECTION_KEYS (the same,
+# comma-separated). The retention keys — one per month in which cases reach the end of their
+# retention, destroyed then — live beside it. docs/protection.md says how to keep and back up both.
+PROTECTION_KEY_FILE = Path(env_str("AYNI_PROTECTION_KEY_FILE", str(VAR_DIR / "protection" / "master.key")))
+PROTECTION_RETENTION_FILE = Path(env_str("AYNI_PROTECTION_RETENTION_FILE",
+                                         str(VAR_DIR / "protection" / "retention.json")))
+# A protection page left open on a shared phone signs out after this many idle seconds.
+PROTECTION_IDLE_SECONDS = env_int("AYNI_PROTECTION_IDLE_SECONDS", 300)
+# Where "quick exit" lands: a page that says nothing about protection.
+PROTECTION_EXIT_URL = env_str("AYNI_PROTECTION_EXIT_URL", "/")
