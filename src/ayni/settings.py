@@ -4,6 +4,8 @@ Checking out the code and running `make demo` must work with no configuration at
 default is the safe, local one: SQLite in `var/`, debug off unless AYNI_DEBUG is set.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -255,9 +257,11 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # key file (one base64 key a line, the current one first) or in AYNI_PROTECTION_KEYS (the same,
 # comma-separated). The retention keys — one per month in which cases reach the end of their
 # retention, destroyed then — live beside it. docs/protection.md says how to keep and back up both.
-PROTECTION_KEY_FILE = Path(env_str("AYNI_PROTECTION_KEY_FILE", str(VAR_DIR / "protection" / "master.key")))
-PROTECTION_RETENTION_FILE = Path(env_str("AYNI_PROTECTION_RETENTION_FILE",
-                                         str(VAR_DIR / "protection" / "retention.json")))
+# Tests keep theirs in a directory of their own process, never in var/.
+_PROTECTION_DIR = (Path(tempfile.gettempdir()) / f"ayni-test-protection-{os.getpid()}" if TESTING
+                   else VAR_DIR / "protection")
+PROTECTION_KEY_FILE = Path(env_str("AYNI_PROTECTION_KEY_FILE", str(_PROTECTION_DIR / "master.key")))
+PROTECTION_RETENTION_FILE = Path(env_str("AYNI_PROTECTION_RETENTION_FILE", str(_PROTECTION_DIR / "retention.json")))
 # A protection page left open on a shared phone signs out after this many idle seconds.
 PROTECTION_IDLE_SECONDS = env_int("AYNI_PROTECTION_IDLE_SECONDS", 300)
 # Where "quick exit" lands: a page that says nothing about protection.

@@ -21,6 +21,7 @@ and only protection's pages say so.
 """
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -115,6 +116,14 @@ def keyring() -> Keyring:
     return Keyring(keys)
 
 
+def keyring_configured() -> bool:
+    try:
+        keyring()
+    except Locked:
+        return False
+    return True
+
+
 def write_keyfile(path: Path, keys: list[bytes]) -> None:
     """Replace the key file in one step (write beside it, sync, rename): a kill leaves the old
     file or the new one, never half of one."""
@@ -169,7 +178,10 @@ def destroy_retention_key(month: str) -> bool:
 
 # --- Case keys and fields ------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=512)
 def _kek(master: bytes, retention: bytes) -> AESGCM:
+    """The wrapping key of a month's cases under a master key (derived once per pair: a rotation
+    over 100,000 cases derives it a few dozen times, not 200,000)."""
     derived = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=retention,
                    info=b"ayni protection case-key wrapping").derive(master)
     return AESGCM(derived)
