@@ -24,6 +24,7 @@ from ayni.demo.context import DemoContext
 from ayni.demo.kitchens import generate_kitchens
 from ayni.demo.people import generate_people
 from ayni.demo.plan import SCALES, Scale
+from ayni.demo.protection import generate_protection
 from ayni.demo.rolls import generate_rolls
 from ayni.demo.tree import build_tree, generate_requirements
 from ayni.orgs.models import Organisation
@@ -53,6 +54,7 @@ STEPS: list[Step] = [
     Step(_("Cocinas: partes diarios y almacén"), generate_kitchens, lambda s: s.base_organisations),
     Step(_("Padrones de usuarios"), generate_rolls, lambda s: s.base_organisations),
     Step(_("Asambleas y votaciones"), generate_assemblies, lambda s: 1),
+    Step(_("Protección"), generate_protection, lambda s: 1),
 ]
 
 

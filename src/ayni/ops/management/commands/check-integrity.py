@@ -11,6 +11,7 @@ from ayni.files import integrity as files
 from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
 from ayni.ops import integrity as registry
+from ayni.protection import integrity as protection
 from ayni.rolls import integrity as rolls
 
 CHECKS = [
@@ -26,6 +27,7 @@ CHECKS = [
     ("people fed: direct count", rolls.people_fed_violations),
     ("governance: tallies, ballots, actas", governance.governance_violations),
     ("kept files: content = SHA-256", files.file_violations),
+    ("protection: every case key opens", protection.protection_violations),
     ("orphan rows", integrity.orphan_violations),
 ]
 
