@@ -86,7 +86,8 @@ class Case(models.Model):
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("organización"))
     # The federation whose supervisor reads it: the nearest one above with a supervisor named.
-    federation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+", null=True)
+    federation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+", null=True,
+                                   blank=True)
     district = models.ForeignKey("geo.District", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("distrito"))
     defender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
@@ -103,12 +104,12 @@ class Case(models.Model):
     land_use = models.CharField(_("uso de la parcela"), max_length=10, choices=LandUse.choices, blank=True)
     tenure = models.CharField(_("tenencia"), max_length=12, choices=Tenure.choices, blank=True)
     alias_sealed = models.BinaryField()
-    name_sealed = models.BinaryField(null=True)
-    notes_sealed = models.BinaryField(null=True)
+    name_sealed = models.BinaryField(null=True, blank=True)
+    notes_sealed = models.BinaryField(null=True, blank=True)
     # Land: the parcel (GeoJSON point or polygon, area), the claim, the people involved.
-    parcel_sealed = models.BinaryField(null=True)
-    claim_sealed = models.BinaryField(null=True)
-    involved_sealed = models.BinaryField(null=True)
+    parcel_sealed = models.BinaryField(null=True, blank=True)
+    claim_sealed = models.BinaryField(null=True, blank=True)
+    involved_sealed = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -177,9 +178,9 @@ class Referral(models.Model):
     status = models.CharField(_("estado"), max_length=12, choices=Status.choices, default=Status.SENT)
     follow_up_on = models.DateField(_("hacer seguimiento el"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
-    outcome_sealed = models.BinaryField(null=True)
+    outcome_sealed = models.BinaryField(null=True, blank=True)
     # What she agrees to carry on the printed sheet.
-    carry_sealed = models.BinaryField(null=True)
+    carry_sealed = models.BinaryField(null=True, blank=True)
 
     class Meta:
         ordering = ["referred_on", "pk"]
@@ -209,7 +210,7 @@ class Step(models.Model):
     before = models.CharField(_("ante"), max_length=12, choices=Before.choices)
     on = models.DateField(_("fecha"))
     status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    note_sealed = models.BinaryField(null=True)
+    note_sealed = models.BinaryField(null=True, blank=True)
 
     class Meta:
         ordering = ["on", "pk"]
@@ -290,7 +291,8 @@ class Alert(models.Model):
         UNUSUAL = "unusual", _("Lecturas inusuales")
         SUMMARY = "summary", _("Resumen semanal")
 
-    federation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="+", null=True)
+    federation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="+", null=True,
+                                   blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     at = models.DateTimeField()

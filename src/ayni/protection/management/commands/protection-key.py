@@ -52,12 +52,14 @@ class Command(BaseCommand):
         reason = vault.lock_reason()
         if reason:
             raise CommandError(reason)
-        done = rotation.rewrap_all(batch=opts["batch"],
-                                   progress=lambda n: self.stdout.write(f"rewrapped {n}") if n % 10000 == 0 else None)
+        every = 1 if opts["verbosity"] >= 2 else 10000  # -v 2: a line per batch (the kill test waits for one)
+        done = rotation.rewrap_all(batch=opts["batch"], progress=lambda n: self.stdout.write(
+            f"rewrapped {n}") if n % every == 0 or every == 1 else None)
         system = Scope.system("rotación de la clave maestra (ayni protection-key)")
         current = MasterKey.objects.get(kid=keys.keyring().current_id)
         record(scope=system, action="protection.rotate", obj=current, org_path="")
         self.stdout.write(f"protection key: {done} case keys rewrapped, {rotation.pending()} pending")
+        self.stdout.flush()
         if opts["retire"]:
             old = rotation.retirable()
             if from_env:
