@@ -25,7 +25,7 @@ NOTE, CARRY = "mercado Xochiquetzal", "Ruperta Wankar"
 SHRED = "Hermelinda Yupanquiri"
 PLANTED = [ALIAS, NAME, NOTE, CARRY, SHRED]
 
-SETUP = """  # noqa: UP031 - a script with braces of its own
+SETUP = """
 import json
 from django.db import transaction
 from django.test import Client
@@ -70,7 +70,7 @@ with transaction.atomic():
     vault.rewrap_for_month(s, "2020-01")
     s.save(update_fields=["retain_until"])
 print("IDS " + json.dumps({"a": a, "s": s.pk}))
-""" % {"alias": ALIAS, "name": NAME, "note": NOTE, "carry": CARRY, "shred": SHRED}
+""" % {"alias": ALIAS, "name": NAME, "note": NOTE, "carry": CARRY, "shred": SHRED}  # noqa: UP031
 
 READ = """
 import json

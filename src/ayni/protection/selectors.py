@@ -48,9 +48,10 @@ def _case(scope: Scope, pk: int, *, lock: bool = False) -> tuple[Case, bool]:
     return case, glass
 
 
-def case_for_change(scope: Scope, pk: int) -> Case:
-    """The case to change, locked: its defensora or supervisor only (break-glass reads, never writes)."""
-    case, glass = _case(scope, pk, lock=True)
+def case_for_change(scope: Scope, pk: int, *, lock: bool = True) -> Case:
+    """The case to change, locked (inside the service's transaction; a form page asks without
+    the lock): its defensora or supervisor only (break-glass reads, never writes)."""
+    case, glass = _case(scope, pk, lock=lock)
     if glass:
         raise not_found()
     return case

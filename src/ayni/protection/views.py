@@ -137,7 +137,7 @@ def case_edit(request, pk):
 
 
 def _case_for_change(request, pk):
-    return selectors.case_for_change(request.scope, pk)
+    return selectors.case_for_change(request.scope, pk, lock=False)
 
 
 @protected()
