@@ -58,3 +58,16 @@ def a_referral(w, case) -> Referral:
 
 def grant(user, role, org):
     RoleGrant.objects.get_or_create(user=user, organisation=org, role=role)
+
+
+# The smallest valid PDF the upload check accepts.
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def protection_file(w) -> dict:
+    from ayni.protection.services import add_file
+
+    case = a_case(w, kind=Case.Kind.LAND)
+    item = add_file(scope=Scope.for_user(w.dora), case=case, label="title", content=PDF)
+    return {"pk": case.pk, "fid": item.pk}
