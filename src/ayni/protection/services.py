@@ -313,3 +313,46 @@ def shred_case(*, scope: Scope, case: Case) -> None:
     record(scope=scope, action="protection.case_shred", obj=case, org_path=case.organisation.path)
     BreakGlass.objects.filter(case=case).delete()
     case.delete()
+
+
+def send_follow_up_reminders(*, now: datetime.datetime | None = None) -> int:
+    """A defensora hears — in a text that says only "a follow-up is pending" — of each referral
+    whose follow-up day has come and that is still open; once per referral until it changes."""
+    from ayni.protection.notify import tell_defender
+
+    now = now or timezone.now()
+    due = (Referral.objects.filter(status=Referral.Status.SENT, follow_up_on__lte=timezone.localdate(now),
+                                   reminded_at__isnull=True).select_related("case__defender"))
+    defenders = {}
+    ids = []
+    for referral in due:
+        defenders[referral.case.defender_id] = referral.case.defender
+        ids.append(referral.pk)
+    for account in defenders.values():
+        tell_defender(account)
+    Referral.objects.filter(pk__in=ids).update(reminded_at=now)
+    return len(ids)
+
+
+def weekly_summaries(*, now: datetime.datetime | None = None) -> int:
+    """Each supervisor's weekly summary of who read what (counts and readers, no content), once
+    a week: an alert on her page and a neutral text."""
+    from django.db.models import Count
+
+    from ayni.protection.models import AccessEntry
+
+    now = now or timezone.now()
+    week = now - datetime.timedelta(days=7)
+    made = 0
+    for supervisor in Supervisor.objects.select_related("federation"):
+        if Alert.objects.filter(federation=supervisor.federation, kind=Alert.Kind.SUMMARY, at__gt=week).exists():
+            continue
+        rows = (AccessEntry.objects.filter(federation=supervisor.federation, at__gt=week)
+                .exclude(part=AccessEntry.Part.LIST).values("reader__username")
+                .annotate(reads=Count("id"), cases=Count("case_number", distinct=True)).order_by("-reads"))
+        parts = [_("%(who)s: %(r)s lecturas de %(c)s casos") % {"who": r["reader__username"], "r": r["reads"],
+                                                                 "c": r["cases"]} for r in rows[:6]]
+        text = _("Resumen de la semana. ") + ("; ".join(parts) if parts else _("Nadie abrió un caso."))
+        alert(supervisor.federation_id, Alert.Kind.SUMMARY, None, now, text)
+        made += 1
+    return made

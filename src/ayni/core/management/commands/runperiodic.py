@@ -9,10 +9,12 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from ayni.accounts.models import OneTimeCode
+from ayni.accounts.scope import Scope
 from ayni.accounts.services import prune_login_failures
 from ayni.capture.outbound import send_reminders
 from ayni.governance.services import close_due_consultations, send_agreement_reminders
 from ayni.orgs.models import Organisation
+from ayni.protection import services as protection
 from ayni.rolls.tasks import find_duplicates
 
 
@@ -29,9 +31,15 @@ class Command(BaseCommand):
         # responsible for an agreement hears of its deadline before it passes.
         consultations = close_due_consultations()
         agreements = send_agreement_reminders()
+        # Protection: follow-up reminders to defensoras, the supervisors' weekly summary of reads,
+        # and the cases at the end of their retention shredded (their month's key destroyed).
+        follow_ups = protection.send_follow_up_reminders()
+        summaries = protection.weekly_summaries()
+        shredded = protection.shred_due(scope=Scope.system("fin de la conservación de casos (runperiodic)"))
         roots = list(Organisation.objects.filter(parent__isnull=True).values_list("pk", flat=True))
         for pk in roots:
             find_duplicates.enqueue(pk)
         self.stdout.write(f"login_failures={failures} expired_codes={codes} reminders={reminders} "
                           f"duplicate_scans={len(roots)} consultations_closed={consultations} "
-                          f"agreement_reminders={agreements}")
+                          f"agreement_reminders={agreements} protection_follow_ups={follow_ups} "
+                          f"protection_summaries={summaries} protection_shredded={shredded}")
