@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from ayni.lib.db import update_rows
 from ayni.protection import keys, vault
 from ayni.protection.models import CaseKey, MasterKey
 
@@ -39,7 +40,7 @@ def rewrap_all(*, batch: int = BATCH, progress: Callable[[int], None] | None = N
                 plain = keys.unwrap(bytes(wrapped), case_id=case_id, month=month, kid=kid)
                 new_kid, new_wrapped = keys.wrap(plain, case_id=case_id, month=month, master=ring.current)
                 updated.append(CaseKey(case_id=case_id, kid=new_kid, wrapped=new_wrapped))
-            CaseKey.objects.bulk_update(updated, ["kid", "wrapped"])
+            update_rows(updated, ["kid", "wrapped"])  # one prepared UPDATE per row, not a CASE per row
         done += len(rows)
         if progress:
             progress(done)

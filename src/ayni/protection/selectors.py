@@ -79,11 +79,13 @@ def case_list(scope: Scope, *, status: str = "") -> list[CaseCard]:
     keys_by_case = {k.case_id: k for k in CaseKey.objects.filter(case_id__in=[c.pk for c in cases])}
     follow = dict(Referral.objects.filter(case_id__in=[c.pk for c in cases], status=Referral.Status.SENT)
                   .order_by("follow_up_on").values_list("case_id", "follow_up_on"))
+    # Labels translated once, not three lazy lookups per row.
+    kinds, risks, statuses = ({v: str(label) for v, label in c.choices} for c in (Case.Kind, Case.Risk, Case.Status))
     cards = []
     for case in cases:
         sealer = vault.Sealer(case, vault.case_key(case, keys_by_case[case.pk]))
-        cards.append(CaseCard(case.pk, sealer.text("alias", case.alias_sealed), case.kind, case.get_kind_display(),
-                              case.risk, case.get_risk_display(), case.get_status_display(), case.opened_on,
+        cards.append(CaseCard(case.pk, sealer.text("alias", case.alias_sealed), case.kind, kinds[case.kind],
+                              case.risk, risks[case.risk], statuses[case.status], case.opened_on,
                               follow.get(case.pk)))
     log_reads(scope, cases, AccessEntry.Part.LIST)
     return cards
