@@ -204,6 +204,19 @@ def unwrap(wrapped: bytes, *, case_id: int, month: str, kid: str) -> bytes:
         raise Locked("a case key does not open with the configured keys") from exc
 
 
+def rewrap(wrapped: bytes, *, case_id: int, retention: bytes, old: bytes, new: bytes) -> bytes:
+    """A case key unwrapped under `old` and wrapped again under `new`, the keys given (a rotation
+    resolves them once per batch, not twice per row)."""
+    aad = f"case-key:{case_id}".encode()
+    wrapped = bytes(wrapped)
+    try:
+        plain = _kek(old, retention).decrypt(wrapped[:NONCE], wrapped[NONCE:], aad)
+    except InvalidTag as exc:
+        raise Locked("a case key does not open with the configured keys") from exc
+    nonce = secrets.token_bytes(NONCE)
+    return nonce + _kek(new, retention).encrypt(nonce, plain, aad)
+
+
 def seal(case_key: bytes, *, case_id: int, field: str, text: str | bytes) -> bytes:
     """One field, encrypted and bound to its case and its name."""
     data = text.encode() if isinstance(text, str) else text

@@ -35,11 +35,16 @@ def rewrap_all(*, batch: int = BATCH, progress: Callable[[int], None] | None = N
                         .order_by("case_id").values_list("case_id", "kid", "wrapped", "case__retain_until")[:batch])
             if not rows:
                 break
+            masters = {keys.key_id(k): k for k in ring.keys}
+            retention = keys.retention_keys()
             updated = []
             for case_id, kid, wrapped, month in rows:
-                plain = keys.unwrap(bytes(wrapped), case_id=case_id, month=month, kid=kid)
-                new_kid, new_wrapped = keys.wrap(plain, case_id=case_id, month=month, master=ring.current)
-                updated.append(CaseKey(case_id=case_id, kid=new_kid, wrapped=new_wrapped))
+                if kid not in masters:
+                    raise keys.Locked(f"master key {kid} is not configured")
+                if month not in retention:
+                    raise keys.Locked(f"the retention key of {month} is not there")
+                updated.append(CaseKey(case_id=case_id, kid=ring.current_id, wrapped=keys.rewrap(
+                    wrapped, case_id=case_id, retention=retention[month], old=masters[kid], new=ring.current)))
             update_rows(updated, ["kid", "wrapped"])  # one prepared UPDATE per row, not a CASE per row
         done += len(rows)
         if progress:
