@@ -161,3 +161,15 @@ def test_the_audit_trail_says_a_case_changed_never_what_it_says(pw):
     for entry in AuditEntry.objects.filter(action__startswith="protection."):
         text = f"{entry.object_label} {entry.before} {entry.after} {entry.reason}"
         assert PLANTED_ALIAS not in text and PLANTED_NAME not in text and "mercado" not in text
+
+
+def test_the_supervisor_gets_a_weekly_summary_of_who_read_what_once_a_week(pw):
+    from ayni.protection.services import weekly_summaries
+
+    case = a_case(pw)
+    selectors.read_case(Scope.for_user(pw.dora), case.pk)
+    assert weekly_summaries() == 1
+    summary = Alert.objects.get(kind=Alert.Kind.SUMMARY, federation=pw.lima)
+    assert "dora: 1 lecturas de 1 casos" in summary.text and PLANTED_ALIAS not in summary.text
+    assert weekly_summaries() == 0
+    assert weekly_summaries(now=timezone.now() + datetime.timedelta(days=8)) == 1
