@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from ayni.accounts.models import Role, User
 from ayni.accounts.scope import Can
+from ayni.evidence.charts import bar_chart
 from ayni.lib import uploads
 from ayni.lib.views import form_page
 from ayni.orgs.models import Organisation
@@ -282,7 +283,11 @@ def service_add(request):
 @protected(editors=True, keys=False)
 def counts(request, pk):
     org = get_organisation(request.scope, pk, Can.VIEW)
-    return render(request, "protection/counts.html", {"org": org, "rows": selectors.counts(request.scope, org),
+    rows = selectors.counts(request.scope, org)
+    shown = [(f"{r.district.title()} {r.year}", r.violence + r.land) for r in rows if r.violence is not None]
+    chart = bar_chart(_("Casos por distrito y año"), shown,
+                      desc=_("Solo las celdas con cinco casos o más.")) if shown else ""
+    return render(request, "protection/counts.html", {"org": org, "rows": rows, "chart": chart,
                                                        "minimum": selectors.MIN_CASES})
 
 
