@@ -47,6 +47,8 @@ migrate: install $(SECRET_FILE)
 
 # Migrate, load the geography, generate the demo federation, and serve it with a task worker.
 demo: migrate
+	@# Protection's master key: made once in var/protection/ when none is configured (docs/protection.md).
+	$(LOCAL) $(AYNI) protection-key --init
 	$(LOCAL) $(AYNI) demo --scale $(SCALE) --if-empty
 	$(LOCAL) $(AYNI) collectstatic --no-input -v 0
 	@echo "Ayni en http://127.0.0.1:$(PORT)/  (Ctrl-C para detener)"

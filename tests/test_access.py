@@ -36,6 +36,7 @@ from tests.kitchens import (
 )
 from tests.leadership_helpers import certified
 from tests.memory_helpers import mem_experience, mem_file, mem_record
+from tests.protection_helpers import a_case, a_referral, protection_file
 from tests.rolls_helpers import import_batch, open_pair, roll_entry
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +64,11 @@ def world(shared_world, db):
 PERSONAS = ["leader", "leader_other", "coordinator", "coordinator_other", "national", "viewer", "platform",
             "outsider", "anon"]
 L = 302  # redirect (to the login page for anon; to the next page after a POST)
+
+def _referral(w):
+    case = a_case(w)
+    return {"pk": case.pk, "rid": a_referral(w, case).pk}
+
 
 def _gov(w, org=None):
     target = gov_assembly(w, org)
@@ -313,6 +319,29 @@ MATRIX = {
     "reach:key_media": ("get", lambda w: {"key": "sin-clave", "form_id": "ayni_parte_diario", "name": "kitchens.csv"},
                         [404] * 9),
     "reach:key_submission": ("post", lambda w: {"key": "sin-clave"}, [404] * 9),
+    # Protection: a case of Dora's (a defensora) is not found by any of these personas, the
+    # platform admin included (tests/test_protection_access.py has the defensoras, the
+    # supervisor and break-glass). Admin pages, the directory and counts hold no case.
+    "protection:index": ("get", lambda w: {}, [404, 404, 404, 404, 404, 404, 200, 404, L]),
+    "protection:case_new": ("get", lambda w: {}, [404] * 8 + [L]),
+    "protection:case": ("get", lambda w: {"pk": a_case(w).pk}, [404] * 8 + [L]),
+    "protection:case_edit": ("get", lambda w: {"pk": a_case(w).pk}, [404] * 8 + [L]),
+    "protection:referral_add": ("get", lambda w: {"pk": a_case(w).pk}, [404] * 8 + [L]),
+    "protection:referral_edit": ("get", lambda w: _referral(w), [404] * 8 + [L]),
+    "protection:referral_sheet": ("get", lambda w: _referral(w), [404] * 8 + [L]),
+    "protection:step_add": ("get", lambda w: {"pk": a_case(w, kind="land").pk}, [404] * 8 + [L]),
+    "protection:file_add": ("get", lambda w: {"pk": a_case(w, kind="land").pk}, [404] * 8 + [L]),
+    "protection:file": ("get", lambda w: protection_file(w), [404] * 8 + [L]),
+    "protection:reads": ("get", lambda w: {}, [404] * 8 + [L]),
+    "protection:glass": ("get", lambda w: {}, [404, 404, 404, 404, 404, 404, 200, 404, L]),
+    "protection:supervisors": ("get", lambda w: {}, [404, 404, 404, 404, 404, 404, 200, 404, L]),
+    "protection:directory": ("get", lambda w: {}, [200, 200, 200, 200, 200, 404, 200, 404, L]),
+    "protection:service_add": ("get", lambda w: {}, [200, 200, 200, 200, 200, 404, 200, 404, L]),
+    "protection:counts": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 404, 200, 404, L]),
+    "protection:incidents": ("get", lambda w: {}, [404, 404, 404, 404, 404, 404, 200, 404, L]),
+    "protection:incident_add": ("get", lambda w: {}, [404, 404, 404, 404, 404, 404, 200, 404, L]),
+    "protection:incidents_export": ("get", lambda w: {}, [404, 404, 404, 404, 404, 404, 200, 404, L]),
+    "protection:exit": ("post", lambda w: {}, [L] * 9),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.
 NOT_OURS = ("admin:",)
@@ -330,7 +359,7 @@ def test_access(client, world, name, persona, expected):
     data = {"on": timezone.localdate().isoformat(), "active": "0", "language": "es"} if method == "post" else None
     response = getattr(client, method)(url, data)
     assert response.status_code == expected, f"{name} as {persona}: got {response.status_code}, expected {expected}"
-    if persona == "anon" and expected == L and name not in ("accounts:logout", "set_language"):
+    if persona == "anon" and expected == L and name not in ("accounts:logout", "set_language", "protection:exit"):
         assert reverse("accounts:login") in response["Location"]
 
 

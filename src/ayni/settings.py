@@ -4,6 +4,8 @@ Checking out the code and running `make demo` must work with no configuration at
 default is the safe, local one: SQLite in `var/`, debug off unless AYNI_DEBUG is set.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "ayni.files",
     "ayni.memory",
     "ayni.reach",
+    "ayni.protection",
 ]
 
 MIDDLEWARE = [
@@ -280,3 +283,16 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # The site's public address: certificates carry it in their ids and QR codes, so that anyone can
 # verify one years later (leadership). Set it to the address the federation prints.
 AYNI_PUBLIC_URL = env_str("AYNI_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# Protection (violence and land-rights cases): the master key lives outside the database, in a
+# key file (one base64 key a line, the current one first) or in AYNI_PROTECTION_KEYS (the same,
+# comma-separated). The retention keys — one per month in which cases reach the end of their
+# retention, destroyed then — live beside it. docs/protection.md says how to keep and back up both.
+# Tests keep theirs in a directory of their own process, never in var/.
+_PROTECTION_DIR = (Path(tempfile.gettempdir()) / f"ayni-test-protection-{os.getpid()}" if TESTING
+                   else VAR_DIR / "protection")
+PROTECTION_KEY_FILE = Path(env_str("AYNI_PROTECTION_KEY_FILE", str(_PROTECTION_DIR / "master.key")))
+PROTECTION_RETENTION_FILE = Path(env_str("AYNI_PROTECTION_RETENTION_FILE", str(_PROTECTION_DIR / "retention.json")))
+# A protection page left open on a shared phone signs out after this many idle seconds.
+PROTECTION_IDLE_SECONDS = env_int("AYNI_PROTECTION_IDLE_SECONDS", 300)
+# Where "quick exit" lands: a page that says nothing about protection.
+PROTECTION_EXIT_URL = env_str("AYNI_PROTECTION_EXIT_URL", "/")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("ayni.advocacy.urls")),
     path("formacion/", include("ayni.leadership.urls")),
     path("verificar/", include("ayni.leadership.public_urls")),
+    path("proteccion/", include("ayni.protection.urls")),
     path("api/v1/", api.urls),
     path("odk/", include("ayni.reach.urls")),
     path("", include("ayni.capture.urls")),

@@ -59,6 +59,7 @@ class Role(models.TextChoices):
     NATIONAL_ADMIN = "national_admin", _("Administración nacional")
     VIEWER = "viewer", _("Observadora (solo cifras)")
     PLATFORM_ADMIN = "platform_admin", _("Administración de la plataforma")
+    DEFENDER = "defender", _("Defensora comunitaria")
 
 
 class RoleGrant(models.Model):

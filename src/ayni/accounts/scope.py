@@ -25,22 +25,29 @@ class Can(StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"  # create, reset and deactivate accounts below it
     VALIDATE = "validate"  # verify documents, validate monthly reports
     AUDIT = "audit"  # read the audit trail
+    PROTECT = "protect"  # record protection cases there (a defensora's); reading one is `reads_case`
+
+
+# Need-to-know capabilities: no coordinator, national board or platform admin holds them by rank.
+NEED_TO_KNOW = frozenset({Can.PROTECT})
+_BY_RANK = set(Can) - NEED_TO_KNOW
 
 
 # For each role: the capabilities it gives, and whether they hold on the subtree (True) or on
 # the organisation alone (False).
 ROLE_CAPABILITIES: dict[str, tuple[set[Can], bool]] = {
     Role.LEADER: ({Can.VIEW, Can.VIEW_PERSONAL, Can.EDIT}, False),
-    Role.COORDINATOR: (set(Can), True),
-    Role.NATIONAL_ADMIN: (set(Can), True),
+    Role.COORDINATOR: (_BY_RANK, True),
+    Role.NATIONAL_ADMIN: (_BY_RANK, True),
     Role.VIEWER: ({Can.VIEW}, True),
-    Role.PLATFORM_ADMIN: (set(Can), True),
+    Role.PLATFORM_ADMIN: (_BY_RANK, True),
+    Role.DEFENDER: ({Can.PROTECT}, True),
 }
 
 # Which roles each role may hand out (never more than it holds itself).
 GRANTABLE = {
-    Role.COORDINATOR: [Role.LEADER, Role.COORDINATOR, Role.VIEWER],
-    Role.NATIONAL_ADMIN: [Role.LEADER, Role.COORDINATOR, Role.VIEWER, Role.NATIONAL_ADMIN],
+    Role.COORDINATOR: [Role.LEADER, Role.COORDINATOR, Role.VIEWER, Role.DEFENDER],
+    Role.NATIONAL_ADMIN: [Role.LEADER, Role.COORDINATOR, Role.VIEWER, Role.NATIONAL_ADMIN, Role.DEFENDER],
     Role.PLATFORM_ADMIN: list(Role),
 }
 
@@ -118,9 +125,13 @@ class Scope:
                 out.append((path, subtree))
         return out
 
+    def _by_rank(self, can: Can) -> bool:
+        """Every capability for the system and an admin, except need-to-know ones for an admin."""
+        return self.is_system or (self.is_platform_admin and can not in NEED_TO_KNOW)
+
     def q(self, can: Can, prefix: str = "") -> Q:
         """A filter on `<prefix>path` for the organisations where the capability holds."""
-        if self.is_platform_admin:
+        if self._by_rank(can):
             return Q()
         reach = self.reach(can)
         if not reach:
@@ -135,7 +146,7 @@ class Scope:
         anywhere at all (does a validation queue, an audit page, concern her)?"""
         if self.is_anonymous:
             return False
-        if self.is_platform_admin:
+        if self._by_rank(can):
             return True
         if org is None:
             return bool(self.reach(can))
@@ -148,6 +159,20 @@ class Scope:
         if can is not Can.VIEW and self.holds(Can.VIEW, org):
             raise PermissionDenied(_("No tiene permiso para esta acción en %(org)s.") % {"org": org.name})
         raise Http404(_("Organización no encontrada."))
+
+    def reads_case(self, *, defender_id: int | None, supervisor_id: int | None,
+                   glass_until=None, now=None) -> bool:
+        """Need-to-know, for a protection case: only its assigned defensora and the one supervisor
+        named for its federation, while each still holds the defensora role — never a
+        coordinator, the national board, an admin or the system by rank. An admin reads through
+        break-glass alone (a written reason, until `glass_until`), which the caller has logged
+        and the supervisor has been told of."""
+        if self.user_id is None or self.is_system:
+            return False
+        if Role.DEFENDER in self.roles and self.user_id in (defender_id, supervisor_id):
+            return True
+        return (glass_until is not None and now is not None and glass_until > now
+                and (self.is_superuser or Role.PLATFORM_ADMIN in self.roles))
 
     def grantable_roles(self, org) -> list[str]:
         """Roles this user may grant on `org` (already known to be in her account scope)."""

@@ -129,6 +129,20 @@ ACTION_LABELS = {
     "leadership.consent": gettext_lazy("Registró el consentimiento para una trayectoria"),
     "leadership.consent_withdrawn": gettext_lazy("Registró el retiro del consentimiento para una trayectoria"),
     "leadership.representation": gettext_lazy("Registró una representación ganada"),
+    # Protection: only that something happened to a numbered case, never what it says.
+    "protection.case_open": gettext_lazy("Abrió un caso de protección"),
+    "protection.case_update": gettext_lazy("Actualizó un caso de protección"),
+    "protection.case_reassign": gettext_lazy("Asignó otra defensora a un caso"),
+    "protection.case_shred": gettext_lazy("Eliminó un caso al terminar su conservación"),
+    "protection.referral_add": gettext_lazy("Registró una derivación"),
+    "protection.referral_update": gettext_lazy("Actualizó una derivación"),
+    "protection.step_add": gettext_lazy("Registró un trámite de tierra"),
+    "protection.file_add": gettext_lazy("Agregó un documento a un caso"),
+    "protection.break_glass": gettext_lazy("Abrió un caso con acceso de emergencia"),
+    "protection.supervisor": gettext_lazy("Nombró a la supervisora de una federación"),
+    "protection.service": gettext_lazy("Cambió el directorio de servicios"),
+    "protection.incident": gettext_lazy("Registró un incidente de seguridad"),
+    "protection.rotate": gettext_lazy("Cambió la clave maestra de protección"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).

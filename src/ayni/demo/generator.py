@@ -27,6 +27,7 @@ from ayni.demo.leadership import generate_leadership
 from ayni.demo.memory import generate_memory
 from ayni.demo.people import generate_people
 from ayni.demo.plan import SCALES, Scale
+from ayni.demo.protection import generate_protection
 from ayni.demo.rolls import generate_rolls
 from ayni.demo.tree import build_tree, generate_requirements
 from ayni.orgs.models import Organisation
@@ -59,6 +60,7 @@ STEPS: list[Step] = [
     Step(_("Memoria y experiencias"), generate_memory, lambda s: 1),
     Step(_("Compromisos de autoridades y calificación comunitaria"), generate_advocacy, lambda s: 1),
     Step(_("Formación: escuelas, asistencia y certificados"), generate_leadership, lambda s: 1),
+    Step(_("Protección"), generate_protection, lambda s: 1),
 ]
 
 

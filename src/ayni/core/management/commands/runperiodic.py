@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from ayni.accounts.models import OneTimeCode
+from ayni.accounts.scope import Scope
 from ayni.accounts.services import prune_login_failures
 from ayni.advocacy.services import mark_overdue
 from ayni.capture.outbound import send_reminders
@@ -19,6 +20,7 @@ from ayni.governance.services import (
 )
 from ayni.leadership.verification import prune_misses
 from ayni.orgs.models import Organisation
+from ayni.protection import services as protection
 from ayni.rolls.tasks import find_duplicates
 
 
@@ -40,6 +42,11 @@ class Command(BaseCommand):
         overdue = mark_overdue()
         # Certificate codes asked that did not exist: kept only as long as the throttle looks back.
         misses = prune_misses()
+        # Protection: follow-up reminders to defensoras, the supervisors' weekly summary of reads,
+        # and the cases at the end of their retention shredded (their month's key destroyed).
+        follow_ups = protection.send_follow_up_reminders()
+        summaries = protection.weekly_summaries()
+        shredded = protection.shred_due(scope=Scope.system("fin de la conservación de casos (runperiodic)"))
         roots = list(Organisation.objects.filter(parent__isnull=True).values_list("pk", flat=True))
         for pk in roots:
             find_duplicates.enqueue(pk)
@@ -47,3 +54,5 @@ class Command(BaseCommand):
                           f"duplicate_scans={len(roots)} consultations_closed={consultations} "
                           f"agreement_reminders={agreements} ballots_announced={ballots} "
                           f"commitments_overdue={overdue} verification_misses_pruned={misses}")
+                          f"agreement_reminders={agreements} protection_follow_ups={follow_ups} "
+                          f"protection_summaries={summaries} protection_shredded={shredded}")

@@ -15,6 +15,7 @@ from ayni.leadership import integrity as leadership
 from ayni.memory import integrity as memory
 from ayni.ops import integrity as registry
 from ayni.reach import integrity as reach
+from ayni.protection import integrity as protection
 from ayni.rolls import integrity as rolls
 
 CHECKS = [
@@ -35,6 +36,7 @@ CHECKS = [
     ("memorial: consent and history", memory.memorial_violations),
     ("experiences: reviewed before published", memory.experience_violations),
     ("advocacy: stages and overdue commitments", advocacy.advocacy_violations),
+    ("protection: every case key opens", protection.protection_violations),
     ("orphan rows", integrity.orphan_violations),
     ("leadership: completion = recount of attendance", leadership.check_completion),
     ("leadership: every credential verifies against its key", leadership.check_credentials),
