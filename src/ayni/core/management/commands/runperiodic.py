@@ -53,6 +53,6 @@ class Command(BaseCommand):
         self.stdout.write(f"login_failures={failures} expired_codes={codes} reminders={reminders} "
                           f"duplicate_scans={len(roots)} consultations_closed={consultations} "
                           f"agreement_reminders={agreements} ballots_announced={ballots} "
-                          f"commitments_overdue={overdue} verification_misses_pruned={misses}")
-                          f"agreement_reminders={agreements} protection_follow_ups={follow_ups} "
-                          f"protection_summaries={summaries} protection_shredded={shredded}")
+                          f"commitments_overdue={overdue} verification_misses_pruned={misses} "
+                          f"protection_follow_ups={follow_ups} protection_summaries={summaries} "
+                          f"protection_shredded={shredded}")

@@ -14,8 +14,8 @@ from ayni.kitchens import integrity
 from ayni.leadership import integrity as leadership
 from ayni.memory import integrity as memory
 from ayni.ops import integrity as registry
-from ayni.reach import integrity as reach
 from ayni.protection import integrity as protection
+from ayni.reach import integrity as reach
 from ayni.rolls import integrity as rolls
 
 CHECKS = [
