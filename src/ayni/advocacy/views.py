@@ -3,9 +3,7 @@
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,19 +24,9 @@ from ayni.advocacy.forms import (
 )
 from ayni.files.http import file_response
 from ayni.lib import exports, pdf
-from ayni.lib.views import form_page, to
+from ayni.lib.views import button, form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import scope_roots
-
-
-def _flash(request, call, success: str):
-    try:
-        result = call()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return None
-    messages.success(request, success)
-    return result
 
 
 def _to_commitment(commitment):
@@ -82,7 +70,7 @@ def commitment_add(request, org):
 @requires(Can.EDIT, on="pk")
 def from_agreement(request, org, agreement):
     agreement = selectors.get_agreement_to_commit(request.scope, org, agreement)
-    commitment = _flash(request, lambda: services.commitment_from_agreement(scope=request.scope, agreement=agreement),
+    commitment = button(request, lambda: services.commitment_from_agreement(scope=request.scope, agreement=agreement),
                         _("El acuerdo quedó registrado como compromiso."))
     return _to_commitment(commitment) if commitment else redirect("advocacy:commitments", pk=org.pk)
 
@@ -142,7 +130,7 @@ def evidence_publish(request, org, commitment, evidence):
     commitment = selectors.get_commitment(request.scope, org, commitment)
     evidence = selectors.get_evidence(commitment, evidence)
     publish = request.POST.get("published") == "1"
-    _flash(request, lambda: services.publish_evidence(scope=request.scope, evidence=evidence, published=publish),
+    button(request, lambda: services.publish_evidence(scope=request.scope, evidence=evidence, published=publish),
            _("Publicado.") if publish else _("Ya no se publica."))
     return _to_commitment(commitment)
 
@@ -177,7 +165,7 @@ def authority_add(request):
 @requires(Can.EDIT)
 def authority_elected(request, authority):
     authority = selectors.get_authority(authority)
-    _flash(request, lambda: services.mark_elected(scope=request.scope, authority=authority, on=timezone.localdate()),
+    button(request, lambda: services.mark_elected(scope=request.scope, authority=authority, on=timezone.localdate()),
            _("Anotada(o) como autoridad electa; sus compromisos de campaña siguen con ella(él)."))
     return redirect("advocacy:authorities")
 

@@ -46,7 +46,7 @@ from ayni.governance.models import (
 )
 from ayni.governance.rules import rule_for
 from ayni.lib.forms import apply_validation_error
-from ayni.lib.views import form_page, to
+from ayni.lib.views import button, form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import scope_roots
 from ayni.people.models import Person, PositionKind
@@ -55,17 +55,6 @@ from ayni.people.selectors import find_by_dni
 
 def _to_assembly(assembly):
     return lambda _result=None: redirect("governance:assembly", pk=assembly.organisation_id, assembly=assembly.pk)
-
-
-def _flash(request, call, success: str):
-    """Run a service for a POST-only button; its refusal is the message."""
-    try:
-        result = call()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return None
-    messages.success(request, success)
-    return result
 
 
 @login_required
@@ -164,7 +153,7 @@ def attendance_remove(request, org, assembly):
     assembly = selectors.get_assembly(request.scope, org, assembly)
     number = request.POST.get("n", "")
     if number.isdigit():
-        _flash(request, lambda: services.remove_attendance(scope=request.scope, assembly=assembly,
+        button(request, lambda: services.remove_attendance(scope=request.scope, assembly=assembly,
                                                            number=int(number)),
                _("Se quitó a N° %(n)s de la asistencia.") % {"n": number})
     return redirect("governance:attendance", pk=org.pk, assembly=assembly.pk)
@@ -176,7 +165,7 @@ def proxy(request, org, assembly):
     assembly = selectors.get_assembly(request.scope, org, assembly)
     form = ProxyForm(request.POST)
     if form.is_valid():
-        _flash(request, lambda: services.record_proxy(scope=request.scope, assembly=assembly,
+        button(request, lambda: services.record_proxy(scope=request.scope, assembly=assembly,
                                                       giver_number=form.cleaned_data["giver"],
                                                       holder_number=form.cleaned_data["holder"]),
                _("Carta poder registrada."))
@@ -249,7 +238,7 @@ def motion_add(request, org, assembly):
 @requires(Can.EDIT, on="pk")
 def motion_open(request, org, assembly, motion):
     motion = selectors.get_motion(selectors.get_assembly(request.scope, org, assembly), motion)
-    _flash(request, lambda: services.open_motion(scope=request.scope, motion=motion),
+    button(request, lambda: services.open_motion(scope=request.scope, motion=motion),
            _("Moción %(n)s en votación.") % {"n": motion.pk})
     return _to_assembly(motion.item.assembly)()
 
@@ -258,7 +247,7 @@ def motion_open(request, org, assembly, motion):
 @requires(Can.EDIT, on="pk")
 def motion_close(request, org, assembly, motion):
     motion = selectors.get_motion(selectors.get_assembly(request.scope, org, assembly), motion)
-    closed = _flash(request, lambda: services.close_motion(scope=request.scope, motion=motion),
+    closed = button(request, lambda: services.close_motion(scope=request.scope, motion=motion),
                     _("Votación cerrada."))
     if closed:
         messages.info(request, _("Moción %(n)s: %(outcome)s.") % {"n": closed.pk,
@@ -284,7 +273,7 @@ def hands(request, org, assembly, motion):
 @requires(Can.EDIT, on="pk")
 def close(request, org, assembly):
     assembly = selectors.get_assembly(request.scope, org, assembly)
-    _flash(request, lambda: services.close_assembly(scope=request.scope, assembly=assembly),
+    button(request, lambda: services.close_assembly(scope=request.scope, assembly=assembly),
            _("Asamblea cerrada."))
     return _to_assembly(assembly)()
 
@@ -349,7 +338,7 @@ def agreement_add(request, org, assembly, motion):
 @requires(Can.EDIT, on="pk")
 def agreement_status(request, org, agreement):
     agreement = selectors.get_agreement(request.scope, org, agreement)
-    _flash(request, lambda: services.set_agreement_status(scope=request.scope, agreement=agreement,
+    button(request, lambda: services.set_agreement_status(scope=request.scope, agreement=agreement,
                                                           status=request.POST.get("status", "")),
            _("Estado del acuerdo actualizado."))
     return redirect("governance:agreements", pk=org.pk)
@@ -432,7 +421,7 @@ def dues_exemption(request, org):
 @requires(Can.EDIT, on="pk")
 def dues_confirm(request, org, payment):
     payment = dues.get_payment(request.scope, org, payment)
-    _flash(request, lambda: dues.confirm_payment(scope=request.scope, payment=payment),
+    button(request, lambda: dues.confirm_payment(scope=request.scope, payment=payment),
            _("Pago de %(name)s confirmado.") % {"name": payment.person.full_name})
     return redirect("governance:dues", pk=org.pk)
 
@@ -443,7 +432,7 @@ def dues_annul(request, org, payment):
     payment = dues.get_payment(request.scope, org, payment)
     form = AnnulForm(request.POST)
     if form.is_valid():
-        _flash(request, lambda: dues.annul_payment(scope=request.scope, payment=payment,
+        button(request, lambda: dues.annul_payment(scope=request.scope, payment=payment,
                                                    reason=form.cleaned_data["reason"]),
                _("Pago anulado; ya no cuenta."))
     else:
@@ -540,7 +529,7 @@ def slate_add(request, org, election):
 @requires(Can.EDIT, on="pk")
 def election_ballot(request, org, election):
     election = elections.get_election(request.scope, org, election)
-    _flash(request, lambda: elections.open_ballot(scope=request.scope, election=election,
+    button(request, lambda: elections.open_ballot(scope=request.scope, election=election,
                                                   ballot=request.POST.get("ballot", "secret")),
            _("Cada lista es ahora una moción de la asamblea: se vota como cualquier moción."))
     return redirect("governance:election", pk=org.pk, election=election.pk)
@@ -632,7 +621,7 @@ def acta_scan(request, org, assembly):
     if not form.is_valid():
         messages.error(request, _("Adjunte la foto o el escaneo de las páginas firmadas."))
     else:
-        _flash(request, lambda: acta_service.attach_signed_acta(
+        button(request, lambda: acta_service.attach_signed_acta(
             scope=request.scope, acta=acta_service.acta_for(assembly), photo=form.cleaned_data["photo"]),
             _("Se guardaron las páginas firmadas."))
     return redirect("governance:acta", pk=org.pk, assembly=assembly.pk)

@@ -31,20 +31,10 @@ from ayni.leadership.forms import (
 )
 from ayni.leadership.models import Attendance, IssuerKey
 from ayni.lib.pdf import html_to_pdf
-from ayni.lib.views import form_page, to
+from ayni.lib.views import button, form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import scope_roots
 from ayni.people.selectors import get_person
-
-
-def _flash(request, call, success: str):
-    try:
-        result = call()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return None
-    messages.success(request, success)
-    return result
 
 
 def _programme(request, pk, can=Can.VIEW):
@@ -152,7 +142,7 @@ def invite(request, programme):
         except Http404:
             messages.error(request, _("No se encontró a esa socia entre las organizaciones que usted ve."))
         else:
-            _flash(request, lambda: services.invite(scope=request.scope, programme=programme, person=person,
+            button(request, lambda: services.invite(scope=request.scope, programme=programme, person=person,
                                                     enrol=form.cleaned_data["enrol"]),
                    _("%(name)s fue invitada.") % {"name": person.full_name})
     return redirect("leadership:programme", programme=programme.pk)
@@ -163,7 +153,7 @@ def invite(request, programme):
 def enrol(request, programme, enrolment):
     programme = _programme(request, programme, Can.EDIT)
     enrolment = selectors.get_enrolment(request.scope, programme, enrolment)
-    _flash(request, lambda: services.enrol(scope=request.scope, enrolment=enrolment), _("Inscrita."))
+    button(request, lambda: services.enrol(scope=request.scope, enrolment=enrolment), _("Inscrita."))
     return redirect("leadership:programme", programme=programme.pk)
 
 
@@ -237,7 +227,7 @@ def paper(request, session):
     if not form.is_valid():
         messages.error(request, _("Falta la foto o los números de la lista."))
     else:
-        _flash(request, lambda: services.enter_paper_list(
+        button(request, lambda: services.enter_paper_list(
             scope=request.scope, session=session, photo=form.cleaned_data["photo"],
             numbers=services.parse_numbers(form.cleaned_data["numbers"])), _("Lista en papel guardada y anotada."))
     return redirect("leadership:attendance", session=session.pk)
@@ -309,7 +299,7 @@ def revoke(request, pk):
 def certificate_visibility(request, pk):
     certificate = selectors.get_certificate(request.scope, pk)
     show = request.POST.get("show_name") == "1"
-    _flash(request, lambda: services.set_certificate_visibility(scope=request.scope, certificate=certificate,
+    button(request, lambda: services.set_certificate_visibility(scope=request.scope, certificate=certificate,
                                                                 show_name=show),
            _("Se guardó lo que ella aceptó mostrar."))
     return redirect("leadership:programme", programme=certificate.enrolment.programme_id)

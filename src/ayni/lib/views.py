@@ -44,3 +44,15 @@ def form_page(request, form, *, action: Callable[[dict], object], template: str,
 def to(viewname: str, **kwargs) -> Callable[[object], HttpResponse]:
     """`then=` for a fixed destination."""
     return lambda _result: redirect(viewname, **kwargs)
+
+
+def button(request, call: Callable[[], object], success: str):
+    """The service behind a POST-only button (close, approve, publish): its result, with
+    `success` flashed; or None, with its refusal flashed instead."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return None
+    messages.success(request, success)
+    return result
