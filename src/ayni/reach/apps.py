@@ -7,8 +7,12 @@ class ReachConfig(AppConfig):
     verbose_name = _("Formularios de campo (ODK Collect)")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from ayni.capture import inbound
-        from ayni.reach import services
+        from ayni.reach import middleware, services
+
+        user_logged_in.connect(middleware.remember_language, dispatch_uid="ayni.reach.language")
 
         # A stored OpenRosa submission is read into the web form's fields by reach, whoever
         # processes it (the submission itself, or `ayni replay-inbound` after a failure).
