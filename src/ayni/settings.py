@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ayni.ops",
     "ayni.capture",
     "ayni.governance",
+    "ayni.economy",
     "ayni.files",
 ]
 

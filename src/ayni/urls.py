@@ -14,6 +14,7 @@ urlpatterns = [
     path("auditoria/", include("ayni.audit.urls")),
     path("evidencia/", include("ayni.evidence.urls")),
     path("asambleas/", include("ayni.governance.urls")),
+    path("economia/", include("ayni.economy.urls")),
     path("api/v1/", api.urls),
     path("", include("ayni.capture.urls")),
     path("admin/", admin.site.urls),

@@ -86,6 +86,14 @@ ACTION_LABELS = {
     "gov.close": gettext_lazy("Cerró la asamblea"),
     "gov.agreement": gettext_lazy("Registró un acuerdo"),
     "gov.agreement.status": gettext_lazy("Cambió el estado de un acuerdo"),
+    "savings.group": gettext_lazy("Creó un banquito"),
+    "savings.cycle": gettext_lazy("Abrió un ciclo del banquito"),
+    "savings.member": gettext_lazy("Anotó a una socia en el banquito"),
+    "savings.meeting": gettext_lazy("Abrió una reunión del banquito"),
+    "savings.attendance": gettext_lazy("Registró la asistencia a la reunión del banquito"),
+    "savings.entry": gettext_lazy("Anotó un movimiento del banquito"),
+    "savings.box": gettext_lazy("Anotó el conteo de la caja del banquito"),
+    "savings.share_out": gettext_lazy("Hizo el reparto del banquito"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).

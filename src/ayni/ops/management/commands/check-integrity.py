@@ -7,6 +7,7 @@ governance/integrity.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ayni.economy import integrity as economy
 from ayni.files import integrity as files
 from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
@@ -26,6 +27,7 @@ CHECKS = [
     ("people fed: direct count", rolls.people_fed_violations),
     ("governance: tallies, ballots, actas", governance.governance_violations),
     ("kept files: content = SHA-256", files.file_violations),
+    ("savings groups: money conserved, share-outs recomputed", economy.economy_violations),
     ("orphan rows", integrity.orphan_violations),
 ]
 
