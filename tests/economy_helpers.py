@@ -30,3 +30,15 @@ def savings_group(org, n=5, *, start_days_ago=300, phones=True, **rules):
 
 def meeting(cycle, days_back):
     return services.hold_meeting(scope=SYSTEM, cycle=cycle, on=days_ago(days_back))
+
+
+def econ_group(w):
+    """A savings group of the Lima kitchen (for the access matrix)."""
+    group, _cycle, _members = savings_group(w.kitchen, n=2)
+    return {"pk": w.kitchen.pk, "group": group.pk}
+
+
+def econ_entry(w):
+    group, cycle, (ana, *_rest) = savings_group(w.kitchen, n=2)
+    entry = services.buy_shares(scope=SYSTEM, meeting=meeting(cycle, 3), member=ana, shares=1)
+    return {"pk": w.kitchen.pk, "group": group.pk, "entry": entry.pk}

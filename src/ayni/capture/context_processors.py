@@ -7,11 +7,26 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 OUTBOX_VIEWS = {"kitchens:report": "report", "kitchens:movement": "movement", "rolls:add": "roll_entry"}
+# Forms of domains above capture, added from their AppConfig.ready() with `register_form`: view
+# name → (the kind of item, the URL name of the batch endpoint taking the view's arguments, and
+# the argument that names what the items belong to).
+OTHER_FORMS: dict[str, tuple[str, str, str]] = {}
+
+
+def register_form(view_name: str, *, kind: str, api: str, target: str) -> None:
+    OTHER_FORMS[view_name] = (kind, api, target)
 
 
 def outbox(request):
     match = getattr(request, "resolver_match", None)
-    if match is None or match.view_name not in OUTBOX_VIEWS or not request.user.is_authenticated:
+    if match is None or not request.user.is_authenticated:
+        return {}
+    if match.view_name in OTHER_FORMS:
+        kind, api, target = OTHER_FORMS[match.view_name]
+        return {"outbox": {"kind": kind, "kitchen": match.kwargs.get(target), "date": "",
+                           "api": reverse(api, kwargs=match.kwargs), "worker": reverse("capture:service_worker"),
+                           "user": request.user.pk, "i18n": json.dumps(_strings(), ensure_ascii=False)}}
+    if match.view_name not in OUTBOX_VIEWS:
         return {}
     return {"outbox": {
         "kind": OUTBOX_VIEWS[match.view_name], "kitchen": match.kwargs.get("pk"), "date": match.kwargs.get("day", ""),

@@ -152,6 +152,15 @@ HANDLERS = {
 }
 
 
+def register_kind(kind: str, handler) -> None:
+    """An offline item of a domain above capture (a savings group's meeting sheet), from its
+    AppConfig.ready(): `handler(inbound, scope) -> dict` is applied like the kitchen's own, raw
+    first, once, replayable; it raises ValidationError to refuse."""
+    if kind in HANDLERS and HANDLERS[kind] is not handler:
+        raise ValueError(f"inbound kind {kind!r} is already handled")
+    HANDLERS[kind] = handler
+
+
 def _report_state(report: DailyReport | None) -> dict:
     if report is None:
         return {}

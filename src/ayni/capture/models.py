@@ -55,6 +55,7 @@ class Inbound(models.Model):
         REPORT = "report", _("Parte diario")
         MOVEMENT = "movement", _("Movimiento de almacén")
         ROLL_ENTRY = "roll_entry", _("Ingreso al padrón")
+        SAVINGS_MEETING = "meeting", _("Reunión del banquito")
         MESSAGE = "message", _("Mensaje de texto")
 
     class Status(models.TextChoices):

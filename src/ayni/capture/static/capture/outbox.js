@@ -92,6 +92,7 @@
   function label(data) {
     if (cfg.kind === "report") { return document.querySelector("h1").textContent; }
     if (cfg.kind === "roll_entry") { return [data.given_names, data.paternal_surname].join(" "); }
+    if (cfg.kind === "meeting") { return document.querySelector("h1").textContent + " " + (data.on || ""); }
     var item = form.querySelector("[name=item]");
     return (item && item.selectedOptions[0] ? item.selectedOptions[0].textContent : "") + " " + (data.quantity || "");
   }

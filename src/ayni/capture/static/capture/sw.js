@@ -1,5 +1,5 @@
 /* Ayni's service worker: the leader's forms open without signal.
-   Only the home page and the three outbox forms are kept on the phone (network first, the
+   Only the home page and the outbox forms (and the treasurer's meeting sheet) are kept on the phone (network first, the
    copy on the phone when there is no signal): pages with other people's names are never
    stored. Signing out deletes the copies. Submissions are not handled here but by outbox.js,
    which keeps them in IndexedDB until the server has them. */
@@ -8,7 +8,7 @@ var VERSION = "ayni-1";
 var ASSETS = __ASSETS__;
 var OFFLINE = __OFFLINE__;
 var LOGOUT = __LOGOUT__;
-var PAGES = /^\/(cocina\/\d+\/(dia\/\d{4}-\d{2}-\d{2}|movimiento)\/|padron\/\d+\/agregar\/)?$/;
+var PAGES = /^\/(cocina\/\d+\/(dia\/\d{4}-\d{2}-\d{2}|movimiento)\/|padron\/\d+\/agregar\/|economia\/\d+\/banquito\/\d+\/reunion\/)?$/;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(VERSION).then(function (cache) { return cache.addAll(ASSETS); })
