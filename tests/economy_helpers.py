@@ -42,3 +42,13 @@ def econ_entry(w):
     group, cycle, (ana, *_rest) = savings_group(w.kitchen, n=2)
     entry = services.buy_shares(scope=SYSTEM, meeting=meeting(cycle, 3), member=ana, shares=1)
     return {"pk": w.kitchen.pk, "group": group.pk, "entry": entry.pk}
+
+
+def econ_garden(w):
+    """A community garden of the Lima federation supplying the Lima kitchen (access matrix)."""
+    from ayni.economy import gardens
+
+    garden = gardens.create_garden(scope=SYSTEM, organisation=w.kitchen, name="Biohuerto Santa Rosa",
+                                   kind="community", area_m2=200, crops="Lechuga, acelga",
+                                   kitchens_supplied=[w.kitchen])
+    return {"pk": w.kitchen.pk, "garden": garden.pk}

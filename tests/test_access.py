@@ -15,7 +15,7 @@ from django.utils import timezone
 from ayni.accounts.models import RoleGrant
 from tests.capture_helpers import api_token
 from tests.conftest import build_world
-from tests.economy_helpers import econ_entry, econ_group
+from tests.economy_helpers import econ_entry, econ_garden, econ_group
 from tests.evidence_helpers import public_lima
 from tests.governance_helpers import gov_agreement, gov_assembly
 from tests.kitchens import (
@@ -187,6 +187,9 @@ MATRIX = {
     "economy:sync": ("post", econ_group, [400, 404, 400, 404, 400, 403, 400, 404, L]),
     "economy:reverse": ("get", econ_entry, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "economy:share_out": ("get", econ_group, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:gardens": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:garden_create": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "economy:garden": ("get", econ_garden, [200, 404, 200, 404, 200, 200, 200, 404, L]),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.
 NOT_OURS = ("admin:",)

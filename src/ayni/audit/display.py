@@ -94,6 +94,8 @@ ACTION_LABELS = {
     "savings.entry": gettext_lazy("Anotó un movimiento del banquito"),
     "savings.box": gettext_lazy("Anotó el conteo de la caja del banquito"),
     "savings.share_out": gettext_lazy("Hizo el reparto del banquito"),
+    "garden.create": gettext_lazy("Registró un biohuerto"),
+    "garden.harvest": gettext_lazy("Anotó una cosecha del biohuerto"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).

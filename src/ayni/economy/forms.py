@@ -3,7 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ayni.economy.models import Cycle, InterestMethod
+from ayni.economy.models import Cycle, Garden, InterestMethod
+from ayni.kitchens.models import FoodItem
 from ayni.lib.forms import DateField
 
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal(0)}
@@ -75,3 +76,27 @@ class ReverseForm(forms.Form):
 
 class ShareOutForm(forms.Form):
     on = DateField(label=_("Fecha del reparto"))
+
+
+class GardenForm(forms.Form):
+    name = forms.CharField(label=_("Nombre del biohuerto"), max_length=120)
+    kind = forms.ChoiceField(label=_("Tipo"), choices=Garden.Kind.choices)
+    area_m2 = forms.IntegerField(label=_("Área (m²)"), min_value=1, max_value=1_000_000, required=False)
+    crops = forms.CharField(label=_("Cultivos"), max_length=200, required=False)
+    kitchens = forms.ModelMultipleChoiceField(label=_("Cocinas que abastece"), queryset=None, required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, kitchens=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kitchens"].queryset = kitchens
+
+
+class HarvestForm(forms.Form):
+    kitchen = forms.ModelChoiceField(label=_("Cocina que la recibe"), queryset=None)
+    item = forms.ModelChoiceField(label=_("Alimento"), queryset=FoodItem.objects.order_by("name"))
+    date = DateField(label=_("Fecha"))
+    quantity = forms.DecimalField(label=_("Cantidad"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+
+    def __init__(self, *args, kitchens=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kitchen"].queryset = kitchens

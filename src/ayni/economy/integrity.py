@@ -98,4 +98,7 @@ def share_out_violations(cycle_ids=None) -> list[str]:
 
 
 def economy_violations() -> list[str]:
-    return conservation_violations() + reversal_violations() + loan_violations() + share_out_violations()
+    from ayni.economy.gardens import harvest_violations
+
+    return (conservation_violations() + reversal_violations() + loan_violations() + share_out_violations()
+            + harvest_violations())

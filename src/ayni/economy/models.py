@@ -277,3 +277,44 @@ class ShareOutLine(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["share_out", "member"], name="economy_shareout_line_once")]
+
+
+# --- Gardens -----------------------------------------------------------------------------------
+
+class Garden(models.Model):
+    """A community or family garden (*biohuerto*) and the kitchens it supplies."""
+
+    class Kind(models.TextChoices):
+        COMMUNITY = "community", _("Biohuerto comunal")
+        FAMILY = "family", _("Biohuerto familiar")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="gardens",
+                                     verbose_name=_("organización"))
+    name = models.CharField(_("nombre"), max_length=120)
+    kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices, default=Kind.COMMUNITY)
+    area_m2 = models.PositiveIntegerField(_("área (m²)"), null=True, blank=True)
+    crops = models.CharField(_("cultivos"), max_length=200, blank=True)
+    kitchens = models.ManyToManyField(Organisation, related_name="supplying_gardens", blank=True,
+                                      verbose_name=_("cocinas que abastece"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("biohuerto")
+        verbose_name_plural = _("biohuertos")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Harvest(models.Model):
+    """A harvest delivered to a kitchen: the stock movement it wrote is the one record of the food
+    (the kitchen's ledger, kind «cosecha del biohuerto»); this row says which garden it came from."""
+
+    garden = models.ForeignKey(Garden, on_delete=models.PROTECT, related_name="harvests")
+    movement = models.OneToOneField("kitchens.StockMovement", on_delete=models.PROTECT, related_name="harvest")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cosecha")
+        verbose_name_plural = _("cosechas")

@@ -14,4 +14,7 @@ urlpatterns = [
     path("<int:pk>/banquito/<int:group>/batch", views.sync, name="sync"),
     path("<int:pk>/banquito/<int:group>/anular/<int:entry>/", views.reverse_entry, name="reverse"),
     path("<int:pk>/banquito/<int:group>/reparto/", views.share_out, name="share_out"),
+    path("<int:pk>/biohuertos/", views.garden_list, name="gardens"),
+    path("<int:pk>/biohuertos/nuevo/", views.garden_create, name="garden_create"),
+    path("<int:pk>/biohuertos/<int:garden>/", views.garden, name="garden"),
 ]

@@ -14,12 +14,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ayni.accounts.scope import Can
 from ayni.capture import inbound
 from ayni.capture.models import Channel, Inbound
+from ayni.economy import gardens, selectors, services
 from ayni.economy import meeting as sheets
-from ayni.economy import selectors, services
-from ayni.economy.forms import CycleForm, GroupForm, MemberForm, ReverseForm, ShareOutForm
+from ayni.economy.forms import (
+    CycleForm,
+    GardenForm,
+    GroupForm,
+    HarvestForm,
+    MemberForm,
+    ReverseForm,
+    ShareOutForm,
+)
 from ayni.lib.forms import apply_validation_error
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
+from ayni.orgs.models import Organisation
 from ayni.people.models import Person
 
 
@@ -199,3 +208,48 @@ def share_out(request, org, group):
     return render(request, "economy/share_out.html", {
         "org": org, "group": group, "cycle": cycle, "plan": plan, "lines": lines, "done": done, "error": error,
         "form": form if can_edit and not done and cycle else None, "matches": matches, "on": on})
+
+
+# --- Gardens ---------------------------------------------------------------------------------
+
+def _kitchens_under(org):
+    return Organisation.objects.filter(path__startswith=org.path, kind__is_kitchen=True).order_by("name")
+
+
+@requires(Can.VIEW, on="pk")
+def garden_list(request, org):
+    return render(request, "economy/gardens.html", {
+        "org": org, "gardens": gardens.gardens_of(request.scope, org), "can_edit": request.scope.holds(Can.EDIT, org)})
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def garden_create(request, org):
+    return form_page(
+        request, GardenForm(request.POST or None, kitchens=_kitchens_under(org)),
+        action=lambda d: gardens.create_garden(scope=request.scope, organisation=org, name=d["name"], kind=d["kind"],
+                                               area_m2=d["area_m2"], crops=d["crops"], kitchens_supplied=d["kitchens"]),
+        success=_("Biohuerto registrado."), then=lambda g: redirect("economy:garden", pk=org.pk, garden=g.pk),
+        template="economy/form.html", context={"org": org, "title": _("Nuevo biohuerto")})
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.VIEW, on="pk")
+def garden(request, org, garden):
+    """The garden, what it has given, and (for who may edit) the form to record a harvest."""
+    garden = gardens.get_garden(request.scope, org, garden)
+    can_edit = request.scope.holds(Can.EDIT, org)
+    form = HarvestForm(request.POST or None, kitchens=garden.kitchens.order_by("name"),
+                       initial={"date": timezone.localdate()}) if can_edit else None
+    if request.method == "POST" and not can_edit:
+        return render(request, "403.html", status=403)
+    if form is not None:
+        response = form_page(
+            request, form,
+            action=lambda d: gardens.record_harvest(scope=request.scope, garden=garden, **d),
+            success=_("Cosecha anotada: entró al almacén de la cocina."),
+            then=to("economy:garden", pk=org.pk, garden=garden.pk), template="economy/garden.html",
+            context={"org": org, "garden": garden, "totals": gardens.harvest_totals(garden)})
+        return response
+    return render(request, "economy/garden.html", {"org": org, "garden": garden,
+                                                   "totals": gardens.harvest_totals(garden)})
