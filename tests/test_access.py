@@ -190,6 +190,8 @@ MATRIX = {
     "economy:gardens": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
     "economy:garden_create": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "economy:garden": ("get", econ_garden, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:family_farming": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
+    "economy:nearby": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.
 NOT_OURS = ("admin:",)

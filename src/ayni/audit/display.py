@@ -96,6 +96,8 @@ ACTION_LABELS = {
     "savings.share_out": gettext_lazy("Hizo el reparto del banquito"),
     "garden.create": gettext_lazy("Registró un biohuerto"),
     "garden.harvest": gettext_lazy("Anotó una cosecha del biohuerto"),
+    "producer.create": gettext_lazy("Registró a un productor"),
+    "producer.purchase": gettext_lazy("Anotó una compra a un productor"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).

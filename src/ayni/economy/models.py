@@ -318,3 +318,81 @@ class Harvest(models.Model):
     class Meta:
         verbose_name = _("cosecha")
         verbose_name_plural = _("cosechas")
+
+
+# --- Family-farm producers and purchases --------------------------------------------------------
+
+class Programme(models.TextChoices):
+    KITCHEN = "kitchen", _("Compra propia de la cocina")
+    PCA = "pca", _("Programa de Complementación Alimentaria (municipal)")
+    VASO_DE_LECHE = "vaso", _("Vaso de Leche (municipal)")
+    OTHER = "other", _("Otro programa")
+
+
+class FamilyFarmTarget(models.Model):
+    """The share of a programme's purchases that must come from family farming (Ley 31071),
+    by year: 10 % in 2022, 20 % in 2023, 30 % from 2024 (migration data). A year without a row
+    takes the latest earlier target."""
+
+    year = models.PositiveSmallIntegerField(_("año"), primary_key=True)
+    percent = models.DecimalField(_("meta (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("meta de compras a la agricultura familiar")
+        ordering = ["year"]
+
+
+class Producer(models.Model):
+    """A producer (*productora*, *productor*, or an association), with her district and products,
+    and her registration as a family farmer when she has one (REGAF, or the municipality's)."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Persona")
+        ASSOCIATION = "association", _("Asociación")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="producers",
+                                     verbose_name=_("registrada por"))
+    name = models.CharField(_("nombre"), max_length=160)
+    kind = models.CharField(_("tipo"), max_length=12, choices=Kind.choices, default=Kind.PERSON)
+    district = models.ForeignKey("geo.District", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("distrito"))
+    products = models.ManyToManyField("kitchens.FoodItem", related_name="+", verbose_name=_("productos"))
+    family_farm_registration = models.CharField(_("registro de agricultura familiar"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("productor")
+        verbose_name_plural = _("productores")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_family_farm(self) -> bool:
+        return bool(self.family_farm_registration)
+
+
+class Purchase(models.Model):
+    """A purchase by a kitchen or a municipal programme, with the stock movement it fed. Whether
+    it came from family farming is fixed when it is recorded (a producer registered later does
+    not change last year's share)."""
+
+    buyer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="purchases",
+                              verbose_name=_("comprador"))
+    programme = models.CharField(_("programa"), max_length=8, choices=Programme.choices, default=Programme.KITCHEN)
+    municipality = models.ForeignKey("geo.District", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("municipalidad (distrito)"))
+    producer = models.ForeignKey(Producer, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="purchases")
+    family_farm = models.BooleanField(_("de la agricultura familiar"), default=False)
+    on = models.DateField(_("fecha"))
+    amount = models.BigIntegerField(_("monto (céntimos)"))
+    movement = models.OneToOneField("kitchens.StockMovement", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="purchase")
+
+    class Meta:
+        verbose_name = _("compra")
+        verbose_name_plural = _("compras")
+        indexes = [models.Index(fields=["on", "municipality", "programme"], name="economy_purchase_share")]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="economy_purchase_positive")]

@@ -17,4 +17,6 @@ urlpatterns = [
     path("<int:pk>/biohuertos/", views.garden_list, name="gardens"),
     path("<int:pk>/biohuertos/nuevo/", views.garden_create, name="garden_create"),
     path("<int:pk>/biohuertos/<int:garden>/", views.garden, name="garden"),
+    path("agricultura-familiar/", views.family_farming, name="family_farming"),
+    path("<int:pk>/productores/", views.nearby, name="nearby"),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ayni.accounts.scope import Can
 from ayni.capture import inbound
 from ayni.capture.models import Channel, Inbound
-from ayni.economy import gardens, selectors, services
+from ayni.economy import gardens, producers, selectors, services
 from ayni.economy import meeting as sheets
 from ayni.economy.forms import (
     CycleForm,
@@ -253,3 +253,27 @@ def garden(request, org, garden):
         return response
     return render(request, "economy/garden.html", {"org": org, "garden": garden,
                                                    "totals": gardens.harvest_totals(garden)})
+
+
+# --- Family farming ---------------------------------------------------------------------------
+
+@requires(Can.VIEW)
+def family_farming(request):
+    """The share of purchases from family farming per municipality and programme, against the
+    year's legal target."""
+    try:
+        year = int(request.GET.get("anio") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    shares = producers.family_farm_shares(request.scope, year)
+    target = producers.target_for(year)
+    return render(request, "economy/family_farming.html", {
+        "year": year, "shares": shares, "target": target, "chart": producers.share_chart(shares, target),
+        "meeting_target": sum(1 for s in shares if s.meets), "years": range(year - 3, year + 1)})
+
+
+@requires(Can.VIEW, on="pk")
+def nearby(request, org):
+    kitchen = producers.get_kitchen(request.scope, org.pk)
+    return render(request, "economy/nearby.html", {"org": org, "rows": producers.nearby_producers(request.scope,
+                                                                                                    kitchen)})
