@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.template.defaultfilters import floatformat
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -129,7 +130,7 @@ def visible_producers(scope: Scope) -> QuerySet[Producer]:
 def nearby_producers(scope: Scope, kitchen: Organisation, limit_items: int = 5) -> list[dict]:
     """For a kitchen: the items it buys most (by value, last 12 months), and for each the
     producers of it in its district, then its province — family farmers first."""
-    since = datetime.date.today() - datetime.timedelta(days=365)
+    since = timezone.localdate() - datetime.timedelta(days=365)
     top = list(StockMovement.objects.filter(kitchen=kitchen, kind=MovementKind.PURCHASE, date__gte=since)
                .values("item").annotate(value=Sum("value"), n=Count("id")).order_by("-value")[:limit_items])
     items = FoodItem.objects.in_bulk([t["item"] for t in top])
