@@ -192,6 +192,7 @@ MATRIX = {
     "economy:garden": ("get", econ_garden, [200, 404, 200, 404, 200, 200, 200, 404, L]),
     "economy:family_farming": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
     "economy:nearby": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:report": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 200, 200, 404, L]),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.
 NOT_OURS = ("admin:",)

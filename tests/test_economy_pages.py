@@ -125,7 +125,7 @@ def test_the_share_out_sheet_before_and_after(world, login):
     assert client.post(url, {"on": days_ago(0).isoformat()}).status_code == 302
     assert Cycle.objects.get(pk=cycle.pk).status == Cycle.Status.CLOSED
     page = client.get(url).content.decode()
-    assert "Hoja del reparto" in page and "coincide al céntimo" in page and "Imprimir" in page
+    assert "Hoja del reparto" in page and "coincide al céntimo" in page and "imprima esta hoja" in page
     # 61.00 shared over 6 shares: 10.1666…; 10.16, 20.33, 30.50, and 0.01 left in the box.
     assert "S/ 10.16" in page and "S/ 20.33" in page and "S/ 30.50" in page and "S/ 0.01" in page
 

@@ -19,4 +19,5 @@ urlpatterns = [
     path("<int:pk>/biohuertos/<int:garden>/", views.garden, name="garden"),
     path("agricultura-familiar/", views.family_farming, name="family_farming"),
     path("<int:pk>/productores/", views.nearby, name="nearby"),
+    path("<int:pk>/indicadores/", views.report, name="report"),
 ]

@@ -5,7 +5,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ayni.accounts.scope import Can
 from ayni.capture import inbound
 from ayni.capture.models import Channel, Inbound
-from ayni.economy import gardens, producers, selectors, services
+from ayni.economy import gardens, indicators, producers, selectors, services
 from ayni.economy import meeting as sheets
 from ayni.economy.forms import (
     CycleForm,
@@ -25,6 +25,7 @@ from ayni.economy.forms import (
     ReverseForm,
     ShareOutForm,
 )
+from ayni.lib import exports
 from ayni.lib.forms import apply_validation_error
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
@@ -277,3 +278,20 @@ def nearby(request, org):
     kitchen = producers.get_kitchen(request.scope, org.pk)
     return render(request, "economy/nearby.html", {"org": org, "rows": producers.nearby_producers(request.scope,
                                                                                                     kitchen)})
+
+
+@requires(Can.VIEW, on="pk")
+def report(request, org):
+    """The SAVIX indicators of the organisation's subtree (open cycles); ?formato=csv gives them per
+    group, with SAVIX's own column names."""
+    if request.GET.get("formato") == "csv":
+        names = dict(selectors.visible_groups(request.scope).filter(organisation__path__startswith=org.path)
+                     .values_list("pk", "name"))
+        headers = ["Group", *(savix for _k, savix, _l in indicators.COLUMNS)]
+        response = HttpResponse(exports.csv_bytes(headers, indicators.csv_rows(request.scope, org.path, names)),
+                                content_type=exports.CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="savix-{org.pk}.csv"'
+        return response
+    figures = indicators.indicators(request.scope, under=org.path)
+    rows = [(label, figures[k], k in indicators.MONEY) for k, _s, label in indicators.COLUMNS]
+    return render(request, "economy/report.html", {"org": org, "rows": rows})
