@@ -21,6 +21,7 @@ from ayni.demo.accounts import generate_accounts
 from ayni.demo.assemblies import generate_assemblies
 from ayni.demo.boards import generate_boards
 from ayni.demo.context import DemoContext
+from ayni.demo.economy import generate_economy
 from ayni.demo.kitchens import generate_kitchens
 from ayni.demo.people import generate_people
 from ayni.demo.plan import SCALES, Scale
@@ -53,6 +54,7 @@ STEPS: list[Step] = [
     Step(_("Cocinas: partes diarios y almacén"), generate_kitchens, lambda s: s.base_organisations),
     Step(_("Padrones de usuarios"), generate_rolls, lambda s: s.base_organisations),
     Step(_("Asambleas y votaciones"), generate_assemblies, lambda s: 1),
+    Step(_("Banquitos, biohuertos y compras a la agricultura familiar"), generate_economy, lambda s: 1),
 ]
 
 
