@@ -445,6 +445,7 @@ def share_out(*, scope: Scope, cycle: Cycle, on: datetime.date) -> ShareOut:
     ShareOutLine.objects.bulk_create([ShareOutLine(share_out=done, member_id=line.member, shares=line.shares,
                                                    gross=line.gross, owed=line.owed, netted=line.netted,
                                                    paid=line.paid) for line in plan.lines])
+    payouts = []
     for line in plan.lines:
         member = members[line.member]
         if line.netted:
@@ -452,8 +453,12 @@ def share_out(*, scope: Scope, cycle: Cycle, on: datetime.date) -> ShareOut:
             _apply_payment(scope, cycle, None, member, states, line.netted, "", Entry.Channel.SYSTEM,
                            share_out=done, on=on)
         if line.gross:
-            _post(scope=scope, cycle=cycle, meeting=None, member=member, kind=EntryKind.SHARE_OUT, amount=line.gross,
-                  on=on, channel=Entry.Channel.SYSTEM, share_out=done)
+            payouts.append(Entry(group_id=cycle.group_id, cycle=cycle, member=member, kind=EntryKind.SHARE_OUT,
+                                 amount=line.gross, on=on, channel=Entry.Channel.SYSTEM, share_out=done,
+                                 created_by=scope.actor))
+    # The payouts are written together; the share-out's one audit entry below names them all (its
+    # lines), as the sheet read at the meeting does.
+    Entry.objects.bulk_create(payouts)
     cycle.status = Cycle.Status.CLOSED
     cycle.closed_at = timezone.now()
     cycle.save(update_fields=["status", "closed_at"])
