@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
 from ayni.economy.models import FamilyFarmTarget, Producer, Programme, Purchase
+from ayni.geo.models import District
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.models import FoodItem, MovementKind, StockMovement
 from ayni.orgs.models import Organisation
@@ -92,15 +93,20 @@ def family_farm_shares(scope: Scope, year: int) -> list[Share]:
     targets = dict(FamilyFarmTarget.objects.values_list("year", "percent"))
     target = target_for(year, targets)
     # A date range, not `on__year`, so that the (on, municipality, programme) index serves it.
-    rows = (Purchase.objects.filter(scope.q(Can.VIEW, prefix="buyer__"), on__gte=datetime.date(year, 1, 1),
-                                    on__lt=datetime.date(year + 1, 1, 1))
-            .values("municipality__code", "municipality__name", "programme")
-            .annotate(total=Sum("amount"), family=Sum("amount", filter=Q(family_farm=True)))
-            .order_by("municipality__name", "programme"))
+    rows = list(Purchase.objects.filter(scope.q(Can.VIEW, prefix="buyer__"), on__gte=datetime.date(year, 1, 1),
+                                        on__lt=datetime.date(year + 1, 1, 1))
+                .values("municipality_id", "programme")
+                .annotate(total=Sum("amount"), family=Sum("amount", filter=Q(family_farm=True)))
+                .order_by())
+    # Grouped by the district's id alone (no join in the grouping); its name read once after.
+    places = {pk: (name, code) for pk, name, code in District.objects.filter(
+        pk__in={r["municipality_id"] for r in rows}).values_list("pk", "name", "code")}
     labels = dict(Programme.choices)
-    return [Share(municipality=r["municipality__name"].title(), municipality_code=r["municipality__code"],
-                  programme=str(labels.get(r["programme"], r["programme"])), total=r["total"] or 0,
-                  family=r["family"] or 0, target=target) for r in rows]
+    shares = [Share(municipality=places[r["municipality_id"]][0].title(),
+                    municipality_code=places[r["municipality_id"]][1],
+                    programme=str(labels.get(r["programme"], r["programme"])), total=r["total"] or 0,
+                    family=r["family"] or 0, target=target) for r in rows]
+    return sorted(shares, key=lambda s: (s.municipality, s.programme))
 
 
 def share_chart(shares: list[Share], target: Decimal) -> SafeString:
