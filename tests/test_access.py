@@ -24,6 +24,7 @@ from tests.advocacy_helpers import (
 )
 from tests.capture_helpers import api_token
 from tests.conftest import build_world
+from tests.economy_helpers import econ_entry, econ_garden, econ_group
 from tests.evidence_helpers import public_lima
 from tests.governance_helpers import gov_agreement, gov_assembly, gov_election, gov_payment, gov_signed_page
 from tests.kitchens import (
@@ -342,6 +343,24 @@ MATRIX = {
     "protection:incident_add": ("get", lambda w: {}, [404, 404, 404, 404, 404, 404, 200, 404, L]),
     "protection:incidents_export": ("get", lambda w: {}, [404, 404, 404, 404, 404, 404, 200, 404, L]),
     "protection:exit": ("post", lambda w: {}, [L] * 9),
+    # Savings groups (banquitos): figures under VIEW, the books' pages under EDIT; names only with
+    # VIEW_PERSONAL (tests/test_economy_pages.py). The outbox's batch answers a form post with 400.
+    "economy:index": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
+    "economy:groups": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:group_create": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "economy:group": ("get", econ_group, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:member_add": ("get", econ_group, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "economy:cycle_open": ("get", econ_group, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "economy:meeting": ("get", econ_group, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "economy:sync": ("post", econ_group, [400, 404, 400, 404, 400, 403, 400, 404, L]),
+    "economy:reverse": ("get", econ_entry, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "economy:share_out": ("get", econ_group, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:gardens": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:garden_create": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "economy:garden": ("get", econ_garden, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:family_farming": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
+    "economy:nearby": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:report": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 200, 200, 404, L]),
 }
 # Django's own admin (platform administrators only) is covered by its own tests.
 NOT_OURS = ("admin:",)

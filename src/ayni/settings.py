@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ayni.governance",
     "ayni.advocacy",
     "ayni.leadership",
+    "ayni.economy",
     "ayni.files",
     "ayni.memory",
     "ayni.reach",

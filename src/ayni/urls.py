@@ -19,6 +19,7 @@ urlpatterns = [
     path("formacion/", include("ayni.leadership.urls")),
     path("verificar/", include("ayni.leadership.public_urls")),
     path("proteccion/", include("ayni.protection.urls")),
+    path("economia/", include("ayni.economy.urls")),
     path("api/v1/", api.urls),
     path("odk/", include("ayni.reach.urls")),
     path("", include("ayni.capture.urls")),

@@ -147,6 +147,18 @@ ACTION_LABELS = {
     "protection.service": gettext_lazy("Cambió el directorio de servicios"),
     "protection.incident": gettext_lazy("Registró un incidente de seguridad"),
     "protection.rotate": gettext_lazy("Cambió la clave maestra de protección"),
+    "savings.group": gettext_lazy("Creó un banquito"),
+    "savings.cycle": gettext_lazy("Abrió un ciclo del banquito"),
+    "savings.member": gettext_lazy("Anotó a una socia en el banquito"),
+    "savings.meeting": gettext_lazy("Abrió una reunión del banquito"),
+    "savings.attendance": gettext_lazy("Registró la asistencia a la reunión del banquito"),
+    "savings.entry": gettext_lazy("Anotó un movimiento del banquito"),
+    "savings.box": gettext_lazy("Anotó el conteo de la caja del banquito"),
+    "savings.share_out": gettext_lazy("Hizo el reparto del banquito"),
+    "garden.create": gettext_lazy("Registró un biohuerto"),
+    "garden.harvest": gettext_lazy("Anotó una cosecha del biohuerto"),
+    "producer.create": gettext_lazy("Registró a un productor"),
+    "producer.purchase": gettext_lazy("Anotó una compra a un productor"),
 }
 
 # Machine fields that say nothing to a reader of the change (bookkeeping, not content).

@@ -185,10 +185,13 @@ HANDLERS = {
 
 
 def register_handler(kind: str, handler) -> None:
-    """Let a domain above capture (attendance at a training session) process the items of its
-    kind: `handler(inbound, scope) -> dict` runs inside the item's savepoint, raises a
-    ValidationError to refuse, and keeps its writes idempotent (a replay must not count twice).
-    Called from the domain's `AppConfig.ready()`, as `commands.register` is for texts."""
+    """Let a domain above capture process the offline items of its kind (attendance at a training
+    session, a savings group's meeting sheet), from its `AppConfig.ready()`, as `commands.register`
+    is for texts: `handler(inbound, scope) -> dict` is applied like the kitchen's own items — raw
+    first, once, replayable — inside the item's savepoint, raises a ValidationError to refuse, and
+    keeps its writes idempotent (a replay must not count twice)."""
+    if kind in HANDLERS and HANDLERS[kind] is not handler:
+        raise ValueError(f"inbound kind {kind!r} is already handled")
     HANDLERS[kind] = handler
 
 

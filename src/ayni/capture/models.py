@@ -57,6 +57,7 @@ class Inbound(models.Model):
         MOVEMENT = "movement", _("Movimiento de almacén")
         ROLL_ENTRY = "roll_entry", _("Ingreso al padrón")
         RECEIPT = "receipt", _("Recepción de entrega")
+        SAVINGS_MEETING = "meeting", _("Reunión del banquito")
         MESSAGE = "message", _("Mensaje de texto")
         ATTENDANCE = "attendance", _("Asistencia a una sesión de formación")
 

@@ -22,6 +22,7 @@ from ayni.demo.advocacy import generate_advocacy
 from ayni.demo.assemblies import generate_assemblies
 from ayni.demo.boards import generate_boards
 from ayni.demo.context import DemoContext
+from ayni.demo.economy import generate_economy
 from ayni.demo.kitchens import generate_kitchens
 from ayni.demo.leadership import generate_leadership
 from ayni.demo.memory import generate_memory
@@ -61,6 +62,7 @@ STEPS: list[Step] = [
     Step(_("Compromisos de autoridades y calificación comunitaria"), generate_advocacy, lambda s: 1),
     Step(_("Formación: escuelas, asistencia y certificados"), generate_leadership, lambda s: 1),
     Step(_("Protección"), generate_protection, lambda s: 1),
+    Step(_("Banquitos, biohuertos y compras a la agricultura familiar"), generate_economy, lambda s: 1),
 ]
 
 

@@ -1,15 +1,17 @@
 /* Ayni's service worker: the leader's forms open without signal.
-   Only the home page and the outbox forms are kept on the phone (network first, the
-   copy on the phone when there is no signal): pages with other people's names are never
-   stored. Signing out deletes the copies. Submissions are not handled here but by outbox.js,
+   Only the home page and the outbox forms are kept on the phone (network first, the copy on
+   the phone when there is no signal). Pages with other people's names are stored only where
+   the work needs them without signal — a facilitator's session list, a treasurer's meeting
+   sheet — and signing out deletes every copy. Submissions are not handled here but by outbox.js,
    which keeps them in IndexedDB until the server has them. */
 "use strict";
 var VERSION = "ayni-1";
 var ASSETS = __ASSETS__;
 var OFFLINE = __OFFLINE__;
 var LOGOUT = __LOGOUT__;
-// A facilitator's session list is kept too: she takes attendance where there is no signal.
-var PAGES = /^\/(cocina\/\d+\/(dia\/\d{4}-\d{2}-\d{2}|movimiento)\/|padron\/\d+\/agregar\/|formacion\/sesion\/\d+\/)?$/;
+// A facilitator's session list and a treasurer's meeting sheet are kept too: she takes
+// attendance, or runs the meeting, where there is no signal.
+var PAGES = /^\/(cocina\/\d+\/(dia\/\d{4}-\d{2}-\d{2}|movimiento)\/|padron\/\d+\/agregar\/|formacion\/sesion\/\d+\/|economia\/\d+\/banquito\/\d+\/reunion\/)?$/;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(VERSION).then(function (cache) { return cache.addAll(ASSETS); })

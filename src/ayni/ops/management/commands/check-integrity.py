@@ -8,6 +8,7 @@ governance/integrity.py)."""
 from django.core.management.base import BaseCommand, CommandError
 
 from ayni.advocacy import integrity as advocacy
+from ayni.economy import integrity as economy
 from ayni.files import integrity as files
 from ayni.governance import integrity as governance
 from ayni.kitchens import integrity
@@ -37,6 +38,7 @@ CHECKS = [
     ("experiences: reviewed before published", memory.experience_violations),
     ("advocacy: stages and overdue commitments", advocacy.advocacy_violations),
     ("protection: every case key opens", protection.protection_violations),
+    ("savings groups: money conserved, share-outs recomputed", economy.economy_violations),
     ("orphan rows", integrity.orphan_violations),
     ("leadership: completion = recount of attendance", leadership.check_completion),
     ("leadership: every credential verifies against its key", leadership.check_credentials),
