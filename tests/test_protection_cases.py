@@ -167,7 +167,10 @@ def test_end_of_retention_shreds_the_case_and_its_month_key(pw):
     assert selectors.read_case(Scope.for_user(pw.dora), kept.pk).alias == "Sigue"
 
 
-def test_rotation_rewraps_every_case_key_and_retires_the_old_master(pw, settings):
+def test_rotation_rewraps_every_case_key_and_retires_the_old_master(pw, settings, tmp_path):
+    # A key file of its own, with one key: the process's may hold others (the demo rotates it).
+    settings.PROTECTION_KEY_FILE = tmp_path / "master.key"
+    keys.write_keyfile(settings.PROTECTION_KEY_FILE, [keys.new_key()])
     cases = [a_case(pw, alias=f"R{i}") for i in range(5)]
     old = keys.keyring()
     keys.write_keyfile(settings.PROTECTION_KEY_FILE, [keys.new_key(), *old.keys])

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from ayni.accounts.models import Role, RoleGrant, User
 from ayni.accounts.scope import Scope
-from ayni.audit.models import AuditEntry
 from ayni.demo.context import Account, DemoContext
 from ayni.protection import keys, rotation, vault
 from ayni.protection.models import Case, CaseKey, Referral, Service, Step
@@ -96,9 +95,8 @@ def generate_protection(ctx: DemoContext) -> None:
         ctx.notes.append(_("Se creó una clave maestra de protección en %(p)s: guárdela (docs/protection.md).")
                          % {"p": settings.PROTECTION_KEY_FILE})
     rng = ctx.rng
-    # The cases go through the services (sealing needs them), which write the audit trail; the
-    # demo is recorded as one entry (`demo.generate`), so theirs are taken out at the end.
-    audit_before = AuditEntry.objects.aggregate(m=Max("pk"))["m"] or 0
+    # The cases go through the services (sealing needs them); the generator takes back the audit
+    # entries they write, as for every step.
     lima = next(n for n in ctx.by_kind["federacion-provincial"] if n.key == "lima-sur")
     district_node = next((n for n in lima.children if n.kind == "federacion-distrital"), lima)
     bases = [n for n in district_node.walk() if n.kind not in ("federacion-distrital", "federacion-provincial")]
@@ -158,6 +156,5 @@ def generate_protection(ctx: DemoContext) -> None:
         ring = keys.keyring()
         keys.write_keyfile(settings.PROTECTION_KEY_FILE, [keys.new_key(), *ring.keys])
         rotation.rewrap_all()
-    AuditEntry.objects.filter(pk__gt=audit_before, action__startswith="protection.").delete()
     ctx.counts["protection_cases"] = len(made)
     ctx.progress.update(1)
