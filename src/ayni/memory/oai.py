@@ -30,8 +30,15 @@ DC = "http://purl.org/dc/elements/1.1/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
-for prefix, uri in (("", OAI), ("oai_dc", OAI_DC), ("dc", DC), ("xsi", XSI)):
-    ET.register_namespace(prefix, uri)
+PREFIXES = (("", OAI), ("oai_dc", OAI_DC), ("dc", DC), ("xsi", XSI))
+
+
+def _serialise(root) -> bytes:
+    # ElementTree's prefixes are one registry for the whole process, and other code takes the
+    # default one for itself (pyxform, for the XForms namespace): ours are set again each time.
+    for prefix, uri in PREFIXES:
+        ET.register_namespace(prefix, uri)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
 
 PAGE_SIZE = 50
 TOKEN_SECONDS = 24 * 3600
@@ -153,7 +160,7 @@ def respond(request) -> HttpResponse:
         if error.code in ("badVerb", "badArgument"):
             request_element.attrib.clear()
         _sub(root, "error", error.message, code=error.code)
-    content = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+    content = _serialise(root)
     response = HttpResponse(content, content_type="text/xml; charset=utf-8")
     response["X-Content-Type-Options"] = "nosniff"
     return response
