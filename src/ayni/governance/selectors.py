@@ -11,7 +11,7 @@ from ayni.accounts.scope import Can, Scope
 from ayni.governance.models import Agreement, Assembly, Attendance, Elector, Motion, Participation, Proxy
 from ayni.governance.rules import ATTENDANCE_OPENS_BEFORE
 from ayni.orgs.models import Organisation
-from ayni.people.models import Person
+from ayni.people.models import Membership, Person
 
 
 def visible_assemblies(scope: Scope) -> QuerySet[Assembly]:
@@ -146,6 +146,18 @@ def convocations_for(person, now=None) -> list[dict]:
 def phone_forms(phone: str) -> list[str]:
     """The ways a normalised phone ('987654321') may have been written on a person's record."""
     return [phone, f"+51{phone}", f"51{phone}"] if phone else []
+
+
+def motion_of_her_organisation(people, number: int) -> Motion | None:
+    """The motion numbered `number` if one of `people` (the sender of a text) belongs to its
+    assembly's organisation or one below it, so that she can be told why she is not on its roll;
+    None otherwise — for anyone else it reads as a motion that does not exist."""
+    motion = Motion.objects.filter(pk=number).select_related("item__assembly__organisation").first()
+    if motion is None:
+        return None
+    inside = Membership.objects.filter(person__in=people,
+                                       organisation__path__startswith=motion.item.assembly.organisation.path)
+    return motion if inside.exists() else None
 
 
 def people_with_phone(phone: str) -> QuerySet[Person]:

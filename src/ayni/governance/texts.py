@@ -127,7 +127,7 @@ def vote_by_text(inbound: Inbound, args: list[str]) -> str:
             raise _not_on_any_roll()
         # Not on the roll of that motion's assembly: a socia of its own organisation learns why;
         # anyone else reads what a motion that does not exist reads.
-        other = Motion.objects.filter(pk=int(number)).select_related("item__assembly__organisation").first()
+        other = selectors.motion_of_her_organisation(people, int(number))
         if other is not None:
             for person in people:
                 why = services.why_not_on_roll(person, other.item.assembly)
