@@ -107,6 +107,14 @@ class CasePage:
     files: list = field(default_factory=list)
 
 
+def referral_for_change(scope: Scope, pk: int, referral_pk: int) -> Referral:
+    """A referral of a case she may change; "not found" for any other, as for the case itself."""
+    referral = Referral.objects.filter(pk=referral_pk, case=case_for_change(scope, pk, lock=False)).first()
+    if referral is None:
+        raise not_found()
+    return referral
+
+
 def read_case(scope: Scope, pk: int, part: str = AccessEntry.Part.CASE) -> CasePage:
     case, glass = _case(scope, pk)
     log_reads(scope, [case], part, glass=glass)

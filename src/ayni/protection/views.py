@@ -42,7 +42,7 @@ from ayni.protection.forms import (
     StepForm,
     SupervisorForm,
 )
-from ayni.protection.models import AccessEntry, Case, Incident, Referral
+from ayni.protection.models import AccessEntry, Case, Incident
 
 
 def _is_admin(scope) -> bool:
@@ -164,10 +164,8 @@ def _referral(request, pk, rid):
 @protected()
 def referral_edit(request, pk, rid):
     scope = request.scope
-    case = _case_for_change(request, pk)
-    referral = Referral.objects.filter(pk=rid, case=case).first()
-    if referral is None:
-        raise Http404(_("No encontrado."))
+    referral = selectors.referral_for_change(scope, pk, rid)
+    case = referral.case
     form = ReferralUpdateForm(request.POST or None, initial={"status": referral.status,
                                                              "follow_up_on": referral.follow_up_on})
     return form_page(request, form, template="protection/form.html",
