@@ -45,10 +45,10 @@ def a_case(w, *, defender=None, kind=Case.Kind.VIOLENCE, alias=PLANTED_ALIAS, **
         data.update(problem=Case.Problem.INHERITANCE, land_use=Case.LandUse.FARM, tenure=Case.Tenure.HEIR,
                     parcel={"geometry": {"type": "Point", "coordinates": [-76.94, -12.21]}, "area_m2": 2500},
                     claim="la parcela de su madre", involved="dos hermanos")
+    data.update(district=w.kitchen.district, opened_on=timezone.localdate() - datetime.timedelta(days=10))
     data.update(extra)
-    return record_case(scope=Scope.for_user(defender), organisation=w.kitchen, district=w.kitchen.district,
-                       kind=kind, age_band=Case.AgeBand.A30_44, alias=alias,
-                       opened_on=timezone.localdate() - datetime.timedelta(days=10), **data)
+    return record_case(scope=Scope.for_user(defender), organisation=w.kitchen, kind=kind,
+                       age_band=Case.AgeBand.A30_44, alias=alias, **data)
 
 
 def a_referral(w, case) -> Referral:

@@ -46,3 +46,29 @@ def test_a_defensora_records_a_case_and_a_referral_then_quick_exit_leaves_nothin
         assert ALIAS not in page.content() and "Acompañarla" not in page.content()
         assert "/proteccion/caso/" not in page.url or "ingresar" in page.content().lower() or \
             "Ingresar" in page.content()
+
+
+def test_the_counts_map_fits_the_phone_passes_axe_and_the_page_weight_budget(page, browser, live_server):
+    """A coordinator's map of the federation's cases: on a 360-px phone, checked by axe-core, its
+    table behind "Ver los datos", and within the first-visit budget of every page."""
+    from ayni.geo.models import District
+    from tests.protection_helpers import a_case
+    from tests.test_browser_pageweight import FIRST_KB, state_for, weigh
+
+    world = protection_world(build_world())
+    for i in range(6):
+        a_case(world, alias=f"{ALIAS} {i}")
+    a_case(world, alias=f"{ALIAS} fuera", district=District.objects.get(code="080101"))
+    log_in(page, "carmen", PASSWORD)
+    path = f"/proteccion/cifras/{world.lima.pk}/"
+    page.goto(path)
+    svg = page.locator("svg[role=img]")
+    assert svg.count() == 1
+    assert page.locator("svg title").first.text_content().startswith("Casos por provincia")
+    assert_fits_the_phone(page)
+    page.get_by_text("Ver los datos").click()
+    table = page.locator(".map table").inner_text()
+    assert "Lima" in table and "Cusco" not in table and "—" in table  # 6 in Lima, 1 elsewhere: both blank
+    assert ALIAS not in page.content()
+    first, _repeat = weigh(browser, live_server.url, state_for(browser, live_server.url, "carmen"), path)
+    assert first <= FIRST_KB, f"{first:.1f} KB"

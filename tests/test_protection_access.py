@@ -173,3 +173,59 @@ def test_the_supervisor_gets_a_weekly_summary_of_who_read_what_once_a_week(pw):
     assert "dora: 1 lecturas de 1 casos" in summary.text and PLANTED_ALIAS not in summary.text
     assert weekly_summaries() == 0
     assert weekly_summaries(now=timezone.now() + datetime.timedelta(days=8)) == 1
+
+
+# Every URL of a case, for every role, the defensoras' included (the access matrix in
+# tests/test_access.py has the rows of the other personas): the assigned defensora and the
+# supervisor reach each one, everybody else finds nothing, and each read leaves an entry.
+CASE_URLS = ["case", "case_edit", "referral_add", "referral_edit", "referral_sheet", "step_add", "file_add", "file"]
+LOGGED = {"case": AccessEntry.Part.CASE, "case_edit": AccessEntry.Part.CASE,
+          "referral_sheet": AccessEntry.Part.SHEET, "file": AccessEntry.Part.FILE}
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_every_case_url_for_every_role(client, pw, who):
+    from ayni.protection.services import add_file
+    from tests.protection_helpers import PDF
+
+    case = a_case(pw, kind="land")
+    referral = a_referral(pw, case)
+    item = add_file(scope=Scope.for_user(pw.dora), case=case, label="title", content=PDF)
+    client.force_login(getattr(pw, who))
+    for name in CASE_URLS:
+        kwargs = {"pk": case.pk}
+        if name.startswith("referral_") and name != "referral_add":
+            kwargs["rid"] = referral.pk
+        if name == "file":
+            kwargs["fid"] = item.pk
+        before = AccessEntry.objects.filter(reader=getattr(pw, who), case_number=case.pk).count()
+        response = client.get(reverse(f"protection:{name}", kwargs=kwargs))
+        assert response.status_code == READERS[who], (who, name)
+        logged = AccessEntry.objects.filter(reader=getattr(pw, who), case_number=case.pk)
+        if READERS[who] == 200 and name in LOGGED:
+            assert logged.count() == before + 1 and logged.latest("pk").part == LOGGED[name], (who, name)
+        elif READERS[who] == 404:
+            assert logged.count() == before == 0, (who, name)
+
+
+# The pages that are not one case, for the defensoras: Dora (defensora), Sara (defensora and
+# supervisor of Lima), Delia (defensora beside Dora), Dina (defensora in Cusco).
+OTHER_URLS = {
+    "index": {"dora": 200, "sara": 200, "delia": 200, "dina": 200},
+    "case_new": {"dora": 200, "sara": 200, "delia": 200, "dina": 200},
+    "reads": {"dora": 404, "sara": 200, "delia": 404, "dina": 404},
+    "glass": {"dora": 404, "sara": 404, "delia": 404, "dina": 404},
+    "supervisors": {"dora": 404, "sara": 404, "delia": 404, "dina": 404},
+    "directory": {"dora": 200, "sara": 200, "delia": 200, "dina": 200},
+    "incidents": {"dora": 404, "sara": 200, "delia": 404, "dina": 404},
+    "incidents_export": {"dora": 404, "sara": 200, "delia": 404, "dina": 404},
+}
+
+
+@pytest.mark.parametrize("who", ["dora", "sara", "delia", "dina"])
+def test_the_other_protection_pages_for_each_defensora(client, pw, who):
+    client.force_login(getattr(pw, who))
+    for name, expected in OTHER_URLS.items():
+        assert client.get(reverse(f"protection:{name}")).status_code == expected[who], (who, name)
+    # Counts are for who may view the federation: a defensora alone does not.
+    assert client.get(reverse("protection:counts", kwargs={"pk": pw.lima.pk})).status_code == 404

@@ -126,11 +126,11 @@ def test_counts_by_district_hide_small_cells(client, pw):
         a_case(pw, alias=f"A{i}")
     a_case(pw, kind="land")
     client.force_login(pw.coordinator)
-    rows = selectors.counts(Scope.for_user(pw.coordinator), pw.lima)
+    rows = selectors.counts(Scope.for_user(pw.coordinator), pw.lima).rows
     assert len(rows) == 1 and rows[0].violence is None and rows[0].land is None  # 1 land case hides the row
     for i in range(4):
         a_case(pw, kind="land", alias=f"L{i}")
-    rows = selectors.counts(Scope.for_user(pw.coordinator), pw.lima)
+    rows = selectors.counts(Scope.for_user(pw.coordinator), pw.lima).rows
     assert (rows[0].violence, rows[0].land) == (6, 5)
     page = client.get(reverse("protection:counts", kwargs={"pk": pw.lima.pk})).content.decode()
     assert PLANTED_ALIAS not in page and "A1" not in page

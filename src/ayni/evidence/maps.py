@@ -122,14 +122,44 @@ def map_data(level: str, indicator_key: str, kitchens_qs) -> tuple[MapData, MapD
             MapData(level, INDICATORS["cocinas"], coverage, names))
 
 
+def bounds_of(paths: list[str]) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) of outlines written as `M x y` and relative `l` steps, as the map's are."""
+    xs, ys = [], []
+    for d in paths:
+        for part in d.replace("z", "").split("M")[1:]:
+            head, _l, steps = part.partition("l")
+            x, y = (float(v) for v in head.replace("-", " -").split())
+            xs.append(x)
+            ys.append(y)
+            numbers = [float(v) for v in steps.replace("-", " -").split()]
+            for dx, dy in zip(numbers[::2], numbers[1::2], strict=True):
+                x, y = x + dx, y + dy
+                xs.append(x)
+                ys.append(y)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _framed(shapes_of: dict[str, str], frame, width: int, height: int) -> tuple[str, str]:
+    """The transform that enlarges the places in `frame` to fill the map (their neighbours
+    clipped at its edge), and the outline width that stays thin once enlarged."""
+    x0, y0, x1, y1 = bounds_of([shapes_of[c] for c in frame if c in shapes_of] or list(shapes_of.values()))
+    pad = 4
+    scale = min(width / (x1 - x0 + 2 * pad), height / (y1 - y0 + 2 * pad), 12)
+    dx = (width - (x1 - x0) * scale) / 2 - x0 * scale
+    dy = (height - (y1 - y0) * scale) / 2 - y0 * scale
+    return f' transform="translate({dx:.1f} {dy:.1f}) scale({scale:.3f})"', f"{0.5 / scale:.3f}"
+
+
 @drawn_once
-def choropleth(data: MapData, *, title: str = "", titles: bool | None = None) -> SafeString:
+def choropleth(data: MapData, *, title: str = "", titles: bool | None = None, frame=None) -> SafeString:
     """The map, its legend at the right, and the values as a table in `<details>`. Paths get a
     `<title>` (a tooltip) only on the department map: 195 of them would double the province
-    map's weight, and the table says the same."""
+    map's weight, and the table says the same. `frame`, a few place codes: the map shows
+    those places enlarged, not the whole country."""
     geo = shapes()
     key = LEVELS[data.level][0]
     width, height = geo["width"], geo["height"]
+    transform, stroke = _framed(geo[key], frame, width, height) if frame else ("", ".5")
     titles = (data.level == "departamento") if titles is None else titles
     known = [v for v in data.values.values() if v is not None]
     bounds = breaks(known)
@@ -157,11 +187,14 @@ def choropleth(data: MapData, *, title: str = "", titles: bool | None = None) ->
     cid = f"map-{data.level}-{data.indicator.key}"
     desc = _("Mapa del Perú por %(level)s: cuanto más oscuro, mayor el valor. Los valores están en la tabla.") % {
         "level": data.level}
+    shapes_g = f'<g stroke="#fff" stroke-width="{stroke}" stroke-linejoin="round"{transform}>{"".join(body)}</g>'
+    if frame:
+        shapes_g = (f'<clipPath id="{cid}-c"><rect width="{width}" height="{height}"/></clipPath>'
+                    f'<g clip-path="url(#{cid}-c)">{shapes_g}</g>')
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 84} {height}" width="100%" role="img" '
            f'aria-labelledby="{cid}-t {cid}-d" font-family="system-ui,sans-serif">'
            f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(desc)}</desc>'
-           f'<g stroke="#fff" stroke-width=".5" stroke-linejoin="round">{"".join(body)}</g>'
-           f'<g fill="#1f1a17">{"".join(legend)}</g></svg>')
+           f'{shapes_g}<g fill="#1f1a17">{"".join(legend)}</g></svg>')
     rows = sorted(((data.names.get(c, c), v) for c, v in data.values.items()),
                   key=lambda r: (r[1] is None, -(r[1] or 0), r[0]))
     table = ("<table><thead><tr><th>" + escape(_("Lugar")) + "</th><th>" + escape(title) + "</th></tr></thead><tbody>"

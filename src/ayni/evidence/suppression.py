@@ -47,19 +47,20 @@ def additive(hidden: tuple[int, ...]) -> Residual:
     return residual
 
 
-def protect(cells: list[Cell], residual: Residual, known: tuple[bool, ...]) -> None:
-    """Blank more cells (in place) until the residual is 0 or at least 3 kitchens for every
-    count whose total the public knows (`known`). `cells` come with their own suppression set."""
+def protect(cells: list[Cell], residual: Residual, known: tuple[bool, ...], minimum: int = MIN_KITCHENS) -> None:
+    """Blank more cells (in place) until the residual is 0 or at least `minimum` (3 kitchens)
+    for every count whose total the public knows (`known`). `cells` come with their own
+    suppression set."""
     while True:
         left = residual([c for c in cells if c.suppressed])
-        need = [k and small(n) for k, n in zip(known, left, strict=True)]
+        need = [k and small(n, minimum) for k, n in zip(known, left, strict=True)]
         if not any(need):
             return
         fixes = [c for c in cells if not c.suppressed
-                 and any(want and n >= MIN_KITCHENS for want, n in zip(need, c.counts, strict=True))]
+                 and any(want and n >= minimum for want, n in zip(need, c.counts, strict=True))]
         if not fixes:
             # Every published cell counts 0 there, so the total is the residual and is small:
             # the caller has already left it blank.
             return
-        min(fixes, key=lambda c: (-sum(want and n >= MIN_KITCHENS for want, n in zip(need, c.counts, strict=True)),
+        min(fixes, key=lambda c: (-sum(want and n >= minimum for want, n in zip(need, c.counts, strict=True)),
                                   sum(c.counts), c.key)).suppressed = True

@@ -7,14 +7,14 @@ supervisor. Nothing here carries a case's content: numbers, parts and readers on
 """
 
 import datetime
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
-from ayni.lib.db import insert_rows
 from ayni.protection.models import AccessEntry, Alert, BreakGlass, Case, Supervisor
 
 # More distinct cases than this read by one person within the window is unusual.
@@ -50,23 +50,35 @@ def may_read(scope: Scope, case: Case, now: datetime.datetime | None = None,
     return scope.reads_case(defender_id=case.defender_id, supervisor_id=sup, glass_until=until, now=now), True
 
 
-def in_territory(scope: Scope, case: Case, org_path: str) -> bool:
-    """The case was recorded where the reader is a defensora (her grant's subtree)."""
-    return any(org_path.startswith(path) for path, _sub in scope.reach(Can.PROTECT))
+def territories(scope: Scope) -> tuple[str, ...]:
+    """The paths where she is a defensora (her grants' subtrees), read once per page."""
+    return tuple(path for path, _sub in scope.reach(Can.PROTECT))
 
 
-def log_reads(scope: Scope, cases: list[Case], part: str, *, item: int | None = None,
+@dataclass(frozen=True)
+class Read:
+    """What the read log needs of a case: its number, its federation, where it was recorded."""
+
+    pk: int
+    federation_id: int | None
+    org_path: str
+
+
+def log_reads(scope: Scope, cases: list[Read], part: str, *, item: int | None = None,
               glass: bool = False, now: datetime.datetime | None = None) -> None:
-    """Write the read entries, then look for unusual reading and tell the supervisor."""
+    """Write the read entries (one statement run once per case, in one commit), then look for
+    unusual reading and tell the supervisor."""
     now = now or timezone.now()
-    entries = [AccessEntry(case_number=c.pk, federation_id=c.federation_id, reader_id=scope.user_id, at=now,
-                           part=part, item=item, break_glass=glass,
-                           outside_territory=glass or not in_territory(scope, c, c.organisation.path))
-               for c in cases]
-    with transaction.atomic():  # one commit (one fsync on SQLite), not one per row
-        insert_rows(entries)  # ids not read back: one prepared statement, run per row
-    for entry, case in zip(entries, cases, strict=True):
-        if entry.outside_territory and not glass:
+    paths = territories(scope)
+    outside = [glass or not c.org_path.startswith(paths) for c in cases]
+    at = connection.ops.adapt_datetimefield_value(now)
+    rows = [(c.pk, c.federation_id, scope.user_id, at, part, item, glass, out)
+            for c, out in zip(cases, outside, strict=True)]
+    if rows:
+        with transaction.atomic(), connection.cursor() as cursor:  # one commit (one fsync on SQLite)
+            cursor.executemany(_INSERT, rows)
+    for out, case in zip(outside, cases, strict=True):
+        if out and not glass:
             alert(case.federation_id, Alert.Kind.UNUSUAL, scope.user, now,
                   _("%(who)s leyó un caso fuera de su territorio (caso N.º %(n)s).")
                   % {"who": _reader(scope), "n": case.pk})
@@ -77,6 +89,11 @@ def log_reads(scope: Scope, cases: list[Case], part: str, *, item: int | None = 
             for federation_id in {c.federation_id for c in cases}:
                 alert(federation_id, Alert.Kind.UNUSUAL, scope.user, now,
                       _("%(who)s abrió más de %(n)s casos en una hora.") % {"who": _reader(scope), "n": UNUSUAL_CASES})
+
+
+_COLUMNS = ("case_number", "federation_id", "reader_id", "at", "part", "item", "break_glass", "outside_territory")
+_INSERT = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model, values bound
+    AccessEntry._meta.db_table, ", ".join(_COLUMNS), ", ".join(["%s"] * len(_COLUMNS)))
 
 
 def _reader(scope: Scope) -> str:

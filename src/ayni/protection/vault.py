@@ -1,6 +1,7 @@
 """Whether protection can open its keys, and the case keys of rows: the bridge between
 `keys.py` (pure cryptography) and the tables."""
 
+import functools
 import secrets
 
 from cryptography.exceptions import InvalidTag
@@ -18,12 +19,18 @@ def _proof(master: bytes) -> bytes:
     return nonce + AESGCM(master).encrypt(nonce, PROOF, b"proof")
 
 
-def _proven(master: bytes, proof: bytes) -> bool:
-    proof = bytes(proof)
+@functools.lru_cache(maxsize=64)
+def _proven_cached(master: bytes, proof: bytes) -> bool:
     try:
         return AESGCM(master).decrypt(proof[:keys.NONCE], proof[keys.NONCE:], b"proof") == PROOF
     except InvalidTag:
         return False
+
+
+def _proven(master: bytes, proof) -> bool:
+    """The check value opens under this key (remembered per key and value: every protection
+    page asks, and the answer for the same bytes never changes)."""
+    return _proven_cached(master, bytes(proof))
 
 
 def lock_reason() -> str:

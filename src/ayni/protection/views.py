@@ -19,12 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from ayni.accounts.models import Role, User
 from ayni.accounts.scope import Can
-from ayni.evidence.charts import bar_chart
+from ayni.evidence import maps
 from ayni.lib import uploads
 from ayni.lib.views import form_page
 from ayni.orgs.models import Organisation
@@ -49,6 +50,11 @@ def _is_admin(scope) -> bool:
     return bool(scope.user_id) and (scope.is_superuser or Role.PLATFORM_ADMIN in scope.roles)
 
 
+# How often the last-seen time of a protection page is written to the session: the idle
+# sign-out may come this many seconds early, and a page is not a session write every time.
+SEEN_EVERY = 20
+
+
 def protected(*, admin: bool = False, editors: bool = False, keys: bool = True):
     """The gate of every protection page (see the module docstring). `admin`: platform admins
     pass too (break-glass, supervisors, incidents); `editors`: whoever edits a federation (the
@@ -69,7 +75,8 @@ def protected(*, admin: bool = False, editors: bool = False, keys: bool = True):
             if seen and now - seen > settings.PROTECTION_IDLE_SECONDS:
                 logout(request)
                 return redirect_to_login(request.get_full_path())
-            request.session["protection_seen"] = now
+            if not seen or now - seen > SEEN_EVERY:  # not a session write on every page
+                request.session["protection_seen"] = now
             if keys and scope.holds(Can.PROTECT):
                 reason = vault.lock_reason()
                 if reason:
@@ -278,15 +285,23 @@ def service_add(request):
                      success=_("Guardado."), then=lambda s: redirect("protection:directory"))
 
 
+# The map's one figure: cases, whole numbers.
+CASES = maps.Indicator("casos", gettext_lazy("Casos"), None, 0)
+
+
 @protected(editors=True, keys=False)
 def counts(request, pk):
+    """A federation's cases by province on a map and by district in a table: counts only."""
     org = get_organisation(request.scope, pk, Can.VIEW)
-    rows = selectors.counts(request.scope, org)
-    shown = [(f"{r.district.title()} {r.year}", r.violence + r.land) for r in rows if r.violence is not None]
-    chart = bar_chart(_("Casos por distrito y año"), shown,
-                      desc=_("Solo las celdas con cinco casos o más.")) if shown else ""
-    return render(request, "protection/counts.html", {"org": org, "rows": rows, "chart": chart,
-                                                       "minimum": selectors.MIN_CASES})
+    year = request.GET.get("anio", "")
+    found = selectors.counts(request.scope, org, year=int(year) if year.isdigit() else None)
+    figure = ""
+    if found.places:
+        title = _("Casos por provincia, %(year)s") % {"year": found.year} if found.year else _("Casos por provincia")
+        figure = maps.choropleth(maps.MapData("provincia", CASES, found.places, found.names), title=title,
+                                 frame=frozenset(found.places))
+    return render(request, "protection/counts.html", {"org": org, "found": found, "rows": found.rows,
+                                                       "map": figure, "minimum": selectors.MIN_CASES})
 
 
 def _incident_pages(scope):
