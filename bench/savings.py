@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=500, help="cycles shared out per transaction")
     args = parser.parse_args()
     groups = args.groups or (100 if args.quick else 2000)
     scratch = tempfile.mkdtemp(prefix="ayni-savings-")
@@ -119,13 +120,17 @@ def main() -> None:
     generation_s = time.monotonic() - t0
     print(f"generation: {entries_total:,} entries in {generation_s:.1f} s", flush=True)
 
-    t0 = time.monotonic()
-    for cycle in Cycle.objects.select_related("group__organisation").order_by("pk"):
-        services.share_out(scope=system, cycle=cycle, on=today)
-    share_out_s = time.monotonic() - t0
+    # The share-out of every group, a federation's batch at a time (`services.share_out_many`:
+    # the ledgers read in one query, the entries and the audit written in bulk).
+    t0, c0 = time.monotonic(), time.process_time()
+    cycles = list(Cycle.objects.select_related("group__organisation").order_by("pk"))
+    for i in range(0, len(cycles), args.batch):
+        services.share_out_many(scope=system, cycles=cycles[i:i + args.batch], on=today)
+    share_out_s, share_out_cpu_s = time.monotonic() - t0, time.process_time() - c0
     t0 = time.monotonic()
     problems = integrity.share_out_violations() + integrity.conservation_violations()
     recompute_s = time.monotonic() - t0
+    print(f"share-out CPU {share_out_cpu_s:.1f} s ({share_out_cpu_s * 1000 / groups:.2f} ms per group)", flush=True)
     print(f"share-out of {groups} groups: {share_out_s:.1f} s (goal ≤ 30 s on SQLite); recomputation from the "
           f"ledger {recompute_s:.1f} s: {'equal to the céntimo' if not problems else problems[:3]}", flush=True)
 
@@ -174,6 +179,8 @@ def main() -> None:
     print("RESULT " + json.dumps({
         "engine": connection.vendor, "groups": groups, "entries": entries_total,
         "generation_s": round(generation_s, 1), "share_out_s": round(share_out_s, 1),
+        "share_out_cpu_s": round(share_out_cpu_s, 2), "share_out_cpu_ms_per_group": round(
+            share_out_cpu_s * 1000 / groups, 2),
         "recompute_s": round(recompute_s, 1), "share_out_exact": not problems,
         "indicators_p50_ms": round(ind_p50, 1), "indicators_p95_ms": round(ind_p95, 1),
         "family_farm_p50_ms": round(ff_p50, 1), "family_farm_p95_ms": round(ff_p95, 1)}))
