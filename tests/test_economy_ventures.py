@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def socia(org, n):
-    return register_person(scope=SYSTEM, organisation=org, given_names=f"Emprendedora {n}",
-                           paternal_surname=f"Ventura{n:03}")
+    return register_person(
+        scope=SYSTEM, organisation=org, given_names=f"Emprendedora {n}", paternal_surname=f"Ventura{n:03}"
+    )
 
 
 def bakery(org, name="Panadería Santa Rosa"):
@@ -46,8 +47,9 @@ def test_a_correction_replaces_the_month_and_the_audit_keeps_what_it_said(world)
     venture = bakery(world.kitchen)
     month = days_ago(0).replace(day=1)
     ventures.record_month(scope=SYSTEM, venture=venture, month=month, sales=10_000, costs=4_000)
-    ventures.record_month(scope=SYSTEM, venture=venture, month=month + datetime.timedelta(days=3), sales=12_000,
-                          costs=4_000)
+    ventures.record_month(
+        scope=SYSTEM, venture=venture, month=month + datetime.timedelta(days=3), sales=12_000, costs=4_000
+    )
     assert list(VentureMonth.objects.values_list("month", "sales")) == [(month, 12_000)]
     last = AuditEntry.objects.filter(action="venture.month").order_by("-pk").first()
     assert last.before["sales"] == 10_000 and last.after["sales"] == 12_000
@@ -72,17 +74,28 @@ def test_bad_input_is_refused_in_spanish_and_nothing_is_saved(world):
 
 def test_the_pages_register_a_venture_and_its_month_and_names_stay_personal(world, login):
     client = login(world.leader)
-    response = client.post(reverse("economy:venture_create", kwargs={"pk": world.kitchen.pk}),
-                           {"name": "Catering Mamá Killa", "activity": "catering", "products": "Menús"})
+    response = client.post(
+        reverse("economy:venture_create", kwargs={"pk": world.kitchen.pk}),
+        {"name": "Catering Mamá Killa", "activity": "catering", "products": "Menús"},
+    )
     assert response.status_code == 302
     venture = ventures.visible_ventures(SYSTEM).get(name="Catering Mamá Killa")
     ana = socia(world.kitchen, 1)
     kwargs = {"pk": world.kitchen.pk, "venture": venture.pk}
-    assert client.post(reverse("economy:venture_member_add", kwargs=kwargs),
-                       {"person": ana.pk, "since": days_ago(3).strftime("%d/%m/%Y")}).status_code == 302
+    assert (
+        client.post(
+            reverse("economy:venture_member_add", kwargs=kwargs),
+            {"person": ana.pk, "since": days_ago(3).strftime("%d/%m/%Y")},
+        ).status_code
+        == 302
+    )
     month = days_ago(0).strftime("%m/%Y")
-    assert client.post(reverse("economy:venture_month", kwargs=kwargs),
-                       {"month": month, "sales": "1234.50", "costs": "200"}).status_code == 302
+    assert (
+        client.post(
+            reverse("economy:venture_month", kwargs=kwargs), {"month": month, "sales": "1234.50", "costs": "200"}
+        ).status_code
+        == 302
+    )
     assert VentureMonth.objects.get(venture=venture).sales == 123_450
     page = client.get(reverse("economy:venture", kwargs=kwargs)).content.decode()
     assert ana.full_name in page and "S/ 1,234.50" in page

@@ -122,6 +122,14 @@ def map_data(level: str, indicator_key: str, kitchens_qs) -> tuple[MapData, MapD
             MapData(level, INDICATORS["cocinas"], coverage, names))
 
 
+def layer_data(level: str, indicator, values: dict[str, float | None]) -> MapData:
+    """A layer registered by a domain above evidence (`evidence/panels.py`), as map data."""
+    _key, model, _digits = LEVELS[level]
+    names = {code: name.title() for code, name in model.objects.values_list("code", "name")}
+    return MapData(level, Indicator(indicator.key, indicator.label, None, indicator.decimals, indicator.unit),
+                   {code: values.get(code) for code in names}, names)
+
+
 @drawn_once
 def choropleth(data: MapData, *, title: str = "", titles: bool | None = None) -> SafeString:
     """The map, its legend at the right, and the values as a table in `<details>`. Paths get a
