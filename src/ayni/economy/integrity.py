@@ -79,29 +79,32 @@ def share_out_violations(cycle_ids=None, chunk: int = 500) -> list[str]:
     for i in range(0, len(done), chunk):
         part = done[i:i + chunk]
         ids = [s.cycle_id for s in part]
-        rows_by = services.ledgers_of(ids, without_share_out=False)
+        before_by = services.ledgers_of(ids)
+        after_by = services.ledgers_of(ids, with_share_out=True)
         loans_by = services.loans_of(ids)
-        own = set(Entry.objects.filter(cycle_id__in=ids, share_out__isnull=False).values_list("pk", flat=True))
         lines_by = defaultdict(set)
         for line in ShareOutLine.objects.filter(share_out__in=part).values_list(
                 "share_out_id", "member_id", "shares", "gross", "owed", "netted", "paid"):
             lines_by[line[0]].add(line[1:])
+        own = defaultdict(lambda: defaultdict(int))
+        for share_out_id, kind, total in (Entry.objects.filter(share_out__in=part).values("share_out_id", "kind")
+                                          .annotate(t=Sum("amount")).order_by()
+                                          .values_list("share_out_id", "kind", "t")):
+            own[share_out_id][kind] = total or 0
         for stored in part:
-            rows = rows_by[stored.cycle_id]
-            before = [r for r in rows if r.pk not in own]
+            before = before_by[stored.cycle_id]
             plan = services._plan_from(before, services._states_of(loans_by[stored.cycle_id], before, stored.on))
             if lines_by[stored.pk] != {(x.member, x.shares, x.gross, x.owed, x.netted, x.paid) for x in plan.lines} \
                     or (stored.distributable, stored.remainder, stored.box) != (plan.distributable, plan.remainder,
                                                                                plan.box):
                 out.append(_("Reparto del ciclo %(c)s: no coincide con el recálculo desde el libro.")
                            % {"c": stored.cycle_id})
-            mine = [r for r in rows if r.pk in own]
-            paid = sum(r.amount for r in mine if r.kind == EntryKind.SHARE_OUT)
-            netted = sum(r.amount for r in mine if r.kind in (EntryKind.REPAYMENT, EntryKind.INTEREST))
+            paid = own[stored.pk][EntryKind.SHARE_OUT]
+            netted = own[stored.pk][EntryKind.REPAYMENT] + own[stored.pk][EntryKind.INTEREST]
             if paid != sum(x.gross for x in plan.lines) or netted != plan.recovered:
                 out.append(_("Reparto del ciclo %(c)s: sus movimientos no pagan lo que dice la hoja.")
                            % {"c": stored.cycle_id})
-            after = ledger.books(rows).box
+            after = ledger.books(after_by[stored.cycle_id]).box
             if after != plan.social_fund + plan.remainder:
                 out.append(_("Reparto del ciclo %(c)s: en caja quedan %(a)s y no el fondo social más el sobrante.")
                            % {"c": stored.cycle_id, "a": after})
