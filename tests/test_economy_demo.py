@@ -1,5 +1,6 @@
 """The demo's economy: groups over two cycles with share-outs and loans in arrears, gardens whose
-harvests are in the stock, purchases above and below the target, ventures with the women who earn from them — and integrity holds on it."""
+harvests are in the stock, purchases above and below the target,
+ventures with the women who earn from them — and integrity holds on it."""
 
 import pytest
 from django.core.management import call_command
