@@ -119,6 +119,13 @@ def main() -> None:
             Entry.objects.bulk_create(rows, batch_size=5000)
             entries_total += len(rows)
     generation_s = time.monotonic() - t0
+
+    def analyze():  # autovacuum is off on the bench's PostgreSQL: the planner needs fresh statistics
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+
+    analyze()
     print(f"generation: {entries_total:,} entries in {generation_s:.1f} s", flush=True)
 
     # The share-out of every group, a federation's batch at a time (`services.share_out_many`:
@@ -151,6 +158,7 @@ def main() -> None:
                 rows.append(Entry(group_id=cycle.group_id, cycle=cycle, member_id=mid, kind=EntryKind.SHARES,
                                   amount=2000, shares=2, on=second_start, channel="system"))
         Entry.objects.bulk_create(rows, batch_size=5000)
+    analyze()
     timings, cpu = [], []
     for _ in range(args.requests):
         t0, c0 = time.monotonic(), time.process_time()
@@ -171,6 +179,7 @@ def main() -> None:
                      on=datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randint(0, 300)),
                      amount=rng.randint(1000, 100000),
                      family_farm=rng.random() < 0.25) for d in districts for _ in range(5)], batch_size=5000)
+    analyze()
     timings, cpu = [], []
     for _ in range(args.requests):
         t0, c0 = time.monotonic(), time.process_time()
@@ -178,7 +187,8 @@ def main() -> None:
         timings.append((time.monotonic() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
     ff_p50, ff_p95, ff_cpu_p95 = statistics.median(timings), percentile(timings, 95), percentile(cpu, 95)
-    print(f"family-farming share CPU p95 {ff_cpu_p95:.0f} ms", flush=True)
+    ff_cpu_p50 = statistics.median(cpu)
+    print(f"family-farming share CPU p50 {ff_cpu_p50:.0f} ms, p95 {ff_cpu_p95:.0f} ms", flush=True)
     print(f"family-farming share, {len({s.municipality_code for s in shares})} municipalities: p50 {ff_p50:.0f} ms, "
           f"p95 {ff_p95:.0f} ms (goal ≤ 200 ms)", flush=True)
     print("RESULT " + json.dumps({
@@ -190,7 +200,7 @@ def main() -> None:
         "indicators_p50_ms": round(ind_p50, 1), "indicators_p95_ms": round(ind_p95, 1),
         "indicators_cpu_p95_ms": round(ind_cpu_p95, 1),
         "family_farm_p50_ms": round(ff_p50, 1), "family_farm_p95_ms": round(ff_p95, 1),
-        "family_farm_cpu_p95_ms": round(ff_cpu_p95, 1)}))
+        "family_farm_cpu_p50_ms": round(ff_cpu_p50, 1), "family_farm_cpu_p95_ms": round(ff_cpu_p95, 1)}))
 
 
 if __name__ == "__main__":
