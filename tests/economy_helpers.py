@@ -52,3 +52,12 @@ def econ_garden(w):
                                    kind="community", area_m2=200, crops="Lechuga, acelga",
                                    kitchens_supplied=[w.kitchen])
     return {"pk": w.kitchen.pk, "garden": garden.pk}
+
+
+def econ_venture(w):
+    """A venture that is a member of the Lima kitchen's organisation (access matrix)."""
+    from ayni.economy import ventures
+
+    venture = ventures.create_venture(scope=SYSTEM, organisation=w.kitchen, name="Panadería Las Emprendedoras",
+                                      activity="food", products="Pan y tortas")
+    return {"pk": w.kitchen.pk, "venture": venture.pk}

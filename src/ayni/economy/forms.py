@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ayni.economy.models import Cycle, Garden, InterestMethod
+from ayni.economy.models import Cycle, Garden, InterestMethod, Venture
 from ayni.kitchens.models import FoodItem
 from ayni.lib.forms import DateField
 
@@ -100,3 +100,33 @@ class HarvestForm(forms.Form):
     def __init__(self, *args, kitchens=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kitchen"].queryset = kitchens
+
+
+class VentureForm(forms.Form):
+    name = forms.CharField(label=_("Nombre del emprendimiento"), max_length=120)
+    activity = forms.ChoiceField(label=_("Actividad"), choices=Venture.Activity.choices)
+    products = forms.CharField(label=_("Qué hace o vende"), max_length=200, required=False)
+    member_since = DateField(label=_("Socia de la organización desde"), required=False)
+
+
+class VentureMemberForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Socia"), queryset=None)
+    since = DateField(label=_("Trabaja en el emprendimiento desde"))
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+
+
+class VentureMonthForm(forms.Form):
+    """Sales and costs of a month, in soles."""
+
+    month = forms.DateField(label=_("Mes (mm/aaaa)"), input_formats=["%Y-%m", "%m/%Y"],
+                            error_messages={"invalid": _("Escriba el mes como mm/aaaa.")},
+                            widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    sales = forms.DecimalField(label=_("Ventas del mes (S/)"), **MONEY)
+    costs = forms.DecimalField(label=_("Costos del mes (S/)"), **MONEY)
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {"month": data["month"], "sales": cents(data["sales"]), "costs": cents(data["costs"])}

@@ -10,7 +10,7 @@ from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from ayni.economy import ledger, services
-from ayni.economy.models import CASH_IN, CASH_OUT, Cycle, Entry, EntryKind, Loan, ShareOut
+from ayni.economy.models import CASH_IN, CASH_OUT, Cycle, Entry, EntryKind, Loan, ShareOut, ShareOutLine
 
 
 def _kind_totals(**filters) -> dict:
@@ -67,30 +67,47 @@ def loan_violations() -> list[str]:
     return out
 
 
-def share_out_violations(cycle_ids=None) -> list[str]:
+def share_out_violations(cycle_ids=None, chunk: int = 500) -> list[str]:
     """Each stored share-out equals a recomputation from the ledger without its own entries, and
-    its entries pay exactly what its lines say."""
+    its entries pay exactly what its lines say. The ledgers are read a chunk of cycles at a time,
+    in one query each (`services.ledgers_of`)."""
     out = []
-    done = ShareOut.objects.select_related("cycle__group__organisation").prefetch_related("lines")
+    done = ShareOut.objects.order_by("cycle_id")
     if cycle_ids is not None:
         done = done.filter(cycle_id__in=cycle_ids)
-    for stored in done:
-        plan = services.plan_share_out(stored.cycle, stored.on)
-        lines = {(x.member_id, x.shares, x.gross, x.owed, x.netted, x.paid) for x in stored.lines.all()}
-        if lines != {(x.member, x.shares, x.gross, x.owed, x.netted, x.paid) for x in plan.lines} or (
-                stored.distributable, stored.remainder, stored.box) != (plan.distributable, plan.remainder, plan.box):
-            out.append(_("Reparto del ciclo %(c)s: no coincide con el recálculo desde el libro.")
-                       % {"c": stored.cycle_id})
-        paid = Entry.objects.filter(share_out=stored, kind=EntryKind.SHARE_OUT).aggregate(s=Sum("amount"))["s"] or 0
-        netted = (Entry.objects.filter(share_out=stored, kind__in=[EntryKind.REPAYMENT, EntryKind.INTEREST])
-                  .aggregate(s=Sum("amount"))["s"] or 0)
-        if paid != sum(x.gross for x in plan.lines) or netted != plan.recovered:
-            out.append(_("Reparto del ciclo %(c)s: sus movimientos no pagan lo que dice la hoja.")
-                       % {"c": stored.cycle_id})
-        after = ledger.books(services.rows_of(stored.cycle)).box
-        if after != plan.social_fund + plan.remainder:
-            out.append(_("Reparto del ciclo %(c)s: en caja quedan %(a)s y no el fondo social más el sobrante.")
-                       % {"c": stored.cycle_id, "a": after})
+    done = list(done)
+    for i in range(0, len(done), chunk):
+        part = done[i:i + chunk]
+        ids = [s.cycle_id for s in part]
+        before_by = services.ledgers_of(ids)
+        after_by = services.ledgers_of(ids, with_share_out=True)
+        loans_by = services.loans_of(ids)
+        lines_by = defaultdict(set)
+        for line in ShareOutLine.objects.filter(share_out__in=part).values_list(
+                "share_out_id", "member_id", "shares", "gross", "owed", "netted", "paid"):
+            lines_by[line[0]].add(line[1:])
+        own = defaultdict(lambda: defaultdict(int))
+        for share_out_id, kind, total in (Entry.objects.filter(share_out__in=part).values("share_out_id", "kind")
+                                          .annotate(t=Sum("amount")).order_by()
+                                          .values_list("share_out_id", "kind", "t")):
+            own[share_out_id][kind] = total or 0
+        for stored in part:
+            before = before_by[stored.cycle_id]
+            plan = services._plan_from(before, services._states_of(loans_by[stored.cycle_id], before, stored.on))
+            if lines_by[stored.pk] != {(x.member, x.shares, x.gross, x.owed, x.netted, x.paid) for x in plan.lines} \
+                    or (stored.distributable, stored.remainder, stored.box) != (plan.distributable, plan.remainder,
+                                                                               plan.box):
+                out.append(_("Reparto del ciclo %(c)s: no coincide con el recálculo desde el libro.")
+                           % {"c": stored.cycle_id})
+            paid = own[stored.pk][EntryKind.SHARE_OUT]
+            netted = own[stored.pk][EntryKind.REPAYMENT] + own[stored.pk][EntryKind.INTEREST]
+            if paid != sum(x.gross for x in plan.lines) or netted != plan.recovered:
+                out.append(_("Reparto del ciclo %(c)s: sus movimientos no pagan lo que dice la hoja.")
+                           % {"c": stored.cycle_id})
+            after = ledger.books(after_by[stored.cycle_id]).box
+            if after != plan.social_fund + plan.remainder:
+                out.append(_("Reparto del ciclo %(c)s: en caja quedan %(a)s y no el fondo social más el sobrante.")
+                           % {"c": stored.cycle_id, "a": after})
     open_with_share = Cycle.objects.filter(status=Cycle.Status.OPEN, share_out__isnull=False)
     out += [_("Ciclo %(c)s: tiene reparto pero sigue abierto.") % {"c": pk}
             for pk in open_with_share.values_list("pk", flat=True)]
@@ -99,6 +116,7 @@ def share_out_violations(cycle_ids=None) -> list[str]:
 
 def economy_violations() -> list[str]:
     from ayni.economy.gardens import harvest_violations
+    from ayni.economy.ventures import venture_violations
 
     return (conservation_violations() + reversal_violations() + loan_violations() + share_out_violations()
-            + harvest_violations())
+            + harvest_violations() + venture_violations())

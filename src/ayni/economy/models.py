@@ -396,3 +396,82 @@ class Purchase(models.Model):
         verbose_name_plural = _("compras")
         indexes = [models.Index(fields=["on", "municipality", "programme"], name="economy_purchase_share")]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="economy_purchase_positive")]
+
+
+# --- Ventures ----------------------------------------------------------------------------------
+
+class Venture(models.Model):
+    """A women's venture (*emprendimiento*): a bakery, crafts, catering… kept by the
+    organisation it is a member of (usually a federation), with its members (the women who earn
+    from it) and, if it keeps them, its sales and costs by month."""
+
+    class Activity(models.TextChoices):
+        FOOD = "food", _("Panadería, repostería o comidas")
+        CATERING = "catering", _("Servicio de alimentación (catering)")
+        CRAFTS = "crafts", _("Artesanía")
+        TEXTILES = "textiles", _("Tejido y confección")
+        FARMING = "farming", _("Crianza o cultivo")
+        TRADE = "trade", _("Bodega o venta")
+        OTHER = "other", _("Otra actividad")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="ventures",
+                                     verbose_name=_("organización de la que es socia"))
+    name = models.CharField(_("nombre"), max_length=120)
+    activity = models.CharField(_("actividad"), max_length=10, choices=Activity.choices, default=Activity.FOOD)
+    products = models.CharField(_("qué hace o vende"), max_length=200, blank=True)
+    member_since = models.DateField(_("socia de la organización desde"), null=True, blank=True)
+    closed_on = models.DateField(_("dejó de funcionar"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("emprendimiento")
+        verbose_name_plural = _("emprendimientos")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VentureMember(models.Model):
+    """A woman who works in and earns from the venture."""
+
+    venture = models.ForeignKey(Venture, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="ventures")
+    since = models.DateField(_("desde"))
+    until = models.DateField(_("hasta"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("socia del emprendimiento")
+        verbose_name_plural = _("socias del emprendimiento")
+        constraints = [models.UniqueConstraint(fields=["venture", "person"], name="economy_venture_member_once")]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class VentureMonth(models.Model):
+    """A venture's sales and costs in one month, in céntimos (optional: not every venture keeps
+    them). The month is its first day; a correction replaces the figures, the audit trail keeps
+    the ones before."""
+
+    venture = models.ForeignKey(Venture, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField(_("mes"))
+    sales = models.BigIntegerField(_("ventas (céntimos)"))
+    costs = models.BigIntegerField(_("costos (céntimos)"))
+
+    class Meta:
+        verbose_name = _("mes del emprendimiento")
+        verbose_name_plural = _("meses del emprendimiento")
+        ordering = ["venture", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["venture", "month"], name="economy_venture_month_once"),
+            models.CheckConstraint(condition=models.Q(sales__gte=0, costs__gte=0),
+                                   name="economy_venture_month_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.month.strftime("%m/%Y")
+
+    @property
+    def net(self) -> int:
+        return self.sales - self.costs

@@ -8,8 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -18,6 +20,8 @@ from django.utils.translation import gettext as _
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
 from ayni.economy.models import FamilyFarmTarget, Producer, Programme, Purchase
+from ayni.evidence import panels
+from ayni.evidence.panels import Figure
 from ayni.geo.models import District
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.models import FoodItem, MovementKind, StockMovement
@@ -59,6 +63,7 @@ def record_purchase(*, scope: Scope, buyer: Organisation, producer: Producer | N
                                        producer=producer, family_farm=bool(producer and producer.is_family_farm),
                                        on=on, amount=amount, movement=movement)
     record(scope=scope, action="producer.purchase", obj=purchase, org_path=buyer.path, after=snapshot(purchase))
+    purchases_changed()
     return purchase
 
 
@@ -101,10 +106,12 @@ def family_farm_shares(scope: Scope, year: int) -> list[Share]:
     # Grouped by the district's id alone (no join in the grouping); its name read once after.
     places = {pk: (name, code) for pk, name, code in District.objects.filter(
         pk__in={r["municipality_id"] for r in rows}).values_list("pk", "name", "code")}
-    labels = dict(Programme.choices)
-    shares = [Share(municipality=places[r["municipality_id"]][0].title(),
+    # Each label translated once (not once per row: that was most of the time), each name titled once.
+    labels = {k: str(v) for k, v in Programme.choices}
+    places = {pk: (name.title(), code) for pk, (name, code) in places.items()}
+    shares = [Share(municipality=places[r["municipality_id"]][0],
                     municipality_code=places[r["municipality_id"]][1],
-                    programme=str(labels.get(r["programme"], r["programme"])), total=r["total"] or 0,
+                    programme=labels.get(r["programme"], r["programme"]), total=r["total"] or 0,
                     family=r["family"] or 0, target=target) for r in rows]
     return sorted(shares, key=lambda s: (s.municipality, s.programme))
 
@@ -164,3 +171,61 @@ def get_kitchen(scope: Scope, pk) -> Organisation:
             "district").get(pk=pk)
     except (Organisation.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+# --- On the evidence dashboard, map and brief (registered in apps.py through evidence/panels.py) ---
+
+PANEL_KEY = "agricultura-familiar"
+
+
+def _in_selection(sel) -> QuerySet[Purchase]:
+    """The purchases of a dashboard selection: buyers in sight under its organisation, in its
+    place, in its months."""
+    last = sel.last.replace(day=1)
+    end = datetime.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+    qs = Purchase.objects.filter(sel.on_path("buyer__"), on__gte=sel.first.replace(day=1), on__lt=end)
+    if sel.place is not None:
+        qs = qs.filter(municipality__code__startswith=sel.place.code)
+    return qs
+
+
+def _pct(family: int, total: int) -> float | None:
+    return round(family * 100 / total, 1) if total else None
+
+
+def panel_figure(sel):
+    """The share of the selection's purchases from family farming, against the target of its last
+    year, and the municipalities that buy most, each with its share (three queries)."""
+    rows = list(_in_selection(sel).values("municipality_id").annotate(
+        total=Sum("amount"), family=Sum("amount", filter=Q(family_farm=True))).order_by())
+    if not rows:
+        return None
+    target = target_for(sel.last.year)
+    total = sum(r["total"] or 0 for r in rows)
+    family = sum(r["family"] or 0 for r in rows)
+    meeting = sum(1 for r in rows if (r["family"] or 0) * 100 >= target * (r["total"] or 0))
+    top = sorted(rows, key=lambda r: -(r["total"] or 0))[:12]
+    names = dict(District.objects.filter(pk__in=[r["municipality_id"] for r in top]).values_list("pk", "name"))
+    share = _pct(family, total)
+    return Figure(
+        headline=f"{share:.1f} %",
+        label=_("de lo comprado vino de la agricultura familiar"),
+        note=_("Meta de %(year)s (Ley 31071): %(target)s %%. La cumplen %(n)s de %(m)s municipalidades.")
+        % {"year": sel.last.year, "target": floatformat(target, -2), "n": meeting, "m": len(rows)},
+        bars_title=_("Compras a la agricultura familiar, por municipalidad (%)"),
+        bars=[(names.get(r["municipality_id"], r["municipality_id"]).title(), _pct(r["family"] or 0, r["total"]))
+              for r in top],
+        bars_desc=_("Las municipalidades que más compran, con la parte de sus compras a la agricultura familiar."),
+        unit=" %", decimals=1, link=reverse("economy:family_farming") + f"?anio={sel.last.year}")
+
+
+def place_shares(sel, digits: int) -> dict[str, float | None]:
+    """The share from family farming per department (2) or province (4) code: one grouped query."""
+    rows = (_in_selection(sel).annotate(place=Substr("municipality_id", 1, digits)).values("place")
+            .annotate(total=Sum("amount"), family=Sum("amount", filter=Q(family_farm=True))).order_by())
+    return {r["place"]: _pct(r["family"] or 0, r["total"] or 0) for r in rows}
+
+
+def purchases_changed() -> None:
+    """A purchase was recorded: the evidence pages that show the share must be drawn again."""
+    panels.changed(PANEL_KEY)

@@ -9,11 +9,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
-from ayni.audit.services import record, snapshot
+from ayni.audit.services import entry as audit_entry
+from ayni.audit.services import record, record_many, snapshot
 from ayni.economy import ledger, shareout
 from ayni.economy.models import (
     Attendance,
@@ -412,16 +414,20 @@ def count_box(*, scope: Scope, meeting: Meeting, counted: int) -> Meeting:
 
 # --- Share-out ------------------------------------------------------------------------------
 
-def plan_share_out(cycle: Cycle, on: datetime.date, rows: list[ledger.Row] | None = None) -> shareout.Plan:
-    """The share-out computed from the ledger without the share-out's own entries: what the sheet
-    shows before it is done, and its recomputation after."""
-    if rows is None:
-        rows = [r for r in rows_of(cycle)]
-        excluded = set(Entry.objects.filter(cycle=cycle, share_out__isnull=False).values_list("pk", flat=True))
-        rows = [r for r in rows if r.pk not in excluded]
+def _states_of(loans, rows: list[ledger.Row], on: datetime.date) -> list[ledger.LoanState]:
+    """The loans' states on a day from rows already read (loans in pk order)."""
+    by_loan: dict[int, list[ledger.Row]] = {}
+    for r in rows:
+        if r.loan is not None:
+            by_loan.setdefault(r.loan, []).append(r)
+    return [ledger.loan_state(loan_terms(loan), by_loan.get(loan.pk, []), on)
+            for loan in sorted(loans, key=lambda x: x.pk)]
+
+
+def _plan_from(rows: list[ledger.Row], states: list[ledger.LoanState]) -> shareout.Plan:
     books = ledger.books(rows)
     owed: dict[int, int] = {}
-    for state in loan_states(cycle, on, rows=rows):
+    for state in states:
         if state.owed:
             owed[state.terms.member] = owed.get(state.terms.member, 0) + state.owed
     shares = {m: b.shares for m, b in books.members.items() if b.shares}
@@ -429,39 +435,122 @@ def plan_share_out(cycle: Cycle, on: datetime.date, rows: list[ledger.Row] | Non
     return shareout.plan(box=books.box, social_fund=books.social_fund, shares=shares, savings=savings, owed=owed)
 
 
+def plan_share_out(cycle: Cycle, on: datetime.date, rows: list[ledger.Row] | None = None) -> shareout.Plan:
+    """The share-out computed from the ledger without the share-out's own entries: what the sheet
+    shows before it is done, and its recomputation after."""
+    if rows is None:
+        rows = [r for r in rows_of(cycle)]
+        excluded = set(Entry.objects.filter(cycle=cycle, share_out__isnull=False).values_list("pk", flat=True))
+        rows = [r for r in rows if r.pk not in excluded]
+    return _plan_from(rows, _states_of(list(cycle.loans.all()), rows, on))
+
+
+def ledgers_of(cycle_ids, *, with_share_out: bool = False) -> dict[int, list[ledger.Row]]:
+    """What the books of many cycles need, per cycle, in two queries: the movements that name no
+    loan summed per member and kind by the database (the books only add them up), and the loans'
+    movements one by one, with their days (interest and arrears follow the calendar). The share-out's
+    own entries are left out unless asked for. `ledger.books` gives the same figures as from the
+    rows one by one."""
+    ids = list(cycle_ids)
+    out: dict[int, list[ledger.Row]] = {c: [] for c in ids}
+    qs = Entry.objects.filter(cycle_id__in=ids)
+    if not with_share_out:
+        qs = qs.filter(share_out__isnull=True)
+    for c, member, kind, amount, shares in (qs.filter(loan__isnull=True).values("cycle_id", "member_id", "kind")
+                                            .annotate(a=Sum("amount"), s=Sum("shares")).order_by()
+                                            .values_list("cycle_id", "member_id", "kind", "a", "s")):
+        out[c].append(ledger.Row(kind=kind, amount=amount or 0, shares=shares or 0, member=member))
+    for c, k, a, s, m, lo, d, pk, r in qs.filter(loan__isnull=False).order_by("cycle_id", "on", "pk").values_list(
+            "cycle_id", "kind", "amount", "shares", "member_id", "loan_id", "on", "pk", "reverses_id"):
+        out[c].append(ledger.Row(kind=k, amount=a, shares=s, member=m, loan=lo, on=d, pk=pk, reverses=r))
+    return out
+
+
+def loans_of(cycle_ids) -> dict[int, list[Loan]]:
+    out: dict[int, list[Loan]] = {c: [] for c in cycle_ids}
+    for loan in Loan.objects.filter(cycle_id__in=list(cycle_ids)).order_by("pk"):
+        out[loan.cycle_id].append(loan)
+    return out
+
+
 @transaction.atomic
 def share_out(*, scope: Scope, cycle: Cycle, on: datetime.date) -> ShareOut:
     """Do the share-out and close the cycle: what each member owes is taken from her payout as
     repayments, her payout is paid, and the rounding remainder stays in the box."""
-    scope.require(Can.EDIT, cycle.group.organisation)
-    cycle = _lock_open(cycle)
-    if on < cycle.starts_on:
-        raise ValidationError({"on": _("El reparto es después del inicio del ciclo.")})
-    plan = plan_share_out(cycle, on)
-    done = ShareOut.objects.create(cycle=cycle, on=on, box=plan.box, social_fund=plan.social_fund,
-                                   recovered=plan.recovered, distributable=plan.distributable,
-                                   total_shares=plan.total_shares, remainder=plan.remainder, created_by=scope.actor)
-    members = GroupMember.objects.in_bulk([line.member for line in plan.lines])
-    ShareOutLine.objects.bulk_create([ShareOutLine(share_out=done, member_id=line.member, shares=line.shares,
-                                                   gross=line.gross, owed=line.owed, netted=line.netted,
-                                                   paid=line.paid) for line in plan.lines])
-    payouts = []
-    for line in plan.lines:
-        member = members[line.member]
-        if line.netted:
-            states = [s for s in loan_states(cycle, on, member=member) if s.owed > 0]
-            _apply_payment(scope, cycle, None, member, states, line.netted, "", Entry.Channel.SYSTEM,
-                           share_out=done, on=on)
-        if line.gross:
-            payouts.append(Entry(group_id=cycle.group_id, cycle=cycle, member=member, kind=EntryKind.SHARE_OUT,
-                                 amount=line.gross, on=on, channel=Entry.Channel.SYSTEM, share_out=done,
-                                 created_by=scope.actor))
-    # The payouts are written together; the share-out's one audit entry below names them all (its
-    # lines), as the sheet read at the meeting does.
-    Entry.objects.bulk_create(payouts)
-    cycle.status = Cycle.Status.CLOSED
-    cycle.closed_at = timezone.now()
-    cycle.save(update_fields=["status", "closed_at"])
-    record(scope=scope, action="savings.share_out", obj=done, org_path=cycle.group.organisation.path,
-           after=snapshot(done))
+    return share_out_many(scope=scope, cycles=[cycle], on=on)[0]
+
+
+@transaction.atomic
+def share_out_many(*, scope: Scope, cycles, on: datetime.date) -> list[ShareOut]:
+    """The share-out of many cycles at once (the end of a season for a whole federation), as
+    `share_out` does one: the ledgers read in one query, each plan computed from them, the
+    netting repayments, the payouts, the sheets and the audit entries written in bulk. All or
+    nothing: one cycle that cannot be shared out refuses the batch, naming it."""
+    ids = sorted({c.pk for c in cycles})
+    locked = list(Cycle.objects.select_for_update().select_related("group__organisation").filter(pk__in=ids)
+                  .order_by("pk"))
+    for cycle in locked:
+        scope.require(Can.EDIT, cycle.group.organisation)
+        if cycle.status != Cycle.Status.OPEN:
+            raise ValidationError(_("El ciclo %(n)s ya se cerró con el reparto: no admite más movimientos.")
+                                  % {"n": cycle.number})
+        if on < cycle.starts_on:
+            raise ValidationError({"on": _("El reparto es después del inicio del ciclo.")})
+    rows_by, loans_by = ledgers_of(ids), loans_of(ids)
+    plans, nettings = {}, {}
+    for cycle in locked:
+        states = _states_of(loans_by[cycle.pk], rows_by[cycle.pk], on)
+        try:
+            plans[cycle.pk] = plan = _plan_from(rows_by[cycle.pk], states)
+        except ValidationError as exc:
+            if len(locked) == 1:
+                raise
+            raise ValidationError(_("%(group)s: %(why)s") % {"group": cycle.group.name,
+                                                               "why": " ".join(exc.messages)}) from None
+        # What each member owes is paid from her payout: oldest loan first, interest then capital.
+        owing: dict[int, list[ledger.LoanState]] = {}
+        for state in states:
+            if state.owed > 0:
+                owing.setdefault(state.terms.member, []).append(state)
+        parts = []
+        for line in plan.lines:
+            left = line.netted
+            for state in owing.get(line.member, []):
+                if left <= 0:
+                    break
+                interest, principal = ledger.split_repayment(state, min(left, state.owed))
+                parts += [(line.member, state.terms.pk, kind, part) for kind, part in
+                          ((EntryKind.INTEREST, interest), (EntryKind.REPAYMENT, principal)) if part > 0]
+                left -= interest + principal
+        nettings[cycle.pk] = parts
+    done = ShareOut.objects.bulk_create([
+        ShareOut(cycle=cycle, on=on, box=plans[cycle.pk].box, social_fund=plans[cycle.pk].social_fund,
+                 recovered=plans[cycle.pk].recovered, distributable=plans[cycle.pk].distributable,
+                 total_shares=plans[cycle.pk].total_shares, remainder=plans[cycle.pk].remainder,
+                 created_by=scope.actor) for cycle in locked])
+    lines, entries, audits = [], [], []
+    for cycle, sheet in zip(locked, done, strict=True):
+        plan = plans[cycle.pk]
+        common = {"group_id": cycle.group_id, "cycle": cycle, "on": on, "channel": Entry.Channel.SYSTEM,
+                  "share_out": sheet, "created_by": scope.actor}
+        lines += [ShareOutLine(share_out=sheet, member_id=x.member, shares=x.shares, gross=x.gross, owed=x.owed,
+                               netted=x.netted, paid=x.paid) for x in plan.lines]
+        entries += [Entry(member_id=m, loan_id=loan, kind=kind, amount=part, **common)
+                    for m, loan, kind, part in nettings[cycle.pk]]
+        # She is paid her whole part; what she owed comes back as the repayments above.
+        entries += [Entry(member_id=x.member, kind=EntryKind.SHARE_OUT, amount=x.gross, **common)
+                    for x in plan.lines if x.gross]
+        # One audit entry per share-out names its sheet (the lines): the payouts and the netting
+        # repayments are read on it, as at the meeting.
+        audits.append(audit_entry(scope=scope, action="savings.share_out", obj=sheet,
+                                  org_path=cycle.group.organisation.path,
+                                  after={**snapshot(sheet), "payouts": sum(1 for x in plan.lines if x.gross),
+                                         "netting_entries": len(nettings[cycle.pk])}))
+    ShareOutLine.objects.bulk_create(lines, batch_size=5000)
+    Entry.objects.bulk_create(entries, batch_size=5000)
+    closed_at = timezone.now()
+    Cycle.objects.filter(pk__in=ids).update(status=Cycle.Status.CLOSED, closed_at=closed_at)
+    for cycle in locked:
+        cycle.status, cycle.closed_at = Cycle.Status.CLOSED, closed_at
+    record_many(audits)
     return done

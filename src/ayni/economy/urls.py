@@ -20,4 +20,9 @@ urlpatterns = [
     path("agricultura-familiar/", views.family_farming, name="family_farming"),
     path("<int:pk>/productores/", views.nearby, name="nearby"),
     path("<int:pk>/indicadores/", views.report, name="report"),
+    path("<int:pk>/emprendimientos/", views.venture_list, name="ventures"),
+    path("<int:pk>/emprendimientos/nuevo/", views.venture_create, name="venture_create"),
+    path("<int:pk>/emprendimientos/<int:venture>/", views.venture, name="venture"),
+    path("<int:pk>/emprendimientos/<int:venture>/socia/", views.venture_member_add, name="venture_member_add"),
+    path("<int:pk>/emprendimientos/<int:venture>/mes/", views.venture_month, name="venture_month"),
 ]

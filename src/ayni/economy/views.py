@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ayni.accounts.scope import Can
 from ayni.capture import inbound
 from ayni.capture.models import Channel, Inbound
-from ayni.economy import gardens, indicators, producers, selectors, services
+from ayni.economy import gardens, indicators, producers, selectors, services, ventures
 from ayni.economy import meeting as sheets
 from ayni.economy.forms import (
     CycleForm,
@@ -24,6 +24,9 @@ from ayni.economy.forms import (
     MemberForm,
     ReverseForm,
     ShareOutForm,
+    VentureForm,
+    VentureMemberForm,
+    VentureMonthForm,
 )
 from ayni.lib import exports
 from ayni.lib.forms import apply_validation_error
@@ -295,3 +298,67 @@ def report(request, org):
     figures = indicators.indicators(request.scope, under=org.path)
     rows = [(label, figures[k], k in indicators.MONEY) for k, _s, label in indicators.COLUMNS]
     return render(request, "economy/report.html", {"org": org, "rows": rows})
+
+
+# --- Ventures ---------------------------------------------------------------------------------
+
+@requires(Can.VIEW, on="pk")
+def venture_list(request, org):
+    """The ventures of the organisation and those under it, with the roll-up: how many women earn
+    from them, and what they sold over the last twelve months."""
+    return render(request, "economy/ventures.html", {
+        "org": org, "ventures": ventures.ventures_under(request.scope, org)[:300],
+        "rollup": ventures.rollup(request.scope, under=org.path), "can_edit": request.scope.holds(Can.EDIT, org)})
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def venture_create(request, org):
+    return form_page(
+        request, VentureForm(request.POST or None),
+        action=lambda d: ventures.create_venture(scope=request.scope, organisation=org, **d),
+        success=_("Emprendimiento registrado."), then=lambda v: redirect("economy:venture", pk=org.pk, venture=v.pk),
+        template="economy/venture_form.html", context={"org": org, "title": _("Nuevo emprendimiento")})
+
+
+@requires(Can.VIEW, on="pk")
+def venture(request, org, venture):
+    """The venture, its months and, for who may see names, its members."""
+    venture = ventures.get_venture(request.scope, org, venture)
+    personal = request.scope.holds(Can.VIEW_PERSONAL, venture.organisation)
+    members = list(ventures.members_of(venture))
+    return render(request, "economy/venture.html", {
+        "org": org, "venture": venture, "months": ventures.months_of(venture), "personal": personal,
+        "members": members if personal else None, "working": sum(1 for m in members if m.until is None),
+        "can_edit": request.scope.holds(Can.EDIT, venture.organisation)})
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def venture_member_add(request, org, venture):
+    venture = ventures.get_venture(request.scope, org, venture)
+    request.scope.require(Can.EDIT, venture.organisation)
+    people = (Person.objects.filter(memberships__organisation__path__startswith=venture.organisation.path,
+                                    memberships__until__isnull=True)
+              .exclude(ventures__venture=venture).order_by("paternal_surname", "given_names").distinct())
+    form = VentureMemberForm(request.POST or None, people=people, initial={"since": timezone.localdate()})
+    return form_page(
+        request, form,
+        action=lambda d: ventures.add_venture_member(scope=request.scope, venture=venture, **d),
+        success=_("Socia anotada en el emprendimiento."), then=to("economy:venture", pk=org.pk, venture=venture.pk),
+        template="economy/venture_form.html",
+        context={"org": org, "venture": venture, "title": _("Anotar a una socia del emprendimiento")})
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def venture_month(request, org, venture):
+    venture = ventures.get_venture(request.scope, org, venture)
+    request.scope.require(Can.EDIT, venture.organisation)
+    form = VentureMonthForm(request.POST or None, initial={"month": timezone.localdate().replace(day=1)})
+    return form_page(
+        request, form,
+        action=lambda d: ventures.record_month(scope=request.scope, venture=venture, **form.values()),
+        success=_("Ventas y costos del mes anotados."), then=to("economy:venture", pk=org.pk, venture=venture.pk),
+        template="economy/venture_form.html",
+        context={"org": org, "venture": venture, "title": _("Ventas y costos de un mes")})

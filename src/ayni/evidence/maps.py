@@ -150,6 +150,14 @@ def _framed(shapes_of: dict[str, str], frame, width: int, height: int) -> tuple[
     return f' transform="translate({dx:.1f} {dy:.1f}) scale({scale:.3f})"', f"{0.5 / scale:.3f}"
 
 
+def layer_data(level: str, indicator, values: dict[str, float | None]) -> MapData:
+    """A layer registered by a domain above evidence (`evidence/panels.py`), as map data."""
+    _key, model, _digits = LEVELS[level]
+    names = {code: name.title() for code, name in model.objects.values_list("code", "name")}
+    return MapData(level, Indicator(indicator.key, indicator.label, None, indicator.decimals, indicator.unit),
+                   {code: values.get(code) for code in names}, names)
+
+
 @drawn_once
 def choropleth(data: MapData, *, title: str = "", titles: bool | None = None, frame=None) -> SafeString:
     """The map, its legend at the right, and the values as a table in `<details>`. Paths get a

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ayni.accounts.scope import Can
-from ayni.evidence import charts, maps, opendata, selectors, services, tables
+from ayni.evidence import charts, maps, opendata, panels, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
 from ayni.kitchens import selectors as kitchen_selectors
@@ -95,6 +95,17 @@ def dashboard_charts(data: dict) -> dict:
     }
 
 
+def panel_charts(sel: selectors.Selection) -> list[dict]:
+    """The panels registered by the domains above evidence (`evidence/panels.py`), with their bars
+    drawn: shared by the dashboard and the brief."""
+    out = []
+    for indicator, figure in panels.panels_for(sel):
+        chart = charts.bar_chart(figure.bars_title, list(figure.bars), unit=figure.unit, decimals=figure.decimals,
+                                 desc=figure.bars_desc) if figure.bars else ""
+        out.append({"indicator": indicator, "figure": figure, "chart": chart})
+    return out
+
+
 @login_required
 @replicas.heavy_read
 def dashboard(request):
@@ -104,7 +115,7 @@ def dashboard(request):
     qs = sel.querystring()
     return render(request, "evidence/dashboard.html", {
         "sel": sel, "form": form, "by": by, "qs": qs, "title": _title(sel), **data,
-        "charts": dashboard_charts(data),
+        "charts": dashboard_charts(data), "panels": panel_charts(sel),
         # The long tables are the same for everyone who sees the same figures: rendered once per
         # set of figures (lib/drawn.py says why the key follows the roll-ups).
         "drawn": {"subunits": digest(get_language(), qs, by, data["subunits"]),
@@ -175,14 +186,19 @@ def map_page(request):
     if level not in maps.LEVELS:
         level = "departamento"
     key = request.GET.get("indicador", "pobreza")
-    if key not in maps.NEED:
+    layers = panels.map_layers()  # the layers of the domains above evidence
+    if key not in maps.NEED and key not in layers:
         key = "pobreza"
-    need, coverage = maps.map_data(level, key, sel.kitchens())
+    need, coverage = maps.map_data(level, key if key in maps.NEED else "pobreza", sel.kitchens())
+    if key in layers:
+        need = maps.layer_data(level, layers[key], layers[key].places(sel, maps.LEVELS[level][2]))
     return render(request, "evidence/map.html", {
         "sel": sel, "form": form, "qs": sel.querystring(), "title": _title(sel), "level": level, "indicator": key,
-        "indicators": [(k, maps.INDICATORS[k].label) for k in maps.NEED], "levels": maps.LEVELS,
+        "indicators": [(k, maps.INDICATORS[k].label) for k in maps.NEED] + [(k, i.label) for k, i in layers.items()],
+        "levels": maps.LEVELS,
         "need_map": maps.choropleth(need), "coverage_map": maps.choropleth(coverage),
-        "gaps": maps.need_without_coverage(need, coverage), "need": need,
+        "gaps": [] if key in layers else maps.need_without_coverage(need, coverage), "need": need,
+        "layer": key in layers,
     })
 
 
@@ -194,7 +210,9 @@ def render_brief(request, sel: selectors.Selection, by: str) -> bytes:
     html = render(request, "evidence/brief.html", {
         "sel": sel, "title": _title(sel), "generated": timezone.localtime(), **data,
         "charts": dashboard_charts(data), "need_map": maps.choropleth(need),
-        "coverage_map": maps.choropleth(coverage),
+        "coverage_map": maps.choropleth(coverage), "panels": panel_charts(sel),
+        "panel_maps": [(i, maps.choropleth(maps.layer_data("departamento", i, i.places(sel, 2))))
+                       for i in panels.map_layers().values()],
         "subunit_table": tables.subunits_table(data["subunits"]),
         "delivery_table": tables.deliveries_table(data["deliveries"]),
     }).content.decode()
