@@ -33,6 +33,8 @@ from ayni.files.services import keep
 from ayni.kitchens.models import DailyReport, MonthClose
 from ayni.kitchens.selectors import visible_kitchens
 from ayni.kitchens.services import USUAL_DAYS, next_report
+from ayni.leadership.models import Attendance, Session
+from ayni.leadership.services import may_take_attendance, parse_numbers
 from ayni.lib import uploads
 from ayni.reach import openrosa, xforms
 from ayni.reach.models import SubmissionFile
@@ -313,6 +315,8 @@ def read_submission(inbound: Inbound) -> dict:
                       "no coinciden (%(fields)s). Quedó guardado: la coordinación lo corregirá; descargue la versión "
                       "nueva en ODK Collect.") % {"old": instance.version or "?", "new": built.version,
                                                    "fields": ", ".join(unknown + missing)})
+    if form.kind == Inbound.Kind.ATTENDANCE:
+        return _attendance_fields(inbound, instance, built)
     if inbound.kitchen is None:
         raise PermissionDenied
     fields = {k: v for k, v in values.items() if k in built.fields and k not in built.uploads and v != ""}
@@ -326,3 +330,35 @@ def read_submission(inbound: Inbound) -> dict:
     if form.kind == Inbound.Kind.REPORT:
         fields["version"] = _version_of_replaced(inbound, instance.deprecated_id) if instance.deprecated_id else 0
     return fields
+
+
+def _attendance_fields(inbound: Inbound, instance: openrosa.Instance, built: xforms.Built) -> dict:
+    """An attendance list as leadership's offline attendance item (`leadership.services.
+    apply_inbound`): the session, the women ticked on the list and the card numbers typed. Marking
+    someone twice is one attendance, so a resend or a replay changes nothing. An edit
+    (`deprecatedID`) of a list already taken adds whoever it adds; it cannot take anyone off —
+    leadership keeps an attendance once marked — and says so rather than pretend."""
+    values = instance.values
+    session = Session.objects.select_related("programme__organisation").filter(
+        pk=(parse_numbers(values.get("session")) or [0])[0]).first()
+    if session is None or not may_take_attendance(inbound.acting_scope(), session):
+        _refuse(_("No puede anotar asistencia en esa sesión: no es suya o ya no existe. Actualice los formularios "
+                  "en ODK Collect."))
+    numbers = parse_numbers(values.get("numbers")) + parse_numbers(values.get("typed"))
+    if instance.deprecated_id:
+        original = (_attempts(inbound.user, instance.deprecated_id).filter(status=Inbound.Status.ACCEPTED)
+                    .exclude(pk=inbound.pk).first())
+        if original is None:
+            _refuse(_("Es una edición de un formulario que Ayni no tiene aceptado (%(id)s): envíe primero el "
+                      "original.") % {"id": instance.deprecated_id})
+        before = openrosa.parse(original.payload.get("xml", "")).values
+        if parse_numbers(before.get("session")) != parse_numbers(values.get("session")):
+            _refuse(_("La edición cambia la sesión de la lista: envíe la lista de la otra sesión como un formulario "
+                      "nuevo."))
+        removed = sorted(set(parse_numbers(before.get("numbers")) + parse_numbers(before.get("typed")))
+                         - set(numbers))
+        if removed:
+            _refuse(_("La edición quita de la lista a N° %(numbers)s. Una asistencia anotada no se borra desde el "
+                      "formulario: pida a la organizadora de la escuela que la corrija en Ayni.")
+                    % {"numbers": ", ".join(str(n) for n in removed)})
+    return {"session": session.pk, "numbers": " ".join(str(n) for n in numbers), "how": Attendance.How.LIST}
