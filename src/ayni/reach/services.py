@@ -275,7 +275,9 @@ def _keep_files(stored: Inbound, files) -> list[str]:
 
 # --- Reading a stored submission into the web form's fields (capture.inbound.READERS) ----------
 
-YES_NO = {"yes": True, "no": False, "": False, "true": True, "false": False, "1": True, "0": False}
+# The form sends yes/no; a text message typed by hand may say it in Spanish or Quechua.
+YES_NO = {"yes": True, "no": False, "": False, "true": True, "false": False, "1": True, "0": False, "si": True,
+          "sí": True, "ari": True, "arí": True, "manam": False, "mana": False}
 
 
 def _refuse(message: str):
@@ -327,7 +329,9 @@ def read_submission(inbound: Inbound) -> dict:
     if instance.deprecated_id and form.kind != Inbound.Kind.REPORT:
         _refuse(_("Un movimiento o una recepción ya enviados se corrigen en Ayni (anúlelo y regístrelo de nuevo), "
                   "no con una edición del formulario."))
-    if form.kind == Inbound.Kind.REPORT:
+    if form.kind == Inbound.Kind.REPORT and "day_version" in inbound.payload:  # a text: it corrects the day
+        fields["version"] = int(inbound.payload["day_version"])
+    elif form.kind == Inbound.Kind.REPORT:
         fields["version"] = _version_of_replaced(inbound, instance.deprecated_id) if instance.deprecated_id else 0
     return fields
 
