@@ -65,3 +65,16 @@ def test_a_report_refused_in_the_batch_is_shown_to_the_coordinator_and_texted_to
     assert stored in selectors.recent_trouble(as_scope(world.coordinator))
     text = OutboundMessage.objects.get(inbound=stored)
     assert text.to == world.leader.phone and TODAY.isoformat() in text.body and "no se guardó" in text.body
+
+
+def test_check_integrity_names_reports_left_waiting_when_the_worker_does_not_run(client, world, held):
+    import datetime
+
+    from ayni.reach.integrity import waiting_violations
+
+    assert submit(client, daily(world)).status_code == 201
+    assert waiting_violations() == []
+    Inbound.objects.update(received_at=Inbound.objects.get().received_at - datetime.timedelta(hours=2))
+    assert "siguen sin guardarse" in waiting_violations()[0]
+    services.save_pending()
+    assert waiting_violations() == []
