@@ -32,8 +32,9 @@ def listed(client, auth) -> list[str]:
 
 
 def attendance(session, numbers=(), typed="", **kwargs) -> bytes:
-    return instance("ayni_asistencia", session=session.pk, numbers=" ".join(str(n) for n in numbers), typed=typed,
-                    **kwargs)
+    return instance(
+        "ayni_asistencia", session=session.pk, numbers=" ".join(str(n) for n in numbers), typed=typed, **kwargs
+    )
 
 
 def test_the_form_is_listed_for_a_facilitator_with_her_sessions_and_their_women(client, world):
@@ -43,11 +44,17 @@ def test_the_form_is_listed_for_a_facilitator_with_her_sessions_and_their_women(
     manifest = xml_of(client.get("/odk/forms/ayni_asistencia/manifest", **basic()).content)
     names = {m.find(f"{MANIFEST}filename").text for m in manifest.findall(f"{MANIFEST}mediaFile")}
     assert names == {"sessions.csv", "people.csv"}
-    sessions = list(csv.DictReader(io.StringIO(client.get("/odk/forms/ayni_asistencia/media/sessions.csv",
-                                                          **basic()).content.decode())))
+    sessions = list(
+        csv.DictReader(
+            io.StringIO(client.get("/odk/forms/ayni_asistencia/media/sessions.csv", **basic()).content.decode())
+        )
+    )
     assert {int(r["name"]) for r in sessions} == {x.pk for x in s["held"]}  # not the sessions still to come
-    people = list(csv.DictReader(io.StringIO(client.get("/odk/forms/ayni_asistencia/media/people.csv",
-                                                        **basic()).content.decode())))
+    people = list(
+        csv.DictReader(
+            io.StringIO(client.get("/odk/forms/ayni_asistencia/media/people.csv", **basic()).content.decode())
+        )
+    )
     first = [r for r in people if r["session"] == str(s["held"][0].pk)]
     assert {int(r["name"]) for r in first} == {p.pk for p in s["people"]}
     assert any("María Elena" in r["label"] for r in first)  # her own session's list, by name
@@ -60,7 +67,10 @@ def test_an_attendance_list_from_collect_marks_the_women_once(client, world):
     response = submit(client, xml)
     assert response.status_code == 201, message(response)
     assert set(Attendance.objects.filter(session=session).values_list("enrolment__person_id", flat=True)) == {
-        a.pk, b.pk, c.pk}
+        a.pk,
+        b.pk,
+        c.pk,
+    }
     stored = Inbound.objects.get()
     assert stored.kind == Inbound.Kind.ATTENDANCE and stored.payload["xml"] == xml.decode()
     assert submit(client, xml).status_code == 201  # sent again: answered, nothing stored or marked twice
@@ -72,12 +82,20 @@ def test_an_edit_adds_women_and_cannot_take_anyone_off(client, world):
     session, (a, b, c) = s["held"][1], s["people"]
     original = attendance(session, [a.pk], instance_id="uuid:11111111-1111-4111-8111-111111111111")
     assert submit(client, original).status_code == 201
-    more = attendance(session, [a.pk, b.pk], instance_id="uuid:22222222-2222-4222-8222-222222222222",
-                      deprecated_id="uuid:11111111-1111-4111-8111-111111111111")
+    more = attendance(
+        session,
+        [a.pk, b.pk],
+        instance_id="uuid:22222222-2222-4222-8222-222222222222",
+        deprecated_id="uuid:11111111-1111-4111-8111-111111111111",
+    )
     assert submit(client, more).status_code == 201
     assert Attendance.objects.filter(session=session).count() == 2
-    fewer = attendance(session, [c.pk], instance_id="uuid:33333333-3333-4333-8333-333333333333",
-                       deprecated_id="uuid:22222222-2222-4222-8222-222222222222")
+    fewer = attendance(
+        session,
+        [c.pk],
+        instance_id="uuid:33333333-3333-4333-8333-333333333333",
+        deprecated_id="uuid:22222222-2222-4222-8222-222222222222",
+    )
     response = submit(client, fewer)
     assert response.status_code == 400 and "quita de la lista" in message(response)
     assert str(a.pk) in message(response) and Attendance.objects.filter(session=session).count() == 2
