@@ -261,7 +261,9 @@ def card_text(person: Person) -> str:
 def apply_inbound(inbound, scope: Scope) -> dict:
     """An attendance list kept on the facilitator's phone without signal, as stored by capture.
     The same item replayed finds everyone already marked: nothing counts twice."""
-    payload = inbound.payload if isinstance(inbound.payload, dict) else {}
+    from ayni.capture.inbound import fields_of  # the item's fields, however it came (an ODK form: ayni.reach)
+
+    payload = fields_of(inbound) if isinstance(inbound.payload, dict) else {}
     session = Session.objects.select_related("programme__organisation").filter(
         pk=(parse_numbers(payload.get("session")) or [0])[0]).first()
     if session is None:

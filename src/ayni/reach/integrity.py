@@ -2,8 +2,10 @@
 per sender — however many times Collect sent it, and whatever was corrected on the phone before
 one attempt was accepted — and every attempt's client id is its XML's own instanceID."""
 
+import datetime
 from collections import Counter
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ayni.capture.models import Channel, Inbound
@@ -29,3 +31,19 @@ def submission_violations() -> list[str]:
     out += [_("instancia ODK %(id)s aplicada %(n)s veces") % {"id": key[1], "n": n}
             for key, n in accepted.items() if n > 1]
     return out
+
+
+# A new daily report is answered 201 once stored and saved by the task worker within seconds
+# (`reach.services.save_pending`); one still waiting after this long means the worker is not running.
+WAIT_LIMIT = datetime.timedelta(hours=1)
+
+
+def waiting_violations() -> list[str]:
+    old = Inbound.objects.filter(channel=Channel.ODK, kind=Inbound.Kind.REPORT, status=Inbound.Status.RECEIVED,
+                                 received_at__lt=timezone.now() - WAIT_LIMIT)
+    count = old.count()
+    if not count:
+        return []
+    return [_("%(n)s partes de ODK Collect recibidos hace más de una hora siguen sin guardarse (el primero: envío "
+              "%(pk)s); revise que `ayni db_worker` esté corriendo, o ejecute `ayni replay-inbound`.")
+            % {"n": count, "pk": old.order_by("pk").values_list("pk", flat=True).first()}]

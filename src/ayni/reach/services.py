@@ -12,21 +12,29 @@ content under that instanceID is refused (409), as ODK Central does. An edit mad
 only if nobody changed it since — a report edited on the web meanwhile is a conflict to settle,
 never overwritten."""
 
+import datetime
+import time
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import default_task_backend
 
 from ayni.accounts.scope import Can, Scope
 from ayni.capture import inbound as capture
 from ayni.capture.inbound import UNSTORABLE, Outcome
 from ayni.capture.models import Channel, Inbound, content_hash
+from ayni.capture.outbound import queue_message
 from ayni.capture.sms import reply_language
 from ayni.files.services import keep
-from ayni.kitchens.selectors import get_kitchen
+from ayni.kitchens.models import DailyReport, MonthClose
+from ayni.kitchens.selectors import visible_kitchens
+from ayni.kitchens.services import USUAL_DAYS, next_report
+from ayni.leadership.models import Attendance, Session
+from ayni.leadership.services import may_take_attendance, parse_numbers
 from ayni.lib import uploads
 from ayni.reach import openrosa, xforms
 from ayni.reach.models import SubmissionFile
@@ -43,9 +51,15 @@ ACCEPT_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 1024 * 1024
 def language_of(user) -> str:
     """Her answers' language, as for her text messages: Quechua when the registry says she speaks
     Quechua and not Spanish."""
-    person = getattr(user, "person", None)
+    known = getattr(user, "_reach_language", None)  # asked by the view and again by the service
+    if known is not None:
+        return known
+    person = getattr(user, "person", None) if getattr(user, "person_id", None) else None
     spoken = set(person.languages.values_list("code", flat=True)) if person is not None else set()
-    return reply_language("", spoken)
+    language = reply_language("", spoken)
+    if user is not None:
+        user._reach_language = language
+    return language
 
 
 @dataclass
@@ -69,9 +83,10 @@ def _kitchen(scope: Scope, values: dict):
     """The kitchen named in the form, if she may record for it; None otherwise (the submission is
     stored all the same and refused when processed)."""
     try:
-        return get_kitchen(scope, values.get("kitchen"), Can.EDIT)
-    except (Http404, PermissionDenied):
+        pk = int(values.get("kitchen") or "")
+    except ValueError:
         return None
+    return visible_kitchens(scope, Can.EDIT).filter(pk=pk).first()
 
 
 ANSWERS = {  # capture's outcome → the HTTP status Collect reads (201 and 202 are a success)
@@ -112,24 +127,127 @@ def _receive(scope: Scope, xml: bytes, files) -> Answer:
                "version": instance.version if instance else "", "xml": text}
     payload_hash = content_hash(payload)
     instance_id = instance.instance_id if instance else ""
+    earlier = []
     if instance_id:
         earlier = list(_attempts(scope.actor, instance_id).only("id", "payload_hash", "status"))
         if any(i.status == Inbound.Status.ACCEPTED and i.payload_hash != payload_hash for i in earlier):
             return Answer(409, _("Este formulario ya se recibió con otros datos y no se cambió. Para corregirlo, "
                                  "edítelo en Ayni o envíe una edición del formulario."))
-    stored, _created = capture.store(
+    stored, created = capture.store(
         channel=Channel.ODK, kind=form.kind if form else Inbound.Kind.REPORT, payload=payload, user=scope.actor,
         kitchen=_kitchen(scope, instance.values) if instance else None, client_id=_client_id(instance_id,
                                                                                               payload_hash))
     # A split submission's posts all carry the same XML: each adds its files to the one stored;
     # processing is once whatever the part (a final state is never processed again).
     file_errors = _keep_files(stored, files) if files else []
+    alone = all(i.payload_hash == payload_hash for i in earlier)  # no other content under its instanceID
+    if stored.status == Inbound.Status.RECEIVED and not files and alone and _saves_later(stored, instance, form,
+                                                                                         created, scope):
+        # Stored (committed) and sure to save: answered now, saved with others in one batch.
+        schedule_saving()
+        return Answer(201, _("Recibido en Ayni; se guardará en unos segundos. Si algo no cuadra, le avisaremos por "
+                             "mensaje y lo verá su coordinadora en Ayni."), stored)
     stored = capture.process(stored, scope)
     answer = _answer(stored)
     if file_errors:
         saved = _("Los datos del formulario se guardaron.") if answer.status < 300 else ""
         answer = Answer(400, " ".join([*file_errors, saved]).strip(), stored, file_errors)
     return answer
+
+
+# --- New daily reports: answered once stored, saved in batches ---------------------------------
+# A day's report saved on its own costs a transaction, the month's lock, the roll-ups above the
+# kitchen and an audit entry: twenty-odd milliseconds of the server per form. OpenRosa only asks
+# that a submission answered 201 be kept, so a new day's report that is sure to save — read and
+# checked here by the same rules the save applies, against the day and its history, writing
+# nothing — is answered as soon as it is stored, and saved a moment later with the others by
+# `save_pending` (capture's bulk path, `kitchens.services.save_daily_reports`, as the phone's
+# outbox sync saves). Anything else (an edit, a day already reported, a refusal, a file) is
+# processed as it arrives, so that Collect shows her the answer. Should a report still be refused
+# in the batch (someone saved the day on the web in between), the submission is marked in
+# trouble — the coordinator's *Estado de sincronización* page lists it with the reason — and she
+# gets a text saying so, in her language.
+
+BATCH = 500
+BATCH_DELAY = datetime.timedelta(seconds=2)  # how long a new report may wait for others to join it
+_next_batch = [0.0]  # per process: when the batch already asked for will run (time.monotonic)
+
+
+def _saves_later(stored: Inbound, instance, form, created: bool, scope: Scope) -> bool:
+    if form is None or form.kind != Inbound.Kind.REPORT or instance.deprecated_id or stored.kitchen_id is None:
+        return False
+    if not created:
+        return True  # the same instance again, still waiting for its batch: it was checked when it came
+    try:
+        item = capture._report_item(stored)  # the web form's rules, as the batch will read it
+    except (ValidationError, PermissionDenied, Http404):
+        return False
+    kitchen = stored.kitchen
+    since = item.date - datetime.timedelta(days=USUAL_DAYS)
+    days = list(DailyReport.objects.filter(kitchen=kitchen, date__gte=since).values_list("date", "rations_prepared",
+                                                                                          "is_closed"))
+    if any(day == item.date for day, _n, _closed in days) or MonthClose.objects.filter(
+            kitchen=kitchen, month=item.date.replace(day=1)).exists():
+        return False  # a day already reported (a conflict, or the same numbers again) or a closed month: now
+    usual = max((n for day, n, closed in days if not closed), default=0)
+    history = [DailyReport(date=item.date - datetime.timedelta(days=1), rations_prepared=usual)] if usual else []
+    try:
+        next_report(None, item, kitchen=kitchen, history=history, user=scope.actor)
+    except ValidationError:
+        return False
+    return True
+
+
+def schedule_saving() -> None:
+    """Ask the task worker to save the waiting reports: at most once per BATCH_DELAY per process,
+    always to run after this report was stored, so none is left waiting."""
+    from ayni.reach import tasks
+
+    if not default_task_backend.supports_defer:  # tests, or tasks run at once: save now
+        tasks.save_submissions.enqueue()
+        return
+    now = time.monotonic()
+    if now < _next_batch[0]:
+        return  # a batch is already asked for, and runs after this report was stored
+    _next_batch[0] = now + BATCH_DELAY.total_seconds()
+    tasks.save_submissions.using(run_after=timezone.now() + BATCH_DELAY).enqueue()
+
+
+def save_pending(*, batch: int = BATCH) -> int:
+    """Save the daily reports answered "received" and not saved yet, oldest first, in batches
+    (`capture.inbound.process_reports`). Idempotent: each is settled once. Returns how many."""
+    done, seen = 0, set()
+    while True:
+        chunk = list(Inbound.objects.filter(channel=Channel.ODK, kind=Inbound.Kind.REPORT,
+                                            status=Inbound.Status.RECEIVED).exclude(pk__in=seen)
+                     .select_related("kitchen__kind", "user").order_by("id")[:batch])
+        if not chunk:
+            return done
+        seen.update(i.pk for i in chunk)
+        results = capture.process_reports(chunk)
+        settled = (Outcome.ACCEPTED, Outcome.FAILED, None)  # a failure is tried again, not refused
+        _tell_refused([i for i in chunk if results.get(i.pk, {}).get("status") not in settled], results)
+        done += len(chunk)
+
+
+def _tell_refused(refused: list[Inbound], results: dict) -> None:
+    """A report answered "received" and refused afterwards: a text to her phone, in her language,
+    saying which day and why (the coordinator sees it on the sync status page)."""
+    for inbound in refused:
+        user = inbound.user
+        if user is None or not user.phone:
+            continue
+        with translation.override(language_of(user)):
+            result = results[inbound.pk]
+            why = " ".join([result.get("message", ""), *[m for ms in (result.get("errors") or {}).values()
+                                                         for m in ms], *result.get("warnings", [])]).strip()
+            try:
+                day = openrosa.parse(inbound.payload.get("xml", "")).values.get("date", "")
+            except openrosa.Malformed:
+                day = ""
+            body = _("Ayni: su parte diario del %(day)s enviado con ODK Collect no se guardó. %(why)s Corríjalo en "
+                     "Ayni o pida ayuda a su coordinadora.") % {"day": day, "why": why}
+        queue_message(to=user.phone, body=body, kitchen=inbound.kitchen, inbound=inbound)
 
 
 def _keep_files(stored: Inbound, files) -> list[str]:
@@ -157,7 +275,9 @@ def _keep_files(stored: Inbound, files) -> list[str]:
 
 # --- Reading a stored submission into the web form's fields (capture.inbound.READERS) ----------
 
-YES_NO = {"yes": True, "no": False, "": False, "true": True, "false": False, "1": True, "0": False}
+# The form sends yes/no; a text message typed by hand may say it in Spanish or Quechua.
+YES_NO = {"yes": True, "no": False, "": False, "true": True, "false": False, "1": True, "0": False, "si": True,
+          "sí": True, "ari": True, "arí": True, "manam": False, "mana": False}
 
 
 def _refuse(message: str):
@@ -197,6 +317,8 @@ def read_submission(inbound: Inbound) -> dict:
                       "no coinciden (%(fields)s). Quedó guardado: la coordinación lo corregirá; descargue la versión "
                       "nueva en ODK Collect.") % {"old": instance.version or "?", "new": built.version,
                                                    "fields": ", ".join(unknown + missing)})
+    if form.kind == Inbound.Kind.ATTENDANCE:
+        return _attendance_fields(inbound, instance, built)
     if inbound.kitchen is None:
         raise PermissionDenied
     fields = {k: v for k, v in values.items() if k in built.fields and k not in built.uploads and v != ""}
@@ -207,6 +329,40 @@ def read_submission(inbound: Inbound) -> dict:
     if instance.deprecated_id and form.kind != Inbound.Kind.REPORT:
         _refuse(_("Un movimiento o una recepción ya enviados se corrigen en Ayni (anúlelo y regístrelo de nuevo), "
                   "no con una edición del formulario."))
-    if form.kind == Inbound.Kind.REPORT:
+    if form.kind == Inbound.Kind.REPORT and "day_version" in inbound.payload:  # a text: it corrects the day
+        fields["version"] = int(inbound.payload["day_version"])
+    elif form.kind == Inbound.Kind.REPORT:
         fields["version"] = _version_of_replaced(inbound, instance.deprecated_id) if instance.deprecated_id else 0
     return fields
+
+
+def _attendance_fields(inbound: Inbound, instance: openrosa.Instance, built: xforms.Built) -> dict:
+    """An attendance list as leadership's offline attendance item (`leadership.services.
+    apply_inbound`): the session, the women ticked on the list and the card numbers typed. Marking
+    someone twice is one attendance, so a resend or a replay changes nothing. An edit
+    (`deprecatedID`) of a list already taken adds whoever it adds; it cannot take anyone off —
+    leadership keeps an attendance once marked — and says so rather than pretend."""
+    values = instance.values
+    session = Session.objects.select_related("programme__organisation").filter(
+        pk=(parse_numbers(values.get("session")) or [0])[0]).first()
+    if session is None or not may_take_attendance(inbound.acting_scope(), session):
+        _refuse(_("No puede anotar asistencia en esa sesión: no es suya o ya no existe. Actualice los formularios "
+                  "en ODK Collect."))
+    numbers = parse_numbers(values.get("numbers")) + parse_numbers(values.get("typed"))
+    if instance.deprecated_id:
+        original = (_attempts(inbound.user, instance.deprecated_id).filter(status=Inbound.Status.ACCEPTED)
+                    .exclude(pk=inbound.pk).first())
+        if original is None:
+            _refuse(_("Es una edición de un formulario que Ayni no tiene aceptado (%(id)s): envíe primero el "
+                      "original.") % {"id": instance.deprecated_id})
+        before = openrosa.parse(original.payload.get("xml", "")).values
+        if parse_numbers(before.get("session")) != parse_numbers(values.get("session")):
+            _refuse(_("La edición cambia la sesión de la lista: envíe la lista de la otra sesión como un formulario "
+                      "nuevo."))
+        removed = sorted(set(parse_numbers(before.get("numbers")) + parse_numbers(before.get("typed")))
+                         - set(numbers))
+        if removed:
+            _refuse(_("La edición quita de la lista a N° %(numbers)s. Una asistencia anotada no se borra desde el "
+                      "formulario: pida a la organizadora de la escuela que la corrija en Ayni.")
+                    % {"numbers": ", ".join(str(n) for n in removed)})
+    return {"session": session.pk, "numbers": " ".join(str(n) for n in numbers), "how": Attendance.How.LIST}

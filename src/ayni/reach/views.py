@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ayni.accounts import services as accounts
 from ayni.accounts.scope import Can
 from ayni.capture.api import TokenAuth
+from ayni.capture.models import Inbound
 from ayni.kitchens.selectors import visible_kitchens
 from ayni.lib.net import client_address
 from ayni.reach import lists, openrosa, services, xforms
@@ -103,8 +104,12 @@ def _url(request, route: str, **kwargs) -> str:
 
 
 def _her_forms(request) -> list[xforms.Built]:
-    """The forms are for those who record for a kitchen; anyone else is shown none."""
-    return xforms.all_forms() if visible_kitchens(request.scope, Can.EDIT).exists() else []
+    """The kitchen's forms are for those who record for a kitchen, the attendance form for those
+    who take attendance at a training session; anyone else is shown none."""
+    kitchens = visible_kitchens(request.scope, Can.EDIT).exists()
+    sessions = lists.her_sessions(request.scope).exists()
+    return [f for f in xforms.all_forms()
+            if (sessions if f.form.kind == Inbound.Kind.ATTENDANCE else kitchens)]
 
 
 def _form(request, form_id: str) -> xforms.Built:

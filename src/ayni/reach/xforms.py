@@ -33,6 +33,7 @@ FORMS = {f.form_id: f for f in (
     FieldForm("ayni_parte_diario", "parte_diario", Inbound.Kind.REPORT),
     FieldForm("ayni_movimiento", "movimiento", Inbound.Kind.MOVEMENT),
     FieldForm("ayni_recepcion", "recepcion", Inbound.Kind.RECEIPT),
+    FieldForm("ayni_asistencia", "asistencia", Inbound.Kind.ATTENDANCE),  # leadership's training sessions
 )}
 
 

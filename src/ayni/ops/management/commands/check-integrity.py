@@ -43,6 +43,7 @@ CHECKS = [
     ("leadership: completion = recount of attendance", leadership.check_completion),
     ("leadership: every credential verifies against its key", leadership.check_credentials),
     ("ODK submissions: each instance applied once", reach.submission_violations),
+    ("ODK daily reports answered 201: none left unsaved", reach.waiting_violations),
 ]
 
 
