@@ -77,3 +77,50 @@ def test_a_commitment_with_its_acta_followed_up_by_text_falls_overdue_on_the_pub
     assert "2 entregas programadas" in text and "1 sin recibir" in text and "1 con retraso" in text
     photo = card.get_by_role("link", name="Acta firmada con el alcalde")
     assert page.request.get(photo.get_attribute("href")).headers["content-type"] == "image/jpeg"
+
+
+def test_a_follow_up_recorded_without_signal_is_sent_once_when_the_signal_returns(page):
+    from tests.advocacy_helpers import commitment
+    from tests.test_browser_capture import until
+
+    world = build_world()
+    c = commitment(world, kind="other", text="Construir el local comunal del comedor")
+    url = f"/incidencia/{world.ves.pk}/{c.pk}/etapa/"
+    log_in(page, "carmen", PASSWORD)
+    page.goto(url)
+    until(page, "navigator.serviceWorker.controller !== null")
+    page.goto(url)
+    until(page, f"caches.open('ayni-1').then(c => c.match('{url}')).then(r => !!r)")
+    assert_fits_the_phone(page)
+
+    page.context.set_offline(True)
+    page.goto(url)  # the form opens from the phone
+    page.get_by_label("Etapa").select_option("progress")
+    page.get_by_label("Nota").fill("Ya pusieron los cimientos")
+    page.get_by_label("Enlace (video, noticia)").fill("https://noticias.example.org/cimientos")
+    page.get_by_role("button", name="Guardar").click()
+    page.get_by_text("guardado en el teléfono, se enviará").wait_for()
+    page.get_by_text("Esperando para enviar: 1").wait_for()
+    assert_fits_the_phone(page)
+    assert c.changes.count() == 1
+
+    page.context.set_offline(False)
+    page.get_by_text("Se envió lo guardado en el teléfono: 1").wait_for()
+    c.refresh_from_db()
+    assert c.stage == Commitment.Stage.IN_PROGRESS and c.changes.count() == 2
+    change = c.changes.latest("pk")
+    assert change.note == "Ya pusieron los cimientos" and change.recorded_by == world.coordinator
+    assert change.evidence.get().link == "https://noticias.example.org/cimientos"
+    assert Inbound.objects.get(kind=Inbound.Kind.FOLLOW_UP).status == Inbound.Status.ACCEPTED
+
+    # A step back without a note, kept offline, comes back refused in words, and can be discarded.
+    page.context.set_offline(True)
+    page.goto(url)
+    page.get_by_label("Etapa").select_option("registered")
+    page.get_by_role("button", name="Guardar").click()
+    page.get_by_text("Esperando para enviar: 1").wait_for()
+    page.context.set_offline(False)
+    page.get_by_text("es volver atrás: escriba en la nota por qué").wait_for()
+    assert c.changes.count() == 2
+    page.get_by_role("button", name="Descartar el mío").click()
+    page.get_by_text("es volver atrás").wait_for(state="detached")

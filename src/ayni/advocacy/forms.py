@@ -64,6 +64,9 @@ class StageForm(EvidenceFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["caption"]
+        # Without signal the outbox keeps the stage, the date, the note and the link, not a photo.
+        self.fields["file"].help_text = _("Sin señal, la foto no se guarda en el teléfono: agréguela como evidencia "
+                                          "cuando vuelva la conexión.")
 
 
 class EvidenceForm(EvidenceFields):

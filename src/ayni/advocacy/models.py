@@ -300,3 +300,17 @@ class Rating(models.Model):
             *[models.CheckConstraint(condition=models.Q(**{f"{f}__gte": 1, f"{f}__lte": 5}), name=f"rating_{f}_1_5")
               for f in SCORE_FIELDS],
         ]
+
+
+class PublicEdition(models.Model):
+    """The edition of the public scorecard (*edición pública*): one row, whose token every change
+    a public page shows (a commitment, a stage, an evidence file published, an authority, a law,
+    a rating, the overdue sweep) replaces in its own transaction. A rendered public page is kept
+    in the cache under the token it was drawn from, so a change makes every kept page stale at
+    once, on every worker, without deleting a key (`advocacy/publication.py`)."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("edición pública")

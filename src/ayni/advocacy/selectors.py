@@ -210,12 +210,20 @@ class PublicView:
                           "authority__is_candidate")
                     .order_by("-overdue", "due_sort", "pk")[start:start + size])
 
-    def laws(self) -> QuerySet[Law]:
-        """Laws and demands the federation (or the ones above it) follows, with their milestones."""
+    def laws(self) -> list[dict]:
+        """Laws and demands the federation (or the ones above it) follows, with their milestones:
+        one query (a law without milestones comes once, with none)."""
         if self.organisation is None:
-            return Law.objects.none()
-        return (Law.objects.filter(organisation__path__in=self.organisation.ancestor_paths()
-                                   + [self.organisation.path]).prefetch_related("milestones"))
+            return []
+        laws: dict[int, dict] = {}
+        for pk, title, summary, on, text, reached in (
+                Law.objects.filter(organisation__path__in=self.organisation.ancestor_paths() + [self.organisation.path])
+                .order_by("title", "pk", "milestones__on", "milestones__pk")
+                .values_list("pk", "title", "summary", "milestones__on", "milestones__text", "milestones__reached")):
+            law = laws.setdefault(pk, {"title": title, "summary": summary, "milestones": []})
+            if on is not None:
+                law["milestones"].append({"on": on, "text": text, "reached": reached})
+        return list(laws.values())
 
     def results(self) -> list[dict]:
         """The score card: a federation's rounds by municipality; a municipality's own rows only."""

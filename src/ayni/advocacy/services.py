@@ -19,6 +19,7 @@ from ayni.advocacy.models import (
     ScoreRound,
     StageChange,
 )
+from ayni.advocacy.publication import bump
 from ayni.audit.services import entry, record, record_many, snapshot
 from ayni.files.services import keep_upload
 from ayni.geo.models import Department, District, Province
@@ -56,6 +57,7 @@ def register_authority(*, scope: Scope, name: str, office: str, level: str, terr
         raise ValidationError({"period_end": _("El periodo termina antes de empezar.")})
     authority.full_clean()
     authority.save()
+    bump()  # the public pages show it
     record(scope=scope, action="advocacy.authority", obj=authority, org_path="", after=snapshot(authority))
     return authority
 
@@ -71,6 +73,7 @@ def mark_elected(*, scope: Scope, authority: Authority, on: datetime.date) -> Au
     before = snapshot(authority)
     authority.is_candidate, authority.elected_on = False, on
     authority.save(update_fields=["is_candidate", "elected_on"])
+    bump()  # the public pages show it
     record(scope=scope, action="advocacy.elected", obj=authority, org_path="", before=before,
            after=snapshot(authority))
     return authority
@@ -138,6 +141,7 @@ def record_commitment(*, scope: Scope, organisation: Organisation, authority: Au
     StageChange.objects.create(commitment=commitment, on=made_on, stage_to=commitment.stage,
                                note=_("Registrado."), recorded_by_id=scope.user_id)
     _keep_evidence(scope=scope, commitment=commitment, files=files, link=link, caption=caption)
+    bump()  # the public pages show it
     record(scope=scope, action="advocacy.commit", obj=commitment, org_path=organisation.path,
            after=snapshot(commitment))
     return commitment
@@ -201,6 +205,7 @@ def change_stage(*, scope: Scope, commitment: Commitment, stage: str, note: str 
     commitment.overdue = stage in Commitment.OPEN and commitment.deadline is not None \
         and commitment.deadline < timezone.localdate()
     commitment.save(update_fields=["stage", "overdue", "updated_at"])
+    bump()  # the public pages show it
     record(scope=scope, action="advocacy.stage", obj=commitment, org_path=commitment.organisation.path,
            before=before, after={**snapshot(commitment), "note": note})
     return change
@@ -215,6 +220,7 @@ def add_evidence(*, scope: Scope, commitment: Commitment, files=(), link: str = 
     kept = _keep_evidence(scope=scope, commitment=commitment, files=files, link=link, caption=caption)
     if published:
         Evidence.objects.filter(pk__in=[e.pk for e in kept]).update(published=True)
+    bump()  # the public pages show it
     record(scope=scope, action="advocacy.evidence", obj=commitment, org_path=commitment.organisation.path,
            after={"evidence": [e.pk for e in kept], "files": [e.file.sha256 for e in kept if e.file_id]})
     return kept
@@ -227,6 +233,7 @@ def publish_evidence(*, scope: Scope, evidence: Evidence, published: bool) -> Ev
     before = {"published": evidence.published}
     Evidence.objects.filter(pk=evidence.pk).update(published=published)
     evidence.published = published
+    bump()  # the public pages show it
     record(scope=scope, action="advocacy.publish", obj=evidence, org_path=evidence.commitment.organisation.path,
            before=before, after={"published": published})
     return evidence
@@ -253,6 +260,7 @@ def mark_overdue(today: datetime.date | None = None) -> int:
             entries.append(entry(scope=scope, action="advocacy.overdue", obj=stub, org_path=path,
                                  before={"overdue": False}, after={"overdue": True, "deadline": str(deadline)}))
         record_many(entries)
+        bump()
     return len(rows)
 
 
@@ -265,6 +273,7 @@ def follow_law(*, scope: Scope, organisation: Organisation, kind: str, title: st
     law = Law(organisation=organisation, kind=kind, title=title.strip(), summary=(summary or "").strip())
     law.full_clean()
     law.save()
+    bump()  # the public pages show it
     record(scope=scope, action="advocacy.law", obj=law, org_path=organisation.path, after=snapshot(law))
     return law
 
@@ -275,6 +284,7 @@ def add_milestone(*, scope: Scope, law: Law, on: datetime.date, text: str, reach
     milestone = Milestone(law=law, on=on, text=text.strip(), reached=reached)
     milestone.full_clean()
     milestone.save()
+    bump()  # the public pages show it
     record(scope=scope, action="advocacy.milestone", obj=law, org_path=law.organisation.path,
            after=snapshot(milestone))
     return milestone
@@ -296,6 +306,7 @@ def open_round(*, scope: Scope, organisation: Organisation, service: str, opens_
                              closes_on=closes_on)
     score_round.full_clean()
     score_round.save()
+    bump()  # the public pages show it
     record(scope=scope, action="advocacy.round", obj=score_round, org_path=organisation.path,
            after=snapshot(score_round))
     return score_round
@@ -320,6 +331,7 @@ def rate(*, scope: Scope, score_round: ScoreRound, kitchen: Organisation, today:
             raise ValidationError({field: _("Cada calificación va de 1 a 5.")})
         values[field] = value
     rating, created = Rating.objects.update_or_create(round=score_round, kitchen=kitchen, defaults=values)
+    bump()  # the public pages show it
     record(scope=scope, action="advocacy.rate", obj=rating, org_path=kitchen.path, after=values)
     return rating
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidencia/<int:pk>/desde-acuerdo/<int:agreement>/", views.from_agreement, name="from_agreement"),
     path("incidencia/<int:pk>/<int:commitment>/", views.commitment, name="commitment"),
     path("incidencia/<int:pk>/<int:commitment>/etapa/", views.stage, name="stage"),
+    path("incidencia/<int:pk>/<int:commitment>/etapa/lote", views.stage_batch, name="stage_batch"),
     path("incidencia/<int:pk>/<int:commitment>/evidencia/", views.evidence_add, name="evidence_add"),
     path("incidencia/<int:pk>/<int:commitment>/evidencia/<int:evidence>/", views.evidence_file, name="evidence_file"),
     path("incidencia/<int:pk>/<int:commitment>/evidencia/<int:evidence>/publicar/", views.evidence_publish,

@@ -2,16 +2,22 @@
 (no login, `/compromisos/`). Authorise, parse, call one service or selector, render."""
 
 import datetime
+import json
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
-from ayni.advocacy import selectors, services
+from ayni.advocacy import outbox, publication, selectors, services
 from ayni.advocacy.forms import (
     AuthorityForm,
     CommitmentForm,
@@ -22,6 +28,8 @@ from ayni.advocacy.forms import (
     RoundForm,
     StageForm,
 )
+from ayni.capture import inbound
+from ayni.capture.models import Channel, Inbound
 from ayni.files.http import file_response
 from ayni.lib import exports, pdf
 from ayni.lib.views import button, form_page, to
@@ -103,8 +111,35 @@ def stage(request, org, commitment):
 
     return form_page(request, form, action=action, template="advocacy/form.html",
                      success=_("Etapa del compromiso anotada."), then=lambda _r: _to_commitment(commitment),
-                     context={"org": org, "c": commitment, "title": _("Seguimiento del compromiso"), "multipart": True,
+                     context={"org": org, "c": commitment, "title": _("Seguimiento del compromiso N° %(n)s") % {"n": commitment.pk}, "multipart": True,
                               "note": commitment.text})
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def stage_batch(request, org, commitment):
+    """The outbox's batch for one commitment's follow-ups: each item stored raw in capture, then
+    processed once (the same client id sent again returns its first result)."""
+    commitment = selectors.get_commitment(request.scope, org, commitment)
+    try:
+        body = json.loads(request.body or b"{}")
+        items = body["items"]
+        assert isinstance(items, list) and len(items) <= inbound.MAX_BATCH
+    except (ValueError, KeyError, TypeError, AssertionError):
+        return JsonResponse({"detail": _("El envío no tiene la forma esperada.")}, status=400)
+    results = []
+    for item in items:
+        data = item.get("data") if isinstance(item, dict) else None
+        client_id = str(item.get("client_id", ""))[:64] if isinstance(item, dict) else ""
+        if not isinstance(data, dict) or not client_id:
+            results.append({"client_id": client_id, "status": "invalid", "code": 422,
+                            "message": _("Falta el identificador o los datos.")})
+            continue
+        data = {k: v for k, v in data.items() if k in outbox.FIELDS and isinstance(v, str)}
+        results.append(inbound.submit(channel=Channel.OUTBOX, scope=request.scope, kitchen=org,
+                                      kind=Inbound.Kind.FOLLOW_UP, client_id=client_id,
+                                      payload={**data, "commitment": commitment.pk}))
+    return JsonResponse({"kitchen": commitment.pk, "results": results})
 
 
 @require_http_methods(["GET", "POST"])
@@ -253,13 +288,35 @@ def _public_context(view: selectors.PublicView, number: int, today: datetime.dat
 def public_page(request, kind, key):
     """The public scorecard of the country, an authority, a municipality or a federation: no
     login, overdue first with the days overdue, published evidence only, delivery figures and
-    score-card results; 20 commitments a page."""
-    view = selectors.PublicView(kind, key)
-    context = _public_context(view, _page_number(request), timezone.localdate())
-    for c in context["page"]:
-        c.public_files = context["evidence"].get(c.pk, [])
-        c.public_changes = context["history"].get(c.pk, [])
-    return render(request, "advocacy/public.html", {**context, "kind": kind, "key": key})
+    score-card results; 20 commitments a page. Drawn once per edition and kept
+    (`publication.py`); a return visit with the same ETag is answered 304, without a body."""
+    number, today, language = _page_number(request), timezone.localdate(), get_language()
+    cache_key = publication.page_key(publication.edition(), kind, str(key), number, language, today)
+
+    def draw() -> dict:
+        view = selectors.PublicView(kind, key)  # not found: nothing kept
+        context = _public_context(view, number, today)
+        for c in context["page"]:
+            c.public_files = context["evidence"].get(c.pk, [])
+            c.public_changes = context["history"].get(c.pk, [])
+        body = render_to_string("advocacy/_public_body.html", {**context, "kind": kind, "key": key})
+        return {"body": body, "title": view.title}
+
+    page = publication.kept(cache_key, draw)
+    # The shell differs for someone signed in (her menu): her ETag is her own.
+    viewer = request.user.pk if request.user.is_authenticated else ""
+    etag = f'"{page["etag"]}{language}{viewer}"'
+    modified = page["drawn_at"].timestamp()
+    response = get_conditional_response(request, etag=etag, last_modified=modified)
+    if response is None:
+        response = render(request, "advocacy/public.html", {"body": mark_safe(page["body"]),  # noqa: S308 - drawn from our template
+                                                            "title": page["title"]})
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(modified)
+    # Any cache may keep it, and must ask again each time: after a change the answer is new.
+    response["Cache-Control"] = "public, no-cache"
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    return response
 
 
 COLUMNS = ["id", "autoridad", "cargo", "candidata", "territorio", "organizacion", "ubigeo_municipio", "municipio",
