@@ -28,8 +28,11 @@ def send(client, c, *items):
 
 
 def item(client_id="a1", **data):
-    return {"type": "follow_up", "client_id": client_id,
-            "data": {"stage": "progress", "on": days(-1).isoformat(), "note": "Llegó la primera entrega", **data}}
+    return {
+        "type": "follow_up",
+        "client_id": client_id,
+        "data": {"stage": "progress", "on": days(-1).isoformat(), "note": "Llegó la primera entrega", **data},
+    }
 
 
 def test_the_follow_up_page_gets_the_outbox(client, world):
@@ -65,10 +68,14 @@ def test_a_follow_up_kept_offline_is_stored_raw_and_recorded_once(client, world)
 
 def test_a_follow_up_stored_before_a_crash_is_finished_once_by_the_replay(world):
     c = commitment(world)
-    stored, _created = capture.store(channel=Channel.OUTBOX, kind=Inbound.Kind.FOLLOW_UP, user=world.coordinator,
-                                     kitchen=c.organisation, client_id="crash-1",
-                                     payload={"stage": "partly", "on": days(0).isoformat(), "note": "Mitad",
-                                              "commitment": c.pk})
+    stored, _created = capture.store(
+        channel=Channel.OUTBOX,
+        kind=Inbound.Kind.FOLLOW_UP,
+        user=world.coordinator,
+        kitchen=c.organisation,
+        client_id="crash-1",
+        payload={"stage": "partly", "on": days(0).isoformat(), "note": "Mitad", "commitment": c.pk},
+    )
     assert stored.status == Inbound.Status.RECEIVED and c.changes.count() == 1  # the server died here
     assert capture.replay() == {Inbound.Status.ACCEPTED: 1}
     assert capture.replay() == {}
@@ -80,13 +87,16 @@ def test_a_follow_up_stored_before_a_crash_is_finished_once_by_the_replay(world)
     assert c.changes.count() == 2 and StageChange.objects.filter(by_text=stored.pk).count() == 1
 
 
-@pytest.mark.parametrize("data,words", [
-    ({"stage": "registered", "note": ""}, "volver atrás: escriba en la nota por qué"),
-    ({"stage": "nonsense"}, "Escoja una opción válida"),
-    ({"on": days(3).isoformat()}, "no puede ser futura"),
-    ({"on": "ayer"}, "fecha"),
-    ({"link": "javascript:alert(1)"}, "URL"),
-])
+@pytest.mark.parametrize(
+    "data,words",
+    [
+        ({"stage": "registered", "note": ""}, "volver atrás: escriba en la nota por qué"),
+        ({"stage": "nonsense"}, "Escoja una opción válida"),
+        ({"on": days(3).isoformat()}, "no puede ser futura"),
+        ({"on": "ayer"}, "fecha"),
+        ({"link": "javascript:alert(1)"}, "URL"),
+    ],
+)
 def test_a_bad_follow_up_is_refused_in_spanish_and_nothing_is_saved(client, world, data, words):
     c = commitment(world)
     from ayni.advocacy import services
@@ -104,11 +114,18 @@ def test_a_bad_follow_up_is_refused_in_spanish_and_nothing_is_saved(client, worl
 def test_a_follow_up_for_a_commitment_out_of_her_sight_does_not_exist(client, world):
     c = commitment(world)
     client.force_login(world.coordinator_other)
-    assert client.post(batch_url(c), json.dumps({"items": [item()]}),
-                       content_type="application/json").status_code == 404
+    assert (
+        client.post(batch_url(c), json.dumps({"items": [item()]}), content_type="application/json").status_code == 404
+    )
     # Stored for her and replayed under her own scope, it is still refused as not there.
-    stored, _ = capture.store(channel=Channel.OUTBOX, kind=Inbound.Kind.FOLLOW_UP, user=world.coordinator_other,
-                              kitchen=c.organisation, client_id="x", payload={**item()["data"], "commitment": c.pk})
+    stored, _ = capture.store(
+        channel=Channel.OUTBOX,
+        kind=Inbound.Kind.FOLLOW_UP,
+        user=world.coordinator_other,
+        kitchen=c.organisation,
+        client_id="x",
+        payload={**item()["data"], "commitment": c.pk},
+    )
     done = capture.process(stored)
     assert done.status == Inbound.Status.REJECTED
     assert f"No hay un compromiso N° {c.pk} de su organización" in done.error

@@ -33,17 +33,24 @@ def full_page(w):
     authority = mayor()
     for i in range(25):
         commitment(w, authority=authority, text=f"Compromiso {i:02d}", kind="other", deadline=days(i + 1))
-    food = commitment(w, authority=authority, text="Alimentos", delivery_from=days(-40), delivery_to=days(-1),
-                      municipality=w.kitchen.district, made_on=days(-50), deadline=days(-5),
-                      files=[photo("blue", "acta.jpg")])
+    food = commitment(
+        w,
+        authority=authority,
+        text="Alimentos",
+        delivery_from=days(-40),
+        delivery_to=days(-1),
+        municipality=w.kitchen.district,
+        made_on=days(-50),
+        deadline=days(-5),
+        files=[photo("blue", "acta.jpg")],
+    )
     services.publish_evidence(scope=SYSTEM, evidence=Evidence.objects.get(commitment=food), published=True)
     schedule(w, due=days(-20), quantity=10, received=6)
     schedule(w, due=days(-10), quantity=10)
     law = services.follow_law(scope=SYSTEM, organisation=w.ves, kind="law", title="Ley 31458")
     services.add_milestone(scope=SYSTEM, law=law, on=days(-100), text="Publicada", reached=True)
     rnd = services.open_round(scope=SYSTEM, organisation=w.ves, service="PCA", opens_on=days(-3), closes_on=days(3))
-    services.rate(scope=SYSTEM, score_round=rnd, kitchen=w.kitchen, timeliness=2, quantity=3, quality=4,
-                  treatment=5)
+    services.rate(scope=SYSTEM, score_round=rnd, kitchen=w.kitchen, timeliness=2, quantity=3, quality=4, treatment=5)
     services.mark_overdue()
     return food
 
@@ -90,8 +97,13 @@ def test_every_change_the_page_shows_is_on_it_at_once(client, world, change):
         expect = "Llegó la mitad del arroz"
     elif change == "publish":
         services.publish_evidence(scope=SYSTEM, evidence=evidence, published=False)
-        services.add_evidence(scope=SYSTEM, commitment=food, link="https://noticias.example.org/1",
-                              caption="Nota de prensa", published=True)
+        services.add_evidence(
+            scope=SYSTEM,
+            commitment=food,
+            link="https://noticias.example.org/1",
+            caption="Nota de prensa",
+            published=True,
+        )
         expect = "Nota de prensa"
     elif change == "unpublish":
         public = reverse("advocacy:public_file", kwargs={"evidence": evidence.pk})
@@ -111,10 +123,12 @@ def test_every_change_the_page_shows_is_on_it_at_once(client, world, change):
         commitment(world, text="Un compromiso nuevo", kind="other", deadline=None)
         expect = "27 compromisos"
     elif change == "rate":
-        rnd = services.open_round(scope=SYSTEM, organisation=world.ves, service="Vaso de Leche",
-                                  opens_on=days(-1), closes_on=days(1))
-        services.rate(scope=SYSTEM, score_round=rnd, kitchen=world.kitchen, timeliness=1, quantity=1, quality=1,
-                      treatment=1)
+        rnd = services.open_round(
+            scope=SYSTEM, organisation=world.ves, service="Vaso de Leche", opens_on=days(-1), closes_on=days(1)
+        )
+        services.rate(
+            scope=SYSTEM, score_round=rnd, kitchen=world.kitchen, timeliness=1, quantity=1, quality=1, treatment=1
+        )
         expect = "Vaso de Leche"
     elif change == "overdue":
         from ayni.advocacy.models import Commitment

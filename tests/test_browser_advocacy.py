@@ -34,7 +34,7 @@ def test_a_commitment_with_its_acta_followed_up_by_text_falls_overdue_on_the_pub
     world.coordinator.save(update_fields=["phone"])
     authority = mayor()
     schedule(world, due=days(-10), quantity=20, received=20)  # arrived
-    schedule(world, due=days(5), quantity=20)                 # promised, never arrives
+    schedule(world, due=days(5), quantity=20)  # promised, never arrives
 
     log_in(page, "carmen", PASSWORD)
     page.goto(f"/incidencia/{world.ves.pk}/")
@@ -49,7 +49,8 @@ def test_a_commitment_with_its_acta_followed_up_by_text_falls_overdue_on_the_pub
     page.get_by_label("Entregas de alimentos desde").fill(days(-30).isoformat())
     page.get_by_label("Entregas hasta").fill(days(20).isoformat())
     page.get_by_label("Archivo (foto o escaneo del acta, audio, video, PDF)").set_input_files(
-        {"name": "acta.jpg", "mimeType": "image/jpeg", "buffer": acta_photo()})
+        {"name": "acta.jpg", "mimeType": "image/jpeg", "buffer": acta_photo()}
+    )
     page.get_by_label("Descripción").fill("Acta firmada con el alcalde")
     page.get_by_role("button", name="Guardar").click()
     page.get_by_text("Compromiso registrado").wait_for()
@@ -59,8 +60,9 @@ def test_a_commitment_with_its_acta_followed_up_by_text_falls_overdue_on_the_pub
     c = Commitment.objects.get()
     assert Evidence.objects.get(commitment=c).published
 
-    inbound = receive_text(gateway="android", channel=Channel.SMS, sender="+51987111222",
-                           text=f"K {c.pk} AVANCE llegó la primera entrega")
+    inbound = receive_text(
+        gateway="android", channel=Channel.SMS, sender="+51987111222", text=f"K {c.pk} AVANCE llegó la primera entrega"
+    )
     assert inbound.status == Inbound.Status.ACCEPTED, inbound.error
 
     later = timezone.now() + datetime.timedelta(days=15)

@@ -17,5 +17,6 @@ class AdvocacyConfig(AppConfig):
         commands.register(texts.RATING)
         # A follow-up recorded without signal goes through capture's outbox: stored raw, applied once.
         inbound.register_handler(Inbound.Kind.FOLLOW_UP, outbox.apply_follow_up)
-        context_processors.register_form("advocacy:stage", kind="follow_up", api="advocacy:stage_batch",
-                                         target="commitment")
+        context_processors.register_form(
+            "advocacy:stage", kind="follow_up", api="advocacy:stage_batch", target="commitment"
+        )

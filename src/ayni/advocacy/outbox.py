@@ -29,8 +29,12 @@ def apply_follow_up(inbound, scope: Scope) -> dict:
     number = str(payload.get("commitment", "")).strip()
     commitment = None
     if number.isdigit():
-        commitment = (Commitment.objects.filter(scope.q(Can.EDIT, prefix="organisation__"))
-                      .select_related("organisation").filter(pk=int(number)).first())
+        commitment = (
+            Commitment.objects.filter(scope.q(Can.EDIT, prefix="organisation__"))
+            .select_related("organisation")
+            .filter(pk=int(number))
+            .first()
+        )
     if commitment is None:
         raise ValidationError(_("No hay un compromiso N° %(n)s de su organización.") % {"n": number or "?"})
     done = StageChange.objects.filter(by_text=inbound.pk).first()
@@ -40,5 +44,8 @@ def apply_follow_up(inbound, scope: Scope) -> dict:
             raise ValidationError(error_messages(form.errors))
         data = {k: v for k, v in form.cleaned_data.items() if k in FIELDS}
         done = services.change_stage(scope=scope, commitment=commitment, by_text=inbound.pk, **data)
-    return {"id": done.pk, "message": _("Compromiso N° %(n)s: %(stage)s. Anotado.") % {
-        "n": commitment.pk, "stage": done.get_stage_to_display()}}
+    return {
+        "id": done.pk,
+        "message": _("Compromiso N° %(n)s: %(stage)s. Anotado.")
+        % {"n": commitment.pk, "stage": done.get_stage_to_display()},
+    }

@@ -16,8 +16,11 @@ urlpatterns = [
     path("incidencia/<int:pk>/<int:commitment>/etapa/lote", views.stage_batch, name="stage_batch"),
     path("incidencia/<int:pk>/<int:commitment>/evidencia/", views.evidence_add, name="evidence_add"),
     path("incidencia/<int:pk>/<int:commitment>/evidencia/<int:evidence>/", views.evidence_file, name="evidence_file"),
-    path("incidencia/<int:pk>/<int:commitment>/evidencia/<int:evidence>/publicar/", views.evidence_publish,
-         name="evidence_publish"),
+    path(
+        "incidencia/<int:pk>/<int:commitment>/evidencia/<int:evidence>/publicar/",
+        views.evidence_publish,
+        name="evidence_publish",
+    ),
     path("incidencia/<int:pk>/leyes/", views.laws, name="laws"),
     path("incidencia/<int:pk>/leyes/nueva/", views.law_add, name="law_add"),
     path("incidencia/<int:pk>/leyes/<int:law>/hito/", views.milestone_add, name="milestone_add"),
