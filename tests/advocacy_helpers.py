@@ -29,25 +29,45 @@ def photo(colour="red", name="acta.jpg") -> SimpleUploadedFile:
 
 
 def mayor(**over) -> Authority:
-    data = {"name": "Kevin Íñiguez Rojas", "office": Authority.Office.MAYOR, "level": Authority.Level.DISTRICT,
-            "territory": "150142", "period_start": 2027, "period_end": 2030, "party": "Somos Villa"}
+    data = {
+        "name": "Kevin Íñiguez Rojas",
+        "office": Authority.Office.MAYOR,
+        "level": Authority.Level.DISTRICT,
+        "territory": "150142",
+        "period_start": 2027,
+        "period_end": 2030,
+        "party": "Somos Villa",
+    }
     data.update(over)
     return services.register_authority(scope=SYSTEM, **data)
 
 
 def commitment(w, *, scope=None, authority=None, **over):
-    data = {"organisation": w.ves, "authority": authority or mayor(), "kind": "food",
-            "text": "Entregar los alimentos del PCA a tiempo a todos los comedores", "made_on": days(-60),
-            "deadline": days(30), "place": "Local comunal"}
+    data = {
+        "organisation": w.ves,
+        "authority": authority or mayor(),
+        "kind": "food",
+        "text": "Entregar los alimentos del PCA a tiempo a todos los comedores",
+        "made_on": days(-60),
+        "deadline": days(30),
+        "place": "Local comunal",
+    }
     data.update(over)
     return services.record_commitment(scope=scope or SYSTEM, **data)
 
 
 def schedule(w, *, due, quantity=10, received=None, received_on=None, kitchen=None):
     """A promised delivery of rice to a kitchen of Villa El Salvador, received or not."""
-    s = kitchens.create_schedule(scope=SYSTEM, kitchen=kitchen or w.kitchen, municipality=w.kitchen.district,
-                                 item=item("arroz"), quantity=Decimal(quantity), period_start=due - datetime.timedelta(
-                                     days=30), period_end=due, due_on=due)
+    s = kitchens.create_schedule(
+        scope=SYSTEM,
+        kitchen=kitchen or w.kitchen,
+        municipality=w.kitchen.district,
+        item=item("arroz"),
+        quantity=Decimal(quantity),
+        period_start=due - datetime.timedelta(days=30),
+        period_end=due,
+        due_on=due,
+    )
     if received is not None:
         kitchens.record_receipt(scope=SYSTEM, schedule=s, received_on=received_on or due, quantity=Decimal(received))
     return s
@@ -80,8 +100,9 @@ def adv_law(w):
 
 
 def adv_round(w):
-    r = services.open_round(scope=SYSTEM, organisation=w.ves, service="Entregas del PCA", opens_on=days(-5),
-                            closes_on=days(5))
+    r = services.open_round(
+        scope=SYSTEM, organisation=w.ves, service="Entregas del PCA", opens_on=days(-5), closes_on=days(5)
+    )
     return {"pk": w.kitchen.pk, "round": r.pk}
 
 

@@ -233,6 +233,7 @@ MATRIX = {
     "advocacy:from_agreement": ("post", adv_agreement, [L, 404, L, 404, L, 403, L, 404, L]),
     "advocacy:commitment": ("get", adv_commitment, [200, 404, 200, 404, 200, 200, 200, 404, L]),
     "advocacy:stage": ("get", adv_commitment, [200, 404, 200, 404, 200, 403, 200, 404, L]),
+    "advocacy:stage_batch": ("post", adv_commitment, [400, 404, 400, 404, 400, 403, 400, 404, L]),
     "advocacy:evidence_add": ("get", adv_commitment, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "advocacy:evidence_file": ("get", adv_evidence, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "advocacy:evidence_publish": ("post", adv_evidence, [L, 404, L, 404, L, 403, L, 404, L]),

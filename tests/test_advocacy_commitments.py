@@ -43,13 +43,44 @@ def test_the_same_file_twice_is_stored_once_and_linked(world):
     assert Evidence.objects.get(commitment=second).file_id == Evidence.objects.get(commitment=first).file_id
 
 
-@pytest.mark.parametrize("content,word", [
-    (b"MZ\x90\x00" + b"\x00" * 200, "archivo"),  # an executable called acta.jpg
-    (b"<html><script>alert(1)</script></html>", "archivo"),
-])
+@pytest.mark.parametrize(
+    "content,word",
+    [
+        (b"MZ\x90\x00" + b"\x00" * 200, "archivo"),  # an executable called acta.jpg
+        (b"<html><script>alert(1)</script></html>", "archivo"),
+    ],
+)
 def test_an_impostor_file_is_refused_and_nothing_is_saved(world, content, word):
     with pytest.raises(ValidationError) as refused:
         commitment(world, files=[SimpleUploadedFile("acta.jpg", content, content_type="image/jpeg")])
+    assert refused.value.messages
+    assert not Commitment.objects.exists() and not StoredFile.objects.exists() and not StageChange.objects.exists()
+
+
+def _zip_bomb() -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"\0" * (50 * 1024 * 1024))
+    return out.getvalue()
+
+
+def _pixel_bomb() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("1", (10_000, 5_000)).save(out, "PNG")  # a few KB that unfold into 50 megapixels
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name,make", [("acta.jpg", _zip_bomb), ("acta.docx", _zip_bomb), ("acta.png", _pixel_bomb)])
+def test_a_bomb_dressed_as_an_acta_is_refused_and_nothing_is_saved(world, name, make):
+    with pytest.raises(ValidationError) as refused:
+        commitment(world, files=[SimpleUploadedFile(name, make(), content_type="image/jpeg")])
     assert refused.value.messages
     assert not Commitment.objects.exists() and not StoredFile.objects.exists() and not StageChange.objects.exists()
 
@@ -108,18 +139,23 @@ def test_an_unknown_territory_is_refused(world):
 
 # --- Stages ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", [
-    [S.IN_PROGRESS, S.PARTLY, S.FULFILLED],
-    [S.IN_PROGRESS, S.NOT_FULFILLED],
-    [S.PARTLY],
-    [S.FULFILLED],
-    [S.NOT_FULFILLED],
-])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        [S.IN_PROGRESS, S.PARTLY, S.FULFILLED],
+        [S.IN_PROGRESS, S.NOT_FULFILLED],
+        [S.PARTLY],
+        [S.FULFILLED],
+        [S.NOT_FULFILLED],
+    ],
+)
 def test_every_forward_change_is_recorded_with_date_who_and_note(world, path):
     c = commitment(world)
     for i, stage in enumerate(path):
-        services.change_stage(scope=as_scope(world.coordinator), commitment=c, stage=stage, note=f"paso {i}",
-                              on=days(-10 + i))
+        services.change_stage(
+            scope=as_scope(world.coordinator), commitment=c, stage=stage, note=f"paso {i}", on=days(-10 + i)
+        )
     c.refresh_from_db()
     assert c.stage == path[-1]
     changes = list(c.changes.order_by("pk"))
@@ -129,10 +165,17 @@ def test_every_forward_change_is_recorded_with_date_who_and_note(world, path):
     assert AuditEntry.objects.filter(action="advocacy.stage", object_id=str(c.pk)).count() == len(path)
 
 
-@pytest.mark.parametrize("start,back", [
-    ([S.FULFILLED], S.PARTLY), ([S.PARTLY], S.IN_PROGRESS), ([S.IN_PROGRESS], S.REGISTERED),
-    ([S.NOT_FULFILLED], S.IN_PROGRESS), ([S.FULFILLED], S.NOT_FULFILLED), ([S.NOT_FULFILLED], S.FULFILLED),
-])
+@pytest.mark.parametrize(
+    "start,back",
+    [
+        ([S.FULFILLED], S.PARTLY),
+        ([S.PARTLY], S.IN_PROGRESS),
+        ([S.IN_PROGRESS], S.REGISTERED),
+        ([S.NOT_FULFILLED], S.IN_PROGRESS),
+        ([S.FULFILLED], S.NOT_FULFILLED),
+        ([S.NOT_FULFILLED], S.FULFILLED),
+    ],
+)
 def test_going_back_needs_a_note_saying_why(world, start, back):
     c = commitment(world)
     for stage in start:
@@ -149,8 +192,14 @@ def test_a_follow_up_in_the_same_stage_needs_a_note_and_may_carry_evidence(world
     c = commitment(world)
     with pytest.raises(ValidationError, match="seguimiento"):
         services.change_stage(scope=SYSTEM, commitment=c, stage=S.REGISTERED)
-    change = services.change_stage(scope=SYSTEM, commitment=c, stage=S.REGISTERED, note="Reunión con el alcalde",
-                                   files=[photo("blue")], link="https://example.org/noticia")
+    change = services.change_stage(
+        scope=SYSTEM,
+        commitment=c,
+        stage=S.REGISTERED,
+        note="Reunión con el alcalde",
+        files=[photo("blue")],
+        link="https://example.org/noticia",
+    )
     assert change.evidence.count() == 2 and c.evidence.count() == 2
 
 
@@ -161,6 +210,7 @@ def test_a_change_dated_before_the_commitment_is_refused(world):
 
 
 # --- Overdue ----------------------------------------------------------------------------------------
+
 
 def test_the_sweep_makes_open_commitments_past_their_deadline_overdue_with_days_overdue(world):
     late = commitment(world, made_on=days(-40), deadline=days(-10))

@@ -31,8 +31,9 @@ def test_going_back_on_the_web_without_a_note_is_refused_on_the_form(client, wor
     response = client.post(url, {"stage": "partly", "on": days(0).isoformat(), "note": ""})
     assert response.status_code == 200 and "volver atrás" in response.content.decode()
     assert Commitment.objects.get(pk=c.pk).stage == "fulfilled" and StageChange.objects.count() == 2
-    response = client.post(url, {"stage": "partly", "on": days(0).isoformat(), "note": "Faltó un comedor",
-                                 "file": photo("green")})
+    response = client.post(
+        url, {"stage": "partly", "on": days(0).isoformat(), "note": "Faltó un comedor", "file": photo("green")}
+    )
     assert response.status_code == 302 and Commitment.objects.get(pk=c.pk).stage == "partly"
     assert Evidence.objects.get(commitment=c).change.note == "Faltó un comedor"
 
@@ -63,8 +64,12 @@ def test_a_link_has_no_file_address(client, world):
     c = commitment(world, link="https://example.org/video")
     evidence = Evidence.objects.get(commitment=c)
     client.force_login(world.coordinator)
-    assert client.get(reverse("advocacy:evidence_file", kwargs={
-        "pk": world.ves.pk, "commitment": c.pk, "evidence": evidence.pk})).status_code == 404
+    assert (
+        client.get(
+            reverse("advocacy:evidence_file", kwargs={"pk": world.ves.pk, "commitment": c.pk, "evidence": evidence.pk})
+        ).status_code
+        == 404
+    )
 
 
 def test_one_click_from_an_agreement(client, world):

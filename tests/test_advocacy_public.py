@@ -69,8 +69,9 @@ def test_only_published_files_are_shown_and_an_unpublished_one_is_never_reachabl
     Commitment.objects.filter(pk=c.pk).update(is_public=False)
     assert client.get(url).status_code == 404
     # The organisation's own page still serves it to those who see its people, never to the viewer.
-    private = reverse("advocacy:evidence_file", kwargs={"pk": world.ves.pk, "commitment": c.pk,
-                                                        "evidence": evidence.pk})
+    private = reverse(
+        "advocacy:evidence_file", kwargs={"pk": world.ves.pk, "commitment": c.pk, "evidence": evidence.pk}
+    )
     client.force_login(world.coordinator)
     assert client.get(private).status_code == 200
     client.force_login(world.viewer)
@@ -78,8 +79,12 @@ def test_only_published_files_are_shown_and_an_unpublished_one_is_never_reachabl
 
 
 def test_html_and_script_in_any_text_are_shown_as_text(client, world):
-    commitment(world, text='<script>alert("x")</script>', place="<b>Local</b>",
-               authority=mayor(name="<img src=x onerror=alert(1)>"))
+    commitment(
+        world,
+        text='<script>alert("x")</script>',
+        place="<b>Local</b>",
+        authority=mayor(name="<img src=x onerror=alert(1)>"),
+    )
     page = federation_page(client, world).content.decode()
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert "<img src=x" not in page and "<b>Local" not in page
@@ -87,9 +92,9 @@ def test_html_and_script_in_any_text_are_shown_as_text(client, world):
 
 def test_a_food_promise_shows_the_deliveries_promised_and_not_received(client, world):
     c = commitment(world, delivery_from=days(-40), delivery_to=days(-1), municipality=world.kitchen.district)
-    schedule(world, due=days(-30), quantity=10, received=10)           # on time, complete
+    schedule(world, due=days(-30), quantity=10, received=10)  # on time, complete
     schedule(world, due=days(-20), quantity=10, received=6, received_on=days(-15))  # 5 days late, 4 short
-    schedule(world, due=days(-10), quantity=10)                         # never arrived
+    schedule(world, due=days(-10), quantity=10)  # never arrived
     schedule(world, due=days(-10), quantity=10, kitchen=world.kitchen_other)  # another federation's kitchen
     from ayni.advocacy.selectors import delivery_figures
 
@@ -115,22 +120,28 @@ def test_the_page_is_light_and_paged(client, world, django_assert_max_num_querie
 
 
 def test_open_data_csv_and_json_neutralise_formulas_and_hold_nothing_personal(client, world):
-    commitment(world, text="=HYPERLINK(\"http://mal\")", made_on=days(-50), deadline=days(-12))
+    commitment(world, text='=HYPERLINK("http://mal")', made_on=days(-50), deadline=days(-12))
     services.mark_overdue()
-    csv_response = client.get(reverse("advocacy:public_data", kwargs={"kind": "federacion", "key": world.ves.pk,
-                                                                      "fmt": "csv"}))
+    csv_response = client.get(
+        reverse("advocacy:public_data", kwargs={"kind": "federacion", "key": world.ves.pk, "fmt": "csv"})
+    )
     body = csv_response.content.decode("utf-8-sig")
     assert csv_response["Content-Type"].startswith("text/csv")
     header, row = body.splitlines()[:2]
     assert header.startswith("id,autoridad,cargo") and "'=HYPERLINK" in row and row.endswith(",True,12")
-    data = json.loads(client.get(reverse("advocacy:public_data", kwargs={
-        "kind": "federacion", "key": world.ves.pk, "fmt": "json"})).content)
+    data = json.loads(
+        client.get(
+            reverse("advocacy:public_data", kwargs={"kind": "federacion", "key": world.ves.pk, "fmt": "json"})
+        ).content
+    )
     item = data["compromisos"][0]
     assert item["compromiso"].startswith("'=") and item["dias_vencido"] == 12 and item["vencido"] is True
     assert item["plazo"] == days(-12).isoformat()
     assert "Quispe" not in body and "45678912" not in body and "carmen" not in body.lower()
-    assert client.get(reverse("advocacy:public_data", kwargs={"kind": "pais", "key": "peru",
-                                                              "fmt": "xml"})).status_code == 404
+    assert (
+        client.get(reverse("advocacy:public_data", kwargs={"kind": "pais", "key": "peru", "fmt": "xml"})).status_code
+        == 404
+    )
 
 
 def test_the_printable_brief_is_a_pdf(client, world):
@@ -144,8 +155,9 @@ def test_history_notes_are_public_but_never_who_recorded_them(client, world):
     c = commitment(world)
     from tests.conftest import as_scope
 
-    services.change_stage(scope=as_scope(world.coordinator), commitment=c, stage="progress",
-                          note="Primera entrega recibida")
+    services.change_stage(
+        scope=as_scope(world.coordinator), commitment=c, stage="progress", note="Primera entrega recibida"
+    )
     page = federation_page(client, world).content.decode()
     assert "Primera entrega recibida" in page
     assert not re.search(r"Carmen", page)

@@ -21,13 +21,19 @@ GOOD = {"timeliness": 4, "quantity": 3, "quality": 5, "treatment": 4}
 
 
 def a_round(w, opens=-5, closes=5, service="Entregas del PCA"):
-    return services.open_round(scope=SYSTEM, organisation=w.ves, service=service, opens_on=days(opens),
-                               closes_on=days(closes))
+    return services.open_round(
+        scope=SYSTEM, organisation=w.ves, service=service, opens_on=days(opens), closes_on=days(closes)
+    )
 
 
 def test_a_law_keeps_its_milestones_and_commitments(client, world):
-    law = services.follow_law(scope=as_scope(world.coordinator), organisation=world.ves, kind="law",
-                              title="Ley 31458", summary="Reconoce a las ollas comunes")
+    law = services.follow_law(
+        scope=as_scope(world.coordinator),
+        organisation=world.ves,
+        kind="law",
+        title="Ley 31458",
+        summary="Reconoce a las ollas comunes",
+    )
     services.add_milestone(scope=SYSTEM, law=law, on=datetime.date(2022, 5, 14), text="Publicada", reached=True)
     services.add_milestone(scope=SYSTEM, law=law, on=days(60), text="Reglamento aplicado")
     commitment(world, kind="law", law=law, text="Aplicar el reglamento")
@@ -41,8 +47,7 @@ def test_a_law_keeps_its_milestones_and_commitments(client, world):
 
 def test_a_round_is_set_by_a_federation_not_a_kitchen(world):
     with pytest.raises(ValidationError, match="federación"):
-        services.open_round(scope=SYSTEM, organisation=world.kitchen, service="x", opens_on=days(0),
-                            closes_on=days(1))
+        services.open_round(scope=SYSTEM, organisation=world.kitchen, service="x", opens_on=days(0), closes_on=days(1))
     with pytest.raises(ValidationError):
         services.open_round(scope=SYSTEM, organisation=world.ves, service="x", opens_on=days(2), closes_on=days(1))
 
@@ -71,18 +76,21 @@ def test_a_rating_outside_its_dates_or_from_another_federation_is_refused(world)
 
 def test_a_kitchen_rates_by_text_message(world):
     r = a_round(world)
-    inbound = receive_text(gateway="android", channel=Channel.SMS, sender="+51912345678", text=f"CAL {r.pk} 4 3 5 4",
-                           external_id="x")
+    inbound = receive_text(
+        gateway="android", channel=Channel.SMS, sender="+51912345678", text=f"CAL {r.pk} 4 3 5 4", external_id="x"
+    )
     assert inbound.status == Inbound.Status.ACCEPTED, inbound.error
     assert Rating.objects.get().kitchen == world.kitchen and Rating.objects.get().quality == 5
-    wrong = receive_text(gateway="android", channel=Channel.SMS, sender="+51912345678", text=f"CAL {r.pk} 4 3",
-                         external_id="y")
+    wrong = receive_text(
+        gateway="android", channel=Channel.SMS, sender="+51912345678", text=f"CAL {r.pk} 4 3", external_id="y"
+    )
     assert wrong.status == Inbound.Status.REJECTED and "Ejemplo: CAL" in wrong.error
 
 
 def test_results_by_municipality_and_over_time_with_the_count_of_kitchens(world):
-    other = create_organisation(scope=SYSTEM, kind=kind("comedor-popular"), parent=world.ves, name="Comedor Lurín",
-                                district=world.lima.district)
+    other = create_organisation(
+        scope=SYSTEM, kind=kind("comedor-popular"), parent=world.ves, name="Comedor Lurín", district=world.lima.district
+    )
     first = a_round(world, service="Entregas del PCA")
     ScoreRound.objects.filter(pk=first.pk).update(opens_on=days(-200), closes_on=days(-190))
     first.refresh_from_db()
@@ -94,7 +102,9 @@ def test_results_by_municipality_and_over_time_with_the_count_of_kitchens(world)
     results = selectors.score_results(ScoreRound.objects.all())
     ves = [r for r in results if r["ubigeo"] == "150142"]
     assert [(r["round"], r["kitchens"], r["timeliness"], r["treatment"]) for r in ves] == [
-        (first.pk, 2, 3.0, 4.5), (second.pk, 1, 4.0, 4.0)]
+        (first.pk, 2, 3.0, 4.5),
+        (second.pk, 1, 4.0, 4.0),
+    ]
     lima = [r for r in results if r["ubigeo"] == world.lima.district_id]
     assert [(r["round"], r["kitchens"], r["quality"]) for r in lima] == [(second.pk, 1, 1.0)]
 
@@ -109,8 +119,9 @@ def test_the_public_page_shows_the_score_card(client, world):
 def test_the_federation_page_lists_its_laws_and_the_municipality_page_only_its_own_ratings(client, world):
     law = services.follow_law(scope=SYSTEM, organisation=world.lima, kind="law", title="Ley 31071")
     services.add_milestone(scope=SYSTEM, law=law, on=days(-30), text="Reglamento", reached=True)
-    other = create_organisation(scope=SYSTEM, kind=kind("comedor-popular"), parent=world.ves, name="Comedor Lurín",
-                                district=world.lima.district)
+    other = create_organisation(
+        scope=SYSTEM, kind=kind("comedor-popular"), parent=world.ves, name="Comedor Lurín", district=world.lima.district
+    )
     r = a_round(world)
     services.rate(scope=SYSTEM, score_round=r, kitchen=world.kitchen, **GOOD)
     services.rate(scope=SYSTEM, score_round=r, kitchen=other, **GOOD)

@@ -37,8 +37,9 @@ def test_a_coordinator_texts_a_follow_up_and_her_note_is_kept_as_typed(world):
     assert "En avance" in OutboundMessage.objects.get(inbound=inbound).body
 
 
-@pytest.mark.parametrize("word,stage", [("PARCIAL", "partly"), ("cumplido", "fulfilled"), ("Incumplió", "failed"),
-                                        ("NOTA", "registered")])
+@pytest.mark.parametrize(
+    "word,stage", [("PARCIAL", "partly"), ("cumplido", "fulfilled"), ("Incumplió", "failed"), ("NOTA", "registered")]
+)
 def test_every_stage_word(world, word, stage):
     c = commitment(world)
     inbound = text(coordinator_phone(world), f"K{c.pk} {word} nota de campo")
@@ -48,10 +49,22 @@ def test_every_stage_word(world, word, stage):
 
 def test_a_board_member_without_an_account_follows_up_by_her_phone(world):
     c = commitment(world)
-    person = register_person(scope=SYSTEM, organisation=world.ves, given_names="Lidia", paternal_surname="Vargas",
-                             dni="40404040", phone="955444333")
-    assign_position(scope=SYSTEM, person=person, organisation=world.ves,
-                    kind=PositionKind.objects.get(code="presidenta"), starts_on=days(-100), ends_on=days(100))
+    person = register_person(
+        scope=SYSTEM,
+        organisation=world.ves,
+        given_names="Lidia",
+        paternal_surname="Vargas",
+        dni="40404040",
+        phone="955444333",
+    )
+    assign_position(
+        scope=SYSTEM,
+        person=person,
+        organisation=world.ves,
+        kind=PositionKind.objects.get(code="presidenta"),
+        starts_on=days(-100),
+        ends_on=days(100),
+    )
     inbound = text("955444333", f"K {c.pk} PARCIAL llegó la mitad")
     assert inbound.status == Inbound.Status.ACCEPTED, inbound.error
     assert Commitment.objects.get(pk=c.pk).stage == Commitment.Stage.PARTLY

@@ -34,7 +34,7 @@ def test_a_commitment_with_its_acta_followed_up_by_text_falls_overdue_on_the_pub
     world.coordinator.save(update_fields=["phone"])
     authority = mayor()
     schedule(world, due=days(-10), quantity=20, received=20)  # arrived
-    schedule(world, due=days(5), quantity=20)                 # promised, never arrives
+    schedule(world, due=days(5), quantity=20)  # promised, never arrives
 
     log_in(page, "carmen", PASSWORD)
     page.goto(f"/incidencia/{world.ves.pk}/")
@@ -49,7 +49,8 @@ def test_a_commitment_with_its_acta_followed_up_by_text_falls_overdue_on_the_pub
     page.get_by_label("Entregas de alimentos desde").fill(days(-30).isoformat())
     page.get_by_label("Entregas hasta").fill(days(20).isoformat())
     page.get_by_label("Archivo (foto o escaneo del acta, audio, video, PDF)").set_input_files(
-        {"name": "acta.jpg", "mimeType": "image/jpeg", "buffer": acta_photo()})
+        {"name": "acta.jpg", "mimeType": "image/jpeg", "buffer": acta_photo()}
+    )
     page.get_by_label("Descripción").fill("Acta firmada con el alcalde")
     page.get_by_role("button", name="Guardar").click()
     page.get_by_text("Compromiso registrado").wait_for()
@@ -59,8 +60,9 @@ def test_a_commitment_with_its_acta_followed_up_by_text_falls_overdue_on_the_pub
     c = Commitment.objects.get()
     assert Evidence.objects.get(commitment=c).published
 
-    inbound = receive_text(gateway="android", channel=Channel.SMS, sender="+51987111222",
-                           text=f"K {c.pk} AVANCE llegó la primera entrega")
+    inbound = receive_text(
+        gateway="android", channel=Channel.SMS, sender="+51987111222", text=f"K {c.pk} AVANCE llegó la primera entrega"
+    )
     assert inbound.status == Inbound.Status.ACCEPTED, inbound.error
 
     later = timezone.now() + datetime.timedelta(days=15)
@@ -77,3 +79,50 @@ def test_a_commitment_with_its_acta_followed_up_by_text_falls_overdue_on_the_pub
     assert "2 entregas programadas" in text and "1 sin recibir" in text and "1 con retraso" in text
     photo = card.get_by_role("link", name="Acta firmada con el alcalde")
     assert page.request.get(photo.get_attribute("href")).headers["content-type"] == "image/jpeg"
+
+
+def test_a_follow_up_recorded_without_signal_is_sent_once_when_the_signal_returns(page):
+    from tests.advocacy_helpers import commitment
+    from tests.test_browser_capture import until
+
+    world = build_world()
+    c = commitment(world, kind="other", text="Construir el local comunal del comedor")
+    url = f"/incidencia/{world.ves.pk}/{c.pk}/etapa/"
+    log_in(page, "carmen", PASSWORD)
+    page.goto(url)
+    until(page, "navigator.serviceWorker.controller !== null")
+    page.goto(url)
+    until(page, f"caches.open('ayni-1').then(c => c.match('{url}')).then(r => !!r)")
+    assert_fits_the_phone(page)
+
+    page.context.set_offline(True)
+    page.goto(url)  # the form opens from the phone
+    page.get_by_label("Etapa").select_option("progress")
+    page.get_by_label("Nota").fill("Ya pusieron los cimientos")
+    page.get_by_label("Enlace (video, noticia)").fill("https://noticias.example.org/cimientos")
+    page.get_by_role("button", name="Guardar").click()
+    page.get_by_text("guardado en el teléfono, se enviará").wait_for()
+    page.get_by_text("Esperando para enviar: 1").wait_for()
+    assert_fits_the_phone(page)
+    assert c.changes.count() == 1
+
+    page.context.set_offline(False)
+    page.get_by_text("Se envió lo guardado en el teléfono: 1").wait_for()
+    c.refresh_from_db()
+    assert c.stage == Commitment.Stage.IN_PROGRESS and c.changes.count() == 2
+    change = c.changes.latest("pk")
+    assert change.note == "Ya pusieron los cimientos" and change.recorded_by == world.coordinator
+    assert change.evidence.get().link == "https://noticias.example.org/cimientos"
+    assert Inbound.objects.get(kind=Inbound.Kind.FOLLOW_UP).status == Inbound.Status.ACCEPTED
+
+    # A step back without a note, kept offline, comes back refused in words, and can be discarded.
+    page.context.set_offline(True)
+    page.goto(url)
+    page.get_by_label("Etapa").select_option("registered")
+    page.get_by_role("button", name="Guardar").click()
+    page.get_by_text("Esperando para enviar: 1").wait_for()
+    page.context.set_offline(False)
+    page.get_by_text("es volver atrás: escriba en la nota por qué").wait_for()
+    assert c.changes.count() == 2
+    page.get_by_role("button", name="Descartar el mío").click()
+    page.get_by_text("es volver atrás").wait_for(state="detached")

@@ -12,8 +12,12 @@ class AuthorityForm(forms.Form):
     name = forms.CharField(label=_("Nombre"), max_length=160)
     office = forms.ChoiceField(label=_("Cargo"), choices=Authority.Office.choices)
     level = forms.ChoiceField(label=_("Nivel"), choices=Authority.Level.choices)
-    territory = forms.CharField(label=_("Territorio (UBIGEO)"), max_length=6, required=False,
-                                help_text=_("2 dígitos para una región, 4 para una provincia, 6 para un distrito."))
+    territory = forms.CharField(
+        label=_("Territorio (UBIGEO)"),
+        max_length=6,
+        required=False,
+        help_text=_("2 dígitos para una región, 4 para una provincia, 6 para un distrito."),
+    )
     period_start = forms.IntegerField(label=_("Periodo desde (año)"), min_value=1990, max_value=2100)
     period_end = forms.IntegerField(label=_("Periodo hasta (año)"), min_value=1990, max_value=2100)
     party = forms.CharField(label=_("Partido o movimiento"), max_length=120, required=False)
@@ -35,13 +39,30 @@ class CommitmentForm(EvidenceFields):
     deadline = DateField(label=_("Plazo"), required=False, help_text=_("Vacío si no tiene fecha."))
     municipality = DistrictField(label=_("Municipio"), required=False)
     law = forms.ModelChoiceField(label=_("Ley o demanda"), queryset=Law.objects.none(), required=False)
-    delivery_from = DateField(label=_("Entregas de alimentos desde"), required=False,
-                              help_text=_("Solo para entregas: se compara con lo que recibieron las cocinas."))
+    delivery_from = DateField(
+        label=_("Entregas de alimentos desde"),
+        required=False,
+        help_text=_("Solo para entregas: se compara con lo que recibieron las cocinas."),
+    )
     delivery_to = DateField(label=_("Entregas hasta"), required=False)
     is_public = forms.BooleanField(label=_("Mostrar en la página pública"), required=False, initial=True)
 
-    field_order = ["authority", "kind", "text", "made_on", "place", "deadline", "municipality", "law",
-                   "delivery_from", "delivery_to", "is_public", "file", "link", "caption"]
+    field_order = [
+        "authority",
+        "kind",
+        "text",
+        "made_on",
+        "place",
+        "deadline",
+        "municipality",
+        "law",
+        "delivery_from",
+        "delivery_to",
+        "is_public",
+        "file",
+        "link",
+        "caption",
+    ]
 
     def __init__(self, *args, authorities, laws, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +85,10 @@ class StageForm(EvidenceFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["caption"]
+        # Without signal the outbox keeps the stage, the date, the note and the link, not a photo.
+        self.fields["file"].help_text = _(
+            "Sin señal, la foto no se guarda en el teléfono: agréguela como evidencia cuando vuelva la conexión."
+        )
 
 
 class EvidenceForm(EvidenceFields):
@@ -83,8 +108,9 @@ class MilestoneForm(forms.Form):
 
 
 class RoundForm(forms.Form):
-    service = forms.CharField(label=_("Servicio que se califica"), max_length=160,
-                              initial=_("Entregas del programa municipal (PCA)"))
+    service = forms.CharField(
+        label=_("Servicio que se califica"), max_length=160, initial=_("Entregas del programa municipal (PCA)")
+    )
     opens_on = DateField(label=_("Desde"))
     closes_on = DateField(label=_("Hasta"))
 

@@ -50,9 +50,14 @@ class Authority(models.Model):
     name = models.CharField(_("nombre"), max_length=160)
     office = models.CharField(_("cargo"), max_length=10, choices=Office.choices)
     level = models.CharField(_("nivel"), max_length=8, choices=Level.choices)
-    territory = models.CharField(_("territorio (UBIGEO)"), max_length=6, blank=True,
-                                 help_text=_("2 dígitos para una región, 4 para una provincia, 6 para un distrito; "
-                                             "vacío para el nivel nacional."))
+    territory = models.CharField(
+        _("territorio (UBIGEO)"),
+        max_length=6,
+        blank=True,
+        help_text=_(
+            "2 dígitos para una región, 4 para una provincia, 6 para un distrito; vacío para el nivel nacional."
+        ),
+    )
     territory_name = models.CharField(max_length=120, blank=True, editable=False)
     period_start = models.PositiveSmallIntegerField(_("periodo desde (año)"))
     period_end = models.PositiveSmallIntegerField(_("periodo hasta (año)"))
@@ -66,8 +71,9 @@ class Authority(models.Model):
         verbose_name = _("autoridad")
         verbose_name_plural = _("autoridades")
         constraints = [
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
-                                   name="authority_period_order"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="authority_period_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -132,32 +138,48 @@ class Commitment(models.Model):
         FULFILLED = "fulfilled", _("Cumplido")
         NOT_FULFILLED = "failed", _("No cumplido")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="commitments",
-                                     verbose_name=_("organización"))
-    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="commitments",
-                                  verbose_name=_("autoridad o candidata(o)"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("organización")
+    )
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("autoridad o candidata(o)")
+    )
     kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices, default=Kind.OTHER)
     text = models.CharField(_("compromiso"), max_length=500)
     made_on = models.DateField(_("fecha del compromiso"))
     place = models.CharField(_("dónde se hizo"), max_length=160, blank=True)
     deadline = models.DateField(_("plazo"), null=True, blank=True)
-    municipality = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                     verbose_name=_("municipio"))
+    municipality = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("municipio")
+    )
     stage = models.CharField(_("etapa"), max_length=10, choices=Stage.choices, default=Stage.REGISTERED)
     overdue = models.BooleanField(_("vencido"), default=False)
     is_public = models.BooleanField(_("se publica"), default=True)
-    agreement = models.OneToOneField(Agreement, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="commitment", verbose_name=_("acuerdo de asamblea"))
-    law = models.ForeignKey(Law, on_delete=models.PROTECT, null=True, blank=True, related_name="commitments",
-                            verbose_name=_("ley o demanda"))
+    agreement = models.OneToOneField(
+        Agreement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commitment",
+        verbose_name=_("acuerdo de asamblea"),
+    )
+    law = models.ForeignKey(
+        Law,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("ley o demanda"),
+    )
     # A food-delivery commitment is held to the municipality's delivery schedule for the
     # organisation's kitchens over a period: the promise beside the kitchens' own receipts.
     delivery_from = models.DateField(_("entregas desde"), null=True, blank=True)
     delivery_to = models.DateField(_("entregas hasta"), null=True, blank=True)
     # The deadline, or a far day for «sin plazo»: the public order (overdue first, then by
     # deadline, undated last) read straight from an index, the same on both engines.
-    due_sort = models.GeneratedField(expression=Coalesce("deadline", Value(NO_DATE)),
-                                     output_field=models.DateField(), db_persist=True)
+    due_sort = models.GeneratedField(
+        expression=Coalesce("deadline", Value(NO_DATE)), output_field=models.DateField(), db_persist=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -177,9 +199,12 @@ class Commitment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(deadline__isnull=True) | models.Q(deadline__gte=models.F("made_on")),
-                name="commitment_deadline_after_made"),
-            models.CheckConstraint(condition=models.Q(overdue=False) | models.Q(deadline__isnull=False),
-                                   name="commitment_overdue_has_deadline"),
+                name="commitment_deadline_after_made",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(overdue=False) | models.Q(deadline__isnull=False),
+                name="commitment_overdue_has_deadline",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -211,8 +236,9 @@ class StageChange(models.Model):
     stage_from = models.CharField(max_length=10, choices=Commitment.Stage.choices, blank=True)
     stage_to = models.CharField(_("etapa"), max_length=10, choices=Commitment.Stage.choices)
     note = models.CharField(_("nota"), max_length=500, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     by_text = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)  # Inbound.pk
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -235,16 +261,18 @@ class Evidence(models.Model):
     caption = models.CharField(_("descripción"), max_length=200, blank=True)
     published = models.BooleanField(_("publicado"), default=False)
     received_at = models.DateTimeField(_("recibido"), auto_now_add=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["commitment", "pk"]
         verbose_name = _("evidencia")
         verbose_name_plural = _("evidencias")
         constraints = [
-            models.CheckConstraint(condition=models.Q(file__isnull=False) | ~models.Q(link=""),
-                                   name="evidence_file_or_link"),
+            models.CheckConstraint(
+                condition=models.Q(file__isnull=False) | ~models.Q(link=""), name="evidence_file_or_link"
+            ),
             models.UniqueConstraint(fields=["commitment", "file"], name="evidence_file_once_per_commitment"),
         ]
 
@@ -266,8 +294,9 @@ class ScoreRound(models.Model):
         ordering = ["-opens_on", "-pk"]
         verbose_name = _("ronda de calificación")
         verbose_name_plural = _("rondas de calificación")
-        constraints = [models.CheckConstraint(condition=models.Q(closes_on__gte=models.F("opens_on")),
-                                              name="round_dates_order")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes_on__gte=models.F("opens_on")), name="round_dates_order")
+        ]
 
     def __str__(self) -> str:
         return f"{self.service} ({self.opens_on:%d/%m/%Y})"
@@ -297,6 +326,22 @@ class Rating(models.Model):
         verbose_name_plural = _("calificaciones")
         constraints = [
             models.UniqueConstraint(fields=["round", "kitchen"], name="one_rating_per_kitchen_round"),
-            *[models.CheckConstraint(condition=models.Q(**{f"{f}__gte": 1, f"{f}__lte": 5}), name=f"rating_{f}_1_5")
-              for f in SCORE_FIELDS],
+            *[
+                models.CheckConstraint(condition=models.Q(**{f"{f}__gte": 1, f"{f}__lte": 5}), name=f"rating_{f}_1_5")
+                for f in SCORE_FIELDS
+            ],
         ]
+
+
+class PublicEdition(models.Model):
+    """The edition of the public scorecard (*edición pública*): one row, whose token every change
+    a public page shows (a commitment, a stage, an evidence file published, an authority, a law,
+    a rating, the overdue sweep) replaces in its own transaction. A rendered public page is kept
+    in the cache under the token it was drawn from, so a change makes every kept page stale at
+    once, on every worker, without deleting a key (`advocacy/publication.py`)."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("edición pública")

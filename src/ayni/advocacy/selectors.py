@@ -21,20 +21,26 @@ PAGE = 20
 
 # --- Private (scoped) ----------------------------------------------------------------------------------
 
+
 def commitments_under(scope: Scope, organisation: Organisation) -> QuerySet[Commitment]:
     """Commitments made to the organisation or to any below it, in the caller's sight; overdue
     first, then by deadline."""
-    return (Commitment.objects.filter(organisation__path__startswith=organisation.path)
-            .filter(scope.q(Can.VIEW, prefix="organisation__"))
-            .select_related("authority", "organisation").order_by("-overdue", "due_sort", "pk"))
+    return (
+        Commitment.objects.filter(organisation__path__startswith=organisation.path)
+        .filter(scope.q(Can.VIEW, prefix="organisation__"))
+        .select_related("authority", "organisation")
+        .order_by("-overdue", "due_sort", "pk")
+    )
 
 
 def get_commitment(scope: Scope, organisation: Organisation, pk) -> Commitment:
     """One commitment of the organisation, found only in the caller's sight (404 otherwise)."""
     try:
-        return (Commitment.objects.filter(scope.q(Can.VIEW, prefix="organisation__"))
-                .select_related("authority", "organisation", "municipality", "law", "agreement")
-                .get(organisation=organisation, pk=pk))
+        return (
+            Commitment.objects.filter(scope.q(Can.VIEW, prefix="organisation__"))
+            .select_related("authority", "organisation", "municipality", "law", "agreement")
+            .get(organisation=organisation, pk=pk)
+        )
     except (Commitment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -71,9 +77,11 @@ def laws_for(scope: Scope, organisation: Organisation) -> QuerySet[Law]:
     """Laws the organisation or the ones above it follow: a kitchen in the caller's sight reads its
     federations' (they are followed for it), though the federations themselves may be out of sight."""
     scope.require(Can.VIEW, organisation)
-    return (Law.objects.filter(organisation__path__in=organisation.ancestor_paths() + [organisation.path])
-            .prefetch_related("milestones")
-            .annotate(n_commitments=Count("commitments")))
+    return (
+        Law.objects.filter(organisation__path__in=organisation.ancestor_paths() + [organisation.path])
+        .prefetch_related("milestones")
+        .annotate(n_commitments=Count("commitments"))
+    )
 
 
 def get_law(scope: Scope, organisation: Organisation, pk) -> Law:
@@ -87,8 +95,9 @@ def rounds_for(scope: Scope, organisation: Organisation) -> QuerySet[ScoreRound]
     """Score-card rounds set by the organisation or one above it: a kitchen in the caller's sight
     rates its federations' rounds, though the federations themselves may be out of her sight."""
     scope.require(Can.VIEW, organisation)
-    return (ScoreRound.objects.filter(organisation__path__in=organisation.ancestor_paths() + [organisation.path])
-            .select_related("organisation"))
+    return ScoreRound.objects.filter(
+        organisation__path__in=organisation.ancestor_paths() + [organisation.path]
+    ).select_related("organisation")
 
 
 def get_round(scope: Scope, organisation: Organisation, pk) -> ScoreRound:
@@ -103,8 +112,11 @@ def agreements_to_commit(scope: Scope, organisation: Organisation):
     each becomes one with one click."""
     from ayni.governance.models import Agreement
 
-    return (Agreement.objects.filter(organisation=organisation, involves_authority=True, commitment__isnull=True)
-            .filter(scope.q(Can.EDIT, prefix="organisation__")).order_by("deadline", "pk"))
+    return (
+        Agreement.objects.filter(organisation=organisation, involves_authority=True, commitment__isnull=True)
+        .filter(scope.q(Can.EDIT, prefix="organisation__"))
+        .order_by("deadline", "pk")
+    )
 
 
 def get_agreement_to_commit(scope: Scope, organisation: Organisation, pk):
@@ -116,6 +128,7 @@ def get_agreement_to_commit(scope: Scope, organisation: Organisation, pk):
 
 # --- Figures shared by both sides ---------------------------------------------------------------------
 
+
 def delivery_figures(commitment: Commitment, today: datetime.date | None = None) -> dict | None:
     """For a food-delivery commitment tied to a municipality's schedule: the deliveries promised
     to the organisation's kitchens in the period vs received, late and short, from the kitchens'
@@ -124,8 +137,11 @@ def delivery_figures(commitment: Commitment, today: datetime.date | None = None)
         return None
     today = today or timezone.localdate()
     schedules = DeliverySchedule.objects.filter(
-        municipality_id=commitment.municipality_id, kitchen__path__startswith=commitment.organisation.path,
-        due_on__gte=commitment.delivery_from, due_on__lte=commitment.delivery_to or today)
+        municipality_id=commitment.municipality_id,
+        kitchen__path__startswith=commitment.organisation.path,
+        due_on__gte=commitment.delivery_from,
+        due_on__lte=commitment.delivery_to or today,
+    )
     rows = summed(schedules, today, unit=F("item__unit"))
     if not rows:
         return {"deliveries": 0, "rows": []}
@@ -143,18 +159,32 @@ def score_results(rounds: QuerySet[ScoreRound], *, by_municipality: bool = True)
     group = ["round_id", "round__service", "round__opens_on"]
     if by_municipality:
         group += ["kitchen__district_id", "kitchen__district__name"]
-    rows = (Rating.objects.filter(round__in=rounds).order_by().values(*group)
-            .annotate(kitchens=Count("kitchen_id", distinct=True), **{f: Avg(f) for f in SCORE_FIELDS}))
+    rows = (
+        Rating.objects.filter(round__in=rounds)
+        .order_by()
+        .values(*group)
+        .annotate(kitchens=Count("kitchen_id", distinct=True), **{f: Avg(f) for f in SCORE_FIELDS})
+    )
     out = []
     for r in rows:
         scores = {f: round(float(r[f]), 1) for f in SCORE_FIELDS}
-        out.append({"round": r["round_id"], "service": r["round__service"], "opens_on": r["round__opens_on"],
-                    "municipality": r.get("kitchen__district__name") or "", "ubigeo": r.get("kitchen__district_id"),
-                    "kitchens": r["kitchens"], **scores, "overall": round(sum(scores.values()) / len(scores), 1)})
+        out.append(
+            {
+                "round": r["round_id"],
+                "service": r["round__service"],
+                "opens_on": r["round__opens_on"],
+                "municipality": r.get("kitchen__district__name") or "",
+                "ubigeo": r.get("kitchen__district_id"),
+                "kitchens": r["kitchens"],
+                **scores,
+                "overall": round(sum(scores.values()) / len(scores), 1),
+            }
+        )
     return sorted(out, key=lambda r: (r["opens_on"], r["municipality"]))
 
 
 # --- Public -----------------------------------------------------------------------------------------------
+
 
 class PublicView:
     """What one public page covers: the whole country, an authority, a municipality (UBIGEO) or a
@@ -194,28 +224,61 @@ class PublicView:
 
     def counts(self) -> dict:
         """How many commitments by stage, and how many overdue: one query."""
-        rows = self.commitments.order_by().values("stage").annotate(n=Count("pk"), late=Count("pk", filter=Q(
-            overdue=True)))
+        rows = (
+            self.commitments.order_by()
+            .values("stage")
+            .annotate(n=Count("pk"), late=Count("pk", filter=Q(overdue=True)))
+        )
         by_stage = {r["stage"]: r["n"] for r in rows}
-        return {"total": sum(by_stage.values()), "overdue": sum(r["late"] for r in rows),
-                "stages": [(label, by_stage.get(value, 0)) for value, label in Commitment.Stage.choices]}
+        return {
+            "total": sum(by_stage.values()),
+            "overdue": sum(r["late"] for r in rows),
+            "stages": [(label, by_stage.get(value, 0)) for value, label in Commitment.Stage.choices],
+        }
 
     def page(self, number: int, size: int = PAGE) -> list[Commitment]:
         """One page of commitments, overdue first (longest overdue first), then by deadline."""
         start = max(0, number - 1) * size
-        return list(self.commitments.select_related("authority", "organisation", "municipality")
-                    .only("pk", "text", "kind", "stage", "overdue", "deadline", "made_on", "place", "delivery_from",
-                          "delivery_to", "municipality__name", "municipality__code", "organisation__name",
-                          "organisation__path", "authority__name", "authority__office", "authority__territory_name",
-                          "authority__is_candidate")
-                    .order_by("-overdue", "due_sort", "pk")[start:start + size])
+        return list(
+            self.commitments.select_related("authority", "organisation", "municipality")
+            .only(
+                "pk",
+                "text",
+                "kind",
+                "stage",
+                "overdue",
+                "deadline",
+                "made_on",
+                "place",
+                "delivery_from",
+                "delivery_to",
+                "municipality__name",
+                "municipality__code",
+                "organisation__name",
+                "organisation__path",
+                "authority__name",
+                "authority__office",
+                "authority__territory_name",
+                "authority__is_candidate",
+            )
+            .order_by("-overdue", "due_sort", "pk")[start : start + size]
+        )
 
-    def laws(self) -> QuerySet[Law]:
-        """Laws and demands the federation (or the ones above it) follows, with their milestones."""
+    def laws(self) -> list[dict]:
+        """Laws and demands the federation (or the ones above it) follows, with their milestones:
+        one query (a law without milestones comes once, with none)."""
         if self.organisation is None:
-            return Law.objects.none()
-        return (Law.objects.filter(organisation__path__in=self.organisation.ancestor_paths()
-                                   + [self.organisation.path]).prefetch_related("milestones"))
+            return []
+        laws: dict[int, dict] = {}
+        for pk, title, summary, on, text, reached in (
+            Law.objects.filter(organisation__path__in=self.organisation.ancestor_paths() + [self.organisation.path])
+            .order_by("title", "pk", "milestones__on", "milestones__pk")
+            .values_list("pk", "title", "summary", "milestones__on", "milestones__text", "milestones__reached")
+        ):
+            law = laws.setdefault(pk, {"title": title, "summary": summary, "milestones": []})
+            if on is not None:
+                law["milestones"].append({"on": on, "text": text, "reached": reached})
+        return list(laws.values())
 
     def results(self) -> list[dict]:
         """The score card: a federation's rounds by municipality; a municipality's own rows only."""
@@ -235,8 +298,12 @@ class PublicView:
 def published_evidence(commitments: list[Commitment]) -> dict[int, list[Evidence]]:
     """Published evidence of the commitments on a page, in one query."""
     out: dict[int, list[Evidence]] = {}
-    for e in (Evidence.objects.filter(commitment__in=commitments, published=True)
-              .select_related("file").defer("file__content").order_by("pk")):
+    for e in (
+        Evidence.objects.filter(commitment__in=commitments, published=True)
+        .select_related("file")
+        .defer("file__content")
+        .order_by("pk")
+    ):
         out.setdefault(e.commitment_id, []).append(e)
     return out
 
@@ -245,16 +312,21 @@ def public_file(pk) -> Evidence:
     """A published evidence file of a public commitment; anything else is not found, whether it
     exists or not."""
     try:
-        return Evidence.objects.select_related("file").defer("file__content").get(
-            pk=pk, published=True, commitment__is_public=True, file__isnull=False)
+        return (
+            Evidence.objects.select_related("file")
+            .defer("file__content")
+            .get(pk=pk, published=True, commitment__is_public=True, file__isnull=False)
+        )
     except (Evidence.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 
 def public_history(commitment_ids: list[int]) -> dict[int, list[StageChange]]:
     out: dict[int, list[StageChange]] = {}
-    for change in (StageChange.objects.filter(commitment_id__in=commitment_ids)
-                   .only("commitment_id", "on", "stage_to", "note").order_by("on", "pk")):
+    for change in (
+        StageChange.objects.filter(commitment_id__in=commitment_ids)
+        .only("commitment_id", "on", "stage_to", "note")
+        .order_by("on", "pk")
+    ):
         out.setdefault(change.commitment_id, []).append(change)
     return out
-

@@ -26,19 +26,27 @@ from ayni.lib.phone import normalize_phone
 from ayni.people.models import Position
 
 STAGE_WORDS = {
-    "avance": Commitment.Stage.IN_PROGRESS, "avanza": Commitment.Stage.IN_PROGRESS,
-    "progreso": Commitment.Stage.IN_PROGRESS, "parcial": Commitment.Stage.PARTLY, "parte": Commitment.Stage.PARTLY,
-    "cumplido": Commitment.Stage.FULFILLED, "cumplio": Commitment.Stage.FULFILLED,
-    "incumplido": Commitment.Stage.NOT_FULFILLED, "incumplio": Commitment.Stage.NOT_FULFILLED,
-    "nocumplio": Commitment.Stage.NOT_FULFILLED, "registrado": Commitment.Stage.REGISTERED,
+    "avance": Commitment.Stage.IN_PROGRESS,
+    "avanza": Commitment.Stage.IN_PROGRESS,
+    "progreso": Commitment.Stage.IN_PROGRESS,
+    "parcial": Commitment.Stage.PARTLY,
+    "parte": Commitment.Stage.PARTLY,
+    "cumplido": Commitment.Stage.FULFILLED,
+    "cumplio": Commitment.Stage.FULFILLED,
+    "incumplido": Commitment.Stage.NOT_FULFILLED,
+    "incumplio": Commitment.Stage.NOT_FULFILLED,
+    "nocumplio": Commitment.Stage.NOT_FULFILLED,
+    "registrado": Commitment.Stage.REGISTERED,
 }
 NOTE_WORDS = {"nota", "seguimiento", "sigue"}
 _NOTE = re.compile(r"^\s*[^\s\d]+\s*\d+\s+\S+\s*(.*)$", re.S)
 
 
 def _usage() -> str:
-    return _("Escriba K, el número del compromiso, AVANCE, PARCIAL, CUMPLIDO, INCUMPLIDO o NOTA, y su nota. "
-             "Ejemplo: K 34 AVANCE entregaron a 5 comedores")
+    return _(
+        "Escriba K, el número del compromiso, AVANCE, PARCIAL, CUMPLIDO, INCUMPLIDO o NOTA, y su nota. "
+        "Ejemplo: K 34 AVANCE entregaron a 5 comedores"
+    )
 
 
 def _sender_commitment(inbound, number: int) -> tuple[Scope, Commitment]:
@@ -54,22 +62,34 @@ def _sender_commitment(inbound, number: int) -> tuple[Scope, Commitment]:
     user = get_user_model().objects.filter(phone=phone, is_active=True).first()
     if user is not None:
         scope = Scope.for_user(user)
-        commitment = (Commitment.objects.filter(scope.q(Can.EDIT, prefix="organisation__"))
-                      .select_related("organisation").filter(pk=number).first())
+        commitment = (
+            Commitment.objects.filter(scope.q(Can.EDIT, prefix="organisation__"))
+            .select_related("organisation")
+            .filter(pk=number)
+            .first()
+        )
         if commitment is None:
             raise missing
         inbound.user = user
         return scope, commitment
     commitment = Commitment.objects.select_related("organisation").filter(pk=number).first()
-    boards = (Position.objects.current().filter(person__phone=phone).select_related("organisation")
-              .order_by("organisation__depth"))
-    board = next((p for p in boards if commitment is not None
-                  and commitment.organisation.path.startswith(p.organisation.path)), None)
+    boards = (
+        Position.objects.current()
+        .filter(person__phone=phone)
+        .select_related("organisation")
+        .order_by("organisation__depth")
+    )
+    board = next(
+        (p for p in boards if commitment is not None and commitment.organisation.path.startswith(p.organisation.path)),
+        None,
+    )
     if board is None:
         raise missing
     # Without an account she acts through her board position: the system writes for her, saying so.
-    return Scope.system(_("mensaje de texto del %(phone)s, celular de la directiva de %(org)s")
-                        % {"phone": inbound.sender, "org": board.organisation.name}), commitment
+    return Scope.system(
+        _("mensaje de texto del %(phone)s, celular de la directiva de %(org)s")
+        % {"phone": inbound.sender, "org": board.organisation.name}
+    ), commitment
 
 
 def follow_up_by_text(inbound, args: list[str]) -> str:
@@ -90,12 +110,16 @@ def follow_up_by_text(inbound, args: list[str]) -> str:
         services.change_stage(scope=scope, commitment=commitment, stage=stage, note=note, by_text=inbound.pk)
         commitment.refresh_from_db(fields=["stage", "overdue"])
     return _("Compromiso N° %(n)s: %(stage)s. Anotado, gracias.") % {
-        "n": number, "stage": commitment.get_stage_display()}
+        "n": number,
+        "stage": commitment.get_stage_display(),
+    }
 
 
 def rate_by_text(inbound, args: list[str]) -> str:
-    usage = _("Escriba CAL, el número de la ronda y cuatro notas de 1 a 5 (puntualidad, cantidad, calidad, trato). "
-              "Ejemplo: CAL 3 4 3 5 4")
+    usage = _(
+        "Escriba CAL, el número de la ronda y cuatro notas de 1 a 5 (puntualidad, cantidad, calidad, trato). "
+        "Ejemplo: CAL 3 4 3 5 4"
+    )
     if len(args) != 5 or not all(a.isdigit() for a in args):
         raise Refused(usage)
     actor, kitchen, error = identify(inbound.sender)
@@ -103,18 +127,30 @@ def rate_by_text(inbound, args: list[str]) -> str:
         raise Refused(error)
     inbound.user, inbound.kitchen = actor, kitchen
     scope = inbound.acting_scope()
-    score_round = (ScoreRound.objects.filter(pk=int(args[0]),
-                                             organisation__path__in=kitchen.ancestor_paths() + [kitchen.path])
-                   .select_related("organisation").first())
+    score_round = (
+        ScoreRound.objects.filter(pk=int(args[0]), organisation__path__in=kitchen.ancestor_paths() + [kitchen.path])
+        .select_related("organisation")
+        .first()
+    )
     if score_round is None:
         raise Refused(_("No hay una ronda de calificación N° %(n)s para su cocina.") % {"n": args[0]})
     scores = dict(zip(SCORE_FIELDS, (int(a) for a in args[1:]), strict=True))
     services.rate(scope=scope, score_round=score_round, kitchen=kitchen, **scores)
     return _("Calificación de %(kitchen)s anotada para «%(service)s». Gracias.") % {
-        "kitchen": kitchen.name, "service": score_round.service}
+        "kitchen": kitchen.name,
+        "service": score_round.service,
+    }
 
 
-FOLLOW_UP = TextCommand(name="advocacy.follow_up", words=frozenset({"k", "compromiso", "seguimiento"}),
-                        handle=follow_up_by_text, example="K 34 AVANCE")
-RATING = TextCommand(name="advocacy.rating", words=frozenset({"cal", "califico", "calificacion"}),
-                     handle=rate_by_text, example="CAL 3 4 3 5 4")
+FOLLOW_UP = TextCommand(
+    name="advocacy.follow_up",
+    words=frozenset({"k", "compromiso", "seguimiento"}),
+    handle=follow_up_by_text,
+    example="K 34 AVANCE",
+)
+RATING = TextCommand(
+    name="advocacy.rating",
+    words=frozenset({"cal", "califico", "calificacion"}),
+    handle=rate_by_text,
+    example="CAL 3 4 3 5 4",
+)

@@ -2,16 +2,22 @@
 (no login, `/compromisos/`). Authorise, parse, call one service or selector, render."""
 
 import datetime
+import json
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
-from ayni.advocacy import selectors, services
+from ayni.advocacy import outbox, publication, selectors, services
 from ayni.advocacy.forms import (
     AuthorityForm,
     CommitmentForm,
@@ -22,6 +28,8 @@ from ayni.advocacy.forms import (
     RoundForm,
     StageForm,
 )
+from ayni.capture import inbound
+from ayni.capture.models import Channel, Inbound
 from ayni.files.http import file_response
 from ayni.lib import exports, pdf
 from ayni.lib.views import button, form_page, to
@@ -36,8 +44,11 @@ def _to_commitment(commitment):
 @login_required
 def index(request):
     """Her organisations, to reach their commitments, and the authorities."""
-    return render(request, "advocacy/index.html", {"organisations": scope_roots(request.scope)[:30],
-                                                    "can_edit": request.scope.holds(Can.EDIT)})
+    return render(
+        request,
+        "advocacy/index.html",
+        {"organisations": scope_roots(request.scope)[:30], "can_edit": request.scope.holds(Can.EDIT)},
+    )
 
 
 @requires(Can.VIEW, on="pk")
@@ -47,21 +58,36 @@ def commitments(request, org):
     if overdue:
         qs = qs.filter(overdue=True)
     can_edit = request.scope.holds(Can.EDIT, org)
-    return render(request, "advocacy/commitments.html", {
-        "org": org, "commitments": qs[:200], "overdue": overdue, "can_edit": can_edit, "today": timezone.localdate(),
-        "agreements": selectors.agreements_to_commit(request.scope, org)[:20] if can_edit else [],
-    })
+    return render(
+        request,
+        "advocacy/commitments.html",
+        {
+            "org": org,
+            "commitments": qs[:200],
+            "overdue": overdue,
+            "can_edit": can_edit,
+            "today": timezone.localdate(),
+            "agreements": selectors.agreements_to_commit(request.scope, org)[:20] if can_edit else [],
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def commitment_add(request, org):
-    form = CommitmentForm(request.POST or None, request.FILES or None, authorities=selectors.authorities(),
-                          laws=selectors.laws_for(request.scope, org))
+    form = CommitmentForm(
+        request.POST or None,
+        request.FILES or None,
+        authorities=selectors.authorities(),
+        laws=selectors.laws_for(request.scope, org),
+    )
     return form_page(
-        request, form, template="advocacy/form.html",
+        request,
+        form,
+        template="advocacy/form.html",
         action=lambda _data: services.record_commitment(scope=request.scope, organisation=org, **form.service_data()),
-        success=_("Compromiso registrado."), then=_to_commitment,
+        success=_("Compromiso registrado."),
+        then=_to_commitment,
         context={"org": org, "title": _("Registrar un compromiso"), "multipart": True},
     )
 
@@ -70,8 +96,11 @@ def commitment_add(request, org):
 @requires(Can.EDIT, on="pk")
 def from_agreement(request, org, agreement):
     agreement = selectors.get_agreement_to_commit(request.scope, org, agreement)
-    commitment = button(request, lambda: services.commitment_from_agreement(scope=request.scope, agreement=agreement),
-                        _("El acuerdo quedó registrado como compromiso."))
+    commitment = button(
+        request,
+        lambda: services.commitment_from_agreement(scope=request.scope, agreement=agreement),
+        _("El acuerdo quedó registrado como compromiso."),
+    )
     return _to_commitment(commitment) if commitment else redirect("advocacy:commitments", pk=org.pk)
 
 
@@ -79,32 +108,95 @@ def from_agreement(request, org, agreement):
 def commitment(request, org, commitment):
     commitment = selectors.get_commitment(request.scope, org, commitment)
     can_edit = request.scope.holds(Can.EDIT, org)
-    return render(request, "advocacy/commitment.html", {
-        "org": org, "c": commitment, "history": selectors.history(commitment),
-        "evidence": selectors.evidence_of(commitment), "can_edit": can_edit,
-        "personal": request.scope.holds(Can.VIEW_PERSONAL, org),
-        "figures": selectors.delivery_figures(commitment), "days_overdue": commitment.days_overdue(),
-        "stage_form": StageForm(initial={"stage": commitment.stage, "on": timezone.localdate()}) if can_edit else None,
-        "evidence_form": EvidenceForm() if can_edit else None,
-    })
+    return render(
+        request,
+        "advocacy/commitment.html",
+        {
+            "org": org,
+            "c": commitment,
+            "history": selectors.history(commitment),
+            "evidence": selectors.evidence_of(commitment),
+            "can_edit": can_edit,
+            "personal": request.scope.holds(Can.VIEW_PERSONAL, org),
+            "figures": selectors.delivery_figures(commitment),
+            "days_overdue": commitment.days_overdue(),
+            "stage_form": StageForm(initial={"stage": commitment.stage, "on": timezone.localdate()})
+            if can_edit
+            else None,
+            "evidence_form": EvidenceForm() if can_edit else None,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def stage(request, org, commitment):
     commitment = selectors.get_commitment(request.scope, org, commitment)
-    form = StageForm(request.POST or None, request.FILES or None,
-                     initial={"stage": commitment.stage, "on": timezone.localdate()})
+    form = StageForm(
+        request.POST or None, request.FILES or None, initial={"stage": commitment.stage, "on": timezone.localdate()}
+    )
 
     def action(data):
         upload = data.pop("file")
-        return services.change_stage(scope=request.scope, commitment=commitment, files=[upload] if upload else [],
-                                     **data)
+        return services.change_stage(
+            scope=request.scope, commitment=commitment, files=[upload] if upload else [], **data
+        )
 
-    return form_page(request, form, action=action, template="advocacy/form.html",
-                     success=_("Etapa del compromiso anotada."), then=lambda _r: _to_commitment(commitment),
-                     context={"org": org, "c": commitment, "title": _("Seguimiento del compromiso"), "multipart": True,
-                              "note": commitment.text})
+    return form_page(
+        request,
+        form,
+        action=action,
+        template="advocacy/form.html",
+        success=_("Etapa del compromiso anotada."),
+        then=lambda _r: _to_commitment(commitment),
+        context={
+            "org": org,
+            "c": commitment,
+            "title": _("Seguimiento del compromiso N° %(n)s") % {"n": commitment.pk},
+            "multipart": True,
+            "note": commitment.text,
+        },
+    )
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def stage_batch(request, org, commitment):
+    """The outbox's batch for one commitment's follow-ups: each item stored raw in capture, then
+    processed once (the same client id sent again returns its first result)."""
+    commitment = selectors.get_commitment(request.scope, org, commitment)
+    try:
+        body = json.loads(request.body or b"{}")
+        items = body["items"]
+        assert isinstance(items, list) and len(items) <= inbound.MAX_BATCH
+    except (ValueError, KeyError, TypeError, AssertionError):
+        return JsonResponse({"detail": _("El envío no tiene la forma esperada.")}, status=400)
+    results = []
+    for item in items:
+        data = item.get("data") if isinstance(item, dict) else None
+        client_id = str(item.get("client_id", ""))[:64] if isinstance(item, dict) else ""
+        if not isinstance(data, dict) or not client_id:
+            results.append(
+                {
+                    "client_id": client_id,
+                    "status": "invalid",
+                    "code": 422,
+                    "message": _("Falta el identificador o los datos."),
+                }
+            )
+            continue
+        data = {k: v for k, v in data.items() if k in outbox.FIELDS and isinstance(v, str)}
+        results.append(
+            inbound.submit(
+                channel=Channel.OUTBOX,
+                scope=request.scope,
+                kitchen=org,
+                kind=Inbound.Kind.FOLLOW_UP,
+                client_id=client_id,
+                payload={**data, "commitment": commitment.pk},
+            )
+        )
+    return JsonResponse({"kitchen": commitment.pk, "results": results})
 
 
 @require_http_methods(["GET", "POST"])
@@ -115,13 +207,25 @@ def evidence_add(request, org, commitment):
 
     def action(data):
         upload = data.pop("file")
-        return services.add_evidence(scope=request.scope, commitment=commitment, files=[upload] if upload else [],
-                                     **data)
+        return services.add_evidence(
+            scope=request.scope, commitment=commitment, files=[upload] if upload else [], **data
+        )
 
-    return form_page(request, form, action=action, template="advocacy/form.html", success=_("Evidencia guardada."),
-                     then=lambda _r: _to_commitment(commitment),
-                     context={"org": org, "c": commitment, "title": _("Añadir evidencia"), "multipart": True,
-                              "note": commitment.text})
+    return form_page(
+        request,
+        form,
+        action=action,
+        template="advocacy/form.html",
+        success=_("Evidencia guardada."),
+        then=lambda _r: _to_commitment(commitment),
+        context={
+            "org": org,
+            "c": commitment,
+            "title": _("Añadir evidencia"),
+            "multipart": True,
+            "note": commitment.text,
+        },
+    )
 
 
 @require_POST
@@ -130,8 +234,11 @@ def evidence_publish(request, org, commitment, evidence):
     commitment = selectors.get_commitment(request.scope, org, commitment)
     evidence = selectors.get_evidence(commitment, evidence)
     publish = request.POST.get("published") == "1"
-    button(request, lambda: services.publish_evidence(scope=request.scope, evidence=evidence, published=publish),
-           _("Publicado.") if publish else _("Ya no se publica."))
+    button(
+        request,
+        lambda: services.publish_evidence(scope=request.scope, evidence=evidence, published=publish),
+        _("Publicado.") if publish else _("Ya no se publica."),
+    )
     return _to_commitment(commitment)
 
 
@@ -147,84 +254,128 @@ def evidence_file(request, org, commitment, evidence):
 
 @login_required
 def authorities(request):
-    return render(request, "advocacy/authorities.html", {
-        "authorities": selectors.authorities()[:300], "can_edit": request.scope.holds(Can.EDIT),
-        "this_year": timezone.localdate().year})
+    return render(
+        request,
+        "advocacy/authorities.html",
+        {
+            "authorities": selectors.authorities()[:300],
+            "can_edit": request.scope.holds(Can.EDIT),
+            "this_year": timezone.localdate().year,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT)
 def authority_add(request):
-    return form_page(request, AuthorityForm(request.POST or None), template="advocacy/form.html",
-                     action=lambda data: services.register_authority(scope=request.scope, **data),
-                     success=_("Autoridad registrada."), then=to("advocacy:authorities"),
-                     context={"title": _("Registrar autoridad o candidata(o)")})
+    return form_page(
+        request,
+        AuthorityForm(request.POST or None),
+        template="advocacy/form.html",
+        action=lambda data: services.register_authority(scope=request.scope, **data),
+        success=_("Autoridad registrada."),
+        then=to("advocacy:authorities"),
+        context={"title": _("Registrar autoridad o candidata(o)")},
+    )
 
 
 @require_POST
 @requires(Can.EDIT)
 def authority_elected(request, authority):
     authority = selectors.get_authority(authority)
-    button(request, lambda: services.mark_elected(scope=request.scope, authority=authority, on=timezone.localdate()),
-           _("Anotada(o) como autoridad electa; sus compromisos de campaña siguen con ella(él)."))
+    button(
+        request,
+        lambda: services.mark_elected(scope=request.scope, authority=authority, on=timezone.localdate()),
+        _("Anotada(o) como autoridad electa; sus compromisos de campaña siguen con ella(él)."),
+    )
     return redirect("advocacy:authorities")
 
 
 @requires(Can.VIEW, on="pk")
 def laws(request, org):
-    return render(request, "advocacy/laws.html", {
-        "org": org, "laws": selectors.laws_for(request.scope, org), "can_edit": request.scope.holds(Can.EDIT, org)})
+    return render(
+        request,
+        "advocacy/laws.html",
+        {"org": org, "laws": selectors.laws_for(request.scope, org), "can_edit": request.scope.holds(Can.EDIT, org)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def law_add(request, org):
-    return form_page(request, LawForm(request.POST or None), template="advocacy/form.html",
-                     action=lambda data: services.follow_law(scope=request.scope, organisation=org, **data),
-                     success=_("Ley o demanda registrada."), then=to("advocacy:laws", pk=org.pk),
-                     context={"org": org, "title": _("Seguir una ley o demanda")})
+    return form_page(
+        request,
+        LawForm(request.POST or None),
+        template="advocacy/form.html",
+        action=lambda data: services.follow_law(scope=request.scope, organisation=org, **data),
+        success=_("Ley o demanda registrada."),
+        then=to("advocacy:laws", pk=org.pk),
+        context={"org": org, "title": _("Seguir una ley o demanda")},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def milestone_add(request, org, law):
     law = selectors.get_law(request.scope, org, law)
-    return form_page(request, MilestoneForm(request.POST or None), template="advocacy/form.html",
-                     action=lambda data: services.add_milestone(scope=request.scope, law=law, **data),
-                     success=_("Hito anotado."), then=to("advocacy:laws", pk=org.pk),
-                     context={"org": org, "title": _("Hito de %(law)s") % {"law": law.title}})
+    return form_page(
+        request,
+        MilestoneForm(request.POST or None),
+        template="advocacy/form.html",
+        action=lambda data: services.add_milestone(scope=request.scope, law=law, **data),
+        success=_("Hito anotado."),
+        then=to("advocacy:laws", pk=org.pk),
+        context={"org": org, "title": _("Hito de %(law)s") % {"law": law.title}},
+    )
 
 
 @requires(Can.VIEW, on="pk")
 def rounds(request, org):
     rounds_qs = selectors.rounds_for(request.scope, org)
-    return render(request, "advocacy/rounds.html", {
-        "org": org, "rounds": rounds_qs[:20], "results": selectors.score_results(rounds_qs),
-        "can_edit": request.scope.holds(Can.EDIT, org), "today": timezone.localdate()})
+    return render(
+        request,
+        "advocacy/rounds.html",
+        {
+            "org": org,
+            "rounds": rounds_qs[:20],
+            "results": selectors.score_results(rounds_qs),
+            "can_edit": request.scope.holds(Can.EDIT, org),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def round_add(request, org):
-    return form_page(request, RoundForm(request.POST or None), template="advocacy/form.html",
-                     action=lambda data: services.open_round(scope=request.scope, organisation=org, **data),
-                     success=_("Ronda de calificación convocada."), then=to("advocacy:rounds", pk=org.pk),
-                     context={"org": org, "title": _("Convocar una ronda de calificación")})
+    return form_page(
+        request,
+        RoundForm(request.POST or None),
+        template="advocacy/form.html",
+        action=lambda data: services.open_round(scope=request.scope, organisation=org, **data),
+        success=_("Ronda de calificación convocada."),
+        then=to("advocacy:rounds", pk=org.pk),
+        context={"org": org, "title": _("Convocar una ronda de calificación")},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def rate(request, org, round):
     score_round = selectors.get_round(request.scope, org, round)
-    return form_page(request, RatingForm(request.POST or None), template="advocacy/form.html",
-                     action=lambda data: services.rate(scope=request.scope, score_round=score_round, kitchen=org,
-                                                       **data),
-                     success=_("Calificación guardada. Gracias."), then=to("advocacy:rounds", pk=org.pk),
-                     context={"org": org, "title": str(score_round),
-                              "note": _("Califique de 1 (muy mal) a 5 (muy bien).")})
+    return form_page(
+        request,
+        RatingForm(request.POST or None),
+        template="advocacy/form.html",
+        action=lambda data: services.rate(scope=request.scope, score_round=score_round, kitchen=org, **data),
+        success=_("Calificación guardada. Gracias."),
+        then=to("advocacy:rounds", pk=org.pk),
+        context={"org": org, "title": str(score_round), "note": _("Califique de 1 (muy mal) a 5 (muy bien).")},
+    )
 
 
 # --- The public scorecard ----------------------------------------------------------------------------
+
 
 def _page_number(request) -> int:
     try:
@@ -244,38 +395,115 @@ def _public_context(view: selectors.PublicView, number: int, today: datetime.dat
             figures[key] = selectors.delivery_figures(c, today)
         c.figures = figures.get(key)
     pages = max(1, -(-counts["total"] // selectors.PAGE))
-    return {"view": view, "counts": counts, "page": page, "number": number, "pages": pages,
-            "evidence": selectors.published_evidence(page),
-            "history": selectors.public_history([c.pk for c in page]),
-            "results": view.results(), "laws": view.laws(), "today": today}
+    return {
+        "view": view,
+        "counts": counts,
+        "page": page,
+        "number": number,
+        "pages": pages,
+        "evidence": selectors.published_evidence(page),
+        "history": selectors.public_history([c.pk for c in page]),
+        "results": view.results(),
+        "laws": view.laws(),
+        "today": today,
+    }
 
 
 def public_page(request, kind, key):
     """The public scorecard of the country, an authority, a municipality or a federation: no
     login, overdue first with the days overdue, published evidence only, delivery figures and
-    score-card results; 20 commitments a page."""
-    view = selectors.PublicView(kind, key)
-    context = _public_context(view, _page_number(request), timezone.localdate())
-    for c in context["page"]:
-        c.public_files = context["evidence"].get(c.pk, [])
-        c.public_changes = context["history"].get(c.pk, [])
-    return render(request, "advocacy/public.html", {**context, "kind": kind, "key": key})
+    score-card results; 20 commitments a page. Drawn once per edition and kept
+    (`publication.py`); a return visit with the same ETag is answered 304, without a body."""
+    number, today, language = _page_number(request), timezone.localdate(), get_language()
+    cache_key = publication.page_key(publication.edition(), kind, str(key), number, language, today)
+
+    def draw() -> dict:
+        view = selectors.PublicView(kind, key)  # not found: nothing kept
+        context = _public_context(view, number, today)
+        for c in context["page"]:
+            c.public_files = context["evidence"].get(c.pk, [])
+            c.public_changes = context["history"].get(c.pk, [])
+        body = render_to_string("advocacy/_public_body.html", {**context, "kind": kind, "key": key})
+        return {"body": body, "title": view.title}
+
+    page = publication.kept(cache_key, draw)
+    # The shell differs for someone signed in (her menu): her ETag is her own.
+    viewer = request.user.pk if request.user.is_authenticated else ""
+    etag = f'"{page["etag"]}{language}{viewer}"'
+    modified = page["drawn_at"].timestamp()
+    response = get_conditional_response(request, etag=etag, last_modified=modified)
+    if response is None:
+        response = render(
+            request,
+            "advocacy/public.html",
+            {
+                "body": mark_safe(page["body"]),  # noqa: S308 - drawn from our template
+                "title": page["title"],
+            },
+        )
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(modified)
+    # Any cache may keep it, and must ask again each time: after a change the answer is new.
+    response["Cache-Control"] = "public, no-cache"
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    return response
 
 
-COLUMNS = ["id", "autoridad", "cargo", "candidata", "territorio", "organizacion", "ubigeo_municipio", "municipio",
-           "tipo", "compromiso", "fecha", "plazo", "etapa", "vencido", "dias_vencido"]
+COLUMNS = [
+    "id",
+    "autoridad",
+    "cargo",
+    "candidata",
+    "territorio",
+    "organizacion",
+    "ubigeo_municipio",
+    "municipio",
+    "tipo",
+    "compromiso",
+    "fecha",
+    "plazo",
+    "etapa",
+    "vencido",
+    "dias_vencido",
+]
 
 
 def _rows(view: selectors.PublicView, today: datetime.date):
-    qs = (view.commitments.order_by("-overdue", "due_sort", "pk")
-          .values_list("pk", "authority__name", "authority__office", "authority__is_candidate",
-                       "authority__territory_name", "organisation__name", "municipality_id", "municipality__name",
-                       "kind", "text", "made_on", "deadline", "stage", "overdue"))
+    qs = view.commitments.order_by("-overdue", "due_sort", "pk").values_list(
+        "pk",
+        "authority__name",
+        "authority__office",
+        "authority__is_candidate",
+        "authority__territory_name",
+        "organisation__name",
+        "municipality_id",
+        "municipality__name",
+        "kind",
+        "text",
+        "made_on",
+        "deadline",
+        "stage",
+        "overdue",
+    )
     for row in qs.iterator(chunk_size=2000):
-        (pk, name, office, candidate, territory, org, ubigeo, muni, kind, text, made_on, deadline, stage,
-         overdue) = row
-        yield [pk, name, office, candidate, territory, org, ubigeo or "", muni or "", kind, text, made_on, deadline,
-               stage, overdue, max(0, (today - deadline).days) if overdue and deadline else 0]
+        (pk, name, office, candidate, territory, org, ubigeo, muni, kind, text, made_on, deadline, stage, overdue) = row
+        yield [
+            pk,
+            name,
+            office,
+            candidate,
+            territory,
+            org,
+            ubigeo or "",
+            muni or "",
+            kind,
+            text,
+            made_on,
+            deadline,
+            stage,
+            overdue,
+            max(0, (today - deadline).days) if overdue and deadline else 0,
+        ]
 
 
 def public_data(request, kind, key, fmt):
@@ -287,12 +515,15 @@ def public_data(request, kind, key, fmt):
     today = timezone.localdate()
     rows = _rows(view, today)
     if fmt == "json":
+
         def cell(v):
             return exports.csv_cell(v) if isinstance(v, datetime.date) else exports.neutralise(v)
 
         items = [dict(zip(COLUMNS, [cell(v) for v in r], strict=True)) for r in rows]
-        response = JsonResponse({"generado": today.isoformat(), "ambito": kind, "clave": key, "titulo": view.title,
-                                 "compromisos": items}, json_dumps_params={"ensure_ascii": False})
+        response = JsonResponse(
+            {"generado": today.isoformat(), "ambito": kind, "clave": key, "titulo": view.title, "compromisos": items},
+            json_dumps_params={"ensure_ascii": False},
+        )
     else:
         response = HttpResponse(exports.csv_bytes(COLUMNS, rows), content_type=exports.CSV_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="ayni-compromisos-{kind}-{key}.csv"'
@@ -306,8 +537,9 @@ def public_brief(request, kind, key):
     today = timezone.localdate()
     context = _public_context(view, 1, today)
     html = render(request, "advocacy/brief.html", {**context, "generated": timezone.localtime()}).content.decode()
-    response = HttpResponse(pdf.html_to_pdf(html, base_url=request.build_absolute_uri("/")),
-                            content_type="application/pdf")
+    response = HttpResponse(
+        pdf.html_to_pdf(html, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="ayni-compromisos-{kind}-{key}.pdf"'
     return response
 
@@ -319,4 +551,3 @@ def public_file(request, evidence):
     # Never kept by a cache: a file the organisation unpublishes must stop being served at once.
     response["Cache-Control"] = "no-cache"
     return response
-

@@ -60,6 +60,7 @@ class Inbound(models.Model):
         SAVINGS_MEETING = "meeting", _("Reunión del banquito")
         MESSAGE = "message", _("Mensaje de texto")
         ATTENDANCE = "attendance", _("Asistencia a una sesión de formación")
+        FOLLOW_UP = "follow_up", _("Seguimiento de un compromiso")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Recibido, por procesar")

@@ -94,6 +94,7 @@
     if (cfg.kind === "report") { return document.querySelector("h1").textContent; }
     if (cfg.kind === "roll_entry") { return [data.given_names, data.paternal_surname].join(" "); }
     if (cfg.kind === "attendance") { return document.querySelector("h1").textContent; }
+    if (cfg.kind === "follow_up") { return document.querySelector("h1").textContent; }
     if (cfg.kind === "meeting") { return document.querySelector("h1").textContent + " " + (data.on || ""); }
     var item = form.querySelector("[name=item]");
     return (item && item.selectedOptions[0] ? item.selectedOptions[0].textContent : "") + " " + (data.quantity || "");

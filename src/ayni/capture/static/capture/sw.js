@@ -10,8 +10,9 @@ var ASSETS = __ASSETS__;
 var OFFLINE = __OFFLINE__;
 var LOGOUT = __LOGOUT__;
 // A facilitator's session list and a treasurer's meeting sheet are kept too: she takes
-// attendance, or runs the meeting, where there is no signal.
-var PAGES = /^\/(cocina\/\d+\/(dia\/\d{4}-\d{2}-\d{2}|movimiento)\/|padron\/\d+\/agregar\/|formacion\/sesion\/\d+\/|economia\/\d+\/banquito\/\d+\/reunion\/)?$/;
+// attendance, or runs the meeting, where there is no signal; and the follow-up of a commitment,
+// recorded in the field.
+var PAGES = /^\/(cocina\/\d+\/(dia\/\d{4}-\d{2}-\d{2}|movimiento)\/|padron\/\d+\/agregar\/|formacion\/sesion\/\d+\/|economia\/\d+\/banquito\/\d+\/reunion\/|incidencia\/\d+\/\d+\/etapa\/)?$/;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(VERSION).then(function (cache) { return cache.addAll(ASSETS); })
