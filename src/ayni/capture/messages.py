@@ -21,6 +21,7 @@ from ayni.capture.models import Inbound, OutboundMessage
 from ayni.capture.outbound import queue_messages, send_queued
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.models import FoodItem, plain
+from ayni.lib.db import update_rows
 from ayni.lib.forms import error_messages
 from ayni.lib.phone import normalize_phone
 from ayni.lib.text import fold, strip_controls
@@ -327,8 +328,7 @@ def process_messages(inbounds: list[Inbound], replay: bool = False) -> list[Inbo
                                               gateway=inbound.gateway, kitchen=inbound.kitchen, inbound=inbound,
                                               purpose=purpose))
         if todo:
-            Inbound.objects.bulk_update(todo, ["status", "result", "error", "attempts", "processed_at", "user",
-                                               "kitchen"])
+            update_rows(todo, ["status", "result", "error", "attempts", "processed_at", "user", "kitchen"])
         queued = queue_messages(outbox)
     send_queued(queued)
     return [locked.get(i.pk, i) for i in inbounds]

@@ -39,6 +39,7 @@ from ayni.governance.models import (
     Vote,
 )
 from ayni.governance.rules import decide, quorum_met, quorum_needed, rule_for
+from ayni.lib.db import update_rows
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
 
@@ -646,7 +647,7 @@ def cast_votes(*, scope: Scope, ballots: list[Ballot]) -> list[Cast | VoteRefuse
     if new_attendance:
         Attendance.objects.bulk_create(new_attendance)
     if touched:
-        Motion.objects.bulk_update(list(touched.values()), ["yes", "no", "abstain", "voters"])
+        update_rows(list(touched.values()), ["yes", "no", "abstain", "voters"])
     if entries:
         record_many([entry(scope=scope, action="gov.vote", obj=participation,
                            org_path=motion.item.assembly.organisation.path, after=after)
