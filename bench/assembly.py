@@ -3,10 +3,13 @@
 1. A national asynchronous consultation (issue 15): every socia of the demo confederation on its
    roll, three motions (two open ballots, one secret), and every socia votes on each by text
    message, `V <n> SI|NO|ABS`, posted to the same webhook an Android SMS gateway uses
-   (`/mensajes/android/`, with its shared secret), one text per request, by several senders at
-   once, against gunicorn with 2 workers — while one worker at a time is SIGKILLed 5 times.
-   A text whose request died is posted again with the same message id, as a gateway does until
-   it gets its 200. Then `ayni replay-inbound` finishes what was stored but not processed, and:
+   (`/mensajes/android/`, with its shared secret), as a gateway posts what its phone received:
+   `--per-post` texts per request (50; 1 for a gateway that posts them one by one), by several
+   senders at once, against gunicorn with 2 workers — while one worker at a time is SIGKILLed 5
+   times. A post whose request died is posted again with the same message ids, as a gateway does
+   until it gets its 200; the server stores every text of a post raw, then processes them as one
+   batch (`capture.messages.process_messages`). Then `ayni replay-inbound` finishes what was
+   stored but not processed, and:
    - lost = votes sent but not counted; twice = votes counted more than once (a second ballot of
      the same person, or a tally above what was sent);
    - the motions' stored tallies must equal what was sent, the recount of the ballots
@@ -27,6 +30,7 @@ are replaced by one unique phone per socia so that every text finds its sender.
     python bench/assembly.py --quick              # demo scale "small", at most 600 voters, both engines
     python bench/assembly.py                      # the "national" demo (about 110,000 socias): long
     python bench/assembly.py --engine postgres --voters 20000
+    python bench/assembly.py --quick --per-post 1   # one text per post, as a gateway that does not batch
 
 The last line is `RESULT {json}`.
 """
@@ -38,6 +42,7 @@ import os
 import random
 import secrets
 import signal
+import statistics
 import sys
 import tempfile
 import threading
@@ -46,7 +51,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support.cpu import server_cpu_s  # noqa: E402
+from support.cpu import PostgresBackendsCpu, ViewProfile, profile_env, server_cpu_s  # noqa: E402
 from support.server import Gunicorn, Install, exit_on_sigterm, log  # noqa: E402
 
 PASSWORD = "bench-clave-2026"  # noqa: S105 - demo accounts of a scratch database
@@ -225,11 +230,14 @@ print(json.dumps({"attendees": len(people), "pdf_ms": statistics.median(times), 
 
 
 class Sender(threading.Thread):
-    """Posts texts as the gateway does: one per request, again with the same id until answered 2xx."""
+    """Posts texts as the gateway does: `per_post` at a time (`{"messages": [...]}`, what its phone
+    received since the last post), again with the same ids until answered 2xx."""
 
-    def __init__(self, server: Gunicorn, secret: str, queue: list, lock: threading.Lock, counters: dict):
+    def __init__(self, server: Gunicorn, secret: str, queue: list, lock: threading.Lock, counters: dict,
+                 per_post: int = 1):
         super().__init__(daemon=True)
         self.server, self.secret, self.queue, self.lock, self.counters = server, secret, queue, lock, counters
+        self.per_post = per_post
         self.conn = None
 
     def connect(self):
@@ -240,8 +248,10 @@ class Sender(threading.Thread):
             with self.lock:
                 if not self.queue:
                     return
-                phone, motion, word, ident = self.queue.pop()
-            body = json.dumps({"from": f"+51{phone}", "text": f"V {motion} {word}", "id": ident})
+                batch = [self.queue.pop() for _i in range(min(self.per_post, len(self.queue)))]
+            texts = [{"from": f"+51{phone}", "text": f"V {motion} {word}", "id": ident}
+                     for phone, motion, word, ident in batch]
+            body = json.dumps(texts[0] if len(texts) == 1 else {"messages": texts})
             while True:
                 try:
                     if self.conn is None:
@@ -252,7 +262,8 @@ class Sender(threading.Thread):
                     response.read()
                     if 200 <= response.status < 300:  # the Android adapter answers 204
                         with self.lock:
-                            self.counters["sent"] += 1
+                            self.counters["sent"] += len(batch)
+                            self.counters["posts"] += 1
                         break
                     if response.status == 403:
                         raise SystemExit("La pasarela fue rechazada (403): revise el secreto.")
@@ -269,11 +280,17 @@ class Sender(threading.Thread):
                     time.sleep(0.05)
 
 
-def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int, seed: int) -> dict:
+def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int, seed: int, per_post: int) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"ayni-bench-assembly-{engine}-"))
     install = Install(engine=engine, name="ayni_bench_assembly", workdir=workdir)
+    # gunicorn and `ayni` run in the scratch directory: a relative PYTHONPATH=src would quietly
+    # serve the installed checkout's code instead of this one's.
+    if install.env.get("PYTHONPATH"):
+        install.env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve())
+                                                    for p in install.env["PYTHONPATH"].split(os.pathsep) if p)
     secret = secrets.token_urlsafe(24)
     install.env["AYNI_SMS_GATEWAY_SECRET"] = secret
+    install.env.update(profile_env(workdir))  # each request's CPU and queries: the webhook's own cost
     install.prepare(scale=scale, password=PASSWORD)
     try:
         log(f"consulta nacional ({engine}): padrón")
@@ -292,9 +309,14 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
         log(f"{len(phones):,} socias × {len(motions)} mociones = {total:,} votos por mensaje de texto")
         server = Gunicorn(install, workers=2)
         server.start()
-        lock, counters = threading.Lock(), {"sent": 0, "retries": 0}
-        team = [Sender(server, secret, plan, lock, counters) for _i in range(senders)]
+        lock, counters = threading.Lock(), {"sent": 0, "retries": 0, "posts": 0}
+        team = [Sender(server, secret, plan, lock, counters, per_post) for _i in range(senders)]
         killed = 0
+        profile = ViewProfile.of(install.env)
+        profile.mark()
+        database_cpu = PostgresBackendsCpu(install.admin_url, install.name) if engine == "postgres" else None
+        if database_cpu is not None:
+            database_cpu.sample()
         cpu0 = server_cpu_s(server)
         t0 = time.perf_counter()
         try:
@@ -303,7 +325,11 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
             # Kill one worker at evenly spaced points of the run; the master starts another.
             marks = [total * (k + 1) // (kills + 1) for k in range(kills)]
             next_log = time.perf_counter() + 15
+            next_sample = time.perf_counter() + 1
             while any(s.is_alive() for s in team):
+                if database_cpu is not None and time.perf_counter() > next_sample:
+                    next_sample += 1
+                    database_cpu.sample()
                 if time.perf_counter() > next_log:
                     next_log += 15
                     log(f"  {counters['sent']:,} de {total:,} votos, {counters['retries']:,} reenvíos, "
@@ -317,6 +343,8 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
                 time.sleep(0.02)
             elapsed = time.perf_counter() - t0
             cpu = server_cpu_s(server) - cpu0
+            if database_cpu is not None:
+                database_cpu.sample()
         finally:
             for sender in team:
                 sender.join(timeout=5)
@@ -325,6 +353,15 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
         # The load-independent figure: the server's own CPU per vote (gunicorn and, on SQLite, the
         # database with it; PostgreSQL's backends are not counted), and the rate two cores would give.
         cpu_ms = cpu * 1000 / max(1, counters["sent"])
+        # The webhook's own CPU (Django's, and SQLite's in it), summed over its requests: the steady
+        # cost of a vote, without the workers' start after each kill; PostgreSQL's backends beside it.
+        hooks = [r for r in profile.read() if r.get("method") == "POST"]
+        hook_cpu_ms = sum(r.get("cpu_ms", 0.0) for r in hooks) / max(1, counters["sent"])
+        hook_sql = statistics.median([r.get("sql_n", 0) for r in hooks]) if hooks else 0
+        db_cpu_ms = database_cpu.seconds() * 1000 / max(1, counters["sent"]) if database_cpu is not None else 0.0
+        log(f"CPU por voto: servidor {cpu_ms:.2f} ms (con el arranque de los procesos tras cada muerte), "
+            f"webhook {hook_cpu_ms:.2f} ms + PostgreSQL {db_cpu_ms:.2f} ms; {hook_sql:.0f} consultas por envío "
+            f"de {per_post} textos")
         log(f"{counters['sent']:,} votos en {elapsed:.1f} s: {rate:,.0f} votos/s, {counters['retries']:,} reenvíos, "
             f"{killed} procesos matados")
         replayed = install.ayni("replay-inbound", check=False).stdout.strip().splitlines()[-1:] or [""]
@@ -347,8 +384,11 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
         acta = json.loads(install.ayni("shell", "-c", f"N = {PDF_ATTENDEES}\n" + ACTA).stdout.strip().splitlines()[-1])
         return {
             "engine": engine, "voters": len(phones), "votes": total, "votes_acknowledged": counters["sent"],
+            "per_post": per_post, "posts": counters["posts"],
             "elapsed_s": round(elapsed, 1), "votes_per_s": round(rate, 1), "retries": counters["retries"],
-            "server_cpu_ms_per_vote": round(cpu_ms, 2),
+            "server_cpu_ms_per_vote": round(cpu_ms, 2), "webhook_cpu_ms_per_vote": round(hook_cpu_ms, 2),
+            "database_cpu_ms_per_vote": round(db_cpu_ms, 2), "queries_per_post": hook_sql,
+            "steady_cpu_ms_per_vote": round(hook_cpu_ms + db_cpu_ms, 2),
             "votes_per_s_two_cores": round(2000 / cpu_ms) if cpu_ms else None,
             "kills": killed, "lost": lost, "counted_twice": twice, "tally_equals_recount": agree,
             "raw_texts": found["raw_texts"], "replayed": replayed[0],
@@ -372,6 +412,8 @@ def main() -> None:
     parser.add_argument("--voters", type=int, default=0, help="at most this many socias on the roll (0: all)")
     parser.add_argument("--senders", type=int, default=8, help="texts posted at once (gateway connections)")
     parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--per-post", type=int, default=50,
+                        help="texts per gateway post (what the phone received since the last one); 1: one per post")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help='demo "small", at most 600 voters')
     args = parser.parse_args()
@@ -381,10 +423,11 @@ def main() -> None:
         args.voters = min(args.voters or 600, 600)
     engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
     results = [run_engine(e, scale=args.scale, voters=args.voters, senders=args.senders, kills=args.kills,
-                          seed=args.seed) for e in engines]
+                          seed=args.seed, per_post=args.per_post) for e in engines]
 
     print(f"\nNational consultation by text message: demo «{args.scale}», 2 gunicorn workers, "
-          f"{args.senders} gateway connections, {args.kills} SIGKILLs of a worker")
+          f"{args.senders} gateway connections posting {args.per_post} texts each time, "
+          f"{args.kills} SIGKILLs of a worker")
     print(f"{'':10}{'voters':>9}{'votes':>9}{'votes/s':>9}{'CPU ms':>8}{'kills':>7}{'lost':>6}{'twice':>7}"
           f"{'=recount':>10}"
           f"{'tally ms':>10}{'DuckDB ms':>11}{'ratio':>7}{'acta ms':>9}{'acta KB':>9}")
@@ -399,8 +442,13 @@ def main() -> None:
               f"{r['acta_pdf_pages']} pages; server CPU {r['server_cpu_ms_per_vote']} ms per vote "
               f"(≈ {r['votes_per_s_two_cores']} votes/s on two free cores); tally {r['tally_ms']} ms, stored "
               f"{r['stored_tally_ms']} ms, DuckDB {r['duckdb_ms']} ms")
+    for r in results:
+        print(f"{r['engine']}: steady CPU per vote {r['steady_cpu_ms_per_vote']} ms (webhook "
+              f"{r['webhook_cpu_ms_per_vote']} ms + PostgreSQL backends {r['database_cpu_ms_per_vote']} ms; "
+              f"{r['queries_per_post']:.0f} queries per post of {args.per_post} texts), goal ≤ 2 ms")
     print("CPU ms: the server's CPU per vote (gunicorn, and SQLite in it; not PostgreSQL's backends); "
-          "2,000 / CPU ms is the rate two free cores would sustain.")
+          "2,000 / CPU ms is the rate two free cores would sustain. The machine is shared, so this is the figure "
+          "that counts: goal ≤ 2 ms CPU per vote, which holds 500 votes/s on two free cores.")
     print("Goals: ≥ 500 votes/s, 0 lost, 0 counted twice, tally = recount, tally ≤ 300 ms, "
           f"acta of {PDF_ATTENDEES} attendees ≤ 2,000 ms and ≤ 300 KB.")
     summary = {
@@ -409,6 +457,12 @@ def main() -> None:
         "votes_per_s": {r["engine"]: r["votes_per_s"] for r in results},
         "server_cpu_ms_per_vote": {r["engine"]: r["server_cpu_ms_per_vote"] for r in results},
         "votes_per_s_two_cores": {r["engine"]: r["votes_per_s_two_cores"] for r in results},
+        "webhook_cpu_ms_per_vote": {r["engine"]: r["webhook_cpu_ms_per_vote"] for r in results},
+        "database_cpu_ms_per_vote": {r["engine"]: r["database_cpu_ms_per_vote"] for r in results},
+        "steady_cpu_ms_per_vote": {r["engine"]: r["steady_cpu_ms_per_vote"] for r in results},
+        "steady_votes_per_s_two_cores": {r["engine"]: round(2000 / r["steady_cpu_ms_per_vote"])
+                                         if r["steady_cpu_ms_per_vote"] else None for r in results},
+        "queries_per_post": {r["engine"]: r["queries_per_post"] for r in results},
         "lost": sum(r["lost"] for r in results), "counted_twice": sum(r["counted_twice"] for r in results),
         "kills": {r["engine"]: r["kills"] for r in results},
         "tally_equals_recount": all(r["tally_equals_recount"] for r in results),
@@ -420,7 +474,8 @@ def main() -> None:
         "acta_pdf_ms": {r["engine"]: r["acta_pdf_ms"] for r in results},
         "acta_pdf_cpu_ms": {r["engine"]: r["acta_pdf_cpu_ms"] for r in results},
         "acta_pdf_kb": {r["engine"]: r["acta_pdf_kb"] for r in results},
-        "acta_attendees": PDF_ATTENDEES,
+        "acta_attendees": PDF_ATTENDEES, "texts_per_post": args.per_post,
+        "cpu_goal_met": all(r["steady_cpu_ms_per_vote"] <= 2 for r in results),
         "retries": {r["engine"]: r["retries"] for r in results},
     }
     print("RESULT " + json.dumps(summary))

@@ -40,3 +40,22 @@ def test_the_demo_votes_by_text_owes_dues_and_elects_a_board():
     assert set(Election.objects.values_list("status", flat=True)) >= {"registering"}
     assert Election.objects.exclude(status="registering").exists()
     assert dues_violations() == [] and election_violations() == [] and governance_violations() == []
+
+
+def test_the_demo_has_a_libro_de_actas_numbered_hashed_and_printable():
+    from ayni.governance import acta as actas
+    from ayni.governance.models import Acta
+
+    call_command("demo", verbosity=0)
+    approved = Acta.objects.filter(status=Acta.Status.APPROVED).select_related("assembly")
+    assert approved.count() >= 10
+    assert {a.assembly.status for a in approved} >= {"closed", "no_quorum"}
+    for organisation_id in set(approved.values_list("organisation_id", flat=True)):
+        numbers = sorted(approved.filter(organisation_id=organisation_id).values_list("number", flat=True))
+        assert numbers == list(range(1, len(numbers) + 1))  # correlative per organisation
+    assert all(a.sha256 == actas.sha256_of(a.content) for a in approved)
+    held = approved.filter(assembly__status="closed").first()
+    content = actas.content_of(held)
+    assert content["attendance"] and content["agenda"]
+    assert actas.render_pdf(held, "http://testserver/").startswith(b"%PDF")
+    assert governance_violations() == []

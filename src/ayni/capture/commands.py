@@ -14,6 +14,13 @@ message is her reply. A handler identifies the sender itself, through its own sc
 (a member voting has no kitchen and often no account), may set `inbound.user`, and is
 responsible for its own idempotency: the same text processed twice (a replay) must not count
 twice — key what it writes on `inbound.pk` or make the write a state (a vote replaces a vote).
+
+Texts arrive in batches (a gateway posts what its phone received, a replay finishes what was
+stored): capture processes a batch in one transaction. A domain that gets many texts at once (votes
+in a national consultation) registers `handle_many` too, which reads and writes for the whole
+batch in a few statements; `handle` should then be `handle_many` with one item, so there is one
+way a text is applied. It runs inside one savepoint for the batch: if it raises, its writes are
+undone and every text of it goes through `handle` again, one savepoint each.
 """
 
 import re
@@ -40,6 +47,10 @@ class TextCommand:
     words: frozenset[str]  # folded first words that call it: "v", "voto", and the Quechua word
     handle: Callable  # (inbound, args: list[str]) -> reply
     example: str = ""  # shown in the help reply: "V 12 SI"
+    # Optional: many texts at once, ([(inbound, args), ...]) -> [reply or the exception refusing it, ...]
+    # in the same order, with no write left behind for a refused one. Without it, a batch calls
+    # `handle` text by text, each in its own savepoint.
+    handle_many: Callable | None = None
 
 
 _REGISTRY: dict[str, TextCommand] = {}

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from ayni.accounts.models import User
 from ayni.accounts.scope import Scope
-from ayni.capture.messages import process_message
+from ayni.capture.messages import process_message, process_messages
 from ayni.capture.models import SIGNED_ID_GATEWAYS, Inbound, content_hash, sender_phone
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.forms import DailyReportForm, MovementForm, ReceiptForm
@@ -426,12 +426,21 @@ def replay(*, statuses=Inbound.PENDING, ids=None, limit: int | None = None) -> d
     if ids:
         query = query.filter(pk__in=ids)
     counts: dict[str, int] = {}
+    texts: list[Inbound] = []
+
+    def count(done: list[Inbound]) -> None:
+        for inbound in done:
+            counts[inbound.status] = counts.get(inbound.status, 0) + 1
+
     for inbound in query[:limit]:
-        if inbound.kind == Inbound.Kind.MESSAGE:
-            inbound = process_message(inbound, replay=True)
+        if inbound.kind == Inbound.Kind.MESSAGE:  # texts go in batches, as a gateway's post does
+            texts.append(inbound)
+            if len(texts) >= MAX_BATCH:
+                count(process_messages(texts, replay=True))
+                texts = []
         else:
-            inbound = process(inbound)
-        counts[inbound.status] = counts.get(inbound.status, 0) + 1
+            count([process(inbound)])
+    count(process_messages(texts, replay=True))
     return counts
 
 
@@ -442,14 +451,53 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # JSON joins the halves of an em
 
 
 def receive_text(*, gateway: str, channel: str, sender: str, text: str, external_id: str = "") -> Inbound:
-    """A text from a gateway: stored raw first, then processed, and the reply queued."""
-    # PostgreSQL cannot store a NUL character, in a text column or in JSON, and no database a lone
-    # surrogate (half an emoji, from a text cut between two parts: not UTF-8): kept, the whole
-    # text would be refused and lost. Each becomes U+FFFD, the mark for "a character that was here".
-    sender, text, external_id = (UNSTORABLE.sub("\ufffd", value) for value in (sender, text, external_id))
-    inbound, created = store(channel=channel, kind=Inbound.Kind.MESSAGE, gateway=gateway, sender=sender,
-                             client_id=external_id, payload={"from": sender, "text": text, "id": external_id})
-    if not created:  # the gateway retried a webhook we already have: its first result stands
-        return inbound
-    return process_message(inbound)
+    """A text from a gateway: stored raw first, then processed, and the reply queued (a batch of
+    one: `receive_texts`)."""
+    return receive_texts(gateway=gateway, texts=[(channel, sender, text, external_id)])[0]
 
+
+def _unsigned_key(gateway: str, client_id: str, payload_hash: str) -> tuple:
+    return (client_id, payload_hash) if gateway not in SIGNED_ID_GATEWAYS else (client_id,)
+
+
+def receive_texts(*, gateway: str, texts: list[tuple[str, str, str, str]]) -> list[Inbound]:
+    """Texts from a gateway, (channel, sender, text, message id) each, as its phone received them:
+    all stored raw first (one statement, committed), then processed together
+    (`messages.process_messages`) and the replies queued. A text the gateway posts again (the same
+    id; through an unsigned gateway, the same id and content) finds its first copy, whose result
+    stands; one that was stored but never processed (the server died) is finished by
+    `ayni replay-inbound`."""
+    rows = []
+    for channel, sender, text, external_id in texts:
+        # PostgreSQL cannot store a NUL character, in a text column or in JSON, and no database a lone
+        # surrogate (half an emoji, from a text cut between two parts: not UTF-8): kept, the whole
+        # text would be refused and lost. Each becomes U+FFFD, the mark for "a character that was here".
+        sender, text, external_id = (UNSTORABLE.sub("\ufffd", value) for value in (sender, text, external_id))
+        payload = {"from": sender, "text": text, "id": external_id}
+        rows.append(Inbound(channel=channel, kind=Inbound.Kind.MESSAGE, gateway=gateway, sender=sender,
+                            phone=sender_phone(sender), client_id=external_id[:64], payload=payload,
+                            payload_hash=content_hash(payload)))
+    ids = {r.client_id for r in rows if r.client_id}
+    try:
+        with transaction.atomic():
+            known = {}
+            if ids:
+                for found in Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, gateway=gateway, client_id__in=ids):
+                    known.setdefault(_unsigned_key(gateway, found.client_id, found.payload_hash), found)
+            stored, new = [], []
+            for row in rows:
+                key = _unsigned_key(gateway, row.client_id, row.payload_hash) if row.client_id else None
+                if key is not None and key in known:
+                    stored.append((known[key], False))
+                    continue
+                if key is not None:
+                    known[key] = row  # the same text twice in one post: stored once
+                stored.append((row, True))
+                new.append(row)
+            Inbound.objects.bulk_create(new)
+    except IntegrityError:  # the same retry, posted at the same moment: each text finds its first copy
+        stored = [store(channel=r.channel, kind=r.kind, gateway=gateway, sender=r.sender, client_id=r.client_id,
+                        payload=r.payload) for r in rows]
+    fresh = list({i.pk: i for i, created in stored if created}.values())
+    done = {i.pk: i for i in process_messages(fresh)} if fresh else {}
+    return [done.get(inbound.pk, inbound) for inbound, _created in stored]

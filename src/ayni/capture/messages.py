@@ -18,9 +18,10 @@ from ayni.accounts.scope import Scope
 from ayni.capture import commands, sms
 from ayni.capture.gateways import GATEWAYS
 from ayni.capture.models import Inbound, OutboundMessage
-from ayni.capture.outbound import queue_message
+from ayni.capture.outbound import queue_messages, send_queued
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.models import FoodItem, plain
+from ayni.lib.db import update_rows
 from ayni.lib.forms import error_messages
 from ayni.lib.phone import normalize_phone
 from ayni.lib.text import fold, strip_controls
@@ -71,15 +72,29 @@ def identify(sender: str) -> tuple[User | None, Organisation | None, str]:
         else (None, None, unknown)
 
 
-def _throttled(inbound: Inbound) -> tuple[bool, bool]:
-    """(over the limit, a notice already went out in this window). Counted by phone, however the
-    gateway wrote it: '905796393' and '+51 905 796 393' are one phone and one limit."""
-    since = inbound.received_at - RATE_WINDOW
-    earlier = Inbound.objects.filter(phone=inbound.phone, kind=Inbound.Kind.MESSAGE, received_at__gte=since,
-                                     id__lt=inbound.pk)
-    if earlier.exclude(status=Inbound.Status.THROTTLED).count() < RATE_LIMIT:
-        return False, False
-    return True, earlier.filter(status=Inbound.Status.THROTTLED).exists()
+def _throttled(todo: list[Inbound]) -> dict[int, tuple[bool, bool]]:
+    """Per text of a batch: (over the limit, a notice already went out in this window), in one
+    query for the batch. Counted by phone, however the gateway wrote it: '905796393' and
+    '+51 905 796 393' are one phone and one limit. The batch's own texts count as they are
+    decided, oldest first, as if they had come one at a time."""
+    if not todo:
+        return {}
+    earlier = Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, phone__in={i.phone for i in todo},
+                                     received_at__gte=min(i.received_at for i in todo) - RATE_WINDOW,
+                                     id__lt=max(i.pk for i in todo))
+    seen: dict[str, dict[int, list]] = {}
+    for pk, phone, received_at, status in earlier.values_list("pk", "phone", "received_at", "status"):
+        seen.setdefault(phone, {})[pk] = [received_at, status]
+    decided = {}
+    for inbound in sorted(todo, key=lambda i: i.pk):
+        since = inbound.received_at - RATE_WINDOW
+        mine = [(at, status) for pk, (at, status) in seen.get(inbound.phone, {}).items()
+                if pk < inbound.pk and at >= since]
+        over = sum(status != Inbound.Status.THROTTLED for _at, status in mine) >= RATE_LIMIT
+        decided[inbound.pk] = (over, over and any(status == Inbound.Status.THROTTLED for _at, status in mine))
+        seen.setdefault(inbound.phone, {})[inbound.pk] = [inbound.received_at,
+                                                          Inbound.Status.THROTTLED if over else inbound.status]
+    return decided
 
 
 def _instruction(text: str):
@@ -162,87 +177,158 @@ def _sms_apply(command: sms.Command, scope: Scope, kitchen: Organisation) -> str
         **({"verb": f"{verb} ({line.get_kind_display().lower()})"} if command.action == "received" else {})}
 
 
-def spoken_by(sender: str) -> set[str]:
-    """The languages the registry says the owner of this phone speaks (her account's person, or a
-    person with this phone): they choose the language of her replies (`sms.reply_language`)."""
-    try:
-        phone = normalize_phone(sender)
-    except ValidationError:
-        return set()
-    people = Person.objects.filter(models.Q(phone=phone) | models.Q(account__phone=phone, account__is_active=True))
-    return set(people.values_list("languages__code", flat=True).distinct()) - {None}
+def spoken_by(senders) -> dict[str, set[str]]:
+    """The languages the registry says the owner of each phone speaks (her account's person, or a
+    person with this phone), by phone as the gateway wrote it, in one query: they choose the
+    language of her replies (`sms.reply_language`)."""
+    senders, phones = list(senders), {}
+    for sender in set(senders):
+        try:
+            phones[sender] = normalize_phone(sender)
+        except ValidationError:
+            continue
+    known: dict[str, set[str]] = {}
+    if phones:
+        wanted = set(phones.values())
+        rows = (Person.objects.filter(models.Q(phone__in=wanted) | models.Q(account__phone__in=wanted,
+                                                                           account__is_active=True))
+                .values_list("phone", "account__phone", "account__is_active", "languages__code").distinct())
+        for phone, account_phone, active, code in rows:
+            for owner in {phone, account_phone if active else None} & wanted:
+                if code is not None:
+                    known.setdefault(owner, set()).add(code)
+    return {sender: known.get(phones.get(sender), set()) for sender in senders}
 
 
 def process_message(inbound: Inbound, replay: bool = False) -> Inbound:
-    """Parse and apply one text; its reply (or none) is decided here and queued after commit, in
-    her language (Spanish or Quechua: `sms.reply_language`)."""
-    text = str(inbound.payload.get("text", ""))
-    with translation.override(sms.reply_language(text, spoken_by(inbound.sender))):
-        return _process_message(inbound, replay)
+    """Parse and apply one text: a batch of one (`process_messages`)."""
+    return process_messages([inbound], replay=replay)[0]
 
 
-def _process_message(inbound: Inbound, replay: bool) -> Inbound:
-    reply, purpose = "", OutboundMessage.Purpose.REPLY
+def _refusal(exc: Exception, inbound: Inbound) -> tuple[str, str]:
+    """(status, reply) of a text whose handler refused it (or broke)."""
+    if isinstance(exc, sms.ParseError | commands.Refused):
+        return Inbound.Status.REJECTED, exc.message
+    if isinstance(exc, kitchens.NeedsConfirmation):
+        return Inbound.Status.REJECTED, " ".join(exc.messages) + " " + _(
+            "Si está bien, envíe el mismo mensaje con OK al final.")
+    if isinstance(exc, ValidationError):
+        return Inbound.Status.REJECTED, " ".join(m for msgs in error_messages(exc).values() for m in msgs)
+    if isinstance(exc, PermissionDenied | Http404):
+        return Inbound.Status.REJECTED, _("No tiene permiso para registrar en esta cocina.")
+    log.error("capture: message %s failed", inbound.pk, exc_info=exc)
+    return Inbound.Status.FAILED, ""
+
+
+def _apply_one(inbound: Inbound, text: str, domain) -> tuple[str, str, Inbound | None]:
+    """One text not handled with its batch (a kitchen's text, or a domain's without `handle_many`,
+    or one whose batch broke): (status, reply, the text it repeats), inside its own savepoint."""
+    actor, kitchen, error = (None, None, "") if domain else identify(inbound.sender)
+    inbound.user, inbound.kitchen = actor, kitchen
+    # Checked on a replay too: nine throttled copies of one text must not become nine records.
+    repeated = _repeat_of(inbound, kitchen, text) if kitchen is not None else None
+    if repeated:  # stored as it came, and marked; what it asks was already done
+        return Inbound.Status.DUPLICATE, _(
+            "Este mensaje ya estaba anotado (llegó a las %(time)s); no se registró dos veces. Si de verdad es otro "
+            "igual, envíelo de nuevo con OK al final.") % {
+            "time": timezone.localtime(repeated.received_at).strftime("%H:%M")}, repeated
+    if error:
+        return Inbound.Status.REJECTED, error, None
+    try:
+        if domain:
+            with transaction.atomic():
+                return Inbound.Status.ACCEPTED, domain[0].handle(inbound, domain[1]), None
+        if (command := sms.parse(text)).action == "help":
+            return Inbound.Status.ACCEPTED, sms.help_text(), None
+        with transaction.atomic():
+            return Inbound.Status.ACCEPTED, _sms_apply(command, inbound.acting_scope(), kitchen), None
+    except Exception as exc:  # noqa: BLE001 - every refusal and failure becomes the text's reply
+        status, reply = _refusal(exc, inbound)
+        return status, reply, None
+
+
+def process_messages(inbounds: list[Inbound], replay: bool = False) -> list[Inbound]:
+    """Parse and apply stored texts, oldest first, in one transaction: per text its final state
+    and its reply (or none), in her language (Spanish or Quechua: `sms.reply_language`), the
+    replies queued after commit. The batch reads its senders' languages, the flood limit and the
+    replies just sent once for all its texts; the texts of a domain that takes them many at a
+    time (votes: `TextCommand.handle_many`) are applied together, the others one by one, each in
+    its own savepoint. A text already in a final state is left as it is, so a text processed
+    twice (a retry, a replay) counts once."""
+    if not inbounds:
+        return []
+    outbox: list[OutboundMessage] = []
     with transaction.atomic():
-        inbound = Inbound.objects.select_for_update().get(pk=inbound.pk)
-        if inbound.status not in Inbound.PENDING or (inbound.status == Inbound.Status.THROTTLED and not replay):
-            return inbound
-        inbound.attempts += 1
-        text = str(inbound.payload.get("text", ""))
-        # A text for another domain (a vote, a dues payment) is that domain's to read: its handler
-        # identifies the sender and keeps its own writes idempotent.
-        domain = commands.find(text)
-        actor, kitchen, error = (None, None, "") if domain else identify(inbound.sender)
-        inbound.user, inbound.kitchen = actor, kitchen
-        over, noticed = (False, False) if replay else _throttled(inbound)
-        # Checked on a replay too: nine throttled copies of one text must not become nine records.
-        repeated = _repeat_of(inbound, kitchen, text) if kitchen is not None and not over else None
-        if over:
-            inbound.status = Inbound.Status.THROTTLED
-            if not noticed:
-                reply, purpose = _("Recibimos muchos mensajes seguidos de su número. Espere un minuto; los "
-                                   "guardamos y la coordinación los revisará."), OutboundMessage.Purpose.THROTTLE
-        elif repeated:  # stored as it came, and marked; what it asks was already done
-            inbound.status = Inbound.Status.DUPLICATE
-            reply = _("Este mensaje ya estaba anotado (llegó a las %(time)s); no se registró dos veces. Si de verdad "
-                      "es otro igual, envíelo de nuevo con OK al final.") % {
-                "time": timezone.localtime(repeated.received_at).strftime("%H:%M")}
-        elif error:
-            inbound.status, reply = Inbound.Status.REJECTED, error
-        else:
-            try:
-                if domain:
+        locked = {i.pk: i for i in Inbound.objects.select_for_update().filter(pk__in=[i.pk for i in inbounds])}
+        todo = sorted((i for i in locked.values() if i.status in Inbound.PENDING
+                       and (replay or i.status != Inbound.Status.THROTTLED)), key=lambda i: (i.received_at, i.pk))
+        throttled = {} if replay else _throttled(todo)
+        languages = spoken_by(i.sender for i in todo)
+        outcome: dict[int, tuple[str, str, str, Inbound | None]] = {}  # status, reply, purpose, repeat of
+        groups: dict[tuple[commands.TextCommand, str], list[tuple[Inbound, list[str]]]] = {}
+        for inbound in todo:
+            inbound.attempts += 1
+            text = str(inbound.payload.get("text", ""))
+            over, noticed = throttled.get(inbound.pk, (False, False))
+            language = sms.reply_language(text, languages.get(inbound.sender, set()))
+            if over:
+                inbound.status = Inbound.Status.THROTTLED
+                outcome[inbound.pk] = (Inbound.Status.THROTTLED, "" if noticed else _(
+                    "Recibimos muchos mensajes seguidos de su número. Espere un minuto; los guardamos y la "
+                    "coordinación los revisará."), OutboundMessage.Purpose.THROTTLE, None)
+                continue
+            # A text for another domain (a vote, a dues payment) is that domain's to read: its handler
+            # identifies the sender and keeps its own writes idempotent.
+            domain = commands.find(text)
+            if domain is not None and domain[0].handle_many is not None:
+                groups.setdefault((domain[0], language), []).append((inbound, domain[1]))
+                continue
+            with translation.override(language):
+                status, reply, repeated = _apply_one(inbound, text, domain)
+            outcome[inbound.pk] = (status, reply, OutboundMessage.Purpose.REPLY, repeated)
+            if status == Inbound.Status.ACCEPTED and inbound.kitchen_id is not None:
+                # A copy later in this batch must find it done (`_repeat_of` reads the table).
+                Inbound.objects.filter(pk=inbound.pk).update(status=status, kitchen=inbound.kitchen)
+        for (command, language), items in groups.items():
+            with translation.override(language):
+                try:
                     with transaction.atomic():
-                        reply = domain[0].handle(inbound, domain[1])
-                elif (command := sms.parse(text)).action == "help":
-                    reply = sms.help_text()
-                else:
-                    with transaction.atomic():
-                        reply = _sms_apply(command, inbound.acting_scope(), kitchen)
-                inbound.status = Inbound.Status.ACCEPTED
-            except (sms.ParseError, commands.Refused) as exc:
-                inbound.status, reply = Inbound.Status.REJECTED, exc.message
-            except kitchens.NeedsConfirmation as exc:
-                inbound.status = Inbound.Status.REJECTED
-                reply = " ".join(exc.messages) + " " + _("Si está bien, envíe el mismo mensaje con OK al final.")
-            except ValidationError as exc:
-                inbound.status = Inbound.Status.REJECTED
-                reply = " ".join(m for msgs in error_messages(exc).values() for m in msgs)
-            except (PermissionDenied, Http404):
-                inbound.status, reply = Inbound.Status.REJECTED, _("No tiene permiso para registrar en esta cocina.")
-            except Exception:
-                log.exception("capture: message %s failed", inbound.pk)
-                inbound.status = Inbound.Status.FAILED
-        # A reply may quote her text (a reason, a word not understood): never its control characters.
-        reply = strip_controls(reply)
-        answer = bool(reply) and (replay or not OutboundMessage.objects.filter(
-            to=inbound.sender, created_at__gte=timezone.now() - REPLY_GAP).exists())  # a burst gets one answer
-        inbound.result = {**({"repeat_of": repeated.pk} if repeated else {}), "status": inbound.status,
-                          "reply": reply, "answered": answer}
-        inbound.error = reply if inbound.status == Inbound.Status.REJECTED else ""
-        inbound.processed_at = timezone.now()
-        inbound.save(update_fields=["status", "result", "error", "attempts", "processed_at", "user", "kitchen"])
-    if answer:
-        queue_message(to=inbound.sender, body=reply, channel=inbound.channel, gateway=inbound.gateway,
-                      kitchen=inbound.kitchen, inbound=inbound, purpose=purpose)
-    return inbound
+                        replies = command.handle_many(items)
+                except Exception:  # noqa: BLE001 - whatever broke the batch, each text gets its own chance
+                    log.exception("capture: batch of %s %s texts failed; applying them one by one", len(items),
+                                  command.name)
+                    replies = None
+                for n, (inbound, args) in enumerate(items):
+                    if replies is None:
+                        status, reply, _repeat = _apply_one(inbound, str(inbound.payload.get("text", "")),
+                                                            (command, args))
+                    elif isinstance(replies[n], Exception):
+                        status, reply = _refusal(replies[n], inbound)
+                    else:
+                        status, reply = Inbound.Status.ACCEPTED, replies[n]
+                    outcome[inbound.pk] = (status, reply, OutboundMessage.Purpose.REPLY, None)
+        # A burst gets one answer: nobody types two texts within a few seconds.
+        recent = set() if replay or not todo else set(OutboundMessage.objects.filter(
+            to__in={i.sender for i in todo}, created_at__gte=timezone.now() - REPLY_GAP).values_list("to", flat=True))
+        now = timezone.now()
+        for inbound in todo:
+            status, reply, purpose, repeated = outcome[inbound.pk]
+            # A reply may quote her text (a reason, a word not understood): never its control characters.
+            reply = strip_controls(reply)
+            answer = bool(reply) and inbound.sender not in recent
+            if answer and not replay:
+                recent.add(inbound.sender)
+            inbound.status = status
+            inbound.result = {**({"repeat_of": repeated.pk} if repeated else {}), "status": status, "reply": reply,
+                              "answered": answer}
+            inbound.error = reply if status == Inbound.Status.REJECTED else ""
+            inbound.processed_at = now
+            if answer:
+                outbox.append(OutboundMessage(to=inbound.sender, body=reply, channel=inbound.channel,
+                                              gateway=inbound.gateway, kitchen=inbound.kitchen, inbound=inbound,
+                                              purpose=purpose))
+        if todo:
+            update_rows(todo, ["status", "result", "error", "attempts", "processed_at", "user", "kitchen"])
+        queued = queue_messages(outbox)
+    send_queued(queued)
+    return [locked.get(i.pk, i) for i in inbounds]

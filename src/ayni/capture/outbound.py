@@ -28,14 +28,30 @@ def queue_message(*, to: str, body: str, channel: str = Channel.SMS, gateway: st
                   send_after: datetime.datetime | None = None) -> OutboundMessage:
     """Store the message, then hand it to the task queue, which sends it (not before
     `send_after`, when the queue can wait) and retries."""
-    message = OutboundMessage.objects.create(to=to, body=strip_controls(body)[:1000], channel=channel,
-                                             gateway=gateway or settings.AYNI_SMS_GATEWAY, kitchen=kitchen,
-                                             inbound=inbound, purpose=purpose)
-    task = tasks.send_message
+    message = queue_messages([OutboundMessage(to=to, body=body, channel=channel, gateway=gateway, kitchen=kitchen,
+                                              inbound=inbound, purpose=purpose)])[0]
+    send_queued([message], send_after=send_after)
+    return message
+
+
+def queue_messages(messages: list[OutboundMessage]) -> list[OutboundMessage]:
+    """Store many messages at once (one statement; the replies to a batch of texts), inside the
+    caller's transaction; `send_queued` hands them to the task queue once it has committed."""
+    for message in messages:
+        message.body = strip_controls(message.body)[:1000]
+        message.gateway = message.gateway or settings.AYNI_SMS_GATEWAY
+    return OutboundMessage.objects.bulk_create(messages) if messages else []
+
+
+def send_queued(messages: list[OutboundMessage], send_after: datetime.datetime | None = None) -> None:
+    """Hand stored messages to the task queue: one task for one message, one task for a batch."""
+    if not messages:
+        return
+    task, args = ((tasks.send_message, messages[0].pk) if len(messages) == 1
+                  else (tasks.send_messages, [m.pk for m in messages]))
     if send_after is not None and send_after > timezone.now() and django_tasks.default_task_backend.supports_defer:
         task = task.using(run_after=send_after)
-    task.enqueue(message.pk)
-    return message
+    task.enqueue(args)
 
 
 def waking_hours(now: datetime.datetime | None = None) -> datetime.datetime | None:

@@ -18,9 +18,19 @@ BACKOFF = [datetime.timedelta(seconds=s) for s in (30, 120, 600)]
 
 
 @task()
+def send_messages(message_ids: list[int]) -> list[str]:
+    """Send the replies to a batch of texts, each as `send_message` does (its retries one by one)."""
+    return [_send(pk) for pk in message_ids]
+
+
+@task()
 def send_message(message_id: int) -> str:
     """Send one message through its gateway. On a network error it tries again later (30 s,
     2 min, 10 min), then gives up and leaves it marked failed for the coordination to see."""
+    return _send(message_id)
+
+
+def _send(message_id: int) -> str:
     message = OutboundMessage.objects.get(pk=message_id)
     if message.status != OutboundMessage.Status.QUEUED:
         return message.status  # already sent (a duplicate run of the task) or given up

@@ -87,9 +87,9 @@ def webhook(request, gateway):
         raise Http404
     if not adapter.verify(request):
         return HttpResponse(status=403)
-    for text in adapter.parse(request):
-        inbound.receive_text(gateway=adapter.name, channel=text.channel, sender=text.sender, text=text.text,
-                              external_id=text.external_id)
+    # Every text of the post stored raw at once, then processed as one batch.
+    inbound.receive_texts(gateway=adapter.name, texts=[(text.channel, text.sender, text.text, text.external_id)
+                                                       for text in adapter.parse(request)])
     return adapter.acknowledge()
 
 

@@ -18,8 +18,10 @@ from collections import Counter
 
 from django.utils import timezone
 
+from ayni.accounts.scope import Scope
 from ayni.capture.models import Channel, Inbound, content_hash, sender_phone
 from ayni.demo.context import DemoContext, Node
+from ayni.governance import acta as actas
 from ayni.governance.dues import add_months, month_start
 from ayni.governance.models import (
     AgendaItem,
@@ -28,6 +30,7 @@ from ayni.governance.models import (
     Attendance,
     Candidate,
     CommitteeMember,
+    DebateSummary,
     DecisionKind,
     DuesExemption,
     DuesMonth,
@@ -373,3 +376,28 @@ def _election_upcoming(ctx: DemoContext, node: Node) -> None:
                                        - datetime.timedelta(days=1))
     _committee_and_slates(ctx, election, [e.person_id for e in roll], 2)
     ctx.counts["elections"] += 1
+
+
+# --- Actas ----------------------------------------------------------------------------------------
+
+DEBATES = [
+    "La presidenta presentó el punto. Intervinieron varias socias con preguntas y propuestas; se aclararon las "
+    "dudas y se pasó a votar.",
+    "La tesorera leyó las cifras y respondió las consultas. Se pidió que el informe se publique en el local.",
+    "Se debatió la propuesta; algunas socias pidieron más tiempo para consultarlo en sus comedores.",
+]
+
+
+def generate_actas(ctx: DemoContext) -> None:
+    """The acta of every assembly already held (with quorum or without), in the order they were
+    held, each with the debate of its points, approved through the one service (its organisation's
+    next number, frozen and hashed), so that a new user finds a libro de actas to open and print."""
+    system = Scope.system("demo: libro de actas")
+    held = (Assembly.objects.filter(status__in=[Assembly.Status.CLOSED, Assembly.Status.NO_QUORUM], acta__isnull=True)
+            .select_related("organisation").order_by("starts_at", "pk"))
+    for assembly in held:
+        DebateSummary.objects.bulk_create([DebateSummary(item=item, text=ctx.rng.choice(DEBATES))
+                                           for item in assembly.agenda.all()])
+        actas.approve_acta(scope=system, acta=actas.start_acta(scope=system, assembly=assembly))
+        ctx.counts["actas"] += 1
+    ctx.progress.update(1)

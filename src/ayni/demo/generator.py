@@ -21,7 +21,7 @@ from ayni.audit.models import AuditEntry
 from ayni.audit.services import record
 from ayni.demo.accounts import generate_accounts
 from ayni.demo.advocacy import generate_advocacy
-from ayni.demo.assemblies import generate_assemblies
+from ayni.demo.assemblies import generate_actas, generate_assemblies
 from ayni.demo.boards import generate_boards
 from ayni.demo.context import DemoContext
 from ayni.demo.economy import generate_economy
@@ -65,6 +65,7 @@ STEPS: list[Step] = [
     Step(_("Formación: escuelas, asistencia y certificados"), generate_leadership, lambda s: 1),
     Step(_("Protección"), generate_protection, lambda s: 1),
     Step(_("Banquitos, biohuertos y compras a la agricultura familiar"), generate_economy, lambda s: 1),
+    Step(_("Libro de actas: actas aprobadas de las asambleas realizadas"), generate_actas, lambda s: 1),
 ]
 
 

@@ -3,7 +3,7 @@ the caller sees names in the organisation; a secret ballot is read only as its t
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -183,6 +183,25 @@ def ballots_by_phone(phone: str, motion_pk) -> tuple[Motion | None, list[Elector
         return None, []
     motion = Motion.objects.select_related("item__assembly__organisation").get(pk=motion_pk)
     return motion, electors
+
+
+def ballots_by_phones(pairs) -> dict[tuple[str, int], list[Elector]]:
+    """`ballots_by_phone` for many texts in one query: for each (normalised phone, motion number)
+    whose phone holds a place on that motion's assembly's roll, those places (by number). A pair
+    left out is a motion that does not exist or a phone not on its roll, not told apart."""
+    wanted = {(phone, int(n)) for phone, n in pairs if phone and str(n).isdigit()}
+    if not wanted:
+        return {}
+    forms = {form: phone for phone, _n in wanted for form in phone_forms(phone)}
+    rows = (Elector.objects.filter(person__phone__in=forms, assembly__agenda__motions__pk__in={n for _p, n in wanted})
+            .annotate(motion_pk=F("assembly__agenda__motions__pk")).select_related("person")
+            .order_by("number"))
+    found: dict[tuple[str, int], list[Elector]] = {}
+    for elector in rows:
+        key = (forms[elector.person.phone], elector.motion_pk)
+        if key in wanted:
+            found.setdefault(key, []).append(elector)
+    return found
 
 
 def attendance_open_for_phone(phone: str, now=None) -> list[Elector]:

@@ -98,67 +98,109 @@ def _not_on_any_roll() -> Refused:
                      "su número de celular."))
 
 
-def _voted_later(inbound: Inbound, motion: Motion) -> Inbound | None:
-    """A vote text of hers on the same motion that arrived after this one and was counted: this
-    one is being processed late (a replay) and must not undo it."""
-    later = Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, phone=inbound.phone, status=Inbound.Status.ACCEPTED,
-                                   received_at__gt=inbound.received_at).exclude(pk=inbound.pk)
-    for other in later.order_by("received_at", "pk"):
-        found = commands.find(str(other.payload.get("text", "")))
-        if found is None or found[0].name != "vote":
+def _later_votes(items: list[tuple[Inbound, list[str]]]) -> dict[tuple[str, int], list[Inbound]]:
+    """The vote texts counted (accepted) that arrived after the earliest of `items`, from the same
+    phones, by (phone, motion number), oldest first: one query for a batch. A text processed
+    late (a replay) must not undo a later vote of hers counted first."""
+    inbounds = [inbound for inbound, _args in items]
+    later = (Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, phone__in={i.phone for i in inbounds},
+                                    status=Inbound.Status.ACCEPTED,
+                                    received_at__gt=min(i.received_at for i in inbounds))
+             .exclude(pk__in=[i.pk for i in inbounds]).order_by("received_at", "pk"))
+    found: dict[tuple[str, int], list[Inbound]] = {}
+    for other in later:
+        command = commands.find(str(other.payload.get("text", "")))
+        if command is None or command[0].name != "vote":
             continue
         try:
-            number, _choice = parse_vote(found[1])
+            number, _choice = parse_vote(command[1])
         except Refused:
             continue
-        if int(number) == motion.pk:
-            return other
-    return None
+        found.setdefault((other.phone, int(number)), []).append(other)
+    return found
+
+
+def _why_no_ballot(inbound: Inbound, number: str) -> Refused:
+    """Why a phone has no place on the roll of motion `number`'s assembly, in words she may read."""
+    people = list(selectors.people_with_phone(inbound.phone))
+    if not people:
+        return _not_on_any_roll()
+    # Not on the roll of that motion's assembly: a socia of its own organisation learns why;
+    # anyone else reads what a motion that does not exist reads.
+    other = selectors.motion_of_her_organisation(people, int(number))
+    if other is not None:
+        for person in people:
+            why = services.why_not_on_roll(person, other.item.assembly)
+            if why:
+                return Refused(why)
+    return _not_found(number)
+
+
+def votes_by_text(items: list[tuple[Inbound, list[str]]]) -> list[str | Exception]:
+    """Many vote texts at once (a gateway's batch), in the order they arrived: per text her reply,
+    or the `Refused` saying why it was not counted. The senders are found on the rolls in one
+    query and the votes counted by `services.cast_votes` in one go, so a batch costs the same
+    few statements as one text; only a refused text may cost a query or two of its own, to say why."""
+    results: list[str | Exception | None] = [None] * len(items)
+    parsed: dict[int, tuple[str, str]] = {}
+    for n, (_inbound, args) in enumerate(items):
+        try:
+            number, choice = parse_vote(args)
+            if len(number) > MAX_DIGITS:
+                raise _not_found(number)
+            parsed[n] = (number, choice)
+        except Refused as exc:
+            results[n] = exc
+    if not parsed:
+        return results
+    places = selectors.ballots_by_phones((items[n][0].phone, number) for n, (number, _c) in parsed.items())
+    later = _later_votes([items[n] for n in parsed])
+    ballots, asked = [], []
+    for n, (number, choice) in parsed.items():
+        inbound = items[n][0]
+        electors = places.get((inbound.phone, int(number)))
+        if not electors:
+            results[n] = _why_no_ballot(inbound, number)
+            continue
+        if len({e.person_id for e in electors}) > 1:
+            results[n] = Refused(_("Este celular figura a nombre de varias personas del padrón (N° %(numbers)s): vote "
+                                   "desde la página de Ayni o pida a la secretaria que corrija los celulares.")
+                                 % {"numbers": ", ".join(str(e.number) for e in electors)})
+            continue
+        counted = [o for o in later.get((inbound.phone, int(number)), []) if o.received_at > inbound.received_at]
+        if counted:
+            results[n] = Refused(_("Su voto en la moción %(n)s de las %(time)s ya fue reemplazado por el que envió a "
+                                   "las %(later)s; cuenta ese.") % {
+                "n": int(number), "time": timezone.localtime(inbound.received_at).strftime("%H:%M"),
+                "later": timezone.localtime(counted[0].received_at).strftime("%H:%M")})
+            continue
+        ballots.append(services.Ballot(motion_id=int(number), person=electors[0].person, choice=choice, channel="sms"))
+        asked.append(n)
+    if not ballots:
+        return results
+    casts = services.cast_votes(scope=Scope.system(_("voto por mensaje de texto")), ballots=ballots)
+    for n, cast in zip(asked, casts, strict=True):
+        if isinstance(cast, services.VoteRefused):
+            results[n] = Refused(" ".join(cast.messages))
+            continue
+        motion = cast.motion
+        if motion.ballot == Motion.Ballot.SECRET:
+            # The reply is stored in the outbox: it must not say how she voted.
+            results[n] = (_("Su voto secreto en la moción %(n)s fue cambiado. Gracias.") if cast.replaced
+                          else _("Su voto secreto en la moción %(n)s fue anotado. Gracias.")) % {"n": motion.pk}
+            continue
+        words = {"n": motion.pk, "choice": Choice(cast.vote.choice).label, "text": motion.text[:60]}
+        results[n] = (_("Cambió su voto en la moción %(n)s («%(text)s»): ahora %(choice)s. Gracias.") if cast.replaced
+                      else _("Voto anotado en la moción %(n)s («%(text)s»): %(choice)s. Gracias.")) % words
+    return results
 
 
 def vote_by_text(inbound: Inbound, args: list[str]) -> str:
-    number, choice = parse_vote(args)
-    if len(number) > MAX_DIGITS:
-        raise _not_found(number)
-    motion, electors = selectors.ballots_by_phone(inbound.phone, number)
-    if motion is None:
-        people = list(selectors.people_with_phone(inbound.phone))
-        if not people:
-            raise _not_on_any_roll()
-        # Not on the roll of that motion's assembly: a socia of its own organisation learns why;
-        # anyone else reads what a motion that does not exist reads.
-        other = selectors.motion_of_her_organisation(people, int(number))
-        if other is not None:
-            for person in people:
-                why = services.why_not_on_roll(person, other.item.assembly)
-                if why:
-                    raise Refused(why)
-        raise _not_found(number)
-    if len({e.person_id for e in electors}) > 1:
-        raise Refused(_("Este celular figura a nombre de varias personas del padrón (N° %(numbers)s): vote desde "
-                        "la página de Ayni o pida a la secretaria que corrija los celulares.")
-                      % {"numbers": ", ".join(str(e.number) for e in electors)})
-    elector = electors[0]
-    later = _voted_later(inbound, motion)
-    if later is not None:
-        raise Refused(_("Su voto en la moción %(n)s de las %(time)s ya fue reemplazado por el que envió a las "
-                        "%(later)s; cuenta ese.") % {
-            "n": motion.pk, "time": timezone.localtime(inbound.received_at).strftime("%H:%M"),
-            "later": timezone.localtime(later.received_at).strftime("%H:%M")})
-    had_voted = motion.participations.filter(elector=elector).exists()
-    try:
-        services.cast_vote(scope=Scope.system(_("voto por mensaje de texto")), motion_id=motion.pk,
-                           person=elector.person, choice=choice, channel="sms")
-    except services.VoteRefused as exc:
-        raise Refused(" ".join(exc.messages)) from None
-    if motion.ballot == Motion.Ballot.SECRET:
-        # The reply is stored in the outbox: it must not say how she voted.
-        return (_("Su voto secreto en la moción %(n)s fue cambiado. Gracias.") if had_voted
-                else _("Su voto secreto en la moción %(n)s fue anotado. Gracias.")) % {"n": motion.pk}
-    words = {"n": motion.pk, "choice": Choice(choice).label, "text": motion.text[:60]}
-    if had_voted:
-        return _("Cambió su voto en la moción %(n)s («%(text)s»): ahora %(choice)s. Gracias.") % words
-    return _("Voto anotado en la moción %(n)s («%(text)s»): %(choice)s. Gracias.") % words
+    """One vote text: `votes_by_text` with one item."""
+    result = votes_by_text([(inbound, args)])[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def _assembly_name(assembly: Assembly) -> str:
@@ -304,7 +346,8 @@ def dues_by_text(inbound: Inbound, args: list[str]) -> str:
 
 
 def register() -> None:
-    commands.register(TextCommand(name="vote", words=VOTE_WORDS, handle=vote_by_text, example=EXAMPLE))
+    commands.register(TextCommand(name="vote", words=VOTE_WORDS, handle=vote_by_text, handle_many=votes_by_text,
+                                  example=EXAMPLE))
     commands.register(TextCommand(name="present", words=PRESENT_WORDS, handle=present_by_text,
                                   example="PRESENTE"))
     commands.register(TextCommand(name="dues", words=DUES_WORDS, handle=dues_by_text, example="Q 4567 5"))
