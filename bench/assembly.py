@@ -283,11 +283,6 @@ class Sender(threading.Thread):
 def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int, seed: int, per_post: int) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"ayni-bench-assembly-{engine}-"))
     install = Install(engine=engine, name="ayni_bench_assembly", workdir=workdir)
-    # gunicorn and `ayni` run in the scratch directory: a relative PYTHONPATH=src would quietly
-    # serve the installed checkout's code instead of this one's.
-    if install.env.get("PYTHONPATH"):
-        install.env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve())
-                                                    for p in install.env["PYTHONPATH"].split(os.pathsep) if p)
     secret = secrets.token_urlsafe(24)
     install.env["AYNI_SMS_GATEWAY_SECRET"] = secret
     install.env.update(profile_env(workdir))  # each request's CPU and queries: the webhook's own cost

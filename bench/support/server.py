@@ -55,6 +55,11 @@ class Install:
         else:
             self.database_url = f"sqlite:///{workdir / (name + '.sqlite3')}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AYNI_", "DJANGO_", "PYTEST"))}
+        # gunicorn and `ayni` run in the scratch directory: a relative PYTHONPATH=src would quietly
+        # serve the installed checkout's code instead of this one's.
+        if self.env.get("PYTHONPATH"):
+            self.env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve())
+                                                     for p in self.env["PYTHONPATH"].split(os.pathsep) if p)
         self.env.update(
             DATABASE_URL=self.database_url,
             AYNI_SECRET_KEY=secrets.token_urlsafe(50),
