@@ -15,7 +15,8 @@ the same database and (b) by DuckDB scanning the same raw rows in memory, and th
 before the roll-up kept them), and the ratios are printed. The deliveries by municipality are
 read from the delivery roll-up and checked against the sums over the schedules and the old
 walk in Python (both timed); each page is timed kept in the cache (`evidence/cache.py`) and drawn
-afresh (the cache emptied first: what the first view after a save costs), both in CPU; the food alerts from the rows the stock services keep, checked
+afresh (the cache emptied first: what the first view after a save costs), both in CPU; the food
+alerts from the rows the stock services keep, checked
 against their recomputation from every balance and movement; the first request of each page
 (charts and tables drawn) is reported apart from the cached ones; and the coordinator's
 overview of the whole confederation is timed too.
