@@ -106,3 +106,12 @@ def login(client):
 def as_scope(user) -> Scope:
     """The scope a test acts under: the user's, or the system's when the test sets the stage."""
     return Scope.system("preparación de la prueba") if user is None else Scope.for_user(user)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: pages kept under a revision of the figures
+    (`evidence.cache`) must not outlive the test database's rollback into the next test."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
 from ayni.economy.models import FamilyFarmTarget, Producer, Programme, Purchase
-from ayni.evidence import panels
+from ayni.evidence import cache as page_cache
 from ayni.evidence.panels import Figure
 from ayni.geo.models import District
 from ayni.kitchens import services as kitchens
@@ -63,7 +63,8 @@ def record_purchase(*, scope: Scope, buyer: Organisation, producer: Producer | N
                                        producer=producer, family_farm=bool(producer and producer.is_family_farm),
                                        on=on, amount=amount, movement=movement)
     record(scope=scope, action="producer.purchase", obj=purchase, org_path=buyer.path, after=snapshot(purchase))
-    purchases_changed()
+    # The family-farm share is on the dashboards kept in the cache: drawn afresh from the next view.
+    page_cache.invalidate(buyer)
     return purchase
 
 
@@ -224,8 +225,3 @@ def place_shares(sel, digits: int) -> dict[str, float | None]:
     rows = (_in_selection(sel).annotate(place=Substr("municipality_id", 1, digits)).values("place")
             .annotate(total=Sum("amount"), family=Sum("amount", filter=Q(family_farm=True))).order_by())
     return {r["place"]: _pct(r["family"] or 0, r["total"] or 0) for r in rows}
-
-
-def purchases_changed() -> None:
-    """A purchase was recorded: the evidence pages that show the share must be drawn again."""
-    panels.changed(PANEL_KEY)

@@ -9,15 +9,13 @@ indicator here from its app's `ready()`, as a text command is registered with ca
 None when there is nothing to show); `places(selection, digits)` gives a value per department
 (digits=2) or province (digits=4) code, which the map draws as a layer of its own.
 
-When the figures of an indicator change, its domain calls `changed(key)` (after the commit): it
-sends `indicator_changed`, the one hook a cache of the evidence pages connects to."""
+When the figures of an indicator change, its domain calls `evidence.cache.invalidate(org)` in the
+same transaction, as the kitchens' writes do: the dashboards kept in the cache are drawn afresh."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
-from django.dispatch import Signal
 
 
 @dataclass(frozen=True)
@@ -49,9 +47,6 @@ class Indicator:
 
 _REGISTRY: dict[str, Indicator] = {}
 
-# Sent with `key=` when an indicator's figures change (its domain calls `changed`).
-indicator_changed = Signal()
-
 
 def register_indicator(indicator: Indicator) -> None:
     taken = _REGISTRY.get(indicator.key)
@@ -76,8 +71,3 @@ def panels_for(selection) -> list[tuple[Indicator, Figure]]:
         if figure is not None:
             out.append((indicator, figure))
     return out
-
-
-def changed(key: str) -> None:
-    """The figures of `key` changed: tell the caches, once the transaction commits."""
-    transaction.on_commit(lambda: indicator_changed.send(sender=Indicator, key=key))

@@ -6,13 +6,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ayni.accounts.scope import Can
+from ayni.evidence import cache as page_cache
 from ayni.evidence import charts, maps, opendata, panels, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
@@ -106,20 +109,30 @@ def panel_charts(sel: selectors.Selection) -> list[dict]:
     return out
 
 
-@login_required
-@replicas.heavy_read
-def dashboard(request):
-    """Any subtree and any place, for any range of months: the figures, the trend, the sub-units."""
-    sel, form, by = selection_from(request)
+def dashboard_body(sel: selectors.Selection, by: str, qs: str) -> str:
+    """The dashboard's figures, charts and tables as HTML: the same for every viewer of the same
+    figures, so the page keeps it once (`evidence.cache`)."""
     data = selectors.dashboard(sel, by)
-    qs = sel.querystring()
-    return render(request, "evidence/dashboard.html", {
-        "sel": sel, "form": form, "by": by, "qs": qs, "title": _title(sel), **data,
+    return render_to_string("evidence/_dashboard_body.html", {
+        "sel": sel, "by": by, "qs": qs, **data,
         "charts": dashboard_charts(data), "panels": panel_charts(sel),
         # The long tables are the same for everyone who sees the same figures: rendered once per
         # set of figures (lib/drawn.py says why the key follows the roll-ups).
         "drawn": {"subunits": digest(get_language(), qs, by, data["subunits"]),
                   "deliveries": digest(get_language(), qs, data["deliveries"])},
+    })
+
+
+@login_required
+@replicas.heavy_read
+def dashboard(request):
+    """Any subtree and any place, for any range of months: the figures, the trend, the sub-units."""
+    sel, form, by = selection_from(request)
+    qs = sel.querystring()
+    body = page_cache.kept("dashboard", sel, lambda: dashboard_body(sel, by, qs), by)
+    return render(request, "evidence/dashboard.html", {
+        "sel": sel, "form": form, "by": by, "qs": qs, "title": _title(sel),
+        "body": mark_safe(body),  # noqa: S308 - rendered by our template, which escapes what it shows
         "can_publish": sel.org is not None and not sel.org.kind.is_kitchen and request.scope.holds(Can.EDIT, sel.org),
     })
 

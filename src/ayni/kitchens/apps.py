@@ -17,3 +17,13 @@ class KitchensConfig(AppConfig):
         district_changed.connect(summaries.follow_district_change, dispatch_uid="kitchens-follow-district")
         subtree_moved.connect(deliveries.follow_moved_subtree, dispatch_uid="kitchens-deliveries-follow-move")
         district_changed.connect(deliveries.follow_district_change, dispatch_uid="kitchens-deliveries-follow-district")
+        # What the dashboards show of the tree itself (names, which kitchens are active, which
+        # units there are) moves their revision too, in the saving transaction: a model signal,
+        # because every change of an organisation is a save (`summaries.touch`).
+        from django.db.models.signals import post_delete, post_save
+
+        from ayni.orgs.models import Organisation
+
+        post_save.connect(summaries.organisation_changed, sender=Organisation, dispatch_uid="kitchens-touch-org")
+        post_delete.connect(summaries.organisation_changed, sender=Organisation, dispatch_uid="kitchens-touch-org-del")
+        subtree_moved.connect(summaries.subtree_moved_touch, dispatch_uid="kitchens-touch-move")

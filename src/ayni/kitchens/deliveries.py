@@ -17,7 +17,7 @@ from django.db.models import DateField, DecimalField, F, Func, IntegerField, Min
 from django.db.models.functions import Coalesce, Greatest
 
 from ayni.kitchens.models import QTY, DeliveryRollup, DeliverySchedule
-from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH, _add, rollup_path
+from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH, _add, rollup_path, touch_under
 
 QUANTUM = Decimal(10) ** -QTY["decimal_places"]
 KEY = ("path", "district", "municipality_id", "item_id", "due_on")
@@ -168,6 +168,7 @@ def rebuild(path_prefix: str = "") -> int:
     DeliveryRollup.objects.filter(path__startswith=prefix).delete()
     DeliveryRollup.objects.bulk_create([DeliveryRollup(**dict(zip(KEY, k, strict=True)), **c)
                                         for k, c in rows.items()], batch_size=2000)
+    touch_under(prefix)
     return len(rows)
 
 

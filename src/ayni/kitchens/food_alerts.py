@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from ayni.kitchens.models import FoodAlert, FoodItem, MovementKind, StockBalance, StockMovement, left_on
 from ayni.kitchens.selectors import LOW_STOCK_DAYS, USE_WINDOW_DAYS, days_left
+from ayni.kitchens.summaries import touch, touch_under
+from ayni.orgs.models import Organisation
 
 
 def _window(today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -66,9 +68,11 @@ def _use_by_day(movements: QuerySet[StockMovement],
     return out
 
 
-def refresh(kitchen_id: int, item: FoodItem, today: datetime.date | None = None) -> None:
+def refresh(kitchen_id: int, item: FoodItem, today: datetime.date | None = None, *, path: str | None = None) -> None:
     """Recompute one kitchen's alert for one food after its stock changed (in the same
-    transaction, the balance row locked by the service). Three queries for a staple."""
+    transaction, the balance row locked by the service). Three queries for a staple, and the
+    dashboards' revision (`summaries.touch`) when the alert came, changed or went (`path`: the
+    kitchen's, when the caller has it)."""
     if not item.is_staple:
         return
     today = today or timezone.localdate()
@@ -76,9 +80,11 @@ def refresh(kitchen_id: int, item: FoodItem, today: datetime.date | None = None)
     used = _use_by_day(StockMovement.objects.filter(kitchen_id=kitchen_id, item=item), today)
     fields = None if balance is None else _alert(balance, used.get((kitchen_id, item.pk), {}), today)
     if fields is None:
-        FoodAlert.objects.filter(kitchen_id=kitchen_id, item=item).delete()
+        if not FoodAlert.objects.filter(kitchen_id=kitchen_id, item=item).delete()[0]:
+            return
     else:
         FoodAlert.objects.update_or_create(kitchen_id=kitchen_id, item=item, defaults=fields)
+    touch(path or Organisation.objects.filter(pk=kitchen_id).values_list("path", flat=True).get())
 
 
 def recompute(path_prefix: str = "", today: datetime.date | None = None) -> dict[tuple[int, str], dict]:
@@ -102,6 +108,7 @@ def rebuild(path_prefix: str = "", today: datetime.date | None = None) -> int:
     FoodAlert.objects.filter(kitchen__path__startswith=path_prefix).delete()
     FoodAlert.objects.bulk_create([FoodAlert(kitchen_id=k, item_id=i, **f) for (k, i), f in rows.items()],
                                   batch_size=2000)
+    touch_under(path_prefix)
     return len(rows)
 
 

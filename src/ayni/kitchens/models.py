@@ -474,3 +474,16 @@ def left_on(computed_on: datetime.date, until: datetime.date | None, days_left: 
     if not computed_on <= day < until:
         return None
     return Decimal(days_left.split(",")[(day - computed_on).days])
+
+
+class FiguresRevision(models.Model):
+    """How many times the figures of one roll-up cell (the kitchens under one organisation at
+    `ROLLUP_DEPTH`, `summaries.rollup_path`) have changed: every write that moves a total kept
+    for the dashboards — roll-ups, reporting gaps, deliveries, people fed, food alerts, the
+    organisations themselves — adds one here in its own transaction (`summaries.touch`). A
+    page drawn from the figures of a subtree is kept in the cache under the sum of its cells'
+    revisions (`evidence.cache`), so the next page after any save is drawn afresh, on every
+    worker, with no message between them. Rows are never deleted: the sum only grows."""
+
+    path = models.CharField(max_length=255, unique=True)
+    n = models.BigIntegerField(default=0)

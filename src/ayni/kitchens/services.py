@@ -553,7 +553,7 @@ def record_movement(*, scope: Scope, kitchen: Organisation, item: FoodItem, date
     )
     _move_balance(balance, delta)
     _bump(summary, {}, movement_contribution(movement))
-    food_alerts.refresh(kitchen.pk, item)
+    food_alerts.refresh(kitchen.pk, item, path=kitchen.path)
     record(scope=scope, action="kitchen.movement", obj=movement, org_path=kitchen.path,
            after=snapshot(movement))
     return movement
@@ -576,7 +576,7 @@ def delete_movement(*, scope: Scope, movement: StockMovement) -> None:
     record(scope=scope, action="kitchen.movement.delete", obj=movement, org_path=kitchen.path,
            before=snapshot(movement))
     movement.delete()
-    food_alerts.refresh(kitchen.pk, movement.item)
+    food_alerts.refresh(kitchen.pk, movement.item, path=kitchen.path)
 
 
 @transaction.atomic
@@ -606,7 +606,7 @@ def record_count(*, scope: Scope, kitchen: Organisation, item: FoodItem, date: d
         _bump(summary, {}, movement_contribution(count.movement))
     StockMovement.objects.filter(kitchen=kitchen, item=item, over_balance=True, reviewed_by_count__isnull=True,
                                  date__lte=date).update(reviewed_by_count=count)
-    food_alerts.refresh(kitchen.pk, item)
+    food_alerts.refresh(kitchen.pk, item, path=kitchen.path)
     record(scope=scope, action="kitchen.count", obj=count, org_path=kitchen.path, after=snapshot(count))
     return count
 
@@ -617,7 +617,7 @@ def _take_back_movement(kitchen: Organisation, movement: StockMovement, summary)
     _move_balance(balance, -movement.delta)
     _bump(summary, movement_contribution(movement), {})
     movement.delete()
-    food_alerts.refresh(kitchen.pk, movement.item)
+    food_alerts.refresh(kitchen.pk, movement.item, path=kitchen.path)
 
 
 @transaction.atomic

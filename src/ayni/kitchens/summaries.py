@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ayni.kitchens.models import (
     ROLLUP_DEPTH,
     SUMMARY_FIELDS,
+    FiguresRevision,
     MonthClose,
     MonthlyRollup,
     MonthlySummary,
@@ -41,6 +42,40 @@ def month_label(month: datetime.date) -> str:
 
 def rollup_path(path: str) -> str:
     return path[:ROLLUP_PATH_LENGTH]
+
+
+def touch(paths) -> None:
+    """The figures under these roll-up cells (or kitchens' paths, cut to their cell) changed:
+    add one to each cell's `FiguresRevision`, in the caller's transaction, so every page kept
+    from them is drawn afresh (`evidence.cache`). `_add` and `_add_many` do it for every table of
+    running totals; anything else that changes what a dashboard shows calls it itself."""
+    for cell in sorted({rollup_path(p) for p in ([paths] if isinstance(paths, str) else paths) if p}):
+        if FiguresRevision.objects.filter(path=cell).update(n=F("n") + 1):
+            continue
+        try:
+            with transaction.atomic():
+                FiguresRevision.objects.create(path=cell, n=1)
+        except IntegrityError:
+            FiguresRevision.objects.filter(path=cell).update(n=F("n") + 1)
+
+
+def touch_under(prefix: str) -> None:
+    """`touch` every cell of the organisations under `prefix` (bulk loads, rebuilds, moves)."""
+    touch(Organisation.objects.filter(path__startswith=prefix)
+          .values_list(Substr("path", 1, ROLLUP_PATH_LENGTH), flat=True).distinct())
+
+
+def organisation_changed(sender, instance, **kwargs) -> None:
+    """An organisation was saved or deleted: the pages that show it (its name, whether it is an
+    active kitchen, its parent's list of units) are drawn afresh."""
+    if instance.path and len(instance.path) % PATH_STEP == 0:  # not the placeholder of a first save
+        touch(instance.path)
+
+
+def subtree_moved_touch(sender, organisation, old_path: str, new_path: str, **kwargs) -> None:
+    """A subtree moved: the pages of where it was and of where it is now are drawn afresh."""
+    touch(old_path)
+    touch_under(new_path)
 
 
 def lock_month(kitchen: Organisation, month: datetime.date) -> MonthlySummary:
@@ -69,6 +104,7 @@ def _add(model, key: dict, delta: dict) -> None:
     it the first time: a savepoint catches the row another transaction created meanwhile, and
     the update is tried again. Rows are only changed with `F()`, never read and written back."""
     change = {f: F(f) + v for f, v in delta.items()}
+    touch(key["path"])
     if model.objects.filter(**key).update(**change):
         return
     try:
@@ -81,6 +117,7 @@ def _add(model, key: dict, delta: dict) -> None:
 def _add_many(model, key_fields: tuple[str, ...], changes: dict[tuple, dict], batch_size: int = 2000) -> None:
     """`_add` for many rows at once (keys are (path, district, month, …)): rows that exist by
     `F()`, the new ones in one bulk insert."""
+    touch({k[0] for k in changes})
     existing = set(model.objects.filter(path__in={k[0] for k in changes}, month__in={k[2] for k in changes})
                    .values_list(*key_fields))
     for key in existing & set(changes):
@@ -279,4 +316,5 @@ def insert_from_reports(path_prefix: str) -> int:
             "FROM kitchens_monthlysummary s JOIN orgs_organisation k ON k.id = s.kitchen_id "
             "WHERE s.path LIKE %s AND s.days_reported > 0) AS t GROUP BY cell, district, month, previous",
             [ROLLUP_PATH_LENGTH, path_prefix + "%"])
+    touch_under(path_prefix)
     return count

@@ -1,0 +1,90 @@
+"""Every view of the load benchmark's mix (`bench/load.py`) takes a pinned number of queries at
+most (issue 22 item 5): a view that starts asking the database once per row shows here, in any
+run, before it shows in the load's p95. The counts are for the second request (the session and
+the templates once loaded) with the small test federation and some activity."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.evidence_helpers import add_activity
+from tests.kitchens import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def active(world):
+    add_activity(world)
+    return world
+
+
+def count(client, url, *, data=None, method="get", drawn=False) -> int:
+    getattr(client, method)(url, data or {})
+    if drawn:
+        cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code in (200, 302), (url, response.status_code)
+    return len(ctx.captured_queries)
+
+
+# (label, who, url(w), GET parameters, the most queries): the views of the load mix, for the
+# people who use them there (bench/load.py: leader_click, coordinator_click, register_member).
+VIEWS = [
+    ("core:home leader", "leader", lambda w: reverse("core:home"), None, 11),
+    ("core:home coordinator", "coordinator", lambda w: reverse("core:home"), None, 21),
+    ("core:home national", "national", lambda w: reverse("core:home"), None, 21),
+    ("kitchens:kitchen", "leader", lambda w: reverse("kitchens:kitchen", kwargs={"pk": w.kitchen.pk}), None, 17),
+    (
+        "kitchens:report",
+        "leader",
+        lambda w: reverse("kitchens:report", kwargs={"pk": w.kitchen.pk, "day": TODAY.isoformat()}),
+        None,
+        6,
+    ),
+    ("orgs:detail", "coordinator", lambda w: reverse("orgs:detail", kwargs={"pk": w.kitchen.pk}), None, 14),
+    ("people:detail", "coordinator", lambda w: reverse("people:detail", kwargs={"pk": w.member.pk}), None, 9),
+    ("people:search", "coordinator", lambda w: reverse("people:search"), {"q": "quispe"}, 7),
+    ("orgs:tree", "coordinator", lambda w: reverse("orgs:tree"), None, 5),
+    ("orgs:tree search", "coordinator", lambda w: reverse("orgs:tree"), {"q": "comedor"}, 6),
+    ("evidence:dashboard kept", "coordinator", lambda w: reverse("evidence:dashboard"), None, 5),
+    ("evidence:kitchens", "coordinator", lambda w: reverse("evidence:kitchens"), None, 7),
+    ("kitchens:overview", "coordinator", lambda w: reverse("kitchens:overview", kwargs={"pk": w.lima.pk}), None, 12),
+    ("orgs:register_member", "leader", lambda w: reverse("orgs:register_member", kwargs={"pk": w.kitchen.pk}), None, 6),
+]
+
+
+@pytest.mark.parametrize(("label", "who", "url", "params", "most"), VIEWS, ids=[v[0] for v in VIEWS])
+def test_a_view_of_the_load_mix_takes_a_pinned_number_of_queries(active, login, label, who, url, params, most):
+    n = count(login(getattr(active, who)), url(active), data=params)
+    assert n <= most, f"{label}: {n} queries (pinned at {most})"
+
+
+def test_the_dashboard_drawn_afresh_takes_a_pinned_number_of_queries(active, login):
+    assert count(login(active.coordinator), reverse("evidence:dashboard"), drawn=True) <= 17
+
+
+def test_registering_a_member_takes_a_pinned_number_of_queries(active, login):
+    client = login(active.leader)
+    url = reverse("orgs:register_member", kwargs={"pk": active.kitchen.pk})
+    data = {
+        "given_names": "Luz",
+        "paternal_surname": "Pari",
+        "maternal_surname": "Condori",
+        "sex": "F",
+        "dni": "",
+        "birth_date": "",
+        "phone": "",
+        "district": "",
+        "since": TODAY.isoformat(),
+        "position": "",
+        "starts_on": "",
+        "ends_on": "",
+    }
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.post(url, data).status_code == 302
+    assert len(ctx.captured_queries) <= 14
