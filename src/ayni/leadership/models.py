@@ -188,6 +188,9 @@ class Certificate(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issuer", "status_index"], name="one_status_index")]
+        # The revoked of an issuer, counted for its status list's fingerprint without reading the rest.
+        indexes = [models.Index(fields=["issuer"], condition=models.Q(revoked_at__isnull=False),
+                                name="certificate_revoked")]
 
 
 class TrajectoryConsent(models.Model):
@@ -232,5 +235,9 @@ class Representation(models.Model):
 class VerificationMiss(models.Model):
     """A verification code asked for that does not exist, kept for throttling guesses."""
 
-    address = models.CharField(max_length=64, db_index=True)
+    address = models.CharField(max_length=64)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        # The throttle's count: one address's misses in the window, from the index alone.
+        indexes = [models.Index(fields=["address", "at"], name="verification_miss_address_at")]
