@@ -160,8 +160,10 @@ class IssuerKey(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="issuer_keys")
     kid = models.CharField(max_length=40, unique=True)
     public_key = models.BinaryField()
-    # The private key, encrypted with a key derived from SECRET_KEY (`leadership/keys.py`).
+    # The private key, wrapped under the key-encryption key kept outside the database
+    # (`leadership/keys.py`), named by `wrapped_by`; empty = still under SECRET_KEY (before it).
     private_key = models.BinaryField()
+    wrapped_by = models.CharField(max_length=16, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     retired_at = models.DateTimeField(null=True, blank=True)
 
