@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -179,15 +179,13 @@ def by_credential(token: str) -> Answer:
 
 def issuer(pk) -> Organisation | None:
     """An organisation that signs, with its fingerprint: how many keys, the active one, how many
-    certificates revoked. One query."""
+    certificates revoked and when the last was. One query."""
     active = IssuerKey.objects.filter(organisation=OuterRef("pk"), retired_at__isnull=True).values("kid")[:1]
-    revoked = (
-        Certificate.objects.filter(issuer=OuterRef("pk"), revoked_at__isnull=False)
-        .order_by()
-        .values("issuer")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    revoked = Certificate.objects.filter(issuer=OuterRef("pk"), revoked_at__isnull=False).order_by().values("issuer")
+    # How many and the last: a database restored to before a revocation and then revoking another
+    # certificate has the same count, never the same last moment.
+    last = revoked.annotate(last=Max("revoked_at")).values("last")
+    revoked = revoked.annotate(n=Count("pk")).values("n")
     try:
         return (
             Organisation.objects.filter(pk=pk, issuer_keys__isnull=False)
@@ -195,6 +193,7 @@ def issuer(pk) -> Organisation | None:
                 keys_n=Count("issuer_keys"),
                 active_kid=Subquery(active),
                 revoked_n=Coalesce(Subquery(revoked, output_field=IntegerField()), Value(0)),
+                revoked_last=Subquery(last),
             )
             .only("pk", "name")
             .first()
@@ -205,7 +204,8 @@ def issuer(pk) -> Organisation | None:
 
 def _cache_key(kind: str, organisation: Organisation) -> str:
     return (
-        f"leadership:{kind}:{organisation.pk}:{organisation.keys_n}:{organisation.active_kid}:{organisation.revoked_n}"
+        f"leadership:{kind}:{organisation.pk}:{organisation.keys_n}:{organisation.active_kid}:{organisation.revoked_n}:"
+        f"{organisation.revoked_last and organisation.revoked_last.timestamp()}"
     )
 
 
