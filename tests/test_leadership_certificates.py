@@ -165,7 +165,11 @@ def test_integrity_names_a_credential_that_does_not_verify(world):
 def test_the_private_key_is_kept_encrypted(world):
     c = certified(world)["certificate"]
     raw = bytes(IssuerKey.objects.get(pk=c.key_id).private_key)
-    assert len(raw) > 64 and keys.private_key(c.key).public_key().public_bytes(**keys.RAW) == bytes(c.key.public_key)
+    private = keys.private_key(c.key)
+    assert private.public_key().public_bytes(**keys.RAW) == bytes(c.key.public_key)
+    plain = private.private_bytes(keys.serialization.Encoding.Raw, keys.serialization.PrivateFormat.Raw,
+                                  keys.serialization.NoEncryption())
+    assert plain not in raw and len(raw) == keys.NONCE + 32 + 16  # AES-256-GCM: nonce, key, tag
 
 
 def test_status_list_bits_round_trip():

@@ -115,3 +115,15 @@ def test_equity_counts_the_trained_against_the_membership(world, login):
     body = page.content.decode()
     assert page.status_code == 200 and "<svg" in body and "Rural o urbano" in body
     assert "María" not in body  # figures only
+
+
+def test_the_equity_table_is_one_grouped_query_per_dimension_whatever_the_membership(
+        world, django_assert_num_queries):
+    s = school(world, women=3)
+    attend_all(s)
+    socias(world.olla, 12)
+    # Five dimensions, one grouped query each (who was trained read once inside it, not per row),
+    # and the language names.
+    with django_assert_num_queries(6):
+        rows = equity.table(world.lima)
+    assert equity.total(rows).trained == 3

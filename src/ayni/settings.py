@@ -297,3 +297,9 @@ PROTECTION_RETENTION_FILE = Path(env_str("AYNI_PROTECTION_RETENTION_FILE", str(_
 PROTECTION_IDLE_SECONDS = env_int("AYNI_PROTECTION_IDLE_SECONDS", 300)
 # Where "quick exit" lands: a page that says nothing about protection.
 PROTECTION_EXIT_URL = env_str("AYNI_PROTECTION_EXIT_URL", "/")
+# Leadership: the organisations' certificate signing keys are kept wrapped under a key-encryption
+# key outside the database (not SECRET_KEY): a key file (one base64 key a line, the current one
+# first; made on first use when nothing is set) or AYNI_LEADERSHIP_KEYS (the same, comma-separated).
+_LEADERSHIP_DIR = (Path(tempfile.gettempdir()) / f"ayni-test-leadership-{os.getpid()}" if TESTING
+                   else VAR_DIR / "leadership")
+LEADERSHIP_KEY_FILE = Path(env_str("AYNI_LEADERSHIP_KEY_FILE", str(_LEADERSHIP_DIR / "signing.key")))

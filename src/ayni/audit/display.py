@@ -127,6 +127,7 @@ ACTION_LABELS = {
     "leadership.attendance": gettext_lazy("Anotó asistencia a una sesión de formación"),
     "leadership.paper_list": gettext_lazy("Guardó la foto de una lista de asistencia en papel"),
     "leadership.key_rotate": gettext_lazy("Cambió la clave de firma de certificados"),
+    "leadership.keys_rewrap": gettext_lazy("Volvió a envolver una clave de firma de certificados"),
     "leadership.certificate": gettext_lazy("Emitió un certificado"),
     "leadership.revoke": gettext_lazy("Revocó un certificado"),
     "leadership.certificate_consent": gettext_lazy("Cambió lo que un certificado muestra al verificarlo"),

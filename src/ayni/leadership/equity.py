@@ -10,7 +10,7 @@ table does not carry; density is the nearest figure it has).
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, F, FloatField, IntegerField, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Count, F, FloatField, IntegerField, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,10 +41,13 @@ class Row:
 
 
 def _members(federation: Organisation, on: datetime.date):
-    trained = Enrolment.objects.filter(person=OuterRef("person"), status__in=[Enrolment.Status.ENROLLED])
+    # Who was trained is one uncorrelated subquery, read once per query (SQLite keeps it as an
+    # ephemeral index, PostgreSQL as a hashed subplan), not a lookup per membership row.
+    trained = Enrolment.objects.filter(status=Enrolment.Status.ENROLLED).values("person_id")
     return (Membership.objects.filter(organisation__path__startswith=federation.path, since__lte=on)
             .filter(Q(until__isnull=True) | Q(until__gte=on))
-            .annotate(trained=Exists(trained)))
+            .annotate(trained=Case(When(person_id__in=trained, then=Value(True)), default=Value(False),
+                                   output_field=BooleanField())))
 
 
 def _grouped(query, key) -> list[tuple]:

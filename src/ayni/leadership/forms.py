@@ -95,7 +95,3 @@ class RepresentationForm(forms.Form):
     office = forms.CharField(label=_("Cargo"), max_length=160)
     starts_on = DateField(label=_("Desde"))
     ends_on = DateField(label=_("Hasta"), required=False)
-
-
-class VerifyForm(forms.Form):
-    codigo = forms.CharField(label=_("Código de verificación"), max_length=40)

@@ -3,8 +3,8 @@ attendance, and every issued credential verifies against its issuer's key."""
 
 from django.utils.translation import gettext as _
 
-from ayni.leadership import services, verification
-from ayni.leadership.models import Certificate, Enrolment
+from ayni.leadership import keys, services, verification
+from ayni.leadership.models import Certificate, Enrolment, IssuerKey
 
 
 def check_completion() -> list[str]:
@@ -33,4 +33,19 @@ def check_credentials() -> list[str]:
                                                                      completed_on__isnull=False).exists():
             problems.append(_("El certificado %(code)s es de alguien que no completó la escuela.")
                             % {"code": certificate.code})
+    return problems
+
+
+def check_signing_keys() -> list[str]:
+    """Every active signing key opens under the key-encryption key (and is the pair of the key it
+    publishes); one still wrapped under SECRET_KEY is named, since changing SECRET_KEY would lose it."""
+    problems = []
+    for key in IssuerKey.objects.filter(retired_at__isnull=True).select_related("organisation").order_by("pk"):
+        why = keys.opens(key)
+        if why:
+            problems.append(_("La clave de firma de %(org)s no se puede abrir: %(why)s.")
+                            % {"org": key.organisation.name, "why": why})
+        elif key.wrapped_by == keys.LEGACY:
+            problems.append(_("La clave de firma de %(org)s sigue cifrada con SECRET_KEY: ejecute "
+                              "«ayni leadership-keys» antes de cambiarla.") % {"org": key.organisation.name})
     return problems

@@ -160,8 +160,10 @@ class IssuerKey(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="issuer_keys")
     kid = models.CharField(max_length=40, unique=True)
     public_key = models.BinaryField()
-    # The private key, encrypted with a key derived from SECRET_KEY (`leadership/keys.py`).
+    # The private key, wrapped under the key-encryption key kept outside the database
+    # (`leadership/keys.py`), named by `wrapped_by`; empty = still under SECRET_KEY (before it).
     private_key = models.BinaryField()
+    wrapped_by = models.CharField(max_length=16, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     retired_at = models.DateTimeField(null=True, blank=True)
 
@@ -188,6 +190,9 @@ class Certificate(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issuer", "status_index"], name="one_status_index")]
+        # The revoked of an issuer, counted for its status list's fingerprint without reading the rest.
+        indexes = [models.Index(fields=["issuer"], condition=models.Q(revoked_at__isnull=False),
+                                name="certificate_revoked")]
 
 
 class TrajectoryConsent(models.Model):
@@ -232,5 +237,9 @@ class Representation(models.Model):
 class VerificationMiss(models.Model):
     """A verification code asked for that does not exist, kept for throttling guesses."""
 
-    address = models.CharField(max_length=64, db_index=True)
+    address = models.CharField(max_length=64)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        # The throttle's count: one address's misses in the window, from the index alone.
+        indexes = [models.Index(fields=["address", "at"], name="verification_miss_address_at")]

@@ -2,30 +2,32 @@
 the QR), the issuers' keys (JWKS), their status lists, and the achievements and issuer profiles
 the credentials point to. Unknown codes are throttled per address."""
 
-import time
-
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from ayni.leadership import credentials, keys, services, verification
-from ayni.leadership.forms import VerifyForm
+from ayni.leadership import credentials, services, verification
 from ayni.leadership.models import Programme
 from ayni.lib.net import client_address
 from ayni.orgs.models import Organisation
 
 
 def _answer(request, code: str):
-    address = client_address(request) or "?"
-    if verification.throttled(address):
-        return render(request, "leadership/verify.html", {"throttled": True, "form": VerifyForm()}, status=429)
-    answer = verification.by_code(code, address=address)
+    answer = verification.by_code(code, address=client_address(request) or "?")
+    if answer.state == verification.THROTTLED:
+        return render(request, "leadership/verify.html", {"throttled": True}, status=429)
     status = 404 if answer.state == verification.UNKNOWN else 200
-    return render(request, "leadership/verify.html", {
-        "answer": answer, "code": credentials.show_code(credentials.normalise_code(code)),
-        "form": VerifyForm(initial={"codigo": code}),
-    }, status=status)
+    return render(
+        request,
+        "leadership/verify.html",
+        {
+            "answer": answer,
+            "code": credentials.show_code(credentials.normalise_code(code)),
+            "typed": code,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -37,7 +39,7 @@ def lookup(request):
         if len(normal) == credentials.CODE_LENGTH:
             return redirect("verify:code", code=normal)
         return _answer(request, code)
-    return render(request, "leadership/verify.html", {"form": VerifyForm()})
+    return render(request, "leadership/verify.html")
 
 
 @require_GET
@@ -47,10 +49,10 @@ def code(request, code):
 
 
 def _issuer(pk) -> Organisation:
-    try:
-        return Organisation.objects.filter(issuer_keys__isnull=False).distinct().get(pk=pk)
-    except (Organisation.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    org = verification.issuer(pk)
+    if org is None:
+        raise Http404
+    return org
 
 
 @require_GET
@@ -63,9 +65,15 @@ def jwks(request, pk):
 @cache_control(public=True, max_age=300)
 def issuer(request, pk):
     org = _issuer(pk)
-    return JsonResponse({"@context": credentials.CONTEXTS, "id": services.public_url("verify:issuer", pk=org.pk),
-                         "type": ["Profile"], "name": org.name,
-                         "verificationMethod": services.public_url("verify:jwks", pk=org.pk)})
+    return JsonResponse(
+        {
+            "@context": credentials.CONTEXTS,
+            "id": services.public_url("verify:issuer", pk=org.pk),
+            "type": ["Profile"],
+            "name": org.name,
+            "verificationMethod": services.public_url("verify:jwks", pk=org.pk),
+        }
+    )
 
 
 @require_GET
@@ -73,11 +81,12 @@ def issuer(request, pk):
 def status_list(request, pk):
     """The issuer's Bitstring Status List credential, signed with its active key (VC-JWT)."""
     org = _issuer(pk)
-    url = services.public_url("verify:status_list", pk=org.pk)
-    body = verification.status_list_credential(org, url, services.public_url("verify:issuer", pk=org.pk))
-    key = services.active_key(org)
-    token = credentials.sign({**body, "iss": body["issuer"], "jti": url, "nbf": int(time.time())},
-                             key=keys.private_key(key), kid=key.kid)
+    token = verification.signed_status_list(
+        org,
+        services.public_url("verify:status_list", pk=org.pk),
+        services.public_url("verify:issuer", pk=org.pk),
+        signing_key=lambda: services.active_key(org),
+    )
     return HttpResponse(token, content_type="application/vc+jwt")
 
 
@@ -85,11 +94,18 @@ def status_list(request, pk):
 @cache_control(public=True, max_age=300)
 def achievement(request, pk):
     """What a credential says she achieved: public once one certificate of it was issued."""
-    programme = (Programme.objects.filter(pk=pk, enrolments__certificate__isnull=False)
-                 .select_related("organisation").first())
+    programme = (
+        Programme.objects.filter(pk=pk, enrolments__certificate__isnull=False).select_related("organisation").first()
+    )
     if programme is None:
         raise Http404
-    return JsonResponse({"@context": credentials.CONTEXTS,
-                         "id": services.public_url("verify:achievement", pk=programme.pk), "type": ["Achievement"],
-                         "name": programme.name, "description": programme.description or programme.topic,
-                         "creator": services.public_url("verify:issuer", pk=programme.organisation_id)})
+    return JsonResponse(
+        {
+            "@context": credentials.CONTEXTS,
+            "id": services.public_url("verify:achievement", pk=programme.pk),
+            "type": ["Achievement"],
+            "name": programme.name,
+            "description": programme.description or programme.topic,
+            "creator": services.public_url("verify:issuer", pk=programme.organisation_id),
+        }
+    )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import entry, record, record_many, snapshot
 from ayni.files.services import keep_upload
-from ayni.leadership import credentials, keys
+from ayni.leadership import credentials, keys, verification
 from ayni.leadership.models import (
     Attendance,
     Certificate,
@@ -305,6 +305,7 @@ def rotate_key(*, scope: Scope, organisation: Organisation) -> IssuerKey:
     IssuerKey.objects.filter(organisation=organisation, retired_at__isnull=True).update(retired_at=timezone.now())
     key = keys.make_key(organisation)
     key.save()
+    verification.forget(organisation.pk)
     record(scope=scope, action="leadership.key_rotate", obj=key, org_path=organisation.path,
            after={"kid": key.kid})
     return key
@@ -442,6 +443,7 @@ def revoke_certificate(*, scope: Scope, certificate: Certificate, reason: str) -
         raise ValidationError(_("Este certificado ya estaba revocado."))
     certificate.revoked_at, certificate.revoked_reason = timezone.now(), reason.strip()[:200]
     certificate.save(update_fields=["revoked_at", "revoked_reason"])
+    verification.forget(certificate.issuer_id)
     record(scope=scope, action="leadership.revoke", obj=certificate, org_path=certificate.issuer.path,
            after={"code": certificate.code, "reason": certificate.revoked_reason})
     return certificate

@@ -35,6 +35,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
+# The key file's reading (once per change) and writing (in one step) are shared with leadership.
+from ayni.lib.keyfile import file_cached as _file_cached
+from ayni.lib.keyfile import write_keyfile  # noqa: F401 - protection-key and the demo write through here
+
 NONCE = 12
 KEY_BYTES = 32
 
@@ -82,24 +86,6 @@ class Keyring:
         raise Locked(f"master key {kid} is not configured")
 
 
-_cache: dict[str, tuple[float, object]] = {}
-
-
-def _file_cached(path: Path, parse):
-    """Read a small file once per change (its mtime), so a rotation's new key file is seen by
-    every running worker without a restart."""
-    try:
-        mtime = path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return None
-    hit = _cache.get(str(path))
-    if hit and hit[0] == mtime:
-        return hit[1]
-    value = parse(path.read_text())
-    _cache[str(path)] = (mtime, value)
-    return value
-
-
 def keyring() -> Keyring:
     """The configured master keys; Locked when there are none or one is not a key."""
     try:
@@ -122,19 +108,6 @@ def keyring_configured() -> bool:
     except Locked:
         return False
     return True
-
-
-def write_keyfile(path: Path, keys: list[bytes]) -> None:
-    """Replace the key file in one step (write beside it, sync, rename): a kill leaves the old
-    file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write("".join(encode_key(k) + "\n" for k in keys))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 # --- Retention keys ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ CHECKS = [
     ("orphan rows", integrity.orphan_violations),
     ("leadership: completion = recount of attendance", leadership.check_completion),
     ("leadership: every credential verifies against its key", leadership.check_credentials),
+    ("leadership: every active signing key opens", leadership.check_signing_keys),
     ("ODK submissions: each instance applied once", reach.submission_violations),
     ("ODK daily reports answered 201: none left unsaved", reach.waiting_violations),
 ]
