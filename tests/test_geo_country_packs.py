@@ -29,8 +29,14 @@ def make_pack(tmp_path, rows, boundaries=None, code="ZZ"):
     meta["identity"] = {"scheme": "BO", "name": "cédula de identidad"}
     if boundaries is not None:
         meta["boundaries"] = "boundaries.geojson"
-        features = [{"type": "Feature", "properties": {"code": c, **({"valid_from": f} if f else {})},
-                     "geometry": {"type": "Polygon", "coordinates": [ring]}} for c, f, ring in boundaries]
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"code": c, **({"valid_from": f} if f else {})},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+            for c, f, ring in boundaries
+        ]
         (tmp_path / "boundaries.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     (tmp_path / "country.json").write_text(json.dumps(meta))
     (tmp_path / "areas.csv").write_text(HEADER + "".join(r + "\n" for r in rows))
@@ -108,8 +114,9 @@ def test_a_child_drawn_outside_its_parent_is_refused(tmp_path):
 
 
 def test_a_child_drawn_inside_its_parent_loads(tmp_path):
-    load_pack("ZZ", directory=make_pack(tmp_path, GOOD, boundaries=[("01", "", square(0, 0, 4)),
-                                                                   ("0101", "", square(1, 1))]))
+    load_pack(
+        "ZZ", directory=make_pack(tmp_path, GOOD, boundaries=[("01", "", square(0, 0, 4)), ("0101", "", square(1, 1))])
+    )
     assert Area.objects.get(country_id="ZZ", code="0101").boundary["type"] == "Polygon"
 
 
@@ -131,15 +138,22 @@ def test_every_problem_is_listed_at_once(tmp_path):
 
 
 def test_a_municipality_split_keeps_its_history(tmp_path):
-    rows = [*GOOD, "3,010102,Villa Grande,0101,,2025-01-01,,,t",
-            "3,010103,Villa Norte,0101,2025-01-01,,,,t", "3,010104,Villa Sur,0101,2025-01-01,,,,t"]
+    rows = [
+        *GOOD,
+        "3,010102,Villa Grande,0101,,2025-01-01,,,t",
+        "3,010103,Villa Norte,0101,2025-01-01,,,,t",
+        "3,010104,Villa Sur,0101,2025-01-01,,,,t",
+    ]
     load_pack("ZZ", directory=make_pack(tmp_path, rows))
     old = Area.objects.get(country_id="ZZ", code="010102")
-    kitchen_place = Organisation.objects.create(name="Comedor de antes", kind=kind("comedor-popular"),
-                                                path="zz/", country="ZZ", area=old)
+    kitchen_place = Organisation.objects.create(
+        name="Comedor de antes", kind=kind("comedor-popular"), path="zz/", country="ZZ", area=old
+    )
     assert str(old.valid_until) == "2025-01-01"
     assert set(Area.objects.filter(country_id="ZZ", valid_from="2025-01-01").values_list("name", flat=True)) == {
-        "Villa Norte", "Villa Sur"}
+        "Villa Norte",
+        "Villa Sur",
+    }
     # The split is in force; the old municipality stays for the organisation that was there.
     load_pack("ZZ", directory=make_pack(tmp_path, rows), force=True)
     assert Organisation.objects.get(pk=kitchen_place.pk).area_id == old.pk
@@ -190,9 +204,19 @@ def test_phones_follow_the_organisations_country_and_peru_stays_as_it_was():
 def test_an_organisation_under_a_bolivian_federation_is_bolivian(world):
     load_pack("BO")
     system = as_scope(None)
-    fed = create_organisation(scope=system, kind=kind("federacion-provincial"), parent=world.confed,
-                              name="Federación de El Alto", country="BO")
-    kitchen = create_organisation(scope=system, kind=kind("comedor-popular"), parent=fed, name="Comedor Wiphala",
-                                  area=Area.objects.get(country_id="BO", code="020105"))
+    fed = create_organisation(
+        scope=system,
+        kind=kind("federacion-provincial"),
+        parent=world.confed,
+        name="Federación de El Alto",
+        country="BO",
+    )
+    kitchen = create_organisation(
+        scope=system,
+        kind=kind("comedor-popular"),
+        parent=fed,
+        name="Comedor Wiphala",
+        area=Area.objects.get(country_id="BO", code="020105"),
+    )
     assert kitchen.country == "BO" and kitchen.district is None
     assert world.kitchen.country == "PE"

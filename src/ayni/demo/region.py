@@ -26,8 +26,19 @@ NETWORK_NAME = "Red Andina de Mujeres Organizadas por la Alimentación (Perú y 
 FEDERATION = ("Federación de Comedores Populares y Ollas Comunes de El Alto", "0201")
 # Municipality (INE code) → neighbourhoods (zonas) where its kitchens are, and its weight.
 MUNICIPALITIES = {
-    "020105": (["Villa Adela", "Senkata", "Río Seco", "Villa Ingenio", "Ciudad Satélite", "Alto Lima",
-                "Villa Dolores", "Ballivián"], 0.5),
+    "020105": (
+        [
+            "Villa Adela",
+            "Senkata",
+            "Río Seco",
+            "Villa Ingenio",
+            "Ciudad Satélite",
+            "Alto Lima",
+            "Villa Dolores",
+            "Ballivián",
+        ],
+        0.5,
+    ),
     "020101": (["Villa Fátima", "Munaypata", "Pampahasi", "Achachicala", "Alto Obrajes", "Villa Copacabana"], 0.3),
     "020104": (["Achocalla", "Pacajes"], 0.1),
     "020103": (["Mallasa", "Mecapaca"], 0.05),
@@ -84,9 +95,14 @@ def generate_second_country(ctx: DemoContext) -> None:
     Organisation.objects.filter(pk=network.pk).update(name=NETWORK_NAME)
 
     name, province = FEDERATION
-    federation = Organisation(kind=kinds["federacion-provincial"], name=name, country=country,
-                              area=areas[province], founded_on=datetime.date(2004, 11, 25),
-                              address="Av. Juan Pablo II, zona 16 de Julio, El Alto")
+    federation = Organisation(
+        kind=kinds["federacion-provincial"],
+        name=name,
+        country=country,
+        area=areas[province],
+        founded_on=datetime.date(2004, 11, 25),
+        address="Av. Juan Pablo II, zona 16 de Julio, El Alto",
+    )
     federation.latitude, federation.longitude = _near(ctx, areas["020105"])
     _save(federation, network)
     fed_node = Node(federation, "federacion-provincial", "BO-02", "BO-0201", key="el-alto")
@@ -98,10 +114,14 @@ def generate_second_country(ctx: DemoContext) -> None:
         zone = rng.choice(MUNICIPALITIES[code][0])
         kind = "comedor-popular" if rng.random() < 0.6 else "olla-comun"
         label = "Comedor Popular" if kind == "comedor-popular" else "Olla Común"
-        org = Organisation(kind=kinds[kind], name=f"{label} {zone} {len(base) + 1}", country=country,
-                           area=areas[code], founded_on=ctx.date_between(datetime.date(2008, 1, 1),
-                                                                         datetime.date(2022, 12, 31)),
-                           address=f"Zona {zone}, {areas[code].name}")
+        org = Organisation(
+            kind=kinds[kind],
+            name=f"{label} {zone} {len(base) + 1}",
+            country=country,
+            area=areas[code],
+            founded_on=ctx.date_between(datetime.date(2008, 1, 1), datetime.date(2022, 12, 31)),
+            address=f"Zona {zone}, {areas[code].name}",
+        )
         org.latitude, org.longitude = _near(ctx, areas[code])
         _save(org, federation)
         base.append(Node(org, kind, "BO-02", "BO-0201", parent=fed_node))
@@ -116,10 +136,16 @@ def generate_second_country(ctx: DemoContext) -> None:
             birth = ctx.today - datetime.timedelta(days=rng.randint(20 * 365, 70 * 365))
             given = factory.given_names(sex, birth.year)
             paternal, maternal = rng.choice(names.AYMARA), rng.choice(names.AYMARA + names.SPANISH)
-            person = Person(given_names=given, paternal_surname=paternal, maternal_surname=maternal, sex=sex,
-                            birth_date=birth, dni=_ci(ctx) if rng.random() < 0.95 else None,
-                            phone=_phone(ctx) if rng.random() < 0.8 else "",
-                            search_name=fold(f"{given} {paternal} {maternal}"))
+            person = Person(
+                given_names=given,
+                paternal_surname=paternal,
+                maternal_surname=maternal,
+                sex=sex,
+                birth_date=birth,
+                dni=_ci(ctx) if rng.random() < 0.95 else None,
+                phone=_phone(ctx) if rng.random() < 0.8 else "",
+                search_name=fold(f"{given} {paternal} {maternal}"),
+            )
             languages = sorted(spoken) if rng.random() < 0.6 else sorted(spoken & {"castellano"})
             since, until = _membership_dates(ctx, node, birth, founder=i < 3)
             writer.add(node, person, languages, since, until)
@@ -127,5 +153,7 @@ def generate_second_country(ctx: DemoContext) -> None:
     writer.flush()
     ctx.counts["second_country_organisations"] = 1 + len(base)
     ctx.counts["second_country_people"] = people
-    ctx.notes.append(f"{NETWORK_NAME}: además de las federaciones del Perú, «{name}» (Bolivia), "
-                     f"{len(base)} organizaciones y {people} socias con cédula de identidad boliviana.")
+    ctx.notes.append(
+        f"{NETWORK_NAME}: además de las federaciones del Perú, «{name}» (Bolivia), "
+        f"{len(base)} organizaciones y {people} socias con cédula de identidad boliviana."
+    )
