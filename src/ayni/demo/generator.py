@@ -31,6 +31,7 @@ from ayni.demo.memory import generate_memory
 from ayni.demo.people import generate_people
 from ayni.demo.plan import SCALES, Scale
 from ayni.demo.protection import generate_protection
+from ayni.demo.region import generate_second_country
 from ayni.demo.rolls import generate_rolls
 from ayni.demo.tree import build_tree, generate_requirements
 from ayni.orgs.models import Organisation
@@ -66,6 +67,7 @@ STEPS: list[Step] = [
     Step(_("Protección"), generate_protection, lambda s: 1),
     Step(_("Banquitos, biohuertos y compras a la agricultura familiar"), generate_economy, lambda s: 1),
     Step(_("Libro de actas: actas aprobadas de las asambleas realizadas"), generate_actas, lambda s: 1),
+    Step(_("Federación de un segundo país (escala región)"), generate_second_country, lambda s: 1),
 ]
 
 

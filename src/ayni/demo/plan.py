@@ -37,6 +37,8 @@ class Scale:
     # Three years of daily reports written by the database (`national_full.py`) instead of a
     # year of reports, stock and deliveries built here: for the dashboards' benchmark.
     sql_history: bool = False
+    # A second country's federation beside Peru's (its ISO code; `demo/region.py`), or None.
+    second_country: str | None = None
 
 
 def _specs(*rows) -> dict[str, FederationSpec]:
@@ -175,6 +177,8 @@ SCALES = {
 # The national plan at the real confederation's size: about 13,600 kitchens (comedores and ollas).
 SCALES["national-full"] = Scale("national-full", SCALES["national"].federations, base_organisations=16_600,
                                 sql_history=True)
+# The regional network: the small Peruvian plan and, beside it, a Bolivian federation.
+SCALES["region"] = Scale("region", SCALES["small"].federations, base_organisations=120, second_country="BO")
 
 CONFEDERATION_NAME = "Confederación Nacional de Mujeres Organizadas por la Vida y el Desarrollo Integral"
 CONFEDERATION_DISTRICT = "150101"  # Cercado de Lima

@@ -8,6 +8,7 @@ Content-Security-Policy and for the PDF.
 """
 
 import json
+import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ayni.evidence.charts import fmt
-from ayni.geo.models import Department, Province
+from ayni.geo.models import Area, Country, Department, Province
 from ayni.lib.drawn import drawn_once
 
 MAP_FILE = Path(__file__).resolve().parent / "data" / "peru_map.json"
@@ -227,3 +228,95 @@ def need_without_coverage(need: MapData, coverage: MapData, limit: int = 10) -> 
             for c, v in needy]
     rows.sort(key=lambda r: (r["coverage"] is None, r["coverage"] or 0, r["name"]))
     return rows[:limit]
+
+
+# --- Another country's first level, from its country pack (geo/packs/<iso>/) ------------------
+
+
+def _project(points: list[tuple[float, float]], width: float = 300.0, pad: float = 14.0):
+    """An equirectangular projection (longitudes shrunk by the cosine of the middle latitude)
+    fitting `points` (lon, lat) into `width`; returns the function and the height."""
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    shrink = math.cos(math.radians((min(lats) + max(lats)) / 2))
+    span_x, span_y = max((max(lons) - min(lons)) * shrink, 1e-6), max(max(lats) - min(lats), 1e-6)
+    scale = (width - 2 * pad) / max(span_x, span_y)
+
+    def at(lon: float, lat: float) -> tuple[float, float]:
+        return round(pad + (lon - min(lons)) * shrink * scale, 1), round(pad + (max(lats) - lat) * scale, 1)
+
+    return at, round(2 * pad + span_y * scale)
+
+
+def _rings(boundary: dict) -> list[list]:
+    polygons = boundary["coordinates"] if boundary["type"] == "MultiPolygon" else [boundary["coordinates"]]
+    return [ring for polygon in polygons for ring in polygon]
+
+
+def country_map(country_code: str, kitchens_qs, *, title: str = "") -> SafeString:
+    """Active kitchens per first-level place of a country other than Peru (Bolivia's
+    departments, Ecuador's provinces), from its country pack: a polygon where the pack has one,
+    else a mark at the capital, coloured as `choropleth` colours; the figures in a table."""
+    areas = {a.pk: a for a in Area.objects.filter(country_id=country_code)}
+    first = {pk: a for pk, a in areas.items() if a.level == 1 and a.valid_until is None}
+
+    def top(pk: int | None) -> int | None:
+        while pk is not None and areas[pk].level > 1:
+            pk = areas[pk].parent_id
+        return pk
+
+    counts: dict[int, int] = {}
+    for area_id in kitchens_qs.filter(country=country_code, area__isnull=False).values_list("area_id", flat=True):
+        key = top(area_id)
+        counts[key] = counts.get(key, 0) + 1
+    values = {pk: float(counts.get(pk, 0)) for pk in first}
+    points = [pt for a in first.values() for ring in (_rings(a.boundary) if a.boundary else []) for pt in ring]
+    points += [(a.longitude, a.latitude) for a in first.values() if a.latitude is not None]
+    if not points:
+        return mark_safe("")  # a pack with no coordinates at all: nothing to draw
+    at, height = _project(points)
+    width = 300
+    bounds = breaks([v for v in values.values() if v > 0])  # a place without kitchens is left blank
+    palette = colours(len(bounds))
+    shapes_svg = []
+    for pk, area in sorted(first.items(), key=lambda kv: kv[1].code):
+        fill = palette[class_of(values[pk], bounds)] if values[pk] > 0 else NO_DATA
+        tip = f"<title>{escape(area.name)}: {escape(fmt(values[pk], 0))}</title>"
+        if area.boundary:
+            d = "".join("M" + "L".join(f"{x},{y}" for x, y in (at(*pt) for pt in ring)) + "Z"
+                        for ring in _rings(area.boundary))
+            shapes_svg.append(f'<path d="{d}" fill="{fill}">{tip}</path>')
+        elif area.latitude is not None:
+            x, y = at(area.longitude, area.latitude)
+            shapes_svg.append(f'<circle cx="{x}" cy="{y}" r="11" fill="{fill}">{tip}</circle>'
+                              f'<text x="{x}" y="{y + 24}" font-size="9" text-anchor="middle">'
+                              f"{escape(area.name)}</text>")
+    legend, y, low = [], 40, 1
+    for i, upper in enumerate(bounds):
+        legend.append(f'<rect x="{width + 6}" y="{y}" width="12" height="12" fill="{palette[i]}"/>'
+                      f'<text x="{width + 22}" y="{y + 10}" font-size="10">{escape(fmt(low, 0))}'
+                      f"–{escape(fmt(upper, 0))}</text>")
+        low, y = upper, y + 16
+    legend.append(f'<rect x="{width + 6}" y="{y}" width="12" height="12" fill="{NO_DATA}"/>'
+                  f'<text x="{width + 22}" y="{y + 10}" font-size="10">{escape(_("sin cocinas"))}</text>')
+    title = title or _("Cocinas activas por %(level)s") % {"level": _first_level_name(country_code)}
+    cid = f"map-{country_code.lower()}-1"
+    desc = _("Mapa por %(level)s: cuanto más oscuro, más cocinas. Donde el paquete del país no trae "
+             "polígonos, cada lugar es un círculo en su capital. Los valores están en la tabla.") % {
+        "level": _first_level_name(country_code)}
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 84} {height}" width="100%" role="img" '
+           f'aria-labelledby="{cid}-t {cid}-d" font-family="system-ui,sans-serif">'
+           f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(desc)}</desc>'
+           f'<g stroke="#fff" stroke-width=".5" stroke-linejoin="round">{"".join(shapes_svg)}</g>'
+           f'<g fill="#1f1a17">{"".join(legend)}</g></svg>')
+    rows = sorted(((first[pk].name, v) for pk, v in values.items()), key=lambda r: (-r[1], r[0]))
+    table = ("<table><thead><tr><th>" + escape(_("Lugar")) + "</th><th>" + escape(title) + "</th></tr></thead><tbody>"
+             + "".join(f"<tr><td>{escape(n)}</td><td>{escape(fmt(v, 0))}</td></tr>" for n, v in rows)
+             + "</tbody></table>")
+    return mark_safe(  # noqa: S308 — names and numbers went through escape()
+        f'<div class="map">{svg}<details><summary>{escape(_("Ver los datos"))}</summary>'
+        f'<div class="scroll">{table}</div></details></div>')
+
+
+def _first_level_name(country_code: str) -> str:
+    country = Country.objects.filter(code=country_code).first()
+    return (country.level_name(1) if country else "") or _("lugar")

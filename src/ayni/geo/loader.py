@@ -86,8 +86,7 @@ def load_geography(force: bool = False) -> dict[str, int]:
         for r in _rows("ubigeo_departamento.csv")
     ]
     provinces = [
-        {**_common(r, 4), "name": r["provincia"], "department_id": r["inei"][:2]}
-        for r in _rows("ubigeo_provincia.csv")
+        {**_common(r, 4), "name": r["provincia"], "department_id": r["inei"][:2]} for r in _rows("ubigeo_provincia.csv")
     ]
     districts = [
         {**_common(r, 6), "name": r["distrito"], "province_id": r["inei"][:4], "department_id": r["inei"][:2]}
@@ -108,5 +107,11 @@ def load_after_migrate(sender, using="default", **kwargs) -> None:
     from ayni.geo.models import District
 
     # Only when the geo tables exist (migrating to an earlier state leaves them out).
-    if District._meta.db_table in connections[using].introspection.table_names():
+    tables = connections[using].introspection.table_names()
+    if District._meta.db_table in tables:
         load_geography()
+    from ayni.geo.models import Country
+    from ayni.geo.packs import load_pack
+
+    if Country._meta.db_table in tables:
+        load_pack("PE")  # Peru's pack: its levels, DNI, phones, currency and programmes (no areas)

@@ -23,6 +23,7 @@ from ayni.audit.models import AuditEntry
 from ayni.capture.models import Inbound, content_hash, sender_phone
 from ayni.kitchens.models import DailyReport, DailyReportRevision, MovementKind, StockMovement
 from ayni.lib.dni import check_characters
+from ayni.lib.identity import country_of_number, parse_identity
 from ayni.orgs.models import Organisation, path_segment
 from ayni.people.models import DuplicatePair, Person, PersonMerge
 from ayni.rolls.imports import STALLED_AFTER
@@ -166,9 +167,17 @@ def dni_violations() -> list[str]:
     its check character, when kept, is one of the two that fit the number."""
     out = []
     bad_shape = (Person.objects.filter(dni__isnull=False).exclude(dni__regex=r"^[0-9]{8}$")
-                 .values_list("pk", flat=True))
+                 .exclude(dni__regex=r"^[A-Z]{2}-").values_list("pk", flat=True))
     for pk in bad_shape.iterator(chunk_size=5000):
         out.append(_("persona %(pk)s: el DNI no son 8 dígitos ASCII") % {"pk": pk})
+    # Another country's number (`BO-1234567`, lib/identity.py) passes its own country's rules.
+    foreign = Person.objects.filter(dni__regex=r"^[A-Z]{2}-").values_list("pk", "dni")
+    for pk, number in foreign.iterator(chunk_size=5000):
+        try:
+            parse_identity(number, country_of_number(number))
+        except ValidationError:
+            out.append(_("persona %(pk)s: el número de identidad %(n)s no es válido en su país")
+                       % {"pk": pk, "n": number})
     checked = (Person.objects.filter(dni__regex=r"^[0-9]{8}$").exclude(dni_check="")
                .values_list("pk", "dni", "dni_check"))
     for pk, dni, check in checked.iterator(chunk_size=5000):

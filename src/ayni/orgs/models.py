@@ -67,6 +67,14 @@ class Organisation(models.Model):
         verbose_name=_("distrito"),
     )
     address = models.CharField(_("dirección"), max_length=200, blank=True)
+    # The country whose pack names its places, identity numbers and phones (`geo.Country`). A
+    # regional network crosses borders at its top; each federation below stays in one country.
+    country = models.CharField(_("país"), max_length=2, default="PE")
+    # Outside Peru, the place is its country pack's unit (a Bolivian municipality); in Peru, `district`.
+    area = models.ForeignKey(
+        "geo.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="organisations",
+        verbose_name=_("lugar"),
+    )
     latitude = models.DecimalField(_("latitud"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitud"), max_digits=9, decimal_places=6, null=True, blank=True)
     founded_on = models.DateField(_("fecha de fundación"), null=True, blank=True)

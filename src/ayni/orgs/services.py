@@ -46,7 +46,10 @@ def create_organisation(*, scope: Scope, kind: OrgKind, parent: Organisation | N
     elif not scope.is_platform_admin:
         raise ValidationError({"parent": _("Solo la administración de la plataforma crea confederaciones.")})
     check_containment(parent, kind)
-    if kind.level >= 3 and not fields.get("district"):
+    if parent is not None:
+        fields.setdefault("country", parent.country)  # a federation's organisations share its country
+    # Peru's places are its districts; another country's, its pack's areas (`area`).
+    if kind.level >= 3 and not fields.get("district") and fields.get("country", "PE") == "PE":
         raise ValidationError({"district": _("Indique el distrito (UBIGEO) de la organización.")})
     org = Organisation(kind=kind, parent=parent, name=name.strip(), **fields)
     org.path = f"tmp-{uuid.uuid4().hex}"

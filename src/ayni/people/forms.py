@@ -4,20 +4,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ayni.geo.forms import DistrictField
-from ayni.lib.dni import parse_dni
 from ayni.lib.forms import DateField
+from ayni.lib.identity import parse_identity
+from ayni.lib.identity import scheme as identity_scheme
 from ayni.lib.phone import normalize_phone
 from ayni.people.models import Language, Person, PositionKind
 
 
 class DniField(forms.CharField):
-    """8 digits, optionally followed by the check character printed on the card."""
+    """The identity number of the organisation's country: Peru's DNI (8 digits, optionally the
+    check character printed on the card) unless the form is given another `country`."""
 
-    def __init__(self, **kwargs):
-        # "12 345 678 - K" with its spaces fits.
-        kwargs.setdefault("max_length", 16)
+    def __init__(self, country: str = "PE", **kwargs):
+        self.country = country
+        # "12 345 678 - K" with its spaces fits; a CPF with its dots too.
+        kwargs.setdefault("max_length", 20)
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", _("8 dígitos; si lo tiene, el carácter de verificación después de un guion."))
+        kwargs.setdefault("help_text", identity_scheme(country).help_text)
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
 
@@ -25,7 +28,18 @@ class DniField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        return parse_dni(value)
+        return parse_identity(value, self.country)
+
+
+def _use_country(form: forms.Form, country: str) -> None:
+    """Point the form's identity field at `country`: its rules, its name and its help."""
+    field = form.fields["dni"]
+    field.country = country
+    if country != "PE":
+        scheme = identity_scheme(country)
+        field.label = str(scheme.name).capitalize()
+        field.help_text = scheme.help_text
+        field.max_length = 20
 
 
 class PersonForm(forms.Form):
@@ -40,17 +54,21 @@ class PersonForm(forms.Form):
                                                widget=forms.CheckboxSelectMultiple)
     district = DistrictField(label=_("Distrito donde vive"), required=False)
 
-    def __init__(self, *args, instance: Person | None = None, **kwargs):
+    def __init__(self, *args, instance: Person | None = None, country: str = "PE", **kwargs):
         if instance is not None and "initial" not in kwargs:
             initial = {f: getattr(instance, f) for f in self.base_fields if f not in ("languages", "dni")}
             initial["languages"] = list(instance.languages.all())
             initial["dni"] = f"{instance.dni}-{instance.dni_check}" if instance.dni_check else (instance.dni or "")
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
+        self.country = country
+        _use_country(self, country)
+        if country != "PE":  # Peru's districts only: another country's place is its organisation's
+            del self.fields["district"]
 
     def clean_phone(self):
         value = self.cleaned_data.get("phone")
-        return normalize_phone(value) if value else ""
+        return normalize_phone(value, self.country) if value else ""
 
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")
@@ -113,6 +131,10 @@ class PositionForm(forms.Form):
 class AddExistingMemberForm(forms.Form):
     dni = DniField(label=_("DNI de la persona"), required=True)
     since = DateField(label=_("Socia desde"), required=False)
+
+    def __init__(self, *args, country: str = "PE", **kwargs):
+        super().__init__(*args, **kwargs)
+        _use_country(self, country)
 
 
 class EndDateForm(forms.Form):

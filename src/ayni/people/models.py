@@ -41,7 +41,9 @@ class Person(models.Model):
     maternal_surname = models.CharField(_("apellido materno"), max_length=60, blank=True)
     sex = models.CharField(_("sexo"), max_length=1, choices=Sex.choices, default=Sex.FEMALE)
     birth_date = models.DateField(_("fecha de nacimiento"), null=True, blank=True)
-    dni = models.CharField(_("DNI"), max_length=8, null=True, blank=True, unique=True)
+    # Peru's DNI as eight digits; another country's number with its ISO code in front
+    # (`BO-1234567`, see lib/identity.py), so one unique column holds every country's.
+    dni = models.CharField(_("DNI"), max_length=24, null=True, blank=True, unique=True)
     dni_check = models.CharField(_("carácter de verificación"), max_length=1, blank=True)
     phone = models.CharField(_("celular"), max_length=15, blank=True)
     languages = models.ManyToManyField(Language, blank=True, verbose_name=_("idiomas"))

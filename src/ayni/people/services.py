@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
-from ayni.lib.dni import parse_dni
+from ayni.lib.identity import country_of_number, parse_identity
 from ayni.orgs.models import PATH_STEP, Organisation
 from ayni.people.models import DuplicatePair, Membership, Person, Position, PositionKind
 from ayni.people.selectors import find_by_dni, visible_people
@@ -21,23 +21,31 @@ PERSON_FIELDS = (
 )
 
 
-def normalise_dni(person: Person) -> None:
-    """The DNI as parsed (ASCII digits, whatever keyboard typed it), or a field error."""
+def country_of(organisation: Organisation | None) -> str:
+    """The country whose identity numbers an organisation registers: its own (Peru unless its
+    pack says otherwise, `orgs.Organisation.country`)."""
+    return getattr(organisation, "country", None) or "PE"
+
+
+def normalise_dni(person: Person, country: str = "PE") -> None:
+    """The identity number as parsed for `country` (ASCII digits, whatever keyboard typed it;
+    another country's with its ISO code in front, lib/identity.py), or a field error."""
     if not person.dni:
         person.dni, person.dni_check = None, ""
         return
     try:
-        dni = parse_dni(person.dni + (f"-{person.dni_check}" if person.dni_check else ""))
+        number = parse_identity(person.dni + (f"-{person.dni_check}" if person.dni_check else ""), country)
     except ValidationError as exc:
         raise ValidationError({"dni": exc.messages}) from exc
-    person.dni, person.dni_check = dni.number, dni.check
+    person.dni, person.dni_check = number.number, number.check
 
 
-def set_aside_unseen_dni(*, scope: Scope, person: Person, keep: tuple[str | None, str] = (None, "")) -> tuple | None:
+def set_aside_unseen_dni(*, scope: Scope, person: Person, keep: tuple[str | None, str] = (None, ""),
+                         country: str = "PE") -> tuple | None:
     """If the DNI typed for `person` belongs to someone else whom the scope may not see, take it
     off `person` (putting back `keep`, the DNI she had) and return (the DNI as typed, its holder)
     for `hold_dni_for_review`; None otherwise. See that function for the design."""
-    normalise_dni(person)
+    normalise_dni(person, country)
     if not person.dni or person.dni == keep[0]:
         return None
     match = find_by_dni(scope, person.dni)
@@ -140,9 +148,9 @@ def duplicate_dni_message(dni: str) -> str:
              "agréguela a esta organización en vez de registrarla de nuevo.") % {"dni": dni}
 
 
-def validate_person(person: Person) -> None:
+def validate_person(person: Person, country: str = "PE") -> None:
     """Rules on one person; raised as a field-keyed ValidationError for the form to show."""
-    normalise_dni(person)
+    normalise_dni(person, country)
     errors = {}
     today = timezone.localdate()
     if person.birth_date:
@@ -180,8 +188,9 @@ def register_person(*, scope: Scope, organisation: Organisation, since: datetime
     """Register a new person as a socia of `organisation`."""
     scope.require(Can.EDIT, organisation)
     person = Person(**{k: v for k, v in fields.items() if k in PERSON_FIELDS})
-    held = set_aside_unseen_dni(scope=scope, person=person)
-    validate_person(person)
+    country = country_of(organisation)
+    held = set_aside_unseen_dni(scope=scope, person=person, country=country)
+    validate_person(person, country)
     _save_person(person)
     if languages:
         person.languages.set(languages)
@@ -232,8 +241,10 @@ def update_person(*, scope: Scope, person: Person, languages=None, **fields) -> 
         if name not in PERSON_FIELDS:
             raise ValueError(f"{name} is not editable here")
         setattr(person, name, value)
-    held = set_aside_unseen_dni(scope=scope, person=person, keep=(before["dni"], before["dni_check"]))
-    validate_person(person)
+    country = country_of_person(person)
+    held = set_aside_unseen_dni(scope=scope, person=person, keep=(before["dni"], before["dni_check"]),
+                                country=country)
+    validate_person(person, country)
     _save_person(person)
     if languages is not None:
         person.languages.set(languages)
@@ -242,6 +253,12 @@ def update_person(*, scope: Scope, person: Person, languages=None, **fields) -> 
     if held:
         _hold(scope, person, _home_of(person), held)
     return person
+
+
+def country_of_person(person: Person) -> str:
+    """Her organisation's country; for someone in none, the country of the number she holds."""
+    home = _home_of(person)
+    return country_of(home) if home is not None else country_of_number(person.dni)
 
 
 def _home_of(person: Person) -> Organisation | None:

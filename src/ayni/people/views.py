@@ -38,7 +38,7 @@ def members(request, org):
 @require_http_methods(["GET", "POST"])
 def register_member(request, org):
     """Register a new socia — and, in the same step, her position on the board if she has one."""
-    form = MemberForm(request.POST or None, initial={"since": timezone.localdate()})
+    form = MemberForm(request.POST or None, initial={"since": timezone.localdate()}, country=org.country)
 
     @transaction.atomic
     def register(data):
@@ -75,7 +75,8 @@ def add_existing_member(request, org):
                                        since=data["since"] or timezone.localdate())
 
     return form_page(
-        request, AddExistingMemberForm(request.POST or None, initial={"since": timezone.localdate()}), action=add,
+        request, AddExistingMemberForm(request.POST or None, initial={"since": timezone.localdate()},
+                                       country=org.country), action=add,
         success=lambda membership: _("Se agregó a %(person)s como socia.") % {"person": membership.person.full_name},
         then=to("orgs:detail", pk=org.pk),
         template="people/simple_form.html", context={"org": org, "title": _("Agregar socia ya registrada")},
@@ -137,7 +138,7 @@ def edit(request, pk):
     if not services.may_edit_identity(request.scope, person):
         raise PermissionDenied(_("Solo puede cambiar los datos de una persona quien tenga a cargo todas las "
                                  "organizaciones a las que pertenece: pídaselo a su coordinadora."))
-    form = PersonForm(request.POST or None, instance=person)
+    form = PersonForm(request.POST or None, instance=person, country=services.country_of_person(person))
     return form_page(
         request, form,
         action=lambda _data: services.update_person(scope=request.scope, person=person, **form.person_fields()),

@@ -1,0 +1,191 @@
+"""National identity numbers of the countries Ayni has a pack for, validated by country.
+
+Peru's DNI is `lib/dni.py`, unchanged, and Peru is the default: a number is stored as it always
+was, eight digits (and its check character apart). Another country's number is stored with its
+ISO code in front (`BO-1234567`, `EC-1710034065`, `BR-52998224725`), so that one unique column
+holds every country's numbers and a Bolivian CI can never collide with a Peruvian DNI of the
+same digits.
+
+TODO(stdnum): `python-stdnum` is named in PRODUCT.md for these (`stdnum.ec.ci`,
+`stdnum.br.cpf`; it has no Bolivian CI) but is not installed in the venv yet; the two
+checksums below follow its algorithms and should be swapped for it once it is a dependency.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ayni.lib.dni import ascii_digits, parse_dni
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A parsed number: `number` is what is stored (bare for Peru, `CC-…` otherwise)."""
+
+    country: str
+    number: str
+    check: str = ""
+    checked: bool = False  # a checksum vouched for it (not only its shape)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    country: str
+    name: object  # "DNI", "cédula de identidad"…, shown as the field's label
+    country_name: object
+    parse: Callable[[str], tuple[str, str, bool]]  # compact text → (number, check, checked)
+    help_text: object
+
+
+def _compact(raw: str) -> str:
+    return re.sub(r"[\s.\-/]", "", ascii_digits(raw)).upper()
+
+
+def _pe(raw: str) -> tuple[str, str, bool]:
+    dni = parse_dni(raw)
+    return dni.number, dni.check, bool(dni.check)
+
+
+# Bolivian department extensions written after a CI (La Paz, Cochabamba…): not part of the number.
+_BO_EXTENSIONS = "LP|CB|SC|OR|PT|CH|CHQ|TJ|BE|BN|PD|PA"
+_BO_SHAPE = re.compile(rf"^(?P<number>[0-9]{{5,8}})(?P<complement>[0-9][A-Z])?(?:{_BO_EXTENSIONS})?$")
+
+
+def _bo(raw: str) -> tuple[str, str, bool]:
+    """Bolivia's cédula de identidad (SEGIP): 5 to 8 digits, an optional complement of a digit
+    and a letter (`1234567-1A`, given to numbers issued twice) and an optional department
+    extension (`LP`), which is dropped. It has no check digit."""
+    text = re.sub(r"[\s.\-/]", "", ascii_digits(raw)).upper()
+    match = _BO_SHAPE.match(text)
+    if not match:
+        raise ValidationError(
+            _(
+                "La cédula de identidad boliviana tiene de 5 a 8 dígitos, y puede llevar un "
+                "complemento (por ejemplo 1234567-1A)."
+            ),
+            code="id_format",
+        )
+    number = match["number"] + (f"-{match['complement']}" if match["complement"] else "")
+    return number, "", False
+
+
+def _ec(raw: str) -> tuple[str, str, bool]:
+    """Ecuador's cédula (Registro Civil): 10 digits, province 01–24 or 30, third digit below 6,
+    the last a check digit (coefficients 2,1,2,1…, digits of each product summed, mod 10)."""
+    text = _compact(raw)
+    if not re.fullmatch(r"[0-9]{10}", text):
+        raise ValidationError(_("La cédula ecuatoriana tiene 10 dígitos."), code="id_format")
+    province = int(text[:2])
+    if not (1 <= province <= 24 or province == 30) or int(text[2]) >= 6:
+        raise ValidationError(
+            _("Los primeros dígitos de la cédula ecuatoriana no corresponden a una provincia."), code="id_format"
+        )
+    total = sum(p - 9 if p > 9 else p for p in (int(d) * (2 - i % 2) for i, d in enumerate(text[:9])))
+    if (10 - total % 10) % 10 != int(text[9]):
+        raise ValidationError(
+            _("El dígito verificador de la cédula ecuatoriana no corresponde: revise el número."), code="id_check"
+        )
+    return text, "", True
+
+
+def _br(raw: str) -> tuple[str, str, bool]:
+    """Brazil's CPF: 11 digits, the last two check digits (mod 11, weights 10…2 then 11…2)."""
+    text = _compact(raw)
+    if not re.fullmatch(r"[0-9]{11}", text) or len(set(text)) == 1:
+        raise ValidationError(_("El CPF brasileño tiene 11 dígitos (000.000.000-00)."), code="id_format")
+    for n in (9, 10):
+        total = sum(int(d) * w for d, w in zip(text[:n], range(n + 1, 1, -1), strict=True))
+        if (total * 10) % 11 % 10 != int(text[n]):
+            raise ValidationError(
+                _("Los dígitos verificadores del CPF no corresponden: revise el número."), code="id_check"
+            )
+    return text, "", True
+
+
+SCHEMES: dict[str, Scheme] = {
+    s.country: s
+    for s in (
+        Scheme(
+            "PE",
+            gettext_lazy("DNI"),
+            gettext_lazy("Perú"),
+            _pe,
+            gettext_lazy("8 dígitos; si lo tiene, el carácter de verificación después de un guion."),
+        ),
+        Scheme(
+            "BO",
+            gettext_lazy("cédula de identidad"),
+            gettext_lazy("Bolivia"),
+            _bo,
+            gettext_lazy("De 5 a 8 dígitos; si lo tiene, el complemento después de un guion (1234567-1A)."),
+        ),
+        Scheme("EC", gettext_lazy("cédula"), gettext_lazy("Ecuador"), _ec, gettext_lazy("10 dígitos.")),
+        Scheme("BR", gettext_lazy("CPF"), gettext_lazy("Brasil"), _br, gettext_lazy("11 dígitos: 000.000.000-00.")),
+    )
+}
+
+
+def scheme(country: str | None) -> Scheme:
+    return SCHEMES.get((country or "PE").upper(), SCHEMES["PE"])
+
+
+def _strip_prefix(raw: str, country: str) -> str:
+    """A stored number read back (`BO-1234567`) loses its own country's prefix; another
+    country's prefix is refused: the number belongs to that country."""
+    match = re.match(r"^\s*([A-Za-z]{2})\s*-", raw or "")
+    if not match:
+        return raw
+    prefix = match[1].upper()
+    if prefix in SCHEMES and prefix != country:
+        raise ValidationError(
+            _("El número %(raw)s es de %(other)s; esta organización registra números de %(country)s.")
+            % {"raw": raw.strip(), "other": SCHEMES[prefix].country_name, "country": SCHEMES[country].country_name},
+            code="id_country",
+        )
+    return raw[match.end() :] if prefix == country else raw
+
+
+def parse_identity(raw: str, country: str | None = None) -> Identity:
+    """Validate `raw` as an identity number of `country` (Peru when not given). A number that
+    fails here but passes another country's checksum is named as that country's, so a Brazilian
+    CPF typed for a Bolivian organisation does not read as a mere typo."""
+    code = scheme(country).country
+    text = _strip_prefix(raw, code)
+    try:
+        number, check, checked = SCHEMES[code].parse(text)
+    except ValidationError as exc:
+        for other in SCHEMES.values():
+            if other.country == code:
+                continue
+            try:
+                _n, _c, other_checked = other.parse(text)
+            except ValidationError:
+                continue
+            if other_checked:  # only a checksum tells a country; shape alone proves nothing
+                raise ValidationError(
+                    _(
+                        "«%(raw)s» es un número válido de %(other_id)s de %(other)s, no de %(id)s de %(country)s. "
+                        "Revise el número, o la organización donde la registra."
+                    )
+                    % {
+                        "raw": raw.strip(),
+                        "other_id": other.name,
+                        "other": other.country_name,
+                        "id": SCHEMES[code].name,
+                        "country": SCHEMES[code].country_name,
+                    },
+                    code="id_other_country",
+                ) from exc
+        raise
+    stored = number if code == "PE" else f"{code}-{number}"
+    return Identity(country=code, number=stored, check=check, checked=checked)
+
+
+def country_of_number(stored: str | None) -> str:
+    """The country a stored number belongs to: its prefix, or Peru."""
+    match = re.match(r"^([A-Z]{2})-", stored or "")
+    return match[1] if match and match[1] in SCHEMES else "PE"

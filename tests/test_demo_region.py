@@ -1,0 +1,63 @@
+"""`ayni demo --scale region`: a Bolivian federation beside Peru's, in Bolivia's own terms."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from ayni.evidence.maps import country_map
+from ayni.geo.models import Area
+from ayni.lib.identity import parse_identity
+from ayni.ops.integrity import dni_violations
+from ayni.orgs.models import Organisation
+from ayni.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def region():
+    call_command("demo", "--scale", "region", verbosity=0)
+
+
+def test_the_region_has_a_bolivian_federation_beside_perus(region):
+    root = Organisation.objects.get(depth=0)
+    federations = Organisation.objects.filter(parent=root, kind_id="federacion-provincial")
+    assert set(federations.values_list("country", flat=True)) == {"PE", "BO"}
+    bolivian = federations.get(country="BO")
+    kitchens = Organisation.objects.filter(path__startswith=bolivian.path, kind__is_kitchen=True)
+    assert kitchens.count() == 12
+    assert all(k.country == "BO" and k.district_id is None and k.area.code.startswith("0201") for k in kitchens)
+    assert not Organisation.objects.filter(country="PE", district__isnull=True, depth__gt=1).exists()
+
+
+def test_its_socias_carry_bolivian_numbers_and_phones_valid_by_bolivias_rules(region):
+    bolivian = Person.objects.filter(memberships__organisation__country="BO").distinct()
+    assert bolivian.count() >= 120
+    numbers = [p.dni for p in bolivian if p.dni]
+    assert numbers and all(n.startswith("BO-") and parse_identity(n, "BO").number == n for n in numbers)
+    assert all(p.phone.startswith("+591") for p in bolivian if p.phone)
+    peruvian = Person.objects.filter(memberships__organisation__country="PE").exclude(dni=None)[:200]
+    assert all(re.fullmatch(r"[0-9]{8}", p.dni) for p in peruvian)
+    assert dni_violations() == []
+
+
+def test_the_map_draws_bolivias_departments_with_its_kitchens(region):
+    figure = str(country_map("BO", Organisation.objects.filter(kind__is_kitchen=True)))
+    assert figure.count("<circle") == 9  # the pack has no polygons: one mark per department
+    assert "Cocinas activas por departamento" in figure
+    assert "<td>La Paz</td><td>12</td>" in figure and "<td>Pando</td><td>0</td>" in figure
+
+
+def test_the_map_draws_a_polygon_where_the_pack_has_one(db):
+    call_command("load-country-pack", "EC", verbosity=0)
+    ring = [[-78.6, -0.1], [-78.3, -0.1], [-78.3, -0.3], [-78.6, -0.3], [-78.6, -0.1]]
+    Area.objects.filter(country_id="EC", code="17").update(boundary={"type": "Polygon", "coordinates": [ring]})
+    figure = str(country_map("EC", Organisation.objects.none()))
+    assert figure.count("<path") == 1 and figure.count("<circle") == 23
+    assert "Cocinas activas por provincia" in figure
+
+
+def test_other_scales_have_no_second_country():
+    call_command("demo", verbosity=0)
+    assert not Organisation.objects.exclude(country="PE").exists()
