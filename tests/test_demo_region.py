@@ -61,3 +61,14 @@ def test_the_map_draws_a_polygon_where_the_pack_has_one(db):
 def test_other_scales_have_no_second_country():
     call_command("demo", verbosity=0)
     assert not Organisation.objects.exclude(country="PE").exists()
+
+
+def test_the_map_page_draws_the_second_country_beside_perus_maps(region, client):
+    from django.urls import reverse
+
+    from ayni.accounts.models import User
+
+    client.force_login(User.objects.get(username="nacional"))
+    page = client.get(reverse("evidence:map")).content.decode()
+    assert "Cocinas activas en Bolivia" in page
+    assert "<td>La Paz</td><td>12</td>" in page

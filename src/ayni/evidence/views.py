@@ -19,6 +19,7 @@ from ayni.evidence import cache as page_cache
 from ayni.evidence import charts, maps, opendata, panels, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
+from ayni.geo.models import Country
 from ayni.kitchens import selectors as kitchen_selectors
 from ayni.kitchens.forms import MonthRangeForm, month_param, recent_months
 from ayni.kitchens.models import month_start
@@ -212,6 +213,11 @@ def map_page(request):
         "need_map": maps.choropleth(need), "coverage_map": maps.choropleth(coverage),
         "gaps": [] if key in layers else maps.need_without_coverage(need, coverage), "need": need,
         "layer": key in layers,
+        # Kitchens in another country (a network of networks): that country's first level, from its pack.
+        "country_maps": [(country, maps.country_map(country.code, sel.kitchens(),
+                                                    title=_("Cocinas activas en %(pais)s") % {"pais": country.name}))
+                         for country in Country.objects.filter(
+                             code__in=sel.kitchens().exclude(country="PE").values("country")).order_by("code")],
     })
 
 
