@@ -6,9 +6,9 @@ ISO code in front (`BO-1234567`, `EC-1710034065`, `BR-52998224725`), so that one
 holds every country's numbers and a Bolivian CI can never collide with a Peruvian DNI of the
 same digits.
 
-TODO(stdnum): `python-stdnum` is named in PRODUCT.md for these (`stdnum.ec.ci`,
-`stdnum.br.cpf`; it has no Bolivian CI) but is not installed in the venv yet; the two
-checksums below follow its algorithms and should be swapped for it once it is a dependency.
+The checksums are `python-stdnum`'s (`stdnum.ec.ci`, `stdnum.br.cpf`); it has no Bolivian CI,
+which has no check digit anyway, so only its shape is checked here. What is Ayni's own is the
+Spanish message naming what is wrong.
 """
 
 import re
@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from stdnum import exceptions as stdnum_errors
+from stdnum.br import cpf as br_cpf
+from stdnum.ec import ci as ec_ci
 
 from ayni.lib.dni import ascii_digits, parse_dni
 
@@ -75,35 +78,36 @@ def _bo(raw: str) -> tuple[str, str, bool]:
 
 def _ec(raw: str) -> tuple[str, str, bool]:
     """Ecuador's cédula (Registro Civil): 10 digits, province 01–24 or 30, third digit below 6,
-    the last a check digit (coefficients 2,1,2,1…, digits of each product summed, mod 10)."""
+    the last a check digit (`stdnum.ec.ci`)."""
     text = _compact(raw)
-    if not re.fullmatch(r"[0-9]{10}", text):
-        raise ValidationError(_("La cédula ecuatoriana tiene 10 dígitos."), code="id_format")
-    province = int(text[:2])
-    if not (1 <= province <= 24 or province == 30) or int(text[2]) >= 6:
-        raise ValidationError(
-            _("Los primeros dígitos de la cédula ecuatoriana no corresponden a una provincia."), code="id_format"
-        )
-    total = sum(p - 9 if p > 9 else p for p in (int(d) * (2 - i % 2) for i, d in enumerate(text[:9])))
-    if (10 - total % 10) % 10 != int(text[9]):
+    try:
+        return ec_ci.validate(text), "", True
+    except stdnum_errors.InvalidChecksum:
         raise ValidationError(
             _("El dígito verificador de la cédula ecuatoriana no corresponde: revise el número."), code="id_check"
-        )
-    return text, "", True
+        ) from None
+    except stdnum_errors.InvalidComponent:
+        raise ValidationError(
+            _("Los primeros dígitos de la cédula ecuatoriana no corresponden a una provincia."), code="id_format"
+        ) from None
+    except stdnum_errors.ValidationError:
+        raise ValidationError(_("La cédula ecuatoriana tiene 10 dígitos."), code="id_format") from None
 
 
 def _br(raw: str) -> tuple[str, str, bool]:
-    """Brazil's CPF: 11 digits, the last two check digits (mod 11, weights 10…2 then 11…2)."""
+    """Brazil's CPF: 11 digits, the last two check digits (`stdnum.br.cpf`); one digit repeated
+    passes the checksum but is never issued."""
     text = _compact(raw)
-    if not re.fullmatch(r"[0-9]{11}", text) or len(set(text)) == 1:
+    if len(set(text)) == 1:
         raise ValidationError(_("El CPF brasileño tiene 11 dígitos (000.000.000-00)."), code="id_format")
-    for n in (9, 10):
-        total = sum(int(d) * w for d, w in zip(text[:n], range(n + 1, 1, -1), strict=True))
-        if (total * 10) % 11 % 10 != int(text[n]):
-            raise ValidationError(
-                _("Los dígitos verificadores del CPF no corresponden: revise el número."), code="id_check"
-            )
-    return text, "", True
+    try:
+        return br_cpf.validate(text), "", True
+    except stdnum_errors.InvalidChecksum:
+        raise ValidationError(
+            _("Los dígitos verificadores del CPF no corresponden: revise el número."), code="id_check"
+        ) from None
+    except stdnum_errors.ValidationError:
+        raise ValidationError(_("El CPF brasileño tiene 11 dígitos (000.000.000-00)."), code="id_format") from None
 
 
 SCHEMES: dict[str, Scheme] = {
