@@ -16,13 +16,14 @@ def days_ago(n):
 
 
 def savings_group(org, n=5, *, start_days_ago=300, phones=True, **rules):
-    """A group of `org` with n socias (phones 9400000NN), its first cycle open from `start_days_ago`."""
+    """A group of `org` with n socias (phones 94GGGNNNN), its first cycle open from `start_days_ago`.
+    Nine digits whatever the group's id: PostgreSQL's sequences go past 999 in a whole run."""
     group = services.create_group(scope=SYSTEM, organisation=org, name="Banquito Las Emprendedoras",
                                   starts_on=days_ago(start_days_ago), ends_on=days_ago(start_days_ago - 360), **rules)
     members = []
     for i in range(1, n + 1):
         person = register_person(scope=SYSTEM, organisation=org, given_names=f"Ahorrista {i}",
-                                 paternal_surname=f"Prueba{i:03}", phone=f"94{group.pk:03}{i:04}" if phones else "")
+                                 paternal_surname=f"Prueba{i:03}", phone=f"94{group.pk % 1000:03}{i:04}" if phones else "")
         members.append(services.add_member(scope=SYSTEM, group=group, person=person,
                                            joined_on=days_ago(start_days_ago)))
     return group, group.cycles.get(), members
