@@ -22,8 +22,9 @@ def savings_group(org, n=5, *, start_days_ago=300, phones=True, **rules):
                                   starts_on=days_ago(start_days_ago), ends_on=days_ago(start_days_ago - 360), **rules)
     members = []
     for i in range(1, n + 1):
+        phone = f"94{group.pk % 1000:03}{i:04}" if phones else ""
         person = register_person(scope=SYSTEM, organisation=org, given_names=f"Ahorrista {i}",
-                                 paternal_surname=f"Prueba{i:03}", phone=f"94{group.pk % 1000:03}{i:04}" if phones else "")
+                                 paternal_surname=f"Prueba{i:03}", phone=phone)
         members.append(services.add_member(scope=SYSTEM, group=group, person=person,
                                            joined_on=days_ago(start_days_ago)))
     return group, group.cycles.get(), members
