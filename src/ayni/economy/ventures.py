@@ -130,6 +130,15 @@ def members_of(venture: Venture) -> QuerySet[VentureMember]:
     return venture.members.select_related("person").order_by("until", "person__paternal_surname", "person__given_names")
 
 
+def women_who_may_join(scope: Scope, venture: Venture) -> QuerySet[Person]:
+    """The current socias of the venture's organisation and those under it who are not in it yet,
+    by name: only where the scope may see names."""
+    scope.require(Can.VIEW_PERSONAL, venture.organisation)
+    return (Person.objects.filter(memberships__organisation__path__startswith=venture.organisation.path,
+                                  memberships__until__isnull=True)
+            .exclude(ventures__venture=venture).order_by("paternal_surname", "given_names").distinct())
+
+
 def months_of(venture: Venture, limit: int = 24) -> list[VentureMonth]:
     return list(venture.months.order_by("-month")[:limit])
 

@@ -338,9 +338,7 @@ def venture(request, org, venture):
 def venture_member_add(request, org, venture):
     venture = ventures.get_venture(request.scope, org, venture)
     request.scope.require(Can.EDIT, venture.organisation)
-    people = (Person.objects.filter(memberships__organisation__path__startswith=venture.organisation.path,
-                                    memberships__until__isnull=True)
-              .exclude(ventures__venture=venture).order_by("paternal_surname", "given_names").distinct())
+    people = ventures.women_who_may_join(request.scope, venture)
     form = VentureMemberForm(request.POST or None, people=people, initial={"since": timezone.localdate()})
     return form_page(
         request, form,

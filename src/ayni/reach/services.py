@@ -33,7 +33,8 @@ from ayni.files.services import keep
 from ayni.kitchens.models import DailyReport, MonthClose
 from ayni.kitchens.selectors import visible_kitchens
 from ayni.kitchens.services import USUAL_DAYS, next_report
-from ayni.leadership.models import Attendance, Session
+from ayni.leadership.models import Attendance
+from ayni.leadership.selectors import get_session
 from ayni.leadership.services import may_take_attendance, parse_numbers
 from ayni.lib import uploads
 from ayni.reach import openrosa, xforms
@@ -343,9 +344,12 @@ def _attendance_fields(inbound: Inbound, instance: openrosa.Instance, built: xfo
     (`deprecatedID`) of a list already taken adds whoever it adds; it cannot take anyone off —
     leadership keeps an attendance once marked — and says so rather than pretend."""
     values = instance.values
-    session = Session.objects.select_related("programme__organisation").filter(
-        pk=(parse_numbers(values.get("session")) or [0])[0]).first()
-    if session is None or not may_take_attendance(inbound.acting_scope(), session):
+    scope = inbound.acting_scope()
+    try:  # found through leadership's selector: a session she does not see reads as one that does not exist
+        session = get_session(scope, (parse_numbers(values.get("session")) or [0])[0])
+    except Http404:
+        session = None
+    if session is None or not may_take_attendance(scope, session):
         _refuse(_("No puede anotar asistencia en esa sesión: no es suya o ya no existe. Actualice los formularios "
                   "en ODK Collect."))
     numbers = parse_numbers(values.get("numbers")) + parse_numbers(values.get("typed"))
