@@ -2,7 +2,6 @@
 (no login, `/compromisos/`). Authorise, parse, call one service or selector, render."""
 
 import datetime
-import json
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
@@ -28,8 +27,8 @@ from ayni.advocacy.forms import (
     RoundForm,
     StageForm,
 )
-from ayni.capture import inbound
-from ayni.capture.models import Channel, Inbound
+from ayni.capture import outbox_batch
+from ayni.capture.models import Inbound
 from ayni.files.http import file_response
 from ayni.lib import exports, pdf
 from ayni.lib.views import button, form_page, to
@@ -165,38 +164,9 @@ def stage_batch(request, org, commitment):
     """The outbox's batch for one commitment's follow-ups: each item stored raw in capture, then
     processed once (the same client id sent again returns its first result)."""
     commitment = selectors.get_commitment(request.scope, org, commitment)
-    try:
-        body = json.loads(request.body or b"{}")
-        items = body["items"]
-        assert isinstance(items, list) and len(items) <= inbound.MAX_BATCH
-    except (ValueError, KeyError, TypeError, AssertionError):
-        return JsonResponse({"detail": _("El envío no tiene la forma esperada.")}, status=400)
-    results = []
-    for item in items:
-        data = item.get("data") if isinstance(item, dict) else None
-        client_id = str(item.get("client_id", ""))[:64] if isinstance(item, dict) else ""
-        if not isinstance(data, dict) or not client_id:
-            results.append(
-                {
-                    "client_id": client_id,
-                    "status": "invalid",
-                    "code": 422,
-                    "message": _("Falta el identificador o los datos."),
-                }
-            )
-            continue
-        data = {k: v for k, v in data.items() if k in outbox.FIELDS and isinstance(v, str)}
-        results.append(
-            inbound.submit(
-                channel=Channel.OUTBOX,
-                scope=request.scope,
-                kitchen=org,
-                kind=Inbound.Kind.FOLLOW_UP,
-                client_id=client_id,
-                payload={**data, "commitment": commitment.pk},
-            )
-        )
-    return JsonResponse({"kitchen": commitment.pk, "results": results})
+    return outbox_batch.batch_response(
+        request.body, scope=request.scope, kitchen=org, kind=Inbound.Kind.FOLLOW_UP, record_id=commitment.pk,
+        keep=lambda k, v: k in outbox.FIELDS and isinstance(v, str), extra={"commitment": commitment.pk})
 
 
 @require_http_methods(["GET", "POST"])

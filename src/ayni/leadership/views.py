@@ -1,12 +1,11 @@
 """Leadership pages: authorise, parse, call a service or selector, render."""
 
-import json
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.models import User
 from ayni.accounts.scope import Can
-from ayni.capture import inbound
-from ayni.capture.models import Channel, Inbound
+from ayni.capture import outbox_batch
+from ayni.capture.models import Inbound
 from ayni.evidence.charts import bar_chart
 from ayni.leadership import credentials, equity, selectors, services, tasks
 from ayni.leadership.forms import (
@@ -198,25 +197,9 @@ def batch(request, session):
     """The outbox's batch for one session: each item stored raw in capture, then processed once
     (the same client id sent again returns its first result)."""
     session = _session(request, session)
-    try:
-        body = json.loads(request.body or b"{}")
-        items = body["items"]
-        assert isinstance(items, list) and len(items) <= inbound.MAX_BATCH
-    except (ValueError, KeyError, TypeError, AssertionError):
-        return JsonResponse({"detail": _("El envío no tiene la forma esperada.")}, status=400)
-    results = []
-    for item in items:
-        data = item.get("data") if isinstance(item, dict) else None
-        client_id = str(item.get("client_id", ""))[:64] if isinstance(item, dict) else ""
-        if not isinstance(data, dict) or not client_id:
-            results.append({"client_id": client_id, "status": "invalid", "code": 422,
-                            "message": _("Falta el identificador o los datos.")})
-            continue
-        data = {k: v for k, v in data.items() if isinstance(v, str | int)} | {"session": session.pk}
-        results.append(inbound.submit(channel=Channel.OUTBOX, scope=request.scope,
-                                      kitchen=session.programme.organisation, kind=Inbound.Kind.ATTENDANCE,
-                                      client_id=client_id, payload=data))
-    return JsonResponse({"kitchen": session.pk, "results": results})
+    return outbox_batch.batch_response(
+        request.body, scope=request.scope, kitchen=session.programme.organisation, kind=Inbound.Kind.ATTENDANCE,
+        record_id=session.pk, keep=lambda _k, v: isinstance(v, str | int), extra={"session": session.pk})
 
 
 @require_POST
