@@ -209,7 +209,7 @@ def main() -> None:
                                     env=env, cwd=install.workdir, stdout=subprocess.PIPE, text=True,
                                     start_new_session=True)
             for line in proc.stdout:
-                if line.startswith("rewrapped") and int(line.split()[1]) >= total // 2:
+                if line.startswith("reenvueltas") and int(line.split()[1]) >= total // 2:
                     os.killpg(proc.pid, signal.SIGKILL)
                     break
             proc.wait()

@@ -60,8 +60,8 @@ def test_keys_made_under_secret_key_are_wrapped_again_and_then_survive_its_chang
     _legacy(c.key)
     problems = integrity.check_signing_keys()
     assert len(problems) == 1 and "SECRET_KEY" in problems[0]
-    assert "1 signing keys rewrapped" in _run()
-    assert "0 signing keys rewrapped" in _run()  # resumable: done is done
+    assert "1 claves de firma reenvueltas" in _run()
+    assert "0 claves de firma reenvueltas" in _run()  # resumable: done is done
     with override_settings(SECRET_KEY="another-secret-key-after-the-upgrade-0123456789"):
         key = IssuerKey.objects.get(pk=c.key_id)
         assert key.wrapped_by == keys.kek_id(keys.keyring()[0]) and keys.opens(key) == ""
@@ -85,10 +85,10 @@ def test_a_wrong_or_missing_key_encryption_key_is_named_by_the_integrity_check(w
 def test_the_key_encryption_key_rotates_and_the_old_one_is_retired(world, keyfile_path):
     c = certified(world)["certificate"]
     old = keys.keyring()
-    assert "1 signing keys rewrapped" in _run("--rotate")
+    assert "1 claves de firma reenvueltas" in _run("--rotate")
     ring = keys.keyring()
     assert len(ring) == 2 and ring[1] == old[0]
-    assert "1 old keys retired" in _run("--retire")
+    assert "1 claves antiguas retiradas" in _run("--retire")
     assert keys.keyring() == ring[:1]
     key = IssuerKey.objects.get(pk=c.key_id)
     assert key.wrapped_by == keys.kek_id(ring[0]) and keys.opens(key) == ""

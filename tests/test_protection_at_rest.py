@@ -172,7 +172,7 @@ def test_no_plaintext_at_rest_shredding_reaches_old_backups_and_rotation_survive
     # End of retention: the shredded case is gone, and an older backup restored cannot read it.
     read, _logs = _shell(install, READ % [a, s], "READ")
     assert read == {str(a): ALIAS, str(s): SHRED}
-    assert "1 cases shredded" in install.ayni("protection-shred").stdout
+    assert "1 casos eliminados" in install.ayni("protection-shred").stdout
     read, _logs = _shell(install, READ % [a, s], "READ")
     assert read == {str(a): ALIAS, str(s): "gone"}
     install.ayni("restore", str(backup), "--yes", "--no-safety-copy")
@@ -190,7 +190,7 @@ def test_no_plaintext_at_rest_shredding_reaches_old_backups_and_rotation_survive
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
-        if line.startswith("rewrapped"):
+        if line.startswith("reenvueltas"):
             seen += 1
             if seen == 3:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -202,9 +202,9 @@ def test_no_plaintext_at_rest_shredding_reaches_old_backups_and_rotation_survive
     state, _logs = _shell(install, CHECK_ALL, "ALL")
     assert state["bad"] == 0
     assert len(state["kids"]) == 2 and state["kids"][state["current"]] >= 150  # halfway: both keys in use
-    assert "0 pending" in install.ayni("protection-key").stdout
+    assert "0 pendientes" in install.ayni("protection-key").stdout
     state, _logs = _shell(install, CHECK_ALL, "ALL")
     assert state["bad"] == 0 and list(state["kids"]) == [state["current"]]
-    assert "1 old keys retired" in install.ayni("protection-key", "--retire").stdout
+    assert "1 claves antiguas retiradas" in install.ayni("protection-key", "--retire").stdout
     state, _logs = _shell(install, CHECK_ALL, "ALL")
     assert state["bad"] == 0 and state["keys"] == 1 and state["kids"] == {state["current"]: 3001}

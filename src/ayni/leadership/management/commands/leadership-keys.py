@@ -13,6 +13,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Scope
 from ayni.audit.services import record
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         except keys.Locked as exc:
             raise CommandError(str(exc)) from exc
         if opts["init"]:
-            self.stdout.write("leadership key: created" if made else "leadership key: already configured")
+            self.stdout.write(_("Clave de las firmas: creada.") if made else _("Clave de las firmas: ya estaba configurada."))
             return
         if opts["rotate"]:
             if from_env:
@@ -44,7 +45,7 @@ class Command(BaseCommand):
                     "«ayni leadership-keys» para reenvolver las claves de firma"
                 )
             keys.write_keyring([keys.new_kek(), *keys.keyring()])
-            self.stdout.write("leadership key: new key written first in the key file")
+            self.stdout.write(_("Clave de las firmas: clave nueva escrita primero en el archivo de claves."))
         system = Scope.system("clave de las claves de firma (ayni leadership-keys)")
         done, failed = 0, []
         for pk in IssuerKey.objects.order_by("pk").values_list("pk", flat=True):
@@ -62,7 +63,7 @@ class Command(BaseCommand):
                         )
                 except keys.Locked as exc:
                     failed.append(str(exc))
-        self.stdout.write(f"leadership key: {done} signing keys rewrapped")
+        self.stdout.write(_("Clave de las firmas: %(n)d claves de firma reenvueltas.") % {"n": done})
         if failed:
             raise CommandError("; ".join(failed))
         if opts["retire"]:
@@ -70,7 +71,8 @@ class Command(BaseCommand):
             ring = keys.keyring()
             old = [k for k in ring[1:] if keys.kek_id(k) not in used]
             if from_env:
-                self.stdout.write(f"leadership key: {len(old)} old keys unused; remove them from {keys.ENV}")
+                self.stdout.write(_("Clave de las firmas: %(n)d claves antiguas sin uso; quítelas de %(env)s.")
+                                  % {"n": len(old), "env": keys.ENV})
             else:
                 keys.write_keyring([k for k in ring if k not in old])
-                self.stdout.write(f"leadership key: {len(old)} old keys retired")
+                self.stdout.write(_("Clave de las firmas: %(n)d claves antiguas retiradas.") % {"n": len(old)})

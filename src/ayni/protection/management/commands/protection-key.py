@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Scope
 from ayni.audit.services import record
@@ -34,10 +35,10 @@ class Command(BaseCommand):
         from_env = bool(os.environ.get("AYNI_PROTECTION_KEYS", "").strip())
         if opts["init"]:
             if from_env or path.exists():
-                self.stdout.write("protection key: already configured")
+                self.stdout.write(_("Clave maestra: ya estaba configurada."))
                 return
             keys.write_keyfile(path, [keys.new_key()])
-            self.stdout.write(f"protection key: created {path}")
+            self.stdout.write(_("Clave maestra: creada en %(path)s.") % {"path": path})
             return
         try:
             ring = keys.keyring()
@@ -48,23 +49,26 @@ class Command(BaseCommand):
                 raise CommandError("con AYNI_PROTECTION_KEYS, ponga la clave nueva primero en la variable y "
                                    "ejecute «ayni protection-key» para reenvolver los casos")
             keys.write_keyfile(path, [keys.new_key(), *ring.keys])
-            self.stdout.write("protection key: new key written first in the key file")
+            self.stdout.write(_("Clave maestra: clave nueva escrita primero en el archivo de claves."))
         reason = vault.lock_reason()
         if reason:
             raise CommandError(reason)
         every = 1 if opts["verbosity"] >= 2 else 10000  # -v 2: a line per batch (the kill test waits for one)
         done = rotation.rewrap_all(batch=opts["batch"], progress=lambda n: self.stdout.write(
-            f"rewrapped {n}") if n % every == 0 or every == 1 else None)
+            # "reenvueltas N": the kill test and the benchmark read the number after the word
+            _("reenvueltas %(n)d") % {"n": n}) if n % every == 0 or every == 1 else None)
         system = Scope.system("rotación de la clave maestra (ayni protection-key)")
         current = MasterKey.objects.get(kid=keys.keyring().current_id)
         record(scope=system, action="protection.rotate", obj=current, org_path="")
-        self.stdout.write(f"protection key: {done} case keys rewrapped, {rotation.pending()} pending")
+        self.stdout.write(_("Clave maestra: %(done)d claves de casos reenvueltas, %(pending)d pendientes.")
+                          % {"done": done, "pending": rotation.pending()})
         self.stdout.flush()
         if opts["retire"]:
             old = rotation.retirable()
             if from_env:
-                self.stdout.write(f"protection key: {len(old)} old keys unused; remove them from AYNI_PROTECTION_KEYS")
+                self.stdout.write(_("Clave maestra: %(n)d claves antiguas sin uso; quítelas de AYNI_PROTECTION_KEYS.")
+                                  % {"n": len(old)})
             else:
                 ring = keys.keyring()
                 keys.write_keyfile(path, [k for k in ring.keys if k not in old])
-                self.stdout.write(f"protection key: {len(old)} old keys retired")
+                self.stdout.write(_("Clave maestra: %(n)d claves antiguas retiradas.") % {"n": len(old)})

@@ -2,6 +2,7 @@
 retention key (crypto-shredding). `ayni runperiodic` runs it every night."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Scope
 from ayni.protection.services import shred_due
@@ -12,4 +13,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         count = shred_due(scope=Scope.system("fin de la conservación de casos (ayni protection-shred)"))
-        self.stdout.write(f"protection: {count} cases shredded")
+        self.stdout.write(_("Protección: %(n)d casos eliminados al terminar su conservación.") % {"n": count})
