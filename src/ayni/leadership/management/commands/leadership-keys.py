@@ -36,7 +36,9 @@ class Command(BaseCommand):
         except keys.Locked as exc:
             raise CommandError(str(exc)) from exc
         if opts["init"]:
-            self.stdout.write(_("Clave de las firmas: creada.") if made else _("Clave de las firmas: ya estaba configurada."))
+            self.stdout.write(
+                _("Clave de las firmas: creada.") if made else _("Clave de las firmas: ya estaba configurada.")
+            )
             return
         if opts["rotate"]:
             if from_env:
