@@ -127,3 +127,29 @@ def test_another_date_is_counted_live_and_29_february_has_its_age_bands(world, d
     with django_assert_num_queries(6):  # five grouped queries and the language names; no roll-up written
         rows = equity.table(world.lima, on=datetime.date(2028, 2, 29))
     assert equity.total(rows).members == 2 and not EquityCount.objects.exists()
+
+
+def test_moving_organisations_moves_their_women_between_cells(world):
+    from ayni.orgs.services import create_organisation, move_organisation
+    from tests.conftest import kind
+
+    school(world, women=2)
+    equity.table(world.confed)  # every cell built
+    assert equity.total(equity.table(world.cusco)).members == 1  # Juana, in Santiago
+    move_organisation(scope=SYSTEM, organisation=world.santiago, new_parent=world.lima)
+    world.lima.refresh_from_db()
+    world.cusco.refresh_from_db()
+    assert equity.total(equity.table(world.cusco)).members == 0
+    assert lima_total(world) == (3, 2)
+    assert_kept(world)
+    # A whole cell moves to another confederation: its rows leave with its old place.
+    move_organisation(scope=SYSTEM, organisation=world.santiago, new_parent=world.cusco)
+    equity.table(world.confed)
+    old_path = world.cusco.path
+    other = create_organisation(scope=SYSTEM, kind=kind("confederacion"), parent=None, name="Otra confederación",
+                                district=world.confed.district)
+    move_organisation(scope=SYSTEM, organisation=world.cusco, new_parent=other)
+    assert not EquityCount.objects.filter(path=old_path).exists()
+    assert not EquityCell.objects.filter(path=old_path).exists()
+    assert equity.total(equity.table(world.confed)).members == 2
+    assert equity.total(equity.table(other)).members == 1 and equity.check() == []

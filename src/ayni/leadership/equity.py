@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ayni.leadership.models import Enrolment, EquityCell, EquityCount
+from ayni.lib import replicas
 from ayni.orgs.models import PATH_STEP, Organisation
 from ayni.people.models import Language, Membership
 
@@ -107,7 +108,9 @@ def rebuild(cells: list[str], today: datetime.date | None = None) -> None:
     today = today or timezone.localdate()
     cells = sorted(set(cells))
     try:
-        with transaction.atomic():
+        # Counted on the primary even within a page read from a replica: the revision and the
+        # memberships must be the ones the stored counts will be marked as built from.
+        with replicas.primary(), transaction.atomic():
             known = set(EquityCell.objects.filter(path__in=cells).values_list("path", flat=True))
             EquityCell.objects.bulk_create([EquityCell(path=c) for c in cells if c not in known],
                                            ignore_conflicts=True)
@@ -308,8 +311,10 @@ def organisation_deleted(sender, instance, **kwargs) -> None:
 
 def subtree_moved(sender, organisation, old_path: str, new_path: str, **kwargs) -> None:
     if len(old_path) <= CELL_LENGTH:
-        forget_under(old_path)
-    invalidate([old_path, new_path])  # a new cell at cell depth has no row yet: built at its first read
+        forget_under(old_path)  # a whole cell left: its old parent's own cell did not hold it
+    else:
+        invalidate(old_path)
+    invalidate(new_path)
 
 
 def district_changed(sender, organisation, **kwargs) -> None:
