@@ -7,7 +7,7 @@ from django.core.management import call_command
 from ayni.accounts.scope import Scope
 from ayni.capture.models import Inbound
 from ayni.leadership import integrity, selectors, verification
-from ayni.leadership.models import Attendance, Certificate, PaperList, Programme, Representation
+from ayni.leadership.models import Attendance, Certificate, EquityCell, PaperList, Programme, Representation
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +27,6 @@ def test_the_demo_has_schools_with_every_channel_and_certificates_that_verify():
     rows = selectors.succession(Scope.system("prueba"))
     assert rows  # boards whose terms end within six months
     assert integrity.check_completion() == [] and integrity.check_credentials() == []
+    # The equity roll-up, built by the demo after its bulk loads, equals a count of the memberships.
+    assert EquityCell.objects.filter(built_on__isnull=False).count() >= 2
+    assert integrity.check_equity() == []

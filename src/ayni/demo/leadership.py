@@ -19,7 +19,7 @@ from ayni.accounts.scope import Scope
 from ayni.capture import inbound
 from ayni.capture.models import Channel, Inbound
 from ayni.demo.context import DemoContext, Node
-from ayni.leadership import services
+from ayni.leadership import equity, services
 from ayni.leadership.models import Attendance, Enrolment, Representation
 from ayni.people.models import Language, Position
 
@@ -151,4 +151,7 @@ def generate_leadership(ctx: DemoContext) -> None:
                                            ends_on=None if kind == "candidate" else ctx.today
                                            + datetime.timedelta(days=700))
     ctx.counts["leadership:representations"] = Representation.objects.count()
+    # The socias were loaded in bulk, past the signals that keep the equity roll-up: built here
+    # in one grouped pass, so the first national table is read from it.
+    equity.rebuild_under("")
     ctx.progress.update(1)

@@ -1,9 +1,10 @@
 """Leadership's invariants, for `ayni check-integrity`: completion as stored equals a recount of
-attendance, and every issued credential verifies against its issuer's key."""
+attendance, every issued credential verifies against its issuer's key, and the equity roll-up
+equals a count of the memberships."""
 
 from django.utils.translation import gettext as _
 
-from ayni.leadership import keys, services, verification
+from ayni.leadership import equity, keys, services, verification
 from ayni.leadership.models import Certificate, Enrolment, IssuerKey
 
 
@@ -49,3 +50,9 @@ def check_signing_keys() -> list[str]:
             problems.append(_("La clave de firma de %(org)s sigue cifrada con SECRET_KEY: ejecute "
                               "«ayni leadership-keys» antes de cambiarla.") % {"org": key.organisation.name})
     return problems
+
+
+def check_equity() -> list[str]:
+    """Every cell of the equity roll-up built today from its current revision equals a count of
+    its memberships; no figures are left for a place that is no longer a cell."""
+    return equity.check()

@@ -243,3 +243,34 @@ class VerificationMiss(models.Model):
     class Meta:
         # The throttle's count: one address's misses in the window, from the index alone.
         indexes = [models.Index(fields=["address", "at"], name="verification_miss_address_at")]
+
+
+class EquityCell(models.Model):
+    """One cell of the equity roll-up: the memberships under one organisation at
+    `equity.CELL_DEPTH` or above (the confederation's own, a provincial federation's subtree).
+    `n` grows by one in the transaction of every write that changes who is counted or trained
+    in the cell (`equity.invalidate`); the cell's `EquityCount` rows are current when they were
+    built today from revision `n` (`built_n`, `built_on`). A read rebuilds the cells that are not
+    (their age bands and current memberships move with the date too), so a page never shows
+    figures older than the last committed write."""
+
+    path = models.CharField(max_length=255, unique=True)
+    n = models.BigIntegerField(default=0)
+    built_n = models.BigIntegerField(null=True)
+    built_on = models.DateField(null=True)
+
+
+class EquityCount(models.Model):
+    """Members and the trained among them in one cell, for one value of one dimension of the
+    equity table (a region's name, rural or urban, a language's code, an age band, a level):
+    distinct women within the cell. Aggregates only, never names."""
+
+    path = models.CharField(max_length=255)
+    dimension = models.CharField(max_length=10)
+    value = models.CharField(max_length=120, blank=True)
+    members = models.PositiveIntegerField()
+    trained = models.PositiveIntegerField()
+
+    class Meta:
+        # A few thousand rows in all (cells × values): the national page reads them all.
+        constraints = [models.UniqueConstraint(fields=["path", "dimension", "value"], name="one_equity_count")]

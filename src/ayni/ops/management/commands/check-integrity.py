@@ -43,6 +43,7 @@ CHECKS = [
     ("leadership: completion = recount of attendance", leadership.check_completion),
     ("leadership: every credential verifies against its key", leadership.check_credentials),
     ("leadership: every active signing key opens", leadership.check_signing_keys),
+    ("leadership: equity roll-up = recount of memberships", leadership.check_equity),
     ("ODK submissions: each instance applied once", reach.submission_violations),
     ("ODK daily reports answered 201: none left unsaved", reach.waiting_violations),
 ]
