@@ -3,8 +3,10 @@ member or who was trained, equal to a count of the memberships after each of the
 fixed number of queries, and checked by `ayni check-integrity`."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -109,6 +111,16 @@ def test_a_cell_not_built_today_is_counted_again(world):
     EquityCell.objects.filter(pk=cell.pk).update(built_on=timezone.localdate() - datetime.timedelta(days=1))
     EquityCount.objects.filter(path=world.lima.path).delete()  # yesterday's figures, whatever they were
     assert lima_total(world) == (2, 2)
+
+
+def test_the_night_task_builds_every_cell_so_the_morning_page_reads_only(world):
+    school(world, women=2)
+    EquityCell.objects.update(built_on=timezone.localdate() - datetime.timedelta(days=1))
+    call_command("runperiodic", stdout=io.StringIO())
+    cells = EquityCell.objects.all()
+    assert cells and all(c.built_on == timezone.localdate() and c.built_n == c.n for c in cells)
+    assert lima_total(world) == (2, 2)
+    assert_kept(world)
 
 
 def test_check_integrity_finds_a_count_that_is_not_the_recount(world):

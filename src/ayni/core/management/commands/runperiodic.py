@@ -18,6 +18,7 @@ from ayni.governance.services import (
     close_due_consultations,
     send_agreement_reminders,
 )
+from ayni.leadership import equity
 from ayni.leadership.verification import prune_misses
 from ayni.orgs.models import Organisation
 from ayni.protection import services as protection
@@ -42,6 +43,9 @@ class Command(BaseCommand):
         overdue = mark_overdue()
         # Certificate codes asked that did not exist: kept only as long as the throttle looks back.
         misses = prune_misses()
+        # The equity table's roll-up counts ages and terms as of a day: built here, after midnight,
+        # so the first coordinator of the morning does not wait for the national rebuild.
+        equity.rebuild_under("")
         # Protection: follow-up reminders to defensoras, the supervisors' weekly summary of reads,
         # and the cases at the end of their retention shredded (their month's key destroyed).
         follow_ups = protection.send_follow_up_reminders()
