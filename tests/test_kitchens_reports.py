@@ -110,14 +110,14 @@ def test_deleting_a_report_takes_it_out_of_the_summary(world):
 
 
 def test_a_save_that_fails_at_its_last_step_leaves_nothing_behind(world, monkeypatch):
-    """The whole save is one transaction: a failure while writing the audit entry (its last
-    step) takes back the report, its revision and the month's totals too."""
+    """The whole save is one transaction: a failure while writing the audit entries (after the
+    report and its revision) takes back the report, its revision and the month's totals too."""
     from ayni.kitchens.models import DailyReport, DailyReportRevision, MonthlySummary
 
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "record", broken)
+    monkeypatch.setattr(services, "record_many", broken)
     with pytest.raises(RuntimeError):
         report(world.kitchen, TODAY)
     assert not DailyReport.objects.exists() and not DailyReportRevision.objects.exists()

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from ayni.accounts.models import Role
+from ayni.accounts.models import Role, RoleGrant
 
 
 class Can(StrEnum):
@@ -77,6 +77,20 @@ class Scope:
             for role, path in user.grants.values_list("role", "organisation__path")
         ]
         return cls(user_id=user.pk, grants=grants, is_superuser=user.is_superuser, user=user)
+
+    @classmethod
+    def for_users(cls, users) -> dict[int, "Scope"]:
+        """`for_user` for many accounts at once (a batch of submissions from many phones), their
+        grants read in one query: user id → scope."""
+        users = list(users)
+        grants: dict[int, list] = {u.pk: [] for u in users}
+        active = [u.pk for u in users if getattr(u, "is_authenticated", False) and u.is_active]
+        if active:
+            for user_id, role, path in (RoleGrant.objects.filter(user_id__in=active)
+                                        .values_list("user_id", "role", "organisation__path")):
+                grants[user_id].append((role, path))
+        return {u.pk: cls(user_id=u.pk, grants=grants[u.pk], is_superuser=u.is_superuser, user=u)
+                if u.pk in active else cls(user_id=None) for u in users}
 
     @classmethod
     def system(cls, reason: str) -> "Scope":

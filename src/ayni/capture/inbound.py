@@ -124,7 +124,7 @@ def _date(payload: dict) -> datetime.date:
         raise ValidationError({"date": _("Falta la fecha o no se entiende; escríbala como AAAA-MM-DD.")}) from None
 
 
-def _report_item(inbound: Inbound) -> ReportItem:
+def report_item(inbound: Inbound) -> ReportItem:
     """The stored report as the arguments of a save, checked by the web form's own rules."""
     payload = fields_of(inbound)
     day = _date(payload)
@@ -138,8 +138,12 @@ def _report_item(inbound: Inbound) -> ReportItem:
     return ReportItem(date=day, version=version, confirm=confirm, fields=fields)
 
 
+# Its former name, which `reach.services` (another helper's file) still calls: kept until it moves.
+_report_item = report_item
+
+
 def _apply_report(inbound: Inbound, scope: Scope) -> dict:
-    item = _report_item(inbound)
+    item = report_item(inbound)
     report = kitchens.save_daily_report(scope=scope, kitchen=inbound.kitchen, date=item.date,
                                         version=item.version, confirm=item.confirm, **item.fields)
     return {"id": report.pk, "version": report.version}
@@ -288,8 +292,9 @@ def submit(*, channel: str, scope: Scope, kitchen: Organisation, kind: str, clie
 # --- Batches ---------------------------------------------------------------------------------
 # A phone back in signal sends everything it kept, and all the phones of a district do it when
 # the antenna returns. A batch is stored in one transaction and its reports are saved in another
-# (`kitchens.services.save_daily_reports`), instead of two transactions and a dozen statements per item; the results
-# are the ones `submit` would give item by item.
+# (`kitchens.services.save_daily_reports`), instead of two transactions and a dozen statements per
+# item; the results are the ones `submit` would give item by item. The task worker saves the
+# reports ODK Collect sent the same way, a batch holding one report of each of many kitchens.
 
 def store_batch(*, channel: str, user, kitchen: Organisation,
                 items: list[tuple[str, str, dict]]) -> list[tuple[Inbound, bool]]:
@@ -321,9 +326,11 @@ def store_batch(*, channel: str, user, kitchen: Organisation,
 
 
 def process_reports(inbounds: list[Inbound], scope: Scope | None = None) -> dict[int, dict]:
-    """Apply stored reports together, once, in the order given (oldest first): one transaction
-    that saves the reports of each kitchen in bulk and settles their submissions. Those already
-    in a final state keep their first result. Returns the result per inbound id."""
+    """Apply stored reports together, once, in the order given (oldest first), whatever kitchens
+    and senders they come from: one transaction that saves them all in one batch
+    (`kitchens.services.save_daily_reports`) and settles their submissions. Those already in a
+    final state keep their first result. Each acts as `scope`, by default its sender's. Returns
+    the result per inbound id."""
     order = {inbound.pk: n for n, inbound in enumerate(inbounds)}
     results: dict[int, dict] = {}
     # Read and checked before the transaction (a stored payload never changes), so that the
@@ -333,8 +340,10 @@ def process_reports(inbounds: list[Inbound], scope: Scope | None = None) -> dict
     kitchens_of = {i.kitchen_id: i.kitchen for i in inbounds if Inbound.kitchen.is_cached(i)}
     users = {i.user_id: i.user for i in inbounds if Inbound.user.is_cached(i)}
     kitchens_of |= Organisation.objects.select_related("kind").in_bulk({i.kitchen_id for i in inbounds}
-                                                                       - kitchens_of.keys())
-    users |= User.objects.in_bulk({i.user_id for i in inbounds} - users.keys())
+                                                                       - kitchens_of.keys() - {None})
+    users |= User.objects.in_bulk({i.user_id for i in inbounds} - users.keys() - {None})
+    # Each sender's scope, all senders' grants in one query.
+    scopes = {} if scope else Scope.for_users(u for u in users.values() if u is not None)
     with transaction.atomic():
         # Their state read again under the lock (taken in id order, as every batch does, so two
         # resends of overlapping items wait in turn): one of them may have settled them.
@@ -347,13 +356,10 @@ def process_reports(inbounds: list[Inbound], scope: Scope | None = None) -> dict
                 pending.append(inbound)
             else:
                 results[inbound.pk] = inbound.result
-        groups: dict[tuple, list[Inbound]] = {}
         for inbound in pending:
             inbound.attempts += 1
             inbound.kitchen, inbound.user = kitchens_of.get(inbound.kitchen_id), users.get(inbound.user_id)
-            groups.setdefault((inbound.kitchen_id, inbound.user_id), []).append(inbound)
-        for group in groups.values():
-            results.update(_save_reports(group, parsed, scope or group[0].acting_scope()))
+        results.update(_save_reports(pending, parsed, lambda i: scope or scopes.get(i.user_id) or i.acting_scope()))
         for inbound in pending:
             _settle(inbound, results[inbound.pk])
         update_rows(pending, SETTLED_FIELDS)
@@ -362,32 +368,32 @@ def process_reports(inbounds: list[Inbound], scope: Scope | None = None) -> dict
 
 def _parse_report(inbound: Inbound) -> ReportItem | ValidationError:
     try:
-        return _report_item(inbound)
+        return report_item(inbound)
     except ValidationError as exc:
         return exc
 
 
-def _save_reports(group: list[Inbound], items_of: dict[int, ReportItem | ValidationError],
-                  scope: Scope) -> dict[int, dict]:
-    """One kitchen's and one sender's stored reports, saved together."""
-    results, items, parsed = {}, [], []
-    for inbound in group:
+def _save_reports(pending: list[Inbound], items_of: dict[int, ReportItem | ValidationError],
+                  scope_of) -> dict[int, dict]:
+    """Stored reports of any kitchens and senders, saved together."""
+    results, entries, parsed = {}, [], []
+    for inbound in pending:
         item = items_of[inbound.pk]
         if isinstance(item, ValidationError):
             results[inbound.pk] = _refusal(inbound, item)
+        elif inbound.kitchen is None:  # a report names its kitchen; one that does not is nobody's to save
+            results[inbound.pk] = _refusal(inbound, Http404())
         else:
-            items.append(item)
+            entries.append((scope_of(inbound), inbound.kitchen, item))
             parsed.append(inbound)
     if not parsed:
         return results
     try:
         with transaction.atomic():
-            outcomes = save_daily_reports(scope=scope, kitchen=parsed[0].kitchen, items=items)
-    except (ValidationError, PermissionDenied, Http404) as exc:  # the whole batch: not her kitchen, not a kitchen
-        return results | {inbound.pk: _refusal(inbound, exc) for inbound in parsed}
+            outcomes = save_daily_reports(items=entries)
     except Exception:  # noqa: BLE001 - whatever broke the batch, the items get their own chance
         log.exception("capture: batch of %s reports failed; saving them one by one", len(parsed))
-        for inbound in parsed:
+        for inbound, (scope, _kitchen, _item) in zip(parsed, entries, strict=True):
             try:
                 with transaction.atomic():
                     results[inbound.pk] = _result(inbound, Outcome.ACCEPTED, **_apply_report(inbound, scope))

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, Sum
+from django.db.models import F, Min, Q, Sum
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,10 +45,10 @@ from ayni.kitchens.models import (
     plain,
 )
 from ayni.kitchens.summaries import bump as _bump
+from ayni.kitchens.summaries import bump_many, lock_open_months, month_label
 from ayni.kitchens.summaries import lock_month as _lock_month
 from ayni.kitchens.summaries import lock_open_month as _lock_open_month
-from ayni.kitchens.summaries import month_label
-from ayni.lib.db import insert_rows
+from ayni.lib.db import insert_rows, update_rows
 from ayni.orgs.models import Organisation
 
 REPORT_FIELDS = (
@@ -292,53 +293,30 @@ def lock_daily_report(*, kitchen: Organisation, date: datetime.date) -> DailyRep
     return _lock_day(kitchen, date)[1]
 
 
-def _usual_history(kitchen: Organisation, date: datetime.date) -> list[DailyReport]:
-    """For one save, the one report of the recent history `usual_rations` picks, found by the database."""
-    since = date - datetime.timedelta(days=USUAL_DAYS)
-    return list(DailyReport.objects.filter(kitchen=kitchen, is_closed=False, date__gte=since).exclude(date=date)
-                .order_by("-rations_prepared").only("date", "rations_prepared", "is_closed")[:1])
-
-
-@transaction.atomic
 def save_daily_report(*, scope: Scope, kitchen: Organisation, date: datetime.date, version: int,
                       confirm: bool = False, **fields) -> DailyReport:
     """Create or edit the day's report. `version` is the version the form was opened on (0 for
     a new day): if someone saved the day since, the save is refused with a conflict instead of
-    overwriting her numbers."""
-    scope.require(Can.EDIT, kitchen)
-    _require_kitchen(kitchen)
-    _require_past(date)
-    summary, existing = _lock_day(kitchen, date)
-    change = next_report(existing, ReportItem(date=date, version=version, confirm=confirm, fields=fields),
-                         kitchen=kitchen, history=_usual_history(kitchen, date),
-                         user=scope.actor)
-    if not change.changed:
-        return existing
-    report = change.report
-    report.validate_constraints(exclude=["kitchen", "updated_by"])
-    try:
-        with transaction.atomic():
-            report.save()
-    except IntegrityError as exc:  # created at the same instant by someone else
-        raise ReportConflict(_("Otra persona acaba de registrar el parte de este día. Vuelva a abrirlo."),
-                             code="conflict") from exc
-    after = {**change.after, "id": report.pk}  # a new day has its id only now
-    DailyReportRevision.objects.create(report=report, version=report.version, data=after,
-                                       saved_by=report.updated_by)
-    _bump(summary, report_contribution(existing), report_contribution(report))
-    record(scope=scope, action="kitchen.report", obj=report, org_path=kitchen.path, before=change.before,
-           after=after)
-    return report
+    overwriting her numbers. A batch of one (`save_reports`), whose refusal is raised."""
+    item = ReportItem(date=date, version=version, confirm=confirm, fields=fields)
+    outcome = save_reports([(scope, kitchen, item)], one=True)[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
-# The sync's bulk save. A phone that spent a week without signal sends the week's reports together,
-# and two hundred phones do it at once when the network returns. Saved one by one each report
-# costs its own transaction, scope check, month lock and a dozen statements; here the scope is
-# checked once, the kitchen's reports are read in one query, `next_report` decides each item in
-# order against the days as the batch has left them, and the reports, their revisions and their
-# audit entries are written in bulk, each month's summary locked and changed once.
+# The one save of daily reports: the web form, a text message and the API's single item save a
+# batch of one; the phone's offline outbox, ODK Collect's reports (saved by the task worker) and
+# imports save many, of one kitchen or of hundreds. Saved one by one, each report costs its own
+# transaction, scope check, month lock and a dozen statements, and its roll-up cells are moved
+# once per report; here each kind of lookup is one query for the whole batch (scopes, the
+# kitchens' recent reports, the month locks and closes), `next_report` decides each item in order
+# against the days as the batch has left them, and the reports, their revisions and their audit
+# entries are written in bulk, each summary row changed once and each roll-up cell (federation,
+# district, month) once by the sum of its kitchens' differences (`summaries.bump_many`).
 
 DECIMALS = [f for f in DailyReport._meta.concrete_fields if f.get_internal_type() == "DecimalField"]
+SAVED_FIELDS = [*REPORT_FIELDS, "version", "updated_by", "updated_at"]
 
 
 def _as_stored(report: DailyReport) -> DailyReport:
@@ -351,89 +329,137 @@ def _as_stored(report: DailyReport) -> DailyReport:
     return report
 
 
-def _write_reports(*, scope: Scope, kitchen: Organisation, changes: list[ReportChange]) -> None:
+@dataclass
+class _Saved:
+    scope: Scope
+    kitchen: Organisation
+    change: ReportChange
+
+
+def _write_reports(saved: list[_Saved]) -> None:
     """Write the last state of each day, and a revision and an audit entry per change."""
-    last = {change.report.date: change.report for change in changes}
-    new = [r for r in last.values() if r.pk is None]
+    last = {(s.kitchen.pk, s.change.report.date): s.change.report for s in saved}
     changed = [r for r in last.values() if r.pk is not None]
-    DailyReport.objects.bulk_create(new)
+    DailyReport.objects.bulk_create([r for r in last.values() if r.pk is None])
     now = timezone.now()
     for report in changed:
-        report.updated_at = now  # bulk_update does not apply auto_now
-    DailyReport.objects.bulk_update(changed, [*REPORT_FIELDS, "version", "updated_by", "updated_at"])
+        report.updated_at = now  # written by hand: auto_now is `save`'s
+    update_rows(changed, SAVED_FIELDS)
     revisions, entries = [], []
-    for change in changes:
-        report = change.report
-        report.pk = last[report.date].pk  # an earlier state of a day first saved in this batch
-        for data in (change.before, change.after):
+    for s in saved:
+        report = s.change.report
+        report.pk = last[s.kitchen.pk, report.date].pk  # an earlier state of a day first saved in this batch
+        for data in (s.change.before, s.change.after):
             if "id" in data and data["id"] is None:
                 data["id"] = report.pk
-        revisions.append(DailyReportRevision(report=report, version=report.version, data=change.after,
+        revisions.append(DailyReportRevision(report=report, version=report.version, data=s.change.after,
                                              saved_by=report.updated_by))
-        entries.append(audit_entry(scope=scope, action="kitchen.report", obj=report, org_path=kitchen.path,
-                                   before=change.before, after=change.after))
+        entries.append(audit_entry(scope=s.scope, action="kitchen.report", obj=report, org_path=s.kitchen.path,
+                                   before=s.change.before, after=s.change.after))
     insert_rows(revisions)
     record_many(entries)
 
 
+def _recent_reports(wanted: dict[int, datetime.date], kitchens: dict[int, Organisation]) -> dict[int, dict]:
+    """Per kitchen, its reports from `USUAL_DAYS` before the earliest day it saves on (the days
+    saved and the history `usual_rations` needs), date → report: one query for all kitchens."""
+    query = Q(pk__in=[])
+    for kitchen_id, earliest in wanted.items():
+        query |= Q(kitchen_id=kitchen_id, date__gte=earliest - datetime.timedelta(days=USUAL_DAYS))
+    known: dict[int, dict] = {kitchen_id: {} for kitchen_id in wanted}
+    for report in DailyReport.objects.filter(query):
+        report.kitchen = kitchens[report.kitchen_id]  # named in the audit entries: no query per report
+        known[report.kitchen_id][report.date] = report
+    return known
+
+
 @transaction.atomic
-def save_daily_reports(*, scope: Scope, kitchen: Organisation,
-                       items: list[ReportItem]) -> list[DailyReport | ValidationError]:
-    """Save the kitchen's reports in order, as `save_daily_report` would one after the other.
-    Returns, per item, the saved report or the `ValidationError` (`ReportConflict`,
-    `NeedsConfirmation`) that refused it; one item's refusal never stops the others. A permission
-    error or a non-kitchen refuses them all."""
-    scope.require(Can.EDIT, kitchen)
-    _require_kitchen(kitchen)
-    outcomes: list[DailyReport | ValidationError | None] = [None] * len(items)
-    for i, item in enumerate(items):
+def save_reports(entries: list[tuple[Scope, Organisation, ReportItem]], *,
+                 one: bool = False) -> list[DailyReport | Exception]:
+    """Save reports, each (scope, kitchen, item), in order, as `save_daily_report` would one after
+    the other, in one transaction. Returns, per item, the saved report or what refused it —
+    `ReportConflict`, `NeedsConfirmation`, a `ValidationError` (a future day, a closed month, not a
+    kitchen), `PermissionDenied` or `Http404` (not hers to edit) — one item's refusal never stops
+    the others. Every refusal is decided before anything is written; a table constraint broken
+    in the writes breaks the whole batch, which the caller then saves item by item as batches of
+    one (`one=True`), where the constraints are checked first and their messages returned."""
+    outcomes: list = [None] * len(entries)
+    allowed: dict[tuple[int, int], Exception | None] = {}
+    for i, (scope, kitchen, item) in enumerate(entries):
+        key = (id(scope), kitchen.pk)
+        if key not in allowed:
+            try:
+                scope.require(Can.EDIT, kitchen)
+                _require_kitchen(kitchen)
+                allowed[key] = None
+            except (ValidationError, PermissionDenied, Http404) as exc:
+                allowed[key] = exc
         try:
+            if allowed[key] is not None:
+                raise allowed[key]
             _require_past(item.date)
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied, Http404) as exc:
             outcomes[i] = exc
-    dates = [item.date for i, item in enumerate(items) if outcomes[i] is None]
-    if not dates:
+    live = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    if not live:
         return outcomes
-    # Months locked in order, so two batches of the same kitchen never wait on each other crosswise.
-    summaries, closed = {}, {}
-    for month in sorted({month_start(d) for d in dates}):
-        try:
-            with transaction.atomic():  # a refused month leaves no summary row behind
-                summaries[month] = _lock_open_month(kitchen, month)
-        except ValidationError as exc:
-            closed[month] = exc
-    # Every report the items may need: the days saved and the history before the earliest.
-    since = min(dates) - datetime.timedelta(days=USUAL_DAYS)
-    known = {r.date: r for r in DailyReport.objects.filter(kitchen=kitchen, date__gte=since)}
-    for report in known.values():
-        report.kitchen = kitchen  # named in the audit entries: no query per report
-    contributions = {month: ([], []) for month in summaries}
-    changes: list[ReportChange] = []
-    for i, item in enumerate(items):
-        if outcomes[i] is not None:
+    kitchens = {entries[i][1].pk: entries[i][1] for i in live}
+    # Months locked in (kitchen, month) order, so two batches never wait on each other crosswise.
+    summaries, closed = lock_open_months(kitchens, {(entries[i][1].pk, month_start(entries[i][2].date))
+                                                    for i in live})
+    earliest: dict[int, datetime.date] = {}
+    for i in live:
+        kitchen_id, day = entries[i][1].pk, entries[i][2].date
+        earliest[kitchen_id] = min(day, earliest.get(kitchen_id, day))
+    known = _recent_reports(earliest, kitchens)
+    contributions: dict[tuple, tuple[list, list]] = {}
+    saved: list[_Saved] = []
+    for i in live:
+        scope, kitchen, item = entries[i]
+        pair = (kitchen.pk, month_start(item.date))
+        if pair in closed:
+            outcomes[i] = closed[pair]
             continue
-        month = month_start(item.date)
-        if month in closed:
-            outcomes[i] = closed[month]
-            continue
-        existing = known.get(item.date)
+        days = known[kitchen.pk]
+        existing = days.get(item.date)
         try:
-            change = next_report(existing, item, kitchen=kitchen, history=known.values(), user=scope.actor)
+            change = next_report(existing, item, kitchen=kitchen, history=days.values(), user=scope.actor)
+            if one and change.changed:  # the database's own messages, for the form
+                change.report.validate_constraints(exclude=["kitchen", "updated_by"])
         except ValidationError as exc:
             outcomes[i] = exc
             continue
         outcomes[i] = change.report
         if not change.changed:
             continue
-        changes.append(change)
-        olds, news = contributions[month]
+        saved.append(_Saved(scope, kitchen, change))
+        olds, news = contributions.setdefault(pair, ([], []))
         olds.append(report_contribution(existing))
         news.append(report_contribution(change.report))
-        known[item.date] = _as_stored(change.report)
-    _write_reports(scope=scope, kitchen=kitchen, changes=changes)
-    for month, (olds, news) in contributions.items():
-        _bump(summaries[month], _total(olds), _total(news))
+        days[item.date] = _as_stored(change.report)
+    if one and saved:
+        try:
+            with transaction.atomic():
+                _write_reports(saved)
+        except IntegrityError as exc:  # created at the same instant by someone else
+            raise ReportConflict(_("Otra persona acaba de registrar el parte de este día. Vuelva a abrirlo."),
+                                 code="conflict") from exc
+    else:
+        _write_reports(saved)
+    bump_many([(summaries[pair], _total(olds), _total(news)) for pair, (olds, news) in sorted(contributions.items())])
     return outcomes
+
+
+def save_daily_reports(*, items: list, scope: Scope | None = None,
+                       kitchen: Organisation | None = None) -> list[DailyReport | Exception]:
+    """`save_reports` of (scope, kitchen, item) entries of any kitchens; or, given `scope` and
+    `kitchen`, of one kitchen's `ReportItem`s, where a permission error or a non-kitchen is
+    raised and refuses them all."""
+    if kitchen is not None:
+        scope.require(Can.EDIT, kitchen)
+        _require_kitchen(kitchen)
+        items = [(scope, kitchen, item) for item in items]
+    return save_reports(items)
 
 
 def _total(contributions: list[dict]) -> dict:

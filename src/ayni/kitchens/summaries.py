@@ -28,6 +28,7 @@ from ayni.kitchens.models import (
     ReportingGap,
     month_start,
 )
+from ayni.lib.db import add_to_rows
 from ayni.orgs.models import PATH_STEP, Organisation
 
 # How much of a kitchen's path names its roll-up row.
@@ -49,14 +50,8 @@ def touch(paths) -> None:
     add one to each cell's `FiguresRevision`, in the caller's transaction, so every page kept
     from them is drawn afresh (`evidence.cache`). `_add` and `_add_many` do it for every table of
     running totals; anything else that changes what a dashboard shows calls it itself."""
-    for cell in sorted({rollup_path(p) for p in ([paths] if isinstance(paths, str) else paths) if p}):
-        if FiguresRevision.objects.filter(path=cell).update(n=F("n") + 1):
-            continue
-        try:
-            with transaction.atomic():
-                FiguresRevision.objects.create(path=cell, n=1)
-        except IntegrityError:
-            FiguresRevision.objects.filter(path=cell).update(n=F("n") + 1)
+    cells = {rollup_path(p) for p in ([paths] if isinstance(paths, str) else paths) if p}
+    add_to_rows(FiguresRevision, ("path",), {(cell,): {"n": 1} for cell in cells}, ("n",))
 
 
 def touch_under(prefix: str) -> None:
@@ -89,14 +84,51 @@ def lock_open_month(kitchen: Organisation, day: datetime.date) -> MonthlySummary
     """Lock the month's summary row and refuse the change if the month is closed."""
     month = month_start(day)
     summary = lock_month(kitchen, month)
-    close = MonthClose.objects.filter(kitchen=kitchen, month=month).first()
-    if close is not None and close.is_locked:
-        if close.status == MonthClose.Status.VALIDATED:
-            message = _("El mes %(month)s ya fue validado por la coordinación y no se puede modificar.")
-        else:
-            message = _("El mes %(month)s está cerrado. Para corregirlo, pida a la coordinación que lo devuelva.")
-        raise ValidationError(message % {"month": month_label(month)}, code="month_closed")
+    refusal = _closed(MonthClose.objects.filter(kitchen=kitchen, month=month).first(), month)
+    if refusal is not None:
+        raise refusal
     return summary
+
+
+def _closed(close: MonthClose | None, month: datetime.date) -> ValidationError | None:
+    """The refusal of a change to a month its close locks, or None if the month is open."""
+    if close is None or not close.is_locked:
+        return None
+    if close.status == MonthClose.Status.VALIDATED:
+        message = _("El mes %(month)s ya fue validado por la coordinación y no se puede modificar.")
+    else:
+        message = _("El mes %(month)s está cerrado. Para corregirlo, pida a la coordinación que lo devuelva.")
+    return ValidationError(message % {"month": month_label(month)}, code="month_closed")
+
+
+def lock_open_months(kitchens: dict[int, Organisation], pairs: set[tuple[int, datetime.date]]
+                     ) -> tuple[dict[tuple, MonthlySummary], dict[tuple, ValidationError]]:
+    """`lock_open_month` for many (kitchen id, month) pairs at once, in a bounded number of
+    statements whatever their number: the missing summary rows created together, all of them
+    locked in (kitchen, month) order — the order every batch takes them in, so two batches never
+    wait on each other crosswise — and the month closes read once, under those locks. Returns the
+    locked summary per pair, and the refusal per pair whose month is closed (a closed month
+    always has its row: closing it made it)."""
+    if not pairs:
+        return {}, {}
+    ids, months = {k for k, _m in pairs}, {m for _k, m in pairs}
+    found = {(k, m): pk for pk, k, m in MonthlySummary.objects.filter(kitchen_id__in=ids, month__in=months)
+             .values_list("pk", "kitchen_id", "month") if (k, m) in pairs}
+    missing = sorted(pairs - found.keys())
+    if missing:
+        MonthlySummary.objects.bulk_create([MonthlySummary(kitchen_id=k, month=m, path=kitchens[k].path)
+                                            for k, m in missing], ignore_conflicts=True)
+        found |= {(k, m): pk for pk, k, m in MonthlySummary.objects.filter(
+            kitchen_id__in={k for k, _m in missing}, month__in={m for _k, m in missing})
+            .values_list("pk", "kitchen_id", "month") if (k, m) in pairs}
+    locked = {}
+    for summary in (MonthlySummary.objects.select_for_update().filter(pk__in=found.values())
+                    .order_by("kitchen_id", "month")):
+        summary.kitchen = kitchens[summary.kitchen_id]  # bump_many needs its district: no query per row
+        locked[summary.kitchen_id, summary.month] = summary
+    closes = {(c.kitchen_id, c.month): c for c in MonthClose.objects.filter(kitchen_id__in=ids, month__in=months)}
+    refused = {pair: _closed(closes.get(pair), pair[1]) for pair in pairs}
+    return locked, {pair: refusal for pair, refusal in refused.items() if refusal is not None}
 
 
 def _add(model, key: dict, delta: dict) -> None:
@@ -135,47 +167,94 @@ def _add_to_rollup(path: str, district: str | None, month: datetime.date, delta:
 def bump(summary: MonthlySummary, old: dict, new: dict) -> None:
     """Add to the locked summary row the difference between a row's new and old contribution,
     and the same difference to its roll-up row."""
-    delta = {f: new.get(f, 0) - old.get(f, 0) for f in SUMMARY_FIELDS}
-    delta = {f: v for f, v in delta.items() if v}
-    if not delta:
+    bump_many([(summary, old, new)])
+
+
+def bump_many(changes: list[tuple[MonthlySummary, dict, dict]]) -> None:
+    """`bump` for many locked summary rows at once (a batch of reports across kitchens), each
+    with its (old, new) contributions: the summary rows changed by one statement, each roll-up
+    cell (federation path, district, month) by the sum of its kitchens' differences in one
+    more, every cell's `FiguresRevision` once, and the chains of reporting months of the
+    kitchens whose month gained its first report or lost its last in one more. Rows are taken
+    in key order, as every writer takes them."""
+    deltas: dict[int, tuple[MonthlySummary, dict]] = {}
+    for summary, old, new in changes:
+        _summary, delta = deltas.setdefault(summary.pk, (summary, {}))
+        for f in SUMMARY_FIELDS:
+            delta[f] = delta.get(f, 0) + new.get(f, 0) - old.get(f, 0)
+    deltas = {pk: (s, {f: v for f, v in d.items() if v}) for pk, (s, d) in deltas.items()}
+    deltas = {pk: sd for pk, sd in sorted(deltas.items()) if sd[1]}
+    if not deltas:
         return
-    if delta.get("days_reported"):
-        # Read under the row lock we hold, not from the instance: two instances of one row
-        # may be in play in one transaction.
-        before = MonthlySummary.objects.filter(pk=summary.pk).values_list("days_reported", flat=True).get()
-        after = before + delta["days_reported"]
-        delta["kitchens_reporting"] = (after > 0) - (before > 0)
-    MonthlySummary.objects.filter(pk=summary.pk).update(
-        **{f: F(f) + v for f, v in delta.items() if f != "kitchens_reporting"})
-    _add_to_rollup(summary.path, summary.kitchen.district_id, summary.month, delta)
-    if delta.get("kitchens_reporting"):
-        _link_month(summary, delta["kitchens_reporting"])
+    # Read under the row locks we hold, not from the instances: two instances of one row may be in
+    # play in one transaction.
+    reported = [pk for pk, (_s, d) in deltas.items() if d.get("days_reported")]
+    before = dict(MonthlySummary.objects.filter(pk__in=reported).values_list("pk", "days_reported")) if reported else {}
+    fields = [MonthlySummary._meta.get_field(f) for f in SUMMARY_FIELDS]
+    with connection.cursor() as cursor:
+        quote = connection.ops.quote_name
+        cursor.executemany(
+            "UPDATE {} SET {} WHERE id = %s".format(  # noqa: S608 - names from the model, values bound
+                quote(MonthlySummary._meta.db_table), ", ".join(f"{quote(f.column)} = {quote(f.column)} + %s"
+                                                                for f in fields)),
+            [[f.get_db_prep_save(d.get(f.name, 0), connection) for f in fields] + [pk]
+             for pk, (_s, d) in deltas.items()])
+    cells: dict[tuple, dict] = defaultdict(dict)
+    flips = []
+    for pk, (summary, delta) in deltas.items():
+        if pk in before:
+            delta["kitchens_reporting"] = (before[pk] + delta["days_reported"] > 0) - (before[pk] > 0)
+            if delta["kitchens_reporting"]:
+                flips.append((summary, delta["kitchens_reporting"]))
+        cell = cells[rollup_path(summary.path), summary.kitchen.district_id or "", summary.month]
+        for f, v in delta.items():
+            cell[f] = cell.get(f, 0) + v
+    cells = {key: cell for key, cell in cells.items() if any(cell.values())}
+    touch(key[0] for key in cells)
+    add_to_rows(MonthlyRollup, ("path", "district", "month"), cells, ROLLUP_FIELDS)
+    if flips:
+        _link_months(flips)
 
 
-def _lock_history(kitchen_id: int) -> None:
+def _link_months(flips: list[tuple[MonthlySummary, int]]) -> None:
+    """Kitchens' months that gained their first report (sign 1) or lost their last (sign −1),
+    their summary rows already changed: each kitchen's chain of reporting months in
+    `ReportingGap` moves from what it was to what it is, all kitchens' changes in one statement."""
+    kitchen_ids = sorted({summary.kitchen_id for summary, _sign in flips})
+    _lock_histories(kitchen_ids)
+    now: dict[int, set] = defaultdict(set)
+    for kitchen_id, month in (MonthlySummary.objects.filter(kitchen_id__in=kitchen_ids, days_reported__gt=0)
+                              .values_list("kitchen_id", "month")):
+        now[kitchen_id].add(month)
+    was = {kitchen_id: set(months) for kitchen_id, months in now.items()}
+    cells = {}
+    for summary, sign in flips:
+        months = was.setdefault(summary.kitchen_id, set())
+        (months.discard if sign > 0 else months.add)(summary.month)
+        cells[summary.kitchen_id] = (rollup_path(summary.path), summary.kitchen.district_id or "")
+    changes: Counter = Counter()
+    for kitchen_id, cell in cells.items():
+        changes.update(_chain(cell, now[kitchen_id]))
+        changes.subtract(_chain(cell, was[kitchen_id]))
+    # Their cells' revision moved with the roll-up in `bump_many`.
+    changes = {key: {"kitchens": n} for key, n in changes.items() if n}
+    add_to_rows(ReportingGap, GAP_KEY, changes, ("kitchens",))
+
+
+def _chain(cell: tuple[str, str], months: set) -> Counter:
+    """(path, district, month, previous month) → 1 for each of a kitchen's reporting months."""
+    ordered = sorted(months)
+    previous = [ReportingGap.NEVER, *ordered]
+    return Counter((*cell, month, before) for month, before in zip(ordered, previous, strict=False))
+
+
+def _lock_histories(kitchen_ids: list[int]) -> None:
     """Serialise, per kitchen, the changes to which of its months have reports: two saves in
     different months each hold only their own month's row, and both read the other months.
-    (SQLite has one writer at a time already.)"""
-    if connection.vendor == "postgresql":
+    Taken in kitchen order, in one statement. (SQLite has one writer at a time already.)"""
+    if connection.vendor == "postgresql" and kitchen_ids:
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [GAP_LOCK_SPACE, kitchen_id])
-
-
-def _link_month(summary: MonthlySummary, sign: int) -> None:
-    """The kitchen's month gained its first report (sign 1) or lost its last (sign −1): it
-    enters or leaves the chain of its reporting months, between the one before and the one
-    after, in `ReportingGap`."""
-    _lock_history(summary.kitchen_id)
-    others = MonthlySummary.objects.filter(kitchen_id=summary.kitchen_id, days_reported__gt=0).exclude(pk=summary.pk)
-    before = others.filter(month__lt=summary.month).order_by("-month").values_list("month", flat=True).first()
-    after = others.filter(month__gt=summary.month).order_by("month").values_list("month", flat=True).first()
-    before = before or ReportingGap.NEVER
-    cell = (rollup_path(summary.path), summary.kitchen.district_id or "")
-    changes = Counter({(*cell, summary.month, before): sign})
-    if after is not None:
-        changes[(*cell, after, before)] -= sign
-        changes[(*cell, after, summary.month)] += sign
-    _apply_gaps(changes)
+            cur.executemany("SELECT pg_advisory_xact_lock(%s, %s)", [[GAP_LOCK_SPACE, k] for k in kitchen_ids])
 
 
 GAP_KEY = ("path", "district", "month", "previous_month")

@@ -40,3 +40,35 @@ def update_rows(objs: list[models.Model], names: list[str]) -> None:
     rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def add_to_rows(model: type[models.Model], keys: tuple[str, ...], changes: dict[tuple, dict],
+                fields: tuple[str, ...]) -> None:
+    """Add to rows of a table of running totals, found by their unique `keys` (a tuple of values
+    per row), the `fields` of each change (absent ones add zero), creating a missing row with
+    the change as its values: one `INSERT … ON CONFLICT DO UPDATE` (PostgreSQL and SQLite both
+    have it) instead of an UPDATE, and an INSERT when it changed nothing, per row. Rows go in key
+    order, so two writers that share rows lock them in the same order and never wait crosswise;
+    the arithmetic is done by the database on the row it holds, never read and written back."""
+    if not changes:
+        return
+    meta = model._meta
+    key_fields = [meta.get_field(name) for name in keys]
+    value_fields = [meta.get_field(name) for name in fields]
+    table = _quote(meta.db_table)
+    columns = [_quote(f.column) for f in (*key_fields, *value_fields)]
+    row = "({})".format(", ".join(["%s"] * len(columns)))
+    rows = sorted(changes.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), ADD_CHUNK):  # SQLite binds at most 32,766 values per statement
+            chunk, params = rows[start:start + ADD_CHUNK], []
+            for key, change in chunk:
+                params.extend(f.get_db_prep_save(v, connection) for f, v in zip(key_fields, key, strict=True))
+                params.extend(f.get_db_prep_save(change.get(f.name, 0), connection) for f in value_fields)
+            cursor.execute("INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}".format(  # noqa: S608
+                table, ", ".join(columns), ", ".join([row] * len(chunk)),
+                ", ".join(_quote(f.column) for f in key_fields),
+                ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in columns[len(key_fields):])), params)
+
+
+ADD_CHUNK = 1000
