@@ -1,7 +1,9 @@
 """Votes and attendance by text message, handed over by capture's command registry (registered
 in `GovernanceConfig.ready`). Capture has stored the text raw and applied the flood limit; here
 the sender is found on the assembly's roll by her phone, and the vote goes through the one entry
-that counts votes, `services.cast_vote`.
+that counts votes, `services.cast_votes`. Each kind of text is handled a gateway's batch at a time
+(`votes_by_text`, `presents_by_text`, `dues_by_texts`: one query per kind of lookup for the batch,
+bulk writes, a refusal per text); a single text is a batch of one.
 
     V 12 SI / V 12 NO / V 12 ABS     a vote on motion 12 (the number shown with each motion)
     PRESENTE  /  PRESENTE 31         present at today's assembly (31: which one, if several)
