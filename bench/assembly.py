@@ -25,10 +25,15 @@
 
 The consultation's roll is written in bulk by the bench (the national assembly in the product is of
 delegates; a consultation of every socia is what the issue's figure asks for). The demo's phones
-are replaced by one unique phone per socia so that every text finds its sender.
+are replaced by one unique phone per socia so that every text finds its sender. At national size
+the bench does not generate the national demo (its kitchens, reports and histories take many
+minutes and the consultation needs none of them): it starts from the demo «small» and writes the
+socias missing to reach `--members` (110,000) in bulk, with their memberships in the demo's
+kitchens; `--scale national --members 0` uses the national demo itself.
 
     python bench/assembly.py --quick              # demo scale "small", at most 600 voters, both engines
-    python bench/assembly.py                      # the "national" demo (about 110,000 socias): long
+    python bench/assembly.py                      # 110,000 socias on the roll, each votes 3 times: long
+    python bench/assembly.py --engine sqlite --texting 40000   # all 110,000 on the roll, 40,000 of them vote
     python bench/assembly.py --engine postgres --voters 20000
     python bench/assembly.py --quick --per-post 1   # one text per post, as a gateway that does not batch
 
@@ -58,9 +63,38 @@ PASSWORD = "bench-clave-2026"  # noqa: S105 - demo accounts of a scratch databas
 CHOICES = (("SI", "yes", 0.55), ("NO", "no", 0.35), ("ABS", "abstain", 0.10))
 PDF_ATTENDEES = 400
 
+GROW = """
+import datetime, json
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from ayni.demo.bulk import insert_rows
+from ayni.orgs.models import Organisation
+from ayni.people.models import Membership, Person
+
+today = timezone.localdate()
+current = Membership.objects.filter(since__lte=today, until__isnull=True).values("person_id").distinct().count()
+missing = max(0, MEMBERS - current)
+kitchens = list(Organisation.objects.filter(kind__is_kitchen=True).order_by("pk").values_list("pk", flat=True))
+now, since = timezone.now(), today - datetime.timedelta(days=400)
+with transaction.atomic():
+    first = (Person.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    # Plain multi-row INSERTs (the demo's own), without phones: SETUP gives each socia hers.
+    insert_rows(Person, ["given_names", "paternal_surname", "maternal_surname", "sex", "dni_check", "phone",
+                         "search_name", "created_at", "updated_at"],
+                [(f"Socia {n}", "Consulta", "Nacional", "F", "", "", f"socia {n} consulta nacional", now, now)
+                 for n in range(missing)])
+    added = list(Person.objects.filter(pk__gte=first).order_by("pk").values_list("pk", flat=True))
+    insert_rows(Membership, ["person", "organisation", "since", "until"],
+                [(pk, kitchens[i % len(kitchens)], since, None) for i, pk in enumerate(added)])
+print(json.dumps({"members_before": current, "added": len(added), "kitchens": len(kitchens)}))
+"""
+
 SETUP = """
 import datetime, json
 from django.db import transaction
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from ayni.accounts.scope import Scope
 from ayni.audit.services import record, snapshot
@@ -77,13 +111,12 @@ people = list(members[:LIMIT] if LIMIT else members)
 with transaction.atomic():
     # One phone per socia, none shared: a text finds exactly one place on the roll.
     Person.objects.exclude(phone="").update(phone="")
-    batch = []
-    for pk in people:
-        batch.append(Person(pk=pk, phone=f"9{60_000_000 + pk:08d}"))
-        if len(batch) == 5000:
-            Person.objects.bulk_update(batch, ["phone"])
-            batch = []
-    Person.objects.bulk_update(batch, ["phone"])
+    # One UPDATE per 5,000 socias computing the phone from the key (9 + 60,000,000 + pk, nine
+    # digits while pk < 40 million): bulk_update's CASE of 5,000 branches per row took minutes at
+    # the national size.
+    for start in range(0, len(people), 5000):
+        Person.objects.filter(pk__in=people[start:start + 5000]).update(
+            phone=Concat(Value("9"), Cast(F("pk") + 60_000_000, output_field=CharField())))
     assembly = Assembly.objects.create(
         organisation=root, kind=Assembly.Kind.EXTRAORDINARY, mode=Assembly.Mode.ASYNC,
         starts_at=now - datetime.timedelta(hours=1), ends_at=now + datetime.timedelta(days=7),
@@ -280,7 +313,8 @@ class Sender(threading.Thread):
                     time.sleep(0.05)
 
 
-def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int, seed: int, per_post: int) -> dict:
+def run_engine(engine: str, *, scale: str, members: int, voters: int, texting: int, senders: int, kills: int,
+               seed: int, per_post: int) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"ayni-bench-assembly-{engine}-"))
     install = Install(engine=engine, name="ayni_bench_assembly", workdir=workdir)
     secret = secrets.token_urlsafe(24)
@@ -288,12 +322,27 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
     install.env.update(profile_env(workdir))  # each request's CPU and queries: the webhook's own cost
     install.prepare(scale=scale, password=PASSWORD)
     try:
+        if members:
+            # The national size without the national demo's kitchens, reports and histories: the socias
+            # the consultation needs, written in bulk in the demo's kitchens (about 110,000 at national size).
+            log(f"consulta nacional ({engine}): {members:,} socias en bloque")
+            grown = json.loads(install.ayni("shell", "-c", f"MEMBERS = {members}\n" + GROW).stdout.strip()
+                               .splitlines()[-1])
+            log(f"  {grown['members_before']:,} socias del demo + {grown['added']:,} escritas en bloque en "
+                f"{grown['kitchens']} cocinas")
+            if engine == "postgres":
+                import psycopg
+
+                with psycopg.connect(install.database_url, autocommit=True) as conn:
+                    conn.execute("ANALYZE")
         log(f"consulta nacional ({engine}): padrón")
         setup = json.loads(install.ayni("shell", "-c", f"LIMIT = {voters}\n" + SETUP).stdout.strip().splitlines()[-1])
         motions, phones = setup["motions"], setup["phones"]
         rng = random.Random(seed)
         plan, expected = [], {m: {"yes": 0, "no": 0, "abstain": 0, "voters": 0} for m in motions}
-        for phone in phones:
+        # Every socia is on the roll; on a loaded machine only a sample of them may have time to vote.
+        voting = sorted(rng.sample(phones, texting)) if texting and texting < len(phones) else phones
+        for phone in voting:
             for motion in motions:
                 word, choice, _p = rng.choices(CHOICES, weights=[c[2] for c in CHOICES])[0]
                 plan.append((phone, motion, word, f"{phone}-{motion}"))
@@ -301,7 +350,8 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
                 expected[motion]["voters"] += 1
         rng.shuffle(plan)
         total = len(plan)
-        log(f"{len(phones):,} socias × {len(motions)} mociones = {total:,} votos por mensaje de texto")
+        log(f"{len(phones):,} socias en el padrón; {len(voting):,} × {len(motions)} mociones = {total:,} votos por "
+            f"mensaje de texto")
         server = Gunicorn(install, workers=2)
         server.start()
         lock, counters = threading.Lock(), {"sent": 0, "retries": 0, "posts": 0}
@@ -378,7 +428,8 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
         log(f"acta PDF de {PDF_ATTENDEES} asistentes ({engine})")
         acta = json.loads(install.ayni("shell", "-c", f"N = {PDF_ATTENDEES}\n" + ACTA).stdout.strip().splitlines()[-1])
         return {
-            "engine": engine, "voters": len(phones), "votes": total, "votes_acknowledged": counters["sent"],
+            "engine": engine, "voters": len(voting), "roll": len(phones), "votes": total,
+            "votes_acknowledged": counters["sent"],
             "per_post": per_post, "posts": counters["posts"],
             "elapsed_s": round(elapsed, 1), "votes_per_s": round(rate, 1), "retries": counters["retries"],
             "server_cpu_ms_per_vote": round(cpu_ms, 2), "webhook_cpu_ms_per_vote": round(hook_cpu_ms, 2),
@@ -403,8 +454,13 @@ def run_engine(engine: str, *, scale: str, voters: int, senders: int, kills: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", default="both", choices=["sqlite", "postgres", "both"])
-    parser.add_argument("--scale", default="national")
+    parser.add_argument("--scale", default="small",
+                        help="the demo the consultation starts from (national: the whole national demo, slow)")
+    parser.add_argument("--members", type=int, default=110_000,
+                        help="socias on the roll: the demo's, and as many more written in bulk (0: the demo's only)")
     parser.add_argument("--voters", type=int, default=0, help="at most this many socias on the roll (0: all)")
+    parser.add_argument("--texting", type=int, default=0,
+                        help="of the roll, this many (drawn at random) vote by text (0: every one)")
     parser.add_argument("--senders", type=int, default=8, help="texts posted at once (gateway connections)")
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--per-post", type=int, default=50,
@@ -414,11 +470,12 @@ def main() -> None:
     args = parser.parse_args()
     exit_on_sigterm()
     if args.quick:
-        args.scale = "small"
+        args.scale, args.members = "small", 0
         args.voters = min(args.voters or 600, 600)
     engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
-    results = [run_engine(e, scale=args.scale, voters=args.voters, senders=args.senders, kills=args.kills,
-                          seed=args.seed, per_post=args.per_post) for e in engines]
+    results = [run_engine(e, scale=args.scale, members=args.members, voters=args.voters, texting=args.texting,
+                          senders=args.senders, kills=args.kills, seed=args.seed, per_post=args.per_post)
+               for e in engines]
 
     print(f"\nNational consultation by text message: demo «{args.scale}», 2 gunicorn workers, "
           f"{args.senders} gateway connections posting {args.per_post} texts each time, "
@@ -449,6 +506,7 @@ def main() -> None:
     summary = {
         "scale": args.scale, "engines": engines,
         "voters": {r["engine"]: r["voters"] for r in results},
+        "roll": {r["engine"]: r["roll"] for r in results},
         "votes_per_s": {r["engine"]: r["votes_per_s"] for r in results},
         "server_cpu_ms_per_vote": {r["engine"]: r["server_cpu_ms_per_vote"] for r in results},
         "votes_per_s_two_cores": {r["engine"]: r["votes_per_s_two_cores"] for r in results},

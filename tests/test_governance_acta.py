@@ -68,6 +68,29 @@ def test_a_draft_reads_the_assembly_and_the_pdf_shows_the_attendance_list(world,
     assert "La tesorera leyó el informe" in text and "2 a favor, 1 en contra" in text
 
 
+def test_the_attendance_sheet_types_every_person_in_fixed_columns_a_block_to_a_page():
+    long_name = "María de los Ángeles Huamán Quispe de la Cruz Ccahuana Mamani Condori"
+    roll = [{"number": n, "name": f"Socia Prueba {n}", "dni": f"{40000000 + n}", "delegate_of": "", "weight": 1,
+             "present": n % 3 != 0, "proxy_to": 2 if n == 3 else None} for n in range(1, 91)]
+    roll[4].update(name=long_name, delegate_of="Comedor Popular Santa Rosa", dni="")
+    sheet = actas.attendance_sheet(roll)
+    lines = [line for block in sheet["blocks"] for line in block.split("\n")]
+    assert all(len(line) <= actas.SHEET_WIDTH for line in [sheet["header"], sheet["rule"], *lines])
+    assert all(len(block.split("\n")) <= actas.SHEET_ROWS for block in sheet["blocks"]) and len(sheet["blocks"]) == 3
+    assert sheet["header"].split() == ["N.º", "Apellidos", "y", "nombres", "DNI", "Asistió", "Firma"]
+    # Everyone once, in order, with her DNI, whether she came (or whom she gave her proxy) and a line to sign.
+    starts = [line for line in lines if line.strip() and line.split()[0].isdigit() and line.endswith(actas.SIGN_LINE)]
+    assert [int(line.split()[0]) for line in starts] == list(range(1, 91))
+    assert "40000001" in starts[0] and " sí " in starts[0] and " no " in starts[5] and "poder a 2" in starts[2]
+    # A name longer than its column goes on to the next lines, under the names, nothing cut.
+    fifth = lines.index(starts[4])
+    words = starts[4].split()
+    following = lines[fifth + 1:lines.index(starts[5])]
+    assert words[-3:] == ["—", "sí", actas.SIGN_LINE] and len(following) >= 1
+    assert words[1:-3] + " ".join(following).split() == f"{long_name} (Comedor Popular Santa Rosa)".split()
+    assert actas.attendance_sheet([])["blocks"] == []
+
+
 def test_approval_numbers_freezes_and_hashes_and_any_edit_is_refused(world, clock):
     first = actas.start_acta(scope=SYSTEM, assembly=held_assembly(world.kitchen, clock))
     first = actas.approve_acta(scope=SYSTEM, acta=first)

@@ -18,7 +18,7 @@ from ayni.capture.models import Channel, Inbound, OutboundMessage
 from ayni.governance import services, texts
 from ayni.governance.integrity import governance_violations
 from ayni.governance.models import Assembly, Attendance, Motion, Participation, Vote
-from tests.governance_helpers import SYSTEM, Clock, convene, socias
+from tests.governance_helpers import SYSTEM, Clock, convene, in_session, socias
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +184,176 @@ def test_the_gateway_posts_many_texts_at_once(consultation, client, settings):
     assert tally(motion) == (0, 5, 0, 5)
     assert Inbound.objects.filter(received_at__lte=timezone.now()).count() == 5
     assert Motion.objects.get(pk=motion.pk).no == 5
+
+
+# --- PRESENTE and Q in batches ------------------------------------------------------------------------
+
+
+def stored_texts(items):
+    """Texts stored raw as the gateway's post stores them, not yet processed."""
+    Inbound.objects.bulk_create(
+        [
+            Inbound(channel=Channel.SMS, kind=Inbound.Kind.MESSAGE, gateway="android", sender=f"+51{p}", phone=p,
+                    client_id=i, payload={"text": b, "id": i}, payload_hash=i)
+            for p, b, i in items
+        ]
+    )
+    return list(Inbound.objects.filter(client_id__in=[i for _p, _b, i in items]).order_by("pk"))
+
+
+def processed_queries(inbounds):
+    """Queries to process stored texts as one batch (as a replay does: no flood limit, which a
+    treasurer texting 60 payments within a minute would otherwise meet)."""
+    from ayni.capture.messages import process_messages
+
+    with CaptureQueriesContext(connection) as ctx:
+        done = process_messages(inbounds, replay=True)
+    if __import__("os").environ.get("SHOWQ"):
+        print("\n".join(q["sql"][:160] for q in ctx.captured_queries), "\n----")
+    return len(ctx.captured_queries), done
+
+
+@pytest.fixture
+def meeting(world, clock):
+    """The kitchen's assembly in person, taking attendance now, with 70 socias on its roll."""
+    people = socias(world.kitchen, 70)
+    assembly = convene(world.kitchen, mode=Assembly.Mode.IN_PERSON)
+    clock.at(assembly.starts_at - datetime.timedelta(minutes=30))
+    return assembly, people
+
+
+def test_a_batch_of_present_texts_costs_the_same_statements_whatever_its_size(meeting, monkeypatch):
+    assembly, people = meeting
+    monkeypatch.setattr("ayni.capture.messages.send_queued", lambda messages: None)
+    few = queries_for([(p.phone, "PRESENTE", f"p-{n}") for n, p in enumerate(people[:4])])
+    many = queries_for([(p.phone, "Presente" if n % 2 else "KAYPIM", f"p-{n}") for n, p in enumerate(people[4:64], 4)])
+    assert many <= few <= 30, (few, many)
+    assert Attendance.objects.filter(assembly=assembly, how=Attendance.How.TEXT).count() == 64
+    assert Inbound.objects.filter(status=Inbound.Status.ACCEPTED).count() == 64
+    assert "quedó anotada como presente" in Inbound.objects.order_by("pk").last().result["reply"]
+    # One audit entry per assembly and batch, with the numbers marked, as the secretary's list writes.
+    entries = AuditEntry.objects.filter(action="gov.attendance").order_by("pk")
+    assert [len(e.after["numbers"]) for e in entries] == [4, 60]
+    assert services.quorum_state(assembly).present == 64
+    assert governance_violations() == []
+
+
+def test_a_bad_present_text_in_a_batch_gets_its_refusal_and_the_others_count(meeting, world):
+    assembly, people = meeting
+    number = {e.person_id: e.number for e in assembly.electors.all()}
+    services.record_attendance(scope=SYSTEM, assembly=assembly, numbers=[number[people[6].pk]], how="tap")
+    services.record_proxy(scope=SYSTEM, assembly=assembly, giver_number=number[people[5].pk],
+                          holder_number=number[people[6].pk])
+    done = post(
+        [
+            (people[0].phone, "PRESENTE", "1"),
+            ("999888777", "PRESENTE", "2"),  # not on any roll
+            (people[1].phone, "PRESENTE XX", "3"),  # garbled
+            (people[2].phone, "PRESENTE 424242", "4"),  # not an assembly of hers
+            (people[3].phone, f"PRESENTE {assembly.pk}", "5"),
+            (people[0].phone, "PRESENTE", "6"),  # again in the same batch: once
+            (people[5].phone, "PRESENTE", "7"),  # she gave her proxy
+        ]
+    )
+    assert [i.status for i in done] == ["accepted", "rejected", "rejected", "rejected", "accepted", "accepted",
+                                        "rejected"]
+    assert f"carta poder a N° {number[people[6].pk]}" in done[6].error
+    assert "no figura en ningún padrón" in done[1].error and "No entendí «XX»" in done[2].error
+    assert "No tiene hoy una asamblea N° 424242" in done[3].error
+    assert "ya estaba anotada" in done[5].result["reply"]
+    assert Attendance.objects.filter(assembly=assembly, how=Attendance.How.TEXT).count() == 2
+
+
+def socias_with_dni(org, n):
+    from ayni.people.services import register_person
+
+    since = timezone.localdate() - datetime.timedelta(days=400)
+    return [
+        register_person(scope=SYSTEM, organisation=org, given_names=f"Pagadora {i}", paternal_surname=f"Cuota{i:03}",
+                        since=since, phone=f"97{i:07}", dni=f"{71000000 + i}")
+        for i in range(1, n + 1)
+    ]
+
+
+@pytest.fixture
+def dues_kitchen(world, clock):
+    """The kitchen with dues of S/ 5 a month set a year ago by its assembly, 64 socias with DNI and
+    phone, and a treasurer with hers."""
+    from decimal import Decimal
+
+    from ayni.governance import dues
+    from ayni.people.models import PositionKind
+    from ayni.people.services import assign_position, register_person
+
+    people = socias_with_dni(world.kitchen, 64)
+    assembly = in_session(convene(world.kitchen), clock)
+    motion = services.add_motion(scope=SYSTEM, item=assembly.agenda.first(), text="Cuota de S/ 5", ballot="hands")
+    services.open_motion(scope=SYSTEM, motion=motion)
+    services.record_hand_count(scope=SYSTEM, motion=motion, yes=services.quorum_state(assembly).present, no=0)
+    motion = services.close_motion(scope=SYSTEM, motion=motion)
+    clock.at(datetime.datetime.now(datetime.UTC))
+    today = timezone.localdate()
+    dues.set_dues(scope=SYSTEM, organisation=world.kitchen, motion=motion, amount=Decimal("5"), period="monthly",
+                  starts_on=dues.add_months(dues.month_start(today), -12))
+    treasurer = register_person(scope=SYSTEM, organisation=world.kitchen, given_names="Tesorera",
+                                paternal_surname="Ríos", phone="955444333", since=today - datetime.timedelta(days=900))
+    assign_position(scope=SYSTEM, person=treasurer, organisation=world.kitchen,
+                    kind=PositionKind.objects.get(code="tesorera"), starts_on=today - datetime.timedelta(days=30),
+                    ends_on=today + datetime.timedelta(days=300))
+    return people
+
+
+def test_a_treasurers_batch_of_payment_texts_costs_the_same_statements_whatever_its_size(dues_kitchen, world,
+                                                                                          monkeypatch):
+    from ayni.governance.integrity import dues_violations
+    from ayni.governance.models import DuesMonth, DuesPayment
+
+    people = dues_kitchen
+    monkeypatch.setattr("ayni.capture.messages.send_queued", lambda messages: None)  # sending is the outbox's
+    few, _done = processed_queries(stored_texts([("955444333", f"Q {p.dni[-4:]} 5", f"q-{n}")
+                                                 for n, p in enumerate(people[:4])]))
+    many, done = processed_queries(stored_texts([("955444333", f"Q {p.dni} 10", f"q-{n}")
+                                                 for n, p in enumerate(people[4:64], 4)]))
+    assert many <= few <= 40, (few, many)
+    assert {i.status for i in done} == {Inbound.Status.ACCEPTED}
+    assert "Pago anotado: S/ 10.00 de Pagadora 64 Cuota064" in done[-1].result["reply"]
+    assert "Ahora: 10 cuota(s) atrasada(s), S/ 50.00" in done[-1].result["reply"]
+    assert DuesPayment.objects.filter(channel="sms", confirmed_at__isnull=False).count() == 64
+    assert DuesMonth.objects.get(organisation=world.kitchen).collected_cents == 4 * 500 + 60 * 1000
+    assert AuditEntry.objects.filter(action="gov.dues.payment").count() == 64
+    assert dues_violations() == []
+
+
+def test_a_bad_payment_text_in_a_batch_gets_its_refusal_and_a_copy_counts_once(dues_kitchen, world):
+    from ayni.governance.models import DuesPayment
+
+    people = dues_kitchen
+    _n, done = processed_queries(stored_texts([
+        ("955444333", f"Q {people[0].dni} 5", "1"),
+        ("955444333", f"Q {people[0].dni} 5", "2"),  # the same text again: a repeat, not a second payment
+        ("955444333", f"Q {people[1].dni} 7", "3"),  # not a whole number of dues: asked again
+        ("955444333", "Q 1111 5", "4"),  # nobody's DNI
+        ("955444333", f"Q {people[1].dni} 7 OK", "5"),  # confirmed
+        (people[2].phone, "Q 5", "6"),  # a socia reports her own: counts once the treasurer confirms
+        ("944000111", "Q 5", "7"),  # not on any roll
+        (people[3].phone, "Q DIEZ", "8"),
+    ]))
+    status = [i.status for i in done]
+    assert status == ["accepted", "rejected", "rejected", "rejected", "accepted", "accepted", "rejected", "rejected"]
+    assert "ya estaba anotado" in done[1].error and "no es un número entero de cuotas" in done[2].error
+    assert "No hay socia de Comedor Popular Santa Rosa con DNI 1111" in done[3].error
+    assert "cuenta cuando la tesorera lo confirme" in done[5].result["reply"]
+    assert "no figura en ningún padrón" in done[6].error and "No entendí el monto «DIEZ»" in done[7].error
+    assert sorted((p.amount_cents, p.counts) for p in DuesPayment.objects.all()) == [(500, False), (500, True),
+                                                                                    (700, True)]
+
+
+def test_a_batch_of_socias_reporting_their_payments_costs_the_same_whatever_its_size(dues_kitchen, monkeypatch):
+    from ayni.governance.models import DuesPayment
+
+    people = dues_kitchen
+    monkeypatch.setattr("ayni.capture.messages.send_queued", lambda messages: None)
+    few = queries_for([(p.phone, "Q 5", f"r-{n}") for n, p in enumerate(people[:4])])
+    many = queries_for([(p.phone, "CUOTA S/5", f"r-{n}") for n, p in enumerate(people[4:64], 4)])
+    assert many <= few <= 30, (few, many)
+    assert DuesPayment.objects.filter(confirmed_at__isnull=True, channel="sms").count() == 64

@@ -22,9 +22,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -32,7 +32,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
-from ayni.audit.services import record, snapshot
+from ayni.audit.services import entry, record, record_many, snapshot
 from ayni.governance.models import DuesExemption, DuesMonth, DuesPayment, DuesRule, Motion, StatuteRule
 from ayni.governance.rules import rule_for
 from ayni.kitchens.services import NeedsConfirmation, Unusual
@@ -131,30 +131,44 @@ def standing(periods: list[tuple[datetime.date, int]], paid_cents: int) -> Stand
 def standings(organisation: Organisation, on: datetime.date, person_ids=None) -> dict[int, Standing]:
     """Every socia's dues in the organisation on `on` (or those of `person_ids`): four queries,
     whatever the number of socias."""
-    memberships = Membership.objects.filter(organisation=organisation, since__lte=on)
-    wanted = set(person_ids) if person_ids is not None else None
-    if wanted is not None and len(wanted) <= 2000:
+    found = standings_in({organisation.pk: person_ids}, on)
+    return {person_id: s for (_org, person_id), s in found.items()}
+
+
+def standings_in(wanted: dict[int, object], on: datetime.date) -> dict[tuple[int, int], Standing]:
+    """`standings` of several organisations at once (by id: the person ids wanted there, or None
+    for every socia), by (organisation id, person id): still four queries (a batch of payment
+    texts answers each socia with what she owes now)."""
+    orgs = set(wanted)
+    if not orgs:
+        return {}
+    asked = {org: (set(ids) if ids is not None else None) for org, ids in wanted.items()}
+    memberships = Membership.objects.filter(organisation_id__in=orgs, since__lte=on)
+    if all(ids is not None for ids in asked.values()) and len(everyone := set().union(*asked.values())) <= 2000:
         # A few: asked for by id. Many (a large organisation's roll): all read, kept in Python,
         # rather than a list of ids longer than a database accepts in one statement.
-        memberships = memberships.filter(person_id__in=wanted)
-    spans: dict[int, list] = defaultdict(list)
-    for person_id, since, until in memberships.values_list("person_id", "since", "until"):
-        if wanted is None or person_id in wanted:
-            spans[person_id].append((since, until))
-    rules = list(DuesRule.objects.filter(organisation=organisation, starts_on__lte=on))
-    excused: dict[int, list] = defaultdict(list)
-    for person_id, frm, until in DuesExemption.objects.filter(organisation=organisation).values_list(
-            "person_id", "from_month", "until_month"):
-        excused[person_id].append((frm, until))
-    paid = dict(_counting(DuesPayment.objects.filter(organisation=organisation, paid_on__lte=on))
-                .values("person_id").annotate(c=Sum("amount_cents")).values_list("person_id", "c"))
+        memberships = memberships.filter(person_id__in=everyone)
+    spans: dict[tuple[int, int], list] = defaultdict(list)
+    for org, person_id, since, until in memberships.values_list("organisation_id", "person_id", "since", "until"):
+        if asked[org] is None or person_id in asked[org]:
+            spans[(org, person_id)].append((since, until))
+    rules: dict[int, list] = defaultdict(list)
+    for rule in DuesRule.objects.filter(organisation_id__in=orgs, starts_on__lte=on):
+        rules[rule.organisation_id].append(rule)
+    excused: dict[tuple[int, int], list] = defaultdict(list)
+    for org, person_id, frm, until in DuesExemption.objects.filter(organisation_id__in=orgs).values_list(
+            "organisation_id", "person_id", "from_month", "until_month"):
+        excused[(org, person_id)].append((frm, until))
+    paid = {(org, person_id): c for org, person_id, c in
+            _counting(DuesPayment.objects.filter(organisation_id__in=orgs, paid_on__lte=on))
+            .values("organisation_id", "person_id").annotate(c=Sum("amount_cents"))
+            .values_list("organisation_id", "person_id", "c")}
     this_month = month_start(on)
     out = {}
-    for person_id, person_spans in spans.items():
-        result = standing(due_periods(rules, person_spans, excused[person_id], on), paid.get(person_id, 0))
-        result.exempt = any(frm <= this_month and (until is None or this_month <= until)
-                            for frm, until in excused[person_id])
-        out[person_id] = result
+    for key, person_spans in spans.items():
+        result = standing(due_periods(rules[key[0]], person_spans, excused[key], on), paid.get(key, 0))
+        result.exempt = any(frm <= this_month and (until is None or this_month <= until) for frm, until in excused[key])
+        out[key] = result
     return out
 
 
@@ -236,21 +250,31 @@ def exempt(*, scope: Scope, organisation: Organisation, person: Person, motion: 
 
 
 def _bump(payment: DuesPayment, sign: int) -> None:
-    """Move the organisation's month by the payment, with F() arithmetic (never read and written
-    back), creating the row the first time."""
-    key = {"organisation_id": payment.organisation_id, "month": month_start(payment.paid_on)}
-    change = {"collected_cents": F("collected_cents") + sign * payment.amount_cents, "payments": F("payments") + sign}
+    """Move the organisation's month by the payment."""
+    _move_month(payment.organisation_id, month_start(payment.paid_on), sign * payment.amount_cents, sign)
+
+
+def _move_month(organisation_id: int, month: datetime.date, amount_cents: int, payments: int) -> None:
+    """Move an organisation's month by an amount and a number of payments, with F() arithmetic
+    (never read and written back), creating the row the first time."""
+    key = {"organisation_id": organisation_id, "month": month}
+    change = {"collected_cents": F("collected_cents") + amount_cents, "payments": F("payments") + payments}
     if DuesMonth.objects.filter(**key).update(**change):
         return
     try:
         with transaction.atomic():
-            DuesMonth.objects.create(**key, collected_cents=sign * payment.amount_cents, payments=sign)
+            DuesMonth.objects.create(**key, collected_cents=amount_cents, payments=payments)
     except IntegrityError:  # created by another payment meanwhile
         DuesMonth.objects.filter(**key).update(**change)
 
 
 def check_amount(organisation: Organisation, amount: Decimal, on: datetime.date, confirm: bool) -> None:
     """Refuse an impossible amount; ask again about an unusual one (`NeedsConfirmation`)."""
+    _check_amount(organisation, amount, confirm, rule_in_force(organisation, on))
+
+
+def _check_amount(organisation: Organisation, amount: Decimal, confirm: bool, rule: DuesRule | None) -> None:
+    """`check_amount` against the dues rule in force on the day paid (None: no dues set yet)."""
     if amount is None or amount <= 0:
         raise ValidationError({"amount": _("El monto pagado es mayor que cero.")})
     if amount > MAX_PAYMENT:
@@ -259,7 +283,6 @@ def check_amount(organisation: Organisation, amount: Decimal, on: datetime.date,
         raise ValidationError({"amount": _("Escriba el monto con dos decimales a lo más (céntimos).")})
     if confirm:
         return
-    rule = rule_in_force(organisation, on)
     if rule is None:
         if amount > UNUSUAL_WITHOUT_RULE:
             raise NeedsConfirmation([Unusual(
@@ -278,36 +301,97 @@ def check_amount(organisation: Organisation, amount: Decimal, on: datetime.date,
             _("un pago de S/ %(amount)s") % {"amount": amount})])
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Payment:
+    """A payment to record (`record_payments`)."""
+
+    organisation: Organisation
+    person: Person
+    amount: Decimal
+    paid_on: datetime.date
+    confirm: bool = False
+    channel: str = "web"
+    inbound: object = None  # the text it came by
+    reported: bool = False
+
+
 def record_payment(*, scope: Scope, organisation: Organisation, person: Person, amount: Decimal,
                    paid_on: datetime.date, confirm: bool = False, channel: str = "web", inbound=None,
                    reported: bool = False) -> DuesPayment:
     """A socia's payment. Recorded by the treasurer (or anyone who edits the organisation) it
     counts at once; `reported` by the socia herself (a text from her phone, under the system's
-    scope) it waits for the treasurer's confirmation."""
-    if not (reported and scope.is_system):
-        scope.require(Can.EDIT, organisation)
-    today = timezone.localdate()
-    errors = {}
-    if paid_on > today:
-        errors["paid_on"] = _("La fecha de pago no puede ser futura.")
-    elif paid_on < today - datetime.timedelta(days=5 * 366):
-        errors["paid_on"] = _("La fecha de pago es de hace más de cinco años: revísela.")
-    if not _current_member(person, organisation, min(paid_on, today)) and not _current_member(
-            person, organisation, today):
-        errors["person"] = _("%(name)s no es socia de %(org)s.") % {"name": person.full_name, "org": organisation.name}
-    if errors:
-        raise ValidationError(errors)
-    check_amount(organisation, amount, paid_on, confirm)
-    now = timezone.now()
-    payment = DuesPayment.objects.create(
-        organisation=organisation, person=person, amount_cents=cents(amount), paid_on=paid_on, channel=channel,
-        inbound=inbound, recorded_by=scope.actor, confirmed_at=None if reported else now,
-        confirmed_by=None if reported else scope.actor)
-    if payment.counts:
-        _bump(payment, +1)
-    record(scope=scope, action="gov.dues.payment", obj=payment, org_path=organisation.path, after=snapshot(payment))
-    return payment
+    scope) it waits for the treasurer's confirmation. `record_payments` with one payment."""
+    result = record_payments(scope=scope, payments=[Payment(
+        organisation=organisation, person=person, amount=amount, paid_on=paid_on, confirm=confirm, channel=channel,
+        inbound=inbound, reported=reported)])[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+@transaction.atomic
+def record_payments(*, scope: Scope, payments: list[Payment]) -> list[DuesPayment | ValidationError | PermissionDenied]:
+    """Many payments at once (a batch of payment texts), in order: per payment the row recorded, or
+    the error refusing it (`ValidationError`, `NeedsConfirmation` for an unusual amount; nothing of
+    it written). The memberships and the dues rules are read in one query each for the batch, the
+    payments and their audit entries written in one statement each, and each organisation's month
+    moved once by what its payments add up to."""
+    today, now = timezone.localdate(), timezone.now()
+    orgs = {p.organisation.pk for p in payments}
+    spans: dict[tuple[int, int], list] = defaultdict(list)
+    for person_id, org, since, until in Membership.objects.filter(
+            person_id__in={p.person.pk for p in payments}, organisation_id__in=orgs).values_list(
+            "person_id", "organisation_id", "since", "until"):
+        spans[(person_id, org)].append((since, until))
+    rules: dict[int, list[DuesRule]] = defaultdict(list)
+    for rule in DuesRule.objects.filter(organisation_id__in=orgs, starts_on__lte=today).order_by("starts_on"):
+        rules[rule.organisation_id].append(rule)
+
+    def member(payment: Payment, on: datetime.date) -> bool:
+        return any(since <= on and (until is None or until >= on)
+                   for since, until in spans[(payment.person.pk, payment.organisation.pk)])
+
+    results: list = [None] * len(payments)
+    rows: list[DuesPayment] = []
+    for n, payment in enumerate(payments):
+        organisation = payment.organisation
+        try:
+            if not (payment.reported and scope.is_system):
+                scope.require(Can.EDIT, organisation)
+            errors = {}
+            if payment.paid_on > today:
+                errors["paid_on"] = _("La fecha de pago no puede ser futura.")
+            elif payment.paid_on < today - datetime.timedelta(days=5 * 366):
+                errors["paid_on"] = _("La fecha de pago es de hace más de cinco años: revísela.")
+            if not member(payment, min(payment.paid_on, today)) and not member(payment, today):
+                errors["person"] = _("%(name)s no es socia de %(org)s.") % {"name": payment.person.full_name,
+                                                                            "org": organisation.name}
+            if errors:
+                raise ValidationError(errors)
+            in_force = [r for r in rules[organisation.pk] if r.starts_on <= payment.paid_on]
+            _check_amount(organisation, payment.amount, payment.confirm, in_force[-1] if in_force else None)
+        except (ValidationError, PermissionDenied) as exc:
+            results[n] = exc
+            continue
+        row = DuesPayment(
+            organisation=organisation, person=payment.person, amount_cents=cents(payment.amount),
+            paid_on=payment.paid_on, channel=payment.channel, inbound=payment.inbound, recorded_by=scope.actor,
+            confirmed_at=None if payment.reported else now, confirmed_by=None if payment.reported else scope.actor)
+        rows.append(row)
+        results[n] = row
+    if rows:
+        DuesPayment.objects.bulk_create(rows)
+        moves: dict[tuple[int, datetime.date], list[int]] = defaultdict(lambda: [0, 0])
+        for row in rows:
+            if row.counts:
+                move = moves[(row.organisation_id, month_start(row.paid_on))]
+                move[0] += row.amount_cents
+                move[1] += 1
+        for (org, month), (amount, count) in moves.items():
+            _move_month(org, month, amount, count)
+        record_many([entry(scope=scope, action="gov.dues.payment", obj=row, org_path=row.organisation.path,
+                           after=snapshot(row)) for row in rows])
+    return results
 
 
 def _locked_payment(payment: DuesPayment) -> DuesPayment:
@@ -451,6 +535,90 @@ def repeated_text_payment(phone: str, organisation: Organisation, person: Person
     return (DuesPayment.objects.filter(organisation=organisation, person=person, amount_cents=amount_cents,
                                        channel="sms", inbound__phone=phone, created_at__gte=since,
                                        annulled_at__isnull=True).order_by("-created_at").first())
+
+
+def _current_on(since: datetime.date, until: datetime.date | None, on: datetime.date) -> bool:
+    return since <= on and (until is None or until >= on)
+
+
+def _phone_forms(phones) -> dict[str, str]:
+    return {form: phone for phone in set(phones) if phone for form in (phone, f"+51{phone}", f"51{phone}")}
+
+
+def treasuries_of_phones(asks) -> dict[tuple[str, datetime.date], list[Organisation]]:
+    """`treasuries_of_phone` for many (phone, day) at once, in one query."""
+    asks = set(asks)
+    forms = _phone_forms(phone for phone, _day in asks)
+    found: dict[tuple[str, datetime.date], list[Organisation]] = {ask: [] for ask in asks}
+    if not forms:
+        return found
+    days = [day for _phone, day in asks]
+    positions = (Position.objects.filter(kind_id=TREASURER, person__phone__in=forms, starts_on__lte=max(days),
+                                         ends_on__gte=min(days))
+                 .select_related("organisation", "person").order_by("organisation_id"))
+    for position in positions:
+        phone = forms[position.person.phone]
+        for ask_phone, day in asks:
+            orgs = found[(ask_phone, day)]
+            if (ask_phone == phone and position.starts_on <= day <= position.ends_on
+                    and position.organisation not in orgs):
+                orgs.append(position.organisation)
+    return found
+
+
+def socias_matching_many(asks) -> dict[tuple[int, str, datetime.date], list[Person]]:
+    """`socias_matching` for many (organisation id, digits, day) at once, in one query."""
+    asks = set(asks)
+    found: dict[tuple[int, str, datetime.date], list[Person]] = {ask: [] for ask in asks}
+    if not asks:
+        return found
+    days = [day for _org, _digits, day in asks]
+    dni = Q()
+    for digits in {digits for _org, digits, _day in asks}:
+        dni |= Q(person__dni=digits) if len(digits) == 8 else Q(person__dni__endswith=digits)
+    memberships = (Membership.objects.filter(organisation_id__in={org for org, _d, _day in asks},
+                                             since__lte=max(days))
+                   .filter(Q(until__isnull=True) | Q(until__gte=min(days))).filter(dni)
+                   .select_related("person").order_by("person_id"))
+    for membership in memberships:
+        person = membership.person
+        for org, digits, day in asks:
+            people = found[(org, digits, day)]
+            if (membership.organisation_id == org and _current_on(membership.since, membership.until, day)
+                    and (person.dni == digits if len(digits) == 8 else person.dni.endswith(digits))
+                    and person not in people and len(people) < 5):
+                people.append(person)
+    return found
+
+
+def paying_memberships_many(asks) -> dict[tuple[int, datetime.date], list[Membership]]:
+    """`paying_memberships` for many (person id, day) at once, in one query: by person and day."""
+    asks = set(asks)
+    found: dict[tuple[int, datetime.date], list[Membership]] = {ask: [] for ask in asks}
+    if not asks:
+        return found
+    days = [day for _person, day in asks]
+    memberships = (Membership.objects.filter(person_id__in={person for person, _day in asks}, since__lte=max(days))
+                   .filter(Q(until__isnull=True) | Q(until__gte=min(days)))
+                   .annotate(dues_from=Min("organisation__dues_rules__starts_on")).filter(dues_from__lte=max(days))
+                   .select_related("organisation", "person").order_by("organisation_id", "pk"))
+    for membership in memberships:
+        for person, day in asks:
+            if (membership.person_id == person and _current_on(membership.since, membership.until, day)
+                    and membership.dues_from <= day):
+                found[(person, day)].append(membership)
+    return found
+
+
+def text_payments_since(phones, since: datetime.datetime) -> list[DuesPayment]:
+    """Payments recorded by texts from these phones since `since`, not annulled, newest first, in
+    one query: a batch tells a text sent again (`repeated_text_payment`) from a new payment."""
+    phones = set(phones)
+    if not phones:
+        return []
+    return list(DuesPayment.objects.filter(channel="sms", inbound__phone__in=phones, created_at__gte=since,
+                                           annulled_at__isnull=True)
+                .annotate(phone=F("inbound__phone")).order_by("-created_at", "-pk"))
 
 
 def current_socias(scope: Scope, organisation: Organisation) -> QuerySet[Person]:

@@ -3,7 +3,7 @@ the caller sees names in the organisation; a secret ballot is read only as its t
 
 import datetime
 
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -193,23 +193,72 @@ def ballots_by_phones(pairs) -> dict[tuple[str, int], list[Elector]]:
     if not wanted:
         return {}
     forms = {form: phone for phone, _n in wanted for form in phone_forms(phone)}
-    rows = (Elector.objects.filter(person__phone__in=forms, assembly__agenda__motions__pk__in={n for _p, n in wanted})
-            .annotate(motion_pk=F("assembly__agenda__motions__pk")).select_related("person")
-            .order_by("number"))
+    motions: dict[int, list[int]] = {}
+    for pk, assembly_id in Motion.objects.filter(pk__in={n for _p, n in wanted}).values_list("pk",
+                                                                                           "item__assembly_id"):
+        motions.setdefault(assembly_id, []).append(pk)
+    if not motions:
+        return {}
+    # The senders first, by the phone index, then their places: joined from the motions, the
+    # planner read a national assembly's whole roll (110,000 places) for every batch of texts.
+    rows = (Elector.objects.filter(person__in=Person.objects.filter(phone__in=forms), assembly_id__in=motions)
+            .select_related("person").order_by("number"))
     found: dict[tuple[str, int], list[Elector]] = {}
     for elector in rows:
-        key = (forms[elector.person.phone], elector.motion_pk)
-        if key in wanted:
-            found.setdefault(key, []).append(elector)
+        for motion_pk in motions[elector.assembly_id]:
+            key = (forms[elector.person.phone], motion_pk)
+            if key in wanted:
+                found.setdefault(key, []).append(elector)
     return found
 
 
 def attendance_open_for_phone(phone: str, now=None) -> list[Elector]:
     """Her places on the rolls of assemblies (not consultations) taking attendance now: convened
     or in session, on today's date, from an hour before the first call."""
+    return attendance_open_for_phones([phone], now).get(phone, [])
+
+
+def _by_phone(phones) -> dict[str, str]:
+    """Every way the (normalised) phones may be written on a person's record, to the phone."""
+    return {form: phone for phone in set(phones) for form in phone_forms(phone)}
+
+
+def people_with_phones(phones) -> dict[str, list[Person]]:
+    """`people_with_phone` for many phones in one query: by normalised phone, those with it."""
+    forms = _by_phone(phones)
+    found: dict[str, list[Person]] = {}
+    for person in Person.objects.filter(phone__in=forms).order_by("pk") if forms else []:
+        found.setdefault(forms[person.phone], []).append(person)
+    return found
+
+
+def attendance_open_for_phones(phones, now=None) -> dict[str, list[Elector]]:
+    """`attendance_open_for_phone` for many phones in one query, by normalised phone."""
     now = now or timezone.now()
+    forms = _by_phone(phones)
+    if not forms:
+        return {}
     today_start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time()))
-    return list(places_of_phone(phone).filter(
-        assembly__status__in=[Assembly.Status.CONVENED, Assembly.Status.IN_SESSION],
-        assembly__starts_at__gte=today_start, assembly__starts_at__lte=now + ATTENDANCE_OPENS_BEFORE)
-        .exclude(assembly__mode=Assembly.Mode.ASYNC).order_by("assembly__starts_at", "assembly_id"))
+    places = (Elector.objects.filter(person__phone__in=forms).select_related("person", "assembly__organisation")
+              .filter(assembly__status__in=[Assembly.Status.CONVENED, Assembly.Status.IN_SESSION],
+                      assembly__starts_at__gte=today_start, assembly__starts_at__lte=now + ATTENDANCE_OPENS_BEFORE)
+              .exclude(assembly__mode=Assembly.Mode.ASYNC).order_by("assembly__starts_at", "assembly_id", "number"))
+    found: dict[str, list[Elector]] = {}
+    for place in places:
+        found.setdefault(forms[place.person.phone], []).append(place)
+    return found
+
+
+def next_assembly_of_phones(phones, now=None) -> dict[str, Elector]:
+    """For each phone on the roll of an assembly convened for later: her place in the soonest one."""
+    now = now or timezone.now()
+    forms = _by_phone(phones)
+    found: dict[str, Elector] = {}
+    if not forms:
+        return found
+    places = (Elector.objects.filter(person__phone__in=forms, assembly__status=Assembly.Status.CONVENED,
+                                     assembly__starts_at__gt=now)
+              .select_related("person", "assembly__organisation").order_by("assembly__starts_at", "assembly_id"))
+    for place in places:
+        found.setdefault(forms[place.person.phone], place)
+    return found

@@ -282,19 +282,52 @@ def remove_attendance(*, scope: Scope, assembly: Assembly, number: int) -> None:
 def attend_by_text(*, scope: Scope, elector: Elector) -> bool:
     """She answered the convocation with PRESENTE: mark her present (the channel identified her
     by her phone). Already present, nothing changes — a text sent twice marks her once. Returns
-    whether she was newly marked."""
-    assembly = _locked(elector.assembly)
-    _taking_attendance(assembly)
-    proxy = Proxy.objects.filter(giver=elector).select_related("holder").first()
-    if proxy is not None:
-        raise ValidationError(_("Usted dio carta poder a N° %(n)s: si vino, pida a la secretaria que la quite.")
-                              % {"n": proxy.holder.number})
-    _attendance, created = Attendance.objects.get_or_create(
-        elector=elector, defaults={"assembly": assembly, "how": Attendance.How.TEXT})
-    if created:
-        record(scope=scope, action="gov.attendance", obj=assembly, org_path=assembly.organisation.path,
-               after={"how": Attendance.How.TEXT, "numbers": [elector.number]})
-    return created
+    whether she was newly marked (`attend_by_texts` with one place)."""
+    result = attend_by_texts(scope=scope, electors=[elector])[0]
+    if isinstance(result, ValidationError):
+        raise result
+    return result
+
+
+@transaction.atomic
+def attend_by_texts(*, scope: Scope, electors: list[Elector]) -> list[bool | ValidationError]:
+    """Many PRESENTE texts at once (a gateway's batch), in order: per place whether she was newly
+    marked present, or the `ValidationError` saying why not (and nothing of it written). One query
+    each for the batch — the assemblies, locked in order as `record_attendance` locks one; the
+    proxies given; the attendance already taken — one insert for the new attendance, and one audit
+    entry per assembly with the numbers marked, as the secretary's list writes."""
+    results: list[bool | ValidationError | None] = [None] * len(electors)
+    if not electors:
+        return []
+    assemblies = {a.pk: a for a in Assembly.objects.select_for_update(of=("self",))
+                  .select_related("organisation__kind").filter(pk__in={e.assembly_id for e in electors})
+                  .order_by("pk")}
+    ids = {e.pk for e in electors}
+    gave = {p.giver_id: p.holder for p in Proxy.objects.filter(giver_id__in=ids).select_related("holder")}
+    present = set(Attendance.objects.filter(elector_id__in=ids).values_list("elector_id", flat=True))
+    new, marked = [], {}
+    for n, elector in enumerate(electors):
+        assembly = assemblies[elector.assembly_id]
+        try:
+            _taking_attendance(assembly)
+        except ValidationError as exc:
+            results[n] = exc
+            continue
+        if elector.pk in gave:
+            results[n] = ValidationError(_("Usted dio carta poder a N° %(n)s: si vino, pida a la secretaria que la "
+                                           "quite.") % {"n": gave[elector.pk].number})
+            continue
+        results[n] = elector.pk not in present
+        if results[n]:
+            present.add(elector.pk)
+            new.append(Attendance(elector=elector, assembly=assembly, how=Attendance.How.TEXT))
+            marked.setdefault(assembly.pk, []).append(elector.number)
+    Attendance.objects.bulk_create(new)
+    record_many([entry(scope=scope, action="gov.attendance", obj=assemblies[pk],
+                       org_path=assemblies[pk].organisation.path,
+                       after={"how": Attendance.How.TEXT, "numbers": sorted(numbers)})
+                 for pk, numbers in marked.items()])
+    return results
 
 
 def why_not_on_roll(person: Person, assembly: Assembly) -> str:

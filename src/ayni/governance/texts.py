@@ -1,7 +1,9 @@
 """Votes and attendance by text message, handed over by capture's command registry (registered
 in `GovernanceConfig.ready`). Capture has stored the text raw and applied the flood limit; here
 the sender is found on the assembly's roll by her phone, and the vote goes through the one entry
-that counts votes, `services.cast_vote`.
+that counts votes, `services.cast_votes`. Each kind of text is handled a gateway's batch at a time
+(`votes_by_text`, `presents_by_text`, `dues_by_texts`: one query per kind of lookup for the batch,
+bulk writes, a refusal per text); a single text is a batch of one.
 
     V 12 SI / V 12 NO / V 12 ABS     a vote on motion 12 (the number shown with each motion)
     PRESENTE  /  PRESENTE 31         present at today's assembly (31: which one, if several)
@@ -38,9 +40,11 @@ from ayni.capture import commands
 from ayni.capture.commands import Refused, TextCommand
 from ayni.capture.models import Inbound
 from ayni.governance import dues, selectors, services
-from ayni.governance.models import Assembly, Choice, Motion
+from ayni.governance.models import Assembly, Choice, DuesPayment, Elector, Motion
 from ayni.kitchens.services import NeedsConfirmation
 from ayni.lib.text import fold
+from ayni.orgs.models import Organisation
+from ayni.people.models import Person
 
 VOTE_WORDS = frozenset({"v", "voto", "vota", "votar", "votay", "akllay"})
 PRESENT_WORDS = frozenset({"presente", "kaypim", "kaypi"})
@@ -208,47 +212,78 @@ def _assembly_name(assembly: Assembly) -> str:
                                      "time": date_format(timezone.localtime(assembly.starts_at), "H:i")}
 
 
+def presents_by_text(items: list[tuple[Inbound, list[str]]]) -> list[str | Exception]:
+    """Many PRESENTE texts at once (a gateway's batch), in the order they arrived: per text her reply,
+    or the `Refused` saying why she was not marked. Who sent them, the assemblies taking attendance
+    and (for those with none) the next ones are read in one query each for the batch, and the
+    attendance written by `services.attend_by_texts` in one go."""
+    results: list[str | Exception | None] = [None] * len(items)
+    now = timezone.now()
+    phones = {inbound.phone for inbound, _args in items}
+    known = selectors.people_with_phones(phones)
+    open_now = selectors.attendance_open_for_phones(phones, now)
+    later = None  # read only if a text finds no assembly taking attendance
+    chosen: dict[int, Elector] = {}
+    for n, (inbound, args) in enumerate(items):
+        try:
+            if not known.get(inbound.phone):
+                raise _not_on_any_roll()
+            places = open_now.get(inbound.phone, [])
+            if args:
+                number = _number(args[0])
+                if number is None or len(number) > MAX_DIGITS:
+                    raise Refused(_("No entendí «%(word)s»: escriba PRESENTE y, si tiene varias asambleas hoy, el "
+                                    "número que le indicamos.") % {"word": args[0][:12].upper()})
+                places = [p for p in places if p.assembly_id == int(number)]
+                if not places:
+                    raise Refused(_("No tiene hoy una asamblea N° %(n)s tomando asistencia.") % {"n": number})
+            if not places:
+                if later is None:
+                    later = selectors.next_assembly_of_phones(
+                        {i.phone for i, _a in items if i.phone in known and not open_now.get(i.phone)}, now)
+                upcoming = later.get(inbound.phone)
+                if upcoming is not None and upcoming.assembly.is_async:
+                    raise Refused(_("En una consulta su asistencia es su voto: vote cada moción con V, su número y "
+                                    "SI, NO o ABS."))
+                if upcoming is not None:
+                    raise Refused(_("La asistencia se toma el día de la asamblea: la de %(org)s es el %(when)s. "
+                                    "Responda PRESENTE ese día.") % {
+                        "org": upcoming.assembly.organisation.name,
+                        "when": date_format(timezone.localtime(upcoming.assembly.starts_at), "d/m/Y H:i")})
+                raise Refused(_("No tiene una asamblea tomando asistencia ahora."))
+            if len({p.assembly_id for p in places}) > 1:
+                raise Refused(_("Tiene varias asambleas hoy. Responda %(options)s.") % {
+                    "options": _(" o ").join(f"PRESENTE {p.assembly_id} ({_assembly_name(p.assembly)})"
+                                             for p in places)})
+            if len(places) > 1:
+                raise Refused(_("Este celular figura a nombre de varias personas del padrón (N° %(numbers)s): pida "
+                                "a la secretaria que marque su asistencia.")
+                              % {"numbers": ", ".join(str(p.number) for p in places)})
+            chosen[n] = places[0]
+        except Refused as exc:
+            results[n] = exc
+    if not chosen:
+        return results
+    marked = services.attend_by_texts(scope=Scope.system(_("asistencia por mensaje de texto")),
+                                      electors=list(chosen.values()))
+    for (n, place), new in zip(chosen.items(), marked, strict=True):
+        if isinstance(new, ValidationError):
+            results[n] = Refused(" ".join(new.messages))
+            continue
+        words = {"name": place.person.given_names.split()[0] if place.person.given_names else "",
+                 "assembly": _assembly_name(place.assembly), "n": place.number}
+        results[n] = (_("%(name)s, quedó anotada como presente en la asamblea de %(assembly)s (N° %(n)s). Gracias.")
+                      if new else
+                      _("%(name)s, ya estaba anotada como presente en la asamblea de %(assembly)s (N° %(n)s).")) % words
+    return results
+
+
 def present_by_text(inbound: Inbound, args: list[str]) -> str:
-    if not selectors.people_with_phone(inbound.phone).exists():
-        raise _not_on_any_roll()
-    places = selectors.attendance_open_for_phone(inbound.phone)
-    if args:
-        number = _number(args[0])
-        if number is None or len(number) > MAX_DIGITS:
-            raise Refused(_("No entendí «%(word)s»: escriba PRESENTE y, si tiene varias asambleas hoy, el número "
-                            "que le indicamos.") % {"word": args[0][:12].upper()})
-        places = [p for p in places if p.assembly_id == int(number)]
-        if not places:
-            raise Refused(_("No tiene hoy una asamblea N° %(n)s tomando asistencia.") % {"n": number})
-    if not places:
-        upcoming = (selectors.places_of_phone(inbound.phone)
-                    .filter(assembly__status=Assembly.Status.CONVENED, assembly__starts_at__gt=timezone.now())
-                    .order_by("assembly__starts_at").first())
-        if upcoming is not None and upcoming.assembly.is_async:
-            raise Refused(_("En una consulta su asistencia es su voto: vote cada moción con V, su número y SI, NO "
-                            "o ABS."))
-        if upcoming is not None:
-            raise Refused(_("La asistencia se toma el día de la asamblea: la de %(org)s es el %(when)s. Responda "
-                            "PRESENTE ese día.") % {
-                "org": upcoming.assembly.organisation.name,
-                "when": date_format(timezone.localtime(upcoming.assembly.starts_at), "d/m/Y H:i")})
-        raise Refused(_("No tiene una asamblea tomando asistencia ahora."))
-    if len({p.assembly_id for p in places}) > 1:
-        raise Refused(_("Tiene varias asambleas hoy. Responda %(options)s.") % {
-            "options": _(" o ").join(f"PRESENTE {p.assembly_id} ({_assembly_name(p.assembly)})" for p in places)})
-    if len(places) > 1:
-        raise Refused(_("Este celular figura a nombre de varias personas del padrón (N° %(numbers)s): pida a la "
-                        "secretaria que marque su asistencia.") % {"numbers": ", ".join(str(p.number) for p in places)})
-    place = places[0]
-    try:
-        new = services.attend_by_text(scope=Scope.system(_("asistencia por mensaje de texto")), elector=place)
-    except ValidationError as exc:
-        raise Refused(" ".join(exc.messages)) from None
-    words = {"name": place.person.given_names.split()[0] if place.person.given_names else "",
-             "assembly": _assembly_name(place.assembly), "n": place.number}
-    if not new:
-        return _("%(name)s, ya estaba anotada como presente en la asamblea de %(assembly)s (N° %(n)s).") % words
-    return _("%(name)s, quedó anotada como presente en la asamblea de %(assembly)s (N° %(n)s). Gracias.") % words
+    """One PRESENTE text: `presents_by_text` with one item."""
+    result = presents_by_text([(inbound, args)])[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 # --- Dues ------------------------------------------------------------------------------------------
@@ -277,11 +312,9 @@ def _dues_help() -> str:
              "escribe Q y lo que pagó: Q 5.")
 
 
-def dues_by_text(inbound: Inbound, args: list[str]) -> str:
-    """`Q <DNI> <monto>` from a treasurer's phone records a socia's payment, which counts at once;
-    `Q <monto>` from a socia's own phone reports her payment, which counts once the treasurer
-    confirms it (or at once, if she is the treasurer). `OK` at the end confirms an unusual amount
-    or a second identical payment within minutes."""
+def _read_dues_text(inbound: Inbound, args: list[str]) -> tuple[str | None, Decimal, bool]:
+    """(DNI digits or None for her own payment, amount, OK at the end) of a payment text, or
+    `Refused` saying what is wrong with it."""
     args = _decimal_commas(args, str(inbound.payload.get("text", "")))
     confirm = bool(args) and args[-1] == "ok"
     args = [a for a in (args[:-1] if confirm else args) if a not in ("soles", "sol")]
@@ -291,63 +324,157 @@ def dues_by_text(inbound: Inbound, args: list[str]) -> str:
     if amount is None:
         raise Refused(_("No entendí el monto «%(word)s». %(help)s") % {"word": args[-1][:12].upper(),
                                                                       "help": _dues_help()})
-    today = timezone.localdate(inbound.received_at)
-    scope = Scope.system(_("cuota por mensaje de texto"))
-    if len(args) == 2:
-        digits = args[0]
-        if not digits.isdigit() or not 4 <= len(digits) <= 8:
-            raise Refused(_("No entendí el DNI «%(word)s»: escriba el DNI de la socia o sus 4 últimas cifras. %(help)s")
-                          % {"word": digits[:12].upper(), "help": _dues_help()})
-        treasuries = dues.treasuries_of_phone(inbound.phone, today)
-        if not treasuries:
-            raise Refused(_("Solo la tesorera anota pagos de otras socias, desde su celular. Para avisar de su propio "
-                            "pago escriba Q y el monto: Q 5."))
-        if len(treasuries) > 1:
-            raise Refused(_("Usted es tesorera de varias organizaciones: anote el pago en la página de Ayni."))
-        organisation = treasuries[0]
-        found = dues.socias_matching(organisation, digits, today)
-        if not found:
-            raise Refused(_("No hay socia de %(org)s con DNI %(dni)s.") % {"org": organisation.name, "dni": digits})
-        if len(found) > 1:
-            raise Refused(_("Hay varias socias con DNI terminado en %(dni)s: escriba el DNI completo.")
-                          % {"dni": digits})
-        person, reported = found[0], False
-    else:
-        people = list(selectors.people_with_phone(inbound.phone))
-        if not people:
-            raise _not_on_any_roll()
-        memberships = dues.paying_memberships(people, today)
-        if not memberships:
-            raise Refused(_("Sus organizaciones aún no tienen cuota acordada en asamblea."))
-        if len({m.organisation_id for m in memberships}) > 1 or len({m.person_id for m in memberships}) > 1:
-            raise Refused(_("Su celular está en varias organizaciones con cuota: pague a la tesorera de cada una."))
-        organisation, person = memberships[0].organisation, memberships[0].person
-        reported = organisation not in dues.treasuries_of_phone(inbound.phone, today)
+    if len(args) == 1:
+        return None, amount, confirm
+    digits = args[0]
+    if not digits.isdigit() or not 4 <= len(digits) <= 8:
+        raise Refused(_("No entendí el DNI «%(word)s»: escriba el DNI de la socia o sus 4 últimas cifras. %(help)s")
+                      % {"word": digits[:12].upper(), "help": _dues_help()})
+    return digits, amount, confirm
+
+
+def dues_by_texts(items: list[tuple[Inbound, list[str]]]) -> list[str | Exception]:
+    """Many payment texts at once (a gateway's batch), in the order they arrived: per text her reply,
+    or the `Refused` saying why it was not recorded. `Q <DNI> <monto>` from a treasurer's phone
+    records a socia's payment, which counts at once; `Q <monto>` from a socia's own phone reports
+    her payment, which counts once the treasurer confirms it (or at once, if she is the treasurer).
+    `OK` at the end confirms an unusual amount or a second identical payment within minutes.
+
+    The treasuries of the senders, the socias their DNI digits name, the senders' memberships with
+    dues and the payments texted lately are read in one query each for the batch; the payments are
+    written by `dues.record_payments` in one go, and the standing each reply tells read for all of
+    them together."""
+    results: list[str | Exception | None] = [None] * len(items)
+    read: dict[int, tuple[str | None, Decimal, bool, datetime.date]] = {}
+    for n, (inbound, args) in enumerate(items):
+        try:
+            digits, amount, confirm = _read_dues_text(inbound, args)
+            read[n] = (digits, amount, confirm, timezone.localdate(inbound.received_at))
+        except Refused as exc:
+            results[n] = exc
+    if not read:
+        return results
+    phone = {n: items[n][0].phone for n in read}
+    treasuries = dues.treasuries_of_phones((phone[n], day) for n, (_d, _a, _c, day) in read.items())
+    socias = [n for n, (digits, *_rest) in read.items() if digits is None]
+    people = selectors.people_with_phones(phone[n] for n in socias) if socias else {}
+    paying = dues.paying_memberships_many((person.pk, read[n][3]) for n in socias
+                                          for person in people.get(phone[n], []))
+    # Who pays to whom, or why not.
+    payers: dict[int, tuple[Organisation, Person, bool]] = {}
+    matching_asks = {}
+    for n, (digits, _amount, _confirm, day) in read.items():
+        orgs = treasuries[(phone[n], day)]
+        try:
+            if digits is not None:
+                if not orgs:
+                    raise Refused(_("Solo la tesorera anota pagos de otras socias, desde su celular. Para avisar de "
+                                    "su propio pago escriba Q y el monto: Q 5."))
+                if len(orgs) > 1:
+                    raise Refused(_("Usted es tesorera de varias organizaciones: anote el pago en la página de Ayni."))
+                matching_asks[n] = (orgs[0].pk, digits, day)
+                continue
+            theirs = people.get(phone[n], [])
+            if not theirs:
+                raise _not_on_any_roll()
+            memberships = [m for person in theirs for m in paying[(person.pk, day)]]
+            if not memberships:
+                raise Refused(_("Sus organizaciones aún no tienen cuota acordada en asamblea."))
+            if len({m.organisation_id for m in memberships}) > 1 or len({m.person_id for m in memberships}) > 1:
+                raise Refused(_("Su celular está en varias organizaciones con cuota: pague a la tesorera de cada una."))
+            organisation = memberships[0].organisation
+            payers[n] = (organisation, memberships[0].person, organisation not in orgs)
+        except Refused as exc:
+            results[n] = exc
+    found = dues.socias_matching_many(matching_asks.values())
+    for n, ask in matching_asks.items():
+        organisation = treasuries[(phone[n], read[n][3])][0]
+        matches = found[ask]
+        if not matches:
+            results[n] = Refused(_("No hay socia de %(org)s con DNI %(dni)s.") % {"org": organisation.name,
+                                                                                  "dni": ask[1]})
+        elif len(matches) > 1:
+            results[n] = Refused(_("Hay varias socias con DNI terminado en %(dni)s: escriba el DNI completo.")
+                                 % {"dni": ask[1]})
+        else:
+            payers[n] = (organisation, matches[0], False)
+    # A text sent again within minutes (the phone or the gateway repeating it) is not a second payment.
     window = datetime.timedelta(minutes=settings.AYNI_SMS_REPEAT_WINDOW_MINUTES)
-    if not confirm and (earlier := dues.repeated_text_payment(inbound.phone, organisation, person, dues.cents(amount),
-                                                               inbound.received_at - window)):
-        raise Refused(_("Este pago ya estaba anotado (llegó a las %(time)s); no se registró dos veces. Si de verdad "
-                        "es otro pago igual, envíe el mismo mensaje con OK al final.") % {
-            "time": timezone.localtime(earlier.created_at).strftime("%H:%M")})
-    try:
-        dues.record_payment(scope=scope, organisation=organisation, person=person, amount=amount, paid_on=today,
-                            confirm=confirm, channel="sms", inbound=inbound, reported=reported)
-    except NeedsConfirmation as exc:
-        raise Refused(" ".join(exc.messages) + " " + _("Si está bien, envíe el mismo mensaje con OK al final.")) \
-            from None
-    except ValidationError as exc:
-        raise Refused(" ".join(exc.messages)) from None
-    words = {"amount": dues.soles_text(dues.cents(amount)), "org": organisation.name, "name": person.full_name}
-    if reported:
-        return _("Anotamos que pagó %(amount)s de cuota a %(org)s; cuenta cuando la tesorera lo confirme.") % words
-    now = dues.standings(organisation, today, [person.pk]).get(person.pk)
-    words["standing"] = dues.describe_behind(now) if now else _("al día")
-    return _("Pago anotado: %(amount)s de %(name)s a %(org)s. Ahora: %(standing)s.") % words
+    earlier = dues.text_payments_since({phone[n] for n in payers if not read[n][2]},
+                                       min((items[n][0].received_at for n in payers), default=timezone.now()) - window)
+    asked, recorded = [], []
+    scope = Scope.system(_("cuota por mensaje de texto"))
+    waiting = sorted(payers)
+    while waiting:
+        # The same payment twice in one batch: the second waits until the first is recorded and is
+        # then found a repeat of it; a round per copy, so a batch costs more only when a phone repeats.
+        this_round, later, keys = [], [], set()
+        for n in waiting:
+            organisation, person, reported = payers[n]
+            digits, amount, confirm, day = read[n]
+            inbound = items[n][0]
+            key = (inbound.phone, organisation.pk, person.pk, dues.cents(amount))
+            if key in keys:
+                later.append(n)
+                continue
+            keys.add(key)
+            if not confirm:
+                since = inbound.received_at - window
+                same = next((p for p in earlier if (p.phone, p.organisation_id, p.person_id, p.amount_cents) == key
+                             and p.created_at >= since), None)
+                if same is not None:
+                    results[n] = Refused(_("Este pago ya estaba anotado (llegó a las %(time)s); no se registró dos "
+                                           "veces. Si de verdad es otro pago igual, envíe el mismo mensaje con OK al "
+                                           "final.") % {"time": timezone.localtime(same.created_at).strftime("%H:%M")})
+                    continue
+            this_round.append((n, dues.Payment(organisation=organisation, person=person, amount=amount, paid_on=day,
+                                               confirm=confirm, channel="sms", inbound=inbound, reported=reported)))
+        rows = dues.record_payments(scope=scope, payments=[p for _n, p in this_round]) if this_round else []
+        for (n, _payment), row in zip(this_round, rows, strict=True):
+            asked.append(n)
+            recorded.append(row)
+            if isinstance(row, DuesPayment):
+                row.phone = items[n][0].phone
+                earlier.insert(0, row)
+        waiting = later
+    wanted: dict[datetime.date, dict[int, set[int]]] = {}
+    for n, row in zip(asked, recorded, strict=True):
+        if isinstance(row, DuesPayment) and row.counts:
+            wanted.setdefault(read[n][3], {}).setdefault(row.organisation_id, set()).add(row.person_id)
+    # Her standing now, for each reply: read for every payment of the batch together (per day paid).
+    standings = {day: dues.standings_in(orgs, day) for day, orgs in wanted.items()}
+    for n, row in zip(asked, recorded, strict=True):
+        if isinstance(row, NeedsConfirmation):
+            results[n] = Refused(" ".join(row.messages) + " " + _("Si está bien, envíe el mismo mensaje con OK al "
+                                                                  "final."))
+            continue
+        if isinstance(row, Exception):
+            results[n] = Refused(" ".join(getattr(row, "messages", [str(row)])))
+            continue
+        organisation, person, reported = payers[n]
+        words = {"amount": dues.soles_text(row.amount_cents), "org": organisation.name, "name": person.full_name}
+        if reported:
+            results[n] = _("Anotamos que pagó %(amount)s de cuota a %(org)s; cuenta cuando la tesorera lo "
+                           "confirme.") % words
+            continue
+        now = standings[read[n][3]].get((organisation.pk, person.pk))
+        words["standing"] = dues.describe_behind(now) if now else _("al día")
+        results[n] = _("Pago anotado: %(amount)s de %(name)s a %(org)s. Ahora: %(standing)s.") % words
+    return results
+
+
+def dues_by_text(inbound: Inbound, args: list[str]) -> str:
+    """One payment text: `dues_by_texts` with one item."""
+    result = dues_by_texts([(inbound, args)])[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def register() -> None:
     commands.register(TextCommand(name="vote", words=VOTE_WORDS, handle=vote_by_text, handle_many=votes_by_text,
                                   example=EXAMPLE))
     commands.register(TextCommand(name="present", words=PRESENT_WORDS, handle=present_by_text,
-                                  example="PRESENTE"))
-    commands.register(TextCommand(name="dues", words=DUES_WORDS, handle=dues_by_text, example="Q 4567 5"))
+                                  handle_many=presents_by_text, example="PRESENTE"))
+    commands.register(TextCommand(name="dues", words=DUES_WORDS, handle=dues_by_text, handle_many=dues_by_texts,
+                                  example="Q 4567 5"))
