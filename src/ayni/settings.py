@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    "ayni.reach.middleware.OpenRosaMiddleware",  # ODK Collect's /odk/: past the browser's middleware
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ayni.core.middleware.SpanishFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
