@@ -21,7 +21,6 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django_tasks import default_task_backend
 
 from ayni.accounts.scope import Scope
@@ -107,8 +106,9 @@ def receive(*, scope: Scope, xml: bytes, files: list = ()) -> Answer:
         return _receive(scope, xml, files)
 
 
-LATER = _lazy("Recibido en Ayni; se guardará en unos segundos. Si algo no cuadra, le avisaremos por mensaje y lo "
-              "verá su coordinadora en Ayni.")
+def _later() -> str:
+    return _("Recibido en Ayni; se guardará en unos segundos. Si algo no cuadra, le avisaremos por mensaje y lo "
+             "verá su coordinadora en Ayni.")
 
 
 def _receive(scope: Scope, xml: bytes, files) -> Answer:
@@ -144,14 +144,14 @@ def _receive(scope: Scope, xml: bytes, files) -> Answer:
         if created and later:
             # Stored (committed) and sure to save: answered now, saved with others in one batch.
             schedule_saving()
-            return Answer(201, str(LATER), stored)
+            return Answer(201, _later(), stored)
     if not files:
         if stored.status not in Inbound.PENDING:
             return _answer(stored)  # settled: its first answer, as capture.process would give it again
         if not created and stored.status == Inbound.Status.RECEIVED and alone and _waits_for_batch(stored, instance,
                                                                                                    form):
             schedule_saving()  # the same instance again, still waiting for its batch: checked when it came
-            return Answer(201, str(LATER), stored)
+            return Answer(201, _later(), stored)
     # A split submission's posts all carry the same XML: each adds its files to the one stored;
     # processing is once whatever the part (a final state is never processed again).
     file_errors = _keep_files(stored, files) if files else []
