@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    # Before reach's: ODK Collect's answers get the same Content-Security-Policy.
+    "ayni.core.middleware.SecurityHeadersMiddleware",
+    "ayni.reach.middleware.OpenRosaMiddleware",  # ODK Collect's /odk/: past the browser's middleware
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ayni.core.middleware.SpanishFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,7 +80,6 @@ MIDDLEWARE = [
     "ayni.lib.replicas.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "ayni.core.middleware.SecurityHeadersMiddleware",
 ]
 # The benchmarks' per-request breakdown (CPU, queries, template, SVG by view: ayni.core.profiling),
 # appended to this file. Empty — off — everywhere but a benchmark's own server.

@@ -23,21 +23,20 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import default_task_backend
 
-from ayni.accounts.scope import Can, Scope
+from ayni.accounts.scope import Scope
 from ayni.capture import inbound as capture
 from ayni.capture.inbound import UNSTORABLE, Outcome
 from ayni.capture.models import Channel, Inbound, content_hash
 from ayni.capture.outbound import queue_message
 from ayni.capture.sms import reply_language
 from ayni.files.services import keep
-from ayni.kitchens.models import DailyReport, MonthClose
-from ayni.kitchens.selectors import visible_kitchens
-from ayni.kitchens.services import USUAL_DAYS, next_report
+from ayni.kitchens.models import DailyReport
+from ayni.kitchens.services import next_report
 from ayni.leadership.models import Attendance
 from ayni.leadership.selectors import get_session
 from ayni.leadership.services import may_take_attendance, parse_numbers
 from ayni.lib import uploads
-from ayni.reach import openrosa, xforms
+from ayni.reach import fast, openrosa, xforms
 from ayni.reach.models import SubmissionFile
 
 FORMAT = "openrosa"
@@ -80,16 +79,6 @@ def _attempts(user, instance_id: str):
     return Inbound.objects.filter(user=user, channel=Channel.ODK, client_id__startswith=f"{instance_id[:50]}/")
 
 
-def _kitchen(scope: Scope, values: dict):
-    """The kitchen named in the form, if she may record for it; None otherwise (the submission is
-    stored all the same and refused when processed)."""
-    try:
-        pk = int(values.get("kitchen") or "")
-    except ValueError:
-        return None
-    return visible_kitchens(scope, Can.EDIT).filter(pk=pk).first()
-
-
 ANSWERS = {  # capture's outcome → the HTTP status Collect reads (201 and 202 are a success)
     Outcome.ACCEPTED: 201, Outcome.INVALID: 400, Outcome.NEEDS_CONFIRMATION: 400, Outcome.CONFLICT: 409,
     Outcome.ID_REUSED: 409, Outcome.FORBIDDEN: 403, Outcome.FAILED: 202,
@@ -117,7 +106,16 @@ def receive(*, scope: Scope, xml: bytes, files: list = ()) -> Answer:
         return _receive(scope, xml, files)
 
 
+def _later() -> str:
+    return _("Recibido en Ayni; se guardará en unos segundos. Si algo no cuadra, le avisaremos por mensaje y lo "
+             "verá su coordinadora en Ayni.")
+
+
 def _receive(scope: Scope, xml: bytes, files) -> Answer:
+    """Every query a new report needs: her attempts under this instanceID (the idempotency key),
+    the kitchen with its recent days, one INSERT. A resend of what was stored: the first query
+    alone. Anything out of the ordinary (a file, an edit, a refusal, another form) goes through
+    capture's own processing, as before."""
     text = UNSTORABLE.sub("\ufffd", xml.decode("utf-8", errors="replace"))
     try:
         instance = openrosa.parse(xml)
@@ -128,26 +126,35 @@ def _receive(scope: Scope, xml: bytes, files) -> Answer:
                "version": instance.version if instance else "", "xml": text}
     payload_hash = content_hash(payload)
     instance_id = instance.instance_id if instance else ""
-    earlier = []
-    if instance_id:
-        earlier = list(_attempts(scope.actor, instance_id).only("id", "payload_hash", "status"))
-        if any(i.status == Inbound.Status.ACCEPTED and i.payload_hash != payload_hash for i in earlier):
-            return Answer(409, _("Este formulario ya se recibió con otros datos y no se cambió. Para corregirlo, "
-                                 "edítelo en Ayni o envíe una edición del formulario."))
-    stored, created = capture.store(
-        channel=Channel.ODK, kind=form.kind if form else Inbound.Kind.REPORT, payload=payload, user=scope.actor,
-        kitchen=_kitchen(scope, instance.values) if instance else None, client_id=_client_id(instance_id,
-                                                                                              payload_hash))
+    client_id = _client_id(instance_id, payload_hash)
+    earlier = fast.attempts(scope.actor, instance_id, client_id)
+    if instance_id and any(i.status == Inbound.Status.ACCEPTED and i.payload_hash != payload_hash for i in earlier):
+        return Answer(409, _("Este formulario ya se recibió con otros datos y no se cambió. Para corregirlo, "
+                             "edítelo en Ayni o envíe una edición del formulario."))
+    alone = all(i.payload_hash == payload_hash for i in earlier)  # no other content under its instanceID
+    stored = next((i for i in earlier if i.client_id == client_id), None)
+    created = False
+    if stored is None:
+        kitchen, days = fast.kitchen_and_days(scope, instance) if instance else (None, None)
+        stored = Inbound(channel=Channel.ODK, kind=form.kind if form else Inbound.Kind.REPORT, payload=payload,
+                         payload_hash=payload_hash, user=scope.actor, kitchen=kitchen, client_id=client_id)
+        stored._odk_instance = instance  # read once: read_submission takes it from here
+        later = not files and alone and _saves_later(stored, instance, form, days, scope)
+        stored, created = fast.insert(stored)
+        if created and later:
+            # Stored (committed) and sure to save: answered now, saved with others in one batch.
+            schedule_saving()
+            return Answer(201, _later(), stored)
+    if not files:
+        if stored.status not in Inbound.PENDING:
+            return _answer(stored)  # settled: its first answer, as capture.process would give it again
+        if not created and stored.status == Inbound.Status.RECEIVED and alone and _waits_for_batch(stored, instance,
+                                                                                                   form):
+            schedule_saving()  # the same instance again, still waiting for its batch: checked when it came
+            return Answer(201, _later(), stored)
     # A split submission's posts all carry the same XML: each adds its files to the one stored;
     # processing is once whatever the part (a final state is never processed again).
     file_errors = _keep_files(stored, files) if files else []
-    alone = all(i.payload_hash == payload_hash for i in earlier)  # no other content under its instanceID
-    if stored.status == Inbound.Status.RECEIVED and not files and alone and _saves_later(stored, instance, form,
-                                                                                         created, scope):
-        # Stored (committed) and sure to save: answered now, saved with others in one batch.
-        schedule_saving()
-        return Answer(201, _("Recibido en Ayni; se guardará en unos segundos. Si algo no cuadra, le avisaremos por "
-                             "mensaje y lo verá su coordinadora en Ayni."), stored)
     stored = capture.process(stored, scope)
     answer = _answer(stored)
     if file_errors:
@@ -174,26 +181,26 @@ BATCH_DELAY = datetime.timedelta(seconds=2)  # how long a new report may wait fo
 _next_batch = [0.0]  # per process: when the batch already asked for will run (time.monotonic)
 
 
-def _saves_later(stored: Inbound, instance, form, created: bool, scope: Scope) -> bool:
-    if form is None or form.kind != Inbound.Kind.REPORT or instance.deprecated_id or stored.kitchen_id is None:
+def _waits_for_batch(stored: Inbound, instance, form) -> bool:
+    return (form is not None and form.kind == Inbound.Kind.REPORT and not instance.deprecated_id
+            and stored.kitchen_id is not None)
+
+
+def _saves_later(stored: Inbound, instance, form, days, scope: Scope) -> bool:
+    """Whether a new submission is a new day's report sure to save, by the web form's rules read
+    against the day and its history (`days`, read with the kitchen: `fast.kitchen_and_days`)."""
+    if not _waits_for_batch(stored, instance, form) or days is None:
         return False
-    if not created:
-        return True  # the same instance again, still waiting for its batch: it was checked when it came
     try:
         item = capture._report_item(stored)  # the web form's rules, as the batch will read it
     except (ValidationError, PermissionDenied, Http404):
         return False
-    kitchen = stored.kitchen
-    since = item.date - datetime.timedelta(days=USUAL_DAYS)
-    days = list(DailyReport.objects.filter(kitchen=kitchen, date__gte=since).values_list("date", "rations_prepared",
-                                                                                          "is_closed"))
-    if any(day == item.date for day, _n, _closed in days) or MonthClose.objects.filter(
-            kitchen=kitchen, month=item.date.replace(day=1)).exists():
+    if item.date != days.date or days.month_closed or any(day == item.date for day, _n, _closed in days.rows):
         return False  # a day already reported (a conflict, or the same numbers again) or a closed month: now
-    usual = max((n for day, n, closed in days if not closed), default=0)
+    usual = max((n for _day, n, closed in days.rows if not closed), default=0)
     history = [DailyReport(date=item.date - datetime.timedelta(days=1), rations_prepared=usual)] if usual else []
     try:
-        next_report(None, item, kitchen=kitchen, history=history, user=scope.actor)
+        next_report(None, item, kitchen=stored.kitchen, history=history, user=scope.actor)
     except ValidationError:
         return False
     return True
@@ -299,7 +306,7 @@ def read_submission(inbound: Inbound) -> dict:
     """The stored XML as the fields of the web form its form maps to. Refusals keep the submission
     (capture marks it rejected, to be corrected from the sync status page)."""
     try:
-        instance = openrosa.parse(inbound.payload.get("xml", ""))
+        instance = getattr(inbound, "_odk_instance", None) or openrosa.parse(inbound.payload.get("xml", ""))
     except openrosa.Malformed:
         _refuse(_("El formulario llegó dañado (no es un XML válido); quedó guardado tal como llegó."))
     form = xforms.FORMS.get(instance.form_id)

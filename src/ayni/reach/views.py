@@ -13,7 +13,6 @@ import binascii
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -22,13 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ayni.accounts import services as accounts
 from ayni.accounts.scope import Can
-from ayni.capture.api import TokenAuth
 from ayni.capture.models import Inbound
 from ayni.kitchens.selectors import visible_kitchens
-from ayni.lib.net import client_address
-from ayni.reach import lists, openrosa, services, xforms
+from ayni.reach import auth, lists, openrosa, services, xforms
 
 
 def _xml(body: str, status: int = 200) -> HttpResponse:
@@ -45,14 +41,7 @@ def _basic(request):
         username, _sep, password = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
-    address = client_address(request)
-    accounts.check_login_throttle(username, address)
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        accounts.note_login_failure(username, address)
-        return None
-    accounts.clear_login_failures(username)
-    return user
+    return auth.by_password(request, username, password)
 
 
 def _refused(message: str, status: int = 401) -> HttpResponse:
@@ -71,7 +60,7 @@ def openrosa_view(view):
     @wraps(view)
     def wrapped(request, *args, key: str = "", **kwargs):
         if key:
-            user = TokenAuth().authenticate(request, key)
+            user = auth.by_key(key)
             if user is None:
                 raise Http404  # a key that does not work names no install's forms
         else:
@@ -87,7 +76,10 @@ def openrosa_view(view):
                 response = _refused(_("Escriba su usuario y contraseña de Ayni en la configuración del servidor."))
                 response[openrosa.VERSION_HEADER] = openrosa.VERSION
                 return response
-            request.user = user
+        request.user = user
+        # Her scope came with her account's query (auth.py); the scope middleware's lazy one, which
+        # would ask for her grants again, is replaced.
+        request.scope = user._reach_scope
         request.odk_key = key
         with translation.override(services.language_of(request.user)):
             response = view(request, *args, **kwargs)

@@ -1,0 +1,165 @@
+"""The three statements a new OpenRosa submission costs, written out once per process instead of
+built by the ORM on every request (on this server building a query cost more than running it):
+her attempts under an instanceID, the kitchen named in the form with its recent days, and the
+INSERT of the raw submission. Values are always bound, never written into the SQL; names come
+from the models. Reads return model instances (`from_db`) with the fields read; any other field
+loads if ever asked for, so nothing downstream sees a half-filled row."""
+
+import datetime
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import cache
+
+from django.db import IntegrityError, connection, transaction
+
+from ayni.accounts.scope import Can, Scope
+from ayni.capture.models import Channel, Inbound
+from ayni.kitchens.models import DailyReport, MonthClose
+from ayni.kitchens.services import USUAL_DAYS
+from ayni.orgs.models import Organisation, OrgKind
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _col(model, name: str) -> str:
+    if name == "pk":
+        return connection.ops.quote_name(model._meta.pk.column)
+    return _q(model._meta.get_field(name).column)
+
+
+# --- Her attempts under one instanceID (the idempotency key) ----------------------------------
+
+def ordered(model, names: set[str]) -> tuple[str, ...]:
+    """Field names in the model's own order, the order `Model.from_db` reads values in."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+
+
+ATTEMPT_FIELDS = ordered(Inbound, {"id", "client_id", "payload_hash", "status", "result", "kind", "kitchen_id"})
+
+
+@cache
+def _attempts_sql(vendor: str, exact: bool) -> str:
+    columns = ", ".join(_col(Inbound, f) for f in ATTEMPT_FIELDS)
+    match = f"{_col(Inbound, 'client_id')} = %s" if exact else f"{_col(Inbound, 'client_id')} LIKE %s ESCAPE '\\'"
+    return (f"SELECT {columns} FROM {_q(Inbound._meta.db_table)} "  # noqa: S608 - names from the model
+            f"WHERE {_col(Inbound, 'user')} = %s AND {_col(Inbound, 'channel')} = %s AND {match}")
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def attempts(user, instance_id: str, client_id: str) -> list[Inbound]:
+    """Her ODK submissions stored under this instanceID (every attempt: a refused one corrected on
+    the phone keeps its instanceID), or under this client id when the form has no instanceID."""
+    prefix = f"{instance_id[:50]}/" if instance_id else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_attempts_sql(connection.vendor, not prefix),
+                       [user.pk, Channel.ODK, _like_prefix(prefix) if prefix else client_id])
+        rows = cursor.fetchall()
+    result_field = Inbound._meta.get_field("result")
+    found = []
+    for row in rows:
+        inbound = Inbound.from_db(connection.alias, list(ATTEMPT_FIELDS), list(row))
+        if isinstance(inbound.result, str):
+            inbound.result = result_field.from_db_value(inbound.result, None, connection)
+        # SQLite's LIKE ignores case: the prefix is checked exactly here.
+        if inbound.client_id.startswith(prefix) if prefix else inbound.client_id == client_id:
+            found.append(inbound)
+    return found
+
+
+# --- The kitchen named in the form, and its recent days ---------------------------------------
+
+@dataclass
+class Days:
+    """What a new day's report is judged against: the kitchen's reports since USUAL_DAYS before
+    it (date, rations prepared, closed), and whether its month is closed."""
+
+    date: datetime.date
+    rows: list[tuple[datetime.date, int, bool]]
+    month_closed: bool
+
+
+ORG_FIELDS = ordered(Organisation, {"id", "path", "name", "kind_id"})
+
+
+@cache
+def _kitchen_sql(vendor: str) -> str:
+    org, kind, report, close = Organisation, OrgKind, DailyReport, MonthClose
+    columns = ", ".join(f"o.{_col(org, f)}" for f in ORG_FIELDS)
+    return (f"SELECT {columns}, k.{_col(kind, 'is_kitchen')}, "  # noqa: S608 - names from the models
+            f"(SELECT 1 FROM {_q(close._meta.db_table)} m WHERE m.{_col(close, 'kitchen')} = o.{_col(org, 'pk')} "
+            f"AND m.{_col(close, 'month')} = %s), "
+            f"d.{_col(report, 'date')}, d.{_col(report, 'rations_prepared')}, d.{_col(report, 'is_closed')} "
+            f"FROM {_q(org._meta.db_table)} o JOIN {_q(kind._meta.db_table)} k ON k.{_col(kind, 'pk')} = "
+            f"o.{_col(org, 'kind')} "
+            f"LEFT JOIN {_q(report._meta.db_table)} d ON d.{_col(report, 'kitchen')} = o.{_col(org, 'pk')} "
+            f"AND d.{_col(report, 'date')} >= %s "
+            f"WHERE o.{_col(org, 'pk')} = %s")
+
+
+def _date(value) -> datetime.date:
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def kitchen_and_days(scope: Scope, instance) -> tuple[Organisation | None, Days | None]:
+    """The kitchen named in the form if she may record for it — the rule of
+    `kitchens.selectors.visible_kitchens(scope, Can.EDIT)`: a kitchen, where her scope holds
+    EDIT — else None (the submission is stored all the same and refused when processed); with,
+    for a form that names a day, the kitchen's days around it (None without a readable date)."""
+    try:
+        pk = int(instance.values.get("kitchen") or "")
+    except ValueError:
+        return None, None
+    try:
+        day = datetime.date.fromisoformat(instance.values.get("date") or "")
+    except ValueError:
+        day = None
+    ops = connection.ops
+    params = [ops.adapt_datefield_value(day.replace(day=1)) if day else None,
+              ops.adapt_datefield_value(day - datetime.timedelta(days=USUAL_DAYS)) if day else None, pk]
+    with connection.cursor() as cursor:
+        cursor.execute(_kitchen_sql(connection.vendor), params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None, None
+    n = len(ORG_FIELDS)
+    kitchen = Organisation.from_db(connection.alias, list(ORG_FIELDS), list(rows[0][:n]))
+    if not rows[0][n] or not scope.holds(Can.EDIT, kitchen):
+        return None, None
+    if day is None:
+        return kitchen, None
+    return kitchen, Days(date=day, month_closed=bool(rows[0][n + 1]),
+                         rows=[(_date(r[n + 2]), r[n + 3], bool(r[n + 4])) for r in rows if r[n + 2] is not None])
+
+
+# --- The raw submission, stored --------------------------------------------------------------
+
+@cache
+def _insert_sql(vendor: str) -> tuple[str, tuple]:
+    meta = Inbound._meta
+    fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
+    sql = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(  # noqa: S608 - names from the model
+        _q(meta.db_table), ", ".join(_q(f.column) for f in fields), ", ".join(["%s"] * len(fields)),
+        _q(meta.pk.column))
+    return sql, fields
+
+
+def insert(inbound: Inbound) -> tuple[Inbound, bool]:
+    """One INSERT of the raw submission, committed (as `capture.inbound.store`). Its unique
+    (user, client id) makes a resend that raced the first one find it: (the stored one, False)."""
+    sql, fields = _insert_sql(connection.vendor)
+    values = [f.get_db_prep_save(f.pre_save(inbound, True), connection) for f in fields]
+    try:
+        # In autocommit the INSERT is its own transaction; inside one (a test, a caller's), a
+        # savepoint, so that a duplicate leaves the outer transaction usable.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            inbound.pk = cursor.fetchone()[0]
+    except IntegrityError:
+        return Inbound.objects.get(user=inbound.user, client_id=inbound.client_id), False
+    inbound._state.adding, inbound._state.db = False, connection.alias
+    return inbound, True
