@@ -138,10 +138,6 @@ def report_item(inbound: Inbound) -> ReportItem:
     return ReportItem(date=day, version=version, confirm=confirm, fields=fields)
 
 
-# Its former name, which `reach.services` (another helper's file) still calls: kept until it moves.
-_report_item = report_item
-
-
 def _apply_report(inbound: Inbound, scope: Scope) -> dict:
     item = report_item(inbound)
     report = kitchens.save_daily_report(scope=scope, kitchen=inbound.kitchen, date=item.date,

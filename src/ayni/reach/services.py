@@ -192,7 +192,7 @@ def _saves_later(stored: Inbound, instance, form, days, scope: Scope) -> bool:
     if not _waits_for_batch(stored, instance, form) or days is None:
         return False
     try:
-        item = capture._report_item(stored)  # the web form's rules, as the batch will read it
+        item = capture.report_item(stored)  # the web form's rules, as the batch will read it
     except (ValidationError, PermissionDenied, Http404):
         return False
     if item.date != days.date or days.month_closed or any(day == item.date for day, _n, _closed in days.rows):
