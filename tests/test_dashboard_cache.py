@@ -1,6 +1,7 @@
 """The dashboard's body is kept once for every viewer of the same figures (evidence/cache.py), and
 never outlives them: the next view after any save that moves a figure is drawn afresh."""
 
+import pickle
 import re
 from decimal import Decimal
 
@@ -143,3 +144,73 @@ def test_every_cell_revision_only_grows(active):
     assert set(rows) <= set(after)
     assert all(after[p] >= n for p, n in rows.items())
     assert any(after[p] > n for p, n in rows.items())
+
+
+# --- The map page: its body kept the same way, under the same revision ---------------------------
+
+MAP = reverse("evidence:map")
+
+
+def map_body(client, params=None) -> str:
+    page = client.get(MAP, params or {})
+    assert page.status_code == 200
+    html = page.content.decode()
+    return html[html.index('<div class="two">') : html.index("</main>")]
+
+
+def kept_pages(name: str) -> list[str]:
+    """The bodies of page `name` in the tests' local-memory cache, which keeps them pickled."""
+    return [
+        pickle.loads(v)  # noqa: S301 - our own cache, in the test process
+        for k, v in cache._cache.items()  # noqa: SLF001
+        if f"{page_cache.KEY_PREFIX}:{name}:" in k
+    ]
+
+
+def test_a_second_view_of_the_map_is_served_from_the_cache(active, login):
+    client = login(active.national)
+    first = map_body(client, {"nivel": "provincia", "indicador": "vulnerabilidad"})
+    assert len(kept_pages("map")) == 1
+    assert map_body(client, {"nivel": "provincia", "indicador": "vulnerabilidad"}) == first
+    assert len(kept_pages("map")) == 1
+    # Another level or indicator is another page.
+    map_body(client, {"nivel": "departamento", "indicador": "vulnerabilidad"})
+    assert len(kept_pages("map")) == 2
+
+
+def test_closing_a_kitchen_shows_on_the_next_view_of_the_map(active, login):
+    from ayni.orgs.services import set_status
+
+    client = login(active.coordinator_other)  # Cusco: one kitchen, so its coverage drops to none
+    sel = selection(active.coordinator_other)
+    before_key = page_cache.page_key("map", sel, "provincia", "vulnerabilidad")
+    before = map_body(client, {"nivel": "provincia", "indicador": "vulnerabilidad"})
+    set_status(scope=as_scope(None), organisation=active.kitchen_other, status="closed", on=TODAY, reason="Cerró")
+    assert page_cache.page_key("map", sel, "provincia", "vulnerabilidad") != before_key
+    after = map_body(client, {"nivel": "provincia", "indicador": "vulnerabilidad"})
+    assert after != before
+    # Drawn afresh, it is what a page drawn with nothing kept shows.
+    cache.clear()
+    assert map_body(client, {"nivel": "provincia", "indicador": "vulnerabilidad"}) == after
+
+
+def test_the_map_of_a_viewer_with_another_reach_is_never_shared(active, login):
+    lima = map_body(login(active.coordinator), {"indicador": "vulnerabilidad"})
+    cusco = map_body(login(active.coordinator_other), {"indicador": "vulnerabilidad"})
+    assert lima != cusco
+    assert len(kept_pages("map")) == 2
+
+
+def test_a_kept_map_holds_no_personal_data(active, login):
+    client = login(active.national)
+    for level in ("departamento", "provincia"):
+        for indicator in ("pobreza", "vulnerabilidad"):
+            map_body(client, {"nivel": level, "indicador": indicator})
+    kept = " ".join(kept_pages("map"))
+    assert kept.count("<svg") >= 8
+    for person in (active.member, active.member_other):
+        for text in (person.given_names, person.paternal_surname, person.dni, person.phone):
+            assert not text or text not in kept, text
+    for user in (active.leader, active.coordinator, active.national):
+        assert user.username not in kept
+    assert "csrfmiddlewaretoken" not in kept

@@ -37,7 +37,7 @@ VIEWS = [
     ("core:home leader", "leader", lambda w: reverse("core:home"), None, 11),
     ("core:home coordinator", "coordinator", lambda w: reverse("core:home"), None, 21),
     ("core:home national", "national", lambda w: reverse("core:home"), None, 21),
-    ("kitchens:kitchen", "leader", lambda w: reverse("kitchens:kitchen", kwargs={"pk": w.kitchen.pk}), None, 17),
+    ("kitchens:kitchen", "leader", lambda w: reverse("kitchens:kitchen", kwargs={"pk": w.kitchen.pk}), None, 12),
     (
         "kitchens:report",
         "leader",
@@ -51,6 +51,7 @@ VIEWS = [
     ("orgs:tree", "coordinator", lambda w: reverse("orgs:tree"), None, 5),
     ("orgs:tree search", "coordinator", lambda w: reverse("orgs:tree"), {"q": "comedor"}, 6),
     ("evidence:dashboard kept", "coordinator", lambda w: reverse("evidence:dashboard"), None, 5),
+    ("evidence:map kept", "coordinator", lambda w: reverse("evidence:map"), {"nivel": "provincia"}, 5),
     ("evidence:kitchens", "coordinator", lambda w: reverse("evidence:kitchens"), None, 7),
     ("kitchens:overview", "coordinator", lambda w: reverse("kitchens:overview", kwargs={"pk": w.lima.pk}), None, 12),
     ("orgs:register_member", "leader", lambda w: reverse("orgs:register_member", kwargs={"pk": w.kitchen.pk}), None, 6),
@@ -65,6 +66,11 @@ def test_a_view_of_the_load_mix_takes_a_pinned_number_of_queries(active, login, 
 
 def test_the_dashboard_drawn_afresh_takes_a_pinned_number_of_queries(active, login):
     assert count(login(active.coordinator), reverse("evidence:dashboard"), drawn=True) <= 17
+
+
+# The map page is not in the load's mix, but its body is kept like the dashboard's (evidence/cache.py).
+def test_the_map_drawn_afresh_takes_a_pinned_number_of_queries(active, login):
+    assert count(login(active.coordinator), reverse("evidence:map"), data={"nivel": "provincia"}, drawn=True) <= 8
 
 
 def test_registering_a_member_takes_a_pinned_number_of_queries(active, login):
@@ -88,3 +94,21 @@ def test_registering_a_member_takes_a_pinned_number_of_queries(active, login):
     with CaptureQueriesContext(connection) as ctx:
         assert client.post(url, data).status_code == 302
     assert len(ctx.captured_queries) <= 14
+
+
+def test_no_view_of_the_mix_but_login_checks_or_hashes_a_password(active, login, monkeypatch):
+    """argon2 is slow on purpose (a quarter of a second of CPU): only the login pays it. A view
+    that checked or re-hashed the password on each request (a session check done the slow way)
+    would put it on every click of the load's mix."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher = type(get_hasher())  # the tests' hasher: the one every check and hash goes through
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a view checked or hashed a password")
+
+    monkeypatch.setattr(hasher, "verify", refuse)
+    monkeypatch.setattr(hasher, "encode", refuse)
+    for label, who, url, params, _most in VIEWS:
+        response = login(getattr(active, who)).get(url(active), params or {})
+        assert response.status_code == 200, label

@@ -206,6 +206,23 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("AYNI_TIME_ZONE", "America/Lima")
 
+# --- Cache -----------------------------------------------------------------------------------
+# Pages and drawings kept once per set of figures (evidence/cache.py, lib/drawn.py): one cache
+# for all of gunicorn's workers, in files, so a dashboard drawn by one worker serves the others
+# (a cache in each worker's memory drew it once per worker). Every key carries the revision of
+# what it shows, so nothing kept has to be deleted when figures change. Tests keep it in memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if TESTING
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": env_int("AYNI_CACHE_MAX_ENTRIES", 3000)},
+        }
+    )
+}
+
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("AYNI_STATIC_ROOT", str(VAR_DIR / "static")))

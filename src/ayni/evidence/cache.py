@@ -5,7 +5,9 @@ same subtree and months, in the same language, on the same day: it is drawn from
 alone, which hold aggregates only (names of organisations and places, never of people). So it is
 rendered once and kept in the cache under a key made of
 
-- what the person asked for: the organisation, the place, the months, the comparison (`by`);
+- which page (`"dashboard"`, `"map"`) and what the person asked for: the organisation, the
+  place, the months, the page's own choices (the dashboard's comparison `by`, the map's level
+  and indicator);
 - what decides what she sees: her scope's reach (the paths where she may view);
 - the language and today's date (the share of reports due and the food alerts move with it);
 - the **revision** of the figures under the selection: the sum and count of the
@@ -17,8 +19,14 @@ through `summaries._add`, the food alerts, every save of an organisation). The p
 revision before the figures, so a page read during a save is kept under the old revision, and
 the first page after the save is drawn afresh, on every worker, with no message between them.
 
-A domain above evidence that adds a panel to the cached body calls `invalidate(org)` in the
-transaction of each write that changes what its panel shows.
+A domain above evidence that adds a panel or a map layer to a kept body calls `invalidate(org)`
+in the transaction of each write that changes what it shows.
+
+The map page (`views.map_body`) is kept the same way: its coverage counts the selection's active
+kitchens, and every save, closing or move of an organisation moves its cells' revision. What it
+draws besides — the places' need indicators and a country pack's areas — changes only when data
+is loaded (`ayni load-country-pack`), and reaches the pages within a day (`PAGE_TTL`, and the
+date in the key).
 
 Only selections the roll-up answers (a federation or above) are kept: the deeper ones read a few
 kitchens' summaries and are cheap already.

@@ -190,6 +190,27 @@ def export(request, table, fmt):
     return file_response(content, fmt, f"ayni-{table}-{stamp}")
 
 
+def map_body(sel: selectors.Selection, level: str, key: str, qs: str) -> str:
+    """The map page's maps, the country maps and the table of needy places as HTML: drawn from
+    the places' indicators, the selection's active kitchens and the domains' layers (aggregates
+    only), the same for every viewer of the same figures, so the page keeps it once
+    (`evidence.cache`, as the dashboard's body)."""
+    layers = panels.map_layers()  # the layers of the domains above evidence
+    need, coverage = maps.map_data(level, key if key in maps.NEED else "pobreza", sel.kitchens())
+    if key in layers:
+        need = maps.layer_data(level, layers[key], layers[key].places(sel, maps.LEVELS[level][2]))
+    return render_to_string("evidence/_map_body.html", {
+        "qs": qs, "need": need, "layer": key in layers,
+        "need_map": maps.choropleth(need), "coverage_map": maps.choropleth(coverage),
+        "gaps": [] if key in layers else maps.need_without_coverage(need, coverage),
+        # Kitchens in another country (a network of networks): that country's first level, from its pack.
+        "country_maps": [(country, maps.country_map(country.code, sel.kitchens(),
+                                                    title=_("Cocinas activas en %(pais)s") % {"pais": country.name}))
+                         for country in Country.objects.filter(
+                             code__in=sel.kitchens().exclude(country="PE").values("country")).order_by("code")],
+    })
+
+
 @login_required
 @replicas.heavy_read
 def map_page(request):
@@ -200,24 +221,16 @@ def map_page(request):
     if level not in maps.LEVELS:
         level = "departamento"
     key = request.GET.get("indicador", "pobreza")
-    layers = panels.map_layers()  # the layers of the domains above evidence
+    layers = panels.map_layers()
     if key not in maps.NEED and key not in layers:
         key = "pobreza"
-    need, coverage = maps.map_data(level, key if key in maps.NEED else "pobreza", sel.kitchens())
-    if key in layers:
-        need = maps.layer_data(level, layers[key], layers[key].places(sel, maps.LEVELS[level][2]))
+    qs = sel.querystring()
+    body = page_cache.kept("map", sel, lambda: map_body(sel, level, key, qs), level, key)
     return render(request, "evidence/map.html", {
-        "sel": sel, "form": form, "qs": sel.querystring(), "title": _title(sel), "level": level, "indicator": key,
+        "sel": sel, "form": form, "qs": qs, "title": _title(sel), "level": level, "indicator": key,
         "indicators": [(k, maps.INDICATORS[k].label) for k in maps.NEED] + [(k, i.label) for k, i in layers.items()],
         "levels": maps.LEVELS,
-        "need_map": maps.choropleth(need), "coverage_map": maps.choropleth(coverage),
-        "gaps": [] if key in layers else maps.need_without_coverage(need, coverage), "need": need,
-        "layer": key in layers,
-        # Kitchens in another country (a network of networks): that country's first level, from its pack.
-        "country_maps": [(country, maps.country_map(country.code, sel.kitchens(),
-                                                    title=_("Cocinas activas en %(pais)s") % {"pais": country.name}))
-                         for country in Country.objects.filter(
-                             code__in=sel.kitchens().exclude(country="PE").values("country")).order_by("code")],
+        "body": mark_safe(body),  # noqa: S308 - rendered by our template, which escapes what it shows
     })
 
 

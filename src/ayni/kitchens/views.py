@@ -55,13 +55,14 @@ def kitchen(request, org):
     today = timezone.localdate()
     months = recent_months(today)
     closes = {c.month: c for c in MonthClose.objects.filter(kitchen=org, month__in=months)}
+    totals = selectors.kitchen_months(org, months)
     context = {
         "org": org, "today": today,
         "today_report": DailyReport.objects.filter(kitchen=org, date=today).first(),
         "recent_reports": DailyReport.objects.filter(kitchen=org).order_by("-date")[:7],
         "stock": selectors.stock_of(org, today),
         "movements": StockMovement.objects.filter(kitchen=org).select_related("item", "count")[:15],
-        "months": [(m, selectors.kitchen_month(org, m), closes.get(m)) for m in months],
+        "months": [(m, totals[m], closes.get(m)) for m in months],
         "can_edit": request.scope.holds(Can.EDIT, org),
         "low_days": selectors.LOW_STOCK_DAYS,
     }

@@ -204,16 +204,19 @@ def organisations_of(person: Person, on: datetime.date | None = None) -> list[Or
     """Where she belongs now: current memberships, positions and open roll entries; if none,
     everywhere she ever belonged."""
     on = on or timezone.localdate()
-    now = Organisation.objects.filter(
-        Q(memberships__person=person, memberships__since__lte=on)
-        & (Q(memberships__until__isnull=True) | Q(memberships__until__gte=on))
-        | Q(positions__person=person, positions__starts_on__lte=on, positions__ends_on__gte=on)
-        | Q(roll_entries__person=person, roll_entries__until__isnull=True)
-    ).distinct()
-    orgs = list(now)
+    # One query per relation, joined by UNION: each starts from her rows by the person index.
+    # Asked as one filter OR-ing the three joins, both engines read every membership, position
+    # and roll entry of the country to find hers (the person page's 170 ms on SQLite, 1.9 s of
+    # queries on PostgreSQL under load: issue 22).
+    pks = Organisation.objects.order_by().values_list("pk", flat=True)
+    now = pks.filter(Q(memberships__person=person, memberships__since__lte=on)
+                     & (Q(memberships__until__isnull=True) | Q(memberships__until__gte=on))).union(
+        pks.filter(positions__person=person, positions__starts_on__lte=on, positions__ends_on__gte=on),
+        pks.filter(roll_entries__person=person, roll_entries__until__isnull=True))
+    orgs = list(Organisation.objects.filter(pk__in=now))
     if not orgs:
-        orgs = list(Organisation.objects.filter(
-            Q(memberships__person=person) | Q(positions__person=person) | Q(roll_entries__person=person)).distinct())
+        orgs = list(Organisation.objects.filter(pk__in=pks.filter(memberships__person=person).union(
+            pks.filter(positions__person=person), pks.filter(roll_entries__person=person))))
     return orgs
 
 
