@@ -8,6 +8,7 @@ from django.urls import reverse
 from ayni.economy import producers
 from ayni.evidence import panels
 from ayni.lib import pdf
+from tests.economy_helpers import SYSTEM
 from tests.test_economy_producers import buy, farmer
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +63,17 @@ def test_a_purchase_shows_on_the_next_view_of_a_dashboard_kept_in_the_cache(worl
     assert "30.0 %" in client.get(reverse("evidence:dashboard")).content.decode()
     buy(world, world.kitchen, farmer(world, "Juana Mamani", "REGAF-456"), 100)
     assert "65.0 %" in client.get(reverse("evidence:dashboard")).content.decode()
+
+
+def test_a_cancelled_purchase_leaves_the_next_view_of_the_pages_kept_in_the_cache(world, login):
+    """The dashboard and the national list are kept under the revision of the roll-up cells: a
+    cancellation moves it in its own transaction, so the next view no longer counts it."""
+    buy(world, world.kitchen, farmer(world, "Rosa Quispe", "REGAF-123"), 30)
+    wrong = buy(world, world.kitchen, farmer(world, "Mayorista SAC"), 70)
+    client = login(world.national)
+    assert "30.0 %" in client.get(reverse("evidence:dashboard")).content.decode()
+    assert "30.0 %" in client.get(reverse("economy:family_farming")).content.decode()
+    producers.cancel_purchase(scope=SYSTEM, purchase=wrong)
+    assert "100.0 %" in client.get(reverse("evidence:dashboard")).content.decode()
+    page = client.get(reverse("economy:family_farming")).content.decode()
+    assert "100.0 %" in page and "30.0 %" not in page

@@ -5,14 +5,21 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from ayni.accounts.scope import Scope
+from ayni.audit.models import AuditEntry
 from ayni.economy import producers
-from ayni.economy.models import Programme
+from ayni.economy.integrity import economy_violations
+from ayni.economy.models import Programme, Purchase, PurchaseRollup
 from ayni.geo.models import District
-from ayni.kitchens.models import FoodItem, MovementKind
+from ayni.kitchens import services as kitchens
+from ayni.kitchens.models import FoodItem, MovementKind, StockBalance, StockMovement
+from ayni.orgs.services import move_organisation
 from tests.economy_helpers import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +91,95 @@ def test_nearby_producers_of_what_the_kitchen_buys_most(world, login):
     assert all(p.name != "Lejana de Cusco" for p in rows[0]["producers"])
     page = login(world.leader).get(reverse("economy:nearby", kwargs={"pk": world.kitchen.pk})).content.decode()
     assert "Vecina del distrito" in page
+
+
+def shares_of(scope, year):
+    return sorted((s.municipality_code, s.programme, s.total, s.family) for s in
+                  producers.family_farm_shares(scope, year))
+
+
+def from_purchases(year):
+    """The share per municipality and programme recomputed from the purchases themselves."""
+    out = {}
+    for p in Purchase.objects.filter(on__year=year):
+        total, family = out.get((p.municipality_id, p.get_programme_display()), (0, 0))
+        out[(p.municipality_id, p.get_programme_display())] = (total + p.amount,
+                                                              family + (p.amount if p.family_farm else 0))
+    return sorted((m, prog, t, f) for (m, prog), (t, f) in out.items())
+
+
+def test_the_roll_up_follows_purchases_corrections_and_cancellations(world):
+    """The share is read from the roll-up kept in each purchase's transaction: after purchases, a
+    correction and cancellations it equals a recomputation from the purchases, for a national
+    reader (roll-up), a federation's coordinator (roll-up) and a kitchen's leader (purchases)."""
+    family, market = farmer(world, "Rosa Quispe", "REGAF-9"), farmer(world, "Mayorista SAC")
+    year = timezone.localdate().year
+    first = buy(world, world.kitchen, family, 40, on=datetime.date(year, 1, 10))
+    buy(world, world.kitchen, market, 60, on=datetime.date(year, 1, 20))
+    typo = buy(world, world.kitchen, market, 500, on=datetime.date(year, 2, 3))
+    other = buy(world, world.kitchen_other, family, 30, on=datetime.date(year, 1, 5), programme=Programme.PCA)
+    assert producers.rollup_violations() == []
+    assert PurchaseRollup.objects.get(path=world.kitchen.path[:16], month=datetime.date(year, 1, 1)).family == 4000
+
+    # The market's 500 soles were 50, and from the family farmer: the stock moves with it.
+    fixed = producers.correct_purchase(scope=SYSTEM, purchase=typo, producer=family, on=typo.on,
+                                       quantity=Decimal(50), unit_price=Decimal(1))
+    assert not Purchase.objects.filter(pk=typo.pk).exists() and fixed.family_farm and fixed.amount == 5000
+    assert fixed.movement.quantity == 50 and not StockMovement.objects.filter(pk=typo.movement_id).exists()
+    assert StockBalance.objects.get(kitchen=world.kitchen, item__code="papa").quantity == 40 + 60 + 50
+    producers.cancel_purchase(scope=SYSTEM, purchase=other)
+    with pytest.raises(ValidationError, match="ya fue anulada"):
+        producers.cancel_purchase(scope=SYSTEM, purchase=other)
+
+    assert shares_of(SYSTEM, year) == from_purchases(year) == [("150142", "Compra propia de la cocina", 15000, 9000)]
+    assert shares_of(Scope.for_user(world.coordinator), year) == from_purchases(year)
+    assert shares_of(Scope.for_user(world.leader), year) == from_purchases(year)
+    assert shares_of(Scope.for_user(world.coordinator_other), year) == []  # cancelled: no empty row left
+    assert producers.rollup_violations() == [] and economy_violations() == []
+    assert AuditEntry.objects.filter(action="producer.purchase.delete").count() == 2
+
+    producers.cancel_purchase(scope=SYSTEM, purchase=first)
+    assert shares_of(SYSTEM, year) == from_purchases(year) == [("150142", "Compra propia de la cocina", 11000, 5000)]
+    assert producers.rebuild_rollup() == 2 and producers.rollup_violations() == []
+
+
+def test_a_roll_up_out_of_step_with_the_purchases_is_reported(world):
+    buy(world, world.kitchen, farmer(world, "Rosa", "R-1"), 10)
+    PurchaseRollup.objects.update(family=F("family") + 1)
+    (problem,) = producers.rollup_violations()
+    assert "no coincide" in problem
+    PurchaseRollup.objects.all().delete()
+    assert any("faltan" in v for v in economy_violations())
+    producers.rebuild_rollup()
+    assert economy_violations() == []
+
+
+def test_a_purchase_in_a_closed_month_is_not_cancelled_by_half(world):
+    family = farmer(world, "Rosa", "R-1")
+    last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    p = buy(world, world.kitchen, family, 20, on=last_month)
+    kitchens.close_month(scope=SYSTEM, kitchen=world.kitchen, month=last_month)
+    with pytest.raises(ValidationError, match="cerrado"):
+        producers.cancel_purchase(scope=SYSTEM, purchase=p)
+    assert Purchase.objects.filter(pk=p.pk).exists() and StockMovement.objects.filter(pk=p.movement_id).exists()
+    assert shares_of(SYSTEM, last_month.year) == from_purchases(last_month.year) and producers.rollup_violations() == []
+
+
+def test_cancelling_needs_the_right_to_edit_the_buyer(world):
+    p = buy(world, world.kitchen, farmer(world, "Rosa", "R-1"), 20)
+    with pytest.raises(Http404):
+        producers.cancel_purchase(scope=Scope.for_user(world.leader_other), purchase=p)
+    assert Purchase.objects.filter(pk=p.pk).exists() and producers.rollup_violations() == []
+
+
+def test_the_roll_up_follows_a_kitchen_that_moves_to_another_federation(world):
+    """The roll-up is kept by the buyer's place in the tree: a kitchen moved from Lima to Cusco
+    takes its purchases along, and each coordinator sees the share of her own kitchens."""
+    year = timezone.localdate().year
+    buy(world, world.kitchen, farmer(world, "Rosa", "R-1"), 40, on=datetime.date(year, 1, 15))
+    lima, cusco = Scope.for_user(world.coordinator), Scope.for_user(world.coordinator_other)
+    assert [s.total for s in producers.family_farm_shares(lima, year)] == [4000]
+    move_organisation(scope=SYSTEM, organisation=world.kitchen, new_parent=world.santiago)
+    assert producers.family_farm_shares(lima, year) == []
+    assert [s.total for s in producers.family_farm_shares(cusco, year)] == [4000]
+    assert producers.rollup_violations() == []

@@ -11,8 +11,11 @@ class EconomyConfig(AppConfig):
         from ayni.capture.models import Inbound
         from ayni.economy import meeting, producers, texts
         from ayni.evidence import panels
+        from ayni.orgs.signals import subtree_moved
 
         texts.register_all()
+        # The purchases' roll-up is kept by the buyer's path: it follows a subtree that moves.
+        subtree_moved.connect(producers.follow_moved_subtree, dispatch_uid="economy-purchases-follow-move")
         # The treasurer's meeting sheet goes through capture's outbox: stored raw, applied once.
         inbound.register_handler(Inbound.Kind.SAVINGS_MEETING, meeting.apply_stored_sheet)
         context_processors.register_form("economy:meeting", kind="meeting", api="economy:sync", target="group")

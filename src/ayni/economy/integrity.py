@@ -2,7 +2,8 @@
 conserved in every cycle (what came in = what is in the box + what is on loan + what was paid
 out, none of them negative), a reversal is the exact opposite of the one entry it reverses, a
 loan's disbursement is its principal, and a share-out's stored sheet equals a recomputation from
-the ledger, to the céntimo. `economy_violations` is what `ayni check-integrity` runs."""
+the ledger, to the céntimo; and the purchases' roll-up equals a recomputation from the purchases.
+`economy_violations` is what `ayni check-integrity` runs."""
 
 from collections import defaultdict
 
@@ -116,7 +117,8 @@ def share_out_violations(cycle_ids=None, chunk: int = 500) -> list[str]:
 
 def economy_violations() -> list[str]:
     from ayni.economy.gardens import harvest_violations
+    from ayni.economy.producers import rollup_violations
     from ayni.economy.ventures import venture_violations
 
     return (conservation_violations() + reversal_violations() + loan_violations() + share_out_violations()
-            + harvest_violations() + venture_violations())
+            + harvest_violations() + venture_violations() + rollup_violations())

@@ -398,6 +398,28 @@ class Purchase(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="economy_purchase_positive")]
 
 
+
+class PurchaseRollup(models.Model):
+    """The purchases of one roll-up cell of buyers (`kitchens.summaries.rollup_path` of the
+    buyer's path), one municipality, one programme and one month: their total and the part from
+    family farming, in céntimos. Kept by the purchase services (`producers`) in the transaction
+    of each purchase, correction and cancellation, only with `F()` arithmetic; the share per
+    municipality and the dashboard's panel read these rows instead of every purchase, and
+    `ayni check-integrity` compares them with a recomputation from the purchases."""
+
+    path = models.CharField(max_length=255)
+    municipality = models.ForeignKey("geo.District", on_delete=models.PROTECT, related_name="+")
+    programme = models.CharField(max_length=8, choices=Programme.choices)
+    month = models.DateField()
+    purchases = models.IntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    family = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path", "municipality", "programme", "month"],
+                                               name="one_purchase_rollup_per_cell")]
+        indexes = [models.Index(fields=["month", "path"], name="economy_purchase_rollup_month")]
+
 # --- Ventures ----------------------------------------------------------------------------------
 
 class Venture(models.Model):

@@ -5,26 +5,30 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Substr, TruncMonth
 from django.http import Http404
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
-from ayni.economy.models import FamilyFarmTarget, Producer, Programme, Purchase
+from ayni.economy.models import FamilyFarmTarget, Producer, Programme, Purchase, PurchaseRollup
 from ayni.evidence import cache as page_cache
 from ayni.evidence.panels import Figure
 from ayni.geo.models import District
 from ayni.kitchens import services as kitchens
-from ayni.kitchens.models import FoodItem, MovementKind, StockMovement
+from ayni.kitchens.models import FiguresRevision, FoodItem, MovementKind, StockMovement, month_start
+from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH, rollup_path
+from ayni.lib.drawn import digest
 from ayni.orgs.models import Organisation
 
 
@@ -62,10 +66,138 @@ def record_purchase(*, scope: Scope, buyer: Organisation, producer: Producer | N
     purchase = Purchase.objects.create(buyer=buyer, programme=programme, municipality_id=buyer.district_id,
                                        producer=producer, family_farm=bool(producer and producer.is_family_farm),
                                        on=on, amount=amount, movement=movement)
+    _move_rollup(purchase, buyer.path, +1)
     record(scope=scope, action="producer.purchase", obj=purchase, org_path=buyer.path, after=snapshot(purchase))
-    # The family-farm share is on the dashboards kept in the cache: drawn afresh from the next view.
-    page_cache.invalidate(buyer)
     return purchase
+
+
+@transaction.atomic
+def cancel_purchase(*, scope: Scope, purchase: Purchase) -> None:
+    """Take back a purchase typed by mistake, with the stock movement it fed (refused, like any
+    change to the stock, in a month the kitchen has closed): its roll-up row moves back by the
+    same amount in the same transaction."""
+    buyer = purchase.buyer
+    scope.require(Can.EDIT, buyer)
+    try:  # locked: two phones cancelling the same purchase take it back once
+        purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    except Purchase.DoesNotExist:
+        raise ValidationError(_("Esta compra ya fue anulada.")) from None
+    movement = purchase.movement
+    record(scope=scope, action="producer.purchase.delete", obj=purchase, org_path=buyer.path,
+           before=snapshot(purchase))
+    _move_rollup(purchase, buyer.path, -1)
+    purchase.delete()
+    if movement is not None:
+        kitchens.delete_movement(scope=scope, movement=movement)
+
+
+@transaction.atomic
+def correct_purchase(*, scope: Scope, purchase: Purchase, producer: Producer | None, on: datetime.date,
+                     quantity: Decimal, unit_price: Decimal) -> Purchase:
+    """A purchase recorded wrongly (the seller, the day, the quantity or the price): taken back
+    and recorded again as it was, in one transaction, so the stock, the share and the roll-up
+    never show half of it."""
+    movement = purchase.movement
+    item = movement.item if movement is not None else None
+    party = movement.party if movement is not None and producer is None else ""
+    buyer, programme = purchase.buyer, purchase.programme
+    cancel_purchase(scope=scope, purchase=purchase)
+    return record_purchase(scope=scope, buyer=buyer, producer=producer, item=item, on=on, quantity=quantity,
+                           unit_price=unit_price, programme=programme, party=party)
+
+
+def _rollup_key(path: str, purchase: Purchase) -> dict:
+    return {"path": rollup_path(path), "municipality_id": purchase.municipality_id, "programme": purchase.programme,
+            "month": month_start(purchase.on)}
+
+
+def _move_rollup(purchase: Purchase, buyer_path: str, sign: int) -> None:
+    """Add (sign +1) or take back (-1) one purchase in its roll-up row, in the caller's
+    transaction: the row is created the first time (a savepoint catches the one another
+    transaction created meanwhile) and otherwise changed only with `F()`, never read and written
+    back, so two kitchens buying at once both count. The dashboards kept in the cache are drawn
+    afresh from the next view (`evidence.cache`)."""
+    _add_to_rollup(_rollup_key(buyer_path, purchase), {
+        "purchases": sign, "total": sign * purchase.amount, "family": sign * purchase.amount if purchase.family_farm
+        else 0})
+
+
+def _add_to_rollup(key: dict, delta: dict) -> None:
+    change = {f: F(f) + v for f, v in delta.items()}
+    page_cache.invalidate(key["path"])
+    if PurchaseRollup.objects.filter(**key).update(**change):
+        return
+    try:
+        with transaction.atomic():
+            PurchaseRollup.objects.create(**key, **delta)
+    except IntegrityError:
+        PurchaseRollup.objects.filter(**key).update(**change)
+
+
+def follow_moved_subtree(sender, organisation, old_path: str, new_path: str, **kwargs) -> None:
+    """A subtree moved (`orgs.signals.subtree_moved`, in the move's transaction): the purchases of
+    its buyers move from the roll-up cells they were filed under to the ones they are in now. A
+    buyer's old path is the old prefix and the same tail."""
+    if not (old_path and new_path) or old_path == new_path:
+        return
+    rows = (Purchase.objects.filter(buyer__path__startswith=new_path).annotate(month=TruncMonth("on"))
+            .values("buyer__path", "municipality_id", "programme", "month")
+            .annotate(n=Count("pk"), t=Sum("amount"), f=Sum("amount", filter=Q(family_farm=True))).order_by())
+    for r in rows:
+        was, now = rollup_path(old_path + r["buyer__path"][len(new_path):]), rollup_path(r["buyer__path"])
+        if was == now:
+            continue
+        rest = {"municipality_id": r["municipality_id"], "programme": r["programme"], "month": r["month"]}
+        moved = {"purchases": r["n"], "total": r["t"] or 0, "family": r["f"] or 0}
+        _add_to_rollup({"path": was, **rest}, {k: -v for k, v in moved.items()})
+        _add_to_rollup({"path": now, **rest}, moved)
+
+
+def recomputed_rollup() -> dict[tuple, tuple[int, int, int]]:
+    """The roll-up as the purchases say it should be: (path, municipality, programme, month) ->
+    (purchases, total, family). One grouped query."""
+    rows = (Purchase.objects.annotate(cell=Substr("buyer__path", 1, ROLLUP_PATH_LENGTH), month=TruncMonth("on"))
+            .values("cell", "municipality_id", "programme", "month")
+            .annotate(n=Count("pk"), t=Sum("amount"), f=Sum("amount", filter=Q(family_farm=True))).order_by())
+    return {(r["cell"], r["municipality_id"], r["programme"], r["month"]): (r["n"], r["t"] or 0, r["f"] or 0)
+            for r in rows}
+
+
+@transaction.atomic
+def rebuild_rollup() -> int:
+    """Write the roll-up again from the purchases (after a bulk load that went around the
+    services, or to repair it): every cell's revision moves, so no kept page shows the old one."""
+    PurchaseRollup.objects.all().delete()
+    rows = [PurchaseRollup(path=path, municipality_id=m, programme=prog, month=month, purchases=n, total=t, family=f)
+            for (path, m, prog, month), (n, t, f) in recomputed_rollup().items()]
+    PurchaseRollup.objects.bulk_create(rows, batch_size=2000)
+    for path in {r.path for r in rows}:
+        page_cache.invalidate(path)
+    return len(rows)
+
+
+def rollup_violations() -> list[str]:
+    """Every roll-up row equal to a recomputation from the purchases (for `ayni check-integrity`);
+    a row taken back to nothing by cancellations is equal to no purchases."""
+    expected = recomputed_rollup()
+    out = []
+    for row in PurchaseRollup.objects.values_list("path", "municipality_id", "programme", "month", "purchases",
+                                                  "total", "family").iterator(chunk_size=5000):
+        key, kept = row[:4], row[4:]
+        if expected.pop(key, (0, 0, 0)) != kept:
+            out.append(_("Compras de %(path)s en %(m)s, %(month)s: el acumulado no coincide con las compras.")
+                       % {"path": key[0], "m": key[1], "month": key[3].strftime("%m/%Y")})
+    out += [_("Compras de %(path)s en %(m)s, %(month)s: faltan en el acumulado.")
+            % {"path": key[0], "m": key[1], "month": key[3].strftime("%m/%Y")} for key in expected]
+    return out[:100]
+
+
+def _whole_cells(scope: Scope) -> bool:
+    """Whether every path the scope sees is a whole subtree no deeper than a roll-up row's path,
+    so that the roll-up rows it sees hold exactly the purchases of the buyers it sees."""
+    if scope.is_system or scope.is_platform_admin:
+        return True
+    return all(subtree and len(path) <= ROLLUP_PATH_LENGTH for path, subtree in scope.reach(Can.VIEW))
 
 
 def target_for(year: int, targets: dict[int, Decimal] | None = None) -> Decimal:
@@ -93,27 +225,58 @@ class Share:
         return self.family * 100 >= self.target * self.total
 
 
+def _grouped(qs: QuerySet, fields: tuple[str, ...], rollup: bool) -> QuerySet:
+    """Purchases or roll-up rows grouped by `fields`, with the total `t` and the part from
+    family farming `f`; groups with nothing left (cancelled purchases) are left out."""
+    if rollup:
+        sums = {"t": Sum("total"), "f": Sum("family")}
+    else:
+        sums = {"t": Sum("amount"), "f": Sum("amount", filter=Q(family_farm=True))}
+    return qs.values(*fields).annotate(**sums).filter(t__gt=0).order_by()
+
+
 def family_farm_shares(scope: Scope, year: int) -> list[Share]:
     """Per municipality and programme: purchases in the year, the part from family farming, the
-    target — of the purchases of buyers in the caller's sight. One grouped query."""
+    target — of the purchases of buyers in the caller's sight. One grouped query, on the roll-up
+    (a few rows per municipality and month) when the caller's sight is made of whole cells, on
+    the purchases of her few buyers otherwise.
+
+    The national list (some 3,700 rows) is the same for everyone who sees the same cells, so it
+    is kept in the cache under the revision of those cells (`kitchens.FiguresRevision`, which
+    every purchase, correction and cancellation moves in its own transaction, as
+    `evidence.cache` does for the dashboards): the next read after any of them computes it again."""
     targets = dict(FamilyFarmTarget.objects.values_list("year", "percent"))
+    rollup = _whole_cells(scope)
+    if not rollup:
+        return _shares(scope, year, targets, rollup)
+    revision = FiguresRevision.objects.filter(scope.q(Can.VIEW)).aggregate(cells=Count("pk"), n=Sum("n"))
+    reach = sorted(scope.reach(Can.VIEW)) if not scope.is_platform_admin else ["*"]
+    key = "economy:family-farm-shares:" + digest(get_language(), reach, year, sorted(targets.items()),
+                                                 revision["cells"], revision["n"])
+    shares = cache.get(key)
+    if shares is None:
+        shares = _shares(scope, year, targets, rollup)
+        cache.set(key, shares, page_cache.PAGE_TTL)
+    return shares
+
+
+def _shares(scope: Scope, year: int, targets: dict, rollup: bool) -> list[Share]:
     target = target_for(year, targets)
-    # A date range, not `on__year`, so that the (on, municipality, programme) index serves it.
-    rows = list(Purchase.objects.filter(scope.q(Can.VIEW, prefix="buyer__"), on__gte=datetime.date(year, 1, 1),
-                                        on__lt=datetime.date(year + 1, 1, 1))
-                .values("municipality_id", "programme")
-                .annotate(total=Sum("amount"), family=Sum("amount", filter=Q(family_farm=True)))
-                .order_by())
-    # Grouped by the district's id alone (no join in the grouping); its name read once after.
-    places = {pk: (name, code) for pk, name, code in District.objects.filter(
-        pk__in={r["municipality_id"] for r in rows}).values_list("pk", "name", "code")}
+    first, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+    if rollup:
+        qs = PurchaseRollup.objects.filter(scope.q(Can.VIEW), month__gte=first, month__lt=end)
+    else:  # a date range, not `on__year`, so that the (on, municipality, programme) index serves it
+        qs = Purchase.objects.filter(scope.q(Can.VIEW, prefix="buyer__"), on__gte=first, on__lt=end)
+    rows = list(_grouped(qs, ("municipality_id", "programme"), rollup).values_list(
+        "municipality_id", "programme", "t", "f"))
+    # The names of all districts in one read with no list of ids in it: a list of 1,900 ids in
+    # `pk__in` cost more to build than the grouped query itself.
+    places = dict(District.objects.values_list("pk", "name")) if rows else {}
     # Each label translated once (not once per row: that was most of the time), each name titled once.
     labels = {k: str(v) for k, v in Programme.choices}
-    places = {pk: (name.title(), code) for pk, (name, code) in places.items()}
-    shares = [Share(municipality=places[r["municipality_id"]][0],
-                    municipality_code=places[r["municipality_id"]][1],
-                    programme=labels.get(r["programme"], r["programme"]), total=r["total"] or 0,
-                    family=r["family"] or 0, target=target) for r in rows]
+    titled = {pk: places[pk].title() for pk in {r[0] for r in rows}}
+    shares = [Share(municipality=titled[m], municipality_code=m, programme=labels.get(prog, prog), total=t,
+                    family=f or 0, target=target) for m, prog, t, f in rows]
     return sorted(shares, key=lambda s: (s.municipality, s.programme))
 
 
@@ -179,15 +342,20 @@ def get_kitchen(scope: Scope, pk) -> Organisation:
 PANEL_KEY = "agricultura-familiar"
 
 
-def _in_selection(sel) -> QuerySet[Purchase]:
-    """The purchases of a dashboard selection: buyers in sight under its organisation, in its
-    place, in its months."""
+def _in_selection(sel, fields: tuple[str, ...], **annotations) -> QuerySet:
+    """The purchases of a dashboard selection (buyers in sight under its organisation, in its
+    place, in its months), grouped by `fields` with their total `t` and family part `f`: from
+    the roll-up rows when the selection is made of whole cells (`sel.uses_rollup`, as for the
+    kitchens' figures), from the purchases otherwise."""
     last = sel.last.replace(day=1)
     end = datetime.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
-    qs = Purchase.objects.filter(sel.on_path("buyer__"), on__gte=sel.first.replace(day=1), on__lt=end)
-    if sel.place is not None:
+    if sel.uses_rollup:
+        qs = PurchaseRollup.objects.filter(sel.on_path(), month__gte=sel.first.replace(day=1), month__lt=end)
+    else:
+        qs = Purchase.objects.filter(sel.on_path("buyer__"), on__gte=sel.first.replace(day=1), on__lt=end)
+    if sel.place is not None:  # the district's code is its id: no join
         qs = qs.filter(municipality__code__startswith=sel.place.code)
-    return qs
+    return _grouped(qs.annotate(**annotations), fields, sel.uses_rollup)
 
 
 def _pct(family: int, total: int) -> float | None:
@@ -197,15 +365,15 @@ def _pct(family: int, total: int) -> float | None:
 def panel_figure(sel):
     """The share of the selection's purchases from family farming, against the target of its last
     year, and the municipalities that buy most, each with its share (three queries)."""
-    rows = list(_in_selection(sel).values("municipality_id").annotate(
-        total=Sum("amount"), family=Sum("amount", filter=Q(family_farm=True))).order_by())
+    rows = [{"municipality_id": r["municipality_id"], "total": r["t"], "family": r["f"] or 0}
+            for r in _in_selection(sel, ("municipality_id",))]
     if not rows:
         return None
     target = target_for(sel.last.year)
-    total = sum(r["total"] or 0 for r in rows)
-    family = sum(r["family"] or 0 for r in rows)
-    meeting = sum(1 for r in rows if (r["family"] or 0) * 100 >= target * (r["total"] or 0))
-    top = sorted(rows, key=lambda r: -(r["total"] or 0))[:12]
+    total = sum(r["total"] for r in rows)
+    family = sum(r["family"] for r in rows)
+    meeting = sum(1 for r in rows if r["family"] * 100 >= target * r["total"])
+    top = sorted(rows, key=lambda r: -r["total"])[:12]
     names = dict(District.objects.filter(pk__in=[r["municipality_id"] for r in top]).values_list("pk", "name"))
     share = _pct(family, total)
     return Figure(
@@ -214,7 +382,7 @@ def panel_figure(sel):
         note=_("Meta de %(year)s (Ley 31071): %(target)s %%. La cumplen %(n)s de %(m)s municipalidades.")
         % {"year": sel.last.year, "target": floatformat(target, -2), "n": meeting, "m": len(rows)},
         bars_title=_("Compras a la agricultura familiar, por municipalidad (%)"),
-        bars=[(names.get(r["municipality_id"], r["municipality_id"]).title(), _pct(r["family"] or 0, r["total"]))
+        bars=[(names.get(r["municipality_id"], r["municipality_id"]).title(), _pct(r["family"], r["total"]))
               for r in top],
         bars_desc=_("Las municipalidades que más compran, con la parte de sus compras a la agricultura familiar."),
         unit=" %", decimals=1, link=reverse("economy:family_farming") + f"?anio={sel.last.year}")
@@ -222,6 +390,5 @@ def panel_figure(sel):
 
 def place_shares(sel, digits: int) -> dict[str, float | None]:
     """The share from family farming per department (2) or province (4) code: one grouped query."""
-    rows = (_in_selection(sel).annotate(place=Substr("municipality_id", 1, digits)).values("place")
-            .annotate(total=Sum("amount"), family=Sum("amount", filter=Q(family_farm=True))).order_by())
-    return {r["place"]: _pct(r["family"] or 0, r["total"] or 0) for r in rows}
+    rows = _in_selection(sel, ("place",), place=Substr("municipality_id", 1, digits))
+    return {r["place"]: _pct(r["f"] or 0, r["t"]) for r in rows}

@@ -38,7 +38,7 @@ CHECKS = [
     ("experiences: reviewed before published", memory.experience_violations),
     ("advocacy: stages and overdue commitments", advocacy.advocacy_violations),
     ("protection: every case key opens", protection.protection_violations),
-    ("savings groups: money conserved, share-outs recomputed", economy.economy_violations),
+    ("savings groups: money conserved, share-outs recomputed; purchases rolled up", economy.economy_violations),
     ("orphan rows", integrity.orphan_violations),
     ("leadership: completion = recount of attendance", leadership.check_completion),
     ("leadership: every credential verifies against its key", leadership.check_credentials),
