@@ -160,6 +160,7 @@ ACTION_LABELS = {
     "garden.harvest": gettext_lazy("Anotó una cosecha del biohuerto"),
     "producer.create": gettext_lazy("Registró a un productor"),
     "producer.purchase": gettext_lazy("Anotó una compra a un productor"),
+    "producer.purchase.delete": gettext_lazy("Anuló una compra a un productor"),
     "venture.create": gettext_lazy("Registró un emprendimiento"),
     "venture.member": gettext_lazy("Anotó a una socia en el emprendimiento"),
     "venture.month": gettext_lazy("Anotó las ventas y costos de un mes del emprendimiento"),
