@@ -323,8 +323,8 @@ def save_daily_report(*, scope: Scope, kitchen: Organisation, date: datetime.dat
         raise ReportConflict(_("Otra persona acaba de registrar el parte de este día. Vuelva a abrirlo."),
                              code="conflict") from exc
     after = {**change.after, "id": report.pk}  # a new day has its id only now
-    DailyReportRevision.objects.create(report=report, version=report.version, data=after,
-                                       saved_by=report.updated_by)
+    DailyReportRevision.objects.create(report=report, report_date=report.date, version=report.version,
+                                       data=after, saved_by=report.updated_by)
     _bump(summary, report_contribution(existing), report_contribution(report))
     record(scope=scope, action="kitchen.report", obj=report, org_path=kitchen.path, before=change.before,
            after=after)
@@ -368,8 +368,8 @@ def _write_reports(*, scope: Scope, kitchen: Organisation, changes: list[ReportC
         for data in (change.before, change.after):
             if "id" in data and data["id"] is None:
                 data["id"] = report.pk
-        revisions.append(DailyReportRevision(report=report, version=report.version, data=change.after,
-                                             saved_by=report.updated_by))
+        revisions.append(DailyReportRevision(report=report, report_date=report.date, version=report.version,
+                                             data=change.after, saved_by=report.updated_by))
         entries.append(audit_entry(scope=scope, action="kitchen.report", obj=report, org_path=kitchen.path,
                                    before=change.before, after=change.after))
     insert_rows(revisions)

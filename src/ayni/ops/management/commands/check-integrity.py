@@ -45,6 +45,7 @@ CHECKS = [
     ("leadership: every active signing key opens", leadership.check_signing_keys),
     ("ODK submissions: each instance applied once", reach.submission_violations),
     ("ODK daily reports answered 201: none left unsaved", reach.waiting_violations),
+    ("partitions: this month and the next", registry.partition_violations),
 ]
 
 
