@@ -216,11 +216,22 @@ def replayed(install: Install, timeout: float = 120) -> None:
     raise SystemExit("la réplica no alcanzó al primario a tiempo")
 
 
+def standby_transactions(replica_url: str) -> int:
+    """Transactions the standby has served on this database: the pages it answered."""
+    import psycopg
+
+    with psycopg.connect(replica_url, autocommit=True, connect_timeout=3) as conn:
+        return conn.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                            "WHERE datname = current_database()").fetchone()[0]
+
+
 def load_run(install: Install, *, users: int, seconds: int, think: float, workers: int, replica: bool) -> dict:
     install.env.pop("AYNI_REPLICA_URLS", None)
     replica_url = install.database_url.replace(":5432/", f":{REPLICA_PORT}/")
     if replica:
         install.env["AYNI_REPLICA_URLS"] = replica_url
+    # As deploy/ayni.env.example: kept connections, so each backend's CPU is sampled while it lives.
+    install.env["AYNI_CONN_MAX_AGE"] = "60"
     server = Gunicorn(install, workers=workers)
     server.start()
     sessions = {}
@@ -235,6 +246,7 @@ def load_run(install: Install, *, users: int, seconds: int, think: float, worker
     standby_cpu = PostgresBackendsCpu(install.admin_url.replace(":5432/", f":{REPLICA_PORT}/"), install.name)
     for sampler in (primary, standby_cpu):
         sampler.sample()
+    served0 = standby_transactions(replica_url)
     web0 = server_cpu_s(server)
     stop = threading.Event()
 
@@ -267,13 +279,14 @@ def load_run(install: Install, *, users: int, seconds: int, think: float, worker
         standby_cpu.sample()
         web = server_cpu_s(server) - web0
         server.stop()
+    served = standby_transactions(replica_url) - served0
     all_ms = stats.all_latencies()
     dashboards = stats.latency.get("tablero", []) + stats.latency.get("tablero cocinas", [])
     return {"requests": len(all_ms), "errors": sum(stats.errors.values()),
             "p95_ms": round(percentile(all_ms, 95)), "p50_ms": round(percentile(all_ms, 50)),
             "dashboard_p95_ms": round(percentile(dashboards, 95)), "dashboards": len(dashboards),
             "primary_cpu_s": round(primary.seconds(), 1), "standby_cpu_s": round(standby_cpu.seconds(), 1),
-            "web_cpu_s": round(web, 1),
+            "web_cpu_s": round(web, 1), "standby_transactions": served,
             "primary_cpu_ms_per_request": round(primary.seconds() * 1000 / max(1, len(all_ms)), 2),
             "requests_per_s": round(len(all_ms) / elapsed, 1)}
 
@@ -281,7 +294,11 @@ def load_run(install: Install, *, users: int, seconds: int, think: float, worker
 def failover_run(install: Install, *, requests: int, workers: int) -> dict:
     """The national board's dashboard read again and again (2 people at once) from the standby;
     halfway the standby dies. Every page must come back 200."""
-    install.env["AYNI_REPLICA_URLS"] = install.database_url.replace(":5432/", f":{REPLICA_PORT}/")
+    replica_url = install.database_url.replace(":5432/", f":{REPLICA_PORT}/")
+    install.env["AYNI_REPLICA_URLS"] = replica_url
+    install.env["AYNI_CONN_MAX_AGE"] = "60"
+    served0 = standby_transactions(replica_url)
+    served = [0]
     server = Gunicorn(install, workers=workers)
     server.start()
     before, after, errors = [], [], []
@@ -305,7 +322,8 @@ def failover_run(install: Install, *, requests: int, workers: int) -> dict:
                     done[0] += 1
                     n = done[0]
                 if n == requests // 2 and not killed.is_set():
-                    log("réplica detenida (pg_ctl -m immediate)")
+                    served[0] = standby_transactions(replica_url) - served0
+                    log(f"réplica detenida (pg_ctl -m immediate) tras servir {served[0]} transacciones")
                     standby("stop")
                     killed.set()
                 start = time.perf_counter()
@@ -330,7 +348,7 @@ def failover_run(install: Install, *, requests: int, workers: int) -> dict:
         server.stop()
         log("réplica: arrancando de nuevo")
         standby("start")
-    return {"requests": len(before) + len(after), "errors": len(errors),
+    return {"requests": len(before) + len(after), "errors": len(errors), "standby_transactions_before_kill": served[0],
             "p95_before_kill_ms": round(percentile(before, 95)), "p95_after_kill_ms": round(percentile(after, 95)),
             "p95_ms": round(percentile(before + after, 95))}
 
@@ -411,6 +429,8 @@ def main() -> None:
         "load_errors": primary and primary["errors"] + replica["errors"],
         "replica_killed_dashboard_p95_ms": result.get("replica_killed", {}).get("p95_ms"),
         "replica_killed_errors": result.get("replica_killed", {}).get("errors"),
+        "standby_transactions_with_replica": replica and replica["standby_transactions"],
+        "standby_transactions_primary_only": primary and primary["standby_transactions"],
         "load_average": round(os.getloadavg()[0], 1),
         "bench_cpu_s": round(time.process_time() - cpu0, 1),
     }
