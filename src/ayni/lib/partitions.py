@@ -218,10 +218,11 @@ def _referencing_keys(c, table: str) -> list[tuple[str, str, str]]:
     return c.fetchall()
 
 
-def ensure_partitions(*, today: datetime.date | None = None, ahead: int = 2) -> list[str]:
+def ensure_partitions(*, today: datetime.date | None = None, ahead: int = 2, back: int = 0) -> list[str]:
     """Create this month's and the next `ahead` months' partitions of every partitioned table,
     and a partition for each month that has rows waiting in the DEFAULT partition. Returns the
-    names created. Nothing on SQLite.
+    names created (`back` months before this one too: the demo's three years are written straight
+    into their months instead of the DEFAULT partition). Nothing on SQLite.
 
     Moving a referenced row (a report) from the DEFAULT partition to its month's is, for
     PostgreSQL 15, a delete the referencing revisions forbid even though the row lives on in the
@@ -231,7 +232,7 @@ def ensure_partitions(*, today: datetime.date | None = None, ahead: int = 2) -> 
     if connection.vendor != "postgresql":
         return []
     today = today or timezone.localdate()
-    ahead_months = {add_months(month_start(today), n) for n in range(ahead + 1)}
+    ahead_months = {add_months(month_start(today), n) for n in range(-max(0, back), ahead + 1)}
     created = []
     with transaction.atomic(), connection.cursor() as c:
         # Checks still deferred from this transaction's writes would forbid altering the tables.
