@@ -24,6 +24,7 @@ Ends with `RESULT {json}`.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -253,7 +254,10 @@ def load_run(install: Install, *, users: int, seconds: int, think: float, worker
     def sample():
         while not stop.wait(1.0):
             primary.sample()
-            standby_cpu.sample()
+            try:  # the standby is shared: another session's replica test may stop it for a while
+                standby_cpu.sample()
+            except OSError as exc:
+                log(f"réplica no responde: {exc}")
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
@@ -276,10 +280,14 @@ def load_run(install: Install, *, users: int, seconds: int, think: float, worker
         stop.set()
         thread.join()
         primary.sample()
-        standby_cpu.sample()
+        with contextlib.suppress(OSError):
+            standby_cpu.sample()
         web = server_cpu_s(server) - web0
         server.stop()
-    served = standby_transactions(replica_url) - served0
+    try:
+        served = standby_transactions(replica_url) - served0
+    except OSError:
+        served = None  # the standby was stopped by someone else meanwhile
     all_ms = stats.all_latencies()
     dashboards = stats.latency.get("tablero", []) + stats.latency.get("tablero cocinas", [])
     return {"requests": len(all_ms), "errors": sum(stats.errors.values()),
@@ -399,10 +407,13 @@ def main() -> None:
             result["sizes"] = sizes(install)
             replayed(install)
             for where in ("primary", "replica"):
+                standby("start")
+                replayed(install)
                 log(f"carga: {args.users} personas {args.seconds} s, tableros en {where}")
                 result[f"load_{where}"] = load_run(install, users=args.users, seconds=args.seconds, think=args.think,
                                                    workers=args.workers, replica=where == "replica")
                 log(json.dumps(result[f"load_{where}"]))
+            standby("start")
             replayed(install)
             result["replica_killed"] = failover_run(install, requests=args.failover_requests, workers=args.workers)
         finally:
