@@ -14,7 +14,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -277,6 +277,21 @@ def audit_violations() -> list[str]:
         for pk in query.values_list("pk", flat=True).iterator(chunk_size=5000):
             if str(pk) not in audited:
                 out.append(message % {"pk": pk})
+    return out
+
+
+def partition_violations() -> list[str]:
+    """On PostgreSQL, this month's and next month's partitions of every partitioned table exist
+    (`ayni runperiodic` creates them ahead; a missing one means the nightly job is not running, and
+    the month's rows would pile up in the DEFAULT partition). On every engine, each revision's
+    copied day is its report's (PostgreSQL's foreign key holds it; SQLite has only this check)."""
+    from ayni.lib import partitions
+
+    out = [_("falta la partición %(name)s (ejecute «ayni partitions ensure»)") % {"name": name}
+           for name in partitions.missing_partitions()]
+    wrong = (DailyReportRevision.objects.exclude(report_date=F("report__date"))
+             .values_list("pk", flat=True).order_by("pk")[:20])
+    out += [_("revisión de parte diario %(pk)s: su fecha no es la de su parte") % {"pk": pk} for pk in wrong]
     return out
 
 
