@@ -36,6 +36,7 @@ from ayni.audit.services import record, snapshot
 from ayni.governance.models import DuesExemption, DuesMonth, DuesPayment, DuesRule, Motion, StatuteRule
 from ayni.governance.rules import rule_for
 from ayni.kitchens.services import NeedsConfirmation, Unusual
+from ayni.lib.identity import parse_identity
 from ayni.orgs.models import PATH_STEP, Organisation
 from ayni.people.models import Membership, Person, Position
 
@@ -429,10 +430,18 @@ def treasuries_of_phone(phone: str, on: datetime.date | None = None) -> list[Org
 
 
 def socias_matching(organisation: Organisation, digits: str, on: datetime.date) -> list[Person]:
-    """Current socias of the organisation whose DNI is `digits`, or ends with them (4 to 7)."""
+    """Current socias of the organisation whose DNI is `digits`, or ends with them (4 to 7). In
+    another country the number is read with its rules (a Bolivian CI of 7 digits is whole, stored
+    `BO-…`), and its last digits match too."""
     current = Membership.objects.filter(organisation=organisation, since__lte=on).filter(
         Q(until__isnull=True) | Q(until__gte=on)).values("person")
     people = Person.objects.filter(pk__in=current)
+    if organisation.country != "PE":
+        try:
+            whole = Q(dni=parse_identity(digits, organisation.country).number)
+        except ValidationError:
+            whole = Q(pk__in=[])
+        return list(people.filter(whole | Q(dni__endswith=f"{digits}")).order_by("pk")[:5])
     people = people.filter(dni=digits) if len(digits) == 8 else people.filter(dni__endswith=digits)
     return list(people.order_by("pk")[:5])
 

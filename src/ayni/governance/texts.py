@@ -40,6 +40,7 @@ from ayni.capture.models import Inbound
 from ayni.governance import dues, selectors, services
 from ayni.governance.models import Assembly, Choice, Motion
 from ayni.kitchens.services import NeedsConfirmation
+from ayni.lib.identity import document_name
 from ayni.lib.text import fold
 
 VOTE_WORDS = frozenset({"v", "voto", "vota", "votar", "votay", "akllay"})
@@ -295,7 +296,8 @@ def dues_by_text(inbound: Inbound, args: list[str]) -> str:
     scope = Scope.system(_("cuota por mensaje de texto"))
     if len(args) == 2:
         digits = args[0]
-        if not digits.isdigit() or not 4 <= len(digits) <= 8:
+        # Up to 11 digits: a Brazilian CPF; Peru's 8 are checked once her organisation is known.
+        if not digits.isdigit() or not 4 <= len(digits) <= 11:
             raise Refused(_("No entendí el DNI «%(word)s»: escriba el DNI de la socia o sus 4 últimas cifras. %(help)s")
                           % {"word": digits[:12].upper(), "help": _dues_help()})
         treasuries = dues.treasuries_of_phone(inbound.phone, today)
@@ -305,9 +307,19 @@ def dues_by_text(inbound: Inbound, args: list[str]) -> str:
         if len(treasuries) > 1:
             raise Refused(_("Usted es tesorera de varias organizaciones: anote el pago en la página de Ayni."))
         organisation = treasuries[0]
+        if organisation.country == "PE" and len(digits) > 8:
+            raise Refused(_("No entendí el DNI «%(word)s»: escriba el DNI de la socia o sus 4 últimas cifras. %(help)s")
+                          % {"word": digits[:12].upper(), "help": _dues_help()})
         found = dues.socias_matching(organisation, digits, today)
+        if not found and organisation.country != "PE":
+            raise Refused(_("No hay socia de %(org)s con %(document)s %(number)s.")
+                          % {"org": organisation.name, "document": document_name(organisation.country),
+                             "number": digits})
         if not found:
             raise Refused(_("No hay socia de %(org)s con DNI %(dni)s.") % {"org": organisation.name, "dni": digits})
+        if len(found) > 1 and organisation.country != "PE":
+            raise Refused(_("Hay varias socias cuyo número de %(document)s termina en %(number)s: escriba el número "
+                            "completo.") % {"document": document_name(organisation.country), "number": digits})
         if len(found) > 1:
             raise Refused(_("Hay varias socias con DNI terminado en %(dni)s: escriba el DNI completo.")
                           % {"dni": digits})

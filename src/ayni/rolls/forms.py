@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ayni.lib.forms import DateField
-from ayni.people.forms import DniField
+from ayni.people.forms import DniField, use_country
 from ayni.people.models import Person
 from ayni.rolls.models import Category, ConsentMethod, ExitReason, Ration
 
@@ -58,6 +58,10 @@ class AddToRollForm(EntryFieldsMixin, forms.Form):
     field_order = ["dni", "given_names", "paternal_surname", "maternal_surname", "birth_date", "sex", "category",
                    "ration", "social_case_reason", "household_head", "since", "consent_method", "consent_witness",
                    "consent_on", "notes"]
+
+    def __init__(self, *args, country: str = "PE", **kwargs):
+        super().__init__(*args, **kwargs)
+        use_country(self, country)  # the kitchen's country: a Bolivian kitchen asks for the CI
 
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")

@@ -65,7 +65,8 @@ def add(request, org):
     whether she is the same as a similar person already on a roll in the user's scope."""
     today = timezone.localdate()
     form = AddToRollForm(request.POST or None, heads=selectors.household_heads(org), initial={
-        "since": today, "consent_on": today, "category": selectors.likely_category(request.scope, org, today)})
+        "since": today, "consent_on": today, "category": selectors.likely_category(request.scope, org, today)},
+        country=org.country)
     candidates = []
 
     def register(data):
