@@ -17,7 +17,7 @@ from ayni.geo.models import Area, District
 from ayni.geo.packs import load_pack
 from ayni.governance import dues, elections, services
 from ayni.governance.models import DuesPayment, Elector
-from ayni.lib.identity import parse_identity, relabel
+from ayni.lib.identity import labelled, parse_identity, relabel
 from ayni.orgs.models import Organisation
 from ayni.orgs.services import create_organisation, move_organisation, update_organisation
 from ayni.people.models import Person, PositionKind
@@ -74,6 +74,7 @@ def test_a_dash_before_one_letter_is_a_dni_check_not_a_bolivian_complement():
         parse_identity("12345678-E", "BO")  # E is the check letter of DNI 12345678
     assert relabel("DNI de la delegada", "BO") == "Cédula de identidad de la delegada"
     assert relabel("DNI de la delegada", "PE") == "DNI de la delegada"
+    assert labelled("BO-4870123") == "cédula de identidad 4870123" and labelled("45678912") == "DNI 45678912"
 
 
 # --- The roll ------------------------------------------------------------------------------------------
@@ -112,6 +113,8 @@ def test_the_roll_form_of_a_bolivian_kitchen_asks_for_the_ci(bolivia, login):
     assert refused.status_code == 200 and NOT_A_CI in refused.content.decode()
     assert client.post(url, {**post, "dni": "6123456-1A"}).status_code == 302
     assert RollEntry.objects.get(kitchen=bolivia.bo_kitchen).person.dni == "BO-6123456-1A"
+    found = client.get(reverse("rolls:roll", args=[bolivia.bo_kitchen.pk]), {"q": "61234"}).content.decode()
+    assert "Nombre o cédula de identidad" in found and "Sabina Quispe" in found
     # Lima's form is the DNI's, unchanged.
     assert "DNI (si tiene)" in client.get(reverse("rolls:add", args=[bolivia.kitchen.pk])).content.decode()
 

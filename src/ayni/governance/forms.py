@@ -10,7 +10,7 @@ from ayni.governance.models import Assembly, DecisionKind, DuesRule, Motion, Sta
 from ayni.governance.services import RULE_FIELDS
 from ayni.kitchens.forms import ConfirmableForm
 from ayni.lib.forms import DateField
-from ayni.lib.identity import parse_identity, relabel
+from ayni.lib.identity import labelled, parse_identity, relabel
 from ayni.lib.identity import scheme as identity_scheme
 
 
@@ -123,7 +123,7 @@ class _WithPeopleAndMotions(forms.Form):
         super().__init__(*args, **kwargs)
         if "person" in self.fields:
             self.fields["person"].queryset = people
-            self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · DNI {p.dni or '—'}"
+            self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · {labelled(p.dni)}"
         if "motion" in self.fields:
             self.fields["motion"].queryset = motions
             self.fields["motion"].label_from_instance = lambda m: _("Moción %(n)s (%(day)s): %(text)s") % {
@@ -155,7 +155,7 @@ class PaymentForm(ConfirmableForm):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · DNI {p.dni or '—'}"
+        self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · {labelled(p.dni)}"
 
 
 class AnnulForm(forms.Form):

@@ -230,3 +230,9 @@ def number_prefixes(digits: str) -> list[str]:
     """How a number starting with `digits` begins when stored, in every country: bare for Peru,
     `BO-…`, `EC-…` for the others; a search by digits looks for each."""
     return [digits] + [f"{code}-{digits}" for code in SCHEMES if code != "PE"]
+
+
+def labelled(stored: str | None) -> str:
+    """A stored number with its document's name, for a list of people: "DNI 45678912",
+    "cédula de identidad 4870123"; "DNI —" for none."""
+    return f"{document_name(country_of_number(stored))} {shown(stored) or '—'}"

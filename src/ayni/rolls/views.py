@@ -28,7 +28,7 @@ from ayni.rolls.tasks import find_duplicates
 @requires_kitchen(Can.VIEW_PERSONAL)
 def roll(request, org):
     """A kitchen's roll: search, filters, and the counts by category and ration type."""
-    form = RollFilterForm(request.GET or None)
+    form = RollFilterForm(request.GET or None, country=org.country)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.roll_entries(
         request.scope, org, text=filters.get("q", ""),
