@@ -18,6 +18,7 @@ from ayni.geo.packs import load_pack
 from ayni.governance import dues, elections, services
 from ayni.governance.models import DuesPayment, Elector
 from ayni.lib.identity import labelled, parse_identity, relabel
+from ayni.ops.integrity import country_violations
 from ayni.orgs.models import Organisation
 from ayni.orgs.services import create_organisation, move_organisation, update_organisation
 from ayni.people.models import Person, PositionKind
@@ -357,3 +358,13 @@ def test_places_and_countries_that_do_not_fit_are_refused(bolivia):
     with pytest.raises(ValidationError, match="son del mismo país"):
         move_organisation(scope=SYSTEM, organisation=bolivia.bo_kitchen, new_parent=bolivia.ves)
     assert Person.objects.get(pk=bolivia.bo_socia.pk).dni == "BO-4870123"
+
+
+def test_check_integrity_names_an_organisation_out_of_its_countrys_terms(bolivia):
+    assert country_violations() == []
+    Organisation.objects.filter(pk=bolivia.bo_kitchen.pk).update(country="PE")
+    Organisation.objects.filter(pk=bolivia.olla.pk).update(area=Area.objects.get(country_id="BO", code="020105"))
+    found = " ".join(country_violations())
+    assert f"organización {bolivia.bo_kitchen.pk}: es de PE y su lugar es de BO" in found
+    assert f"organización {bolivia.bo_kitchen.pk}: es de PE y su organización superior de BO" in found
+    assert f"organización {bolivia.olla.pk}: de PE, con el lugar de otro país" in found
