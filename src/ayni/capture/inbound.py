@@ -154,7 +154,7 @@ def _apply_movement(inbound: Inbound, scope: Scope) -> dict:
 
 
 def _apply_roll_entry(inbound: Inbound, scope: Scope) -> dict:
-    form = AddToRollForm(fields_of(inbound))
+    form = AddToRollForm(fields_of(inbound), country=inbound.kitchen.country)
     if not form.is_valid():
         raise ValidationError(error_messages(form.errors))
     fields = form.person_fields()

@@ -36,6 +36,7 @@ from ayni.audit.services import entry, record, record_many, snapshot
 from ayni.governance.models import DuesExemption, DuesMonth, DuesPayment, DuesRule, Motion, StatuteRule
 from ayni.governance.rules import rule_for
 from ayni.kitchens.services import NeedsConfirmation, Unusual
+from ayni.lib.identity import parse_identity
 from ayni.orgs.models import PATH_STEP, Organisation
 from ayni.people.models import Membership, Person, Position
 
@@ -513,10 +514,18 @@ def treasuries_of_phone(phone: str, on: datetime.date | None = None) -> list[Org
 
 
 def socias_matching(organisation: Organisation, digits: str, on: datetime.date) -> list[Person]:
-    """Current socias of the organisation whose DNI is `digits`, or ends with them (4 to 7)."""
+    """Current socias of the organisation whose DNI is `digits`, or ends with them (4 to 7). In
+    another country the number is read with its rules (a Bolivian CI of 7 digits is whole, stored
+    `BO-…`), and its last digits match too."""
     current = Membership.objects.filter(organisation=organisation, since__lte=on).filter(
         Q(until__isnull=True) | Q(until__gte=on)).values("person")
     people = Person.objects.filter(pk__in=current)
+    if organisation.country != "PE":
+        try:
+            whole = Q(dni=parse_identity(digits, organisation.country).number)
+        except ValidationError:
+            whole = Q(pk__in=[])
+        return list(people.filter(whole | Q(dni__endswith=f"{digits}")).order_by("pk")[:5])
     people = people.filter(dni=digits) if len(digits) == 8 else people.filter(dni__endswith=digits)
     return list(people.order_by("pk")[:5])
 
@@ -566,10 +575,17 @@ def treasuries_of_phones(asks) -> dict[tuple[str, datetime.date], list[Organisat
     return found
 
 
-def socias_matching_many(asks) -> dict[tuple[int, str, datetime.date], list[Person]]:
-    """`socias_matching` for many (organisation id, digits, day) at once, in one query."""
+def socias_matching_many(asks, organisations: dict[int, Organisation]) -> dict[tuple[int, str, datetime.date],
+                                                                             list[Person]]:
+    """`socias_matching` for many (organisation id, digits, day) at once: one query for Peru's
+    organisations; another country's number is read with its own rules, one ask at a time (a few
+    federations abroad, not the national batch)."""
     asks = set(asks)
     found: dict[tuple[int, str, datetime.date], list[Person]] = {ask: [] for ask in asks}
+    abroad = {ask for ask in asks if organisations[ask[0]].country != "PE"}
+    for org, digits, day in abroad:
+        found[(org, digits, day)] = socias_matching(organisations[org], digits, day)
+    asks -= abroad
     if not asks:
         return found
     days = [day for _org, _digits, day in asks]

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from ayni.governance.models import Assembly, DecisionKind, DuesRule, Motion, StatuteRule
 from ayni.governance.services import RULE_FIELDS
 from ayni.kitchens.forms import ConfirmableForm
-from ayni.lib.dni import parse_dni
 from ayni.lib.forms import DateField
+from ayni.lib.identity import labelled, parse_identity, relabel
+from ayni.lib.identity import scheme as identity_scheme
 
 
 class TimeInput(forms.TimeInput):
@@ -80,14 +81,16 @@ class ProxyForm(forms.Form):
 
 class DelegateForm(forms.Form):
     member_org = forms.ModelChoiceField(label=_("Organización integrante"), queryset=None)
-    dni = forms.CharField(label=_("DNI de la delegada"), max_length=12)
+    dni = forms.CharField(label=_("DNI de la delegada"), max_length=20)
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args, members, country: str = "PE", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member_org"].queryset = members
+        self.country = country  # the assembly's organisation's: its delegates' numbers are of its country
+        _name_document(self.fields["dni"], country)
 
     def clean_dni(self):
-        return parse_dni(self.cleaned_data["dni"]).number
+        return parse_identity(self.cleaned_data["dni"], self.country).number
 
 
 class VoteForm(forms.Form):
@@ -120,7 +123,7 @@ class _WithPeopleAndMotions(forms.Form):
         super().__init__(*args, **kwargs)
         if "person" in self.fields:
             self.fields["person"].queryset = people
-            self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · DNI {p.dni or '—'}"
+            self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · {labelled(p.dni)}"
         if "motion" in self.fields:
             self.fields["motion"].queryset = motions
             self.fields["motion"].label_from_instance = lambda m: _("Moción %(n)s (%(day)s): %(text)s") % {
@@ -152,7 +155,7 @@ class PaymentForm(ConfirmableForm):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · DNI {p.dni or '—'}"
+        self.fields["person"].label_from_instance = lambda p: f"{p.full_name} · {labelled(p.dni)}"
 
 
 class AnnulForm(forms.Form):
@@ -162,18 +165,36 @@ class AnnulForm(forms.Form):
 # --- Board elections ---------------------------------------------------------------------------------
 
 def _dni(label, required=False):
-    return forms.CharField(label=label, max_length=12, required=required)
+    return forms.CharField(label=label, max_length=20, required=required)
+
+
+def _name_document(field: forms.Field, country: str) -> None:
+    """An identity field of `country`'s organisation: its document's name and how it is written."""
+    if country != "PE":
+        field.label = relabel(field.label, country)
+        field.help_text = identity_scheme(country).help_text
 
 
 class _DniForm(forms.Form):
-    """DNI fields parsed here; who holds each is the view's scoped lookup."""
+    """Identity number fields (`dni_…`), parsed with the organisation's country's rules
+    (lib/identity.py); who holds each is the view's scoped lookup."""
+
+    def __init__(self, *args, country: str = "PE", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country = country
+        self.name_documents()
+
+    def name_documents(self) -> None:
+        for name, field in self.fields.items():
+            if name.startswith("dni_"):
+                _name_document(field, self.country)
 
     def clean(self):
         data = super().clean()
         for name, value in list(data.items()):
             if name.startswith("dni_") and value:
                 try:
-                    data[name] = parse_dni(value).number
+                    data[name] = parse_identity(value, self.country).number
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
         return data
@@ -208,6 +229,7 @@ class SlateForm(_DniForm):
         for kind in self.kinds:
             self.fields[f"dni_{kind.code}"] = _dni(_("DNI de la candidata a %(kind)s") % {"kind": kind.name.lower()},
                                                    required=kind.code == "presidenta")
+        self.name_documents()  # the candidates' fields, added after the base class named the rest
 class ActaForm(forms.Form):
     """The secretary's part of the acta: a debate summary per agenda point (`debate-<item id>`),
     other observations, and the earlier acta this one corrects."""

@@ -42,6 +42,7 @@ from ayni.capture.models import Inbound
 from ayni.governance import dues, selectors, services
 from ayni.governance.models import Assembly, Choice, DuesPayment, Elector, Motion
 from ayni.kitchens.services import NeedsConfirmation
+from ayni.lib.identity import document_name
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import Person
@@ -327,7 +328,8 @@ def _read_dues_text(inbound: Inbound, args: list[str]) -> tuple[str | None, Deci
     if len(args) == 1:
         return None, amount, confirm
     digits = args[0]
-    if not digits.isdigit() or not 4 <= len(digits) <= 8:
+    # Up to 11 digits: a Brazilian CPF; Peru's 8 are checked once her organisation is known.
+    if not digits.isdigit() or not 4 <= len(digits) <= 11:
         raise Refused(_("No entendí el DNI «%(word)s»: escriba el DNI de la socia o sus 4 últimas cifras. %(help)s")
                       % {"word": digits[:12].upper(), "help": _dues_help()})
     return digits, amount, confirm
@@ -372,6 +374,9 @@ def dues_by_texts(items: list[tuple[Inbound, list[str]]]) -> list[str | Exceptio
                                     "su propio pago escriba Q y el monto: Q 5."))
                 if len(orgs) > 1:
                     raise Refused(_("Usted es tesorera de varias organizaciones: anote el pago en la página de Ayni."))
+                if orgs[0].country == "PE" and len(digits) > 8:
+                    raise Refused(_("No entendí el DNI «%(word)s»: escriba el DNI de la socia o sus 4 últimas cifras. "
+                                    "%(help)s") % {"word": digits[:12].upper(), "help": _dues_help()})
                 matching_asks[n] = (orgs[0].pk, digits, day)
                 continue
             theirs = people.get(phone[n], [])
@@ -386,13 +391,23 @@ def dues_by_texts(items: list[tuple[Inbound, list[str]]]) -> list[str | Exceptio
             payers[n] = (organisation, memberships[0].person, organisation not in orgs)
         except Refused as exc:
             results[n] = exc
-    found = dues.socias_matching_many(matching_asks.values())
+    asked_in = {n: treasuries[(phone[n], read[n][3])][0] for n in matching_asks}
+    found = dues.socias_matching_many(matching_asks.values(), {org.pk: org for org in asked_in.values()})
     for n, ask in matching_asks.items():
-        organisation = treasuries[(phone[n], read[n][3])][0]
+        organisation = asked_in[n]
         matches = found[ask]
-        if not matches:
+        abroad = organisation.country != "PE"
+        if not matches and abroad:
+            results[n] = Refused(_("No hay socia de %(org)s con %(document)s %(number)s.")
+                                 % {"org": organisation.name, "document": document_name(organisation.country),
+                                    "number": ask[1]})
+        elif not matches:
             results[n] = Refused(_("No hay socia de %(org)s con DNI %(dni)s.") % {"org": organisation.name,
                                                                                   "dni": ask[1]})
+        elif len(matches) > 1 and abroad:
+            results[n] = Refused(_("Hay varias socias cuyo número de %(document)s termina en %(number)s: escriba el "
+                                   "número completo.") % {"document": document_name(organisation.country),
+                                                          "number": ask[1]})
         elif len(matches) > 1:
             results[n] = Refused(_("Hay varias socias con DNI terminado en %(dni)s: escriba el DNI completo.")
                                  % {"dni": ask[1]})

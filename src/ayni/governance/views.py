@@ -46,6 +46,7 @@ from ayni.governance.models import (
 )
 from ayni.governance.rules import rule_for
 from ayni.lib.forms import apply_validation_error
+from ayni.lib.identity import document_name, shown
 from ayni.lib.views import button, form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import scope_roots
@@ -204,12 +205,13 @@ def delegate(request, org, assembly):
     assembly = selectors.get_assembly(request.scope, org, assembly)
     if not assembly.by_delegates:
         raise Http404
-    form = DelegateForm(request.POST or None, members=services.member_organisations(org))
+    form = DelegateForm(request.POST or None, members=services.member_organisations(org), country=org.country)
 
     def accredit(data):
         person = find_by_dni(request.scope, data["dni"]).person
         if person is None:
-            raise ValidationError({"dni": _("No hay una persona con ese DNI a su alcance.")})
+            raise ValidationError({"dni": _("No hay una persona con ese DNI a su alcance.") if org.country == "PE"
+                                   else _not_in_sight(data["dni"], org.country)})
         return services.accredit_delegate(scope=request.scope, assembly=assembly, member_org=data["member_org"],
                                           person=person)
 
@@ -442,8 +444,15 @@ def dues_annul(request, org, payment):
 
 # --- Board elections -------------------------------------------------------------------------------
 
-def _people_by_dni(scope, data: dict, fields) -> dict[str, Person]:
-    """The person each DNI field names, found in the caller's sight, or a field error."""
+def _not_in_sight(number: str, country: str) -> str:
+    """Nobody the user may see holds this number of another country than Peru (Peru's message
+    names the DNI, as it always did)."""
+    return _("No hay una persona con %(document)s %(number)s a su alcance.") % {
+        "document": document_name(country), "number": shown(number)}
+
+
+def _people_by_dni(scope, data: dict, fields, country: str = "PE") -> dict[str, Person]:
+    """The person each identity number field names, found in the caller's sight, or a field error."""
     found, errors = {}, {}
     for name in fields:
         dni = data.get(name)
@@ -451,7 +460,8 @@ def _people_by_dni(scope, data: dict, fields) -> dict[str, Person]:
             continue
         person = find_by_dni(scope, dni).person
         if person is None:
-            errors[name] = _("No hay una persona con el DNI %(dni)s a su alcance.") % {"dni": dni}
+            errors[name] = (_("No hay una persona con el DNI %(dni)s a su alcance.") % {"dni": dni}
+                            if country == "PE" else _not_in_sight(dni, country))
         else:
             found[name] = person
     if errors:
@@ -470,10 +480,11 @@ def elections_page(request, org):
 @require_http_methods(["GET", "POST"])
 @requires(Can.EDIT, on="pk")
 def election_new(request, org):
-    form = ElectionForm(request.POST or None, items=elections.open_assemblies_for_election(request.scope, org))
+    form = ElectionForm(request.POST or None, items=elections.open_assemblies_for_election(request.scope, org),
+                        country=org.country)
 
     def call(data):
-        people = _people_by_dni(request.scope, data, [n for n, _label in COMMITTEE_ROLES])
+        people = _people_by_dni(request.scope, data, [n for n, _label in COMMITTEE_ROLES], org.country)
         committee = [(people[n], str(label)) for n, label in COMMITTEE_ROLES if n in people]
         return elections.call_election(scope=request.scope, item=data["item"], term_starts=data["term_starts"],
                                        term_ends=data["term_ends"], committee=committee)
@@ -509,10 +520,10 @@ def _board_kinds():
 @requires(Can.EDIT, on="pk")
 def slate_add(request, org, election):
     election = elections.get_election(request.scope, org, election)
-    form = SlateForm(request.POST or None, kinds=_board_kinds())
+    form = SlateForm(request.POST or None, kinds=_board_kinds(), country=org.country)
 
     def register(data):
-        people = _people_by_dni(request.scope, data, [f"dni_{k.code}" for k in form.kinds])
+        people = _people_by_dni(request.scope, data, [f"dni_{k.code}" for k in form.kinds], org.country)
         candidates = [(k, people[f"dni_{k.code}"]) for k in form.kinds if f"dni_{k.code}" in people]
         return elections.register_slate(scope=request.scope, election=election, name=data["name"],
                                         candidates=candidates)

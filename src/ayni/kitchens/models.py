@@ -105,6 +105,10 @@ class DailyReportRevision(models.Model):
     """A report as it was after each save: the day's history."""
 
     report = models.ForeignKey(DailyReport, on_delete=models.CASCADE, related_name="revisions")
+    # The report's day, copied: on PostgreSQL both tables are partitioned by month of it
+    # (lib/partitions.py), and the foreign key (report, report_date) → report (id, date) that the
+    # migration adds there keeps it equal to the report's.
+    report_date = models.DateField(editable=False)
     version = models.PositiveIntegerField()
     data = models.JSONField(default=dict)
     saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -352,8 +352,8 @@ def _write_reports(saved: list[_Saved]) -> None:
         for data in (s.change.before, s.change.after):
             if "id" in data and data["id"] is None:
                 data["id"] = report.pk
-        revisions.append(DailyReportRevision(report=report, version=report.version, data=s.change.after,
-                                             saved_by=report.updated_by))
+        revisions.append(DailyReportRevision(report=report, report_date=report.date, version=report.version,
+                                             data=s.change.after, saved_by=report.updated_by))
         entries.append(audit_entry(scope=s.scope, action="kitchen.report", obj=report, org_path=s.kitchen.path,
                                    before=s.change.before, after=s.change.after))
     insert_rows(revisions)

@@ -56,13 +56,22 @@ def _pe(raw: str) -> tuple[str, str, bool]:
 # Bolivian department extensions written after a CI (La Paz, Cochabamba…): not part of the number.
 _BO_EXTENSIONS = "LP|CB|SC|OR|PT|CH|CHQ|TJ|BE|BN|PD|PA"
 _BO_SHAPE = re.compile(rf"^(?P<number>[0-9]{{5,8}})(?P<complement>[0-9][A-Z])?(?:{_BO_EXTENSIONS})?$")
+_BO_TAIL = re.compile(rf"^(?:[0-9][A-Z])?(?:{_BO_EXTENSIONS})?$")
 
 
 def _bo(raw: str) -> tuple[str, str, bool]:
     """Bolivia's cédula de identidad (SEGIP): 5 to 8 digits, an optional complement of a digit
     and a letter (`1234567-1A`, given to numbers issued twice) and an optional department
     extension (`LP`), which is dropped. It has no check digit."""
-    text = re.sub(r"[\s.\-/]", "", ascii_digits(raw)).upper()
+    text = ascii_digits(raw).upper().strip()
+    # What follows a dash is the complement: "12345678-E" is 12345678 with a one-letter tail, not
+    # 1234567 with the complement 8E, which the compacted digits alone would read (and that tail
+    # is a Peruvian DNI's check letter, which `parse_identity` then names as such).
+    head, dash, tail = text.partition("-")
+    if dash and re.fullmatch(r"[0-9\s.]+", head):
+        number, rest = re.sub(r"[\s.]", "", head), re.sub(r"[\s.\-/]", "", tail)
+        text = number + rest if _BO_SHAPE.match(number) and _BO_TAIL.match(rest) else "-"
+    text = re.sub(r"[\s.\-/]", "", text)
     match = _BO_SHAPE.match(text)
     if not match:
         raise ValidationError(
@@ -193,3 +202,37 @@ def country_of_number(stored: str | None) -> str:
     """The country a stored number belongs to: its prefix, or Peru."""
     match = re.match(r"^([A-Z]{2})-", stored or "")
     return match[1] if match and match[1] in SCHEMES else "PE"
+
+
+def document_name(country: str | None) -> str:
+    """What the country's identity document is called ("DNI", "cédula de identidad"…)."""
+    return str(scheme(country).name)
+
+
+def shown(stored: str | None) -> str:
+    """A stored number as its holder writes it: `BO-4870123` is 4870123 (its country is her
+    organisation's, named beside it by whoever shows it)."""
+    return re.sub(r"^[A-Z]{2}-", "", stored or "")
+
+
+def relabel(label, country: str | None):
+    """A label written for Peru ("DNI de la delegada") with the country's document in its place
+    ("Cédula de identidad de la delegada"); Peru's label is left as it was."""
+    name = scheme(country)
+    if name.country == "PE":
+        return label
+    text = str(label)
+    document = str(name.name)
+    return text.replace("DNI", document.capitalize() if text.startswith("DNI") else document, 1)
+
+
+def number_prefixes(digits: str) -> list[str]:
+    """How a number starting with `digits` begins when stored, in every country: bare for Peru,
+    `BO-…`, `EC-…` for the others; a search by digits looks for each."""
+    return [digits] + [f"{code}-{digits}" for code in SCHEMES if code != "PE"]
+
+
+def labelled(stored: str | None) -> str:
+    """A stored number with its document's name, for a list of people: "DNI 45678912",
+    "cédula de identidad 4870123"; "DNI —" for none."""
+    return f"{document_name(country_of_number(stored))} {shown(stored) or '—'}"

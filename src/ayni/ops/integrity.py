@@ -14,7 +14,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -280,6 +280,44 @@ def audit_violations() -> list[str]:
     return out
 
 
+def partition_violations() -> list[str]:
+    """On PostgreSQL, this month's and next month's partitions of every partitioned table exist
+    (`ayni runperiodic` creates them ahead; a missing one means the nightly job is not running, and
+    the month's rows would pile up in the DEFAULT partition). On every engine, each revision's
+    copied day is its report's (PostgreSQL's foreign key holds it; SQLite has only this check)."""
+    from ayni.lib import partitions
+
+    out = [_("falta la partición %(name)s (ejecute «ayni partitions ensure»)") % {"name": name}
+           for name in partitions.missing_partitions()]
+    wrong = (DailyReportRevision.objects.exclude(report_date=F("report__date"))
+             .values_list("pk", flat=True).order_by("pk")[:20])
+    out += [_("revisión de parte diario %(pk)s: su fecha no es la de su parte") % {"pk": pk} for pk in wrong]
+    return out
+
+
+def country_violations() -> list[str]:
+    """Each organisation in its country's terms (orgs.services.check_place, check_country): a
+    place of its own country's pack (a district in Peru, an area elsewhere), and the country of
+    its federation below the top of the tree, where a regional network crosses borders."""
+    out = []
+    for pk, country, area_country in (Organisation.objects.filter(area__isnull=False)
+                                      .exclude(area__country_id=F("country"))
+                                      .values_list("pk", "country", "area__country_id")[:100]):
+        out.append(_("organización %(pk)s: es de %(country)s y su lugar es de %(other)s")
+                   % {"pk": pk, "country": country, "other": area_country})
+    misplaced = (Organisation.objects.filter(country="PE", area__isnull=False)
+                 | Organisation.objects.exclude(country="PE").filter(district__isnull=False))
+    for pk, country in misplaced.values_list("pk", "country")[:100]:
+        out.append(_("organización %(pk)s: de %(country)s, con el lugar de otro país (distrito o área)")
+                   % {"pk": pk, "country": country})
+    for pk, country, parent_country in (Organisation.objects.filter(parent__parent__isnull=False)
+                                        .exclude(country=F("parent__country"))
+                                        .values_list("pk", "country", "parent__country")[:100]):
+        out.append(_("organización %(pk)s: es de %(country)s y su organización superior de %(other)s")
+                   % {"pk": pk, "country": country, "other": parent_country})
+    return out
+
+
 def registry_violations() -> list[str]:
     """Everything here: `ayni check-integrity` runs it under one heading, next to the stock and
     monthly-summary checks of ayni.kitchens.integrity."""
@@ -287,4 +325,4 @@ def registry_violations() -> list[str]:
 
     return (path_violations() + orphan_violations() + import_violations() + merge_violations()
             + report_violations() + audit_violations() + account_violations() + repeat_violations()
-            + message_key_violations() + dni_violations() + index_violations())
+            + message_key_violations() + dni_violations() + country_violations() + index_violations())

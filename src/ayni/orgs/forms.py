@@ -1,7 +1,9 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ayni.geo.forms import DistrictField
+from ayni.geo.forms import AreaField, DistrictField, bounds
 from ayni.lib.forms import DateField
 from ayni.orgs.models import Organisation, OrgKind, RequirementItem
 
@@ -23,19 +25,51 @@ class OrganisationForm(forms.Form):
     municipal_resolution = forms.CharField(label=_("Resolución municipal"), max_length=80, required=False)
     sunarp_entry = forms.CharField(label=_("Partida registral SUNARP"), max_length=40, required=False)
 
-    def __init__(self, *args, parent: Organisation | None = None, instance: Organisation | None = None, **kwargs):
+    def __init__(self, *args, parent: Organisation | None = None, instance: Organisation | None = None,
+                 country: str | None = None, **kwargs):
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {f: getattr(instance, f) for f in self.base_fields if f != "kind"}
+            kwargs["initial"]["area"] = instance.area
         super().__init__(*args, **kwargs)
+        # The country whose places are offered: the organisation's own, or the one chosen for a
+        # new federation of a regional network, or else its parent's.
+        self.country = instance.country if instance is not None else (country or getattr(parent, "country", "PE"))
         if instance is not None:
             del self.fields["kind"]
         else:
             self.fields["kind"].queryset = parent.kind.may_contain.all() if parent else OrgKind.objects.none()
-            if parent and parent.district_id and not self.is_bound:
+            if parent and parent.district_id and not self.is_bound and self.country == "PE":
                 self.initial.setdefault("district", parent.district_id)
+        if self.country != "PE":
+            self._use_country_places(parent if instance is None else None)
+            return
         department = (instance or parent).district.department_id if (instance or parent) and \
             (instance or parent).district_id else None
         self.fields["district"].near_department = department
+
+    def _use_country_places(self, parent: Organisation | None) -> None:
+        """Another country's organisation: its pack's places instead of Peru's districts, its
+        coordinates around them, and no Peruvian registries (RUOS, SUNARP)."""
+        for name in ("district", "ruos_number", "sunarp_entry"):
+            del self.fields[name]
+        area = AreaField(self.country, required=False)
+        self.fields["area"] = area
+        self.order_fields(["kind", "name", "area"])
+        if parent is not None and parent.area_id and parent.country == self.country and not self.is_bound:
+            self.initial.setdefault("area", parent.area)  # most organisations are where their federation is
+        box = bounds(self.country)
+        if box is not None:
+            south, north, west, east = (Decimal(f"{v:.6f}") for v in box)
+            self.fields["latitude"] = forms.DecimalField(label=_("Latitud"), required=False, max_digits=9,
+                                                         decimal_places=6, min_value=south, max_value=north)
+            self.fields["longitude"] = forms.DecimalField(label=_("Longitud"), required=False, max_digits=9,
+                                                          decimal_places=6, min_value=west, max_value=east)
+
+    def clean(self):
+        data = super().clean()
+        if "kind" in self.fields:  # a new organisation: of the country whose places it was offered
+            data["country"] = self.country
+        return data
 
     def clean_founded_on(self):
         from ayni.lib.forms import not_future

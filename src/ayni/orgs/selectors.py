@@ -1,8 +1,10 @@
 """Scoped reads of the organisation tree. Every page and report reads through here."""
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
+from ayni.geo.models import Country
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 
@@ -73,3 +75,16 @@ def subtree_summary(scope: Scope, org: Organisation) -> dict:
         if row["status"] == Organisation.Status.ACTIVE:
             entry["active"] += row["n"]
     return by_kind
+
+
+def countries_below(parent: Organisation) -> list[tuple[str, str]]:
+    """The countries a new organisation under `parent` may be of, as (code, name): any loaded
+    country's under the top of the tree (a regional network crosses borders), none to choose
+    below it (a federation's organisations are of its country, `services.check_country`)."""
+    if parent.parent_id is not None:
+        return []
+    loaded = dict(Country.objects.values_list("code", "name"))
+    if not set(loaded) - {"PE"}:
+        return []
+    loaded.setdefault("PE", str(_("Perú")))
+    return sorted(loaded.items(), key=lambda item: (item[0] != parent.country, item[1]))

@@ -11,13 +11,48 @@ from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
+from ayni.geo.models import Country
 from ayni.orgs.models import PATH_STEP, Organisation, OrgKind, RequirementCheck, RequirementItem, path_segment
 from ayni.orgs.signals import district_changed, subtree_moved
 
 EDITABLE_FIELDS = (
     "name", "district", "address", "latitude", "longitude", "founded_on",
-    "ruos_number", "municipal_resolution", "sunarp_entry",
+    "ruos_number", "municipal_resolution", "sunarp_entry", "area",
 )
+
+
+def _country_name(code: str) -> str:
+    country = Country.objects.filter(code=code).first()
+    return country.name if country else code
+
+
+def check_country(parent: Organisation | None, country: str) -> None:
+    """The tree crosses borders only at its top: a regional network's federations may be of
+    several countries, and everything under a federation is of the federation's."""
+    if parent is not None and parent.parent_id is not None and country != parent.country:
+        raise ValidationError({"country": _("%(parent)s es de %(country)s: las organizaciones que dependen de ella "
+                                            "son del mismo país.") % {"parent": parent.name,
+                                                                      "country": _country_name(parent.country)}})
+
+
+def check_place(org: Organisation, kind: OrgKind) -> None:
+    """Peru's places are its districts (UBIGEO); another country's, its pack's areas (`geo.Area`),
+    of that country. A base organisation always says where it is."""
+    if org.country == "PE":
+        if org.area_id is not None:
+            raise ValidationError({"district": _("Una organización del Perú se ubica por su distrito (UBIGEO).")})
+        if kind.level >= 3 and org.district_id is None:
+            raise ValidationError({"district": _("Indique el distrito (UBIGEO) de la organización.")})
+        return
+    if org.district_id is not None:
+        raise ValidationError({"area": _("Una organización de %(country)s no se ubica en un distrito del Perú: "
+                                         "elija su lugar.") % {"country": _country_name(org.country)}})
+    if org.area_id is not None and org.area.country_id != org.country:
+        raise ValidationError({"area": _("%(area)s es un lugar de %(other)s; esta organización es de %(country)s.")
+                               % {"area": org.area.name, "other": _country_name(org.area.country_id),
+                                  "country": _country_name(org.country)}})
+    if kind.level >= 3 and org.area_id is None:
+        raise ValidationError({"area": _("Indique el lugar de la organización.")})
 
 
 def check_containment(parent: Organisation | None, kind: OrgKind) -> None:
@@ -48,10 +83,9 @@ def create_organisation(*, scope: Scope, kind: OrgKind, parent: Organisation | N
     check_containment(parent, kind)
     if parent is not None:
         fields.setdefault("country", parent.country)  # a federation's organisations share its country
-    # Peru's places are its districts; another country's, its pack's areas (`area`).
-    if kind.level >= 3 and not fields.get("district") and fields.get("country", "PE") == "PE":
-        raise ValidationError({"district": _("Indique el distrito (UBIGEO) de la organización.")})
+    check_country(parent, fields.get("country") or "PE")
     org = Organisation(kind=kind, parent=parent, name=name.strip(), **fields)
+    check_place(org, kind)
     org.path = f"tmp-{uuid.uuid4().hex}"
     _full_clean(org)
     org.save()
@@ -72,8 +106,7 @@ def update_organisation(*, scope: Scope, organisation: Organisation, **fields) -
         if name not in EDITABLE_FIELDS:
             raise ValueError(f"{name} is not editable here")
         setattr(org, name, value.strip() if isinstance(value, str) else value)
-    if org.kind.level >= 3 and org.district_id is None:
-        raise ValidationError({"district": _("Indique el distrito (UBIGEO) de la organización.")})
+    check_place(org, org.kind)
     _full_clean(org)
     org.save()
     if org.district_id != old_district:
@@ -113,6 +146,7 @@ def move_organisation(*, scope: Scope, organisation: Organisation, new_parent: O
              % {"org": org.name}}
         )
     check_containment(new_parent, org.kind)
+    check_country(new_parent, org.country)
     if org.parent_id == new_parent.pk:
         return org
     old_path, new_path = org.path, new_parent.path + path_segment(org.pk)

@@ -45,12 +45,16 @@ def tree(request):
 @requires(Can.CREATE_CHILD, on="pk")
 @require_http_methods(["GET", "POST"])
 def create(request, parent):
+    countries = selectors.countries_below(parent)
+    chosen = (request.GET.get("pais") or "").upper()
+    country = chosen if chosen in {code for code, _name in countries} else parent.country
     return form_page(
-        request, OrganisationForm(request.POST or None, parent=parent),
+        request, OrganisationForm(request.POST or None, parent=parent, country=country),
         action=lambda data: services.create_organisation(scope=request.scope, parent=parent, **data),
         success=lambda org: _("Se registró %(org)s.") % {"org": org.name},
         then=lambda org: redirect("orgs:detail", pk=org.pk),
-        template="orgs/form.html", context={"parent": parent, "title": _("Registrar organización")},
+        template="orgs/form.html", context={"parent": parent, "title": _("Registrar organización"),
+                                            "countries": countries, "country": country},
     )
 
 

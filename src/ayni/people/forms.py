@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ayni.geo.forms import DistrictField
 from ayni.lib.forms import DateField
-from ayni.lib.identity import parse_identity
+from ayni.lib.identity import parse_identity, relabel
 from ayni.lib.identity import scheme as identity_scheme
 from ayni.lib.phone import normalize_phone
 from ayni.people.models import Language, Person, PositionKind
@@ -31,13 +31,14 @@ class DniField(forms.CharField):
         return parse_identity(value, self.country)
 
 
-def _use_country(form: forms.Form, country: str) -> None:
-    """Point the form's identity field at `country`: its rules, its name and its help."""
-    field = form.fields["dni"]
+def use_country(form: forms.Form, country: str, name: str = "dni") -> None:
+    """Point the form's identity field at `country`: its rules, its name and its help. A label
+    that says more than "DNI" ("DNI (si tiene)") keeps the rest, with the country's document."""
+    field = form.fields[name]
     field.country = country
     if country != "PE":
         scheme = identity_scheme(country)
-        field.label = str(scheme.name).capitalize()
+        field.label = relabel(field.label, country)
         field.help_text = scheme.help_text
         field.max_length = 20
 
@@ -62,7 +63,7 @@ class PersonForm(forms.Form):
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         self.country = country
-        _use_country(self, country)
+        use_country(self, country)
         if country != "PE":  # Peru's districts only: another country's place is its organisation's
             del self.fields["district"]
 
@@ -134,7 +135,7 @@ class AddExistingMemberForm(forms.Form):
 
     def __init__(self, *args, country: str = "PE", **kwargs):
         super().__init__(*args, **kwargs)
-        _use_country(self, country)
+        use_country(self, country)
 
 
 class EndDateForm(forms.Form):

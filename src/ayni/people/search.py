@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from ayni.lib.identity import number_prefixes
 from ayni.lib.text import fold
 
 FTS_TABLE = "people_person_search"
@@ -67,13 +68,18 @@ def names_contain(words: list[str], *, through_index: bool = True) -> Q:
     return q
 
 
-def dni_starts_with(digits: str) -> Q:
-    """People whose DNI starts with `digits` (ASCII), through the DNI's index (see above)."""
-    if connection.vendor == "sqlite":
-        # DNIs are ASCII digits: those starting with "4567" sort from "4567" up to, not
-        # including, "4568" ("456:" after "4569": ":" follows "9" in ASCII, SQLite's order).
-        return Q(dni__gte=digits, dni__lt=digits[:-1] + chr(ord(digits[-1]) + 1))
-    return Q(dni__startswith=digits)
+def dni_starts_with(digits: str, field: str = "dni") -> Q:
+    """People whose identity number starts with `digits` (ASCII), through the DNI's index (see
+    above): a Peruvian DNI, or another country's number stored after its code (`BO-4870…`)."""
+    found = Q()
+    for prefix in number_prefixes(digits):
+        if connection.vendor == "sqlite":
+            # Numbers are ASCII: those starting with "4567" sort from "4567" up to, not
+            # including, "4568" ("456:" after "4569": ":" follows "9" in ASCII, SQLite's order).
+            found |= Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
+        else:
+            found |= Q(**{f"{field}__startswith": prefix})
+    return found
 
 
 def long_enough(text: str) -> bool:

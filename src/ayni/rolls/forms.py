@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ayni.lib.forms import DateField
-from ayni.people.forms import DniField
+from ayni.lib.identity import relabel
+from ayni.people.forms import DniField, use_country
 from ayni.people.models import Person
 from ayni.rolls.models import Category, ConsentMethod, ExitReason, Ration
 
@@ -59,6 +60,10 @@ class AddToRollForm(EntryFieldsMixin, forms.Form):
                    "ration", "social_case_reason", "household_head", "since", "consent_method", "consent_witness",
                    "consent_on", "notes"]
 
+    def __init__(self, *args, country: str = "PE", **kwargs):
+        super().__init__(*args, **kwargs)
+        use_country(self, country)  # the kitchen's country: a Bolivian kitchen asks for the CI
+
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")
         if value and value > timezone.localdate():
@@ -90,6 +95,10 @@ class RollFilterForm(forms.Form):
     categoria = forms.ModelChoiceField(Category.objects.all(), label=_("Categoría"), required=False,
                                        empty_label=_("Todas"))
     racion = forms.ChoiceField(label=_("Ración"), choices=[("", _("Todas")), *Ration.choices], required=False)
+
+    def __init__(self, *args, country: str = "PE", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].label = relabel(self.fields["q"].label, country)  # "Nombre o cédula de identidad"
 
 
 class ImportForm(forms.Form):

@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record
-from ayni.lib.dni import parse_dni
+from ayni.lib.identity import parse_identity
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import Person
@@ -238,6 +238,7 @@ def read_rows(table: spreadsheet.Table, kitchen: Organisation, today: datetime.d
         _key(c.short_name): c.code for c in categories.values()} | {_key(c.code): c.code for c in categories.values()}
     ration_index = _index(RATION_WORDS)
     col = table.letters
+    country = kitchen.country  # the kitchen's country's numbers: a Bolivian roll holds CIs
     out = []
     for number, cells in table.rows:
         if deadline and number % 500 == 0:
@@ -279,7 +280,7 @@ def read_rows(table: spreadsheet.Table, kitchen: Organisation, today: datetime.d
         if dni_cell not in (None, ""):
             if isinstance(dni_cell, int | float) and not isinstance(dni_cell, bool):
                 digits = str(int(dni_cell))
-                if len(digits) < 8:
+                if len(digits) < 8 and country == "PE":  # a Bolivian CI has 5 to 8 digits as it is
                     # Excel turned "04567891" into the number 4567891: the zero is put back.
                     row.notes.append(_("El DNI llegó como número; se completó con ceros a la izquierda."))
                     digits = digits.zfill(8)
@@ -287,7 +288,7 @@ def read_rows(table: spreadsheet.Table, kitchen: Organisation, today: datetime.d
             else:
                 dni_text = _text(dni_cell).replace(".", "").replace(" ", "")
             try:
-                dni = parse_dni(dni_text)
+                dni = parse_identity(dni_text, country)
             except ValidationError as exc:
                 row.error(col["dni"], exc.messages[0] + f" («{dni_text[:14]}»)")
             else:

@@ -12,6 +12,7 @@ from ayni.lib.dni import ascii_digits
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import DuplicatePair, Person
+from ayni.people.search import dni_starts_with
 from ayni.rolls.models import Category, ImportBatch, Ration, RollEntry
 
 
@@ -34,7 +35,7 @@ def roll_entries(scope: Scope, org: Organisation, *, on: datetime.date | None = 
         qs = qs.filter(ration=ration)
     text = text.strip()
     if text.isdigit():
-        qs = qs.filter(person__dni__startswith=ascii_digits(text))
+        qs = qs.filter(dni_starts_with(ascii_digits(text), field="person__dni"))
     else:
         for word in fold(text).split():
             qs = qs.filter(person__search_name__contains=word)

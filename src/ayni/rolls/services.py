@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record, snapshot
-from ayni.lib.dni import parse_dni
+from ayni.lib.identity import parse_identity
 from ayni.orgs.models import Organisation
 from ayni.people.models import DuplicatePair, Membership, Person, PersonMerge, Position
 from ayni.people.services import (
@@ -69,22 +69,23 @@ def validate_entry(entry: RollEntry, person: Person, on: datetime.date | None = 
         raise ValidationError(errors)
 
 
-def _check_dni(fields: dict) -> None:
-    """Validate the DNI and store it as parsed: ASCII digits, whatever keyboard typed it."""
+def _check_dni(fields: dict, country: str) -> None:
+    """Validate the identity number with the kitchen's country's rules (lib/identity.py) and
+    store it as parsed: ASCII digits, whatever keyboard typed it, another country's with its code."""
     raw = fields["dni"] + (f"-{fields['dni_check']}" if fields.get("dni_check") else "")
     try:
-        dni = parse_dni(raw)
+        dni = parse_identity(raw, country)
     except ValidationError as exc:
         raise ValidationError({"dni": exc.messages}) from exc
     fields["dni"], fields["dni_check"] = dni.number, dni.check
 
 
-def _save_new_person(fields: dict, *, scope: Scope) -> tuple[Person, tuple[str, Person] | None]:
+def _save_new_person(fields: dict, *, scope: Scope, country: str) -> tuple[Person, tuple[str, Person] | None]:
     """A new person from what was typed, and the DNI set aside for review if someone out of the
     actor's sight holds it (see `hold_dni_for_review`)."""
     person = Person(**{k: v for k, v in fields.items() if k in PERSON_FIELDS})
-    held = set_aside_unseen_dni(scope=scope, person=person)
-    validate_person(person)
+    held = set_aside_unseen_dni(scope=scope, person=person, country=country)
+    validate_person(person, country)
     try:
         with transaction.atomic():
             person.save()
@@ -124,12 +125,12 @@ def register_entry(*, scope: Scope, kitchen: Organisation, category: Category, p
         created_by=scope.actor,
     )
     if person is None and person_fields.get("dni"):
-        _check_dni(person_fields)
+        _check_dni(person_fields, kitchen.country)
     probe = person or Person(**{k: v for k, v in person_fields.items() if k in PERSON_FIELDS})
     validate_entry(entry, probe)
     dni_held = None  # a DNI typed here that someone out of the user's sight holds
     if person is None:
-        person, dni_held = _save_new_person(person_fields, scope=scope)
+        person, dni_held = _save_new_person(person_fields, scope=scope, country=kitchen.country)
     elif RollEntry.objects.filter(person=person, kitchen=kitchen, until__isnull=True).exists():
         raise ValidationError(_("%(person)s ya está en el padrón de %(org)s.") % {"person": person, "org": kitchen})
     entry.person = person

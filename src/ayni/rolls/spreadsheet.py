@@ -47,7 +47,9 @@ ALIASES = {
     "given_names": ["nombres", "nombre", "nombre s", "primer nombre", "nombres completos"],
     "full_name": ["apellidos y nombres", "apellidos nombres", "nombres y apellidos", "nombre completo",
                   "beneficiario", "usuario", "usuaria"],
-    "dni": ["dni", "numero dni", "documento", "documento identidad", "doc identidad", "num doc", "dni ce", "doc"],
+    "dni": ["dni", "numero dni", "documento", "documento identidad", "doc identidad", "num doc", "dni ce", "doc",
+            # other countries' documents (Bolivia's carnet or CI, Ecuador's cédula, Brazil's CPF)
+            "ci", "numero ci", "nro ci", "carnet", "carnet identidad", "cedula", "cedula identidad", "cpf"],
     "birth_date": ["fecha nacimiento", "f nacimiento", "fec nac", "fecha nac", "f nac", "nacimiento", "fnac",
                    "fec nacimiento"],
     "sex": ["sexo", "genero"],

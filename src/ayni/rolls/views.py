@@ -28,7 +28,7 @@ from ayni.rolls.tasks import find_duplicates
 @requires_kitchen(Can.VIEW_PERSONAL)
 def roll(request, org):
     """A kitchen's roll: search, filters, and the counts by category and ration type."""
-    form = RollFilterForm(request.GET or None)
+    form = RollFilterForm(request.GET or None, country=org.country)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.roll_entries(
         request.scope, org, text=filters.get("q", ""),
@@ -65,7 +65,8 @@ def add(request, org):
     whether she is the same as a similar person already on a roll in the user's scope."""
     today = timezone.localdate()
     form = AddToRollForm(request.POST or None, heads=selectors.household_heads(org), initial={
-        "since": today, "consent_on": today, "category": selectors.likely_category(request.scope, org, today)})
+        "since": today, "consent_on": today, "category": selectors.likely_category(request.scope, org, today)},
+        country=org.country)
     candidates = []
 
     def register(data):

@@ -20,6 +20,7 @@ from ayni.governance.services import (
 )
 from ayni.leadership import equity
 from ayni.leadership.verification import prune_misses
+from ayni.lib.partitions import ensure_partitions
 from ayni.orgs.models import Organisation
 from ayni.protection import services as protection
 from ayni.rolls.tasks import find_duplicates
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         follow_ups = protection.send_follow_up_reminders()
         summaries = protection.weekly_summaries()
         shredded = protection.shred_due(scope=Scope.system("fin de la conservación de casos (runperiodic)"))
+        # PostgreSQL: next months' partitions of the growing tables, made before their first row.
+        partitions = ensure_partitions()
         roots = list(Organisation.objects.filter(parent__isnull=True).values_list("pk", flat=True))
         for pk in roots:
             find_duplicates.enqueue(pk)
@@ -59,4 +62,4 @@ class Command(BaseCommand):
                           f"agreement_reminders={agreements} ballots_announced={ballots} "
                           f"commitments_overdue={overdue} verification_misses_pruned={misses} "
                           f"protection_follow_ups={follow_ups} protection_summaries={summaries} "
-                          f"protection_shredded={shredded}")
+                          f"protection_shredded={shredded} partitions_created={len(partitions)}")

@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from ayni.demo.generator import DEMO_PASSWORD, confederation_exists, generate
 from ayni.demo.plan import SCALES
+from ayni.lib import partitions
 from ayni.orgs.models import OrgKind
 
 
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         def progress(total):
             return tqdm(total=total, file=sys.stderr, unit=" org", dynamic_ncols=True, leave=False)
 
+        # PostgreSQL: the months of the demo's history get their partitions before its rows come.
+        partitions.ensure_partitions(back=48)
         ctx = generate(scale=scale, seed=seed, password=password,
                        progress_factory=progress if verbosity else None)
         if verbosity:

@@ -46,6 +46,7 @@ CHECKS = [
     ("leadership: equity roll-up = recount of memberships", leadership.check_equity),
     ("ODK submissions: each instance applied once", reach.submission_violations),
     ("ODK daily reports answered 201: none left unsaved", reach.waiting_violations),
+    ("partitions: this month and the next", registry.partition_violations),
 ]
 
 
