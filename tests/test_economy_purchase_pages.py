@@ -173,3 +173,13 @@ def test_a_producer_registered_from_the_page(world, login):
     # She now chooses it in the purchase form.
     assert producer in client.get(url(world)).context["form"].fields["producer"].queryset
     assert login(world.viewer).post(page, {"name": "x"}).status_code == 403
+
+
+def test_the_pages_lead_to_the_purchases(world, login):
+    purchases = url(world)
+    leader = login(world.leader)
+    assert purchases in leader.get(reverse("economy:groups", kwargs={"pk": world.kitchen.pk})).content.decode()
+    assert purchases in leader.get(reverse("economy:nearby", kwargs={"pk": world.kitchen.pk})).content.decode()
+    # Her one kitchen from the national share; a coordinator of many kitchens finds each on its page.
+    assert purchases in leader.get(reverse("economy:family_farming")).content.decode()
+    assert "/compras/" not in login(world.coordinator).get(reverse("economy:family_farming")).content.decode()
