@@ -63,3 +63,20 @@ def econ_venture(w):
     venture = ventures.create_venture(scope=SYSTEM, organisation=w.kitchen, name="Panadería Las Emprendedoras",
                                       activity="food", products="Pan y tortas")
     return {"pk": w.kitchen.pk, "venture": venture.pk}
+
+
+def econ_purchase(w):
+    """A purchase of the Lima kitchen from a family farmer it registered (access matrix)."""
+    from decimal import Decimal
+
+    from ayni.economy import producers
+    from ayni.geo.models import District
+    from ayni.kitchens.models import FoodItem
+
+    papa = FoodItem.objects.get(code="papa")
+    farmer = producers.register_producer(scope=SYSTEM, organisation=w.kitchen, name="Rosa Quispe", kind="person",
+                                         district=District.objects.get(code="150142"), products=[papa],
+                                         family_farm_registration="REGAF-1")
+    purchase = producers.record_purchase(scope=SYSTEM, buyer=w.kitchen, producer=farmer, item=papa,
+                                         on=timezone.localdate(), quantity=Decimal(2), unit_price=Decimal("1.50"))
+    return {"pk": w.kitchen.pk, "purchase": purchase.pk}

@@ -24,7 +24,7 @@ from tests.advocacy_helpers import (
 )
 from tests.capture_helpers import api_token
 from tests.conftest import build_world
-from tests.economy_helpers import econ_entry, econ_garden, econ_group, econ_venture
+from tests.economy_helpers import econ_entry, econ_garden, econ_group, econ_purchase, econ_venture
 from tests.evidence_helpers import public_lima
 from tests.governance_helpers import gov_agreement, gov_assembly, gov_election, gov_payment, gov_signed_page
 from tests.kitchens import (
@@ -361,6 +361,9 @@ MATRIX = {
     "economy:garden": ("get", econ_garden, [200, 404, 200, 404, 200, 200, 200, 404, L]),
     "economy:family_farming": ("get", lambda w: {}, [200, 200, 200, 200, 200, 200, 200, 403, L]),
     "economy:nearby": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:producers": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:purchases": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
+    "economy:purchase_cancel": ("post", econ_purchase, [L, 404, L, 404, L, 403, L, 404, L]),
     "economy:report": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 200, 200, 404, L]),
     "economy:ventures": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
     "economy:venture_create": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),

@@ -3,7 +3,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ayni.economy.models import Cycle, Garden, InterestMethod, Venture
+from ayni.economy.models import Cycle, Garden, InterestMethod, Producer, Programme, Venture
+from ayni.geo.forms import DistrictField
+from ayni.kitchens.forms import ConfirmableForm
 from ayni.kitchens.models import FoodItem
 from ayni.lib.forms import DateField
 
@@ -130,3 +132,43 @@ class VentureMonthForm(forms.Form):
     def values(self) -> dict:
         data = self.cleaned_data
         return {"month": data["month"], "sales": cents(data["sales"]), "costs": cents(data["costs"])}
+
+
+class ProducerForm(forms.Form):
+    name = forms.CharField(label=_("Nombre del productor o de la asociación"), max_length=160)
+    kind = forms.ChoiceField(label=_("Tipo"), choices=Producer.Kind.choices)
+    district = DistrictField(label=_("Distrito"))
+    products = forms.ModelMultipleChoiceField(label=_("Productos"), queryset=FoodItem.objects.order_by("name"),
+                                              widget=forms.CheckboxSelectMultiple)
+    family_farm_registration = forms.CharField(
+        label=_("Registro de agricultura familiar (si tiene)"), max_length=40, required=False,
+        help_text=_("El número del REGAF o de la municipalidad; en blanco si no está registrado."))
+
+
+class PurchaseForm(ConfirmableForm):
+    """A purchase, from a producer in sight or from a seller who is not registered (the market)."""
+
+    producer = forms.ModelChoiceField(label=_("Productor"), queryset=None, required=False,
+                                      empty_label=_("— Vendedor no registrado —"))
+    party = forms.CharField(label=_("Vendedor no registrado"), max_length=120, required=False,
+                            help_text=_("Solo si no eligió un productor: a quién se compró (mercado, bodega…)."))
+    item = forms.ModelChoiceField(label=_("Alimento"), queryset=FoodItem.objects.order_by("name"), empty_label=None)
+    on = DateField(label=_("Fecha"))
+    quantity = forms.DecimalField(label=_("Cantidad"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"),
+                                  widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))
+    unit_price = forms.DecimalField(label=_("Precio unitario (S/)"), max_digits=10, decimal_places=2,
+                                    min_value=Decimal("0.01"),
+                                    widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}))
+    programme = forms.ChoiceField(label=_("Programa"), choices=Programme.choices, initial=Programme.KITCHEN)
+
+    def __init__(self, *args, producers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["producer"].queryset = producers
+
+    def clean(self):
+        data = super().clean()
+        if data.get("producer") is None and not (data.get("party") or "").strip():
+            self.add_error("party", _("Elija un productor o escriba a quién se compró."))
+        elif data.get("producer") is not None and (data.get("party") or "").strip():
+            self.add_error("party", _("Eligió un productor: deje en blanco el vendedor no registrado."))
+        return data

@@ -48,10 +48,11 @@ def register_producer(*, scope: Scope, organisation: Organisation, name: str, ki
 @transaction.atomic
 def record_purchase(*, scope: Scope, buyer: Organisation, producer: Producer | None, item: FoodItem,
                     on: datetime.date, quantity: Decimal, unit_price: Decimal,
-                    programme: str = Programme.KITCHEN, party: str = "") -> Purchase:
+                    programme: str = Programme.KITCHEN, party: str = "", confirm: bool = True) -> Purchase:
     """A purchase: for a kitchen, with the stock movement it feeds (the kitchens' one write path);
     a municipal programme's purchase is recorded without one. The municipality is the buyer's
-    district."""
+    district. `confirm=False` (the purchase form) lets the stock service ask about an unusual
+    amount (`NeedsConfirmation`) instead of saving it."""
     scope.require(Can.EDIT, buyer)
     if buyer.district_id is None:
         raise ValidationError(_("La organización compradora no tiene distrito: regístrelo primero."))
@@ -62,7 +63,7 @@ def record_purchase(*, scope: Scope, buyer: Organisation, producer: Producer | N
     if buyer.kind.is_kitchen:
         movement = kitchens.record_movement(scope=scope, kitchen=buyer, item=item, date=on,
                                             kind=MovementKind.PURCHASE, quantity=quantity, unit_price=unit_price,
-                                            party=producer.name if producer else party, confirm=True)
+                                            party=producer.name if producer else party, confirm=confirm)
     purchase = Purchase.objects.create(buyer=buyer, programme=programme, municipality_id=buyer.district_id,
                                        producer=producer, family_farm=bool(producer and producer.is_family_farm),
                                        on=on, amount=amount, movement=movement)
@@ -306,6 +307,54 @@ def visible_producers(scope: Scope) -> QuerySet[Producer]:
     return Producer.objects.filter(scope.q(Can.VIEW, prefix="organisation__")).select_related("district")
 
 
+def producers_for(scope: Scope, kitchen: Organisation) -> QuerySet[Producer]:
+    """The producers a kitchen may buy from: those in the caller's sight, and those registered by
+    the kitchen's own federations (hers to call too, though their other records are not hers)."""
+    return Producer.objects.filter(scope.q(Can.VIEW, prefix="organisation__")
+                                   | Q(organisation__in=kitchen.ancestors())).select_related("district")
+
+
+def producers_of(scope: Scope, organisation: Organisation) -> QuerySet[Producer]:
+    """The producers an organisation registered, in the caller's sight."""
+    return visible_producers(scope).filter(organisation=organisation).prefetch_related("products")
+
+
+def purchases_of(scope: Scope, buyer: Organisation) -> QuerySet[Purchase]:
+    """A buyer's purchases in the caller's sight, latest first."""
+    return (Purchase.objects.filter(scope.q(Can.VIEW, prefix="buyer__"), buyer=buyer)
+            .select_related("producer", "movement__item").order_by("-on", "-pk"))
+
+
+def get_purchase(scope: Scope, buyer: Organisation, pk) -> Purchase:
+    """One purchase of the buyer, found only in the caller's sight (404 otherwise)."""
+    try:
+        return purchases_of(scope, buyer).get(pk=pk)
+    except (Purchase.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def month_figures(buyer: Organisation, day: datetime.date) -> dict:
+    """The buyer's purchases in the month of `day`: how many, their total and the part from
+    family farming (céntimos), and that part in %. One query."""
+    first = day.replace(day=1)
+    end = datetime.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    row = Purchase.objects.filter(buyer=buyer, on__gte=first, on__lt=end).aggregate(
+        n=Count("pk"), t=Sum("amount"), f=Sum("amount", filter=Q(family_farm=True)))
+    total, family = row["t"] or 0, row["f"] or 0
+    return {"month": first, "purchases": row["n"], "total": total, "family": family,
+            "percent": (Decimal(family) * 100 / total).quantize(Decimal("0.1"), ROUND_HALF_UP) if total else None}
+
+
+def usual_choices(buyer: Organisation) -> dict:
+    """What the purchase form starts from: the producer the buyer bought from last and the food
+    it has bought most often (ids, or None)."""
+    last = (Purchase.objects.filter(buyer=buyer, producer__isnull=False).order_by("-on", "-pk")
+            .values_list("producer_id", flat=True).first())
+    most = (StockMovement.objects.filter(kitchen=buyer, kind=MovementKind.PURCHASE).values("item")
+            .annotate(n=Count("pk")).order_by("-n", "item").values_list("item", flat=True).first())
+    return {"producer": last, "item": most}
+
+
 def nearby_producers(scope: Scope, kitchen: Organisation, limit_items: int = 5) -> list[dict]:
     """For a kitchen: the items it buys most (by value, last 12 months), and for each the
     producers of it in its district, then its province — family farmers first."""
@@ -316,9 +365,7 @@ def nearby_producers(scope: Scope, kitchen: Organisation, limit_items: int = 5) 
     if kitchen.district_id is None:
         return [{"item": items[t["item"]], "producers": []} for t in top]
     province = kitchen.district.province_id
-    # Producers registered by the kitchen's own federations are hers to call too.
-    known = Producer.objects.filter(scope.q(Can.VIEW, prefix="organisation__")
-                                    | Q(organisation__in=kitchen.ancestors())).select_related("district")
+    known = producers_for(scope, kitchen)
     out = []
     for t in top:
         producers = (known.filter(products=t["item"], district__province_id=province)

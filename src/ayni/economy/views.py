@@ -22,6 +22,8 @@ from ayni.economy.forms import (
     GroupForm,
     HarvestForm,
     MemberForm,
+    ProducerForm,
+    PurchaseForm,
     ReverseForm,
     ShareOutForm,
     VentureForm,
@@ -30,7 +32,7 @@ from ayni.economy.forms import (
 )
 from ayni.lib import exports
 from ayni.lib.forms import apply_validation_error
-from ayni.lib.views import form_page, to
+from ayni.lib.views import button, form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.models import Organisation
 from ayni.people.models import Person
@@ -271,7 +273,11 @@ def family_farming(request):
         year = timezone.localdate().year
     shares = producers.family_farm_shares(request.scope, year)
     target = producers.target_for(year)
+    # A leader of one kitchen goes from here to her kitchen's purchases; who sees many kitchens
+    # finds them from each kitchen's page.
+    mine = list(Organisation.objects.filter(request.scope.q(Can.EDIT), kind__is_kitchen=True)[:2])
     return render(request, "economy/family_farming.html", {
+        "kitchen": mine[0] if len(mine) == 1 else None,
         "year": year, "shares": shares, "target": target, "chart": producers.share_chart(shares, target),
         "meeting_target": sum(1 for s in shares if s.meets), "years": range(year - 3, year + 1)})
 
@@ -281,6 +287,63 @@ def nearby(request, org):
     kitchen = producers.get_kitchen(request.scope, org.pk)
     return render(request, "economy/nearby.html", {"org": org, "rows": producers.nearby_producers(request.scope,
                                                                                                     kitchen)})
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.VIEW, on="pk")
+def producer_list(request, org):
+    """The producers the organisation registered and, for who may edit, the form to register one."""
+    can_edit = request.scope.holds(Can.EDIT, org)
+    if request.method == "POST" and not can_edit:
+        return render(request, "403.html", status=403)
+    context = {"org": org, "producers": producers.producers_of(request.scope, org)}
+    if not can_edit:
+        return render(request, "economy/producers.html", context)
+    return form_page(
+        request, ProducerForm(request.POST or None),
+        action=lambda d: producers.register_producer(
+            scope=request.scope, organisation=org, name=d["name"], kind=d["kind"], district=d["district"],
+            products=d["products"], family_farm_registration=d["family_farm_registration"]),
+        success=_("Productor registrado."), then=to("economy:producers", pk=org.pk),
+        template="economy/producers.html", context=context)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.VIEW, on="pk")
+def purchases(request, org):
+    """A kitchen's purchases, latest first, with the month's total and its part from family
+    farming; for who may edit, the form to record one (it enters the kitchen's store) and a
+    button to take back one typed by mistake."""
+    kitchen = producers.get_kitchen(request.scope, org.pk)
+    can_edit = request.scope.holds(Can.EDIT, kitchen)
+    if request.method == "POST" and not can_edit:
+        return render(request, "403.html", status=403)
+    today = timezone.localdate()
+    context = {"org": kitchen, "purchases": producers.purchases_of(request.scope, kitchen)[:60],
+               "figures": producers.month_figures(kitchen, today), "can_edit": can_edit}
+    if not can_edit:
+        return render(request, "economy/purchases.html", context)
+    sellers = producers.producers_for(request.scope, kitchen).order_by("name")
+    form = PurchaseForm(request.POST or None, producers=sellers,
+                        initial={"on": today, **producers.usual_choices(kitchen)})
+    return form_page(
+        request, form,
+        action=lambda d: producers.record_purchase(
+            scope=request.scope, buyer=kitchen, producer=d["producer"], item=d["item"], on=d["on"],
+            quantity=d["quantity"], unit_price=d["unit_price"], programme=d["programme"], party=d["party"],
+            confirm=d["confirm"]),
+        success=_("Compra anotada: entró al almacén de la cocina."), then=to("economy:purchases", pk=kitchen.pk),
+        template="economy/purchases.html", context=context)
+
+
+@require_POST
+@requires(Can.EDIT, on="pk")
+def purchase_cancel(request, org, purchase):
+    kitchen = producers.get_kitchen(request.scope, org.pk)
+    purchase = producers.get_purchase(request.scope, kitchen, purchase)
+    button(request, lambda: producers.cancel_purchase(scope=request.scope, purchase=purchase),
+           _("Compra anulada: salió también del almacén de la cocina."))
+    return redirect("economy:purchases", pk=kitchen.pk)
 
 
 @requires(Can.VIEW, on="pk")
