@@ -92,20 +92,25 @@ def test_validation_messages_and_nothing_saved(world, login):
     assert not Purchase.objects.exists() and not StockMovement.objects.exists()
 
 
-def test_an_unusual_amount_is_confirmed_on_the_same_page(world, login, monkeypatch):
-    """Whenever the stock service asks about a number (`NeedsConfirmation`), the page shows the
-    box to confirm it, keeps what she typed, and saves only once she ticks it."""
-    asked = kitchens.Unusual("500 kg de papa es mucho más de lo usual. ¿Está bien la cifra?", "500 kg de papa")
-    monkeypatch.setattr(kitchens, "unusual_outflow", lambda **kw: [asked])
+def test_an_unusual_amount_is_confirmed_on_the_same_page(world, login):
+    """Measured against her own purchases of the item in the last two months: 500 kg where she
+    never bought more than 20, or S/ 350 where she paid about 2, is asked again on the same page
+    with what she typed kept, and saved only once she ticks the box."""
+    rosa = farmer(world, "Rosa Quispe")
+    buy(world.kitchen, rosa, 20)
     papa = FoodItem.objects.get(code="papa")
     data = {"party": "Mercado", "item": papa.pk, "on": timezone.localdate().strftime("%d/%m/%Y"),
             "quantity": "500", "unit_price": "1", "programme": "kitchen"}
     client = login(world.leader)
     page = client.post(url(world), data).content.decode()
-    assert "Revise antes de guardar:" in page and "Sí, está bien: 500 kg de papa." in page
-    assert 'value="500"' in page and not Purchase.objects.exists()
+    assert "Revise antes de guardar:" in page and "mucho más de lo que esta cocina suele comprar" in page
+    assert 'value="500"' in page and Purchase.objects.count() == 1
     client.post(url(world), {**data, "confirm": "on"})
-    assert Purchase.objects.get().amount == 50000
+    assert Purchase.objects.filter(amount=50000).exists()
+    page = client.post(url(world), {**data, "quantity": "10", "unit_price": "350"}).content.decode()
+    assert "está muy lejos de lo que esta cocina pagó" in page and Purchase.objects.count() == 2
+    client.post(url(world), {**data, "quantity": "10", "unit_price": "1.20"})  # a usual purchase: no question
+    assert Purchase.objects.count() == 3
 
 
 def test_cancel_takes_back_the_purchase_and_its_stock(world, login):

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, Q, Sum
+from django.db.models import F, Max, Min, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -531,14 +531,41 @@ def unusual_outflow(*, kitchen: Organisation, item: FoodItem, date: datetime.dat
     return []
 
 
+def unusual_purchase(*, kitchen: Organisation, item: FoodItem, date: datetime.date, quantity: Decimal,
+                     unit_price: Decimal | None) -> list[Unusual]:
+    """A purchase more likely a slip than a fact, measured against the kitchen's own purchases of
+    the item in the last two months: far more at once than she ever bought (500 kg typed for
+    50), or a unit price a tenth or ten times what she paid (350 for 3.50). Such a slip would
+    inflate the stock, the cost of a ration and the family-farming share; asked again, not
+    refused. With no purchase of it lately, nothing to compare with: nothing asked."""
+    since = date - datetime.timedelta(days=USUAL_DAYS)
+    usual = StockMovement.objects.filter(kitchen=kitchen, item=item, kind=MovementKind.PURCHASE,
+                                         date__gte=since).aggregate(most=Max("delta"), high=Max("unit_price"),
+                                                                    low=Min("unit_price"))
+    what = {"q": plain(quantity), "unit": item.unit, "item": item.name.lower()}
+    out = []
+    if usual["most"] and quantity > UNUSUAL_OVER_USE * usual["most"]:
+        out.append(Unusual(_("%(q)s %(unit)s de %(item)s es mucho más de lo que esta cocina suele comprar (máximo "
+                             "%(usual)s %(unit)s de una vez en los últimos dos meses). ¿Está bien la cifra?")
+                           % {**what, "usual": plain(usual["most"])},
+                           _("%(q)s %(unit)s de %(item)s (compra)") % what))
+    if unit_price and usual["high"] and not (usual["low"] / UNUSUAL_OVER_USE <= unit_price
+                                             <= usual["high"] * UNUSUAL_OVER_USE):
+        price = {**what, "price": plain(unit_price), "low": plain(usual["low"]), "high": plain(usual["high"])}
+        out.append(Unusual(_("S/ %(price)s por %(unit)s de %(item)s está muy lejos de lo que esta cocina pagó en los "
+                             "últimos dos meses (entre S/ %(low)s y S/ %(high)s). ¿Está bien el precio?") % price,
+                           _("S/ %(price)s por %(unit)s de %(item)s") % price))
+    return out
+
+
 @transaction.atomic
 def record_movement(*, scope: Scope, kitchen: Organisation, item: FoodItem, date: datetime.date, kind: str,
                     quantity: Decimal, unit_price: Decimal | None = None, party: str = "", note: str = "",
                     receipt: DeliveryReceipt | None = None, confirm: bool = False) -> StockMovement:
     """Food in or out of the kitchen's store. Using more than the book balance is allowed — the
     paper count may be late — but the line is flagged for the next physical count; an amount far
-    above the balance or the kitchen's usual use is saved only once confirmed
-    (`unusual_outflow`)."""
+    above the balance or the kitchen's usual use, or a purchase far from her usual ones, is saved
+    only once confirmed (`unusual_outflow`, `unusual_purchase`)."""
     scope.require(Can.EDIT, kitchen)
     _require_kitchen(kitchen)
     _require_past(date)
@@ -567,6 +594,9 @@ def record_movement(*, scope: Scope, kitchen: Organisation, item: FoodItem, date
     if not confirm:
         warnings = unusual_outflow(kitchen=kitchen, item=item, date=date, kind=kind, quantity=quantity,
                                    balance=balance.quantity)
+        if kind == MovementKind.PURCHASE:
+            warnings += unusual_purchase(kitchen=kitchen, item=item, date=date, quantity=quantity,
+                                         unit_price=unit_price)
         if warnings:
             raise NeedsConfirmation(warnings)
     delta = quantity if kind in INBOUND else -quantity
