@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.http import Http404
 from django.template.defaultfilters import floatformat
@@ -28,6 +28,7 @@ from ayni.geo.models import District
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.models import FiguresRevision, FoodItem, MovementKind, StockMovement, month_start
 from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH, rollup_path
+from ayni.lib.db import add_to_rows
 from ayni.lib.drawn import digest
 from ayni.orgs.models import Organisation
 
@@ -123,16 +124,15 @@ def _move_rollup(purchase: Purchase, buyer_path: str, sign: int) -> None:
         else 0})
 
 
+ROLLUP_KEY = ("path", "municipality_id", "programme", "month")
+
+
 def _add_to_rollup(key: dict, delta: dict) -> None:
-    change = {f: F(f) + v for f, v in delta.items()}
+    # The house's one upsert of running totals (lib/db.py): one statement, the row created the
+    # first time, the sums done by the database on the row it holds.
     page_cache.invalidate(key["path"])
-    if PurchaseRollup.objects.filter(**key).update(**change):
-        return
-    try:
-        with transaction.atomic():
-            PurchaseRollup.objects.create(**key, **delta)
-    except IntegrityError:
-        PurchaseRollup.objects.filter(**key).update(**change)
+    add_to_rows(PurchaseRollup, ROLLUP_KEY, {tuple(key[k] for k in ROLLUP_KEY): delta},
+                ("purchases", "total", "family"))
 
 
 def follow_moved_subtree(sender, organisation, old_path: str, new_path: str, **kwargs) -> None:
