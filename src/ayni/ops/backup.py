@@ -10,6 +10,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,11 +240,40 @@ def _sqlite_restore(source: Path, target: Path) -> None:
         src.close()
 
 
+# What a restore clears before the backup's own statements: the whole schema, and the archive
+# of detached partitions (lib/partitions.py), so the restored database holds the backup and
+# nothing else.
+PG_CLEAR = b"DROP SCHEMA IF EXISTS archive CASCADE;\nDROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n"
+
+
 def _pg_restore(db: Database, path: Path) -> None:
-    result = subprocess.run(
-        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-         "--dbname", db.name, *db.pg_args(), str(path)],
-        env=db.pg_env(), capture_output=True, text=True, check=False,
-    )
-    if result.returncode != 0:
-        raise BackupError(_("pg_restore falló: %(error)s") % {"error": result.stderr.strip()})
+    """The backup's statements (`pg_restore` writing SQL) run by `psql` in ONE transaction after
+    clearing the schema: any error and nothing changed. `pg_restore --clean` dropped object by
+    object and cannot drop the constraints a monthly partition inherits from its table."""
+    _require_tool("psql")
+    with tempfile.TemporaryFile() as restore_err, tempfile.TemporaryFile() as psql_err:
+        psql = subprocess.Popen(
+            ["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",
+             "--dbname", db.name, *db.pg_args(), "--file", "-"],
+            env=db.pg_env(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_err,
+        )
+        dump = subprocess.Popen(["pg_restore", "--no-owner", "--file", "-", str(path)],
+                                env=db.pg_env(), stdout=subprocess.PIPE, stderr=restore_err)
+        try:
+            psql.stdin.write(PG_CLEAR)
+            shutil.copyfileobj(dump.stdout, psql.stdin, 1 << 20)
+        except BrokenPipeError:  # psql stopped at an error: its message says which
+            pass
+        finally:
+            dump.stdout.close()
+            try:
+                psql.stdin.close()
+            except BrokenPipeError:
+                pass
+        dumped, applied = dump.wait(), psql.wait()
+        if dumped != 0 or applied != 0:
+            errors = []
+            for stream in (restore_err, psql_err):
+                stream.seek(0)
+                errors.append(stream.read().decode(errors="replace").strip())
+            raise BackupError(_("pg_restore falló: %(error)s") % {"error": " ".join(e for e in errors if e)})
