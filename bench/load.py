@@ -224,6 +224,15 @@ class Person(threading.Thread):
             self.stats.add("registrar socia", response.ms, response.status == 302, str(response.status))
 
 
+def walk(people: list[Person], deadline: float) -> None:
+    """Every simulated person on her way, and back (a minute's grace after the deadline for the
+    last request); `bench/scale.py` runs its loads with it too."""
+    for person in people:
+        person.start()
+    for person in people:
+        person.join(timeout=max(1.0, deadline + 60 - time.monotonic()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200)
@@ -299,10 +308,7 @@ def main() -> None:
         people.append(Person(i, server.base, username, stats, t0 + ramp * i / args.users, deadline, args.think,
                              args.write_share, seed=i, session=session))
     try:
-        for person in people:
-            person.start()
-        for person in people:
-            person.join(timeout=max(1.0, deadline + 60 - time.monotonic()))
+        walk(people, deadline)
         elapsed = time.monotonic() - t0
     finally:
         stop.set()

@@ -271,10 +271,7 @@ def load_run(install: Install, *, users: int, seconds: int, think: float, worker
                           session=sessions[username])
               for i, username in enumerate(rng.choices([u for u, _w in load.PEOPLE], weights, k=users))]
     try:
-        for person in people:
-            person.start()
-        for person in people:
-            person.join(timeout=max(1.0, deadline + 60 - time.monotonic()))
+        load.walk(people, deadline)
         elapsed = time.monotonic() - t0
     finally:
         stop.set()
