@@ -61,8 +61,6 @@ def votes(people, motion, secret, start=0):
 def queries_for(items):
     with CaptureQueriesContext(connection) as ctx:
         post(items)
-    if __import__("os").environ.get("SHOWQ"):
-        print("\n".join(q["sql"][:160] for q in ctx.captured_queries), "\n----")
     return len(ctx.captured_queries)
 
 
@@ -208,8 +206,6 @@ def processed_queries(inbounds):
 
     with CaptureQueriesContext(connection) as ctx:
         done = process_messages(inbounds, replay=True)
-    if __import__("os").environ.get("SHOWQ"):
-        print("\n".join(q["sql"][:160] for q in ctx.captured_queries), "\n----")
     return len(ctx.captured_queries), done
 
 
