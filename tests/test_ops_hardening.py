@@ -138,3 +138,29 @@ def test_sqlite_fsyncs_every_commit_so_a_power_cut_loses_nothing_acknowledged():
         assert cursor.fetchone()[0] == 2  # FULL
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Every pack's identity number, as stored (its country in front) and as typed.
+    ("Key (dni)=(BO-4870123) already exists.", "Key (dni)=([documento]) already exists."),
+    ("Key (dni)=(EC-1710034065) already exists.", "Key (dni)=([documento]) already exists."),
+    ("persona BR-52998224725", "persona [documento]"),
+    ("cédula 1710034065 duplicada", "cédula [documento] duplicada"),
+    ("CPF 529.982.247-25", "CPF [documento]"),
+    ("CI 4870123 LP", "CI [documento]"),
+    ("CI 1234567-1A", "CI [documento]"),
+    ("CI 4870123", "CI [documento]"),
+    ("llamar al +591 71234567", "llamar al [celular]"),
+    ("llamar al +593 98 765 4321", "llamar al [celular]"),
+    # Ten digits that fail the cédula's checksum (a timestamp) are left alone.
+    ("ts 1764432000 epoch", "ts 1764432000 epoch"),
+])
+def test_every_packs_identity_numbers_and_phones_are_masked(text, expected):
+    assert mask(text) == expected
+
+
+def test_every_identity_scheme_has_a_mask():
+    from ayni.lib.identity import SCHEMES
+    from ayni.lib.logging import TYPED
+
+    assert set(SCHEMES) - {"PE"} <= set(TYPED)  # a new pack's number must not reach a log

@@ -252,6 +252,45 @@ def _rings(boundary: dict) -> list[list]:
     return [ring for polygon in polygons for ring in polygon]
 
 
+def _ring_d(points: list[tuple[float, float]]) -> str:
+    """A projected ring as `M x y l dx dy …z`, one decimal: relative steps are short to write."""
+    out: list[tuple[float, float]] = []
+    for p in points:
+        if not out or p != out[-1]:
+            out.append(p)
+    if len(out) > 1 and out[-1] == out[0]:
+        out.pop()
+    if len(out) < 3:
+        return ""
+    steps = " ".join(f"{_step(x1 - x0)} {_step(y1 - y0)}" for (x0, y0), (x1, y1) in zip(out, out[1:], strict=False))
+    return f"M{_step(out[0][0])} {_step(out[0][1])}l{steps.replace(' -', '-')}z"
+
+
+def _step(v: float) -> str:
+    text = f"{round(v, 1):.1f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _insets(boxes: dict[int, tuple[float, float, float, float]]) -> dict[int, tuple[float, float]]:
+    """Places far out at sea (Ecuador's Galápagos, a thousand kilometres west of the coast) are
+    drawn beside the rest, as an inset, rather than shrinking the mainland to a strip: the
+    longitude shift that brings each such place near the others, by place."""
+    shifts: dict[int, tuple[float, float]] = {}
+    for pk, (x0, _y0, x1, _y1) in boxes.items():
+        others = [b for k, b in boxes.items() if k != pk]
+        if not others:
+            continue
+        ox0, ox1 = min(b[0] for b in others), max(b[2] for b in others)
+        gap_west, gap_east = ox0 - x1, x0 - ox1
+        span = ox1 - ox0
+        margin = 0.08 * span
+        if gap_west > 0.5 * span:
+            shifts[pk] = (gap_west - margin, 0.0)
+        elif gap_east > 0.5 * span:
+            shifts[pk] = (-(gap_east - margin), 0.0)
+    return shifts
+
+
 def country_map(country_code: str, kitchens_qs, *, title: str = "") -> SafeString:
     """Active kitchens per first-level place of a country other than Peru (Bolivia's
     departments, Ecuador's provinces), from its country pack: a polygon where the pack has one,
@@ -269,8 +308,20 @@ def country_map(country_code: str, kitchens_qs, *, title: str = "") -> SafeStrin
         key = top(area_id)
         counts[key] = counts.get(key, 0) + 1
     values = {pk: float(counts.get(pk, 0)) for pk in first}
-    points = [pt for a in first.values() for ring in (_rings(a.boundary) if a.boundary else []) for pt in ring]
-    points += [(a.longitude, a.latitude) for a in first.values() if a.latitude is not None]
+    boxes = {}
+    for pk, a in first.items():
+        pts = [pt for ring in _rings(a.boundary) for pt in ring] if a.boundary else []
+        if pts:
+            boxes[pk] = (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
+    shifts = _insets(boxes)
+
+    def moved(pk: int, pt) -> tuple[float, float]:
+        dx, dy = shifts.get(pk, (0.0, 0.0))
+        return pt[0] + dx, pt[1] + dy
+
+    points = [moved(pk, pt) for pk, a in first.items() for ring in (_rings(a.boundary) if a.boundary else [])
+              for pt in ring]
+    points += [(a.longitude, a.latitude) for a in first.values() if a.latitude is not None and not a.boundary]
     if not points:
         return mark_safe("")  # a pack with no coordinates at all: nothing to draw
     at, height = _project(points)
@@ -282,9 +333,13 @@ def country_map(country_code: str, kitchens_qs, *, title: str = "") -> SafeStrin
         fill = palette[class_of(values[pk], bounds)] if values[pk] > 0 else NO_DATA
         tip = f"<title>{escape(area.name)}: {escape(fmt(values[pk], 0))}</title>"
         if area.boundary:
-            d = "".join("M" + "L".join(f"{x},{y}" for x, y in (at(*pt) for pt in ring)) + "Z"
-                        for ring in _rings(area.boundary))
-            shapes_svg.append(f'<path d="{d}" fill="{fill}">{tip}</path>')
+            d = "".join(_ring_d([at(*moved(pk, pt)) for pt in ring]) for ring in _rings(area.boundary))
+            shapes_svg.append(f'<path d="{d}" fill="{fill}" fill-rule="evenodd">{tip}</path>')
+            if pk in shifts:  # an inset: framed, so no one reads it where it is drawn
+                x0, y1 = at(*moved(pk, boxes[pk][:2]))
+                x1, y0 = at(*moved(pk, boxes[pk][2:]))
+                shapes_svg.append(f'<rect x="{x0 - 3:.1f}" y="{y0 - 3:.1f}" width="{x1 - x0 + 6:.1f}" '
+                                  f'height="{y1 - y0 + 6:.1f}" fill="none" stroke="#8a817c" stroke-dasharray="2 2"/>')
         elif area.latitude is not None:
             x, y = at(area.longitude, area.latitude)
             shapes_svg.append(f'<circle cx="{x}" cy="{y}" r="11" fill="{fill}">{tip}</circle>'
@@ -303,6 +358,9 @@ def country_map(country_code: str, kitchens_qs, *, title: str = "") -> SafeStrin
     desc = _("Mapa por %(level)s: cuanto más oscuro, más cocinas. Donde el paquete del país no trae "
              "polígonos, cada lugar es un círculo en su capital. Los valores están en la tabla.") % {
         "level": _first_level_name(country_code)}
+    if shifts:
+        desc += " " + _("%(places)s, lejos de la costa, se dibuja en un recuadro más cerca del resto.") % {
+            "places": ", ".join(first[pk].name for pk in sorted(shifts, key=lambda k: first[k].code))}
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 84} {height}" width="100%" role="img" '
            f'aria-labelledby="{cid}-t {cid}-d" font-family="system-ui,sans-serif">'
            f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(desc)}</desc>'

@@ -131,7 +131,7 @@ def read_pack(directory: Path) -> Pack:
     levels = {lv["level"] for lv in meta["levels"]}
     areas: list[AreaRow] = []
     if meta.get("areas"):
-        raw_csv = (directory / meta["areas"]).read_bytes()
+        raw_csv = _read(directory, meta["areas"])
         digest.update(raw_csv)
         reader = csv.DictReader(raw_csv.decode("utf-8").splitlines())
         missing = [c for c in AREA_COLUMNS if c not in (reader.fieldnames or [])]
@@ -172,13 +172,27 @@ def read_pack(directory: Path) -> Pack:
                 )
             )
     if meta.get("boundaries"):
-        raw_geo = (directory / meta["boundaries"]).read_bytes()
+        raw_geo = _read(directory, meta["boundaries"])
         digest.update(raw_geo)
-        _attach_boundaries(json.loads(raw_geo), areas, errors)
+        try:
+            collection = json.loads(raw_geo)
+        except ValueError as exc:
+            raise PackError(
+                [_("No se pudo leer %(file)s: %(why)s") % {"file": meta["boundaries"], "why": exc}]
+            ) from exc
+        _attach_boundaries(collection, areas, errors)
     _check_areas(areas, errors)
     if errors:
         raise PackError(errors)
     return Pack(code=code, meta=meta, areas=areas, fingerprint=digest.hexdigest())
+
+
+def _read(directory: Path, name: str) -> bytes:
+    """A file the pack's country.json names; a missing one is a PackError, not a traceback."""
+    try:
+        return (directory / name).read_bytes()
+    except OSError as exc:
+        raise PackError([_("No se pudo leer %(file)s: %(why)s") % {"file": directory / name, "why": exc}]) from exc
 
 
 def _attach_boundaries(collection: dict, areas: list[AreaRow], errors: list[str]) -> None:

@@ -43,6 +43,7 @@ from ayni.governance.models import (
 )
 from ayni.governance.rules import rule_for
 from ayni.lib import pdf
+from ayni.lib.identity import id_column
 from ayni.orgs.models import Organisation
 
 CONTENT_VERSION = 1
@@ -189,9 +190,10 @@ def attendance_sheet(roll: list[dict]) -> dict:
             return _("poder a %(h)s") % {"h": p["proxy_to"]}
         return _("no")
 
-    head = ("N.º", _("Apellidos y nombres"), "DNI", _("Asistió"), _("Firma"))
+    column = id_column(p.get("dni") for p in roll)  # "DNI", "CI"…, or «Documento» when countries mix
+    head = ("N.º", _("Apellidos y nombres"), column.label, _("Asistió"), _("Firma"))
     cells = [(str(p["number"]), p["name"] + (f" ({p['delegate_of']})" if p.get("delegate_of") else ""),
-              p.get("dni") or "—", came(p)) for p in roll]
+              column.cell(p.get("dni")) or "—", came(p)) for p in roll]
     number_w = max([len(head[0])] + [len(c[0]) for c in cells])
     dni_w = max([len(head[2])] + [len(c[2]) for c in cells])
     came_w = max([len(head[3])] + [len(c[3]) for c in cells])

@@ -42,6 +42,7 @@ class Scheme:
     country_name: object
     parse: Callable[[str], tuple[str, str, bool]]  # compact text → (number, check, checked)
     help_text: object
+    short: object = ""  # the name a column header or a list uses: "DNI", "CI", "cédula", "CPF"
 
 
 def _compact(raw: str) -> str:
@@ -128,6 +129,7 @@ SCHEMES: dict[str, Scheme] = {
             gettext_lazy("Perú"),
             _pe,
             gettext_lazy("8 dígitos; si lo tiene, el carácter de verificación después de un guion."),
+            gettext_lazy("DNI"),
         ),
         Scheme(
             "BO",
@@ -135,9 +137,12 @@ SCHEMES: dict[str, Scheme] = {
             gettext_lazy("Bolivia"),
             _bo,
             gettext_lazy("De 5 a 8 dígitos; si lo tiene, el complemento después de un guion (1234567-1A)."),
+            gettext_lazy("CI"),
         ),
-        Scheme("EC", gettext_lazy("cédula"), gettext_lazy("Ecuador"), _ec, gettext_lazy("10 dígitos.")),
-        Scheme("BR", gettext_lazy("CPF"), gettext_lazy("Brasil"), _br, gettext_lazy("11 dígitos: 000.000.000-00.")),
+        Scheme("EC", gettext_lazy("cédula"), gettext_lazy("Ecuador"), _ec, gettext_lazy("10 dígitos."),
+               gettext_lazy("cédula")),
+        Scheme("BR", gettext_lazy("CPF"), gettext_lazy("Brasil"), _br, gettext_lazy("11 dígitos: 000.000.000-00."),
+               gettext_lazy("CPF")),
     )
 }
 
@@ -236,3 +241,41 @@ def labelled(stored: str | None) -> str:
     """A stored number with its document's name, for a list of people: "DNI 45678912",
     "cédula de identidad 4870123"; "DNI —" for none."""
     return f"{document_name(country_of_number(stored))} {shown(stored) or '—'}"
+
+
+def short_name(country: str | None) -> str:
+    """The document's name as a column header says it: "DNI", "CI", "cédula", "CPF"."""
+    return str(scheme(country).short or scheme(country).name)
+
+
+def with_document(stored: str | None, check: str = "") -> str:
+    """A stored number with the short name of its document, for a list that mixes countries:
+    "DNI 45678912", "CI 4870123", "cédula 1710034065"; "" for none."""
+    if not stored:
+        return ""
+    number = shown(stored) + (f"-{check}" if check else "")
+    return f"{short_name(country_of_number(stored))} {number}"
+
+
+@dataclass(frozen=True)
+class IdColumn:
+    """The identity column of a list, a printout or a spreadsheet: headed by the document of the
+    one country its people are from ("DNI", "CI"…), each number as its holder writes it; or, when
+    the list mixes countries, headed «Documento», each number with its document's name."""
+
+    label: str
+    mixed: bool
+
+    def cell(self, stored: str | None, check: str = "") -> str:
+        if not stored:
+            return ""
+        return with_document(stored, check) if self.mixed else shown(stored) + (f"-{check}" if check else "")
+
+
+def id_column(numbers, country: str | None = None) -> IdColumn:
+    """The column for these stored numbers; `country` (the organisation's) heads a list whose
+    people have none."""
+    countries = {country_of_number(n) for n in numbers if n} or {scheme(country).country}
+    if len(countries) == 1:
+        return IdColumn(short_name(countries.pop()), False)
+    return IdColumn(_("Documento"), True)

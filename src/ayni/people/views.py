@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
 from ayni.lib import replicas
+from ayni.lib.identity import id_column
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
 from ayni.people import selectors, services
@@ -31,6 +32,7 @@ def members(request, org):
     page = Paginator(qs, 100).get_page(request.GET.get("pagina"))
     return render(request, "people/members.html", {
         "org": org, "page": page, "q": text, "can_edit": request.scope.holds(Can.EDIT, org),
+        "id_col": id_column((m.person.dni for m in page), org.country),
     })
 
 
@@ -124,8 +126,10 @@ def detail(request, pk):
                  if scope.holds(Can.VIEW_PERSONAL, p.organisation)]
     can_edit = any(scope.holds(Can.EDIT, m.organisation) for m in memberships) or \
         any(scope.holds(Can.EDIT, p.organisation) for p in positions)
+    id_col = id_column([person.dni], None if person.dni else services.country_of_person(person))
     return render(request, "people/detail.html", {
         "person": person, "memberships": memberships, "positions": positions, "can_edit": can_edit,
+        "id_col": id_col, "id_name": id_col.label,
         "can_edit_identity": services.may_edit_identity(scope, person),
         "today": timezone.localdate(), "end_form": EndDateForm(initial={"on": timezone.localdate()}),
     })

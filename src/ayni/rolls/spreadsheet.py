@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from rapidfuzz import fuzz, process
 
+from ayni.lib.identity import IdColumn, id_column
 from ayni.lib.text import fold
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -644,12 +645,22 @@ def _read_xlsx(content: bytes, deadline: Deadline, choices: dict | None) -> Tabl
 EXPORT_HEADERS = ["N°", "Apellido paterno", "Apellido materno", "Nombres", "DNI", "Fecha de nacimiento", "Edad",
                   "Sexo", "Categoría", "Tipo de ración", "Motivo caso social", "Fecha de ingreso", "Comedor",
                   "Consentimiento", "Observaciones"]
+ID_COLUMN = EXPORT_HEADERS.index("DNI")
 
 
-def export_rows(entries, today: datetime.date):
+def export_headers(column: IdColumn) -> list[str]:
+    """The export's headers, its identity column named by the people's document ("DNI", "CI"…,
+    «Documento» when the roll mixes countries): the import reads each of them back."""
+    headers = list(EXPORT_HEADERS)
+    headers[ID_COLUMN] = column.label
+    return headers
+
+
+def export_rows(entries, today: datetime.date, column: IdColumn | None = None):
+    column = column or id_column([])
     for n, e in enumerate(entries, start=1):
         p = e.person
         consent = f"{e.get_consent_method_display()} {e.consent_on:%d/%m/%Y}" if e.has_consent else ""
-        yield [n, p.paternal_surname, p.maternal_surname, p.given_names, p.dni or "", p.birth_date, p.age(today),
+        yield [n, p.paternal_surname, p.maternal_surname, p.given_names, column.cell(p.dni), p.birth_date, p.age(today),
                p.get_sex_display(), e.category.short_name, e.get_ration_display(), e.social_case_reason, e.since,
                e.kitchen.name, consent, e.notes]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ayni.accounts.scope import Can
 from ayni.kitchens.access import requires_kitchen
 from ayni.lib import exports
+from ayni.lib.identity import id_column, short_name
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import scope_roots
@@ -36,6 +37,7 @@ def roll(request, org):
     page = Paginator(entries, 100).get_page(request.GET.get("pagina"))
     return render(request, "rolls/roll.html", {
         "org": org, "form": form, "page": page, "counts": selectors.roll_counts(request.scope, org),
+        "id_col": id_column((e.person.dni for e in page), org.country),
         "can_edit": request.scope.holds(Can.EDIT, org), "can_validate": request.scope.holds(Can.VALIDATE, org),
         "filtered": any(filters.values()) if filters else False,
     })
@@ -55,7 +57,9 @@ def summary(request, org):
 def print_roll(request, org):
     """The roll on A4 paper with a column to sign, as municipalities ask for it."""
     entries = list(selectors.roll_entries(request.scope, org))
-    return render(request, "rolls/print.html", {"org": org, "entries": entries, "today": timezone.localdate()})
+    return render(request, "rolls/print.html", {
+        "org": org, "entries": entries, "today": timezone.localdate(),
+        "id_col": id_column((e.person.dni for e in entries), org.country), "org_document": short_name(org.country)})
 
 
 @requires_kitchen(Can.EDIT)
@@ -206,14 +210,14 @@ def export(request, org, fmt):
         "kitchen__name", "person__paternal_surname", "person__maternal_surname", "person__given_names"))
     services.log_export(scope=request.scope, organisation=org, fmt=fmt, rows=len(entries))
     stem = slugify(f"padron {org.name} {today:%Y-%m-%d}")
-    rows = spreadsheet.export_rows(entries, today)
+    column = id_column((e.person.dni for e in entries), org.country)
+    rows, headers = spreadsheet.export_rows(entries, today, column), spreadsheet.export_headers(column)
     if fmt == "xlsx":
         title = _("Padrón de usuarios — %(org)s — al %(d)s") % {"org": org.name, "d": today.strftime("%d/%m/%Y")}
-        body = exports.xlsx_bytes(_("Padrón"), spreadsheet.EXPORT_HEADERS, rows, title=title,
-                                  text_columns=[spreadsheet.EXPORT_HEADERS.index("DNI")])
+        body = exports.xlsx_bytes(_("Padrón"), headers, rows, title=title, text_columns=[spreadsheet.ID_COLUMN])
         content_type = exports.XLSX_CONTENT_TYPE
     else:
-        body, content_type = exports.csv_bytes(spreadsheet.EXPORT_HEADERS, rows), exports.CSV_CONTENT_TYPE
+        body, content_type = exports.csv_bytes(headers, rows), exports.CSV_CONTENT_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
     response["Cache-Control"] = "no-store"
