@@ -5,7 +5,8 @@ path (the offline outbox's JSON batches, bench/sync.py's phones), as a ratio.
 Each device does what Collect does on a new phone — form list, form, manifest, its CSV list,
 the HEAD before sending — then sends its reports one multipart post each
 (`xml_submission_file`) with its key in the address (`/odk/key/<key>/`, as ODK Central's app
-users). 10 % of the accepted ones are sent again (the same instance: must be answered 201 and not
+users), over one connection kept open as Collect's OkHttp keeps it. 10 % of the accepted ones
+are sent again (the same instance: must be answered 201 and not
 stored), and some answers are cut off on purpose (the phone sends again). Then the same while
 gunicorn is killed with SIGKILL 5 times. Afterwards: one report and one stored submission per
 instance — 0 lost, 0 stored twice. Last, the bytes of the daily report page in Quechua against
@@ -94,19 +95,34 @@ class Device(threading.Thread):
         self.drop, self.resend = drop, resend
         self.rng = random.Random(seed)
         self.accepted = self.resent_ok = self.refused = self.cut = self.errors = self.retries = 0
+        self.conn: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, body: bytes | None = None, content_type: str = "",
                 cut: bool = False) -> tuple[int, bytes] | None:
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        # One connection kept open between requests, as Collect's HTTP client (OkHttp) keeps it;
+        # opened again after an error, a cut answer or the server closing it.
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        conn = self.conn
         try:
             headers = dict(self.HEADERS, **({"Content-Type": content_type} if content_type else {}))
             conn.request(method, f"/odk/key/{self.key}/{path}", body=body, headers=headers)
             if cut:  # the signal goes as the post leaves: no answer reaches the phone
+                self.close()
                 return None
             response = conn.getresponse()
-            return response.status, response.read()
-        finally:
-            conn.close()
+            answer = response.status, response.read()
+            if response.will_close:
+                self.close()
+            return answer
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
     def until_answered(self, *args, **kwargs) -> tuple[int, bytes]:
         while True:
@@ -149,6 +165,7 @@ class Device(threading.Thread):
             if status == 201 and self.rng.random() < self.resend:  # sent again, the same instance
                 again, _answer = self.until_answered("POST", "submission", body, content_type)
                 self.resent_ok += again == 201
+        self.close()
 
 
 class Worker:

@@ -4,10 +4,15 @@ import multiprocessing
 import os
 
 bind = os.environ.get("AYNI_WEB_BIND") or "127.0.0.1:8000"
-# Sync workers: the pages are short database reads; 2 per core keeps memory (≤ 200 MB per
-# worker) bounded on a small server.
+# 2 processes per core keeps memory (≤ 200 MB per worker) bounded on a small server. Each runs a
+# few threads (`gthread`): ODK Collect keeps its connection open between requests (OkHttp's
+# keep-alive, which a sync worker closes after every answer), and the submissions that arrive
+# together in one process are committed together (reach.fast's group commit: one fsync for all).
 workers = int(os.environ.get("AYNI_WEB_WORKERS") or min(2 * multiprocessing.cpu_count(), 8))
-worker_class = "sync"
+worker_class = "gthread"
+# A benchmark's per-request profile (AYNI_PROFILE_REQUESTS) reads the process's CPU around each
+# request: one thread then, so that the figure is that request's alone.
+threads = 1 if os.environ.get("AYNI_PROFILE_REQUESTS") else int(os.environ.get("AYNI_WEB_THREADS") or 4)
 timeout = 60
 graceful_timeout = 30
 keepalive = 5

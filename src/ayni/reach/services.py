@@ -13,6 +13,7 @@ only if nobody changed it since — a report edited on the web meanwhile is a co
 never overwritten."""
 
 import datetime
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -176,9 +177,10 @@ def _receive(scope: Scope, xml: bytes, files) -> Answer:
 # trouble — the coordinator's *Estado de sincronización* page lists it with the reason — and she
 # gets a text saying so, in her language.
 
-BATCH = 500
-BATCH_DELAY = datetime.timedelta(seconds=2)  # how long a new report may wait for others to join it
-_next_batch = [0.0]  # per process: when the batch already asked for will run (time.monotonic)
+BATCH = 500  # reports per transaction of the worker: the longest it holds SQLite's write lock
+BATCH_DELAY = datetime.timedelta(seconds=1)  # while busy, how long a new report may wait for others to join it
+_next_batch = [0.0]  # per process: when the batch asked for last will run (time.monotonic)
+_schedule_lock = threading.Lock()
 
 
 def _waits_for_batch(stored: Inbound, instance, form) -> bool:
@@ -207,32 +209,41 @@ def _saves_later(stored: Inbound, instance, form, days, scope: Scope) -> bool:
 
 
 def schedule_saving() -> None:
-    """Ask the task worker to save the waiting reports: at most once per BATCH_DELAY per process,
-    always to run after this report was stored, so none is left waiting."""
+    """Ask the task worker to save the waiting reports, always in a task that starts after this
+    report was stored, so none is left waiting. A lone report (none asked for in the last
+    BATCH_DELAY) is saved at once; while reports keep coming, this process asks at most once per
+    BATCH_DELAY, so that the worker's batches grow with the queue instead of paying a task per
+    report."""
     from ayni.reach import tasks
 
     if not default_task_backend.supports_defer:  # tests, or tasks run at once: save now
         tasks.save_submissions.enqueue()
         return
-    now = time.monotonic()
-    if now < _next_batch[0]:
-        return  # a batch is already asked for, and runs after this report was stored
-    _next_batch[0] = now + BATCH_DELAY.total_seconds()
-    tasks.save_submissions.using(run_after=timezone.now() + BATCH_DELAY).enqueue()
+    with _schedule_lock:
+        now = time.monotonic()
+        if now < _next_batch[0]:
+            return  # a batch is already asked for, and runs after this report was stored
+        # Idle for a while (the last batch ran over BATCH_DELAY ago): this one goes at once.
+        delay = BATCH_DELAY.total_seconds() if now - _next_batch[0] < BATCH_DELAY.total_seconds() else 0.0
+        _next_batch[0] = now + delay
+    tasks.save_submissions.using(run_after=timezone.now() + datetime.timedelta(seconds=delay)).enqueue()
 
 
 def save_pending(*, batch: int = BATCH) -> int:
     """Save the daily reports answered "received" and not saved yet, oldest first, in batches
-    (`capture.inbound.process_reports`). Idempotent: each is settled once. Returns how many."""
-    done, seen = 0, set()
+    (`capture.inbound.process_reports`) until none is left — those that arrive while it saves
+    too, so a deep queue is drained in full batches by one task. Idempotent: each is settled
+    once. Returns how many."""
+    done, stuck = 0, set()
     while True:
         chunk = list(Inbound.objects.filter(channel=Channel.ODK, kind=Inbound.Kind.REPORT,
-                                            status=Inbound.Status.RECEIVED).exclude(pk__in=seen)
+                                            status=Inbound.Status.RECEIVED).exclude(pk__in=stuck)
                      .select_related("kitchen__kind", "user").order_by("id")[:batch])
         if not chunk:
             return done
-        seen.update(i.pk for i in chunk)
         results = capture.process_reports(chunk)
+        # Each one processed leaves "received"; one that did not is not asked for again in this pass.
+        stuck.update(i.pk for i in chunk if i.status == Inbound.Status.RECEIVED)
         settled = (Outcome.ACCEPTED, Outcome.FAILED, None)  # a failure is tried again, not refused
         _tell_refused([i for i in chunk if results.get(i.pk, {}).get("status") not in settled], results)
         done += len(chunk)
