@@ -39,7 +39,7 @@ from ayni.governance.models import (
     Vote,
 )
 from ayni.governance.rules import decide, quorum_met, quorum_needed, rule_for
-from ayni.lib.db import update_rows
+from ayni.lib.db import insert_rows, update_rows
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
 
@@ -673,12 +673,12 @@ def cast_votes(*, scope: Scope, ballots: list[Ballot]) -> list[Cast | VoteRefuse
         results[n] = Cast(vote=vote, motion=motion, replaced=earlier is not None)
     if retired:
         Vote.objects.filter(pk__in=retired).update(is_current=False)
-    if new_votes:
-        Vote.objects.bulk_create(new_votes)
+    # Ballots (their UUIDs made here) and attendance are not read back: one prepared statement
+    # each, without bulk_create's per-row SQL; participations are, for their audit entries.
+    insert_rows(new_votes)
     if new_participations:
         Participation.objects.bulk_create(new_participations)
-    if new_attendance:
-        Attendance.objects.bulk_create(new_attendance)
+    insert_rows(new_attendance)
     if touched:
         update_rows(list(touched.values()), ["yes", "no", "abstain", "voters"])
     if entries:
