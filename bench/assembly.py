@@ -342,6 +342,15 @@ def run_engine(engine: str, *, scale: str, members: int, voters: int, texting: i
                     conn.execute("ANALYZE")
         log(f"consulta nacional ({engine}): padrón")
         setup = json.loads(install.ayni("shell", "-c", f"LIMIT = {voters}\n" + SETUP).stdout.strip().splitlines()[-1])
+        if engine == "postgres":
+            # The roll of 110,000 places was just written in bulk; the bench's server runs without
+            # autovacuum, whose ANALYZE would follow such a write within a minute in production.
+            # Without it the planner takes the new assembly for one elector and reads its whole roll
+            # for every batch of texts.
+            import psycopg
+
+            with psycopg.connect(install.database_url, autocommit=True) as conn:
+                conn.execute("ANALYZE")
         motions, phones = setup["motions"], setup["phones"]
         rng = random.Random(seed)
         plan, expected = [], {m: {"yes": 0, "no": 0, "abstain": 0, "voters": 0} for m in motions}

@@ -585,9 +585,11 @@ def cast_votes(*, scope: Scope, ballots: list[Ballot]) -> list[Cast | VoteRefuse
                                  .filter(pk__in=wanted).order_by("pk"))} if wanted else {}
     assemblies = {m.item.assembly_id for m in motions.values()}
     persons = {b.person.pk for b in ballots} | {b.on_behalf_of.pk for b in ballots if b.on_behalf_of is not None}
+    # Unordered: the roll's own order (assembly, number) walked a national roll's 110,000 places
+    # for every batch on PostgreSQL when its statistics were older than the roll.
     roll = {(e.assembly_id, e.person_id): e for e in (Elector.objects.filter(assembly_id__in=assemblies,
                                                                              person_id__in=persons)
-                                                      .select_related("person"))} if assemblies else {}
+                                                      .select_related("person").order_by())} if assemblies else {}
     elector_ids = [e.pk for e in roll.values()]
     proxies, attended, voted, current = set(), set(), {}, {}
     if elector_ids:
