@@ -191,8 +191,11 @@ def spoken_by(senders) -> dict[str, set[str]]:
     if phones:
         wanted = set(phones.values())
         # Two indexed lookups OR-ed on the person's own columns: an OR across the join to the account
-        # read every person (110,000 at national size) for each batch of texts.
-        accounts = User.objects.filter(phone__in=wanted, is_active=True, person__isnull=False).values("person_id")
+        # read every person (110,000 at national size) for each batch of texts. The accounts' people
+        # are read first, as a list: OR-ed as a subquery, PostgreSQL still scanned every person
+        # (180 ms a batch at 115,000 people) instead of two index lookups.
+        accounts = list(User.objects.filter(phone__in=wanted, is_active=True, person__isnull=False)
+                        .values_list("person_id", flat=True))
         rows = (Person.objects.filter(models.Q(phone__in=wanted) | models.Q(pk__in=accounts))
                 .values_list("phone", "account__phone", "account__is_active", "languages__code").distinct())
         for phone, account_phone, active, code in rows:

@@ -16,12 +16,13 @@ def _quote(name: str) -> str:
 
 
 def insert_rows(objs: list[models.Model]) -> None:
-    """INSERT new rows of one model, their ids left to the database and not read back. Related
-    rows must already have their ids; auto_now(_add) fields are filled as `save` fills them."""
+    """INSERT new rows of one model, their ids left to the database and not read back (a key the
+    model makes itself, a UUID, is written as it is). Related rows must already have their ids;
+    auto_now(_add) fields are filled as `save` fills them."""
     if not objs:
         return
     meta = objs[0]._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and f.db_returning)]
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model, values bound
         _quote(meta.db_table), ", ".join(_quote(f.column) for f in fields), ", ".join(["%s"] * len(fields)))
     rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
