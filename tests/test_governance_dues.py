@@ -228,7 +228,7 @@ def test_the_treasurer_records_a_payment_by_text_with_the_dni_or_its_last_digits
 def test_payment_texts_that_cannot_be_recorded_say_why(world, treasurer, clock):
     texts = Texts(clock, "955444333")
     assert "No entendí el monto «DIEZ»" in texts.send("Q 8912 DIEZ").error
-    assert "No entendí el DNI «89X2»" in texts.send("Q 89X2 5").error
+    assert "No entendí el documento «89X2»" in texts.send("Q 89X2 5").error
     assert "No hay socia de Comedor Popular Santa Rosa con DNI 1111" in texts.send("Q 1111 5").error
     unusual = texts.send("Q 8912 7")
     assert "no es un número entero de cuotas" in unusual.error and "OK al final" in unusual.error

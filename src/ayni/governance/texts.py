@@ -309,8 +309,9 @@ def _decimal_commas(args: list[str], text: str) -> list[str]:
 
 
 def _dues_help() -> str:
-    return _("La tesorera escribe Q, el DNI de la socia (o sus 4 últimas cifras) y el monto: Q 4567 5. La socia "
-             "escribe Q y lo que pagó: Q 5.")
+    # Read before the socia's organisation (and so her country's document) is known: it names both.
+    return _("La tesorera escribe Q, el DNI o documento de la socia (o sus 4 últimas cifras) y el monto: Q 4567 5. "
+             "La socia escribe Q y lo que pagó: Q 5.")
 
 
 def _read_dues_text(inbound: Inbound, args: list[str]) -> tuple[str | None, Decimal, bool]:
@@ -330,8 +331,8 @@ def _read_dues_text(inbound: Inbound, args: list[str]) -> tuple[str | None, Deci
     digits = args[0]
     # Up to 11 digits: a Brazilian CPF; Peru's 8 are checked once her organisation is known.
     if not digits.isdigit() or not 4 <= len(digits) <= 11:
-        raise Refused(_("No entendí el DNI «%(word)s»: escriba el DNI de la socia o sus 4 últimas cifras. %(help)s")
-                      % {"word": digits[:12].upper(), "help": _dues_help()})
+        raise Refused(_("No entendí el documento «%(word)s»: escriba el DNI o documento de la socia, o sus 4 últimas "
+                        "cifras. %(help)s") % {"word": digits[:12].upper(), "help": _dues_help()})
     return digits, amount, confirm
 
 
