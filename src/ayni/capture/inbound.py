@@ -28,7 +28,7 @@ from ayni.kitchens.forms import DailyReportForm, MovementForm, ReceiptForm
 from ayni.kitchens.models import DailyReport
 from ayni.kitchens.selectors import open_schedules
 from ayni.kitchens.services import ReportItem, save_daily_reports
-from ayni.lib.db import update_rows
+from ayni.lib.db import insert_returning, update_rows
 from ayni.lib.forms import clean_data, error_messages
 from ayni.orgs.models import Organisation
 from ayni.people.selectors import find_by_dni
@@ -124,6 +124,10 @@ def _date(payload: dict) -> datetime.date:
         raise ValidationError({"date": _("Falta la fecha o no se entiende; escríbala como AAAA-MM-DD.")}) from None
 
 
+# The report form's field values already found valid (`clean_data`'s memo), for this process.
+_REPORT_MEMO: dict = {}
+
+
 def report_item(inbound: Inbound) -> ReportItem:
     """The stored report as the arguments of a save, checked by the web form's own rules."""
     payload = fields_of(inbound)
@@ -133,7 +137,7 @@ def report_item(inbound: Inbound) -> ReportItem:
     data = {"rations_prepared": 0, "served_paying": 0, "served_subsidised": 0, "served_free": 0,
             "price_per_ration": 0, "cash_received": 0, "cooks_count": 0, "version": 0}
     data.update({k: v for k, v in payload.items() if v is not None})
-    fields = clean_data(DailyReportForm, data)
+    fields = clean_data(DailyReportForm, data, memo=_REPORT_MEMO)
     version, confirm = fields.pop("version"), fields.pop("confirm")
     return ReportItem(date=day, version=version, confirm=confirm, fields=fields)
 
@@ -314,7 +318,7 @@ def store_batch(*, channel: str, user, kitchen: Organisation,
                     seen[client_id] = inbound
                 stored.append((inbound, True))
                 new.append(inbound)
-            Inbound.objects.bulk_create(new)
+            insert_returning(new)
     except IntegrityError:  # a resend of the same items raced this one: one by one, the database decides
         return [store(channel=channel, kind=kind, payload=payload, user=user, kitchen=kitchen, client_id=client_id)
                 for kind, client_id, payload in items]

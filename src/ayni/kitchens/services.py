@@ -48,7 +48,7 @@ from ayni.kitchens.summaries import bump as _bump
 from ayni.kitchens.summaries import bump_many, lock_open_months, month_label
 from ayni.kitchens.summaries import lock_month as _lock_month
 from ayni.kitchens.summaries import lock_open_month as _lock_open_month
-from ayni.lib.db import insert_rows, update_rows
+from ayni.lib.db import insert_returning, insert_rows, update_rows
 from ayni.orgs.models import Organisation
 
 REPORT_FIELDS = (
@@ -273,9 +273,47 @@ def next_report(existing: DailyReport | None, item: ReportItem, *, kitchen: Orga
         raise NeedsConfirmation(warnings)
     report.version = current + 1
     report.updated_by = user
-    report.full_clean(exclude=["kitchen", "updated_by"], validate_unique=False, validate_constraints=False)
+    _clean_report(report)
     return ReportChange(report=report, before=_report_data(existing) if existing else {},
                         after=_report_data(report))
+
+
+# The model's own checks of a report's fields (`full_clean`: lengths, digits, ranges) depend on
+# nothing but each value, and a batch repeats the same few values field after field: each
+# (field, value) found valid is remembered, and a value never seen is checked by the field
+# itself. Anything refused goes to `full_clean`, whose errors are then the ones raised.
+_CLEANED_FIELDS = [f for f in DailyReport._meta.fields if f.name not in ("kitchen", "updated_by")]
+_REMEMBERED = {*REPORT_FIELDS, "version"}  # not the ids and instants, which never repeat
+_VALID: dict = {}
+_VALID_MAX = 20_000
+
+
+def _clean_report(report: DailyReport) -> None:
+    """`report.full_clean()` without the checks left to the database (unique, constraints)."""
+    for f in _CLEANED_FIELDS:
+        raw = getattr(report, f.attname)
+        if f.blank and raw in f.empty_values:
+            continue
+        key, cleaned = None, _VALID
+        if f.name in _REMEMBERED:
+            try:
+                key = (f.attname, type(raw), raw if type(raw) is not Decimal else str(raw))
+                cleaned = _VALID.get(key, _VALID)
+            except TypeError:  # not hashable: no shortcut
+                key = None
+        if cleaned is _VALID:
+            try:
+                cleaned = f.clean(raw, report)
+            except ValidationError:
+                report.full_clean(exclude=["kitchen", "updated_by"], validate_unique=False,
+                                  validate_constraints=False)
+                raise
+            if key is not None and type(cleaned) is type(raw) and cleaned == raw:
+                if len(_VALID) >= _VALID_MAX:
+                    _VALID.clear()
+                _VALID[key] = cleaned
+        setattr(report, f.attname, cleaned)
+    report.clean()
 
 
 def _lock_day(kitchen: Organisation, date: datetime.date) -> tuple[MonthlySummary, DailyReport | None]:
@@ -340,7 +378,7 @@ def _write_reports(saved: list[_Saved]) -> None:
     """Write the last state of each day, and a revision and an audit entry per change."""
     last = {(s.kitchen.pk, s.change.report.date): s.change.report for s in saved}
     changed = [r for r in last.values() if r.pk is not None]
-    DailyReport.objects.bulk_create([r for r in last.values() if r.pk is None])
+    insert_returning([r for r in last.values() if r.pk is None])
     now = timezone.now()
     for report in changed:
         report.updated_at = now  # written by hand: auto_now is `save`'s
@@ -352,8 +390,9 @@ def _write_reports(saved: list[_Saved]) -> None:
         for data in (s.change.before, s.change.after):
             if "id" in data and data["id"] is None:
                 data["id"] = report.pk
-        revisions.append(DailyReportRevision(report=report, report_date=report.date, version=report.version,
-                                             data=s.change.after, saved_by=report.updated_by))
+        # By id: the related rows are at hand, and assigning them checks each one again.
+        revisions.append(DailyReportRevision(report_id=report.pk, report_date=report.date, version=report.version,
+                                             data=s.change.after, saved_by_id=report.updated_by_id))
         entries.append(audit_entry(scope=s.scope, action="kitchen.report", obj=report, org_path=s.kitchen.path,
                                    before=s.change.before, after=s.change.after))
     insert_rows(revisions)
