@@ -22,6 +22,7 @@ from ayni.evidence.models import PublicProfile
 from ayni.geo.models import Country
 from ayni.kitchens import selectors as kitchen_selectors
 from ayni.kitchens.forms import MonthRangeForm, month_param, recent_months
+from ayni.kitchens.kept import kept_part
 from ayni.kitchens.models import month_start
 from ayni.lib import exports, pdf, replicas
 from ayni.lib.drawn import digest
@@ -146,9 +147,19 @@ def kitchens(request):
     view = request.GET.get("ver", "todas")
     if view not in selectors.KITCHEN_LISTS:
         view = "todas"
+    title = _title(sel)
+
+    def draw() -> str:
+        return render_to_string("evidence/_kitchens_body.html", {
+            "sel": sel, "qs": sel.querystring(), "title": title, "view": view,
+            "rows": selectors.kitchen_rows(sel, view), "views": selectors.KITCHEN_LISTS,
+        })
+
+    # One row per kitchen, the same for every viewer of the same figures: kept as the dashboard
+    # is (evidence/cache.py), under the revision of the cells it covers.
+    body = page_cache.kept("kitchens", sel, draw, view)
     return render(request, "evidence/kitchens.html", {
-        "sel": sel, "qs": sel.querystring(), "title": _title(sel), "view": view,
-        "rows": selectors.kitchen_rows(sel, view), "views": selectors.KITCHEN_LISTS,
+        "title": title, "body": mark_safe(body),  # noqa: S308 - rendered by the template above
     })
 
 
@@ -345,13 +356,22 @@ def overview(request, org):
     first, last = form.months()
     this_month = month_start(timezone.localdate())
     shown = month_param(request.GET.get("mes", ""), this_month)
+    today = timezone.localdate()
     sel = selectors.Selection(scope=scope, org=org, place=None, first=first, last=last)
+
+    def draw() -> str:
+        return render_to_string("kitchens/_overview_body.html", {
+            "first": first, "last": last,
+            "totals": selectors.sums(sel),
+            "costs": kitchen_selectors.cost_by_kitchen(scope, org, first, last),
+            "deliveries": selectors.deliveries_by_item(sel),
+            "completeness": kitchen_selectors.completeness(scope, org, shown, today), "shown": shown,
+            "months": recent_months(today, 12),
+        })
+
+    # The same for everyone who sees the same kitchens under `org`: kept per revision of their
+    # figures (kitchens/kept.py), with the months asked for and today's date.
+    body = kept_part("overview", scope, Can.VIEW, draw, org.pk, first, last, shown, today, under=org.path)
     return render(request, "kitchens/overview.html", {
-        "org": org, "form": form, "first": first, "last": last,
-        "totals": selectors.sums(sel),
-        "costs": kitchen_selectors.cost_by_kitchen(scope, org, first, last),
-        "deliveries": selectors.deliveries_by_item(sel),
-        "completeness": kitchen_selectors.completeness(scope, org, shown), "shown": shown,
-        "months": recent_months(timezone.localdate(), 12),
-        "can_validate": scope.holds(Can.VALIDATE, org),
+        "org": org, "form": form, "body": mark_safe(body),  # noqa: S308 - rendered by the template above
     })

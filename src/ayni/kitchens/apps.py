@@ -27,3 +27,10 @@ class KitchensConfig(AppConfig):
         post_save.connect(summaries.organisation_changed, sender=Organisation, dispatch_uid="kitchens-touch-org")
         post_delete.connect(summaries.organisation_changed, sender=Organisation, dispatch_uid="kitchens-touch-org-del")
         subtree_moved.connect(summaries.subtree_moved_touch, dispatch_uid="kitchens-touch-move")
+        # A month closed, validated or returned changes the alert lists and the kitchens'
+        # summaries kept per revision (`kitchens/kept.py`); the close services save the row.
+        from ayni.kitchens import kept
+        from ayni.kitchens.models import MonthClose
+
+        post_save.connect(kept.month_close_changed, sender=MonthClose, dispatch_uid="kitchens-touch-close")
+        post_delete.connect(kept.month_close_changed, sender=MonthClose, dispatch_uid="kitchens-touch-close-del")

@@ -15,10 +15,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from ayni.accounts.scope import Can, Scope
 from ayni.kitchens.deliveries import QUANTUM, with_delivery_figures
+from ayni.kitchens.kept import kept_part
 from ayni.kitchens.models import (
     SUMMARY_FIELDS,
     DailyReport,
@@ -260,6 +263,18 @@ def kitchen_alerts(scope: Scope, today: datetime.date | None = None) -> dict | N
     return {"needing": needing, "needing_count": needing_count}
 
 
+def alerts_html(scope: Scope, today: datetime.date) -> SafeString | None:
+    """The home page's alert list rendered, kept once per reach, day and revision of the figures
+    under it (`kitchens/kept.py`: the same for everyone who validates the same kitchens), or
+    None for users who validate no kitchen."""
+    if not scope.reach(Can.VALIDATE) and not scope.is_platform_admin:
+        return None
+    html = kept_part("alerts", scope, Can.VALIDATE,
+                     lambda: render_to_string("kitchens/_alerts.html", {"alerts": kitchen_alerts(scope, today)}),
+                     today)
+    return mark_safe(html)  # noqa: S308 - rendered by the template above, which escapes every name
+
+
 # --- Month totals, completeness, close ---------------------------------------------------------
 
 def _zero() -> dict:
@@ -388,7 +403,7 @@ def home_panel(scope: Scope, today: datetime.date | None = None) -> dict:
     from ayni.orgs.selectors import scope_roots
 
     today = today or timezone.localdate()
-    panel = {"today": today, "alerts": kitchen_alerts(scope, today), "own": [], "roots": []}
+    panel = {"today": today, "alerts_html": alerts_html(scope, today), "own": [], "roots": []}
     if scope.home_role == Role.LEADER:
         reported = DailyReport.objects.filter(kitchen=OuterRef("pk"), date=today)
         panel["own"] = list(visible_kitchens(scope, Can.EDIT).annotate(reported=Exists(reported))

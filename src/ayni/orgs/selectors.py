@@ -18,7 +18,9 @@ def get_organisation(scope: Scope, pk, can: Can = Can.VIEW) -> Organisation:
     from django.http import Http404
 
     try:
-        org = Organisation.objects.select_related("kind", "parent", "district__province__department").get(pk=pk)
+        # The district's province and department both: its title names them (one query fewer).
+        org = (Organisation.objects.select_related("kind", "parent", "district__province", "district__department")
+               .get(pk=pk))
     except (Organisation.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     scope.require(can, org)
