@@ -113,6 +113,28 @@ def test_a_month_query_reads_only_that_months_partition(world):
 
 
 @on_postgres
+def test_a_prepared_month_query_is_pruned_when_it_runs(world):
+    """A client that prepares its statements (psycopg after five runs, a pooler's clients) gets a
+    generic plan that knows no dates: PostgreSQL prunes it when it runs, so it still reads one
+    month (`bench/scale.py` measures as Django runs, with the dates in each plan)."""
+    report(world.kitchen, scope=as_scope(world.leader))
+    month, next_month = THIS_MONTH, partitions.add_months(THIS_MONTH, 1)
+    with connection.cursor() as c:
+        c.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        c.execute("PREPARE ayni_month(date, date) AS SELECT count(*) FROM kitchens_dailyreport "
+                  "WHERE date >= $1 AND date < $2")
+        try:
+            c.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
+                      f"EXECUTE ayni_month('{month}', '{next_month}')")
+            plan = "\n".join(row[0] for row in c.fetchall())
+        finally:
+            c.execute("DEALLOCATE ayni_month")
+    assert "Subplans Removed" in plan
+    assert re.findall(r" on (kitchens_dailyreport_\w+)", plan) == [
+        partitions.partition_name("kitchens_dailyreport", month)]
+
+
+@on_postgres
 def test_old_months_are_detached_to_the_archive_and_leave_the_live_tables(world):
     old = _raw_report(world.kitchen, FAR_PAST)
     recent = report(world.kitchen, scope=as_scope(world.leader))
