@@ -13,9 +13,10 @@ Three measurements, one after the other (never at once: the machine is shared):
 2. **Replica**: bench/load.py's people on a demo install, once with every page on the primary
    and once with the heavy reads (dashboards, search) on the streaming standby on port 5433
    (scripts/ensure-replica, `AYNI_REPLICA_URLS`): p95 and the primary's backend CPU side by side.
-3. **Replica killed**: the national board's dashboard read over and over from the standby; halfway
-   the standby is stopped (`pg_ctl -m immediate`); every page must still come back 200. The
-   standby is started again afterwards.
+3. **Replica killed**: the national board's dashboard read over and over from the standby, its
+   figures moved before every read so that each page is drawn afresh (not served from the page
+   cache); halfway the standby is stopped (`pg_ctl -m immediate`); every page must still come
+   back 200. The standby is started again afterwards.
 
     python bench/scale.py --quick      # 200,000 rows, 12 people for 20 s each way, small demo
     python bench/scale.py              # 10,000,000 rows, 200 people for 5 minutes each way
@@ -323,8 +324,14 @@ def failover_run(install: Install, *, requests: int, workers: int) -> dict:
         opener.close()
 
         def reader():
+            import psycopg
+
             client = Client(server.base, timeout=120)
             client.cookies.update(cookies)
+            # Figures that change between any two reads (a month's close under way): each page is
+            # then drawn afresh, from the standby until it dies, instead of coming from the page
+            # cache, which would hide whether the reads moved to the primary.
+            primary = psycopg.connect(install.database_url, autocommit=True)
             while True:
                 with lock:
                     if done[0] >= requests:
@@ -336,6 +343,7 @@ def failover_run(install: Install, *, requests: int, workers: int) -> dict:
                     log(f"réplica detenida (pg_ctl -m immediate) tras servir {served[0]} transacciones")
                     standby("stop")
                     killed.set()
+                primary.execute("UPDATE kitchens_figuresrevision SET n = n + 1")
                 start = time.perf_counter()
                 try:
                     response = client.get("/evidencia/")
@@ -348,6 +356,7 @@ def failover_run(install: Install, *, requests: int, workers: int) -> dict:
                     if not ok:
                         errors.append(why)
             client.close()
+            primary.close()
 
         threads = [threading.Thread(target=reader) for _ in range(2)]
         for t in threads:
@@ -442,6 +451,10 @@ def main() -> None:
         "load_errors": primary and primary["errors"] + replica["errors"],
         "replica_killed_dashboard_p95_ms": result.get("replica_killed", {}).get("p95_ms"),
         "replica_killed_errors": result.get("replica_killed", {}).get("errors"),
+        "replica_killed_standby_transactions_before_kill":
+            result.get("replica_killed", {}).get("standby_transactions_before_kill"),
+        "replica_killed_p95_before_kill_ms": result.get("replica_killed", {}).get("p95_before_kill_ms"),
+        "replica_killed_p95_after_kill_ms": result.get("replica_killed", {}).get("p95_after_kill_ms"),
         "standby_transactions_with_replica": replica and replica["standby_transactions"],
         "standby_transactions_primary_only": primary and primary["standby_transactions"],
         "load_average": round(os.getloadavg()[0], 1),
