@@ -33,12 +33,10 @@ kitchens' summaries and are cheap already.
 """
 
 from django.core.cache import cache
-from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
 from ayni.accounts.scope import Can
-from ayni.kitchens.models import FiguresRevision
+from ayni.kitchens.kept import revision as figures_revision
 from ayni.kitchens.summaries import touch
 from ayni.lib.drawn import digest
 
@@ -58,8 +56,7 @@ def revision(sel) -> tuple[int, int] | None:
     not kept (a selection deeper than the roll-up)."""
     if not sel.uses_rollup:
         return None
-    row = FiguresRevision.objects.filter(sel.on_path()).aggregate(cells=Count("pk"), n=Coalesce(Sum("n"), 0))
-    return row["cells"], row["n"]
+    return figures_revision(sel.on_path())
 
 
 def page_key(name: str, sel, *parts) -> str | None:
