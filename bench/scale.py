@@ -20,6 +20,7 @@ Three measurements, one after the other (never at once: the machine is shared):
 
     python bench/scale.py --quick      # 200,000 rows, 12 people for 20 s each way, small demo
     python bench/scale.py              # 10,000,000 rows, 200 people for 5 minutes each way
+    python bench/scale.py --skip-rows --skip-comparison --scale national-full   # the failover alone
 
 Ends with `RESULT {json}`.
 """
@@ -398,7 +399,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=max(2, 2 * (os.cpu_count() or 1)))
     parser.add_argument("--failover-requests", type=int, default=400)
     parser.add_argument("--skip-rows", action="store_true")
-    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-load", action="store_true", help="neither the load comparison nor the failover")
+    parser.add_argument("--skip-comparison", action="store_true",
+                        help="the failover run alone on the demo install (no load primary vs replica)")
     args = parser.parse_args()
     exit_on_sigterm()
     if args.quick:
@@ -417,7 +420,7 @@ def main() -> None:
             install.prepare(scale=args.scale, password=load.PASSWORD)
             result["sizes"] = sizes(install)
             replayed(install)
-            for where in ("primary", "replica"):
+            for where in () if args.skip_comparison else ("primary", "replica"):
                 standby("start")
                 replayed(install)
                 log(f"carga: {args.users} personas {args.seconds} s, tableros en {where}")
