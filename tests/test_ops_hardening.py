@@ -154,6 +154,9 @@ def test_sqlite_fsyncs_every_commit_so_a_power_cut_loses_nothing_acknowledged():
     ("llamar al +593 98 765 4321", "llamar al [celular]"),
     # Ten digits that fail the cédula's checksum (a timestamp) are left alone.
     ("ts 1764432000 epoch", "ts 1764432000 epoch"),
+    # A record's id in a URL's path stays readable; a number searched for does not.
+    ("Not Found: /proteccion/caso/999999/", "Not Found: /proteccion/caso/999999/"),
+    ("GET /personas/buscar/?q=4870123", "GET /personas/buscar/?q=[documento]"),
 ])
 def test_every_packs_identity_numbers_and_phones_are_masked(text, expected):
     assert mask(text) == expected

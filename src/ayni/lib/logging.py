@@ -35,10 +35,12 @@ STORED = re.compile(rf"(?<![A-Za-z0-9])(?:{_FOREIGN})-[0-9][0-9.\-]{{3,16}}(?:-?
 # As typed, by country. A number with a checksum (Ecuador's cédula, Brazil's CPF) is masked when
 # the checksum passes, so an invoice or a timestamp of ten digits is left alone; Bolivia's CI has
 # none, so it is masked by its shape: with its complement or its department's extension, or bare
-# at 6 or 7 digits (8 digits are masked as a DNI already).
+# at 6 or 7 digits (8 digits are masked as a DNI already) — except as a segment of a URL's path,
+# where it is a record's id (`/proteccion/caso/123456/`: no page takes a CI in its path; a search
+# takes it after `?q=`, and is masked).
 TYPED = {
     "BO": (re.compile(r"(?<![\dA-Za-z])\d{5,8}(?:-?\d[A-Z])?[\s-]?(?:LP|CB|SC|OR|PT|CHQ|CH|TJ|BE|BN|PD|PA)(?![A-Za-z])"
-                      r"|(?<![\d-])\d{5,8}-\d[A-Z](?![A-Za-z0-9])|(?<![\d.,:-])\d{6,7}(?![\d.,:])"), None),
+                      r"|(?<![\d-])\d{5,8}-\d[A-Z](?![A-Za-z0-9])|(?<![\d.,:/-])\d{6,7}(?![\d.,:])"), None),
     "EC": (re.compile(r"(?<![\d-])\d{10}(?![\d])"), "EC"),
     "BR": (re.compile(r"(?<![\d.-])\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?![\d])"), "BR"),
 }
