@@ -322,6 +322,9 @@ def failover_run(install: Install, *, requests: int, workers: int) -> dict:
         if not opener.login("nacional", load.PASSWORD):
             raise SystemExit("no se pudo ingresar como nacional")
         cookies = dict(opener.cookies)
+        # Her login is a write: for AYNI_READ_YOUR_WRITES_S (15 s) her pages come from the primary.
+        # The board reads the dashboard long after logging in, so the run starts past that window.
+        cookies.pop("ayni_escribio", None)
         opener.close()
 
         def reader():
