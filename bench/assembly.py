@@ -318,6 +318,15 @@ class Sender(threading.Thread):
                     time.sleep(0.05)
 
 
+def _autoanalyze(database_url: str, stop: threading.Event, every_s: float = 60.0) -> None:
+    """ANALYZE the database every `every_s` seconds until `stop`, as autovacuum would."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        while not stop.wait(every_s):
+            conn.execute("ANALYZE")
+
+
 def run_engine(engine: str, *, scale: str, members: int, voters: int, texting: int, senders: int, kills: int,
                seed: int, per_post: int) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"ayni-bench-assembly-{engine}-"))
@@ -380,8 +389,16 @@ def run_engine(engine: str, *, scale: str, members: int, voters: int, texting: i
         # The load generator's own CPU (this process: the senders' threads and this loop), so that
         # a starved server is not mistaken for a slow one.
         own0 = resource.getrusage(resource.RUSAGE_SELF)
+        # Autovacuum is off on the bench's server; in production it ANALYZEs a table each time about
+        # a tenth of it has changed, so that the planner knows the ballots and texts it is growing
+        # by the hundred thousand. Once a minute here, on its own connection.
+        analyzed = threading.Event()
+        analyzer = threading.Thread(target=_autoanalyze, args=(install.database_url, analyzed), daemon=True) \
+            if engine == "postgres" else None
         t0 = time.perf_counter()
         try:
+            if analyzer is not None:
+                analyzer.start()
             for sender in team:
                 sender.start()
             # Kill one worker at evenly spaced points of the run; the master starts another.
@@ -411,6 +428,7 @@ def run_engine(engine: str, *, scale: str, members: int, voters: int, texting: i
             if database_cpu is not None:
                 database_cpu.sample()
         finally:
+            analyzed.set()
             for sender in team:
                 sender.join(timeout=5)
             server.stop()
