@@ -32,10 +32,10 @@ Only selections the roll-up answers (a federation or above) are kept: the deeper
 kitchens' summaries and are cheap already.
 """
 
-from django.core.cache import cache
 from django.utils.translation import get_language
 
 from ayni.accounts.scope import Can
+from ayni.kitchens.kept import kept_html
 from ayni.kitchens.kept import revision as figures_revision
 from ayni.kitchens.summaries import touch
 from ayni.lib.drawn import digest
@@ -86,8 +86,4 @@ def kept(name: str, sel, draw, *parts) -> str:
     key = page_key(name, sel, *parts)
     if key is None:
         return draw()
-    html = cache.get(key)
-    if html is None:
-        html = str(draw())
-        cache.set(key, html, PAGE_TTL)
-    return html
+    return kept_html(key, draw, PAGE_TTL)

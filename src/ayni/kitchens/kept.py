@@ -70,10 +70,16 @@ def kept_part(name: str, scope: Scope, can: Can, draw, *parts, under: str | None
         for path, _subtree in reach:
             on |= cells_under(path)
     key = f"{KEY_PREFIX}:{name}:{digest(get_language(), can, reach, under, revision(on), parts)}"
+    return kept_html(key, draw, PART_TTL)
+
+
+def kept_html(key: str, draw, ttl: int) -> str:
+    """The HTML kept under `key`, or `draw()` rendered now and kept for `ttl` seconds: the one
+    get-or-draw of every page and part kept per revision (here and `evidence.cache`)."""
     html = cache.get(key)
     if html is None:
         html = str(draw())
-        cache.set(key, html, PART_TTL)
+        cache.set(key, html, ttl)
     return html
 
 
