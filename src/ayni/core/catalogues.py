@@ -10,12 +10,15 @@ import importlib
 from django.apps import apps as django_apps
 from django.db import connections
 
-# (data migration module, a model of that catalogue that is never empty once loaded)
+# (data migration module, a model of that catalogue that is never empty once loaded), in the
+# order the migrations run: the statute defaults are written per kind of organisation.
 CATALOGUES = [
     ("ayni.orgs.migrations.0002_kinds_and_requirements", "orgs.OrgKind"),
     ("ayni.people.migrations.0002_languages_and_positions", "people.PositionKind"),
     ("ayni.rolls.migrations.0002_categories", "rolls.Category"),
     ("ayni.kitchens.migrations.0002_food_items", "kitchens.FoodItem"),
+    ("ayni.economy.migrations.0004_family_farm_targets", "economy.FamilyFarmTarget"),
+    ("ayni.governance.migrations.0002_statute_defaults_by_kind", "governance.StatuteRule"),
 ]
 
 

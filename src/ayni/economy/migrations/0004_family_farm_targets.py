@@ -5,7 +5,7 @@ from django.db import migrations
 TARGETS = {2022: 10, 2023: 20, 2024: 30}
 
 
-def add(apps, schema_editor):
+def load(apps, schema_editor):
     target = apps.get_model("economy", "FamilyFarmTarget")
     for year, percent in TARGETS.items():
         target.objects.update_or_create(year=year, defaults={"percent": percent})
@@ -13,4 +13,4 @@ def add(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("economy", "0003_producers")]
-    operations = [migrations.RunPython(add, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
