@@ -364,6 +364,7 @@ MATRIX = {
     "economy:producers": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
     "economy:purchases": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
     "economy:purchase_cancel": ("post", econ_purchase, [L, 404, L, 404, L, 403, L, 404, L]),
+    "economy:purchase_correct": ("get", econ_purchase, [200, 404, 200, 404, 200, 403, 200, 404, L]),
     "economy:report": ("get", lambda w: {"pk": w.lima.pk}, [404, 404, 200, 404, 200, 200, 200, 404, L]),
     "economy:ventures": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 200, 200, 404, L]),
     "economy:venture_create": ("get", lambda w: {"pk": w.kitchen.pk}, [200, 404, 200, 404, 200, 403, 200, 404, L]),

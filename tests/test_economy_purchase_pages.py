@@ -188,3 +188,65 @@ def test_the_pages_lead_to_the_purchases(world, login):
     # Her one kitchen from the national share; a coordinator of many kitchens finds each on its page.
     assert purchases in leader.get(reverse("economy:family_farming")).content.decode()
     assert "/compras/" not in login(world.coordinator).get(reverse("economy:family_farming")).content.decode()
+
+
+def correct_url(world, purchase, kitchen=None):
+    return reverse("economy:purchase_correct", kwargs={"pk": (kitchen or world.kitchen).pk, "purchase": purchase.pk})
+
+
+def test_a_purchase_typed_wrongly_is_corrected_on_a_form_filled_with_what_was_saved(world, login):
+    """The market's 500 soles were 50, from the family farmer: the form opens with what she saved,
+    and saving the correction moves the store and the share in one step, with its history."""
+    rosa = farmer(world, "Rosa Quispe", "REGAF-7")
+    market = producers.record_purchase(scope=SYSTEM, buyer=world.kitchen, producer=None, party="Mercado Modelo",
+                                       item=FoodItem.objects.get(code="papa"), on=timezone.localdate(),
+                                       quantity=Decimal(500), unit_price=Decimal(1))
+    client = login(world.leader)
+    assert correct_url(world, market) in client.get(url(world)).content.decode()
+    form = client.get(correct_url(world, market)).context["form"]
+    assert (form["producer"].value(), form["party"].value()) == (None, "Mercado Modelo")
+    assert form["quantity"].value() == Decimal(500) and form["unit_price"].value() == Decimal(1)
+    assert "item" not in form.fields and "programme" not in form.fields
+    response = client.post(correct_url(world, market), {
+        "producer": rosa.pk, "party": "", "on": timezone.localdate().strftime("%d/%m/%Y"), "quantity": "50",
+        "unit_price": "1"}, follow=True)
+    assert response.redirect_chain[-1][0] == url(world)
+    assert "Compra corregida" in response.content.decode()
+    fixed = Purchase.objects.get()
+    assert (fixed.amount, fixed.family_farm, fixed.producer, fixed.programme) == (5000, True, rosa, "kitchen")
+    assert StockMovement.objects.get().delta == 50
+    assert StockBalance.objects.get(kitchen=world.kitchen).quantity == 50
+    assert client.get(correct_url(world, market)).status_code == 404  # the wrong one is gone
+
+
+def test_a_correction_keeps_the_seller_unless_changed_and_asks_about_an_unusual_quantity(world, login):
+    rosa = farmer(world, "Rosa Quispe")
+    buy(world.kitchen, rosa, 20)
+    market = producers.record_purchase(scope=SYSTEM, buyer=world.kitchen, producer=None, party="Bodega Lucha",
+                                       item=FoodItem.objects.get(code="papa"), on=timezone.localdate(),
+                                       quantity=Decimal(15), unit_price=Decimal(1))
+    client = login(world.leader)
+    data = {"producer": "", "party": "Bodega Lucha", "on": timezone.localdate().strftime("%d/%m/%Y"),
+            "quantity": "900", "unit_price": "1"}
+    page = client.post(correct_url(world, market), data).content.decode()
+    assert "Revise antes de guardar:" in page and 'value="900"' in page
+    assert Purchase.objects.filter(pk=market.pk, amount=1500).exists()  # nothing changed yet
+    client.post(correct_url(world, market), {**data, "quantity": "16", "party": "Bodega Doña Lucha"})
+    fixed = Purchase.objects.get(producer=None)
+    assert fixed.amount == 1600 and fixed.movement.party == "Bodega Doña Lucha"
+    assert StockBalance.objects.get(kitchen=world.kitchen).quantity == 36
+
+
+def test_a_correction_in_a_closed_month_and_out_of_sight(world, login):
+    last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    old = buy(world.kitchen, farmer(world, "Rosa", "R-1"), 8, on=last_month)
+    kitchens.close_month(scope=SYSTEM, kitchen=world.kitchen, month=last_month)
+    client = login(world.leader)
+    page = client.post(correct_url(world, old), {"producer": old.producer_id, "party": "",
+                                                 "on": last_month.strftime("%d/%m/%Y"), "quantity": "9",
+                                                 "unit_price": "1"}).content.decode()
+    assert "está cerrado" in page and Purchase.objects.get().amount == 800 and StockMovement.objects.count() == 1
+    theirs = buy(world.kitchen_other, farmer(world, "Cusqueña", org=world.santiago), 4)
+    assert client.get(correct_url(world, theirs)).status_code == 404
+    assert client.get(correct_url(world, theirs, world.kitchen_other)).status_code == 404
+    assert login(world.viewer).get(correct_url(world, old)).status_code == 403

@@ -172,3 +172,21 @@ class PurchaseForm(ConfirmableForm):
         elif data.get("producer") is not None and (data.get("party") or "").strip():
             self.add_error("party", _("Eligió un productor: deje en blanco el vendedor no registrado."))
         return data
+
+
+class PurchaseCorrectionForm(PurchaseForm):
+    """A purchase typed wrongly, filled with what was saved: the seller, the day, the quantity and
+    the price can change; the food and the programme stay (another food is another purchase)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["item"], self.fields["programme"]
+
+    @classmethod
+    def of(cls, purchase, data, producers):
+        movement = purchase.movement
+        initial = {"producer": purchase.producer_id, "on": purchase.on,
+                   "party": movement.party if movement is not None and purchase.producer_id is None else "",
+                   "quantity": movement.delta if movement is not None else None,
+                   "unit_price": movement.unit_price if movement is not None else None}
+        return cls(data, producers=producers, initial=initial)

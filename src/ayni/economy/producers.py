@@ -95,17 +95,23 @@ def cancel_purchase(*, scope: Scope, purchase: Purchase) -> None:
 
 @transaction.atomic
 def correct_purchase(*, scope: Scope, purchase: Purchase, producer: Producer | None, on: datetime.date,
-                     quantity: Decimal, unit_price: Decimal) -> Purchase:
+                     quantity: Decimal, unit_price: Decimal, party: str | None = None,
+                     confirm: bool = True) -> Purchase:
     """A purchase recorded wrongly (the seller, the day, the quantity or the price): taken back
-    and recorded again as it was, in one transaction, so the stock, the share and the roll-up
-    never show half of it."""
+    and recorded again as it should have been, in one transaction, so the stock, the share and
+    the roll-up never show half of it. The food and the programme stay; `party` (a seller who is
+    not registered) stays too unless given. `confirm=False` (the correction page) lets an unusual
+    quantity be asked about, and then nothing has changed."""
     movement = purchase.movement
     item = movement.item if movement is not None else None
-    party = movement.party if movement is not None and producer is None else ""
+    if producer is not None:
+        party = ""
+    elif party is None:
+        party = movement.party if movement is not None else ""
     buyer, programme = purchase.buyer, purchase.programme
     cancel_purchase(scope=scope, purchase=purchase)
     return record_purchase(scope=scope, buyer=buyer, producer=producer, item=item, on=on, quantity=quantity,
-                           unit_price=unit_price, programme=programme, party=party)
+                           unit_price=unit_price, programme=programme, party=party, confirm=confirm)
 
 
 def _rollup_key(path: str, purchase: Purchase) -> dict:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/productores/registro/", views.producer_list, name="producers"),
     path("<int:pk>/compras/", views.purchases, name="purchases"),
     path("<int:pk>/compras/<int:purchase>/anular/", views.purchase_cancel, name="purchase_cancel"),
+    path("<int:pk>/compras/<int:purchase>/corregir/", views.purchase_correct, name="purchase_correct"),
     path("<int:pk>/indicadores/", views.report, name="report"),
     path("<int:pk>/emprendimientos/", views.venture_list, name="ventures"),
     path("<int:pk>/emprendimientos/nuevo/", views.venture_create, name="venture_create"),

@@ -23,6 +23,7 @@ from ayni.economy.forms import (
     HarvestForm,
     MemberForm,
     ProducerForm,
+    PurchaseCorrectionForm,
     PurchaseForm,
     ReverseForm,
     ShareOutForm,
@@ -334,6 +335,25 @@ def purchases(request, org):
             confirm=d["confirm"]),
         success=_("Compra anotada: entró al almacén de la cocina."), then=to("economy:purchases", pk=kitchen.pk),
         template="economy/purchases.html", context=context)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Can.EDIT, on="pk")
+def purchase_correct(request, org, purchase):
+    """A purchase typed wrongly, corrected on a form filled with what was saved: it is taken back
+    and recorded again in one step, the store and the family-farm share with it."""
+    kitchen = producers.get_kitchen(request.scope, org.pk)
+    purchase = producers.get_purchase(request.scope, kitchen, purchase)
+    sellers = producers.producers_for(request.scope, kitchen).order_by("name")
+    form = PurchaseCorrectionForm.of(purchase, request.POST or None, sellers)
+    return form_page(
+        request, form,
+        action=lambda d: producers.correct_purchase(
+            scope=request.scope, purchase=purchase, producer=d["producer"], on=d["on"], quantity=d["quantity"],
+            unit_price=d["unit_price"], party=d["party"], confirm=d["confirm"]),
+        success=_("Compra corregida: el almacén y la parte de la agricultura familiar cambiaron con ella."),
+        then=to("economy:purchases", pk=kitchen.pk), template="economy/purchase_correct.html",
+        context={"org": kitchen, "purchase": purchase})
 
 
 @require_POST
