@@ -92,3 +92,22 @@ def test_the_acta_attendance_sheet_heads_its_column_by_the_document():
     assert "CI 4870123" in mixed["blocks"][0] and "DNI 45678912" in mixed["blocks"][0]
     peru = attendance_sheet([{"number": 1, "name": "Rosa Huamán", "dni": "45678912", "present": True}])
     assert "DNI" in peru["header"].split() and "45678912" in peru["blocks"][0]
+    # Nobody on a Bolivian organisation's roll has her number yet: the column is still the CI's.
+    nobody = attendance_sheet([{"number": 1, "name": "Justina Mamani", "dni": None, "present": True}], "BO")
+    assert "CI" in nobody["header"].split() and "DNI" not in nobody["header"]
+
+
+def test_a_bolivian_import_names_the_cedula_in_its_messages_and_in_how_it_read_the_columns(bo_roll, login):
+    from tests.test_rolls_import import xlsx
+
+    client = login(bo_roll.bo_leader)
+    url = reverse("rolls:import", args=[bo_roll.bo_kitchen.pk])
+    headless = io.BytesIO(xlsx([["QUISPE", "6123456"]], headers=["xx", "yy"]))
+    headless.name = "padron.xlsx"
+    page = client.get(client.post(url, {"file": headless})["Location"]).content.decode()
+    assert "No se encontró la fila de títulos" in page and "Nombres, cédula de identidad, Fecha" in page
+    good = io.BytesIO(xlsx([["Mamani", "Condori", "Justina", "4870999", "12/03/1950"]],
+                           headers=["Apellido paterno", "Apellido materno", "Nombres", "CI", "Fecha de nacimiento"]))
+    good.name = "padron.xlsx"
+    page = client.get(client.post(url, {"file": good})["Location"]).content.decode()
+    assert "Cómo se leyó cada columna:" in page and "→ Cédula de identidad" in page and "→ DNI" not in page

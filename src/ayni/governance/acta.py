@@ -178,7 +178,7 @@ SHEET_ROWS = 42
 SIGN_LINE = "_" * 20
 
 
-def attendance_sheet(roll: list[dict]) -> dict:
+def attendance_sheet(roll: list[dict], country: str | None = None) -> dict:
     """The roll of an acta's content as fixed-width text — number, names, DNI, whether she came,
     a line to sign — in blocks of `SHEET_ROWS` people; a name too long for its column goes on to
     the next line. Drawn from the content, so an approved acta prints what was frozen."""
@@ -190,7 +190,8 @@ def attendance_sheet(roll: list[dict]) -> dict:
             return _("poder a %(h)s") % {"h": p["proxy_to"]}
         return _("no")
 
-    column = id_column(p.get("dni") for p in roll)  # "DNI", "CI"…, or «Documento» when countries mix
+    # "DNI", "CI"…, or «Documento» when countries mix; the organisation's document when nobody has one
+    column = id_column((p.get("dni") for p in roll), country)
     head = ("N.º", _("Apellidos y nombres"), column.label, _("Asistió"), _("Firma"))
     cells = [(str(p["number"]), p["name"] + (f" ({p['delegate_of']})" if p.get("delegate_of") else ""),
               column.cell(p.get("dni")) or "—", came(p)) for p in roll]
@@ -218,8 +219,9 @@ def attendance_sheet(roll: list[dict]) -> dict:
 
 def render_pdf(acta: Acta, base_url: str) -> bytes:
     content = content_of(acta)
+    sheet = attendance_sheet(content["roll"], acta.organisation.country)
     html = render_to_string("governance/acta_pdf.html", {
-        "acta": acta, "c": content, "sheet": attendance_sheet(content["roll"]), "generated": timezone.localtime()})
+        "acta": acta, "c": content, "sheet": sheet, "generated": timezone.localtime()})
     return pdf.html_to_pdf(html, base_url=base_url)
 
 

@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 
 from ayni.accounts.scope import Can, Scope
 from ayni.audit.services import record
-from ayni.lib.identity import parse_identity
+from ayni.lib.identity import parse_identity, relabel
 from ayni.lib.text import fold
 from ayni.orgs.models import Organisation
 from ayni.people.models import Person
@@ -101,8 +101,12 @@ class Preview:
 
     @property
     def read_as(self) -> list[tuple[str, str]]:
-        """Each imported column and the field it was read as, in the file's order."""
-        return [(self.letters[f], spreadsheet.LABELS[f]) for _i, f in sorted(self.columns.items())]
+        """Each imported column and the field it was read as, in the file's order (the identity
+        column as Peru names it: `read_as_in` names it by the kitchen's country)."""
+        return self.read_as_in(None)
+
+    def read_as_in(self, country: str | None) -> list[tuple[str, str]]:
+        return [(self.letters[f], relabel(spreadsheet.LABELS[f], country)) for _i, f in sorted(self.columns.items())]
 
     def stored(self) -> dict:
         """What the reading keeps on the batch (JSON), for every later view and the confirm."""
@@ -452,7 +456,8 @@ def read_import(*, batch_id: int, reading: int, today: datetime.date | None = No
         with transaction.atomic():
             preview = preview_import(batch, today)
     except spreadsheet.SheetError as exc:
-        mine.update(status=ImportBatch.Status.REJECTED, message=str(exc), preview=None)
+        # Her country's document in the message's example of headers ("DNI" written for Peru).
+        mine.update(status=ImportBatch.Status.REJECTED, message=relabel(str(exc), batch.kitchen.country), preview=None)
         return ImportBatch.Status.REJECTED
     except Exception:  # a defect of ours: she gets a message, the batch is never left "reading"
         log.exception("rolls: reading import %s failed", batch_id)
@@ -473,11 +478,12 @@ def read_import_task(batch_id: int, reading: int) -> str:
     return read_import(batch_id=batch_id, reading=reading)
 
 
-def column_options(question: spreadsheet.Question) -> list[tuple[str, str]]:
+def column_options(question: spreadsheet.Question, country: str | None = None) -> list[tuple[str, str]]:
     """What she may answer about a column: the fields its header named first, then the others,
-    then not importing it."""
+    then not importing it; the identity column named by her country's document."""
     fields = question.candidates + [f for f in spreadsheet.LABELS if f not in question.candidates]
-    return [(f, str(spreadsheet.LABELS[f])) for f in fields] + [(spreadsheet.IGNORE, _("No importar esta columna"))]
+    return ([(f, str(relabel(spreadsheet.LABELS[f], country))) for f in fields]
+            + [(spreadsheet.IGNORE, _("No importar esta columna"))])
 
 
 def reading_stalled(batch: ImportBatch) -> bool:

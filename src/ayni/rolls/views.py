@@ -276,10 +276,11 @@ def import_preview(request, pk):
     if batch.status == ImportBatch.Status.PREVIEWED and batch.preview:
         preview = imports.Preview.from_stored(batch.preview, to_apply=False)
         # Her answers stay on the page when they could not be used.
-        questions = [(q, imports.column_options(q), answers.get(q.index, "")) for q in preview.questions]
+        questions = [(q, imports.column_options(q, org.country), answers.get(q.index, "")) for q in preview.questions]
     stalled = reading and imports.reading_stalled(batch)
     response = render(request, "rolls/import_preview.html", {
         "org": org, "batch": batch, "preview": preview, "questions": questions, "reading": reading,
+        "read_as": preview and preview.read_as_in(org.country),
         "stalled": stalled,
         "problem": batch.message if batch.status == ImportBatch.Status.REJECTED else "",
         "counts": preview and {s: preview.count(s) for s in (imports.NEW, imports.EXISTING, imports.ALREADY,
