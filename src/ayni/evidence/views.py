@@ -10,7 +10,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,13 +18,13 @@ from ayni.evidence import cache as page_cache
 from ayni.evidence import charts, maps, opendata, panels, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
+from ayni.evidence.rows import delivery_rows, subunit_rows
 from ayni.geo.models import Country
 from ayni.kitchens import selectors as kitchen_selectors
 from ayni.kitchens.forms import MonthRangeForm, month_param, recent_months
 from ayni.kitchens.kept import kept_part
 from ayni.kitchens.models import month_start
 from ayni.lib import exports, pdf, replicas
-from ayni.lib.drawn import digest
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import get_organisation, scope_roots
@@ -118,10 +117,10 @@ def dashboard_body(sel: selectors.Selection, by: str, qs: str) -> str:
     return render_to_string("evidence/_dashboard_body.html", {
         "sel": sel, "by": by, "qs": qs, **data,
         "charts": dashboard_charts(data), "panels": panel_charts(sel),
-        # The long tables are the same for everyone who sees the same figures: rendered once per
-        # set of figures (lib/drawn.py says why the key follows the roll-ups).
-        "drawn": {"subunits": digest(get_language(), qs, by, data["subunits"]),
-                  "deliveries": digest(get_language(), qs, data["deliveries"])},
+        # The long tables, row by row in Python: the template engine's loop over them was most of
+        # a page drawn afresh (evidence/rows.py). The whole body is kept, so they are not apart.
+        "subunit_rows": subunit_rows(data["subunits"], sel, qs),
+        "delivery_rows": delivery_rows(data["deliveries"], qs),
     })
 
 
