@@ -7,8 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -124,17 +126,42 @@ def dashboard_body(sel: selectors.Selection, by: str, qs: str) -> str:
     })
 
 
+# Where the kept heading has the link to publish the figures: hers alone (who may edit the organisation).
+PUBLISH_MARK = "<!--ayni:publicar-->"
+
+
+def dashboard_head(sel: selectors.Selection, form: SelectionForm, by: str, qs: str) -> str:
+    """The dashboard's heading and the form to change the selection, as HTML: the same for every
+    viewer of the same selection who typed the same values in the form, so it is kept with the
+    body (one cache read for the whole page but its layout)."""
+    return render_to_string("evidence/_dashboard_head.html", {
+        "sel": sel, "form": form, "by": by, "qs": qs, "title": _title(sel), "publish_mark": mark_safe(PUBLISH_MARK),
+    })
+
+
+def _typed(request, form: SelectionForm):
+    """What the selection's form shows of what she typed (a bound form shows it as typed)."""
+    if not form.is_bound:
+        return None
+    return [request.GET.get(field.name) for field in form.visible_fields()]
+
+
 @login_required
 @replicas.heavy_read
 def dashboard(request):
     """Any subtree and any place, for any range of months: the figures, the trend, the sub-units."""
     sel, form, by = selection_from(request)
     qs = sel.querystring()
-    body = page_cache.kept("dashboard", sel, lambda: dashboard_body(sel, by, qs), by)
+    page = page_cache.kept("dashboard", sel, lambda: dashboard_head(sel, form, by, qs) + dashboard_body(sel, by, qs),
+                           by, _typed(request, form))
+    publish = ""
+    if sel.org is not None and not sel.org.kind.is_kitchen and request.scope.holds(Can.EDIT, sel.org):
+        publish = format_html(' <a class="button secondary" href="{}">{}</a>',
+                              reverse("evidence:public_settings", args=[sel.org.pk]), _("Datos abiertos"))
     return render(request, "evidence/dashboard.html", {
-        "sel": sel, "form": form, "by": by, "qs": qs, "title": _title(sel),
-        "body": mark_safe(body),  # noqa: S308 - rendered by our template, which escapes what it shows
-        "can_publish": sel.org is not None and not sel.org.kind.is_kitchen and request.scope.holds(Can.EDIT, sel.org),
+        "sel": sel, "by": by, "qs": qs, "title": _title(sel),
+        # Rendered by our templates, which escape what they show; the link is escaped above.
+        "body": mark_safe(page.replace(PUBLISH_MARK, publish, 1)),  # noqa: S308
     })
 
 
