@@ -253,7 +253,7 @@ def map_body(sel: selectors.Selection, level: str, key: str, qs: str) -> str:
 def map_page(request):
     """Need beside coverage: a need indicator and the kitchens per inhabitant, by department or
     province, for the kitchens of the selection, and the needy places with the fewest kitchens."""
-    sel, form, _by = selection_from(request)
+    sel, _form, _by = selection_from(request)
     level = request.GET.get("nivel", "departamento")
     if level not in maps.LEVELS:
         level = "departamento"
@@ -262,12 +262,21 @@ def map_page(request):
     if key not in maps.NEED and key not in layers:
         key = "pobreza"
     qs = sel.querystring()
-    body = page_cache.kept("map", sel, lambda: map_body(sel, level, key, qs), level, key)
+    title = _title(sel)
+
+    def draw() -> str:
+        # The heading and the choice of indicator and level are the same for every viewer of the
+        # selection too: kept with the maps (one cache read for the page but its layout).
+        return render_to_string("evidence/_map_head.html", {
+            "sel": sel, "qs": qs, "title": title, "level": level, "indicator": key, "levels": maps.LEVELS,
+            "indicators": [(k, maps.INDICATORS[k].label) for k in maps.NEED] + [(k, i.label)
+                                                                               for k, i in layers.items()],
+        }) + map_body(sel, level, key, qs)
+
+    body = page_cache.kept("map", sel, draw, level, key)
     return render(request, "evidence/map.html", {
-        "sel": sel, "form": form, "qs": qs, "title": _title(sel), "level": level, "indicator": key,
-        "indicators": [(k, maps.INDICATORS[k].label) for k in maps.NEED] + [(k, i.label) for k, i in layers.items()],
-        "levels": maps.LEVELS,
-        "body": mark_safe(body),  # noqa: S308 - rendered by our template, which escapes what it shows
+        "title": title,
+        "body": mark_safe(body),  # noqa: S308 - rendered by our templates, which escape what they show
     })
 
 
