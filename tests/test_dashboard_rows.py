@@ -27,6 +27,10 @@ ODD_DELIVERIES = [
      "late_pct": 0.0, "short_pct": 100.0, "average_days_late": None},
     {"code": "080102", "name": "Ccorca", "deliveries": 3, "late": 1, "short": 2, "pending": 1,
      "late_pct": 33.3, "short_pct": 66.7, "average_days_late": Decimal("3")},
+    {"code": "080103", "name": "Poroy", "deliveries": 12345678, "late": 2, "short": 3, "pending": 4,
+     "late_pct": 1e-05, "short_pct": -0.5, "average_days_late": 1.25},
+    {"code": "080104", "name": "Saylla", "deliveries": 0, "late": 0, "short": 0, "pending": 0,
+     "late_pct": float("inf"), "short_pct": 1234567.5, "average_days_late": Decimal("1234.5")},
 ]
 
 

@@ -40,8 +40,17 @@ def _v(value) -> str:
     kind = type(value)
     if kind is str:
         return escape(value)
-    if kind is int and not settings.USE_THOUSAND_SEPARATOR:
-        return str(value)  # what `localize` gives a whole number without grouping
+    if kind is SafeString:
+        return value  # already escaped (what `cifra` gives): `localize` and escaping leave it so
+    if not settings.USE_THOUSAND_SEPARATOR:
+        # What `localize` (`numberformat.format`) gives without grouping: the number as Python
+        # writes it, with the language's decimal separator (a float in exponent form aside).
+        if kind is int:
+            return str(value)
+        if kind is float:
+            text = str(value)
+            if "e" not in text and "n" not in text:  # not 1e-05, inf or nan
+                return text.replace(".", get_format("DECIMAL_SEPARATOR"))
     return conditional_escape(localize(value))
 
 
