@@ -31,6 +31,9 @@ ODD_DELIVERIES = [
      "late_pct": 1e-05, "short_pct": -0.5, "average_days_late": 1.25},
     {"code": "080104", "name": "Saylla", "deliveries": 0, "late": 0, "short": 0, "pending": 0,
      "late_pct": float("inf"), "short_pct": 1234567.5, "average_days_late": Decimal("1234.5")},
+    *({"code": "080105", "name": "Santiago", "deliveries": 1, "late": 1, "short": 1, "pending": 1, "late_pct": 1.5,
+       "short_pct": 2.5, "average_days_late": days}
+      for days in (0.0, 0.1, 0.5, 2.005, 2.675, 12.0, 999.995, 1234.5, 1234567.25, 1e-05, 7.3, 100.0, 0)),
 ]
 
 

@@ -9,6 +9,8 @@ functions the template engine calls (`localize`, `conditional_escape`), so the H
 byte for byte (`tests/test_dashboard_rows.py` holds it to the template's).
 """
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 from ayni.core.templatetags.cifras import cifra
 
 _FAST_INT: dict[tuple, bool] = {}
+CENT = Decimal("0.01")
 
 
 def _int_separator() -> str | None:
@@ -60,9 +63,19 @@ def _none(value) -> str:
 
 
 def _cifra(value, sep) -> str:
-    """`{{ value|cifra }}`, whole numbers without the template machinery."""
-    if sep is not None and type(value) is int:
+    """`{{ value|cifra }}`, whole numbers and the average days late (a float of one decimal, 0
+    or more) without the template machinery: `floatformat(value, "-2g")` is the value with
+    thousands grouped, and two decimals unless it is whole (rounded half up)."""
+    kind = type(value)
+    if sep is not None and kind is int:
         return f"{value:,}".replace(",", sep) if value < 0 or value >= 1000 else str(value)
+    if sep is not None and kind is float and 0 <= value < 1e15:
+        exact = Decimal(repr(value))
+        whole = exact.to_integral_value()
+        if exact == whole:
+            return f"{int(whole):,}".replace(",", sep)
+        int_part, decimals = f"{exact.quantize(CENT, ROUND_HALF_UP):f}".split(".")
+        return f"{int(int_part):,}".replace(",", sep) + get_format("DECIMAL_SEPARATOR") + decimals
     return _v(cifra(value))
 
 
