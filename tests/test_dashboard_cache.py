@@ -214,3 +214,32 @@ def test_a_kept_map_holds_no_personal_data(active, login):
     for user in (active.leader, active.coordinator, active.national):
         assert user.username not in kept
     assert "csrfmiddlewaretoken" not in kept
+
+
+def test_the_link_to_publish_is_hers_alone_on_a_page_kept_for_everyone(active, login):
+    """The heading and the form are kept with the figures (one cache read for the page); the
+    link to publish the figures is put in for whoever may edit the organisation, never kept."""
+    link = reverse("evidence:public_settings", args=[active.confed.pk])
+    national = login(active.national).get(URL).content.decode()
+    keys = len(cache._cache)  # noqa: SLF001 - the local-memory cache of the tests
+    viewer = login(active.viewer).get(URL).content.decode()
+    assert len(cache._cache) == keys  # noqa: SLF001 - the same reach: the same kept page
+    assert link in national and "Datos abiertos" in national
+    assert link not in viewer and "Datos abiertos" not in viewer
+    for page in (national, viewer):
+        assert "ayni:publicar" not in page
+        assert page.count("<h1>") == 1 and page.index("<h1>") < page.index('<div class="grid">')
+    kept = [v for k, v in cache._cache.items() if page_cache.KEY_PREFIX in k]  # noqa: SLF001
+    assert kept and link not in str(kept)
+
+
+def test_the_form_shows_what_she_typed_on_a_kept_page(active, login):
+    """The same selection asked for in two ways: each page's form shows what was typed."""
+    client = login(active.national)
+    month = TODAY.replace(day=1).strftime("%Y-%m")
+    typed = client.get(URL, {"hasta": month}).content.decode()
+    bare = client.get(URL).content.decode()
+    assert f'name="hasta" value="{month}"' in typed
+    assert 'name="hasta" value=' not in bare
+    assert client.get(URL, {"hasta": month}).content.decode().count(f'value="{month}"') == typed.count(
+        f'value="{month}"')

@@ -240,10 +240,24 @@ def kitchens_reporting_in_months(sel: Selection, months: list[datetime.date]) ->
             .aggregate(n=Count("kitchen_id", distinct=True))["n"])
 
 
-def trend(sel: Selection, active_kitchens: int) -> list[dict]:
-    """One row per month of the range, months without data included (one query)."""
-    rows = {r["month"]: r for r in sel.figures().values("month").annotate(
+def month_rows(sel: Selection) -> dict[datetime.date, dict]:
+    """The sums of each month of the range that has figures (one query)."""
+    return {r["month"]: r for r in sel.figures().values("month").annotate(
         **_sums(), kitchens_reporting=sel.reporting_count())}
+
+
+def sums_of(rows: dict[datetime.date, dict]) -> dict:
+    """`sums` over the whole range from `month_rows` (no query): every figure is a sum, so the
+    range's is the sum of its months'."""
+    return _shares(with_ratios({f: sum((r.get(f"sum_{f}") or 0 for r in rows.values()), 0)
+                                for f in SUMMARY_FIELDS}))
+
+
+def trend(sel: Selection, active_kitchens: int, rows: dict | None = None) -> list[dict]:
+    """One row per month of the range, months without data included (one query, none when
+    `month_rows` are given)."""
+    if rows is None:
+        rows = month_rows(sel)
     out = []
     for month in sel.months:
         r = rows.get(month, {})
@@ -397,7 +411,7 @@ class SubUnit:
     figures: dict = field(default_factory=dict)
 
 
-def _org_subunits(sel: Selection) -> list[SubUnit]:
+def _org_subunits(sel: Selection) -> tuple[list[SubUnit], int]:
     root = sel.org
     cut = len(root.path) + PATH_STEP
     key = Substr("path", 1, cut)
@@ -413,10 +427,11 @@ def _org_subunits(sel: Selection) -> list[SubUnit]:
     for u in units:
         u.active_kitchens = active.get(u.key, 0)
         u.figures = _clean(sums.get(u.key, {}))
-    return [u for u in units if u.active_kitchens or u.figures["days_reported"]]
+    # Every active kitchen of the selection is in one group (the selection is under `root`).
+    return [u for u in units if u.active_kitchens or u.figures["days_reported"]], sum(active.values())
 
 
-def _geo_subunits(sel: Selection, level: int | None = None) -> list[SubUnit]:
+def _geo_subunits(sel: Selection, level: int | None = None) -> tuple[list[SubUnit], int]:
     level = level or NEXT_LEVEL[len(sel.place_code)]
     key = Substr(sel.district_field, 1, level)
     sums = {r["key"]: r for r in sel.figures().annotate(key=key).values("key").annotate(**_sums())}
@@ -429,27 +444,37 @@ def _geo_subunits(sel: Selection, level: int | None = None) -> list[SubUnit]:
         place = places.get(code)
         units.append(SubUnit(key=code, name=place.name.title() if place else code, place=place,
                              active_kitchens=active.get(code, 0), figures=_clean(sums.get(code, {}))))
-    return units
+    # Every active kitchen of the selection is in one group (those without a district in None's).
+    return units, sum(active.values())
 
 
 def subunits(sel: Selection, by: str = "org", level: int | None = None) -> list[SubUnit]:
     """The selection split one level down — the organisation's children, or the next level of
     geography (or the `level` given: 2 departments, 4 provinces, 6 districts) — with the same
     figures, those that report least first (three or four queries)."""
-    units = _org_subunits(sel) if by == "org" and sel.org is not None else _geo_subunits(sel, level)
+    return subunits_and_active(sel, by, level)[0]
+
+
+def subunits_and_active(sel: Selection, by: str = "org", level: int | None = None) -> tuple[list[SubUnit], int]:
+    """`subunits`, and how many active kitchens the selection has: the sum of the units' counts
+    (the query that counts them per unit counts them all)."""
+    units, active = _org_subunits(sel) if by == "org" and sel.org is not None else _geo_subunits(sel, level)
     due = sel.days_due
     for u in units:
         f = _shares(with_ratios(u.figures))
         f["completeness_pct"] = pct(f["days_reported"], u.active_kitchens * due)
         u.figures = f
     units.sort(key=lambda u: (u.figures["completeness_pct"] is None, u.figures["completeness_pct"] or 0, u.name))
-    return units
+    return units, active
 
 
 def dashboard(sel: Selection, by: str = "org") -> dict:
-    """Everything the dashboard shows, in a fixed number of queries."""
-    active = sel.kitchens().count()
-    t = totals(sel)
+    """Everything the dashboard shows, in a fixed number of queries: the active kitchens are
+    counted with the units' counts, the range's sums added up from its months'."""
+    units, active = subunits_and_active(sel, by)
+    months = month_rows(sel)
+    t = sums_of(months)
+    t["kitchens_reporting"] = kitchens_reporting(sel)
     t["active_kitchens"] = active
     t["completeness_pct"] = pct(t["days_reported"], active * sel.days_due)
     t["days_due"] = active * sel.days_due
@@ -457,10 +482,10 @@ def dashboard(sel: Selection, by: str = "org") -> dict:
     return {
         "totals": t,
         "people_fed": people_fed(sel),
-        "trend": trend(sel, active),
+        "trend": trend(sel, active, months),
         "alerts": alerts,
         "deliveries": deliveries(sel),
-        "subunits": subunits(sel, by),
+        "subunits": units,
     }
 
 

@@ -7,10 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,13 +20,13 @@ from ayni.evidence import cache as page_cache
 from ayni.evidence import charts, maps, opendata, panels, selectors, services, tables
 from ayni.evidence.forms import PublicProfileForm, SelectionForm
 from ayni.evidence.models import PublicProfile
+from ayni.evidence.rows import delivery_rows, subunit_rows
 from ayni.geo.models import Country
 from ayni.kitchens import selectors as kitchen_selectors
 from ayni.kitchens.forms import MonthRangeForm, month_param, recent_months
 from ayni.kitchens.kept import kept_part
 from ayni.kitchens.models import month_start
 from ayni.lib import exports, pdf, replicas
-from ayni.lib.drawn import digest
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
 from ayni.orgs.selectors import get_organisation, scope_roots
@@ -118,11 +119,31 @@ def dashboard_body(sel: selectors.Selection, by: str, qs: str) -> str:
     return render_to_string("evidence/_dashboard_body.html", {
         "sel": sel, "by": by, "qs": qs, **data,
         "charts": dashboard_charts(data), "panels": panel_charts(sel),
-        # The long tables are the same for everyone who sees the same figures: rendered once per
-        # set of figures (lib/drawn.py says why the key follows the roll-ups).
-        "drawn": {"subunits": digest(get_language(), qs, by, data["subunits"]),
-                  "deliveries": digest(get_language(), qs, data["deliveries"])},
+        # The long tables, row by row in Python: the template engine's loop over them was most of
+        # a page drawn afresh (evidence/rows.py). The whole body is kept, so they are not apart.
+        "subunit_rows": subunit_rows(data["subunits"], sel, qs),
+        "delivery_rows": delivery_rows(data["deliveries"], qs),
     })
+
+
+# Where the kept heading has the link to publish the figures: hers alone (who may edit the organisation).
+PUBLISH_MARK = "<!--ayni:publicar-->"
+
+
+def dashboard_head(sel: selectors.Selection, form: SelectionForm, by: str, qs: str) -> str:
+    """The dashboard's heading and the form to change the selection, as HTML: the same for every
+    viewer of the same selection who typed the same values in the form, so it is kept with the
+    body (one cache read for the whole page but its layout)."""
+    return render_to_string("evidence/_dashboard_head.html", {
+        "sel": sel, "form": form, "by": by, "qs": qs, "title": _title(sel), "publish_mark": mark_safe(PUBLISH_MARK),
+    })
+
+
+def _typed(request, form: SelectionForm):
+    """What the selection's form shows of what she typed (a bound form shows it as typed)."""
+    if not form.is_bound:
+        return None
+    return [request.GET.get(field.name) for field in form.visible_fields()]
 
 
 @login_required
@@ -131,11 +152,16 @@ def dashboard(request):
     """Any subtree and any place, for any range of months: the figures, the trend, the sub-units."""
     sel, form, by = selection_from(request)
     qs = sel.querystring()
-    body = page_cache.kept("dashboard", sel, lambda: dashboard_body(sel, by, qs), by)
+    page = page_cache.kept("dashboard", sel, lambda: dashboard_head(sel, form, by, qs) + dashboard_body(sel, by, qs),
+                           by, _typed(request, form))
+    publish = ""
+    if sel.org is not None and not sel.org.kind.is_kitchen and request.scope.holds(Can.EDIT, sel.org):
+        publish = format_html(' <a class="button secondary" href="{}">{}</a>',
+                              reverse("evidence:public_settings", args=[sel.org.pk]), _("Datos abiertos"))
     return render(request, "evidence/dashboard.html", {
-        "sel": sel, "form": form, "by": by, "qs": qs, "title": _title(sel),
-        "body": mark_safe(body),  # noqa: S308 - rendered by our template, which escapes what it shows
-        "can_publish": sel.org is not None and not sel.org.kind.is_kitchen and request.scope.holds(Can.EDIT, sel.org),
+        "sel": sel, "by": by, "qs": qs, "title": _title(sel),
+        # Rendered by our templates, which escape what they show; the link is escaped above.
+        "body": mark_safe(page.replace(PUBLISH_MARK, publish, 1)),  # noqa: S308
     })
 
 
@@ -227,7 +253,7 @@ def map_body(sel: selectors.Selection, level: str, key: str, qs: str) -> str:
 def map_page(request):
     """Need beside coverage: a need indicator and the kitchens per inhabitant, by department or
     province, for the kitchens of the selection, and the needy places with the fewest kitchens."""
-    sel, form, _by = selection_from(request)
+    sel, _form, _by = selection_from(request)
     level = request.GET.get("nivel", "departamento")
     if level not in maps.LEVELS:
         level = "departamento"
@@ -236,12 +262,21 @@ def map_page(request):
     if key not in maps.NEED and key not in layers:
         key = "pobreza"
     qs = sel.querystring()
-    body = page_cache.kept("map", sel, lambda: map_body(sel, level, key, qs), level, key)
+    title = _title(sel)
+
+    def draw() -> str:
+        # The heading and the choice of indicator and level are the same for every viewer of the
+        # selection too: kept with the maps (one cache read for the page but its layout).
+        return render_to_string("evidence/_map_head.html", {
+            "sel": sel, "qs": qs, "title": title, "level": level, "indicator": key, "levels": maps.LEVELS,
+            "indicators": [(k, maps.INDICATORS[k].label) for k in maps.NEED] + [(k, i.label)
+                                                                               for k, i in layers.items()],
+        }) + map_body(sel, level, key, qs)
+
+    body = page_cache.kept("map", sel, draw, level, key)
     return render(request, "evidence/map.html", {
-        "sel": sel, "form": form, "qs": qs, "title": _title(sel), "level": level, "indicator": key,
-        "indicators": [(k, maps.INDICATORS[k].label) for k in maps.NEED] + [(k, i.label) for k, i in layers.items()],
-        "levels": maps.LEVELS,
-        "body": mark_safe(body),  # noqa: S308 - rendered by our template, which escapes what it shows
+        "title": title,
+        "body": mark_safe(body),  # noqa: S308 - rendered by our templates, which escape what they show
     })
 
 

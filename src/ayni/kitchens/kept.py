@@ -28,8 +28,7 @@ Nothing personal is in a kept part: names of kitchens and foods and counts of da
 """
 
 from django.core.cache import cache
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import get_language
 
 from ayni.accounts.scope import Can, Scope
@@ -43,9 +42,12 @@ KEY_PREFIX = "kitchens:part"
 
 
 def revision(on: Q) -> tuple[int, int]:
-    """The revision of the figures of the roll-up cells `on` selects (one query)."""
-    row = FiguresRevision.objects.filter(on).aggregate(cells=Count("pk"), n=Coalesce(Sum("n"), 0))
-    return row["cells"], row["n"]
+    """The revision of the figures of the roll-up cells `on` selects (one query): how many cells
+    and the sum of their counts. Added up here from the cells' counts (a few dozen rows, one per
+    federation): the ORM's aggregate with its Count and Coalesce(Sum) cost 1 ms of CPU to build,
+    most of a kept page's own work; the rows cost a quarter of it."""
+    counts = list(FiguresRevision.objects.filter(on).values_list("n", flat=True))
+    return len(counts), sum(counts)
 
 
 def cells_under(path: str) -> Q:
