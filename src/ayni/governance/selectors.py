@@ -138,6 +138,43 @@ def convocations_for(person, now=None) -> list[dict]:
     return out
 
 
+def home_assemblies(person, now=None) -> tuple[list[tuple[None, Motion, bool]], list[dict]]:
+    """`ballots_for` and `convocations_for` of one person at once, for her home page: the open
+    motions she may vote on now as (None, motion, whether she already voted) — her place on the
+    roll is not read — and the assemblies she is convened to. Both come from her own place on a
+    roll, so they are read together: one query when she is convened to none, three otherwise
+    (the assemblies, their agenda, their votable motions with whether she voted)."""
+    if person is None:
+        return [], []
+    now = now or timezone.now()
+    mine = Participation.objects.filter(motion=OuterRef("pk"), elector__person=person)
+    assemblies = list(
+        Assembly.objects.filter(electors__person=person,
+                                status__in=[Assembly.Status.CONVENED, Assembly.Status.IN_SESSION])
+        .select_related("organisation").prefetch_related(
+            "agenda", Prefetch("agenda__motions", queryset=Motion.objects.exclude(ballot=Motion.Ballot.HANDS)
+                               .annotate(voted=Exists(mine)).order_by("pk"), to_attr="votable"))
+        .order_by("starts_at", "pk"))
+    ballots, convocations, seen = [], [], set()
+    for assembly in assemblies:
+        if assembly.pk in seen:  # on its roll twice (a delegate's place too): one convocation
+            continue
+        seen.add(assembly.pk)
+        agenda = list(assembly.agenda.all())
+        motions = sorted((m for item in agenda for m in item.votable), key=lambda m: m.pk)
+        open_window = (assembly.is_async and assembly.status == Assembly.Status.CONVENED
+                       and assembly.starts_at <= now <= assembly.ends_at)
+        for motion in motions:
+            live = (open_window if assembly.is_async else motion.status == Motion.Status.OPEN
+                    and assembly.status == Assembly.Status.IN_SESSION)
+            if live:
+                ballots.append((None, motion, motion.voted))
+        if len(convocations) < 20:
+            convocations.append({"assembly": assembly, "agenda": agenda, "open": open_window,
+                                 "motions": motions if open_window else []})
+    return ballots, convocations
+
+
 # --- Texts from a member's phone ----------------------------------------------------------------
 # A text names no account: the sender is whoever the roll says holds that phone. These reads look
 # only at the rolls the phone is on, so a motion of an assembly she is not on is as absent as one

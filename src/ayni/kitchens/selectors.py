@@ -396,9 +396,10 @@ def open_schedules(kitchen: Organisation) -> QuerySet[DeliverySchedule]:
             .order_by("due_on"))
 
 
-def home_panel(scope: Scope, today: datetime.date | None = None) -> dict:
+def home_panel(scope: Scope, today: datetime.date | None = None, roots: list | None = None) -> dict:
     """What the home page shows of kitchen operations: a leader's kitchens with today's report
-    (or its absence), and for those who validate, the alert list and the way to the summaries."""
+    (or its absence), and for those who validate, the alert list and the way to the summaries.
+    `roots`: the scope's top organisations when the caller has read them (`scope_roots`)."""
     from ayni.accounts.models import Role
     from ayni.orgs.selectors import scope_roots
 
@@ -409,5 +410,5 @@ def home_panel(scope: Scope, today: datetime.date | None = None) -> dict:
         panel["own"] = list(visible_kitchens(scope, Can.EDIT).annotate(reported=Exists(reported))
                             .order_by("name")[:5])
     elif scope.home_role:
-        panel["roots"] = list(scope_roots(scope)[:5])
+        panel["roots"] = list(roots[:5] if roots is not None else scope_roots(scope)[:5])
     return panel
