@@ -17,7 +17,9 @@ Every write the parts read moves that revision in its own transaction:
   woman's record saved: the equity roll-up's own signals (`leadership/apps.py`), and its bulk
   loads' `invalidate_under`;
 - board positions assigned, ended or deleted: `position_changed` below (a model signal on
-  `Position`, wired in `core/apps.py`), as they change no equity figure themselves.
+  `Position`, wired in `core/apps.py`), as they change no equity figure themselves;
+- an organisation registered: `organisation_created` below moves its parent's cell (its first
+  save has a placeholder path, which the equity roll-up leaves alone: it has no socias yet).
 
 Names are in a kept part only when it is kept for those who see names there: the reach of
 `VIEW_PERSONAL` is in its key (a viewer's key has none, and her part has no board).
@@ -91,5 +93,17 @@ def position_changed(sender, instance, **kwargs) -> None:
         from ayni.orgs.models import Organisation
 
         path = Organisation.objects.filter(pk=instance.organisation_id).values_list("path", flat=True).first()
+    if path:
+        equity.invalidate(path)
+
+
+def organisation_created(sender, instance, created=False, **kwargs) -> None:
+    """A new organisation counts in the figures of the organisations above it at once."""
+    if not created or instance.parent_id is None:
+        return
+    if sender.parent.is_cached(instance) and instance.parent is not None:
+        path = instance.parent.path
+    else:
+        path = sender.objects.filter(pk=instance.parent_id).values_list("path", flat=True).first()
     if path:
         equity.invalidate(path)

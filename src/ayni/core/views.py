@@ -5,8 +5,7 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Func, IntegerField, Q, Subquery
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,45 +19,37 @@ from ayni.kitchens.selectors import home_panel as kitchens_home_panel
 from ayni.leadership.selectors import boards_ending, succession
 from ayni.orgs import selectors as org_selectors
 from ayni.orgs.access import requires
-from ayni.orgs.models import Organisation, RequirementCheck, RequirementItem
+from ayni.orgs.models import Organisation, RequirementItem
 from ayni.orgs.selectors import get_organisation
 from ayni.people import selectors as people_selectors
-from ayni.people.models import Membership
 from ayni.rolls.models import RollEntry
 from ayni.rolls.selectors import duplicate_queue
 
 
-def _count(qs) -> Coalesce:
-    """The number of rows of `qs` as a scalar subquery, to be read with other figures in one query."""
-    return Coalesce(Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-                             .values("n")[:1]), 0)
-
-
 def _own_panels(scope, own: list, today) -> list[dict]:
     """A leader's own organisations (where she sees names): board, socias, requirements still
-    missing and, for a kitchen, its roll — the counts of all of them in one query, and one
-    query per board."""
-    for org in own:
-        scope.require(Can.VIEW_PERSONAL, org)
-    # The kitchens under her organisation first, then their roll by its kitchen index (SQLite
-    # would otherwise read every roll entry to test its kitchen's path).
-    rolls = {f"roll_{org.pk}": _count(RollEntry.objects.current(today).filter(
-        kitchen__in=Organisation.objects.filter(path__startswith=org.path).values("pk")))
-        for org in own if org.kind.is_kitchen}
+    missing and, for a kitchen, its roll — the socias and requirements of all of them in one
+    query, then one query per board and one per kitchen's roll."""
     if not own:
         return []
+    for org in own:
+        scope.require(Can.VIEW_PERSONAL, org)
+    current = Q(memberships__since__lte=today) & (Q(memberships__until__isnull=True) | Q(memberships__until__gte=today))
+    items = RequirementItem.objects.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
     counts = {row["pk"]: row for row in Organisation.objects.filter(pk__in=[o.pk for o in own]).values("pk").annotate(
-        members=_count(Membership.objects.filter(organisation=OuterRef("pk"), since__lte=today)
-                       .filter(Q(until__isnull=True) | Q(until__gte=today))),
-        checks=_count(RequirementCheck.objects.filter(organisation=OuterRef("pk"))),
-        items=_count(RequirementItem.objects.all()),
-        **rolls)}
+        members=Count("memberships", filter=current, distinct=True),
+        checks=Count("requirement_checks", distinct=True),
+        items=Subquery(items.values("n")[:1]))}
     return [
         {"org": org, "board": list(people_selectors.board_of(scope, org, today)),
          "members": counts[org.pk]["members"], "missing": counts[org.pk]["items"] - counts[org.pk]["checks"],
          # Who eats here (the roll) is not who belongs to the organisation (its socias): the
-         # home shows both, each with its own button, so one is not taken for the other.
-         "roll": counts[org.pk][f"roll_{org.pk}"] if org.kind.is_kitchen else None}
+         # home shows both, each with its own button, so one is not taken for the other. The
+         # kitchens under her organisation first, then their roll by its kitchen index (SQLite
+         # would otherwise read every roll entry to test its kitchen's path).
+         "roll": RollEntry.objects.current(today).filter(
+             kitchen__in=Organisation.objects.filter(path__startswith=org.path).values("pk")).count()
+         if org.kind.is_kitchen else None}
         for org in own
     ]
 
