@@ -5,7 +5,7 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, F, Func, IntegerField, Q, Subquery
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,6 +15,7 @@ from ayni.accounts.scope import Can
 from ayni.audit.models import AuditEntry
 from ayni.core import panels
 from ayni.governance.selectors import home_assemblies
+from ayni.kitchens.models import DailyReport
 from ayni.kitchens.selectors import home_panel as kitchens_home_panel
 from ayni.leadership.selectors import boards_ending, succession
 from ayni.orgs import selectors as org_selectors
@@ -39,7 +40,11 @@ def _own_panels(scope, own: list, today) -> list[dict]:
     counts = {row["pk"]: row for row in Organisation.objects.filter(pk__in=[o.pk for o in own]).values("pk").annotate(
         members=Count("memberships", filter=current, distinct=True),
         checks=Count("requirement_checks", distinct=True),
-        items=Subquery(items.values("n")[:1]))}
+        items=Subquery(items.values("n")[:1]),
+        # For the kitchens' panel: today's report of each of them, or its absence.
+        reported=Exists(DailyReport.objects.filter(kitchen=OuterRef("pk"), date=today)))}
+    for org in own:
+        org.reported = counts[org.pk]["reported"]
     return [
         {"org": org, "board": list(people_selectors.board_of(scope, org, today)),
          "members": counts[org.pk]["members"], "missing": counts[org.pk]["items"] - counts[org.pk]["checks"],
@@ -75,12 +80,18 @@ def home(request):
     today = timezone.localdate()
     context = {"role": role, "Role": Role}
     roots = list(org_selectors.scope_roots(scope))
-    own = []
+    own, own_kitchens = [], None
     if role == Role.LEADER:
         # Her own organisations: where she sees names (a leader who is also a viewer higher up
         # sees that organisation's figures above, never its board).
         own = [org for org in roots if scope.holds(Can.VIEW_PERSONAL, org)][:5]
         context["own"] = _own_panels(scope, own, today)
+        # The kitchens she edits, with today's report, are among them (her leader's grants are
+        # her top organisations) unless she also sees some organisation above them.
+        edits = {path for path, _subtree in scope.reach(Can.EDIT)}
+        if edits <= {org.path for org in own}:
+            own_kitchens = sorted((org for org in own if org.path in edits and org.kind.is_kitchen),
+                                  key=lambda org: org.name)[:5]
     # The figures of the organisations she sees from above (shown when she has none of her own)
     # and, for those who see names, the boards' terms ending and their succession: kept once per
     # reach and revision for every viewer who sees the same (core/panels.py).
@@ -93,7 +104,7 @@ def home(request):
     if scope.holds(Can.AUDIT):
         context["recent"] = AuditEntry.objects.filter(scope.q(Can.AUDIT, prefix="org_")).select_related(
             "actor")[:8]
-    context["kitchens_home"] = kitchens_home_panel(scope, today, roots=roots)
+    context["kitchens_home"] = kitchens_home_panel(scope, today, roots=roots, own=own_kitchens)
     # Her own ballots, open now in her assemblies, and the assemblies she is convened to, with
     # their agenda: a consultation over days reaches every socia with an account on the first
     # page she sees, and the convocation text may not reach a phone that was off. By her person's
