@@ -110,3 +110,19 @@ def test_two_coordinators_of_the_same_federation_share_the_kept_part(world, logi
     # Her first view reads none of the boards: the part kept for Carmen's reach is hers too.
     assert not any("people_position" in q["sql"] for q in ctx.captured_queries)
     assert "María Elena Quispe Mamani" in first_page and "María Elena Quispe Mamani" in second_page
+
+
+def test_a_training_completed_shows_in_the_succession_list_on_the_next_view(world, login):
+    from tests.leadership_helpers import attend_all, school
+
+    s = school(world, women=2)  # María Elena (the presidenta) and one more socia, enrolled
+    client = login(world.coordinator)
+
+    def succession() -> str:
+        html = page(client)
+        start = html.index('id="succession"')
+        return html[start:html.index("</ul>", start)]
+
+    assert "Nadie preparada todavía" in succession() and "Socia 1" not in succession()  # kept now
+    attend_all(s)  # the last session marked: her training is completed (no status saved)
+    assert "Socia 1" in succession()

@@ -19,7 +19,10 @@ Every write the parts read moves that revision in its own transaction:
 - board positions assigned, ended or deleted: `position_changed` below (a model signal on
   `Position`, wired in `core/apps.py`), as they change no equity figure themselves;
 - an organisation registered: `organisation_created` below moves its parent's cell (its first
-  save has a placeholder path, which the equity roll-up leaves alone: it has no socias yet).
+  save has a placeholder path, which the equity roll-up leaves alone: it has no socias yet);
+- a training completed or undone by the attendance's recount (`completed_on` saved without the
+  status, which the equity roll-up does not follow: enrolled is trained there):
+  `enrolment_completed` below.
 
 Names are in a kept part only when it is kept for those who see names there: the reach of
 `VIEW_PERSONAL` is in its key (a viewer's key has none, and her part has no board).
@@ -107,3 +110,9 @@ def organisation_created(sender, instance, created=False, **kwargs) -> None:
         path = sender.objects.filter(pk=instance.parent_id).values_list("path", flat=True).first()
     if path:
         equity.invalidate(path)
+
+
+def enrolment_completed(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+    """Her training's completion changed: the succession lists of her organisations follow."""
+    if not created and update_fields is not None and "completed_on" in update_fields:
+        equity.invalidate_people([instance.person_id])
