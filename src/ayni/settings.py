@@ -222,6 +222,9 @@ CACHES = {
         }
     )
 }
+# Sessions are read from that cache and written through to the database (a session evicted from
+# the cache is read from the database again): every page but a session's first skips a query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ayni.accounts.scope import Can, Scope
-from ayni.governance.models import Agreement, Assembly, Attendance, Elector, Motion, Participation, Proxy
+from ayni.governance.models import AgendaItem, Agreement, Assembly, Attendance, Elector, Motion, Participation, Proxy
 from ayni.governance.rules import ATTENDANCE_OPENS_BEFORE
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person
@@ -136,6 +136,57 @@ def convocations_for(person, now=None) -> list[dict]:
         out.append({"assembly": assembly, "agenda": list(assembly.agenda.all()), "open": open_window,
                     "motions": [m for item in assembly.agenda.all() for m in item.votable] if open_window else []})
     return out
+
+
+def home_assemblies(person, now=None) -> tuple[list[tuple[None, Motion, bool]], list[dict]]:
+    """`ballots_for` and `convocations_for` of one person at once, for her home page: the open
+    motions she may vote on now as (None, motion, whether she already voted) — her place on the
+    roll is not read — and the assemblies she is convened to. Both come from her own place on a
+    roll, so they are read together: one query when she is convened to none, two when none of
+    her assemblies is voting now, three otherwise (the assemblies, their agenda, the motions she
+    may vote on with whether she voted)."""
+    if person is None:
+        return [], []
+    now = now or timezone.now()
+    assemblies, seen = [], set()
+    for assembly in (Assembly.objects.filter(electors__person=person,
+                                             status__in=[Assembly.Status.CONVENED, Assembly.Status.IN_SESSION])
+                     .select_related("organisation").order_by("starts_at", "pk")):
+        if assembly.pk not in seen:  # on its roll twice (a delegate's place too): one convocation
+            seen.add(assembly.pk)
+            assemblies.append(assembly)
+    if not assemblies:
+        return [], []
+    agenda: dict[int, list[AgendaItem]] = {a.pk: [] for a in assemblies}
+    by_pk = {a.pk: a for a in assemblies}
+    items = {}
+    for item in AgendaItem.objects.filter(assembly_id__in=list(by_pk)):
+        item.assembly = by_pk[item.assembly_id]
+        agenda[item.assembly_id].append(item)
+        items[item.pk] = item
+
+    def window_open(assembly) -> bool:
+        return (assembly.is_async and assembly.status == Assembly.Status.CONVENED
+                and assembly.starts_at <= now <= assembly.ends_at)
+
+    voting = [a.pk for a in assemblies if window_open(a) or (not a.is_async and a.status == Assembly.Status.IN_SESSION)]
+    motions: dict[int, list[Motion]] = {pk: [] for pk in voting}
+    if voting:
+        mine = Participation.objects.filter(motion=OuterRef("pk"), elector__person=person)
+        for motion in (Motion.objects.filter(item__assembly_id__in=voting).exclude(ballot=Motion.Ballot.HANDS)
+                       .annotate(voted=Exists(mine)).order_by("pk")):
+            motion.item = items[motion.item_id]
+            motions[motion.item.assembly_id].append(motion)
+    ballots, convocations = [], []
+    for assembly in assemblies:
+        open_window = window_open(assembly)
+        for motion in motions.get(assembly.pk, []):
+            if open_window if assembly.is_async else motion.status == Motion.Status.OPEN:
+                ballots.append((None, motion, motion.voted))
+        if len(convocations) < 20:
+            convocations.append({"assembly": assembly, "agenda": agenda[assembly.pk], "open": open_window,
+                                 "motions": motions.get(assembly.pk, []) if open_window else []})
+    return ballots, convocations
 
 
 # --- Texts from a member's phone ----------------------------------------------------------------

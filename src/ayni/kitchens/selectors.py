@@ -396,18 +396,23 @@ def open_schedules(kitchen: Organisation) -> QuerySet[DeliverySchedule]:
             .order_by("due_on"))
 
 
-def home_panel(scope: Scope, today: datetime.date | None = None) -> dict:
+def home_panel(scope: Scope, today: datetime.date | None = None, roots: list | None = None,
+               own: list | None = None) -> dict:
     """What the home page shows of kitchen operations: a leader's kitchens with today's report
-    (or its absence), and for those who validate, the alert list and the way to the summaries."""
+    (or its absence), and for those who validate, the alert list and the way to the summaries.
+    `roots`: the scope's top organisations when the caller has read them (`scope_roots`); `own`:
+    a leader's kitchens, by name, each with `reported`, when the caller has read them."""
     from ayni.accounts.models import Role
     from ayni.orgs.selectors import scope_roots
 
     today = today or timezone.localdate()
     panel = {"today": today, "alerts_html": alerts_html(scope, today), "own": [], "roots": []}
-    if scope.home_role == Role.LEADER:
+    if scope.home_role == Role.LEADER and own is not None:
+        panel["own"] = own
+    elif scope.home_role == Role.LEADER:
         reported = DailyReport.objects.filter(kitchen=OuterRef("pk"), date=today)
         panel["own"] = list(visible_kitchens(scope, Can.EDIT).annotate(reported=Exists(reported))
                             .order_by("name")[:5])
     elif scope.home_role:
-        panel["roots"] = list(scope_roots(scope)[:5])
+        panel["roots"] = list(roots[:5] if roots is not None else scope_roots(scope)[:5])
     return panel

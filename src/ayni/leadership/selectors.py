@@ -97,22 +97,36 @@ def trajectory(person: Person) -> dict:
 SUCCESSION_DAYS = 183  # "within six months"
 
 
-def succession(scope: Scope, on: datetime.date | None = None, limit: int = 30) -> list[dict]:
-    """For each board term in the scope's sight ending within six months: the organisation's
-    socias who completed a training and never held that position there. An empty list of ready
-    women is the warning. Three queries whatever the number of boards."""
+def boards_ending(scope: Scope, on: datetime.date | None = None, limit: int = 30,
+                  days: int = SUCCESSION_DAYS) -> list[Position]:
+    """Board terms in the scope's sight ending within `days` (six months), soonest first: what
+    `succession` reads, and the home page's terms ending within 60 days (their first rows)."""
     on = on or timezone.localdate()
     allowed = Organisation.objects.filter(scope.q(Can.VIEW_PERSONAL))
-    ending = list(Position.objects.filter(organisation__in=allowed, kind__group="board", starts_on__lte=on,
-                                          ends_on__gte=on, ends_on__lte=on + datetime.timedelta(days=SUCCESSION_DAYS))
-                  .select_related("person", "kind", "organisation").order_by("ends_on", "pk")[:limit])
+    return list(Position.objects.filter(organisation__in=allowed, kind__group="board", starts_on__lte=on,
+                                        ends_on__gte=on, ends_on__lte=on + datetime.timedelta(days=days))
+                .select_related("person", "kind", "organisation").order_by("ends_on", "pk")[:limit])
+
+
+def succession(scope: Scope, on: datetime.date | None = None, limit: int = 30,
+               ending: list[Position] | None = None) -> list[dict]:
+    """For each board term in the scope's sight ending within six months: the organisation's
+    socias who completed a training and never held that position there. An empty list of ready
+    women is the warning. Three queries whatever the number of boards (two when the caller
+    passes the terms `ending`, read by `boards_ending` with the same scope)."""
+    on = on or timezone.localdate()
+    if ending is None:
+        ending = boards_ending(scope, on, limit)
+    ending = ending[:limit]
     if not ending:
         return []
     orgs = {p.organisation_id for p in ending}
     trained = (Membership.objects.filter(organisation_id__in=orgs, since__lte=on)
                .filter(Q(until__isnull=True) | Q(until__gte=on))
                .filter(Exists(Enrolment.objects.filter(person=OuterRef("person"), completed_on__isnull=False)))
-               .select_related("person").order_by("person__paternal_surname"))
+               .select_related("person").order_by("person__paternal_surname")
+               .only("organisation_id", "person__given_names", "person__paternal_surname",
+                     "person__maternal_surname"))
     by_org: dict[int, list[Person]] = {}
     for membership in trained:
         by_org.setdefault(membership.organisation_id, []).append(membership.person)
