@@ -28,14 +28,13 @@ Names are in a kept part only when it is kept for those who see names there: the
 `VIEW_PERSONAL` is in its key (a viewer's key has none, and her part has no board).
 """
 
-from django.core.cache import cache
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from ayni.accounts.scope import Can, Scope
+from ayni.kitchens import kept
 from ayni.leadership import equity
 from ayni.leadership.models import EquityCell
 from ayni.lib.drawn import digest
@@ -61,8 +60,7 @@ def revision(scope: Scope) -> tuple[int, int]:
                 on |= Q(path__startswith=path)
             else:
                 on |= Q(path=equity.cell_of(path))
-    row = EquityCell.objects.filter(on).aggregate(cells=Count("pk"), n=Coalesce(Sum("n"), 0))
-    return row["cells"], row["n"]
+    return kept.revision(on, EquityCell)
 
 
 def kept_parts(scope: Scope, today, draw, *, personal: bool) -> dict[str, SafeString]:
@@ -70,11 +68,8 @@ def kept_parts(scope: Scope, today, draw, *, personal: bool) -> dict[str, SafeSt
     the same revision today. `personal`: the parts show names (the scope sees names somewhere)."""
     key = digest(get_language(), _reach(scope, Can.VIEW), _reach(scope, Can.VIEW_PERSONAL) if personal else None,
                  today, revision(scope))
-    key = f"{KEY_PREFIX}:{key}"
-    parts = cache.get(key)
-    if parts is None:
-        parts = {name: str(html) for name, html in draw().items()}
-        cache.set(key, parts, PART_TTL)
+    parts = kept.kept_html(f"{KEY_PREFIX}:{key}", draw, PART_TTL,
+                           as_kept=lambda drawn: {name: str(html) for name, html in drawn.items()})
     return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 - rendered by our templates
 
 

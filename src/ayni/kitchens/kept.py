@@ -41,12 +41,13 @@ PART_TTL = 6 * 3600  # seconds: an unused part leaves the cache within the worki
 KEY_PREFIX = "kitchens:part"
 
 
-def revision(on: Q) -> tuple[int, int]:
-    """The revision of the figures of the roll-up cells `on` selects (one query): how many cells
-    and the sum of their counts. Added up here from the cells' counts (a few dozen rows, one per
-    federation): the ORM's aggregate with its Count and Coalesce(Sum) cost 1 ms of CPU to build,
-    most of a kept page's own work; the rows cost a quarter of it."""
-    counts = list(FiguresRevision.objects.filter(on).values_list("n", flat=True))
+def revision(on: Q, cells=FiguresRevision) -> tuple[int, int]:
+    """The revision of the roll-up cells `on` selects (one query): how many cells and the sum of
+    their counts — of the figures (`FiguresRevision`), or of another roll-up's cells with a
+    count `n` (the equity roll-up's, `core.panels`). Added up here from the cells' counts (a few
+    dozen rows, one per federation): the ORM's aggregate with its Count and Coalesce(Sum) cost
+    1 ms of CPU to build, most of a kept page's own work; the rows cost a quarter of it."""
+    counts = list(cells.objects.filter(on).values_list("n", flat=True))
     return len(counts), sum(counts)
 
 
@@ -75,12 +76,14 @@ def kept_part(name: str, scope: Scope, can: Can, draw, *parts, under: str | None
     return kept_html(key, draw, PART_TTL)
 
 
-def kept_html(key: str, draw, ttl: int) -> str:
+def kept_html(key: str, draw, ttl: int, as_kept=str):
     """The HTML kept under `key`, or `draw()` rendered now and kept for `ttl` seconds: the one
-    get-or-draw of every page and part kept per revision (here and `evidence.cache`)."""
+    get-or-draw of every page and part kept per revision (here, `evidence.cache` and
+    `core.panels`). `as_kept` turns what `draw()` gives into what is kept (a string of HTML; a
+    dict of them for the home page's parts)."""
     html = cache.get(key)
     if html is None:
-        html = str(draw())
+        html = as_kept(draw())
         cache.set(key, html, ttl)
     return html
 
