@@ -70,7 +70,7 @@ def test_a_batch_across_kitchens_costs_the_same_statements_for_3_kitchens_or_30(
     # closes, recent reports, reports, revisions, audit, summaries, roll-ups and their
     # revisions, reporting months.
     assert few == many, (few, many)
-    assert many <= 30
+    assert many <= (22 if connection.vendor == "postgresql" else 20), many  # 27 before the month locks took 2
     assert DailyReport.objects.count() == 33 and DailyReportRevision.objects.count() == 33
     assert violations() == []
 

@@ -117,7 +117,7 @@ def test_a_save_that_fails_at_its_last_step_leaves_nothing_behind(world, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "record_many", broken)
+    monkeypatch.setattr(services, "record_columns", broken)
     with pytest.raises(RuntimeError):
         report(world.kitchen, TODAY)
     assert not DailyReport.objects.exists() and not DailyReportRevision.objects.exists()

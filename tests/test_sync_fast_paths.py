@@ -102,3 +102,50 @@ def test_a_batch_of_reports_leaves_the_same_rows_as_single_saves(world):
         row = stored[item.date]
         assert row.version == 1 and row.cash_received == Decimal("175.00")
         assert row.revisions.get().data["rations_prepared"] == item.fields["rations_prepared"]
+
+
+def test_a_phones_batch_through_the_api_costs_a_fixed_number_of_statements(client, world):
+    """A phone's 50 reports of one kitchen over two months (`bench/sync.py`'s batch), through
+    `/api/v1/kitchens/<id>/batch`: the raw submissions, the reports, their revisions and audit
+    entries, the month locks and the roll-ups, in a fixed number of statements (31 before the
+    revisions and audit entries went as columns and the month locks in two statements; on
+    PostgreSQL every write of many rows is one statement of arrays, not one per row), and the
+    audit entries name what `audit.services.entry` names."""
+    import json
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from ayni.audit.models import AuditEntry
+    from ayni.audit.services import entry
+    from ayni.kitchens.integrity import violations
+    from ayni.kitchens.models import DailyReportRevision
+    from tests.capture_helpers import make_token
+
+    key = make_token(world.leader)
+    items = [{"type": "report", "client_id": f"c-{n}", "data": {
+        "date": days_ago(n).isoformat(), "version": 0, "rations_prepared": 90, "served_paying": 60,
+        "served_subsidised": 20, "served_free": 5 + n % 3, "price_per_ration": "3.50", "menu": "Arroz"}}
+        for n in range(1, 51)]
+    url = reverse("api-v1:batch", kwargs={"kitchen_id": world.kitchen.pk})
+
+    def send():
+        return client.post(url, json.dumps({"items": items}), content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {key}").json()["results"]
+
+    with CaptureQueriesContext(connection) as queries:
+        first = send()
+    assert [r["status"] for r in first] == ["accepted"] * 50
+    assert len(queries) <= (29 if connection.vendor == "postgresql" else 27), len(queries)  # 32 and 31 before
+    assert send() == first  # the resend after a lost answer: the stored results, nothing twice
+    assert DailyReport.objects.filter(kitchen=world.kitchen).count() == 50
+    assert DailyReportRevision.objects.filter(report__kitchen=world.kitchen).count() == 50
+    saved = DailyReport.objects.filter(kitchen=world.kitchen).order_by("date").first()
+    audit = AuditEntry.objects.get(action="kitchen.report", object_id=str(saved.pk))
+    expected = entry(scope=Scope.for_user(world.leader), action="kitchen.report", obj=saved,
+                     org_path=world.kitchen.path, after=audit.after)
+    assert [getattr(audit, f) for f in ("actor_id", "reason", "object_type", "object_label", "org_path", "before")] \
+        == [getattr(expected, f) for f in ("actor_id", "reason", "object_type", "object_label", "org_path", "before")]
+    assert audit.after == saved.revisions.get().data and audit.after["served_free"] == saved.served_free
+    assert violations() == []

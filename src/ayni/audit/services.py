@@ -2,7 +2,7 @@ from django.db import models
 from django.forms.models import model_to_dict
 
 from ayni.audit.models import AuditEntry
-from ayni.lib.db import insert_rows
+from ayni.lib.db import insert_columns, insert_rows
 
 
 def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict:
@@ -41,3 +41,10 @@ def record_many(entries: list[AuditEntry]) -> None:
     """Write the entries `entry` made, all at once (their ids are not read back), inside the
     service's transaction, as `record`."""
     insert_rows(entries)
+
+
+def record_columns(columns: dict[str, list]) -> None:
+    """Write many entries given as columns of values (field name → one value per entry), with
+    no model instance per entry (`lib.db.insert_columns`): the sync's hundred entries a batch.
+    Named as `entry` names them; inside the service's transaction, as `record`."""
+    insert_columns(AuditEntry, columns)

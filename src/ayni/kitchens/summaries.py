@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Substr
 from django.utils.translation import gettext as _
 
@@ -111,22 +111,35 @@ def lock_open_months(kitchens: dict[int, Organisation], pairs: set[tuple[int, da
     always has its row: closing it made it)."""
     if not pairs:
         return {}, {}
-    ids, months = {k for k, _m in pairs}, {m for _k, m in pairs}
-    found = {(k, m): pk for pk, k, m in MonthlySummary.objects.filter(kitchen_id__in=ids, month__in=months)
-             .values_list("pk", "kitchen_id", "month") if (k, m) in pairs}
-    missing = sorted(pairs - found.keys())
-    if missing:
-        MonthlySummary.objects.bulk_create([MonthlySummary(kitchen_id=k, month=m, path=kitchens[k].path)
-                                            for k, m in missing], ignore_conflicts=True)
-        found |= {(k, m): pk for pk, k, m in MonthlySummary.objects.filter(
-            kitchen_id__in={k for k, _m in missing}, month__in={m for _k, m in missing})
-            .values_list("pk", "kitchen_id", "month") if (k, m) in pairs}
+    ordered = sorted(pairs)
+    # The missing rows created in one statement (a row that exists is left as it is: `ON
+    # CONFLICT DO NOTHING`, no read first), then every row locked in key order. The locked rows
+    # carry `days_reported` as it is under the lock, which `bump_many(…, locked=True)` uses
+    # instead of reading it again.
+    MonthlySummary.objects.bulk_create([MonthlySummary(kitchen_id=k, month=m, path=kitchens[k].path)
+                                        for k, m in ordered], ignore_conflicts=True)
+    wanted = Q(pk__in=[])
+    for k, m in ordered:
+        wanted |= Q(kitchen_id=k, month=m)
+    query = MonthlySummary.objects.select_for_update().filter(wanted).order_by("kitchen_id", "month")
+    separate = connection.vendor == "postgresql"
+    if not separate:
+        # SQLite: the transaction holds the only write lock since its BEGIN IMMEDIATE, so the
+        # closes are read in the same statement. PostgreSQL reads them in one more, after the
+        # locks: `close_month` holds the summary row while it writes the close, and a statement
+        # that waited for that lock would still see the closes as they were when it began.
+        query = query.annotate(close_status=Subquery(
+            MonthClose.objects.filter(kitchen_id=OuterRef("kitchen_id"), month=OuterRef("month")).values("status")[:1]))
     locked = {}
-    for summary in (MonthlySummary.objects.select_for_update().filter(pk__in=found.values())
-                    .order_by("kitchen_id", "month")):
+    for summary in query:
         summary.kitchen = kitchens[summary.kitchen_id]  # bump_many needs its district: no query per row
         locked[summary.kitchen_id, summary.month] = summary
-    closes = {(c.kitchen_id, c.month): c for c in MonthClose.objects.filter(kitchen_id__in=ids, month__in=months)}
+    if separate:
+        ids, months = {k for k, _m in pairs}, {m for _k, m in pairs}
+        closes = {(c.kitchen_id, c.month): c for c in MonthClose.objects.filter(kitchen_id__in=ids, month__in=months)}
+    else:
+        closes = {pair: MonthClose(kitchen_id=pair[0], month=pair[1], status=summary.close_status)
+                  for pair, summary in locked.items() if summary.close_status is not None}
     refused = {pair: _closed(closes.get(pair), pair[1]) for pair in pairs}
     return locked, {pair: refusal for pair, refusal in refused.items() if refusal is not None}
 
@@ -170,7 +183,7 @@ def bump(summary: MonthlySummary, old: dict, new: dict) -> None:
     bump_many([(summary, old, new)])
 
 
-def bump_many(changes: list[tuple[MonthlySummary, dict, dict]]) -> None:
+def bump_many(changes: list[tuple[MonthlySummary, dict, dict]], *, locked: bool = False) -> None:
     """`bump` for many locked summary rows at once (a batch of reports across kitchens), each
     with its (old, new) contributions: the summary rows changed by one statement, each roll-up
     cell (federation path, district, month) by the sum of its kitchens' differences in one
@@ -188,8 +201,14 @@ def bump_many(changes: list[tuple[MonthlySummary, dict, dict]]) -> None:
         return
     # Read under the row locks we hold, not from the instances: two instances of one row may be in
     # play in one transaction.
+    # `locked`: the instances were read under the lock by `lock_open_months` in this transaction,
+    # one per row, and nothing has changed the rows since.
     reported = [pk for pk, (_s, d) in deltas.items() if d.get("days_reported")]
-    before = dict(MonthlySummary.objects.filter(pk__in=reported).values_list("pk", "days_reported")) if reported else {}
+    if locked:
+        before = {pk: deltas[pk][0].days_reported for pk in reported}
+    else:
+        before = (dict(MonthlySummary.objects.filter(pk__in=reported).values_list("pk", "days_reported"))
+                  if reported else {})
     fields = [MonthlySummary._meta.get_field(f) for f in SUMMARY_FIELDS]
     with connection.cursor() as cursor:
         quote = connection.ops.quote_name

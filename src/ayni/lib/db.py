@@ -15,9 +15,16 @@ its numbers, and preparing each value again was most of the cost of writing them
 """
 
 import datetime
+import json
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
+
+try:
+    from psycopg.types.json import Jsonb
+except ImportError:  # SQLite only
+    Jsonb = None
 
 # Values whose prepared form depends on nothing but the value (and its type): prepared once per
 # column and distinct value. Anything else (a dict for a JSON column) is prepared for each row,
@@ -48,26 +55,99 @@ def _columns(fields: list[models.Field], objs: list[models.Model], add: bool, pr
             raws = [getattr(obj, attname) for obj in objs]
         else:
             raws = [f.pre_save(obj, add) for obj in objs]
-        seen: dict = {}
-        column, last_raw, last = [], _MISSING, None
-        for raw in raws:
-            if raw is not last_raw:
-                if type(raw) in _SAME_VALUE and (type(raw) is not Decimal or raw.is_finite()):
-                    key = (type(raw), raw)
-                    if key not in seen:
-                        seen[key] = f.get_db_prep_save(raw, connection)
-                    last = seen[key]
-                else:
-                    last = f.get_db_prep_save(raw, connection)
-                last_raw = raw
-            column.append(last)
-        columns.append(column)
+        columns.append(_prepared(f, raws))
     return columns
+
+
+def _prepared(f: models.Field, raws: list) -> list:
+    """`get_db_prep_save` of each value of a column, once per distinct value (a dict, unless it
+    is the very same object as the row before's, for each row). A `Prepared` value is bound as
+    it is."""
+    seen: dict = {}
+    column, last_raw, last = [], _MISSING, None
+    for raw in raws:
+        if raw is not last_raw:
+            if type(raw) in _SAME_VALUE and (type(raw) is not Decimal or raw.is_finite()):
+                key = (type(raw), raw)
+                if key not in seen:
+                    seen[key] = f.get_db_prep_save(raw, connection)
+                last = seen[key]
+            elif type(raw) is Prepared:
+                last = raw.value
+            else:
+                last = f.get_db_prep_save(raw, connection)
+            last_raw = raw
+        column.append(last)
+    return column
+
+
+class Prepared:
+    """A value already in the form its column binds (`json_value`: a snapshot's JSON encoded
+    once for the two tables that keep it)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def json_value(value: dict) -> Prepared:
+    """A dict for a JSON column, encoded once: the text itself on SQLite; on PostgreSQL the
+    text too when the rows go as arrays (`_unnest`: cast to jsonb there), else psycopg's
+    wrapper, which encodes it at each bind."""
+    return Prepared(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _unnest(fields: list[models.Field]) -> str:
+    """PostgreSQL: one array parameter per column, as Django's own `bulk_create` does there
+    (`UNNEST`): a statement of a few placeholders whatever the number of rows, parsed and
+    planned at once, instead of a placeholder per value or a statement per row."""
+    return "UNNEST({})".format(", ".join(  # the type without its length: no truncation
+        "(%s)::{}[]".format(f.db_type(connection).split("(")[0]) for f in fields))
+
+
+def _arrays(columns: list[list]) -> list:
+    """The columns as the text of PostgreSQL arrays, one bound parameter each: every element
+    double-quoted with its backslashes and quotes escaped (the array syntax's own escaping; the
+    literal itself is then bound and quoted by psycopg, as any text). psycopg would escape each
+    element by a regular expression in Python, per quote character — a snapshot's JSON has dozens.
+    A column with a value of any other type is left to psycopg."""
+    out = []
+    for column in columns:
+        parts = []
+        for v in column:
+            t = type(v)
+            if v is None:
+                parts.append("NULL")
+                continue
+            if t is bool:
+                parts.append("t" if v else "f")
+                continue
+            if isinstance(v, int):  # psycopg's Int2/Int4, which Django binds small integers as
+                parts.append(int.__repr__(v))
+                continue
+            if isinstance(v, str):  # a choice (a str enum) as its value
+                text = v
+            elif t is Decimal or t is datetime.date or t is datetime.datetime:
+                text = str(v) if t is Decimal else v.isoformat()
+            elif t is Jsonb:
+                text = (v.dumps or json.dumps)(v.obj)
+            else:
+                parts = None
+                break
+            parts.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        out.append(column if parts is None else "{" + ",".join(parts) + "}")
+    return out
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
 
 
 def insert_returning(objs: list[models.Model]) -> None:
     """INSERT new rows of one model and set their ids, as `bulk_create` does (one statement per
-    chunk the engine can bind, `RETURNING` the ids in the rows' order)."""
+    chunk the engine can bind, `RETURNING` the ids in the rows' order; on PostgreSQL one
+    statement of arrays, `_unnest`, as `bulk_create` writes there)."""
     if not objs:
         return
     meta = objs[0]._meta
@@ -75,20 +155,29 @@ def insert_returning(objs: list[models.Model]) -> None:
         meta.model._base_manager.bulk_create(objs)
         return
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    rows = list(zip(*_columns(fields, objs, True), strict=True))
-    size = max(1, connection.ops.bulk_batch_size(fields, objs))
-    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from the model, values bound
+    columns = _columns(fields, objs, True)
+    head = "INSERT INTO {} ({}) ".format(  # noqa: S608 - names from the model, values bound
         _quote(meta.db_table), ", ".join(_quote(f.column) for f in fields))
-    row = "({})".format(", ".join(["%s"] * len(fields)))
+    returning = f" RETURNING {_quote(meta.pk.column)}"
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            chunk = rows[start:start + size]
-            cursor.execute(f"{head}{', '.join([row] * len(chunk))} RETURNING {_quote(meta.pk.column)}",
-                           [v for r in chunk for v in r])
-            for obj, (pk,) in zip(objs[start:start + size], cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+        if _is_postgres():
+            cursor.execute(f"{head}SELECT * FROM {_unnest(fields)}{returning}", _arrays(columns))  # noqa: S608
+            chunks = [(objs, cursor.fetchall())]
+        else:
+            rows = list(zip(*columns, strict=True))
+            size = max(1, connection.ops.bulk_batch_size(fields, objs))
+            row = "({})".format(", ".join(["%s"] * len(fields)))
+            chunks = []
+            for start in range(0, len(rows), size):
+                chunk = rows[start:start + size]
+                cursor.execute(f"{head}VALUES {', '.join([row] * len(chunk))}{returning}",
+                               [v for r in chunk for v in r])
+                chunks.append((objs[start:start + size], cursor.fetchall()))
+    for chunk_objs, ids in chunks:
+        for obj, (pk,) in zip(chunk_objs, ids, strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
 
 
 def insert_rows(objs: list[models.Model]) -> None:
@@ -99,23 +188,76 @@ def insert_rows(objs: list[models.Model]) -> None:
         return
     meta = objs[0]._meta
     fields = [f for f in meta.concrete_fields if not (f.primary_key and f.db_returning)]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model, values bound
-        _quote(meta.db_table), ", ".join(_quote(f.column) for f in fields), ", ".join(["%s"] * len(fields)))
+    _insert(meta, fields, _columns(fields, objs, True))
+
+
+def insert_columns(model: type[models.Model], values: dict[str, list]) -> None:
+    """`insert_rows` of rows given as their values, column by column (field name → one value per
+    row), with no model instance: the fields not named take their defaults (`auto_now_add`:
+    now, one instant for all), values go through their fields' `get_db_prep_save` once per
+    distinct value, and a `Prepared` one (`json_value`) as it is."""
+    meta = model._meta
+    n = len(next(iter(values.values())))
+    if not n:
+        return
+    fields, columns = [], []
+    for f in meta.concrete_fields:
+        if f.primary_key and f.db_returning:
+            continue
+        if f.name in values:
+            raws = values[f.name]
+        elif f.attname in values:
+            raws = values[f.attname]
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            raws = [f.pre_save(model(), True)] * n
+        else:
+            raws = [f.get_default()] * n
+        fields.append(f)
+        columns.append(_prepared(f, raws))
+    _insert(meta, fields, columns)
+
+
+def _insert(meta, fields: list[models.Field], columns: list[list]) -> None:
+    """One prepared INSERT run per row (`executemany`), or on PostgreSQL one of arrays."""
+    head = "INSERT INTO {} ({}) ".format(  # noqa: S608 - names from the model, values bound
+        _quote(meta.db_table), ", ".join(_quote(f.column) for f in fields))
     with connection.cursor() as cursor:
-        cursor.executemany(sql, list(zip(*_columns(fields, objs, True), strict=True)))
+        if _is_postgres():
+            cursor.execute(f"{head}SELECT * FROM {_unnest(fields)}", _arrays(columns))  # noqa: S608
+        else:
+            cursor.executemany("{}VALUES ({})".format(head, ", ".join(["%s"] * len(fields))),
+                               list(zip(*columns, strict=True)))
 
 
 def update_rows(objs: list[models.Model], names: list[str]) -> None:
-    """UPDATE the fields `names` of rows of one model, each to its own values, by id."""
+    """UPDATE the fields `names` of rows of one model, each to its own values, by id: one
+    prepared UPDATE per row (`executemany`), or on PostgreSQL one UPDATE joined to the arrays
+    of the new values."""
     if not objs:
         return
     meta = objs[0]._meta
     fields = [meta.get_field(name) for name in names]
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model, values bound
-        _quote(meta.db_table), ", ".join(f"{_quote(f.column)} = %s" for f in fields), _quote(meta.pk.column))
+    table, pk = _quote(meta.db_table), _quote(meta.pk.column)
     ids = [obj.pk for obj in objs]
+    columns = _columns(fields, objs, False, pre_save=False)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, list(zip(*_columns(fields, objs, False, pre_save=False), ids, strict=True)))
+        if _is_postgres():
+            # Two objects of one row would make the join ambiguous: the last one wins, as it would
+            # one UPDATE after the other.
+            last = {}
+            for n, row_id in enumerate(ids):
+                last[row_id] = n
+            if len(last) < len(ids):
+                keep = sorted(last.values())
+                ids, columns = [ids[n] for n in keep], [[c[n] for n in keep] for c in columns]
+            names_v = ", ".join(_quote(f"v{n}") for n in range(len(fields)))
+            cursor.execute("UPDATE {} SET {} FROM {} AS v(id_, {}) WHERE {}.{} = v.id_".format(  # noqa: S608
+                table, ", ".join(f"{_quote(f.column)} = v.{_quote(f'v{n}')}" for n, f in enumerate(fields)),
+                _unnest([meta.pk, *fields]), names_v, table, pk), _arrays([ids, *columns]))
+        else:
+            cursor.executemany("UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model
+                table, ", ".join(f"{_quote(f.column)} = %s" for f in fields), pk),
+                list(zip(*columns, ids, strict=True)))
 
 
 def add_to_rows(model: type[models.Model], keys: tuple[str, ...], changes: dict[tuple, dict],
