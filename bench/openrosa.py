@@ -75,6 +75,17 @@ print(json.dumps(out))
 """
 
 
+def report_xml(version: str, kitchen: int, day: datetime.date, instance_id: str, d: int) -> bytes:
+    """A day's report as Collect writes the instance of the daily report form."""
+    return (f'<?xml version="1.0"?><parte_diario id="ayni_parte_diario" version="{version}">'
+            f"<kitchen>{kitchen}</kitchen><date>{day.isoformat()}</date><is_closed>no</is_closed>"
+            f"<closed_reason/><rations_prepared>90</rations_prepared><served_paying>60</served_paying>"
+            f"<served_subsidised>20</served_subsidised><served_free>{5 + d % 3}</served_free>"
+            f"<price_per_ration>3.50</price_per_ration><cash_received>210</cash_received>"
+            f"<menu>Arroz con lentejas</menu><cooks/><cooks_count>2</cooks_count><notes/><confirm>no</confirm>"
+            f"<meta><instanceID>{instance_id}</instanceID></meta></parte_diario>").encode()
+
+
 def multipart(xml: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     body = (f'--{boundary}\r\nContent-Disposition: form-data; name="xml_submission_file"; '
@@ -150,14 +161,7 @@ class Device(threading.Thread):
         today = datetime.datetime.now(sync.LIMA).date()  # the server's day: reports are never future
         for d in range(self.reports):
             day = today - datetime.timedelta(days=d + 1)
-            xml = (f'<?xml version="1.0"?><parte_diario id="ayni_parte_diario" version="{version}">'
-                   f"<kitchen>{self.kitchen}</kitchen><date>{day.isoformat()}</date><is_closed>no</is_closed>"
-                   f"<closed_reason/><rations_prepared>90</rations_prepared><served_paying>60</served_paying>"
-                   f"<served_subsidised>20</served_subsidised><served_free>{5 + d % 3}</served_free>"
-                   f"<price_per_ration>3.50</price_per_ration><cash_received>210</cash_received>"
-                   f"<menu>Arroz con lentejas</menu><cooks/><cooks_count>2</cooks_count><notes/><confirm>no</confirm>"
-                   f"<meta><instanceID>uuid:{uuid.UUID(int=self.rng.getrandbits(128))}</instanceID></meta>"
-                   f"</parte_diario>").encode()
+            xml = report_xml(version, self.kitchen, day, f"uuid:{uuid.UUID(int=self.rng.getrandbits(128))}", d)
             body, content_type = multipart(xml)
             status, _answer = self.until_answered("POST", "submission", body, content_type)
             self.accepted += status == 201
@@ -203,6 +207,7 @@ def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str]
                for n, (k, key) in enumerate(zip(kitchens, keys, strict=True))]
     rng = random.Random(seed)
     started, cpu, worker_cpu = time.perf_counter(), server_cpu_s(server), worker.cpu_s()
+    device_cpu = time.process_time()  # the simulated phones: this process's threads
     for device in devices:
         device.start()
     done = 0
@@ -214,6 +219,7 @@ def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str]
     for device in devices:
         device.join()
     seconds = time.perf_counter() - started
+    device_cpu = time.process_time() - device_cpu
     cpu = server_cpu_s(server) - cpu if not kills else None
     counted = _counted(install, kitchens)
     deadline = time.monotonic() + 300
@@ -229,7 +235,8 @@ def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str]
             "resubmissions": sum(d.resent_ok for d in devices), "cut": sum(d.cut for d in devices),
             "retries": sum(d.retries for d in devices), "kills": done,
             "server_cpu_s": round(cpu, 2) if cpu is not None else None, "worker_cpu_s": round(worker_cpu, 2),
-            "saved_seconds": round(saved_seconds, 2), "waiting": counted["waiting"]}
+            "saved_seconds": round(saved_seconds, 2), "waiting": counted["waiting"],
+            "device_cpu_s": round(device_cpu, 2)}
 
 
 def main() -> None:
@@ -301,6 +308,7 @@ def main() -> None:
               "server_cpu_ms_per_submission": round(calm["server_cpu_s"] * 1000 / calm["submissions"], 2),
               "worker_cpu_ms_per_submission": round(calm["worker_cpu_s"] * 1000 / calm["submissions"], 2),
               "cpu_ms_per_submission": round(cpu_ms, 2), "saved_after_s": calm["saved_seconds"],
+              "device_cpu_ms_per_submission": round(calm["device_cpu_s"] * 1000 / calm["submissions"], 2),
               "central_ms_per_submission": round(central_ms, 2),
               "central_over_ayni_cpu_ratio": round(central_ms / cpu_ms, 2),
               "sync_path_s": outbox["seconds"], "openrosa_over_sync_ratio": round(ratio, 2),
