@@ -29,6 +29,35 @@ import sync  # noqa: E402
 from support.server import Install, log  # noqa: E402
 
 
+def interleaved(envs, call, statuses) -> dict:
+    """The posts in blocks of 25, served alternately the old way and the new (the new code
+    patched back to the old two statements and Django's parser), so that the machine's load
+    weighs on both alike."""
+    from ayni.reach import fast, views
+
+    def old_lookup(scope, instance, instance_id, client_id):
+        earlier = fast.attempts(scope.actor, instance_id, client_id)
+        return (earlier, *fast.kitchen_and_days(scope, instance))
+
+    new_lookup, new_lone = fast.attempts_and_kitchen, views._lone_instance
+    cpu = {"old": 0.0, "new": 0.0}
+    n = {"old": 0, "new": 0}
+    for i in range(0, len(envs), 25):
+        mode = "old" if (i // 25) % 2 == 0 else "new"
+        fast.attempts_and_kitchen = new_lookup if mode == "new" else old_lookup
+        views._lone_instance = new_lone if mode == "new" else (lambda request: None)
+        block = envs[i:i + 25]
+        started = time.process_time()
+        for env in block:
+            call(env)
+        cpu[mode] += time.process_time() - started
+        n[mode] += len(block)
+    fast.attempts_and_kitchen, views._lone_instance = new_lookup, new_lone
+    return {"old_cpu_ms_per_post": round(cpu["old"] * 1000 / n["old"], 3),
+            "new_cpu_ms_per_post": round(cpu["new"] * 1000 / n["new"], 3), "posts": n,
+            "not_201": sum(s != 201 for s in statuses)}
+
+
 def over_http(install, setup, version, today, per, threads, resend) -> dict:
     """The same kind of posts (new days: the kitchens' next 25) through gunicorn, one worker."""
     import http.client
@@ -102,6 +131,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="reports per batch of the worker")
     parser.add_argument("--profile", choices=["web", "worker", ""], default="")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--ab", action="store_true",
+                        help="interleave blocks of posts served the old way (Django's multipart parser; her attempts "
+                             "and the kitchen in two statements) and the new, and compare their CPU")
     parser.add_argument("--http", type=int, default=0, metavar="THREADS",
                         help="also send them to a gunicorn (one worker) from this many client threads, over "
                              "keep-alive, and report its CPU per post and this process's (the devices')")
@@ -176,6 +208,10 @@ def main() -> None:
             counted.append(sql)
             return execute(sql, params, many, context)
 
+        if args.ab:
+            out_ab = interleaved(envs, call, statuses)
+            print("RESULT " + json.dumps(out_ab))
+            return
         with connection.execute_wrapper(count):
             times = os.times()
             started = time.process_time()
