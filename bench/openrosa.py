@@ -25,6 +25,7 @@ import http.client
 import json
 import random
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -75,12 +76,72 @@ print(json.dumps(out))
 """
 
 
+def report_xml(version: str, kitchen: int, day: datetime.date, instance_id: str, d: int) -> bytes:
+    """A day's report as Collect writes the instance of the daily report form."""
+    return (f'<?xml version="1.0"?><parte_diario id="ayni_parte_diario" version="{version}">'
+            f"<kitchen>{kitchen}</kitchen><date>{day.isoformat()}</date><is_closed>no</is_closed>"
+            f"<closed_reason/><rations_prepared>90</rations_prepared><served_paying>60</served_paying>"
+            f"<served_subsidised>20</served_subsidised><served_free>{5 + d % 3}</served_free>"
+            f"<price_per_ration>3.50</price_per_ration><cash_received>210</cash_received>"
+            f"<menu>Arroz con lentejas</menu><cooks/><cooks_count>2</cooks_count><notes/><confirm>no</confirm>"
+            f"<meta><instanceID>{instance_id}</instanceID></meta></parte_diario>").encode()
+
+
 def multipart(xml: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     body = (f'--{boundary}\r\nContent-Disposition: form-data; name="xml_submission_file"; '
             f'filename="submission.xml"\r\nContent-Type: text/xml\r\n\r\n').encode() + xml + \
         f"\r\n--{boundary}--\r\n".encode()
     return body, f"multipart/form-data; boundary={boundary}"
+
+
+def read_response(sock: socket.socket, method: str) -> tuple[int, bytes, bool]:
+    """One HTTP/1.1 answer from a kept-alive connection: (status, body, whether the server closes)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before the answer")
+        buf += chunk
+    head, _sep, rest = buf.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _colon, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    will_close = headers.get("connection", "").lower() == "close"
+    if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+        return status, b"", will_close
+    if "content-length" in headers:
+        length = int(headers["content-length"])
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed in the answer")
+            rest += chunk
+        return status, rest[:length], will_close
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = b""
+        while True:
+            while b"\r\n" not in rest:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed in the answer")
+                rest += chunk
+            size_line, _sep, rest = rest.partition(b"\r\n")
+            size = int(size_line.split(b";")[0], 16)
+            while len(rest) < size + 2:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed in the answer")
+                rest += chunk
+            if size == 0:  # its trailer is left unread: the connection is not used again
+                return status, body, True
+            body, rest = body + rest[:size], rest[size + 2:]
+    while chunk := sock.recv(65536):  # neither: the answer ends when the server closes
+        rest += chunk
+    return status, rest, True
 
 
 class Device(threading.Thread):
@@ -95,26 +156,33 @@ class Device(threading.Thread):
         self.drop, self.resend = drop, resend
         self.rng = random.Random(seed)
         self.accepted = self.resent_ok = self.refused = self.cut = self.errors = self.retries = 0
-        self.conn: http.client.HTTPConnection | None = None
+        self.conn: socket.socket | None = None
+        # As http.client sent them: Host, Accept-Encoding, then Collect's own.
+        self.fixed = f"Host: 127.0.0.1:{server.port}\r\nAccept-Encoding: identity\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in self.HEADERS.items())
 
     def request(self, method: str, path: str, body: bytes | None = None, content_type: str = "",
                 cut: bool = False) -> tuple[int, bytes] | None:
         # One connection kept open between requests, as Collect's HTTP client (OkHttp) keeps it;
-        # opened again after an error, a cut answer or the server closing it.
+        # opened again after an error, a cut answer or the server closing it. The request carries
+        # the headers http.client sent before (Host, Accept-Encoding, Content-Length and Collect's
+        # own), written and read here with a few lines of code instead: a phone's CPU is its own,
+        # and the simulated devices share the server's two cores.
         if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
-        conn = self.conn
+            self.conn = socket.create_connection(("127.0.0.1", self.server.port), timeout=30)
+            self.conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            headers = dict(self.HEADERS, **({"Content-Type": content_type} if content_type else {}))
-            conn.request(method, f"/odk/key/{self.key}/{path}", body=body, headers=headers)
+            head = (f"{method} /odk/key/{self.key}/{path} HTTP/1.1\r\n{self.fixed}"
+                    + (f"Content-Type: {content_type}\r\n" if content_type else "")
+                    + (f"Content-Length: {len(body)}\r\n" if body is not None else "") + "\r\n").encode()
+            self.conn.sendall(head + body if body is not None else head)
             if cut:  # the signal goes as the post leaves: no answer reaches the phone
                 self.close()
                 return None
-            response = conn.getresponse()
-            answer = response.status, response.read()
-            if response.will_close:
+            status, content, will_close = read_response(self.conn, method)
+            if will_close:
                 self.close()
-            return answer
+            return status, content
         except BaseException:
             self.close()
             raise
@@ -150,14 +218,7 @@ class Device(threading.Thread):
         today = datetime.datetime.now(sync.LIMA).date()  # the server's day: reports are never future
         for d in range(self.reports):
             day = today - datetime.timedelta(days=d + 1)
-            xml = (f'<?xml version="1.0"?><parte_diario id="ayni_parte_diario" version="{version}">'
-                   f"<kitchen>{self.kitchen}</kitchen><date>{day.isoformat()}</date><is_closed>no</is_closed>"
-                   f"<closed_reason/><rations_prepared>90</rations_prepared><served_paying>60</served_paying>"
-                   f"<served_subsidised>20</served_subsidised><served_free>{5 + d % 3}</served_free>"
-                   f"<price_per_ration>3.50</price_per_ration><cash_received>210</cash_received>"
-                   f"<menu>Arroz con lentejas</menu><cooks/><cooks_count>2</cooks_count><notes/><confirm>no</confirm>"
-                   f"<meta><instanceID>uuid:{uuid.UUID(int=self.rng.getrandbits(128))}</instanceID></meta>"
-                   f"</parte_diario>").encode()
+            xml = report_xml(version, self.kitchen, day, f"uuid:{uuid.UUID(int=self.rng.getrandbits(128))}", d)
             body, content_type = multipart(xml)
             status, _answer = self.until_answered("POST", "submission", body, content_type)
             self.accepted += status == 201
@@ -203,6 +264,7 @@ def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str]
                for n, (k, key) in enumerate(zip(kitchens, keys, strict=True))]
     rng = random.Random(seed)
     started, cpu, worker_cpu = time.perf_counter(), server_cpu_s(server), worker.cpu_s()
+    device_cpu = time.process_time()  # the simulated phones: this process's threads
     for device in devices:
         device.start()
     done = 0
@@ -214,6 +276,7 @@ def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str]
     for device in devices:
         device.join()
     seconds = time.perf_counter() - started
+    device_cpu = time.process_time() - device_cpu
     cpu = server_cpu_s(server) - cpu if not kills else None
     counted = _counted(install, kitchens)
     deadline = time.monotonic() + 300
@@ -229,7 +292,8 @@ def run(install: Install, server: Gunicorn, kitchens: list[int], keys: list[str]
             "resubmissions": sum(d.resent_ok for d in devices), "cut": sum(d.cut for d in devices),
             "retries": sum(d.retries for d in devices), "kills": done,
             "server_cpu_s": round(cpu, 2) if cpu is not None else None, "worker_cpu_s": round(worker_cpu, 2),
-            "saved_seconds": round(saved_seconds, 2), "waiting": counted["waiting"]}
+            "saved_seconds": round(saved_seconds, 2), "waiting": counted["waiting"],
+            "device_cpu_s": round(device_cpu, 2)}
 
 
 def main() -> None:
@@ -301,6 +365,7 @@ def main() -> None:
               "server_cpu_ms_per_submission": round(calm["server_cpu_s"] * 1000 / calm["submissions"], 2),
               "worker_cpu_ms_per_submission": round(calm["worker_cpu_s"] * 1000 / calm["submissions"], 2),
               "cpu_ms_per_submission": round(cpu_ms, 2), "saved_after_s": calm["saved_seconds"],
+              "device_cpu_ms_per_submission": round(calm["device_cpu_s"] * 1000 / calm["submissions"], 2),
               "central_ms_per_submission": round(central_ms, 2),
               "central_over_ayni_cpu_ratio": round(central_ms / cpu_ms, 2),
               "sync_path_s": outbox["seconds"], "openrosa_over_sync_ratio": round(ratio, 2),

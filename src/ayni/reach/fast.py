@@ -60,6 +60,10 @@ def attempts(user, instance_id: str, client_id: str) -> list[Inbound]:
         cursor.execute(_attempts_sql(connection.vendor, not prefix),
                        [user.pk, Channel.ODK, _like_prefix(prefix) if prefix else client_id])
         rows = cursor.fetchall()
+    return _attempts_of(rows, prefix, client_id)
+
+
+def _attempts_of(rows, prefix: str, client_id: str) -> list[Inbound]:
     result_field = Inbound._meta.get_field("result")
     found = []
     for row in rows:
@@ -111,6 +115,16 @@ def kitchen_and_days(scope: Scope, instance) -> tuple[Organisation | None, Days 
     `kitchens.selectors.visible_kitchens(scope, Can.EDIT)`: a kitchen, where her scope holds
     EDIT — else None (the submission is stored all the same and refused when processed); with,
     for a form that names a day, the kitchen's days around it (None without a readable date)."""
+    pk, day = _kitchen_and_day(instance)
+    if pk is None:
+        return None, None
+    with connection.cursor() as cursor:
+        cursor.execute(_kitchen_sql(connection.vendor), _kitchen_params(pk, day))
+        rows = cursor.fetchall()
+    return _kitchen_of(scope, rows, day)
+
+
+def _kitchen_and_day(instance) -> tuple[int | None, datetime.date | None]:
     try:
         pk = int(instance.values.get("kitchen") or "")
     except ValueError:
@@ -119,12 +133,16 @@ def kitchen_and_days(scope: Scope, instance) -> tuple[Organisation | None, Days 
         day = datetime.date.fromisoformat(instance.values.get("date") or "")
     except ValueError:
         day = None
+    return pk, day
+
+
+def _kitchen_params(pk: int, day: datetime.date | None) -> list:
     ops = connection.ops
-    params = [ops.adapt_datefield_value(day.replace(day=1)) if day else None,
-              ops.adapt_datefield_value(day - datetime.timedelta(days=USUAL_DAYS)) if day else None, pk]
-    with connection.cursor() as cursor:
-        cursor.execute(_kitchen_sql(connection.vendor), params)
-        rows = cursor.fetchall()
+    return [ops.adapt_datefield_value(day.replace(day=1)) if day else None,
+            ops.adapt_datefield_value(day - datetime.timedelta(days=USUAL_DAYS)) if day else None, pk]
+
+
+def _kitchen_of(scope: Scope, rows, day) -> tuple[Organisation | None, Days | None]:
     if not rows:
         return None, None
     n = len(ORG_FIELDS)
@@ -135,6 +153,38 @@ def kitchen_and_days(scope: Scope, instance) -> tuple[Organisation | None, Days 
         return kitchen, None
     return kitchen, Days(date=day, month_closed=bool(rows[0][n + 1]),
                          rows=[(_date(r[n + 2]), r[n + 3], bool(r[n + 4])) for r in rows if r[n + 2] is not None])
+
+
+# --- Both in one statement -------------------------------------------------------------------
+
+@cache
+def _both_sql(vendor: str, exact: bool) -> str:
+    """Her attempts and the kitchen with its days, one round trip: the two queries above side by
+    side (UNION ALL), each row tagged with the one it comes from and NULL in the other's columns."""
+    n_attempt, n_kitchen = len(ATTEMPT_FIELDS), len(ORG_FIELDS) + 5
+    attempts_sql = _attempts_sql(vendor, exact).replace("SELECT ", "SELECT 0, ", 1)
+    head, sep, tail = attempts_sql.partition(" FROM ")
+    kitchen_sql = _kitchen_sql(vendor).replace("SELECT ", "SELECT 1, " + "NULL, " * n_attempt, 1)
+    return f"{head}{', NULL' * n_kitchen}{sep}{tail} UNION ALL {kitchen_sql}"
+
+
+def attempts_and_kitchen(scope: Scope, instance, instance_id: str,
+                         client_id: str) -> tuple[list[Inbound], Organisation | None, Days | None]:
+    """`attempts` and `kitchen_and_days` in one statement (a new submission needs both; a resend
+    reads the kitchen's few rows for nothing, and saves nothing by a second round trip)."""
+    pk, day = _kitchen_and_day(instance)
+    if pk is None:
+        return attempts(scope.actor, instance_id, client_id), None, None
+    prefix = f"{instance_id[:50]}/" if instance_id else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_both_sql(connection.vendor, not prefix),
+                       [scope.actor.pk, Channel.ODK, _like_prefix(prefix) if prefix else client_id,
+                        *_kitchen_params(pk, day)])
+        rows = cursor.fetchall()
+    n = len(ATTEMPT_FIELDS)
+    found = _attempts_of([r[1:n + 1] for r in rows if r[0] == 0], prefix, client_id)
+    kitchen, days = _kitchen_of(scope, [r[n + 1:] for r in rows if r[0] == 1], day)
+    return found, kitchen, days
 
 
 # --- The raw submission, stored --------------------------------------------------------------

@@ -4,6 +4,7 @@ the response to a submission, and reading the submitted instance (ODK XForms spe
 https://getodk.github.io/xforms-spec/: `meta/instanceID`, `meta/deprecatedID`, the root's `id`
 and `version`). Pure functions: nothing here touches the database."""
 
+import re
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
@@ -16,6 +17,7 @@ FORM_LIST_NS = "http://openrosa.org/xforms/xformsList"
 MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
 RESPONSE_NS = "http://openrosa.org/http/response"
 XML_PART = "xml_submission_file"  # the multipart part that carries the instance
+LEAN_BODY = 64 * 1024  # a post this small, with the instance alone, is read by `lone_instance`
 
 
 def form_list(forms: list[dict]) -> str:
@@ -87,3 +89,34 @@ def parse(xml: bytes | str) -> Instance:
     instance = Instance(form_id=root.get("id", ""), version=root.get("version", ""), root=_local(root.tag))
     _read(root, instance, in_meta=False)
     return instance
+
+
+_BOUNDARY = re.compile(r'^multipart/form-data;\s*boundary="?([0-9A-Za-z\'()+_,./:=?-]{1,70})"?\s*$', re.IGNORECASE)
+_XML_PART_HEADERS = re.compile(
+    rb'Content-Disposition: form-data; name="xml_submission_file"(?:; filename="[^"\r\n]*")?'
+    rb"(?:\r\nContent-Type: [\w.+/-]+(?:; ?charset=[\w-]+)?)?(?:\r\nContent-Length: \d{1,9})?", re.IGNORECASE)
+
+
+def lone_instance(content_type: str, body: bytes) -> bytes | None:
+    """The instance of a post that carries it alone — what ODK Collect sends for a form without
+    files: one part, `xml_submission_file`, between the boundary's first and last lines — read
+    without a general multipart parser. None for anything else (files, `*isIncomplete*`, another
+    layout, a transfer encoding): the caller reads that post with Django's parser. Collect's HTTP
+    client (OkHttp) gives the part a Content-Type and a Content-Length; both are optional here."""
+    match = _BOUNDARY.match(content_type)
+    if match is None:
+        return None
+    dash = b"--" + match.group(1).encode()
+    head, sep, rest = body.partition(b"\r\n\r\n")
+    if not sep or not head.startswith(dash + b"\r\n"):
+        return None
+    if not _XML_PART_HEADERS.fullmatch(head, len(dash) + 2):
+        return None
+    end = dash + b"--"
+    tail = rest.rfind(b"\r\n" + end)
+    if tail < 0 or rest[tail + 2 + len(end):] not in (b"", b"\r\n"):
+        return None
+    content = rest[:tail]
+    if dash in content:  # another part inside: not a lone instance
+        return None
+    return content

@@ -113,9 +113,9 @@ def _later() -> str:
 
 
 def _receive(scope: Scope, xml: bytes, files) -> Answer:
-    """Every query a new report needs: her attempts under this instanceID (the idempotency key),
-    the kitchen with its recent days, one INSERT. A resend of what was stored: the first query
-    alone. Anything out of the ordinary (a file, an edit, a refusal, another form) goes through
+    """Every query a new report needs: her attempts under this instanceID (the idempotency key)
+    with the kitchen and its recent days, in one statement; one INSERT. A resend of what was
+    stored: the first alone. Anything out of the ordinary (a file, an edit, a refusal, another form) goes through
     capture's own processing, as before."""
     text = UNSTORABLE.sub("\ufffd", xml.decode("utf-8", errors="replace"))
     try:
@@ -128,7 +128,10 @@ def _receive(scope: Scope, xml: bytes, files) -> Answer:
     payload_hash = content_hash(payload)
     instance_id = instance.instance_id if instance else ""
     client_id = _client_id(instance_id, payload_hash)
-    earlier = fast.attempts(scope.actor, instance_id, client_id)
+    if instance is not None:  # her attempts, and the kitchen a new one will need: one round trip
+        earlier, kitchen, days = fast.attempts_and_kitchen(scope, instance, instance_id, client_id)
+    else:
+        earlier, kitchen, days = fast.attempts(scope.actor, instance_id, client_id), None, None
     if instance_id and any(i.status == Inbound.Status.ACCEPTED and i.payload_hash != payload_hash for i in earlier):
         return Answer(409, _("Este formulario ya se recibió con otros datos y no se cambió. Para corregirlo, "
                              "edítelo en Ayni o envíe una edición del formulario."))
@@ -136,7 +139,6 @@ def _receive(scope: Scope, xml: bytes, files) -> Answer:
     stored = next((i for i in earlier if i.client_id == client_id), None)
     created = False
     if stored is None:
-        kitchen, days = fast.kitchen_and_days(scope, instance) if instance else (None, None)
         stored = Inbound(channel=Channel.ODK, kind=form.kind if form else Inbound.Kind.REPORT, payload=payload,
                          payload_hash=payload_hash, user=scope.actor, kitchen=kitchen, client_id=client_id)
         stored._odk_instance = instance  # read once: read_submission takes it from here
