@@ -8,8 +8,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +30,7 @@ from ayni.kitchens.forms import (
     SubsidyForm,
     recent_months,
 )
+from ayni.kitchens.kept import kept_part
 from ayni.kitchens.models import (
     DailyReport,
     DeliveryReceipt,
@@ -51,20 +54,37 @@ def _day(value: str) -> datetime.date:
 
 @requires_kitchen(Can.VIEW)
 def kitchen(request, org):
-    """The kitchen's page: today's report, the store with days of food left, the months."""
+    """The kitchen's page: today's report, the store with days of food left, the months.
+
+    The store, the last movements and the months are the same for everyone who may see the
+    kitchen (and may edit it, or not) on the same day: kept per revision of its roll-up cell
+    (kitchens/kept.py), which every report, stock movement, count, receipt and month close
+    moves in its own transaction. Today's report is read afresh (a correction that changes no
+    total, such as the reason for not cooking, does not move the revision)."""
     today = timezone.localdate()
-    months = recent_months(today)
-    closes = {c.month: c for c in MonthClose.objects.filter(kitchen=org, month__in=months)}
-    totals = selectors.kitchen_months(org, months)
+    can_edit = request.scope.holds(Can.EDIT, org)
+    # Reports are never of a future day: today's, if saved, is the first of the last seven.
+    recent = list(DailyReport.objects.filter(kitchen=org).order_by("-date")
+                  .only("date", "is_closed", "closed_reason", "rations_prepared", "served_paying",
+                        "served_subsidised", "served_free")[:7])
+
+    def draw() -> str:
+        months = recent_months(today)
+        closes = {c.month: c for c in MonthClose.objects.filter(kitchen=org, month__in=months)}
+        totals = selectors.kitchen_months(org, months)
+        return render_to_string("kitchens/_kitchen_body.html", {
+            "org": org, "can_edit": can_edit, "low_days": selectors.LOW_STOCK_DAYS,
+            "stock": selectors.stock_of(org, today),
+            "movements": StockMovement.objects.filter(kitchen=org).select_related("item", "count")[:15],
+            "months": [(m, totals[m], closes.get(m)) for m in months],
+        })
+
+    body = kept_part("kitchen", request.scope, Can.VIEW, draw, org.pk, can_edit, today, under=org.path)
     context = {
-        "org": org, "today": today,
-        "today_report": DailyReport.objects.filter(kitchen=org, date=today).first(),
-        "recent_reports": DailyReport.objects.filter(kitchen=org).order_by("-date")[:7],
-        "stock": selectors.stock_of(org, today),
-        "movements": StockMovement.objects.filter(kitchen=org).select_related("item", "count")[:15],
-        "months": [(m, totals[m], closes.get(m)) for m in months],
-        "can_edit": request.scope.holds(Can.EDIT, org),
-        "low_days": selectors.LOW_STOCK_DAYS,
+        "org": org, "today": today, "can_edit": can_edit,
+        "today_report": recent[0] if recent and recent[0].date == today else None,
+        "recent_reports": recent,
+        "body": mark_safe(body),  # noqa: S308 - rendered by the template above
     }
     return render(request, "kitchens/kitchen.html", context)
 
