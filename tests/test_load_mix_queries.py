@@ -47,7 +47,9 @@ VIEWS = [
         None,
         6,
     ),
-    ("orgs:detail", "coordinator", lambda w: reverse("orgs:detail", kwargs={"pk": w.kitchen.pk}), None, 13),
+    # The organisations within it kept (kitchens/kept.py); socias counted from their list.
+    ("orgs:detail", "coordinator", lambda w: reverse("orgs:detail", kwargs={"pk": w.kitchen.pk}), None, 11),
+    ("orgs:detail federation", "coordinator", lambda w: reverse("orgs:detail", kwargs={"pk": w.lima.pk}), None, 11),
     ("people:detail", "coordinator", lambda w: reverse("people:detail", kwargs={"pk": w.member.pk}), None, 9),
     ("people:search", "coordinator", lambda w: reverse("people:search"), {"q": "quispe"}, 7),
     ("orgs:tree", "coordinator", lambda w: reverse("orgs:tree"), None, 5),
