@@ -120,18 +120,25 @@ def search(request):
 def detail(request, pk):
     person = selectors.get_person(request.scope, pk)
     scope = request.scope
-    memberships = [m for m in person.memberships.select_related("organisation__kind")
-                   if scope.holds(Can.VIEW_PERSONAL, m.organisation)]
-    positions = [p for p in person.positions.select_related("organisation", "kind")
-                 if scope.holds(Can.VIEW_PERSONAL, p.organisation)]
+    today = timezone.localdate()
+    # All of hers, read once: the ones the scope may see are shown, all of them say whether
+    # she may edit her identity (`may_edit_identity`).
+    every_membership = list(person.memberships.select_related("organisation__kind"))
+    every_position = list(person.positions.select_related("organisation", "kind"))
+    memberships = [m for m in every_membership if scope.holds(Can.VIEW_PERSONAL, m.organisation)]
+    positions = [p for p in every_position if scope.holds(Can.VIEW_PERSONAL, p.organisation)]
     can_edit = any(scope.holds(Can.EDIT, m.organisation) for m in memberships) or \
         any(scope.holds(Can.EDIT, p.organisation) for p in positions)
     id_col = id_column([person.dni], None if person.dni else services.country_of_person(person))
+    # The form to end a membership or a term is the same on every line: rendered once.
+    ends = can_edit and (any(m.until is None for m in memberships) or any(p.ends_on >= today for p in positions))
+    end_form = EndDateForm(initial={"on": today}).as_div() if ends else ""
     return render(request, "people/detail.html", {
         "person": person, "memberships": memberships, "positions": positions, "can_edit": can_edit,
         "id_col": id_col, "id_name": id_col.label,
-        "can_edit_identity": services.may_edit_identity(scope, person),
-        "today": timezone.localdate(), "end_form": EndDateForm(initial={"on": timezone.localdate()}),
+        "can_edit_identity": services.may_edit_identity(scope, person, memberships=every_membership,
+                                                        positions=every_position),
+        "today": today, "end_form": end_form,
     })
 
 
