@@ -123,3 +123,24 @@ def test_a_food_without_alerts_or_value_shows_its_use_and_count_on_the_next_view
     services.record_count(scope=as_scope(None), kitchen=active.kitchen, item=item("papa"), date=TODAY,
                           counted=Decimal(4))
     assert "4 kg" in store(client, active)
+
+
+def report_form(client, kitchen, day) -> str:
+    html = client.get(reverse("kitchens:report", kwargs={"pk": kitchen.pk, "day": day.isoformat()})).content.decode()
+    start = html.index('<form method="post" class="card">')
+    return html[start:html.index("</form>", start)]
+
+
+def test_the_report_form_shows_the_saved_figures_of_its_own_kitchen_and_day(world, login):
+    """The fields of the report form are kept under their values (kitchens.views._blank_report_fields)."""
+    client = login(world.leader)
+    assert 'value="Rosa, Juana"' not in report_form(client, world.kitchen, TODAY)
+    saved = report(world.kitchen, TODAY, cooks="Rosa, Juana", rations_prepared=61)
+    assert 'value="Rosa, Juana"' in report_form(client, world.kitchen, TODAY)
+    assert 'value="61"' in report_form(client, world.kitchen, TODAY)
+    report(world.kitchen, TODAY, version=saved.version, cooks="Nélida", rations_prepared=62)
+    form = report_form(client, world.kitchen, TODAY)
+    assert 'value="Nélida"' in form and 'value="62"' in form and "Rosa, Juana" not in form
+    # Tomorrow's form starts from today's price and cooks; the other kitchen's from nothing of hers.
+    other = report_form(login(world.leader_other), world.kitchen_other, TODAY)
+    assert "Nélida" not in other

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,7 +31,7 @@ from ayni.kitchens.forms import (
     SubsidyForm,
     recent_months,
 )
-from ayni.kitchens.kept import kept_part
+from ayni.kitchens.kept import kept_html, kept_part
 from ayni.kitchens.models import (
     DailyReport,
     DeliveryReceipt,
@@ -42,6 +43,7 @@ from ayni.kitchens.models import (
     plain,
 )
 from ayni.kitchens.services import ReportConflict
+from ayni.lib.drawn import digest
 from ayni.lib.views import form_page, to
 
 
@@ -116,14 +118,25 @@ def report(request, org, day):
         messages.error(request, exc.messages[0])
         return redirect("kitchens:report", pk=org.pk, day=date.isoformat())
 
+    form = DailyReportForm(request.POST or None, initial=initial)
     return form_page(
-        request, DailyReportForm(request.POST or None, initial=initial), action=save, refused=conflict,
+        request, form, action=save, refused=conflict,
         success=_("Se guardó el parte del %(day)s.") % {"day": date.strftime("%d/%m/%Y")},
         then=to("kitchens:kitchen", pk=org.pk), template="kitchens/report.html", context={
             "org": org, "date": date, "report": existing, "locked": selectors.month_is_locked(org, date),
+            "fields": None if form.is_bound else _blank_report_fields(form, org, initial),
             "previous": date - datetime.timedelta(days=1),
             "next": date + datetime.timedelta(days=1) if date < timezone.localdate() else None,
         })
+
+
+def _blank_report_fields(form: DailyReportForm, org, initial: dict) -> str:
+    """The fields of a report form not yet sent, as HTML: the same for every opening of the
+    same day's report with the same figures (the saved report's, or the last day's price and
+    cooks), in the same language: rendered once (a dozen widgets, most of the page's CPU) and
+    kept under those values; the kitchen's own (its cooks' names), never another's."""
+    key = "kitchens:report-form:" + digest(get_language(), org.pk, initial)
+    return mark_safe(kept_html(key, lambda: render_to_string("includes/form.html", {"form": form}), 6 * 3600))  # noqa: S308
 
 
 @requires_kitchen(Can.VIEW_PERSONAL)
