@@ -38,7 +38,8 @@ VIEWS = [
     # The alert list kept (kitchens/kept.py): its revision, none of its nine queries.
     ("core:home coordinator", "coordinator", lambda w: reverse("core:home"), None, 13),
     ("core:home national", "national", lambda w: reverse("core:home"), None, 13),
-    ("kitchens:kitchen", "leader", lambda w: reverse("kitchens:kitchen", kwargs={"pk": w.kitchen.pk}), None, 12),
+    # The store, movements and months kept (kitchens/kept.py): its revision and today's reports.
+    ("kitchens:kitchen", "leader", lambda w: reverse("kitchens:kitchen", kwargs={"pk": w.kitchen.pk}), None, 6),
     (
         "kitchens:report",
         "leader",
@@ -46,7 +47,9 @@ VIEWS = [
         None,
         6,
     ),
-    ("orgs:detail", "coordinator", lambda w: reverse("orgs:detail", kwargs={"pk": w.kitchen.pk}), None, 13),
+    # The organisations within it kept (kitchens/kept.py); socias counted from their list.
+    ("orgs:detail", "coordinator", lambda w: reverse("orgs:detail", kwargs={"pk": w.kitchen.pk}), None, 11),
+    ("orgs:detail federation", "coordinator", lambda w: reverse("orgs:detail", kwargs={"pk": w.lima.pk}), None, 11),
     ("people:detail", "coordinator", lambda w: reverse("people:detail", kwargs={"pk": w.member.pk}), None, 9),
     ("people:search", "coordinator", lambda w: reverse("people:search"), {"q": "quispe"}, 7),
     ("orgs:tree", "coordinator", lambda w: reverse("orgs:tree"), None, 5),
@@ -83,6 +86,10 @@ def test_the_list_of_kitchens_drawn_afresh_takes_a_pinned_number_of_queries(acti
 def test_the_kitchens_summary_drawn_afresh_takes_a_pinned_number_of_queries(active, login):
     assert count(login(active.coordinator), reverse("kitchens:overview", kwargs={"pk": active.lima.pk}),
                  drawn=True) <= 13
+
+
+def test_a_kitchens_page_drawn_afresh_takes_a_pinned_number_of_queries(active, login):
+    assert count(login(active.leader), reverse("kitchens:kitchen", kwargs={"pk": active.kitchen.pk}), drawn=True) <= 12
 
 
 # The map page is not in the load's mix, but its body is kept like the dashboard's (evidence/cache.py).

@@ -25,6 +25,11 @@ What the list reads, and the write that moves the revision in its own transactio
 - the kitchens themselves (names, active or not, moved): `summaries.organisation_changed`.
 
 Nothing personal is in a kept part: names of kitchens and foods and counts of days.
+
+A kitchen's page keeps its store, last movements and months the same way (`kitchens.views.kitchen`,
+under the kitchen's cell): every stock movement, its deletion, a count and its deletion touch the
+kitchen's cell in `services.py` besides what the summary and the food alert touch, as a use of a
+food with no alert and no value moves neither.
 """
 
 from django.core.cache import cache

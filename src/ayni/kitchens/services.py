@@ -45,7 +45,7 @@ from ayni.kitchens.models import (
     plain,
 )
 from ayni.kitchens.summaries import bump as _bump
-from ayni.kitchens.summaries import bump_many, lock_open_months, month_label
+from ayni.kitchens.summaries import bump_many, lock_open_months, month_label, touch
 from ayni.kitchens.summaries import lock_month as _lock_month
 from ayni.kitchens.summaries import lock_open_month as _lock_open_month
 from ayni.lib.db import insert_columns, insert_returning, json_value, update_rows
@@ -690,6 +690,7 @@ def record_movement(*, scope: Scope, kitchen: Organisation, item: FoodItem, date
         created_by=scope.actor,
     )
     _move_balance(balance, delta)
+    touch(kitchen.path)  # the kitchen's page shows its store (kitchens/kept.py)
     _bump(summary, {}, movement_contribution(movement))
     food_alerts.refresh(kitchen.pk, item, path=kitchen.path)
     record(scope=scope, action="kitchen.movement", obj=movement, org_path=kitchen.path,
@@ -710,6 +711,7 @@ def delete_movement(*, scope: Scope, movement: StockMovement) -> None:
     balance = _lock_balance(kitchen, movement.item)
     movement = StockMovement.objects.select_for_update().get(pk=movement.pk)
     _move_balance(balance, -movement.delta)
+    touch(kitchen.path)
     _bump(summary, movement_contribution(movement), {})
     record(scope=scope, action="kitchen.movement.delete", obj=movement, org_path=kitchen.path,
            before=snapshot(movement))
@@ -744,6 +746,7 @@ def record_count(*, scope: Scope, kitchen: Organisation, item: FoodItem, date: d
         _bump(summary, {}, movement_contribution(count.movement))
     StockMovement.objects.filter(kitchen=kitchen, item=item, over_balance=True, reviewed_by_count__isnull=True,
                                  date__lte=date).update(reviewed_by_count=count)
+    touch(kitchen.path)  # its balance and the lines flagged for review, on the kitchen's page
     food_alerts.refresh(kitchen.pk, item, path=kitchen.path)
     record(scope=scope, action="kitchen.count", obj=count, org_path=kitchen.path, after=snapshot(count))
     return count
@@ -753,6 +756,7 @@ def _take_back_movement(kitchen: Organisation, movement: StockMovement, summary)
     """Undo a ledger line's effect on the stored balance and the month's summary, then delete it."""
     balance = _lock_balance(kitchen, movement.item)
     _move_balance(balance, -movement.delta)
+    touch(kitchen.path)
     _bump(summary, movement_contribution(movement), {})
     movement.delete()
     food_alerts.refresh(kitchen.pk, movement.item, path=kitchen.path)
@@ -768,6 +772,7 @@ def delete_count(*, scope: Scope, count: StockCount) -> None:
     count = StockCount.objects.select_for_update(of=("self",)).select_related("movement").get(pk=count.pk)
     record(scope=scope, action="kitchen.count.delete", obj=count, org_path=kitchen.path, before=snapshot(count))
     StockMovement.objects.filter(reviewed_by_count=count).update(reviewed_by_count=None)
+    touch(kitchen.path)  # the lines it had marked as reviewed are flagged again on the kitchen's page
     movement = count.movement
     count.delete()
     if movement is not None:

@@ -65,6 +65,12 @@ def organisation_changed(sender, instance, **kwargs) -> None:
     active kitchen, its parent's list of units) are drawn afresh."""
     if instance.path and len(instance.path) % PATH_STEP == 0:  # not the placeholder of a first save
         touch(instance.path)
+    elif instance.parent_id is not None:
+        # The first save of a new organisation (its path is set afterwards by an update, which
+        # sends no signal): its parent's list of organisations and the counts above it changed.
+        parent = instance.parent if Organisation.parent.is_cached(instance) else \
+            Organisation.objects.only("path").get(pk=instance.parent_id)
+        touch(parent.path)
 
 
 def subtree_moved_touch(sender, organisation, old_path: str, new_path: str, **kwargs) -> None:

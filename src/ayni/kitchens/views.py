@@ -8,8 +8,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +31,7 @@ from ayni.kitchens.forms import (
     SubsidyForm,
     recent_months,
 )
+from ayni.kitchens.kept import kept_html, kept_part
 from ayni.kitchens.models import (
     DailyReport,
     DeliveryReceipt,
@@ -39,6 +43,7 @@ from ayni.kitchens.models import (
     plain,
 )
 from ayni.kitchens.services import ReportConflict
+from ayni.lib.drawn import digest
 from ayni.lib.views import form_page, to
 
 
@@ -51,20 +56,37 @@ def _day(value: str) -> datetime.date:
 
 @requires_kitchen(Can.VIEW)
 def kitchen(request, org):
-    """The kitchen's page: today's report, the store with days of food left, the months."""
+    """The kitchen's page: today's report, the store with days of food left, the months.
+
+    The store, the last movements and the months are the same for everyone who may see the
+    kitchen (and may edit it, or not) on the same day: kept per revision of its roll-up cell
+    (kitchens/kept.py), which every report, stock movement, count, receipt and month close
+    moves in its own transaction. Today's report is read afresh (a correction that changes no
+    total, such as the reason for not cooking, does not move the revision)."""
     today = timezone.localdate()
-    months = recent_months(today)
-    closes = {c.month: c for c in MonthClose.objects.filter(kitchen=org, month__in=months)}
-    totals = selectors.kitchen_months(org, months)
+    can_edit = request.scope.holds(Can.EDIT, org)
+    # Reports are never of a future day: today's, if saved, is the first of the last seven.
+    recent = list(DailyReport.objects.filter(kitchen=org).order_by("-date")
+                  .only("date", "is_closed", "closed_reason", "rations_prepared", "served_paying",
+                        "served_subsidised", "served_free")[:7])
+
+    def draw() -> str:
+        months = recent_months(today)
+        closes = {c.month: c for c in MonthClose.objects.filter(kitchen=org, month__in=months)}
+        totals = selectors.kitchen_months(org, months)
+        return render_to_string("kitchens/_kitchen_body.html", {
+            "org": org, "can_edit": can_edit, "low_days": selectors.LOW_STOCK_DAYS,
+            "stock": selectors.stock_of(org, today),
+            "movements": StockMovement.objects.filter(kitchen=org).select_related("item", "count")[:15],
+            "months": [(m, totals[m], closes.get(m)) for m in months],
+        })
+
+    body = kept_part("kitchen", request.scope, Can.VIEW, draw, org.pk, can_edit, today, under=org.path)
     context = {
-        "org": org, "today": today,
-        "today_report": DailyReport.objects.filter(kitchen=org, date=today).first(),
-        "recent_reports": DailyReport.objects.filter(kitchen=org).order_by("-date")[:7],
-        "stock": selectors.stock_of(org, today),
-        "movements": StockMovement.objects.filter(kitchen=org).select_related("item", "count")[:15],
-        "months": [(m, totals[m], closes.get(m)) for m in months],
-        "can_edit": request.scope.holds(Can.EDIT, org),
-        "low_days": selectors.LOW_STOCK_DAYS,
+        "org": org, "today": today, "can_edit": can_edit,
+        "today_report": recent[0] if recent and recent[0].date == today else None,
+        "recent_reports": recent,
+        "body": mark_safe(body),  # noqa: S308 - rendered by the template above
     }
     return render(request, "kitchens/kitchen.html", context)
 
@@ -96,14 +118,25 @@ def report(request, org, day):
         messages.error(request, exc.messages[0])
         return redirect("kitchens:report", pk=org.pk, day=date.isoformat())
 
+    form = DailyReportForm(request.POST or None, initial=initial)
     return form_page(
-        request, DailyReportForm(request.POST or None, initial=initial), action=save, refused=conflict,
+        request, form, action=save, refused=conflict,
         success=_("Se guardó el parte del %(day)s.") % {"day": date.strftime("%d/%m/%Y")},
         then=to("kitchens:kitchen", pk=org.pk), template="kitchens/report.html", context={
             "org": org, "date": date, "report": existing, "locked": selectors.month_is_locked(org, date),
+            "fields": None if form.is_bound else _blank_report_fields(form, org, initial),
             "previous": date - datetime.timedelta(days=1),
             "next": date + datetime.timedelta(days=1) if date < timezone.localdate() else None,
         })
+
+
+def _blank_report_fields(form: DailyReportForm, org, initial: dict) -> str:
+    """The fields of a report form not yet sent, as HTML: the same for every opening of the
+    same day's report with the same figures (the saved report's, or the last day's price and
+    cooks), in the same language: rendered once (a dozen widgets, most of the page's CPU) and
+    kept under those values; the kitchen's own (its cooks' names), never another's."""
+    key = "kitchens:report-form:" + digest(get_language(), org.pk, initial)
+    return mark_safe(kept_html(key, lambda: render_to_string("includes/form.html", {"form": form}), 6 * 3600))  # noqa: S308
 
 
 @requires_kitchen(Can.VIEW_PERSONAL)

@@ -50,7 +50,7 @@ def _covers_every_tree(scope: Scope) -> bool:
 
 def get_person(scope: Scope, pk) -> Person:
     try:
-        return visible_people(scope).select_related("district__province__department").get(pk=pk)
+        return visible_people(scope).select_related("district__province", "district__department").get(pk=pk)
     except (Person.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

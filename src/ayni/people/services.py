@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -200,10 +200,14 @@ def register_person(*, scope: Scope, organisation: Organisation, since: datetime
     return person
 
 
-def organisations_of(person: Person, on: datetime.date | None = None) -> list[Organisation]:
+def organisations_of(person: Person, on: datetime.date | None = None, *, memberships=None,
+                     positions=None) -> list[Organisation]:
     """Where she belongs now: current memberships, positions and open roll entries; if none,
-    everywhere she ever belonged."""
+    everywhere she ever belonged. `memberships` and `positions`, when given, are all of hers
+    with their organisations (the person page has read them): only the roll is asked then."""
     on = on or timezone.localdate()
+    if memberships is not None and positions is not None:
+        return _organisations_of_read(person, on, memberships, positions)
     # One query per relation, joined by UNION: each starts from her rows by the person index.
     # Asked as one filter OR-ing the three joins, both engines read every membership, position
     # and roll entry of the country to find hers (the person page's 170 ms on SQLite, 1.9 s of
@@ -220,14 +224,30 @@ def organisations_of(person: Person, on: datetime.date | None = None) -> list[Or
     return orgs
 
 
-def may_edit_identity(scope: Scope, person: Person) -> bool:
+def _organisations_of_read(person: Person, on: datetime.date, memberships, positions) -> list[Organisation]:
+    """`organisations_of` from her memberships and positions already read: the same rule."""
+    rolls = Organisation.objects.filter(roll_entries__person=person).annotate(
+        open=Count("roll_entries", filter=Q(roll_entries__person=person, roll_entries__until__isnull=True)))
+    rolls = {org.pk: org for org in rolls}
+    now = {m.organisation_id: m.organisation for m in memberships
+           if m.since <= on and (m.until is None or m.until >= on)}
+    now.update({p.organisation_id: p.organisation for p in positions if p.starts_on <= on <= p.ends_on})
+    now.update({pk: org for pk, org in rolls.items() if org.open})
+    if not now:
+        now = {m.organisation_id: m.organisation for m in memberships}
+        now.update({p.organisation_id: p.organisation for p in positions})
+        now.update(rolls)
+    return list(now.values())
+
+
+def may_edit_identity(scope: Scope, person: Person, *, memberships=None, positions=None) -> bool:
     """Her names, DNI, phone and birth date are one record shared by every organisation she
     belongs to: changing them needs EDIT over each one, so that a leader cannot rewrite someone
     another province also keeps (a coordinator covering both can). The rest of the record (sex,
     district, languages) is edited on the same form and follows the same rule."""
     if scope.is_platform_admin:
         return True
-    orgs = organisations_of(person)
+    orgs = organisations_of(person, memberships=memberships, positions=positions)
     return bool(orgs) and all(scope.holds(Can.EDIT, org) for org in orgs)
 
 

@@ -4,22 +4,27 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
 from ayni.lib import replicas
+from ayni.lib.drawn import digest
 from ayni.lib.identity import id_column
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
 from ayni.people import selectors, services
 from ayni.people.forms import AddExistingMemberForm, EndDateForm, MemberForm, PersonForm, PositionForm
-from ayni.people.models import Membership, Person, Position
+from ayni.people.models import Language, Membership, Person, Position, PositionKind
 
 
 @requires(Can.VIEW_PERSONAL, on="pk")
@@ -57,8 +62,24 @@ def register_member(request, org):
         % {"person": person.full_name, "org": org.name},
         # «Guardar y registrar otra» comes back to an empty form.
         then=to("orgs:register_member" if "otra" in request.POST else "orgs:detail", pk=org.pk),
-        template="people/member_form.html", context={"org": org},
+        template="people/member_form.html",
+        context={"org": org, "fields": None if form.is_bound else _blank_member_fields(form, org)},
     )
+
+
+def _blank_member_fields(form: MemberForm, org) -> str:
+    """The empty form's fields as HTML, the same for every organisation of the country on the
+    same day and language: rendered once (a dozen widgets, most of the page's CPU) and kept
+    under the rows of the two catalogues it offers (positions, languages), read in the key, so a
+    catalogue changed shows at once. Nothing personal in it; the CSRF token is outside it."""
+    catalogues = (list(PositionKind.objects.values_list("pk", "name", "group").order_by("pk")),
+                  list(Language.objects.values_list("pk", "name").order_by("pk")))
+    key = "people:member-form:" + digest(get_language(), org.country, timezone.localdate(), catalogues)
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("includes/form.html", {"form": form})
+        cache.set(key, html, 6 * 3600)
+    return mark_safe(html)  # noqa: S308 - rendered by the template above
 
 
 @requires(Can.EDIT, on="pk")
@@ -120,18 +141,25 @@ def search(request):
 def detail(request, pk):
     person = selectors.get_person(request.scope, pk)
     scope = request.scope
-    memberships = [m for m in person.memberships.select_related("organisation__kind")
-                   if scope.holds(Can.VIEW_PERSONAL, m.organisation)]
-    positions = [p for p in person.positions.select_related("organisation", "kind")
-                 if scope.holds(Can.VIEW_PERSONAL, p.organisation)]
+    today = timezone.localdate()
+    # All of hers, read once: the ones the scope may see are shown, all of them say whether
+    # she may edit her identity (`may_edit_identity`).
+    every_membership = list(person.memberships.select_related("organisation__kind"))
+    every_position = list(person.positions.select_related("organisation", "kind"))
+    memberships = [m for m in every_membership if scope.holds(Can.VIEW_PERSONAL, m.organisation)]
+    positions = [p for p in every_position if scope.holds(Can.VIEW_PERSONAL, p.organisation)]
     can_edit = any(scope.holds(Can.EDIT, m.organisation) for m in memberships) or \
         any(scope.holds(Can.EDIT, p.organisation) for p in positions)
     id_col = id_column([person.dni], None if person.dni else services.country_of_person(person))
+    # The form to end a membership or a term is the same on every line: rendered once.
+    ends = can_edit and (any(m.until is None for m in memberships) or any(p.ends_on >= today for p in positions))
+    end_form = EndDateForm(initial={"on": today}).as_div() if ends else ""
     return render(request, "people/detail.html", {
         "person": person, "memberships": memberships, "positions": positions, "can_edit": can_edit,
         "id_col": id_col, "id_name": id_col.label,
-        "can_edit_identity": services.may_edit_identity(scope, person),
-        "today": timezone.localdate(), "end_form": EndDateForm(initial={"on": timezone.localdate()}),
+        "can_edit_identity": services.may_edit_identity(scope, person, memberships=every_membership,
+                                                        positions=every_position),
+        "today": today, "end_form": end_form,
     })
 
 
