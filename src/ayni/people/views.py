@@ -4,7 +4,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
+from ayni.kitchens.kept import PART_TTL, kept_html
 from ayni.lib import replicas
 from ayni.lib.drawn import digest
 from ayni.lib.identity import id_column
@@ -75,10 +75,7 @@ def _blank_member_fields(form: MemberForm, org) -> str:
     catalogues = (list(PositionKind.objects.values_list("pk", "name", "group").order_by("pk")),
                   list(Language.objects.values_list("pk", "name").order_by("pk")))
     key = "people:member-form:" + digest(get_language(), org.country, timezone.localdate(), catalogues)
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("includes/form.html", {"form": form})
-        cache.set(key, html, 6 * 3600)
+    html = kept_html(key, lambda: render_to_string("includes/form.html", {"form": form}), PART_TTL)
     return mark_safe(html)  # noqa: S308 - rendered by the template above
 
 
