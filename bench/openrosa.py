@@ -95,14 +95,19 @@ def multipart(xml: bytes) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-def read_response(sock: socket.socket, method: str) -> tuple[int, bytes, bool]:
-    """One HTTP/1.1 answer from a kept-alive connection: (status, body, whether the server closes)."""
-    buf = b""
-    while b"\r\n\r\n" not in buf:
+def _more(sock: socket.socket, buf: bytes, enough) -> bytes:
+    """`buf` with what the socket sends next, until `enough(buf)`."""
+    while not enough(buf):
         chunk = sock.recv(65536)
         if not chunk:
-            raise ConnectionError("closed before the answer")
+            raise ConnectionError("closed in the answer")
         buf += chunk
+    return buf
+
+
+def read_response(sock: socket.socket, method: str) -> tuple[int, bytes, bool]:
+    """One HTTP/1.1 answer from a kept-alive connection: (status, body, whether the server closes)."""
+    buf = _more(sock, b"", lambda b: b"\r\n\r\n" in b)
     head, _sep, rest = buf.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
@@ -115,27 +120,15 @@ def read_response(sock: socket.socket, method: str) -> tuple[int, bytes, bool]:
         return status, b"", will_close
     if "content-length" in headers:
         length = int(headers["content-length"])
-        while len(rest) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed in the answer")
-            rest += chunk
+        rest = _more(sock, rest, lambda b: len(b) >= length)
         return status, rest[:length], will_close
     if headers.get("transfer-encoding", "").lower() == "chunked":
         body = b""
         while True:
-            while b"\r\n" not in rest:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError("closed in the answer")
-                rest += chunk
+            rest = _more(sock, rest, lambda b: b"\r\n" in b)
             size_line, _sep, rest = rest.partition(b"\r\n")
             size = int(size_line.split(b";")[0], 16)
-            while len(rest) < size + 2:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError("closed in the answer")
-                rest += chunk
+            rest = _more(sock, rest, lambda b, size=size: len(b) >= size + 2)
             if size == 0:  # its trailer is left unread: the connection is not used again
                 return status, body, True
             body, rest = body + rest[:size], rest[size + 2:]
