@@ -44,10 +44,11 @@ def test_the_dashboard_takes_a_pinned_number_of_queries_and_reads_no_raw_row(act
 @pytest.mark.parametrize(("who", "params"), [
     ("national", {}), ("coordinator", {}), ("national", {"por": "geo", "lugar": "08"})])
 def test_a_dashboard_kept_in_the_cache_reads_only_its_revision(active, login, who, params):
-    """The second view of the same figures: the session, the account and its roles, the
-    selection's organisation, and the revision of the figures — none of the roll-ups."""
+    """The second view of the same figures: the account and its roles, the selection's
+    organisation, and the revision of the figures — none of the roll-ups (the session is read
+    from the cache)."""
     sql = queries(login(getattr(active, who)), reverse("evidence:dashboard"), params)
-    assert len(sql) == 5 + ("lugar" in params)
+    assert len(sql) == 4 + ("lugar" in params)
     assert not [q for q in sql if "rollup" in q or "monthlysummary" in q]
 
 
@@ -61,10 +62,10 @@ def test_the_overview_takes_a_pinned_number_of_queries(active, login, who):
 
 @pytest.mark.parametrize("who", ["national", "coordinator"])
 def test_an_overview_kept_in_the_cache_reads_only_its_revision(active, login, who):
-    """The second view of the same kitchens' figures (kitchens/kept.py): the session, the
-    account and its roles, the organisation, and the revision of its cells."""
+    """The second view of the same kitchens' figures (kitchens/kept.py): the account and its
+    roles, the organisation, and the revision of its cells (the session is read from the cache)."""
     sql = queries(login(getattr(active, who)), reverse("kitchens:overview", kwargs={"pk": active.lima.pk}))
-    assert len(sql) == 5
+    assert len(sql) == 4
     assert not [q for q in sql if "rollup" in q or "monthlysummary" in q or "monthclose" in q]
 
 

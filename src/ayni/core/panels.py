@@ -37,7 +37,7 @@ from ayni.accounts.scope import Can, Scope
 from ayni.kitchens import kept
 from ayni.leadership import equity
 from ayni.leadership.models import EquityCell
-from ayni.lib.drawn import digest
+from ayni.lib.drawn import digest, kept_html
 
 PART_TTL = 6 * 3600  # seconds: an unused part leaves the cache within the working day
 KEY_PREFIX = "core:home"
@@ -68,7 +68,7 @@ def kept_parts(scope: Scope, today, draw, *, personal: bool) -> dict[str, SafeSt
     the same revision today. `personal`: the parts show names (the scope sees names somewhere)."""
     key = digest(get_language(), _reach(scope, Can.VIEW), _reach(scope, Can.VIEW_PERSONAL) if personal else None,
                  today, revision(scope))
-    parts = kept.kept_html(f"{KEY_PREFIX}:{key}", draw, PART_TTL,
+    parts = kept_html(f"{KEY_PREFIX}:{key}", draw, PART_TTL,
                            as_kept=lambda drawn: {name: str(html) for name, html in drawn.items()})
     return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 - rendered by our templates
 

@@ -35,10 +35,9 @@ kitchens' summaries and are cheap already.
 from django.utils.translation import get_language
 
 from ayni.accounts.scope import Can
-from ayni.kitchens.kept import kept_html
 from ayni.kitchens.kept import revision as figures_revision
 from ayni.kitchens.summaries import touch
-from ayni.lib.drawn import digest
+from ayni.lib.drawn import digest, kept_html
 
 PAGE_TTL = 6 * 3600  # seconds: an unused page leaves the cache within the working day
 KEY_PREFIX = "evidence:page"

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ayni.core.templatetags.cifras import cifra
+from ayni.lib.text import cifra
 
 _FAST_INT: dict[tuple, bool] = {}
 CENT = Decimal("0.01")

@@ -32,14 +32,13 @@ kitchen's cell in `services.py` besides what the summary and the food alert touc
 food with no alert and no value moves neither.
 """
 
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import get_language
 
 from ayni.accounts.scope import Can, Scope
 from ayni.kitchens.models import FiguresRevision
 from ayni.kitchens.summaries import ROLLUP_PATH_LENGTH, rollup_path, touch
-from ayni.lib.drawn import digest
+from ayni.lib.drawn import digest, kept_html
 from ayni.orgs.models import Organisation
 
 PART_TTL = 6 * 3600  # seconds: an unused part leaves the cache within the working day
@@ -79,18 +78,6 @@ def kept_part(name: str, scope: Scope, can: Can, draw, *parts, under: str | None
             on |= cells_under(path)
     key = f"{KEY_PREFIX}:{name}:{digest(get_language(), can, reach, under, revision(on), parts)}"
     return kept_html(key, draw, PART_TTL)
-
-
-def kept_html(key: str, draw, ttl: int, as_kept=str):
-    """The HTML kept under `key`, or `draw()` rendered now and kept for `ttl` seconds: the one
-    get-or-draw of every page and part kept per revision (here, `evidence.cache` and
-    `core.panels`). `as_kept` turns what `draw()` gives into what is kept (a string of HTML; a
-    dict of them for the home page's parts)."""
-    html = cache.get(key)
-    if html is None:
-        html = as_kept(draw())
-        cache.set(key, html, ttl)
-    return html
 
 
 def month_close_changed(sender, instance, **kwargs) -> None:

@@ -31,7 +31,7 @@ from ayni.kitchens.forms import (
     SubsidyForm,
     recent_months,
 )
-from ayni.kitchens.kept import kept_html, kept_part
+from ayni.kitchens.kept import PART_TTL, kept_part
 from ayni.kitchens.models import (
     DailyReport,
     DeliveryReceipt,
@@ -43,7 +43,7 @@ from ayni.kitchens.models import (
     plain,
 )
 from ayni.kitchens.services import ReportConflict
-from ayni.lib.drawn import digest
+from ayni.lib.drawn import digest, kept_html
 from ayni.lib.views import form_page, to
 
 
@@ -136,7 +136,7 @@ def _blank_report_fields(form: DailyReportForm, org, initial: dict) -> str:
     cooks), in the same language: rendered once (a dozen widgets, most of the page's CPU) and
     kept under those values; the kitchen's own (its cooks' names), never another's."""
     key = "kitchens:report-form:" + digest(get_language(), org.pk, initial)
-    return mark_safe(kept_html(key, lambda: render_to_string("includes/form.html", {"form": form}), 6 * 3600))  # noqa: S308
+    return mark_safe(kept_html(key, lambda: render_to_string("includes/form.html", {"form": form}), PART_TTL))  # noqa: S308
 
 
 @requires_kitchen(Can.VIEW_PERSONAL)

@@ -41,6 +41,18 @@ def digest(*args, **kwargs) -> str:
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 
+def kept_html(key: str, draw, ttl: int, as_kept=str):
+    """What is kept under `key`, or `draw()` rendered now and kept for `ttl` seconds: the one
+    get-or-draw of every drawing, page and part kept per set of figures or revision (here,
+    `kitchens.kept`, `evidence.cache`, `core.panels`, the empty forms). `as_kept` turns what
+    `draw()` gives into what is kept (a string of HTML; a dict of them for the home page's parts)."""
+    html = cache.get(key)
+    if html is None:
+        html = as_kept(draw())
+        cache.set(key, html, ttl)
+    return html
+
+
 def drawn_once(draw):
     """Keep `draw(*args, **kwargs)`'s SVG in the cache, keyed by the function and its arguments."""
     name = f"{draw.__module__}.{draw.__qualname__}"
@@ -48,10 +60,7 @@ def drawn_once(draw):
     @functools.wraps(draw)
     def wrapper(*args, **kwargs) -> SafeString:
         key = f"drawn:{name}:{get_language()}:{digest(*args, **kwargs)}"
-        svg = cache.get(key)
-        if svg is None:
-            svg = str(wrapper.uncached(*args, **kwargs))
-            cache.set(key, svg, DRAWING_TTL)
+        svg = kept_html(key, lambda: wrapper.uncached(*args, **kwargs), DRAWING_TTL)
         return mark_safe(svg)  # noqa: S308 - the drawing functions escape every text they put in
 
     wrapper.uncached = draw

@@ -1,8 +1,11 @@
-"""Text helpers for Spanish names: search folding without accents or case, and text made safe
-to echo back."""
+"""Text helpers for Spanish names: search folding without accents or case, text made safe to
+echo back, and figures written as Peru writes them."""
 
 import re
 import unicodedata
+from decimal import Decimal
+
+from django.template.defaultfilters import floatformat
 
 
 def fold(text: str) -> str:
@@ -23,3 +26,12 @@ def strip_controls(text: str) -> str:
     """What a person typed, fit to be shown or sent back: line breaks and tabs become one space,
     every other control character and bidi override is dropped."""
     return _CONTROLS.sub("", _WHITESPACE_CONTROLS.sub(" ", text or ""))
+
+
+def cifra(value):
+    """A figure as Peru writes it (692,917 · 1,443,540.5), anything else as it is: the template
+    filter `{{ value|cifra }}` (core/templatetags/cifras.py) and the rows written in Python
+    (evidence/rows.py)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    return floatformat(value, "g" if isinstance(value, int) else "-2g")

@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ayni.accounts.scope import Can
-from ayni.kitchens.kept import PART_TTL, kept_html
 from ayni.lib import replicas
-from ayni.lib.drawn import digest
+from ayni.lib.drawn import DRAWING_TTL, digest, kept_html
 from ayni.lib.identity import id_column
 from ayni.lib.views import form_page, to
 from ayni.orgs.access import requires
@@ -75,7 +74,7 @@ def _blank_member_fields(form: MemberForm, org) -> str:
     catalogues = (list(PositionKind.objects.values_list("pk", "name", "group").order_by("pk")),
                   list(Language.objects.values_list("pk", "name").order_by("pk")))
     key = "people:member-form:" + digest(get_language(), org.country, timezone.localdate(), catalogues)
-    html = kept_html(key, lambda: render_to_string("includes/form.html", {"form": form}), PART_TTL)
+    html = kept_html(key, lambda: render_to_string("includes/form.html", {"form": form}), DRAWING_TTL)
     return mark_safe(html)  # noqa: S308 - rendered by the template above
 
 
