@@ -83,15 +83,22 @@ def ballots_for(person, now=None) -> list[tuple[Elector, Motion, bool]]:
     motions = (Motion.objects.filter(item__assembly_id__in=electors).exclude(ballot=Motion.Ballot.HANDS)
                .select_related("item__assembly__organisation").order_by("item__assembly__starts_at", "pk"))
     voted = set(Participation.objects.filter(elector__in=electors.values()).values_list("motion_id", flat=True))
-    out = []
-    for motion in motions:
-        assembly = motion.item.assembly
-        live = (assembly.starts_at <= now <= assembly.ends_at and assembly.status == Assembly.Status.CONVENED
-                if assembly.is_async else motion.status == Motion.Status.OPEN
-                and assembly.status == Assembly.Status.IN_SESSION)
-        if live:
-            out.append((electors[assembly.pk], motion, motion.pk in voted))
-    return out
+    return [(electors[motion.item.assembly.pk], motion, motion.pk in voted) for motion in motions
+            if _takes_votes(motion.item.assembly, motion, now)]
+
+
+def _window_open(assembly: Assembly, now) -> bool:
+    """A consultation over days takes votes while convened and within its window."""
+    return (assembly.is_async and assembly.status == Assembly.Status.CONVENED
+            and assembly.starts_at <= now <= assembly.ends_at)
+
+
+def _takes_votes(assembly: Assembly, motion: Motion, now) -> bool:
+    """A motion takes votes now: in a consultation's open window, or opened by the secretary in
+    an assembly in session (the one rule of the ballots on her home and governance pages)."""
+    if assembly.is_async:
+        return _window_open(assembly, now)
+    return motion.status == Motion.Status.OPEN and assembly.status == Assembly.Status.IN_SESSION
 
 
 def agreements_under(scope: Scope, organisation: Organisation, *, overdue: bool = False) -> QuerySet[Agreement]:
@@ -114,32 +121,8 @@ def get_agreement(scope: Scope, organisation: Organisation, pk) -> Agreement:
         raise Http404 from None
 
 
-def convocations_for(person, now=None) -> list[dict]:
-    """The assemblies a person (a Person or its id) is convened to and that have not concluded,
-    soonest first, for her home page: each with its agenda and, while a consultation's window is
-    open, the motions she may vote on now. Only her own place on a roll finds them. Three queries
-    however many assemblies."""
-    if person is None:
-        return []
-    now = now or timezone.now()
-    assemblies = list(
-        Assembly.objects.filter(electors__person=person,
-                                status__in=[Assembly.Status.CONVENED, Assembly.Status.IN_SESSION])
-        .select_related("organisation").prefetch_related(
-            "agenda", Prefetch("agenda__motions", queryset=Motion.objects.exclude(ballot=Motion.Ballot.HANDS)
-                               .order_by("pk"), to_attr="votable"))
-        .order_by("starts_at", "pk")[:20])
-    out = []
-    for assembly in assemblies:
-        open_window = (assembly.is_async and assembly.status == Assembly.Status.CONVENED
-                       and assembly.starts_at <= now <= assembly.ends_at)
-        out.append({"assembly": assembly, "agenda": list(assembly.agenda.all()), "open": open_window,
-                    "motions": [m for item in assembly.agenda.all() for m in item.votable] if open_window else []})
-    return out
-
-
 def home_assemblies(person, now=None) -> tuple[list[tuple[None, Motion, bool]], list[dict]]:
-    """`ballots_for` and `convocations_for` of one person at once, for her home page: the open
+    """Her ballots and her convocations at once, for her home page: the open
     motions she may vote on now as (None, motion, whether she already voted) — her place on the
     roll is not read — and the assemblies she is convened to. Both come from her own place on a
     roll, so they are read together: one query when she is convened to none, two when none of
@@ -165,11 +148,8 @@ def home_assemblies(person, now=None) -> tuple[list[tuple[None, Motion, bool]], 
         agenda[item.assembly_id].append(item)
         items[item.pk] = item
 
-    def window_open(assembly) -> bool:
-        return (assembly.is_async and assembly.status == Assembly.Status.CONVENED
-                and assembly.starts_at <= now <= assembly.ends_at)
-
-    voting = [a.pk for a in assemblies if window_open(a) or (not a.is_async and a.status == Assembly.Status.IN_SESSION)]
+    voting = [a.pk for a in assemblies
+              if _window_open(a, now) or (not a.is_async and a.status == Assembly.Status.IN_SESSION)]
     motions: dict[int, list[Motion]] = {pk: [] for pk in voting}
     if voting:
         mine = Participation.objects.filter(motion=OuterRef("pk"), elector__person=person)
@@ -179,10 +159,9 @@ def home_assemblies(person, now=None) -> tuple[list[tuple[None, Motion, bool]], 
             motions[motion.item.assembly_id].append(motion)
     ballots, convocations = [], []
     for assembly in assemblies:
-        open_window = window_open(assembly)
-        for motion in motions.get(assembly.pk, []):
-            if open_window if assembly.is_async else motion.status == Motion.Status.OPEN:
-                ballots.append((None, motion, motion.voted))
+        open_window = _window_open(assembly, now)
+        ballots.extend((None, motion, motion.voted) for motion in motions.get(assembly.pk, [])
+                       if _takes_votes(assembly, motion, now))
         if len(convocations) < 20:
             convocations.append({"assembly": assembly, "agenda": agenda[assembly.pk], "open": open_window,
                                  "motions": motions.get(assembly.pk, []) if open_window else []})
