@@ -23,6 +23,7 @@ import argparse
 import datetime
 import http.client
 import json
+import os
 import random
 import re
 import socket
@@ -226,13 +227,16 @@ class Worker:
     """The task worker (`ayni db_worker`, as deploy/systemd/ayni-worker.service runs it): it saves
     the reports answered as soon as stored, in batches (`reach.tasks.save_submissions`)."""
 
-    def __init__(self, install: Install):
-        self.install, self.proc = install, None
+    def __init__(self, install: Install, nice: int = 10):
+        self.install, self.proc, self.nice = install, None, nice
 
     def start(self) -> None:
         out = open(self.install.workdir / "worker.log", "ab")  # noqa: SIM115 - lives as long as the worker
+        # At the unit's Nice= (deploy/systemd/ayni-worker.service): the phones waiting for their
+        # answer come first, the saving of what is already stored takes the CPU they leave.
         self.proc = subprocess.Popen([str(BIN / "ayni"), "db_worker", "--interval", "0.2", "--no-startup-delay"],
-                                     env=self.install.env, cwd=self.install.workdir, stdout=out, stderr=out)
+                                     env=self.install.env, cwd=self.install.workdir, stdout=out, stderr=out,
+                                     preexec_fn=(lambda: os.nice(self.nice)) if self.nice else None)  # noqa: PLW1509
 
     def cpu_s(self) -> float:
         return process_cpu_s(self.proc.pid) if self.proc else 0.0
@@ -298,6 +302,8 @@ def main() -> None:
     parser.add_argument("--resend", type=float, default=0.1, help="share of accepted instances sent again")
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-nice", type=int, default=10,
+                        help="the task worker's niceness (deploy/systemd/ayni-worker.service's Nice=)")
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     parser.add_argument("--quick", action="store_true", help="2,000 reports from 40 devices, 2 kills")
     args = parser.parse_args()
@@ -316,7 +322,7 @@ def main() -> None:
     kitchens, keys, n = setup["kitchens"], setup["keys"], args.devices
     server = Gunicorn(install, workers=args.workers)
     server.start()
-    worker = Worker(install)
+    worker = Worker(install, nice=args.worker_nice)
     worker.start()
     try:
         log("OpenRosa, sin cortes del servidor")
