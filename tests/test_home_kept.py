@@ -126,3 +126,24 @@ def test_a_training_completed_shows_in_the_succession_list_on_the_next_view(worl
     assert "Nadie preparada todavía" in succession() and "Socia 1" not in succession()  # kept now
     attend_all(s)  # the last session marked: her training is completed (no status saved)
     assert "Socia 1" in succession()
+
+
+def test_two_records_of_a_board_member_joined_show_the_name_kept(world, login):
+    """A board post in another province's federation, where she is no socia: joining her two
+    records moves the post, and Cusco's board part is drawn again with the name kept
+    (rolls.merge_people)."""
+    from ayni.rolls.services import merge_people
+
+    today = timezone.localdate()
+    twin = register_person(scope=as_scope(None), organisation=world.olla, given_names="Ana",
+                           paternal_surname="Ccori", maternal_surname="Yupanqui")
+    assign_position(scope=as_scope(None), person=twin, organisation=world.santiago,
+                    kind=PositionKind.objects.get(code="presidenta"),
+                    starts_on=today - datetime.timedelta(days=300), ends_on=today + datetime.timedelta(days=20))
+    client = login(world.coordinator_other)  # Cusco's coordinator
+    assert "Ana Ccori Yupanqui" in boards(client)  # kept now
+    kept = register_person(scope=as_scope(None), organisation=world.kitchen, given_names="Ana María",
+                           paternal_surname="Ccori", maternal_surname="Yupanqui")
+    merge_people(scope=as_scope(None), keep=kept, remove=twin)
+    html = boards(client)
+    assert "Ana María Ccori Yupanqui" in html and "Ana Ccori Yupanqui" not in html

@@ -308,8 +308,13 @@ def merge_people(*, scope: Scope, keep: Person, remove: Person) -> PersonMerge:
     counts.recount(held)
     moved["memberships"] = list(Membership.objects.filter(person=remove).values_list("pk", flat=True))
     Membership.objects.filter(person=remove).update(person=keep)
-    moved["positions"] = list(Position.objects.filter(person=remove).values_list("pk", flat=True))
-    Position.objects.filter(person=remove).update(person=keep)
+    # Saved one by one (a woman holds few posts), not by one UPDATE: each save tells the pages that
+    # show her organisation's board (the kept home parts) to draw it with the name kept.
+    positions = list(Position.objects.filter(person=remove).select_related("organisation"))
+    moved["positions"] = [position.pk for position in positions]
+    for position in positions:
+        position.person = keep
+        position.save(update_fields=["person"])
     for household in Household.objects.filter(head=remove):
         if Household.objects.filter(kitchen=household.kitchen, head=keep).exists():
             target = Household.objects.get(kitchen=household.kitchen, head=keep)
