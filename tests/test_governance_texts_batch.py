@@ -169,6 +169,39 @@ def test_when_the_batch_breaks_each_text_is_applied_on_its_own(consultation, mon
     assert tally(motion) == (1, 0, 0, 1) and tally(secret) == (0, 1, 0, 1)
 
 
+def test_a_text_settled_by_another_worker_while_its_batch_was_read_counts_once(consultation, monkeypatch):
+    """The batch is read and planned before its write transaction; a resend of one of its texts
+    processed by another worker in between keeps that worker's result, and the rest still count."""
+    _a, motion, secret, people = consultation
+    command = next(c for c in commands.registered() if c.name == "vote")
+    batch = votes(people[:3], motion, secret)
+    stored = Inbound.objects.bulk_create([
+        Inbound(channel=Channel.SMS, kind=Inbound.Kind.MESSAGE, gateway="android", sender=f"+51{p}", phone=p,
+                client_id=i, payload={"text": b, "id": i}, payload_hash=i) for p, b, i in batch])
+    first = Inbound.objects.get(client_id=batch[0][2])
+
+    def prepared_then_raced(items):
+        count = texts.prepare_votes(items)
+        # Meanwhile the other worker counts the first text and settles it.
+        from ayni.capture.messages import process_messages
+
+        monkeypatch.setitem(commands._REGISTRY, "v", command)
+        process_messages([Inbound.objects.get(pk=first.pk)], replay=True)
+        return count
+
+    monkeypatch.setitem(commands._REGISTRY, "v", commands.TextCommand(
+        name="vote", words=command.words, handle=texts.vote_by_text, handle_many=texts.votes_by_text,
+        prepare_many=prepared_then_raced))
+    from ayni.capture.messages import process_messages
+
+    done = process_messages(list(Inbound.objects.filter(pk__in=[i.pk for i in stored]).order_by("pk")), replay=True)
+    assert [i.status for i in done] == [Inbound.Status.ACCEPTED] * 6
+    assert "Voto anotado" in done[0].result["reply"] and done[0].attempts == 1
+    assert tally(motion) == (3, 0, 0, 3) and tally(secret) == (0, 3, 0, 3)
+    assert Vote.objects.count() == 6 and Participation.objects.count() == 6
+    assert governance_violations() == []
+
+
 def test_the_gateway_posts_many_texts_at_once(consultation, client, settings):
     _a, motion, _secret, people = consultation
     settings.AYNI_SMS_GATEWAY_SECRET = "s3creto"

@@ -14,6 +14,7 @@ from ayni.accounts.models import Role, RoleGrant
 from ayni.capture import tasks
 from ayni.capture.models import Channel, Inbound, OutboundMessage
 from ayni.kitchens.models import DailyReport
+from ayni.lib.db import insert_returning
 from ayni.lib.phone import e164
 from ayni.lib.text import strip_controls
 from ayni.orgs.models import Organisation
@@ -40,7 +41,8 @@ def queue_messages(messages: list[OutboundMessage]) -> list[OutboundMessage]:
     for message in messages:
         message.body = strip_controls(message.body)[:1000]
         message.gateway = message.gateway or settings.AYNI_SMS_GATEWAY
-    return OutboundMessage.objects.bulk_create(messages) if messages else []
+    insert_returning(messages)  # their ids, for the task that sends them
+    return messages
 
 
 def send_queued(messages: list[OutboundMessage], send_after: datetime.datetime | None = None) -> None:

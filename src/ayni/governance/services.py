@@ -39,7 +39,7 @@ from ayni.governance.models import (
     Vote,
 )
 from ayni.governance.rules import decide, quorum_met, quorum_needed, rule_for
-from ayni.lib.db import insert_rows, update_rows
+from ayni.lib.db import insert_returning, insert_rows, update_rows
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
 
@@ -676,10 +676,10 @@ def cast_votes(*, scope: Scope, ballots: list[Ballot]) -> list[Cast | VoteRefuse
     if retired:
         Vote.objects.filter(pk__in=retired).update(is_current=False)
     # Ballots (their UUIDs made here) and attendance are not read back: one prepared statement
-    # each, without bulk_create's per-row SQL; participations are, for their audit entries.
+    # each, without bulk_create's per-row SQL; participations are, for their audit entries (one
+    # INSERT … RETURNING, without bulk_create's per-value machinery).
     insert_rows(new_votes)
-    if new_participations:
-        Participation.objects.bulk_create(new_participations)
+    insert_returning(new_participations)
     insert_rows(new_attendance)
     if touched:
         update_rows(list(touched.values()), ["yes", "no", "abstain", "voters"])
