@@ -82,6 +82,39 @@ def test_a_batch_of_vote_texts_costs_the_same_statements_whatever_its_size(consu
     assert governance_violations() == []
 
 
+def locked_statements(captured):
+    """The statements of a batch's write transaction (in a test, the outermost savepoint after the
+    texts were stored), savepoints left out, and how many ran before it."""
+    sql = [q["sql"] for q in captured]
+    start = next(n for n, s in enumerate(sql) if s.startswith("SAVEPOINT"))
+    end = max(n for n, s in enumerate(sql) if s.startswith("RELEASE SAVEPOINT"))
+    return [s for s in sql[start:end] if "SAVEPOINT" not in s], sql[:start]
+
+
+def test_the_write_transaction_of_a_batch_of_votes_only_re_checks_and_writes(consultation, monkeypatch):
+    """On SQLite the write transaction locks the database from its BEGIN: what only reads (the
+    senders' languages, what each text says, their places on the rolls) runs before it."""
+    _a, motion, secret, people = consultation
+    monkeypatch.setattr("ayni.capture.messages.send_queued", lambda messages: None)
+    from ayni.capture.messages import process_messages
+
+    counts = []
+    for batch in (votes(people[:2], motion, secret), votes(people[2:27], motion, secret, start=2)):
+        inbounds = stored_texts(batch)
+        with CaptureQueriesContext(connection) as ctx:
+            process_messages(inbounds, replay=True)
+        locked, before = locked_statements(ctx.captured_queries)
+        # Read before: the languages, and the senders' places on the rolls, found by their phones.
+        places = [s for s in before if s.startswith('SELECT "governance_elector"') and '"phone" IN' in s]
+        assert len(places) == 1 and not any(s.startswith('SELECT "governance_elector"') and '"phone" IN' in s
+                                            for s in locked)
+        counts.append(len(locked))
+    # Texts' states, later votes, motions, roll, proxies, attendance, participations, current
+    # ballots; ballots, participations, attendance, tallies, audit; texts' states, replies.
+    assert counts[1] <= counts[0] <= 16, counts
+    assert tally(motion) == (27, 0, 0, 27) and tally(secret) == (0, 27, 0, 27)
+
+
 def test_a_bad_text_in_a_batch_gets_its_refusal_and_the_others_count(consultation, world):
     _a, motion, secret, people = consultation
     done = post(

@@ -104,25 +104,26 @@ def _not_on_any_roll() -> Refused:
                      "su número de celular."))
 
 
-def _later_votes(items: list[tuple[Inbound, list[str]]]) -> dict[tuple[str, int], list[Inbound]]:
-    """The vote texts counted (accepted) that arrived after the earliest of `items`, from the same
-    phones, by (phone, motion number), oldest first: one query for a batch. A text processed
-    late (a replay) must not undo a later vote of hers counted first."""
+def _later_votes(items: list[tuple[Inbound, list[str]]]) -> dict[tuple[str, int], list[datetime.datetime]]:
+    """When the vote texts counted (accepted) that arrived after the earliest of `items`, from the
+    same phones, arrived, by (phone, motion number), oldest first: one query for a batch. A text
+    processed late (a replay) must not undo a later vote of hers counted first."""
     inbounds = [inbound for inbound, _args in items]
     later = (Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, phone__in={i.phone for i in inbounds},
                                     status=Inbound.Status.ACCEPTED,
                                     received_at__gt=min(i.received_at for i in inbounds))
-             .exclude(pk__in=[i.pk for i in inbounds]).order_by("received_at", "pk"))
-    found: dict[tuple[str, int], list[Inbound]] = {}
-    for other in later:
-        command = commands.find(str(other.payload.get("text", "")))
+             .exclude(pk__in=[i.pk for i in inbounds]).order_by("received_at", "pk")
+             .values_list("phone", "payload", "received_at"))
+    found: dict[tuple[str, int], list[datetime.datetime]] = {}
+    for phone, payload, received_at in later:
+        command = commands.find(str(payload.get("text", "")))
         if command is None or command[0].name != "vote":
             continue
         try:
             number, _choice = parse_vote(command[1])
         except Refused:
             continue
-        found.setdefault((other.phone, int(number)), []).append(other)
+        found.setdefault((phone, int(number)), []).append(received_at)
     return found
 
 
@@ -182,12 +183,12 @@ def prepare_votes(items: list[tuple[Inbound, list[str]]]) -> Callable[[], list[s
         ballots, asked = [], []
         for n, number, choice, elector in planned:
             inbound = items[n][0]
-            counted = [o for o in later.get((inbound.phone, int(number)), []) if o.received_at > inbound.received_at]
+            counted = [at for at in later.get((inbound.phone, int(number)), []) if at > inbound.received_at]
             if counted:
                 results[n] = Refused(_("Su voto en la moción %(n)s de las %(time)s ya fue reemplazado por el que "
                                        "envió a las %(later)s; cuenta ese.") % {
                     "n": int(number), "time": timezone.localtime(inbound.received_at).strftime("%H:%M"),
-                    "later": timezone.localtime(counted[0].received_at).strftime("%H:%M")})
+                    "later": timezone.localtime(counted[0]).strftime("%H:%M")})
                 continue
             ballots.append(services.Ballot(motion_id=int(number), person=elector.person, choice=choice,
                                            channel="sms"))
