@@ -175,6 +175,8 @@ def prepare_votes(items: list[tuple[Inbound, list[str]]]) -> Callable[[], list[s
                                  % {"numbers": ", ".join(str(e.number) for e in electors)})
         else:
             planned.append((n, number, choice, electors[0]))
+    # Their places and the proxies they gave, read here too: a vote changes neither.
+    roll = services.voters_roll(elector for _n, _number, _choice, elector in planned) if planned else None
 
     def count() -> list[str | Exception]:
         if not planned:
@@ -195,7 +197,7 @@ def prepare_votes(items: list[tuple[Inbound, list[str]]]) -> Callable[[], list[s
             asked.append(n)
         if not ballots:
             return results
-        casts = services.cast_votes(scope=Scope.system(_("voto por mensaje de texto")), ballots=ballots)
+        casts = services.cast_votes(scope=Scope.system(_("voto por mensaje de texto")), ballots=ballots, roll=roll)
         for n, cast in zip(asked, casts, strict=True):
             results[n] = _vote_reply(cast)
         return results
