@@ -115,6 +115,23 @@ def test_the_write_transaction_of_a_batch_of_votes_only_re_checks_and_writes(con
     assert tally(motion) == (27, 0, 0, 27) and tally(secret) == (0, 27, 0, 27)
 
 
+def test_with_the_task_queue_in_the_database_the_replies_task_is_written_with_them(consultation, settings):
+    """Production's queue (django_tasks_db) takes the replies' task in the batch's own transaction:
+    one commit for the texts, the ballots, the replies and their task."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    _a, motion, secret, people = consultation
+    with CaptureQueriesContext(connection) as ctx:
+        post(votes(people[:5], motion, secret))
+    sql = [q["sql"] for q in ctx.captured_queries]
+    enqueued = next(n for n, s in enumerate(sql) if s.startswith(f'INSERT INTO "{DBTaskResult._meta.db_table}"'))
+    assert enqueued < max(n for n, s in enumerate(sql) if s.startswith("RELEASE SAVEPOINT"))  # before the commit
+    task = DBTaskResult.objects.get()
+    replies = sorted(OutboundMessage.objects.filter(inbound__isnull=False).values_list("pk", flat=True))
+    assert sorted(task.args_kwargs["args"][0]) == replies and len(replies) == 5
+
+
 def test_a_bad_text_in_a_batch_gets_its_refusal_and_the_others_count(consultation, world):
     _a, motion, secret, people = consultation
     done = post(

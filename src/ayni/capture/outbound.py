@@ -9,6 +9,7 @@ import django_tasks
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks_db import DatabaseBackend
 
 from ayni.accounts.models import Role, RoleGrant
 from ayni.capture import tasks
@@ -43,6 +44,12 @@ def queue_messages(messages: list[OutboundMessage]) -> list[OutboundMessage]:
         message.gateway = message.gateway or settings.AYNI_SMS_GATEWAY
     insert_returning(messages)  # their ids, for the task that sends them
     return messages
+
+
+def queue_in_database() -> bool:
+    """Whether the task queue is kept in Ayni's own database (django_tasks_db, production's): then a
+    task enqueued inside a transaction is written, and committed, with it."""
+    return isinstance(django_tasks.task_backends[django_tasks.DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
 
 
 def send_queued(messages: list[OutboundMessage], send_after: datetime.datetime | None = None) -> None:
