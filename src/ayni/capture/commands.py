@@ -21,6 +21,16 @@ in a national consultation) registers `handle_many` too, which reads and writes 
 batch in a few statements; `handle` should then be `handle_many` with one item, so there is one
 way a text is applied. It runs inside one savepoint for the batch: if it raises, its writes are
 undone and every text of it goes through `handle` again, one savepoint each.
+
+The batch's transaction holds the write lock (on SQLite, the whole database's, from its BEGIN), so
+a domain with many texts at once may also register `prepare_many`: called with the same items
+before that transaction, it does the reads and the work that need no lock (what each text says,
+who sent it) and returns the callable that finishes the batch inside the transaction, re-checking
+there what may have changed meanwhile (the current ballots, the motion still open) and writing.
+`handle_many(items)` is then `prepare_many(items)()`: one way a batch is applied. If it raises, the
+batch goes through `handle_many` inside the transaction, as one without it does; if a text of the
+batch was settled meanwhile (a resend processed by another worker), the rest go through
+`handle_many` too.
 """
 
 import re
@@ -51,6 +61,9 @@ class TextCommand:
     # in the same order, with no write left behind for a refused one. Without it, a batch calls
     # `handle` text by text, each in its own savepoint.
     handle_many: Callable | None = None
+    # Optional, with `handle_many`: ([(inbound, args), ...]) -> a callable, run inside the write
+    # transaction, returning what `handle_many` returns; it only reads, before the transaction.
+    prepare_many: Callable | None = None
 
 
 _REGISTRY: dict[str, TextCommand] = {}

@@ -18,7 +18,7 @@ from ayni.accounts.scope import Scope
 from ayni.capture import commands, sms
 from ayni.capture.gateways import GATEWAYS
 from ayni.capture.models import Inbound, OutboundMessage
-from ayni.capture.outbound import queue_messages, send_queued
+from ayni.capture.outbound import queue_in_database, queue_messages, send_queued
 from ayni.kitchens import services as kitchens
 from ayni.kitchens.models import FoodItem, plain
 from ayni.lib.db import update_rows
@@ -197,7 +197,8 @@ def spoken_by(senders) -> dict[str, set[str]]:
         accounts = list(User.objects.filter(phone__in=wanted, is_active=True, person__isnull=False)
                         .values_list("person_id", flat=True))
         rows = (Person.objects.filter(models.Q(phone__in=wanted) | models.Q(pk__in=accounts))
-                .values_list("phone", "account__phone", "account__is_active", "languages__code").distinct())
+                .values_list("phone", "account__phone", "account__is_active", "languages__code").order_by()
+                .distinct())  # unordered: the people's default order (by name) is sorted for nothing
         for phone, account_phone, active, code in rows:
             for owner in {phone, account_phone if active else None} & wanted:
                 if code is not None:
@@ -253,40 +254,75 @@ def _apply_one(inbound: Inbound, text: str, domain) -> tuple[str, str, Inbound |
 
 
 def process_messages(inbounds: list[Inbound], replay: bool = False) -> list[Inbound]:
-    """Parse and apply stored texts, oldest first, in one transaction: per text its final state
-    and its reply (or none), in her language (Spanish or Quechua: `sms.reply_language`), the
-    replies queued after commit. The batch reads its senders' languages, the flood limit and the
-    replies just sent once for all its texts; the texts of a domain that takes them many at a
-    time (votes: `TextCommand.handle_many`) are applied together, the others one by one, each in
-    its own savepoint. A text already in a final state is left as it is, so a text processed
-    twice (a retry, a replay) counts once."""
+    """Parse and apply stored texts, oldest first: per text its final state and its reply (or
+    none), in her language (Spanish or Quechua: `sms.reply_language`), the replies queued after
+    commit. The batch reads its senders' languages, the flood limit and the replies just sent
+    once for all its texts; the texts of a domain that takes them many at a time (votes:
+    `TextCommand.handle_many`) are applied together, the others one by one, each in its own
+    savepoint. A text already in a final state is left as it is, so a text processed twice (a
+    retry, a replay) counts once.
+
+    What only reads is done before the write transaction: the texts' states, the flood limit,
+    the languages, what each text asks, and a domain's own reads for its batch
+    (`TextCommand.prepare_many`). On SQLite a write transaction locks the whole database from its
+    BEGIN, so the gunicorn workers would otherwise take turns for all of that work. The
+    transaction then reads again, locked, the states of the texts (another worker may have
+    settled one of them meanwhile: a gateway's resend, a replay), lets each domain re-check
+    under its own locks what may have changed, and writes: the domains' rows, the texts' states
+    and the replies, all or nothing."""
     if not inbounds:
         return []
+    # As the caller read them (just stored, or read by a replay): their state is read again under
+    # the lock, which is what decides.
+    given = {i.pk: i for i in inbounds}
+    todo = sorted((i for i in given.values() if _open(i, replay)), key=lambda i: (i.received_at, i.pk))
+    if not todo:
+        return [given[i.pk] for i in inbounds]
+    throttled = {} if replay else _throttled(todo)
+    languages = spoken_by(i.sender for i in todo)
+    asked: dict[int, tuple[str, tuple[commands.TextCommand, list[str]] | None, str]] = {}  # text, domain, language
+    groups: dict[tuple[commands.TextCommand, str], list[tuple[Inbound, list[str]]]] = {}
+    for inbound in todo:
+        text = str(inbound.payload.get("text", ""))
+        language = sms.reply_language(text, languages.get(inbound.sender, set()))
+        # A text for another domain (a vote, a dues payment) is that domain's to read: its handler
+        # identifies the sender and keeps its own writes idempotent.
+        domain = None if throttled.get(inbound.pk, (False, False))[0] else commands.find(text)
+        asked[inbound.pk] = (text, domain, language)
+        if domain is not None and domain[0].handle_many is not None:
+            groups.setdefault((domain[0], language), []).append((inbound, domain[1]))
+    prepared = {(command, language): _prepare(command, language, items)
+                for (command, language), items in groups.items()}
+    # A burst gets one answer: nobody types two texts within a few seconds.
+    recent = set() if replay else set(OutboundMessage.objects.filter(
+        to__in={i.sender for i in todo}, created_at__gte=timezone.now() - REPLY_GAP).values_list("to", flat=True))
     outbox: list[OutboundMessage] = []
     with transaction.atomic():
-        locked = {i.pk: i for i in Inbound.objects.select_for_update().filter(pk__in=[i.pk for i in inbounds])}
-        todo = sorted((i for i in locked.values() if i.status in Inbound.PENDING
-                       and (replay or i.status != Inbound.Status.THROTTLED)), key=lambda i: (i.received_at, i.pk))
-        throttled = {} if replay else _throttled(todo)
-        languages = spoken_by(i.sender for i in todo)
+        # Read again under the lock, in id order (two resends of overlapping texts wait in turn).
+        states = {pk: (status, attempts) for pk, status, attempts in Inbound.objects.select_for_update()
+                  .filter(pk__in=[i.pk for i in todo]).order_by("pk").values_list("pk", "status", "attempts")}
+        for inbound in todo:
+            inbound.status, inbound.attempts = states[inbound.pk]
+        gone = {i.pk for i in todo if not _open(i, replay)}
+        if gone:  # settled meanwhile: its result stands, and a plan that counted on it is made again
+            given.update(Inbound.objects.in_bulk(gone))
+            todo = [i for i in todo if i.pk not in gone]
+            for key, items in list(groups.items()):
+                if any(inbound.pk in gone for inbound, _args in items):
+                    groups[key] = [(inbound, args) for inbound, args in items if inbound.pk not in gone]
+                    prepared[key] = None
         outcome: dict[int, tuple[str, str, str, Inbound | None]] = {}  # status, reply, purpose, repeat of
-        groups: dict[tuple[commands.TextCommand, str], list[tuple[Inbound, list[str]]]] = {}
         for inbound in todo:
             inbound.attempts += 1
-            text = str(inbound.payload.get("text", ""))
+            text, domain, language = asked[inbound.pk]
             over, noticed = throttled.get(inbound.pk, (False, False))
-            language = sms.reply_language(text, languages.get(inbound.sender, set()))
             if over:
                 inbound.status = Inbound.Status.THROTTLED
                 outcome[inbound.pk] = (Inbound.Status.THROTTLED, "" if noticed else _(
                     "Recibimos muchos mensajes seguidos de su número. Espere un minuto; los guardamos y la "
                     "coordinación los revisará."), OutboundMessage.Purpose.THROTTLE, None)
                 continue
-            # A text for another domain (a vote, a dues payment) is that domain's to read: its handler
-            # identifies the sender and keeps its own writes idempotent.
-            domain = commands.find(text)
             if domain is not None and domain[0].handle_many is not None:
-                groups.setdefault((domain[0], language), []).append((inbound, domain[1]))
                 continue
             with translation.override(language):
                 status, reply, repeated = _apply_one(inbound, text, domain)
@@ -295,10 +331,13 @@ def process_messages(inbounds: list[Inbound], replay: bool = False) -> list[Inbo
                 # A copy later in this batch must find it done (`_repeat_of` reads the table).
                 Inbound.objects.filter(pk=inbound.pk).update(status=status, kitchen=inbound.kitchen)
         for (command, language), items in groups.items():
+            if not items:
+                continue
+            apply = prepared[(command, language)] or (lambda command=command, items=items: command.handle_many(items))
             with translation.override(language):
                 try:
                     with transaction.atomic():
-                        replies = command.handle_many(items)
+                        replies = apply()
                 except Exception:  # noqa: BLE001 - whatever broke the batch, each text gets its own chance
                     log.exception("capture: batch of %s %s texts failed; applying them one by one", len(items),
                                   command.name)
@@ -312,9 +351,6 @@ def process_messages(inbounds: list[Inbound], replay: bool = False) -> list[Inbo
                     else:
                         status, reply = Inbound.Status.ACCEPTED, replies[n]
                     outcome[inbound.pk] = (status, reply, OutboundMessage.Purpose.REPLY, None)
-        # A burst gets one answer: nobody types two texts within a few seconds.
-        recent = set() if replay or not todo else set(OutboundMessage.objects.filter(
-            to__in={i.sender for i in todo}, created_at__gte=timezone.now() - REPLY_GAP).values_list("to", flat=True))
         now = timezone.now()
         for inbound in todo:
             status, reply, purpose, repeated = outcome[inbound.pk]
@@ -335,5 +371,32 @@ def process_messages(inbounds: list[Inbound], replay: bool = False) -> list[Inbo
         if todo:
             update_rows(todo, ["status", "result", "error", "attempts", "processed_at", "user", "kitchen"])
         queued = queue_messages(outbox)
-    send_queued(queued)
-    return [locked.get(i.pk, i) for i in inbounds]
+        # A task queue kept in this database takes the replies' task in this transaction: one commit
+        # (on SQLite one fsync, under the write lock) instead of two, and no reply is left without
+        # its task by a crash between them. Any other queue (the tests', AYNI_TASKS_IMMEDIATE) runs
+        # the task as it is handed: after the commit, never holding the lock while it sends.
+        together = queue_in_database()
+        if together:
+            send_queued(queued)
+    if not together:
+        send_queued(queued)
+    return [given[i.pk] for i in inbounds]
+
+
+def _open(inbound: Inbound, replay: bool) -> bool:
+    """Whether a stored text is still to be processed: not in a final state; a throttled one only
+    by a replay (the flood limit holds it until the coordination replays it)."""
+    return inbound.status in Inbound.PENDING and (replay or inbound.status != Inbound.Status.THROTTLED)
+
+
+def _prepare(command: commands.TextCommand, language: str, items: list[tuple[Inbound, list[str]]]):
+    """A domain's reads for its batch, before the write transaction (`TextCommand.prepare_many`):
+    what to call inside it, or None to call `handle_many` there, as a domain without it is."""
+    if command.prepare_many is None:
+        return None
+    with translation.override(language):
+        try:
+            return command.prepare_many(items)
+        except Exception:  # noqa: BLE001 - read again, under the lock, by handle_many
+            log.exception("capture: preparing a batch of %s %s texts failed", len(items), command.name)
+            return None

@@ -165,7 +165,13 @@ class OutboundMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["kitchen", "purpose", "created_at"], name="outbound_kitchen_purpose")]
+        indexes = [
+            models.Index(fields=["kitchen", "purpose", "created_at"], name="outbound_kitchen_purpose"),
+            # "A burst gets one answer" asks, for every batch of texts, what was just sent to its
+            # senders (`capture.messages.process_messages`): without it, a scan of every reply ever
+            # queued (one per vote in a national consultation).
+            models.Index(fields=["to", "created_at"], name="outbound_to_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} → {self.to}"

@@ -9,11 +9,13 @@ import django_tasks
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks_db import DatabaseBackend
 
 from ayni.accounts.models import Role, RoleGrant
 from ayni.capture import tasks
 from ayni.capture.models import Channel, Inbound, OutboundMessage
 from ayni.kitchens.models import DailyReport
+from ayni.lib.db import insert_returning
 from ayni.lib.phone import e164
 from ayni.lib.text import strip_controls
 from ayni.orgs.models import Organisation
@@ -40,7 +42,14 @@ def queue_messages(messages: list[OutboundMessage]) -> list[OutboundMessage]:
     for message in messages:
         message.body = strip_controls(message.body)[:1000]
         message.gateway = message.gateway or settings.AYNI_SMS_GATEWAY
-    return OutboundMessage.objects.bulk_create(messages) if messages else []
+    insert_returning(messages)  # their ids, for the task that sends them
+    return messages
+
+
+def queue_in_database() -> bool:
+    """Whether the task queue is kept in Ayni's own database (django_tasks_db, production's): then a
+    task enqueued inside a transaction is written, and committed, with it."""
+    return isinstance(django_tasks.task_backends[django_tasks.DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
 
 
 def send_queued(messages: list[OutboundMessage], send_after: datetime.datetime | None = None) -> None:

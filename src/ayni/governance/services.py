@@ -39,7 +39,7 @@ from ayni.governance.models import (
     Vote,
 )
 from ayni.governance.rules import decide, quorum_met, quorum_needed, rule_for
-from ayni.lib.db import insert_rows, update_rows
+from ayni.lib.db import insert_returning, insert_rows, update_rows
 from ayni.orgs.models import Organisation
 from ayni.people.models import Membership, Person, Position
 
@@ -562,8 +562,26 @@ def _motion_pk(value) -> int | None:
         return None
 
 
+@dataclass(frozen=True)
+class VotersRoll:
+    """The places on the rolls of a batch's voters, by (assembly, person), and the proxies those
+    places gave (giver, holder)."""
+
+    places: dict[tuple[int, int], Elector]
+    proxies: set[tuple[int, int]]
+
+
+def voters_roll(electors) -> VotersRoll:
+    """`VotersRoll` of places already read (the senders of vote texts, found by their phones), with
+    the proxies they gave: one query, read before the batch's write transaction."""
+    places = {(e.assembly_id, e.person_id): e for e in electors}
+    proxies = set(Proxy.objects.filter(giver_id__in=[e.pk for e in places.values()])
+                  .values_list("giver_id", "holder_id")) if places else set()
+    return VotersRoll(places=places, proxies=proxies)
+
+
 @transaction.atomic
-def cast_votes(*, scope: Scope, ballots: list[Ballot]) -> list[Cast | VoteRefused]:
+def cast_votes(*, scope: Scope, ballots: list[Ballot], roll: VotersRoll | None = None) -> list[Cast | VoteRefused]:
     """Count many votes at once, in order, each as `cast_vote` would one by one: per ballot a
     `Cast`, or the `VoteRefused` saying why it was not counted (and nothing of it written). The
     reads are one query each for the whole batch (motions, locked in order; the roll; proxies;
@@ -572,7 +590,9 @@ def cast_votes(*, scope: Scope, ballots: list[Ballot]) -> list[Cast | VoteRefuse
 
     The motions' rows are locked, so their tallies move one batch at a time and always equal a
     recount. `scope` is the voter's own account on the web, or the system for a channel that
-    identified her (a text message from her phone)."""
+    identified her (a text message from her phone). `roll`, when the caller read it before its
+    write transaction (`voters_roll`), saves reading the voters' places and proxies under the lock
+    (on SQLite, the whole database's): a place or a proxy is not what a vote changes."""
     if not scope.is_system:
         for ballot in ballots:
             if getattr(scope.actor, "person_id", None) != ballot.person.pk:
@@ -583,17 +603,17 @@ def cast_votes(*, scope: Scope, ballots: list[Ballot]) -> list[Cast | VoteRefuse
     motions = {m.pk: m for m in (Motion.objects.select_for_update(of=("self",))
                                  .select_related("item__assembly__organisation__kind")
                                  .filter(pk__in=wanted).order_by("pk"))} if wanted else {}
-    assemblies = {m.item.assembly_id for m in motions.values()}
-    persons = {b.person.pk for b in ballots} | {b.on_behalf_of.pk for b in ballots if b.on_behalf_of is not None}
-    # Unordered: the roll's own order (assembly, number) walked a national roll's 110,000 places
-    # for every batch on PostgreSQL when its statistics were older than the roll.
-    roll = {(e.assembly_id, e.person_id): e for e in (Elector.objects.filter(assembly_id__in=assemblies,
-                                                                             person_id__in=persons)
-                                                      .select_related("person").order_by())} if assemblies else {}
+    if roll is None:
+        assemblies = {m.item.assembly_id for m in motions.values()}
+        persons = {b.person.pk for b in ballots} | {b.on_behalf_of.pk for b in ballots if b.on_behalf_of is not None}
+        # Unordered: the roll's own order (assembly, number) walked a national roll's 110,000 places
+        # for every batch on PostgreSQL when its statistics were older than the roll.
+        roll = voters_roll(Elector.objects.filter(assembly_id__in=assemblies, person_id__in=persons)
+                           .select_related("person").order_by() if assemblies else [])
+    proxies, roll = roll.proxies, roll.places
     elector_ids = [e.pk for e in roll.values()]
-    proxies, attended, voted, current = set(), set(), {}, {}
+    attended, voted, current = set(), {}, {}
     if elector_ids:
-        proxies = set(Proxy.objects.filter(giver_id__in=elector_ids).values_list("giver_id", "holder_id"))
         attended = set(Attendance.objects.filter(elector_id__in=elector_ids).values_list("elector_id", flat=True))
         voted = {(m, e): pk for pk, m, e in Participation.objects.filter(
             motion_id__in=motions, elector_id__in=elector_ids).values_list("pk", "motion_id", "elector_id")}
@@ -676,10 +696,10 @@ def cast_votes(*, scope: Scope, ballots: list[Ballot]) -> list[Cast | VoteRefuse
     if retired:
         Vote.objects.filter(pk__in=retired).update(is_current=False)
     # Ballots (their UUIDs made here) and attendance are not read back: one prepared statement
-    # each, without bulk_create's per-row SQL; participations are, for their audit entries.
+    # each, without bulk_create's per-row SQL; participations are, for their audit entries (one
+    # INSERT … RETURNING, without bulk_create's per-value machinery).
     insert_rows(new_votes)
-    if new_participations:
-        Participation.objects.bulk_create(new_participations)
+    insert_returning(new_participations)
     insert_rows(new_attendance)
     if touched:
         update_rows(list(touched.values()), ["yes", "no", "abstain", "voters"])

@@ -27,6 +27,7 @@ hers that arrived and was counted first.
 
 import datetime
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -103,25 +104,26 @@ def _not_on_any_roll() -> Refused:
                      "su número de celular."))
 
 
-def _later_votes(items: list[tuple[Inbound, list[str]]]) -> dict[tuple[str, int], list[Inbound]]:
-    """The vote texts counted (accepted) that arrived after the earliest of `items`, from the same
-    phones, by (phone, motion number), oldest first: one query for a batch. A text processed
-    late (a replay) must not undo a later vote of hers counted first."""
+def _later_votes(items: list[tuple[Inbound, list[str]]]) -> dict[tuple[str, int], list[datetime.datetime]]:
+    """When the vote texts counted (accepted) that arrived after the earliest of `items`, from the
+    same phones, arrived, by (phone, motion number), oldest first: one query for a batch. A text
+    processed late (a replay) must not undo a later vote of hers counted first."""
     inbounds = [inbound for inbound, _args in items]
     later = (Inbound.objects.filter(kind=Inbound.Kind.MESSAGE, phone__in={i.phone for i in inbounds},
                                     status=Inbound.Status.ACCEPTED,
                                     received_at__gt=min(i.received_at for i in inbounds))
-             .exclude(pk__in=[i.pk for i in inbounds]).order_by("received_at", "pk"))
-    found: dict[tuple[str, int], list[Inbound]] = {}
-    for other in later:
-        command = commands.find(str(other.payload.get("text", "")))
+             .exclude(pk__in=[i.pk for i in inbounds]).order_by("received_at", "pk")
+             .values_list("phone", "payload", "received_at"))
+    found: dict[tuple[str, int], list[datetime.datetime]] = {}
+    for phone, payload, received_at in later:
+        command = commands.find(str(payload.get("text", "")))
         if command is None or command[0].name != "vote":
             continue
         try:
             number, _choice = parse_vote(command[1])
         except Refused:
             continue
-        found.setdefault((other.phone, int(number)), []).append(other)
+        found.setdefault((phone, int(number)), []).append(received_at)
     return found
 
 
@@ -141,11 +143,14 @@ def _why_no_ballot(inbound: Inbound, number: str) -> Refused:
     return _not_found(number)
 
 
-def votes_by_text(items: list[tuple[Inbound, list[str]]]) -> list[str | Exception]:
-    """Many vote texts at once (a gateway's batch), in the order they arrived: per text her reply,
-    or the `Refused` saying why it was not counted. The senders are found on the rolls in one
-    query and the votes counted by `services.cast_votes` in one go, so a batch costs the same
-    few statements as one text; only a refused text may cost a query or two of its own, to say why."""
+def prepare_votes(items: list[tuple[Inbound, list[str]]]) -> Callable[[], list[str | Exception]]:
+    """Many vote texts at once (a gateway's batch), in the order they arrived, in two steps: read
+    here, before the batch's write transaction, what each text says and where its sender is on
+    the rolls (one query for the batch); the callable returned counts them inside it, re-reading
+    under the lock what may have changed meanwhile (a later vote of hers counted, her current
+    ballot, the motion still open: `services.cast_votes`), and returns per text her reply, or the
+    `Refused` saying why it was not counted. A batch costs the same few statements as one text;
+    only a refused text may cost a query or two of its own, to say why."""
     results: list[str | Exception | None] = [None] * len(items)
     parsed: dict[int, tuple[str, str]] = {}
     for n, (_inbound, args) in enumerate(items):
@@ -156,48 +161,66 @@ def votes_by_text(items: list[tuple[Inbound, list[str]]]) -> list[str | Exceptio
             parsed[n] = (number, choice)
         except Refused as exc:
             results[n] = exc
-    if not parsed:
-        return results
-    places = selectors.ballots_by_phones((items[n][0].phone, number) for n, (number, _c) in parsed.items())
-    later = _later_votes([items[n] for n in parsed])
-    ballots, asked = [], []
+    places = selectors.ballots_by_phones((items[n][0].phone, number) for n, (number, _c) in parsed.items()) \
+        if parsed else {}
+    planned: list[tuple[int, str, str, Elector]] = []
     for n, (number, choice) in parsed.items():
         inbound = items[n][0]
         electors = places.get((inbound.phone, int(number)))
         if not electors:
             results[n] = _why_no_ballot(inbound, number)
-            continue
-        if len({e.person_id for e in electors}) > 1:
+        elif len({e.person_id for e in electors}) > 1:
             results[n] = Refused(_("Este celular figura a nombre de varias personas del padrón (N° %(numbers)s): vote "
                                    "desde la página de Ayni o pida a la secretaria que corrija los celulares.")
                                  % {"numbers": ", ".join(str(e.number) for e in electors)})
-            continue
-        counted = [o for o in later.get((inbound.phone, int(number)), []) if o.received_at > inbound.received_at]
-        if counted:
-            results[n] = Refused(_("Su voto en la moción %(n)s de las %(time)s ya fue reemplazado por el que envió a "
-                                   "las %(later)s; cuenta ese.") % {
-                "n": int(number), "time": timezone.localtime(inbound.received_at).strftime("%H:%M"),
-                "later": timezone.localtime(counted[0].received_at).strftime("%H:%M")})
-            continue
-        ballots.append(services.Ballot(motion_id=int(number), person=electors[0].person, choice=choice, channel="sms"))
-        asked.append(n)
-    if not ballots:
+        else:
+            planned.append((n, number, choice, electors[0]))
+    # Their places and the proxies they gave, read here too: a vote changes neither.
+    roll = services.voters_roll(elector for _n, _number, _choice, elector in planned) if planned else None
+
+    def count() -> list[str | Exception]:
+        if not planned:
+            return results
+        later = _later_votes([items[n] for n, *_rest in planned])
+        ballots, asked = [], []
+        for n, number, choice, elector in planned:
+            inbound = items[n][0]
+            counted = [at for at in later.get((inbound.phone, int(number)), []) if at > inbound.received_at]
+            if counted:
+                results[n] = Refused(_("Su voto en la moción %(n)s de las %(time)s ya fue reemplazado por el que "
+                                       "envió a las %(later)s; cuenta ese.") % {
+                    "n": int(number), "time": timezone.localtime(inbound.received_at).strftime("%H:%M"),
+                    "later": timezone.localtime(counted[0]).strftime("%H:%M")})
+                continue
+            ballots.append(services.Ballot(motion_id=int(number), person=elector.person, choice=choice,
+                                           channel="sms"))
+            asked.append(n)
+        if not ballots:
+            return results
+        casts = services.cast_votes(scope=Scope.system(_("voto por mensaje de texto")), ballots=ballots, roll=roll)
+        for n, cast in zip(asked, casts, strict=True):
+            results[n] = _vote_reply(cast)
         return results
-    casts = services.cast_votes(scope=Scope.system(_("voto por mensaje de texto")), ballots=ballots)
-    for n, cast in zip(asked, casts, strict=True):
-        if isinstance(cast, services.VoteRefused):
-            results[n] = Refused(" ".join(cast.messages))
-            continue
-        motion = cast.motion
-        if motion.ballot == Motion.Ballot.SECRET:
-            # The reply is stored in the outbox: it must not say how she voted.
-            results[n] = (_("Su voto secreto en la moción %(n)s fue cambiado. Gracias.") if cast.replaced
-                          else _("Su voto secreto en la moción %(n)s fue anotado. Gracias.")) % {"n": motion.pk}
-            continue
-        words = {"n": motion.pk, "choice": Choice(cast.vote.choice).label, "text": motion.text[:60]}
-        results[n] = (_("Cambió su voto en la moción %(n)s («%(text)s»): ahora %(choice)s. Gracias.") if cast.replaced
-                      else _("Voto anotado en la moción %(n)s («%(text)s»): %(choice)s. Gracias.")) % words
-    return results
+
+    return count
+
+
+def _vote_reply(cast: "services.Cast | services.VoteRefused") -> str | Exception:
+    if isinstance(cast, services.VoteRefused):
+        return Refused(" ".join(cast.messages))
+    motion = cast.motion
+    if motion.ballot == Motion.Ballot.SECRET:
+        # The reply is stored in the outbox: it must not say how she voted.
+        return (_("Su voto secreto en la moción %(n)s fue cambiado. Gracias.") if cast.replaced
+                else _("Su voto secreto en la moción %(n)s fue anotado. Gracias.")) % {"n": motion.pk}
+    words = {"n": motion.pk, "choice": Choice(cast.vote.choice).label, "text": motion.text[:60]}
+    return (_("Cambió su voto en la moción %(n)s («%(text)s»): ahora %(choice)s. Gracias.") if cast.replaced
+            else _("Voto anotado en la moción %(n)s («%(text)s»): %(choice)s. Gracias.")) % words
+
+
+def votes_by_text(items: list[tuple[Inbound, list[str]]]) -> list[str | Exception]:
+    """Many vote texts at once: `prepare_votes` and its count, in one go."""
+    return prepare_votes(items)()
 
 
 def vote_by_text(inbound: Inbound, args: list[str]) -> str:
@@ -489,7 +512,7 @@ def dues_by_text(inbound: Inbound, args: list[str]) -> str:
 
 def register() -> None:
     commands.register(TextCommand(name="vote", words=VOTE_WORDS, handle=vote_by_text, handle_many=votes_by_text,
-                                  example=EXAMPLE))
+                                  prepare_many=prepare_votes, example=EXAMPLE))
     commands.register(TextCommand(name="present", words=PRESENT_WORDS, handle=present_by_text,
                                   handle_many=presents_by_text, example="PRESENTE"))
     commands.register(TextCommand(name="dues", words=DUES_WORDS, handle=dues_by_text, handle_many=dues_by_texts,
