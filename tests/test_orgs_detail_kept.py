@@ -74,3 +74,63 @@ def test_the_kept_part_holds_no_personal_data(world, login):
     kept_parts = str([v for k, v in cache._cache.items() if kept.KEY_PREFIX in k])  # noqa: SLF001
     assert world.kitchen.name in kept_parts
     assert world.member.paternal_surname not in kept_parts and "45678912" not in kept_parts
+
+
+# The registry part (breadcrumbs, requirements, whether it may hold others) is kept with the
+# organisations within it (core/registry.py): each write it reads shows on the next view.
+
+
+def test_a_second_view_reads_neither_the_ancestors_nor_the_requirements(world, login):
+    client = login(world.coordinator)
+    first = page(client, world.kitchen)
+    with CaptureQueriesContext(connection) as ctx:
+        assert page(client, world.kitchen) == first
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "orgs_requirementitem" not in sql and "orgs_requirementcheck" not in sql
+    assert "orgs_orgkind_may_contain" not in sql
+
+
+def test_a_requirement_verified_and_taken_back_shows_on_the_next_view(world, login):
+    from ayni.orgs.models import RequirementItem
+    from ayni.orgs.services import verify_requirement
+
+    client = login(world.coordinator)
+    item = RequirementItem.objects.order_by("order").first()
+    assert f"✘ {item.name}" in page(client, world.kitchen)
+    verify_requirement(scope=as_scope(world.coordinator), organisation=world.kitchen, item=item,
+                       verified_on=timezone.localdate())
+    html = page(client, world.kitchen)
+    assert f"✔ {item.name}" in html and "por Carmen" in html
+    # Another organisation's page is not the kitchen's: its own checklist is unchanged.
+    assert f"✘ {item.name}" in page(client, world.ves)
+    verify_requirement(scope=as_scope(world.coordinator), organisation=world.kitchen, item=item,
+                       verified_on=timezone.localdate(), verified=False)
+    assert f"✘ {item.name}" in page(client, world.kitchen)
+
+
+def test_the_verifiers_new_name_and_an_ancestors_new_name_show_on_the_next_view(world, login):
+    from ayni.orgs.models import RequirementItem
+    from ayni.orgs.services import verify_requirement
+
+    client = login(world.coordinator)
+    item = RequirementItem.objects.order_by("order").first()
+    verify_requirement(scope=as_scope(world.coordinator), organisation=world.kitchen, item=item,
+                       verified_on=timezone.localdate())
+    assert "por Carmen" in page(client, world.kitchen)
+    world.coordinator.first_name = "Carmela"
+    world.coordinator.save()
+    assert "por Carmela" in page(client, world.kitchen)
+    # The crumbs name the kitchen's ancestors: a federation above it renamed shows there.
+    html = client.get(reverse("orgs:detail", kwargs={"pk": world.kitchen.pk})).content.decode()
+    assert world.ves.name in html
+    update_organisation(scope=as_scope(None), organisation=world.lima, name="Federación Renombrada")
+    crumbs = client.get(reverse("orgs:detail", kwargs={"pk": world.kitchen.pk})).content.decode()
+    assert "Federación Renombrada</a> ›" in crumbs
+
+
+def test_crumbs_show_only_the_ancestors_in_her_sight(world, login):
+    # The coordinator of Lima never sees the confederation above it, the national board does.
+    mine = login(world.coordinator).get(reverse("orgs:detail", kwargs={"pk": world.kitchen.pk})).content.decode()
+    theirs = login(world.national).get(reverse("orgs:detail", kwargs={"pk": world.kitchen.pk})).content.decode()
+    assert f">{world.confed.name}</a> ›" not in mine and f">{world.lima.name}</a> ›" in mine
+    assert f">{world.confed.name}</a> ›" in theirs

@@ -72,10 +72,16 @@ class Scope:
     def for_user(cls, user) -> "Scope":
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls(user_id=None)
-        grants = [
-            (role, path)
-            for role, path in user.grants.values_list("role", "organisation__path")
-        ]
+        # Read with the account by the authentication backend (`backends.GRANTS_READ`), for the
+        # request's scope only: popped, so any later scope of the same object asks afresh.
+        grants = getattr(user, "_grants_read", None)
+        if grants is not None:
+            del user._grants_read  # the request's user is a lazy object: its own __dict__ is not hers
+        else:
+            grants = [
+                (role, path)
+                for role, path in user.grants.values_list("role", "organisation__path")
+            ]
         return cls(user_id=user.pk, grants=grants, is_superuser=user.is_superuser, user=user)
 
     @classmethod

@@ -24,3 +24,15 @@ class CoreConfig(AppConfig):
         post_delete.connect(position_changed, sender=Position, dispatch_uid="home-position-del")
         post_save.connect(organisation_created, sender=Organisation, dispatch_uid="home-organisation")
         post_save.connect(enrolment_completed, sender=Enrolment, dispatch_uid="home-enrolment")
+        # The organisation page's registry part follows its requirements and who verified them
+        # (core/registry.py).
+        from django.db.models.signals import pre_delete
+
+        from ayni.accounts.models import User
+        from ayni.core.registry import requirement_changed, verifier_renamed
+        from ayni.orgs.models import RequirementCheck
+
+        post_save.connect(requirement_changed, sender=RequirementCheck, dispatch_uid="registry-requirement")
+        post_delete.connect(requirement_changed, sender=RequirementCheck, dispatch_uid="registry-requirement-del")
+        post_save.connect(verifier_renamed, sender=User, dispatch_uid="registry-verifier")
+        pre_delete.connect(verifier_renamed, sender=User, dispatch_uid="registry-verifier-del")

@@ -8,16 +8,14 @@ from django.db import connection
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from ayni.accounts.models import Role
 from ayni.accounts.scope import Can
 from ayni.audit.models import AuditEntry
-from ayni.core import panels
+from ayni.core import panels, registry
 from ayni.governance.selectors import home_assemblies
-from ayni.kitchens.kept import kept_part
 from ayni.kitchens.models import DailyReport
 from ayni.kitchens.selectors import home_panel as kitchens_home_panel
 from ayni.leadership.selectors import boards_ending, succession
@@ -134,32 +132,23 @@ def organisation(request, org):
     """The organisation's page: the hub where every domain shows its part (the registry, its
     socias and board, its kitchens), so it lives above them all.
 
-    The organisations within it (the children with their counts, the summary by kind) are the
-    same for everyone with the same reach: kept per revision of the roll-up cells under it
-    (kitchens/kept.py), which every save, move or removal of an organisation moves. The socias
-    and the board are read afresh (no write of theirs moves that revision)."""
+    Its registry part (the breadcrumbs, the requirements, the organisations within it with their
+    counts) is the same for everyone with the same reach: kept per revision of the roll-up cells
+    under it and of its ancestors' (core/registry.py). The socias and the board are read afresh
+    (no write of theirs moves that revision)."""
     scope = request.scope
     personal = scope.holds(Can.VIEW_PERSONAL, org)
     today = timezone.localdate()
-    checks = {c.item_id: c for c in org.requirement_checks.select_related("verified_by")}
-
-    def draw() -> str:
-        children = list(org_selectors.children_with_counts(scope, org))
-        if not children:
-            return ""
-        return render_to_string("orgs/_children.html", {
-            "org": org, "children": children, "summary": org_selectors.subtree_summary(scope, org),
-        })
-
-    children = kept_part("organisation", scope, Can.VIEW, draw, org.pk, under=org.path)
+    kept = registry.kept(scope, org)
     context = {
         "org": org,
-        "ancestors": [a for a in org.ancestors() if scope.holds(Can.VIEW, a)],
-        "children": mark_safe(children),  # noqa: S308 - rendered by the template above
-        "requirements": [(item, checks.get(item.code)) for item in RequirementItem.objects.all()],
+        # Rendered by the templates of core/registry.py.
+        "crumbs": mark_safe(kept["crumbs"]),  # noqa: S308
+        "requirements": mark_safe(kept["requirements"]),  # noqa: S308
+        "children": mark_safe(kept["children"]),  # noqa: S308
         "personal": personal,
         "can_edit": scope.holds(Can.EDIT, org),
-        "can_create": scope.holds(Can.CREATE_CHILD, org) and org.kind.may_contain.exists(),
+        "can_create": scope.holds(Can.CREATE_CHILD, org) and kept["may_contain"],
         "can_validate": scope.holds(Can.VALIDATE, org),
         "can_manage": scope.holds(Can.MANAGE_ACCOUNTS, org),
         "can_audit": scope.holds(Can.AUDIT, org),

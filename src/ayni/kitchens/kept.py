@@ -61,11 +61,14 @@ def cells_under(path: str) -> Q:
     return Q(path__startswith=path) if len(path) <= ROLLUP_PATH_LENGTH else Q(path=rollup_path(path))
 
 
-def kept_part(name: str, scope: Scope, can: Can, draw, *parts, under: str | None = None) -> str:
+def kept_part(name: str, scope: Scope, can: Can, draw, *parts, under: str | None = None, above=(),
+              as_kept=str):
     """The part `name` of a page as `draw()` renders it (a string of HTML) for everyone whose
     reach for `can` is the scope's, from the cache when the same figures were drawn before:
-    the figures of the cells under `under` (a path), or under the whole reach when None.
-    `parts` is what else the part depends on (today's date, the page's choices)."""
+    the figures of the cells under `under` (a path), or under the whole reach when None, and of
+    the cells of the paths `above` (an organisation's ancestors, whose names it shows).
+    `parts` is what else the part depends on (today's date, the page's choices); `as_kept`
+    turns what `draw()` gives into what is kept (`lib.drawn.kept_html`)."""
     everywhere = scope.is_platform_admin or scope.is_system
     reach = ["*"] if everywhere else sorted(scope.reach(can))
     if under is not None:
@@ -76,8 +79,10 @@ def kept_part(name: str, scope: Scope, can: Can, draw, *parts, under: str | None
         on = Q(pk__in=[])
         for path, _subtree in reach:
             on |= cells_under(path)
+    if above:
+        on |= Q(path__in=sorted({rollup_path(path) for path in above}))
     key = f"{KEY_PREFIX}:{name}:{digest(get_language(), can, reach, under, revision(on), parts)}"
-    return kept_html(key, draw, PART_TTL)
+    return kept_html(key, draw, PART_TTL, as_kept)
 
 
 def month_close_changed(sender, instance, **kwargs) -> None:
