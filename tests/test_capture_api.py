@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ayni.capture.models import ApiToken, Inbound
 from ayni.kitchens.models import DailyReport, StockMovement
@@ -132,7 +133,7 @@ def test_without_a_valid_key_the_api_answers_401(client, world):
 
 def test_a_revoked_key_stops_working(client, world):
     key = make_token(world.leader)
-    ApiToken.objects.update(revoked_at=TODAY)
+    ApiToken.objects.update(revoked_at=timezone.now())
     assert post(client, key, world.kitchen, [item()]).status_code == 401
 
 
