@@ -34,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import assembly as bench  # noqa: E402
+from support import wsgi  # noqa: E402
 from support.server import Install, log  # noqa: E402
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -123,23 +124,12 @@ def main() -> None:
     posts = [plan[i:i + args.per_post] for i in range(0, len(plan), args.per_post)][:args.posts + 3]
     statuses = []
 
+    serve = wsgi.caller(application, statuses)
+
     def call(batch):
         body = json.dumps({"messages": [{"from": f"+51{phone}", "text": f"V {motion} {word}", "id": ident}
                                         for phone, motion, word, ident in batch]}).encode()
-        env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/mensajes/android/", "SCRIPT_NAME": "", "QUERY_STRING": "",
-               "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
-               "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
-               "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
-               "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1", "CONTENT_LENGTH": str(len(body)),
-               "CONTENT_TYPE": "application/json", "HTTP_X_AYNI_SECRET": secret}
-
-        def start_response(status, headers, exc_info=None):
-            statuses.append(int(status.split()[0]))
-
-        result = application(env, start_response)
-        b"".join(result)
-        if hasattr(result, "close"):
-            result.close()
+        serve(wsgi.environ("POST", "/mensajes/android/", body, "application/json", HTTP_X_AYNI_SECRET=secret))
 
     try:
         for batch in posts[:3]:

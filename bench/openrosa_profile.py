@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import openrosa as bench  # noqa: E402
 import sync  # noqa: E402
+from support import wsgi  # noqa: E402
 from support.server import Install, log  # noqa: E402
 
 
@@ -171,27 +172,12 @@ def main() -> None:
         build_ms = (time.process_time() - started) * 1000 / len(posts)
 
         def environ(method, key, body=b"", content_type=""):
-            env = {"REQUEST_METHOD": method, "PATH_INFO": f"/odk/key/{key}/submission", "SCRIPT_NAME": "",
-                   "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
-                   "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-                   "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": True,
-                   "wsgi.run_once": False, "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1",
-                   "CONTENT_LENGTH": str(len(body)), "HTTP_X_OPENROSA_VERSION": "1.0",
-                   "HTTP_USER_AGENT": bench.Device.HEADERS["User-Agent"], "HTTP_ACCEPT_ENCODING": "gzip"}
-            if content_type:
-                env["CONTENT_TYPE"] = content_type
-            return env
+            return wsgi.environ(method, f"/odk/key/{key}/submission", body, content_type,
+                                HTTP_X_OPENROSA_VERSION="1.0", HTTP_USER_AGENT=bench.Device.HEADERS["User-Agent"],
+                                HTTP_ACCEPT_ENCODING="gzip")
 
         statuses = []
-
-        def call(env):
-            def start_response(status, headers, exc_info=None):
-                statuses.append(int(status.split()[0]))
-
-            result = application(env, start_response)
-            b"".join(result)
-            if hasattr(result, "close"):
-                result.close()
+        call = wsgi.caller(application, statuses)
 
         for key in setup["keys"]:  # warm: each device's HEAD, as Collect asks before sending
             call(environ("HEAD", key))

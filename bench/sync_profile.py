@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sync  # noqa: E402
+from support import wsgi  # noqa: E402
 from support.server import Install, log  # noqa: E402
 
 STAGES = [  # (module, function): each timed inclusively, where it is looked up
@@ -168,24 +169,11 @@ def main() -> None:
             return [(kitchen, key, json.dumps({"items": chunk}).encode(), len(chunk)) for chunk in chunks]
 
         def environ(kitchen, key, body):
-            return {"REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/kitchens/{kitchen}/batch", "SCRIPT_NAME": "",
-                    "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
-                    "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-                    "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": True,
-                    "wsgi.run_once": False, "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1",
-                    "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": "application/json",
-                    "HTTP_AUTHORIZATION": f"Bearer {key}"}
+            return wsgi.environ("POST", f"/api/v1/kitchens/{kitchen}/batch", body, "application/json",
+                                HTTP_AUTHORIZATION=f"Bearer {key}")
 
         statuses, bodies = [], []
-
-        def call(env):
-            def start_response(status, headers, exc_info=None):
-                statuses.append(int(status.split()[0]))
-
-            result = application(env, start_response)
-            bodies.append(b"".join(result))
-            if hasattr(result, "close"):
-                result.close()
+        call = wsgi.caller(application, statuses, bodies)
 
         phones = list(zip(setup["kitchens"], setup["keys"], strict=True))
         measured, warm = phones[:args.phones], phones[args.phones:]

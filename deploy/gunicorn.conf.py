@@ -16,6 +16,14 @@ threads = 1 if os.environ.get("AYNI_PROFILE_REQUESTS") else int(os.environ.get("
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
+# A kept-alive connection stays with the worker that accepted it. After a worker restarts
+# (max_requests below, a crash), the connections it held reconnect while it boots, all to the
+# workers still up, and stay there: on two cores one worker then does the work of two for as
+# long as the load lasts (a national consultation by text message ran at half its rate). So
+# every REBALANCE_EVERY-th request a worker serves ends its connection, with "Connection: close"
+# after the answer, as nginx's keepalive_requests does: the client opens a new one, and the
+# worker with time to accept it takes it. One TCP handshake per 100 requests.
+REBALANCE_EVERY = 100
 # Restart each worker after a while so that a slow leak never grows without bound; the jitter
 # keeps them from restarting all at once. A restart costs a new worker's start (importing Django
 # and Ayni: ~1.4 s of CPU here) and its first requests: after every 2,000 requests that was
@@ -42,3 +50,11 @@ def post_worker_init(worker):
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - evaluated for its imports
+
+
+def pre_request(worker, req):
+    """Every REBALANCE_EVERY-th request of this worker closes its connection after the answer
+    (gunicorn writes "Connection: close" when the request must close)."""
+    worker.ayni_served = getattr(worker, "ayni_served", 0) + 1
+    if worker.ayni_served % REBALANCE_EVERY == 0:
+        req.must_close = True

@@ -100,3 +100,27 @@ def test_replay_can_pick_one_submission(world):
     a.refresh_from_db()
     b.refresh_from_db()
     assert a.status == Inbound.Status.RECEIVED and b.status == Inbound.Status.ACCEPTED
+
+
+def test_a_gateways_post_finds_its_earlier_texts_by_an_index_not_by_reading_them_all(world):
+    """`receive_texts` matches a post's message ids with the texts stored before. The unique
+    indexes on them are partial, which SQLite cannot use for that lookup: without an index of its
+    own it read the whole table on every post (a national consultation fell from 570 to 180
+    votes a second as its texts piled up). PostgreSQL proves the partial one applies."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    capture.receive_texts(gateway="android", texts=[("sms", "+51987654321", "hola", "m-1")])
+    with CaptureQueriesContext(connection) as ctx:
+        capture.receive_texts(gateway="android", texts=[("sms", "+51987654321", "hola", "m-1")])
+    lookup = next(q["sql"] for q in ctx.captured_queries
+                  if q["sql"].startswith("SELECT") and '"client_id" IN' in q["sql"])
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            plan = " ".join(str(row) for row in cursor.execute("EXPLAIN QUERY PLAN " + lookup).fetchall())
+            assert "inbound_gateway_client_id" in plan, plan
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: an index must be usable
+            cursor.execute("EXPLAIN " + lookup)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan" not in plan, plan
