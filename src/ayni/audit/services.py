@@ -4,27 +4,11 @@ from django.forms.models import model_to_dict
 from ayni.audit.models import AuditEntry
 from ayni.lib.db import insert_columns, insert_rows
 
-_AS_IS = (int, float, bool, type(None))
-# The fields `model_to_dict` reads, per model and fields left out: worked out once (a batch of a
-# hundred reports takes a hundred snapshots). A model with many-to-many or private fields is
-# left to `model_to_dict`, which reads those its own way.
-_FIELDS: dict = {}
-
 
 def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict:
-    """JSON-safe field values of a row, for the before/after of an audit entry: what
-    `model_to_dict` gives (the editable fields, a foreign key as its id)."""
-    key = (type(obj), tuple(exclude))
-    fields = _FIELDS.get(key, False)
-    if fields is False:
-        meta = obj._meta
-        fields = _FIELDS[key] = None if meta.many_to_many or meta.private_fields else [
-            f for f in meta.concrete_fields if f.editable and f.name not in exclude]
-    if fields is None:
-        data = model_to_dict(obj, exclude=list(exclude))
-    else:
-        data = {f.name: f.value_from_object(obj) for f in fields}
-    return {k: (v if isinstance(v, _AS_IS) else str(v)) for k, v in data.items()}
+    """JSON-safe field values of a row, for the before/after of an audit entry."""
+    data = model_to_dict(obj, exclude=list(exclude))
+    return {k: (v if isinstance(v, int | float | bool | type(None)) else str(v)) for k, v in data.items()}
 
 
 def entry(*, scope, action: str, obj: models.Model, org_path: str, before: dict | None = None,

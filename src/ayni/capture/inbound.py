@@ -28,7 +28,7 @@ from ayni.kitchens.forms import DailyReportForm, MovementForm, ReceiptForm
 from ayni.kitchens.models import DailyReport
 from ayni.kitchens.selectors import open_schedules
 from ayni.kitchens.services import ReportItem, save_daily_reports
-from ayni.lib.db import build, insert_returning, update_rows
+from ayni.lib.db import insert_returning, update_rows
 from ayni.lib.forms import clean_data, error_messages
 from ayni.orgs.models import Organisation
 from ayni.people.selectors import find_by_dni
@@ -234,15 +234,14 @@ def _refusal(inbound: Inbound, exc: Exception) -> dict:
                    message=_("Error del servidor; el envío quedó guardado y se volverá a procesar."))
 
 
-def _settle(inbound: Inbound, result: dict, now: datetime.datetime | None = None) -> None:
-    """Set the submission's final state from its result (the caller saves it), processed `now`
-    (one instant for a batch's, as its rows are written together)."""
+def _settle(inbound: Inbound, result: dict) -> None:
+    """Set the submission's final state from its result (the caller saves it)."""
     inbound.status = STATUS_OF.get(result["status"], Inbound.Status.REJECTED)
     inbound.result = result
     details = [m for msgs in (result.get("errors") or {}).values() for m in msgs] + result.get("warnings", [])
     inbound.error = (" ".join([result.get("message", ""), *details]).strip()
                      if result["status"] != Outcome.ACCEPTED else "")
-    inbound.processed_at = now or timezone.now()
+    inbound.processed_at = timezone.now()
 
 
 SETTLED_FIELDS = ["status", "result", "error", "attempts", "processed_at"]
@@ -309,16 +308,12 @@ def store_batch(*, channel: str, user, kitchen: Organisation,
             seen = {i.client_id: i for i in Inbound.objects.filter(
                 user=user, client_id__in={c for _k, c, _p in items if c}).exclude(kind=Inbound.Kind.MESSAGE)}
             stored, new = [], []
-            for found in seen.values():  # the request's own: no query for them later
-                found.user = user
-                if found.kitchen_id == kitchen.pk:
-                    found.kitchen = kitchen
             for (kind, client_id, payload), payload_hash in zip(items, hashes, strict=True):
                 if client_id in seen:
                     stored.append((seen[client_id], False))
                     continue
-                inbound = build(Inbound, channel=channel, kind=kind, payload=payload, payload_hash=payload_hash,
-                                user=user, kitchen=kitchen, client_id=client_id)
+                inbound = Inbound(channel=channel, kind=kind, payload=payload, payload_hash=payload_hash,
+                                  user=user, kitchen=kitchen, client_id=client_id)
                 if client_id:
                     seen[client_id] = inbound
                 stored.append((inbound, True))
@@ -363,14 +358,10 @@ def process_reports(inbounds: list[Inbound], scope: Scope | None = None) -> dict
                 results[inbound.pk] = inbound.result
         for inbound in pending:
             inbound.attempts += 1
-            if not Inbound.kitchen.is_cached(inbound):  # those just stored carry theirs
-                inbound.kitchen = kitchens_of.get(inbound.kitchen_id)
-            if not Inbound.user.is_cached(inbound):
-                inbound.user = users.get(inbound.user_id)
+            inbound.kitchen, inbound.user = kitchens_of.get(inbound.kitchen_id), users.get(inbound.user_id)
         results.update(_save_reports(pending, parsed, lambda i: scope or scopes.get(i.user_id) or i.acting_scope()))
-        now = timezone.now()
         for inbound in pending:
-            _settle(inbound, results[inbound.pk], now)
+            _settle(inbound, results[inbound.pk])
         update_rows(pending, SETTLED_FIELDS)
     return results
 
@@ -425,10 +416,6 @@ def submit_batch(*, channel: str, scope: Scope, kitchen: Organisation,
     for n, ((kind, client_id, payload), (inbound, created)) in enumerate(zip(items, stored, strict=True)):
         if not created and _reused(inbound, kitchen=kitchen, kind=kind, payload=payload):
             results[n] = _reused_result(client_id)
-        elif not created and inbound.status not in Inbound.PENDING:
-            # A resend of an item already settled (its answer was lost on the way): a final state
-            # is never processed again, so its stored result is the answer, read with it.
-            results[n] = inbound.result
         elif inbound.kind == Inbound.Kind.REPORT:
             reports.setdefault(inbound.pk, inbound)
     saved = process_reports(list(reports.values()), scope) if reports else {}

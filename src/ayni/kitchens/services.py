@@ -48,7 +48,7 @@ from ayni.kitchens.summaries import bump as _bump
 from ayni.kitchens.summaries import bump_many, lock_open_months, month_label, touch
 from ayni.kitchens.summaries import lock_month as _lock_month
 from ayni.kitchens.summaries import lock_open_month as _lock_open_month
-from ayni.lib.db import build, insert_columns, insert_returning, json_value, update_rows
+from ayni.lib.db import insert_columns, insert_returning, json_value, update_rows
 from ayni.orgs.models import Organisation
 
 REPORT_FIELDS = (
@@ -100,8 +100,8 @@ def _require_kitchen(org: Organisation) -> None:
         raise ValidationError(_("%(org)s no es una cocina: no lleva parte diario ni almacén.") % {"org": org.name})
 
 
-def _require_past(day: datetime.date, field: str = "date", today: datetime.date | None = None) -> None:
-    if day > (today or timezone.localdate()):
+def _require_past(day: datetime.date, field: str = "date") -> None:
+    if day > timezone.localdate():
         raise ValidationError({field: _("La fecha %(day)s es futura; solo se registra lo que ya pasó.")
                                % {"day": day.strftime("%d/%m/%Y")}})
 
@@ -162,19 +162,12 @@ class ReportChange:
     changed: bool = True
 
 
-def usual_rations(history: Iterable[DailyReport], day: datetime.date, enough: int | None = None) -> int:
+def usual_rations(history: Iterable[DailyReport], day: datetime.date) -> int:
     """The most the kitchen prepared on a day it cooked, among the `USUAL_DAYS` before `day`
-    (and any later day already reported), `day` itself left out: what "unusual" is measured by.
-    Given `enough`, the first such day that prepared at least that many answers at once: nothing
-    is unusual next to it (a batch's every day would otherwise go through all the others)."""
+    (and any later day already reported), `day` itself left out: what "unusual" is measured by."""
     since = day - datetime.timedelta(days=USUAL_DAYS)
-    most = 0
-    for r in history:
-        if r.date >= since and r.date != day and not r.is_closed:
-            if enough is not None and r.rations_prepared >= enough:
-                return r.rations_prepared
-            most = max(most, r.rations_prepared)
-    return most
+    return max((r.rations_prepared for r in history if r.date >= since and r.date != day and not r.is_closed),
+               default=0)
 
 
 def unusual_quantities(report: DailyReport, usual: int) -> list[Unusual]:
@@ -182,13 +175,14 @@ def unusual_quantities(report: DailyReport, usual: int) -> list[Unusual]:
     `usual` is `usual_rations` of the kitchen's recent reports."""
     warnings = []
     biggest = max(getattr(report, f) for f in RATION_FIELDS)
+    rations = _("%(n)s raciones en el día") % {"n": biggest}
     if biggest > ABSURD_RATIONS:
         warnings.append(Unusual(_("%(n)s raciones en un día es muchísimo para una cocina. ¿Está bien la cifra?")
-                                % {"n": biggest}, _("%(n)s raciones en el día") % {"n": biggest}))
+                                % {"n": biggest}, rations))
     elif usual >= 10 and biggest > ABSURD_MULTIPLE * usual:
         warnings.append(Unusual(_("%(n)s raciones es más del triple de lo que esta cocina preparó en los últimos "
                                   "dos meses (máximo %(usual)s). ¿Está bien la cifra?")
-                                % {"n": biggest, "usual": usual}, _("%(n)s raciones en el día") % {"n": biggest}))
+                                % {"n": biggest, "usual": usual}, rations))
     if report.price_per_ration > ABSURD_PRICE:
         price = plain(Decimal(report.price_per_ration))
         warnings.append(Unusual(_("S/ %(price)s por ración es un precio muy alto. ¿Está bien la cifra?")
@@ -268,15 +262,13 @@ def next_report(existing: DailyReport | None, item: ReportItem, *, kitchen: Orga
         conflict.current = existing  # what the server held then, for the leader to choose
         raise conflict
     # A copy: a refused item must leave the day as it was, for the caller and the items after it.
-    report = copy.copy(existing) if existing else build(DailyReport, kitchen=kitchen, date=item.date)
+    report = copy.copy(existing) if existing else DailyReport(kitchen=kitchen, date=item.date)
     for name, value in item.fields.items():
         if name not in REPORT_FIELDS:
             raise ValueError(f"{name} is not a report field")
         setattr(report, name, value.strip() if isinstance(value, str) else value)
     check_report_fields(report)
-    # A usual day of at least a third of the biggest number settles it: not unusual.
-    enough = -(-max(getattr(report, f) for f in RATION_FIELDS) // ABSURD_MULTIPLE)
-    warnings = unusual_quantities(report, usual_rations(history, item.date, enough=enough))
+    warnings = unusual_quantities(report, usual_rations(history, item.date))
     if warnings and not item.confirm:
         raise NeedsConfirmation(warnings)
     report.version = current + 1
@@ -291,8 +283,7 @@ def next_report(existing: DailyReport | None, item: ReportItem, *, kitchen: Orga
 # (field, value) found valid is remembered, and a value never seen is checked by the field
 # itself. Anything refused goes to `full_clean`, whose errors are then the ones raised.
 _CLEANED_FIELDS = [f for f in DailyReport._meta.fields if f.name not in ("kitchen", "updated_by")]
-# Not the ids and instants, which never repeat; the day does, from kitchen to kitchen and batch to batch.
-_REMEMBERED = {*REPORT_FIELDS, "version", "date"}
+_REMEMBERED = {*REPORT_FIELDS, "version"}  # not the ids and instants, which never repeat
 _VALID: dict = {}
 _VALID_MAX = 20_000
 
@@ -362,18 +353,17 @@ def save_daily_report(*, scope: Scope, kitchen: Organisation, date: datetime.dat
 # entries are written in bulk, each summary row changed once and each roll-up cell (federation,
 # district, month) once by the sum of its kitchens' differences (`summaries.bump_many`).
 
-DECIMALS = [(f.attname, Decimal(1).scaleb(-f.decimal_places)) for f in DailyReport._meta.concrete_fields
-            if f.get_internal_type() == "DecimalField"]
+DECIMALS = [f for f in DailyReport._meta.concrete_fields if f.get_internal_type() == "DecimalField"]
 SAVED_FIELDS = [*REPORT_FIELDS, "version", "updated_by", "updated_at"]
 
 
 def _as_stored(report: DailyReport) -> DailyReport:
     """The report as the database gives it back (money with its two decimals), so that the next
     save of the same day in this batch records the same "before" as a separate save would."""
-    for attname, cents in DECIMALS:
-        value = getattr(report, attname)
+    for f in DECIMALS:
+        value = getattr(report, f.attname)
         if isinstance(value, Decimal | int):
-            setattr(report, attname, Decimal(value).quantize(cents))
+            setattr(report, f.attname, Decimal(value).quantize(Decimal(1).scaleb(-f.decimal_places)))
     return report
 
 
@@ -476,7 +466,6 @@ def save_reports(entries: list[tuple[Scope, Organisation, ReportItem]], *,
     one (`one=True`), where the constraints are checked first and their messages returned."""
     outcomes: list = [None] * len(entries)
     allowed: dict[tuple[int, int], Exception | None] = {}
-    today = timezone.localdate()
     for i, (scope, kitchen, item) in enumerate(entries):
         key = (id(scope), kitchen.pk)
         if key not in allowed:
@@ -489,7 +478,7 @@ def save_reports(entries: list[tuple[Scope, Organisation, ReportItem]], *,
         try:
             if allowed[key] is not None:
                 raise allowed[key]
-            _require_past(item.date, today=today)
+            _require_past(item.date)
         except (ValidationError, PermissionDenied, Http404) as exc:
             outcomes[i] = exc
     live = [i for i, outcome in enumerate(outcomes) if outcome is None]

@@ -28,7 +28,7 @@ from ayni.kitchens.models import (
     ReportingGap,
     month_start,
 )
-from ayni.lib.db import add_by_id, add_to_rows, insert_columns
+from ayni.lib.db import add_to_rows
 from ayni.orgs.models import PATH_STEP, Organisation
 
 # How much of a kitchen's path names its roll-up row.
@@ -122,8 +122,8 @@ def lock_open_months(kitchens: dict[int, Organisation], pairs: set[tuple[int, da
     # CONFLICT DO NOTHING`, no read first), then every row locked in key order. The locked rows
     # carry `days_reported` as it is under the lock, which `bump_many(…, locked=True)` uses
     # instead of reading it again.
-    insert_columns(MonthlySummary, {"kitchen_id": [k for k, _m in ordered], "month": [m for _k, m in ordered],
-                                    "path": [kitchens[k].path for k, _m in ordered]}, ignore_conflicts=True)
+    MonthlySummary.objects.bulk_create([MonthlySummary(kitchen_id=k, month=m, path=kitchens[k].path)
+                                        for k, m in ordered], ignore_conflicts=True)
     wanted = Q(pk__in=[])
     for k, m in ordered:
         wanted |= Q(kitchen_id=k, month=m)
@@ -215,7 +215,15 @@ def bump_many(changes: list[tuple[MonthlySummary, dict, dict]], *, locked: bool 
     else:
         before = (dict(MonthlySummary.objects.filter(pk__in=reported).values_list("pk", "days_reported"))
                   if reported else {})
-    add_by_id(MonthlySummary, {pk: d for pk, (_s, d) in deltas.items()}, SUMMARY_FIELDS)
+    fields = [MonthlySummary._meta.get_field(f) for f in SUMMARY_FIELDS]
+    with connection.cursor() as cursor:
+        quote = connection.ops.quote_name
+        cursor.executemany(
+            "UPDATE {} SET {} WHERE id = %s".format(  # noqa: S608 - names from the model, values bound
+                quote(MonthlySummary._meta.db_table), ", ".join(f"{quote(f.column)} = {quote(f.column)} + %s"
+                                                                for f in fields)),
+            [[f.get_db_prep_save(d.get(f.name, 0), connection) for f in fields] + [pk]
+             for pk, (_s, d) in deltas.items()])
     cells: dict[tuple, dict] = defaultdict(dict)
     flips = []
     for pk, (summary, delta) in deltas.items():

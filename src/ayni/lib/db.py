@@ -19,7 +19,7 @@ import json
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import connection, models
 
 try:
     from psycopg.types.json import Jsonb
@@ -33,51 +33,8 @@ _SAME_VALUE = (int, str, bool, Decimal, datetime.date, datetime.datetime, type(N
 _MISSING = object()
 
 
-_SHAPES: dict = {}
-
-
-def build(model: type[models.Model], **values) -> models.Model:
-    """`model(**values)`, made the way `from_db` makes a row read back (every concrete field's
-    value in order, the ones not given from their defaults): building a model from keywords
-    goes through each field's lookup and descriptor, about twice the cost (20–30 µs a row here),
-    which a batch of a hundred new rows paid for each. A foreign key may be given as its object
-    (cached on the new instance, as assigning it would) or as its id (`kitchen_id`)."""
-    shape = _SHAPES.get(model)
-    if shape is None:
-        shape = _SHAPES[model] = [
-            (f, f.name, f.attname, f.target_field.attname if f.many_to_one else None, f._get_default)
-            for f in model._meta.concrete_fields]
-    args, related, given = [], [], 0
-    for f, name, attname, target, default in shape:
-        if name in values:
-            given += 1
-            value = values[name]
-            if target is not None:  # an object for a foreign key: its id, and the object cached
-                related.append((f, value))
-                value = None if value is None else getattr(value, target)
-        elif attname in values:
-            given += 1
-            value = values[attname]
-        else:
-            value = default()
-        args.append(value)
-    if given != len(values):
-        raise TypeError(f"{model.__name__} has no field named {sorted(set(values) - {s[1] for s in shape})}")
-    obj = model(*args)
-    for f, value in related:
-        f.set_cached_value(obj, value)
-    return obj
-
-
-_QUOTED: dict = {}
-
-
 def _quote(name: str) -> str:
-    # Remembered: asked for every column of every write (SQLite and PostgreSQL quote alike).
-    quoted = _QUOTED.get(name)
-    if quoted is None:
-        quoted = _QUOTED[name] = connection.ops.quote_name(name)
-    return quoted
+    return connection.ops.quote_name(name)
 
 
 def _columns(fields: list[models.Field], objs: list[models.Model], add: bool, pre_save: bool = True) -> list[list]:
@@ -102,51 +59,23 @@ def _columns(fields: list[models.Field], objs: list[models.Model], add: bool, pr
     return columns
 
 
-# The field classes whose `get_db_prep_save` gives back a value of this exact type unchanged
-# (their `get_prep_value` is `to_python` or `int()`, and the backends' adapters return a plain
-# value: `adapt_integerfield_value` on SQLite; on PostgreSQL the rows go as arrays, `_arrays`,
-# which read an int as an int). Only these classes themselves: a subclass may prepare its own way.
-_AS_IT_IS = {models.CharField: str, models.TextField: str, models.BooleanField: bool, models.IntegerField: int,
-             models.SmallIntegerField: int, models.BigIntegerField: int, models.PositiveIntegerField: int,
-             models.PositiveSmallIntegerField: int, models.PositiveBigIntegerField: int, models.AutoField: int,
-             models.BigAutoField: int}
-_AS_IT_IS_OF: dict = {}
-
-
-def _as_it_is(f: models.Field) -> type | None:
-    """The type whose values `f` binds as they are, if any (a foreign key: its target's)."""
-    if f not in _AS_IT_IS_OF:
-        target = f.target_field if f.is_relation and f.many_to_one else f
-        kind = _AS_IT_IS.get(type(target))
-        if f is not target and type(f).get_db_prep_save is not models.ForeignKey.get_db_prep_save:
-            kind = None
-        _AS_IT_IS_OF[f] = kind
-    return _AS_IT_IS_OF[f]
-
-
-def _prepared(f: models.Field, raws: list, conn=None) -> list:
+def _prepared(f: models.Field, raws: list) -> list:
     """`get_db_prep_save` of each value of a column, once per distinct value (a dict, unless it
-    is the very same object as the row before's, for each row); a value its field binds as it
-    is (`_as_it_is`: a text, a whole number) is not asked at all. A `Prepared` value is bound as
+    is the very same object as the row before's, for each row). A `Prepared` value is bound as
     it is."""
-    conn = conn or connections[DEFAULT_DB_ALIAS]  # the connection itself, not the proxy: no lookup per value
-    plain = _as_it_is(f)
     seen: dict = {}
     column, last_raw, last = [], _MISSING, None
     for raw in raws:
         if raw is not last_raw:
-            t = type(raw)
-            if t is plain or raw is None and plain is not None and f.null:
-                last = raw
-            elif t in _SAME_VALUE and (t is not Decimal or raw.is_finite()) or t is dict and not raw:
-                key = (t, raw) if t is not dict else (dict, None)  # {}: a JSON default, one for all
+            if type(raw) in _SAME_VALUE and (type(raw) is not Decimal or raw.is_finite()):
+                key = (type(raw), raw)
                 if key not in seen:
-                    seen[key] = f.get_db_prep_save(raw, conn)
+                    seen[key] = f.get_db_prep_save(raw, connection)
                 last = seen[key]
-            elif t is Prepared:
+            elif type(raw) is Prepared:
                 last = raw.value
             else:
-                last = f.get_db_prep_save(raw, conn)
+                last = f.get_db_prep_save(raw, connection)
             last_raw = raw
         column.append(last)
     return column
@@ -262,12 +191,11 @@ def insert_rows(objs: list[models.Model]) -> None:
     _insert(meta, fields, _columns(fields, objs, True))
 
 
-def insert_columns(model: type[models.Model], values: dict[str, list], *, ignore_conflicts: bool = False) -> None:
+def insert_columns(model: type[models.Model], values: dict[str, list]) -> None:
     """`insert_rows` of rows given as their values, column by column (field name → one value per
     row), with no model instance: the fields not named take their defaults (`auto_now_add`:
     now, one instant for all), values go through their fields' `get_db_prep_save` once per
-    distinct value, and a `Prepared` one (`json_value`) as it is. `ignore_conflicts`: a row that
-    would break a unique constraint is left out (`ON CONFLICT DO NOTHING`), as `bulk_create`'s."""
+    distinct value, and a `Prepared` one (`json_value`) as it is."""
     meta = model._meta
     n = len(next(iter(values.values())))
     if not n:
@@ -286,18 +214,18 @@ def insert_columns(model: type[models.Model], values: dict[str, list], *, ignore
             raws = [f.get_default()] * n
         fields.append(f)
         columns.append(_prepared(f, raws))
-    _insert(meta, fields, columns, " ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+    _insert(meta, fields, columns)
 
 
-def _insert(meta, fields: list[models.Field], columns: list[list], tail: str = "") -> None:
+def _insert(meta, fields: list[models.Field], columns: list[list]) -> None:
     """One prepared INSERT run per row (`executemany`), or on PostgreSQL one of arrays."""
     head = "INSERT INTO {} ({}) ".format(  # noqa: S608 - names from the model, values bound
         _quote(meta.db_table), ", ".join(_quote(f.column) for f in fields))
     with connection.cursor() as cursor:
         if _is_postgres():
-            cursor.execute(f"{head}SELECT * FROM {_unnest(fields)}{tail}", _arrays(columns))  # noqa: S608
+            cursor.execute(f"{head}SELECT * FROM {_unnest(fields)}", _arrays(columns))  # noqa: S608
         else:
-            cursor.executemany("{}VALUES ({}){}".format(head, ", ".join(["%s"] * len(fields)), tail),
+            cursor.executemany("{}VALUES ({})".format(head, ", ".join(["%s"] * len(fields))),
                                list(zip(*columns, strict=True)))
 
 
@@ -332,31 +260,6 @@ def update_rows(objs: list[models.Model], names: list[str]) -> None:
                 list(zip(*columns, ids, strict=True)))
 
 
-def add_by_id(model: type[models.Model], changes: dict[int, dict], fields: tuple[str, ...]) -> None:
-    """Add to rows of a table of running totals, found by id (rows the caller holds locked), the
-    `fields` of each change (absent ones add zero), the arithmetic done by the database: one
-    prepared UPDATE per row (`executemany`), or on PostgreSQL one UPDATE joined to the arrays of
-    the amounts (psycopg's `executemany` sends and binds a statement per row). Rows in id order."""
-    if not changes:
-        return
-    meta = model._meta
-    value_fields = [meta.get_field(name) for name in fields]
-    table, pk = _quote(meta.db_table), _quote(meta.pk.column)
-    ids = sorted(changes)
-    columns = [_prepared(f, [changes[i].get(f.name, 0) for i in ids]) for f in value_fields]
-    with connection.cursor() as cursor:
-        if _is_postgres():
-            names_v = ", ".join(_quote(f"v{n}") for n in range(len(value_fields)))
-            cursor.execute("UPDATE {} SET {} FROM {} AS v(id_, {}) WHERE {}.{} = v.id_".format(  # noqa: S608
-                table, ", ".join(f"{_quote(f.column)} = {table}.{_quote(f.column)} + v.{_quote(f'v{n}')}"
-                                 for n, f in enumerate(value_fields)),
-                _unnest([meta.pk, *value_fields]), names_v, table, pk), _arrays([ids, *columns]))
-        else:
-            cursor.executemany("UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model
-                table, ", ".join(f"{_quote(f.column)} = {_quote(f.column)} + %s" for f in value_fields), pk),
-                list(zip(*columns, ids, strict=True)))
-
-
 def add_to_rows(model: type[models.Model], keys: tuple[str, ...], changes: dict[tuple, dict],
                 fields: tuple[str, ...]) -> None:
     """Add to rows of a table of running totals, found by their unique `keys` (a tuple of values
@@ -374,13 +277,12 @@ def add_to_rows(model: type[models.Model], keys: tuple[str, ...], changes: dict[
     columns = [_quote(f.column) for f in (*key_fields, *value_fields)]
     row = "({})".format(", ".join(["%s"] * len(columns)))
     rows = sorted(changes.items())
-    conn = connections[DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), ADD_CHUNK):  # SQLite binds at most 32,766 values per statement
             chunk, params = rows[start:start + ADD_CHUNK], []
             for key, change in chunk:
-                params.extend(f.get_db_prep_save(v, conn) for f, v in zip(key_fields, key, strict=True))
-                params.extend(f.get_db_prep_save(change.get(f.name, 0), conn) for f in value_fields)
+                params.extend(f.get_db_prep_save(v, connection) for f, v in zip(key_fields, key, strict=True))
+                params.extend(f.get_db_prep_save(change.get(f.name, 0), connection) for f in value_fields)
             cursor.execute("INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}".format(  # noqa: S608
                 table, ", ".join(columns), ", ".join([row] * len(chunk)),
                 ", ".join(_quote(f.column) for f in key_fields),

@@ -78,31 +78,13 @@ def clean_data(form_class: type[forms.Form], data: dict, *, memo: dict | None = 
 
     `memo` (a dict the caller keeps for one form class) remembers each value a plain field
     (`PURE_FIELDS`) found valid and what it cleaned it to: a batch repeats the same few numbers
-    and texts item after item. A value not seen before, or refused, is cleaned by the field.
-    When every field is plain, the whole item found valid is remembered too, by its fields' raw
-    values."""
+    and texts item after item. A value not seen before, or refused, is cleaned by the field."""
     fields = form_class.base_fields
-    kind = _KINDS.get(form_class)
-    if kind is None:
-        kind = _KINDS[form_class] = (
-            _OWN_RULES if form_class.clean is not forms.Form.clean or any(hasattr(form_class, f"clean_{n}")
-                                                                            for n in fields)
-            else _PURE if all(type(f) in PURE_FIELDS and type(f.widget).value_from_datadict in _ONE_KEY
-                              for f in fields.values()) else _FIELDS_ONLY)
-    if kind is _OWN_RULES:
+    if form_class.clean is not forms.Form.clean or any(hasattr(form_class, f"clean_{n}") for n in fields):
         form = form_class(data)
         if not form.is_valid():
             raise ValidationError(error_messages(form.errors))
         return dict(form.cleaned_data)
-    whole = None
-    if memo is not None and kind is _PURE:
-        # Every field plain: the whole item, by the raw values of its fields, is remembered too
-        # (a batch's items differ in a field or two, and repeat them).
-        raws = [data.get(name, _ABSENT) for name in fields]
-        if all(type(raw) in _KEYED for raw in raws):
-            whole = (form_class, *((type(raw), raw) for raw in raws))
-            if whole in memo:
-                return dict(memo[whole])
     cleaned, errors = {}, {}
     for name, field in fields.items():
         raw = field.widget.value_from_datadict(data, {}, name)
@@ -123,19 +105,7 @@ def clean_data(form_class: type[forms.Form], data: dict, *, memo: dict | None = 
             memo[key] = cleaned[name]
     if errors:
         raise ValidationError(errors)
-    if whole is not None:
-        if len(memo) >= MEMO_MAX:
-            memo.clear()
-        memo[whole] = dict(cleaned)
     return cleaned
-
-
-_OWN_RULES, _PURE, _FIELDS_ONLY = "own rules", "pure", "fields only"
-_KINDS: dict = {}  # form class → how `clean_data` cleans it
-_ABSENT = object()  # a field the data does not name (a checkbox reads it as unticked)
-_KEYED = (str, int, bool, type(None), type(_ABSENT))
-# Widgets that read their field's own key of the data and nothing else.
-_ONE_KEY = (forms.Widget.value_from_datadict, forms.CheckboxInput.value_from_datadict)
 
 
 __all__ = ["DateField", "apply_validation_error", "clean_data", "error_messages", "not_future",
