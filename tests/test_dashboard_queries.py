@@ -34,7 +34,7 @@ def queries(client, url, params=None, *, drawn=False) -> list[str]:
 # The range's sums are added up from its months' and the active kitchens from the units' counts
 # (two queries fewer than before).
 @pytest.mark.parametrize(("who", "params", "count"), [
-    ("national", {}, 15), ("coordinator", {}, 15), ("national", {"por": "geo", "lugar": "08"}, 16)])
+    ("national", {}, 14), ("coordinator", {}, 14), ("national", {"por": "geo", "lugar": "08"}, 15)])
 def test_the_dashboard_takes_a_pinned_number_of_queries_and_reads_no_raw_row(active, login, who, params, count):
     sql = queries(login(getattr(active, who)), reverse("evidence:dashboard"), params, drawn=True)
     assert len(sql) == count
@@ -44,11 +44,11 @@ def test_the_dashboard_takes_a_pinned_number_of_queries_and_reads_no_raw_row(act
 @pytest.mark.parametrize(("who", "params"), [
     ("national", {}), ("coordinator", {}), ("national", {"por": "geo", "lugar": "08"})])
 def test_a_dashboard_kept_in_the_cache_reads_only_its_revision(active, login, who, params):
-    """The second view of the same figures: the account and its roles, the selection's
+    """The second view of the same figures: the account with its roles (one query), the selection's
     organisation, and the revision of the figures — none of the roll-ups (the session is read
     from the cache)."""
     sql = queries(login(getattr(active, who)), reverse("evidence:dashboard"), params)
-    assert len(sql) == 4 + ("lugar" in params)
+    assert len(sql) == 3 + ("lugar" in params)
     assert not [q for q in sql if "rollup" in q or "monthlysummary" in q]
 
 
@@ -56,16 +56,16 @@ def test_a_dashboard_kept_in_the_cache_reads_only_its_revision(active, login, wh
 def test_the_overview_takes_a_pinned_number_of_queries(active, login, who):
     sql = queries(login(getattr(active, who)), reverse("kitchens:overview", kwargs={"pk": active.lima.pk}),
                   drawn=True)
-    assert len(sql) == 13  # the revision of its cells, read before the figures
+    assert len(sql) == 12  # the revision of its cells, read before the figures
     assert not [q for q in sql if any(t in q for t in RAW_TABLES)]
 
 
 @pytest.mark.parametrize("who", ["national", "coordinator"])
 def test_an_overview_kept_in_the_cache_reads_only_its_revision(active, login, who):
-    """The second view of the same kitchens' figures (kitchens/kept.py): the account and its
-    roles, the organisation, and the revision of its cells (the session is read from the cache)."""
+    """The second view of the same kitchens' figures (kitchens/kept.py): the account with its
+    roles (one query), the organisation, and the revision of its cells (the session is read from the cache)."""
     sql = queries(login(getattr(active, who)), reverse("kitchens:overview", kwargs={"pk": active.lima.pk}))
-    assert len(sql) == 4
+    assert len(sql) == 3
     assert not [q for q in sql if "rollup" in q or "monthlysummary" in q or "monthclose" in q]
 
 

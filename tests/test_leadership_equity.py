@@ -98,9 +98,9 @@ def test_a_cell_is_built_once_and_then_read_in_three_queries(world, login, djang
     client = login(world.coordinator)
     url = reverse("leadership:equity", kwargs={"pk": world.lima.pk})
     client.get(url)
-    # The page: her user (the session is read from the cache), her scope, the organisation, and
-    # the table's three.
-    with django_assert_num_queries(6):
+    # The page: her user with her roles (the session is read from the cache), the organisation,
+    # and the table's three.
+    with django_assert_num_queries(5):
         page = client.get(url)
     assert page.status_code == 200 and "<svg" in page.content.decode()
 
